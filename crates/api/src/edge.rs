@@ -1,0 +1,111 @@
+//! The middleware stack every port shares, and path normalization.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, Uri, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use kernel::ErrorCode;
+use std::time::Duration;
+use tower::Layer;
+use tower::util::{MapRequest, MapRequestLayer};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::ApiError;
+use crate::idempotency::{IdempotencyStore, idempotency};
+
+/// Settings of the HTTP edge.
+#[derive(Debug, Clone)]
+pub struct EdgeConfig {
+    /// Origins allowed by CORS.
+    pub cors_origins: Vec<HeaderValue>,
+    /// Longest time a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Where idempotency keys are kept.
+    pub idempotency: IdempotencyStore,
+}
+
+/// A router wrapped in the edge stack, ready for `axum::serve`.
+pub type EdgeService = MapRequest<Router, fn(Request) -> Request>;
+
+/// Wraps `router` with the JSON 404/405 fallbacks, idempotency keys, a timeout, CORS, request
+/// logging and case-insensitive paths with an optional trailing slash.
+pub fn finish(router: Router, config: &EdgeConfig) -> EdgeService {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(config.cors_origins.clone()))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::HeaderName::from_static("idempotency-key"),
+        ]);
+    let router = router
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(config.idempotency.clone(), idempotency))
+        .layer(from_fn_with_state(config.request_timeout, timeout))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http());
+    MapRequestLayer::new(normalize_path as fn(Request) -> Request).layer(router)
+}
+
+/// Lower-cases the path and drops one trailing slash, so `/Orders/checkout/` routes like
+/// `/orders/checkout` (the original's ASP.NET routing). Every path parameter of the API is a
+/// UUID or a file name, for which case does not matter; the query string is left untouched.
+fn normalize_path(mut req: Request) -> Request {
+    let path = req.uri().path();
+    let trimmed = if path.len() > 1 {
+        path.strip_suffix('/').unwrap_or(path)
+    } else {
+        path
+    };
+    if trimmed.len() == path.len() && !path.bytes().any(|b| b.is_ascii_uppercase()) {
+        return req;
+    }
+    let mut new_path = trimmed.to_ascii_lowercase();
+    if let Some(q) = req.uri().query() {
+        new_path.push('?');
+        new_path.push_str(q);
+    }
+    let mut parts = req.uri().clone().into_parts();
+    if let Ok(pq) = new_path.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(uri) = Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+async fn timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "The request took too long; please try again.",
+        )
+        .into_response(),
+    }
+}
+
+async fn route_not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        ErrorCode::RouteNotFound,
+        format!("No route for {method} {}.", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{method} is not allowed on {}.", uri.path()),
+    )
+}

@@ -1,0 +1,118 @@
+//! `ApiError`: the one error type handlers return, rendered as `{"error","code"}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kernel::ErrorCode;
+
+/// An error answered to the client: a sentence for a person and a stable code.
+/// A 5xx keeps its cause for the log and answers only `Internal error`.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    message: String,
+    cause: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    /// An error with a business code and a sentence.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// A validation failure naming the offending field.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ValidationFailed, message)
+    }
+
+    /// An unexpected failure; the cause is logged, never sent.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: ErrorCode::Internal,
+            message: "Internal error".into(),
+            cause: Some(cause.into()),
+        }
+    }
+
+    /// The error's code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The error's sentence.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+/// The HTTP status of each error code: the single place where codes meet HTTP.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    use ErrorCode as C;
+    match code {
+        C::ValidationFailed
+        | C::InvalidJson
+        | C::MissingBuyer
+        | C::OrderNotDraft
+        | C::OrderEmpty
+        | C::SeatAlreadyInCart
+        | C::SeatNotInCart
+        | C::PriceMismatch
+        | C::ReservationMismatch
+        | C::CapacityExceeded => StatusCode::BAD_REQUEST,
+        C::Unauthorized => StatusCode::UNAUTHORIZED,
+        C::Forbidden => StatusCode::FORBIDDEN,
+        C::RouteNotFound
+        | C::EventNotFound
+        | C::SeatNotFound
+        | C::ReservationNotFound
+        | C::OrderNotFound => StatusCode::NOT_FOUND,
+        C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        C::SeatAlreadyReserved
+        | C::HoldLimitReached
+        | C::HoldExpired
+        | C::ReservationNotActive
+        | C::EventNotOnSale
+        | C::OrderNotCancellable
+        | C::SeatAlreadyExists
+        | C::EventStateConflict
+        | C::IdempotencyKeyInProgress => StatusCode::CONFLICT,
+        C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        C::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        C::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The wire form: `error` first, as the seed page shows it.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    code: &'static str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = status_of(self.code);
+        if let Some(cause) = &self.cause {
+            tracing::error!(error.code = %self.code, error = %format!("{cause:#}"), "request failed");
+        }
+        (
+            status,
+            Json(ErrorBody {
+                error: &self.message,
+                code: self.code.as_str(),
+            }),
+        )
+            .into_response()
+    }
+}

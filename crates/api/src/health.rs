@@ -1,0 +1,49 @@
+//! `GET /health` (the process answers) and `GET /ready` (the database answers) on every port.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use kernel::ErrorCode;
+use outbox::Database;
+use serde_json::{Value, json};
+
+use crate::ApiError;
+
+#[derive(Clone)]
+struct HealthState {
+    service: &'static str,
+    db: Database,
+}
+
+/// The health routes of one service.
+pub fn health_router<S: Clone + Send + Sync + 'static>(
+    service: &'static str,
+    db: Database,
+) -> Router<S> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .with_state(HealthState { service, db })
+}
+
+async fn health(State(state): State<HealthState>) -> Json<Value> {
+    Json(json!({ "status": "healthy", "service": state.service }))
+}
+
+async fn ready(State(state): State<HealthState>) -> Result<Json<Value>, ApiError> {
+    let probe: Result<i64, sqlx::Error> = sqlx::query_scalar("select 1")
+        .fetch_one(state.db.reader())
+        .await;
+    match probe {
+        Ok(_) => Ok(Json(
+            json!({ "status": "ready", "service": state.service, "database": "ok" }),
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness check failed");
+            Err(ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "The database is not reachable.",
+            ))
+        }
+    }
+}

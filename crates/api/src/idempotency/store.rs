@@ -1,0 +1,128 @@
+//! Storage of idempotency keys (`api_idempotency_keys`).
+
+use chrono::{Duration, Utc};
+use kernel::to_micros;
+use outbox::Database;
+use sqlx::Row;
+
+/// How long a key is remembered.
+const RETENTION_HOURS: i64 = 24;
+
+/// What a new request with a key may do.
+pub(crate) enum Claim {
+    /// First use: go ahead.
+    Fresh,
+    /// Same request seen before: answer this.
+    Replay {
+        status: u16,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    },
+    /// Same key, different request.
+    Mismatch,
+    /// Same request still running.
+    InProgress,
+}
+
+/// Remembered idempotency keys and their responses.
+#[derive(Debug, Clone)]
+pub struct IdempotencyStore {
+    db: Database,
+}
+
+impl IdempotencyStore {
+    /// A store over `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    pub(crate) async fn claim(&self, key: &str, fingerprint: &[u8]) -> Result<Claim, sqlx::Error> {
+        let now = Utc::now();
+        let cutoff = to_micros(now - Duration::hours(RETENTION_HOURS));
+        let mut tx = self.db.begin().await?;
+        sqlx::query(
+            "delete from api_idempotency_keys where idempotency_key = ?1 and created_at < ?2",
+        )
+        .bind(key)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(
+            "select fingerprint, status_code, content_type, body from api_idempotency_keys
+             where idempotency_key = ?1",
+        )
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let claim = match row {
+            None => {
+                sqlx::query(
+                    "insert into api_idempotency_keys (idempotency_key, fingerprint, created_at)
+                     values (?1, ?2, ?3)",
+                )
+                .bind(key)
+                .bind(fingerprint)
+                .bind(to_micros(now))
+                .execute(&mut *tx)
+                .await?;
+                Claim::Fresh
+            }
+            Some(row) if row.try_get::<Vec<u8>, _>("fingerprint")? != fingerprint => {
+                Claim::Mismatch
+            }
+            Some(row) => match row.try_get::<Option<i64>, _>("status_code")? {
+                None => Claim::InProgress,
+                Some(status) => Claim::Replay {
+                    status: u16::try_from(status).unwrap_or(200),
+                    content_type: row.try_get("content_type")?,
+                    body: row
+                        .try_get::<Option<Vec<u8>>, _>("body")?
+                        .unwrap_or_default(),
+                },
+            },
+        };
+        tx.commit().await?;
+        Ok(claim)
+    }
+
+    pub(crate) async fn complete(
+        &self,
+        key: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "update api_idempotency_keys set status_code = ?2, content_type = ?3, body = ?4
+             where idempotency_key = ?1",
+        )
+        .bind(key)
+        .bind(i64::from(status))
+        .bind(content_type)
+        .bind(body)
+        .execute(self.db.writer())
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn forget(&self, key: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("delete from api_idempotency_keys where idempotency_key = ?1")
+            .bind(key)
+            .execute(self.db.writer())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Deletes keys older than the retention period; returns how many.
+///
+/// # Errors
+/// When the delete fails.
+pub async fn purge_expired_keys(db: &Database) -> Result<u64, sqlx::Error> {
+    let cutoff = to_micros(Utc::now() - Duration::hours(RETENTION_HOURS));
+    let done = sqlx::query("delete from api_idempotency_keys where created_at < ?1")
+        .bind(cutoff)
+        .execute(db.writer())
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,21 @@
+//! The HTTP edge shared by every context: the `{"error","code"}` envelope, extractors whose
+//! rejections use it, path normalization (case-insensitive, one optional trailing slash),
+//! `Idempotency-Key` handling, health checks and the middleware stack (SPEC §3).
+//!
+//! Contexts build their `http.rs` routers from these pieces; the `server` crate assembles them.
+
+mod edge;
+mod error;
+mod extract;
+mod health;
+mod idempotency;
+mod keys;
+
+pub use edge::{EdgeConfig, EdgeService, finish};
+pub use error::{ApiError, status_of};
+pub use extract::{Admin, AppJson, AppPath, AppQuery};
+pub use health::health_router;
+pub use idempotency::{IdempotencyStore, purge_expired_keys};
+
+/// The request body limit of SPEC §3.
+pub const BODY_LIMIT: usize = 64 * 1024;

@@ -1,0 +1,193 @@
+//! Events and seats, with the rules that make them valid.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use kernel::{EventId, Money, SeatId};
+
+use crate::CatalogError;
+
+/// Whether an event is on sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    /// Listed and on sale.
+    Active,
+    /// Withdrawn by an administrator.
+    Inactive,
+}
+
+impl EventStatus {
+    /// The wire and storage form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+        }
+    }
+
+    /// Parses the storage form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "inactive" => Some(Self::Inactive),
+            _ => None,
+        }
+    }
+}
+
+/// An event in the catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Identifier.
+    pub id: EventId,
+    /// Name shown to buyers.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// When it takes place (UTC).
+    pub event_date: DateTime<Utc>,
+    /// Where.
+    pub venue: String,
+    /// Most seats it may have.
+    pub max_capacity: i64,
+    /// Price from which seat prices derive.
+    pub base_price: Money,
+    /// ISO 4217 currency of every price of the event.
+    pub currency: String,
+    /// On sale or withdrawn.
+    pub status: EventStatus,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last change, if any.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl Event {
+    /// Whether seats of this event can be bought at `now`.
+    pub fn is_on_sale(&self, now: DateTime<Utc>) -> bool {
+        self.status == EventStatus::Active && self.event_date > now
+    }
+}
+
+/// One seat of an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seat {
+    /// Identifier.
+    pub id: SeatId,
+    /// The event.
+    pub event_id: EventId,
+    /// Section code (`A`, `VIP`).
+    pub section_code: String,
+    /// Row, from 1.
+    pub row_number: i64,
+    /// Seat within the row, from 1.
+    pub seat_number: i64,
+    /// Price.
+    pub price: Money,
+}
+
+/// Parses an event date: RFC 3339, or a date-time without offset (as an HTML `datetime-local`
+/// sends it) taken as UTC, like the original.
+pub(crate) fn parse_event_date(text: &str) -> Result<DateTime<Utc>, CatalogError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    Err(CatalogError::Invalid(format!(
+        "eventDate must be a date and time such as 2026-05-01T20:00:00Z, got {text:?}."
+    )))
+}
+
+/// A trimmed, non-blank text of at most `max` characters.
+pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<String, CatalogError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(CatalogError::Invalid(format!("{field} is required.")));
+    }
+    if trimmed.chars().count() > max {
+        return Err(CatalogError::Invalid(format!(
+            "{field} must be at most {max} characters."
+        )));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A capacity between 1 and 1,000,000.
+pub(crate) fn valid_capacity(value: i64) -> Result<i64, CatalogError> {
+    if (1..=1_000_000).contains(&value) {
+        Ok(value)
+    } else {
+        Err(CatalogError::Invalid(
+            "maxCapacity must be between 1 and 1000000.".into(),
+        ))
+    }
+}
+
+/// A positive price below one billion.
+pub(crate) fn valid_price(field: &str, value: Money) -> Result<Money, CatalogError> {
+    if value.is_positive() && value < Money::from_cents(100_000_000_000) {
+        Ok(value)
+    } else {
+        Err(CatalogError::Invalid(format!(
+            "{field} must be greater than zero and below 1000000000."
+        )))
+    }
+}
+
+/// A section code: 1 to 20 letters, digits, `-` or `_`.
+pub(crate) fn valid_section_code(value: &str) -> Result<String, CatalogError> {
+    let code = value.trim();
+    let ok = !code.is_empty()
+        && code.len() <= 20
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(code.to_string())
+    } else {
+        Err(CatalogError::Invalid(format!(
+            "sectionCode must be 1 to 20 letters, digits, '-' or '_', got {value:?}."
+        )))
+    }
+}
+
+/// A three-letter upper-case currency code.
+pub(crate) fn valid_currency(value: &str) -> Result<String, CatalogError> {
+    if value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(value.to_string())
+    } else {
+        Err(CatalogError::Invalid(format!(
+            "currency must be a three-letter code such as USD, got {value:?}."
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_dates_without_offset_are_utc() {
+        let t = parse_event_date("2026-05-01T20:00").expect("parses");
+        assert_eq!(t.to_rfc3339(), "2026-05-01T20:00:00+00:00");
+        assert!(parse_event_date("2026-05-01T20:00:00-03:00").is_ok());
+        assert!(parse_event_date("tomorrow").is_err());
+    }
+
+    #[test]
+    fn field_rules() {
+        assert!(required_text("name", "  ", 10).is_err());
+        assert!(required_text("name", "abcdefghijk", 10).is_err());
+        assert_eq!(required_text("name", " Rock ", 10).expect("ok"), "Rock");
+        assert!(valid_capacity(0).is_err());
+        assert!(valid_price("basePrice", Money::from_cents(-1)).is_err());
+        assert!(valid_section_code("VIP 1").is_err());
+        assert!(valid_currency("usd").is_err());
+    }
+}

@@ -1,0 +1,68 @@
+//! Events the catalog publishes.
+
+use chrono::{DateTime, Utc};
+use kernel::{EventId, Money, SeatId};
+use serde::{Deserialize, Serialize};
+
+/// Seats were laid out for an event (topic `seats-generated`, the reference's shape plus
+/// `price`, `eventDate` and `isActive` so inventory can sell them without asking back).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatsGenerated {
+    /// The event.
+    pub event_id: EventId,
+    /// The new seats.
+    pub seats: Vec<GeneratedSeat>,
+    /// How many.
+    pub total_seats: usize,
+    /// When.
+    pub generated_at: DateTime<Utc>,
+    /// When the event takes place (sales end then).
+    pub event_date: DateTime<Utc>,
+    /// Whether the event is on sale.
+    pub is_active: bool,
+}
+
+/// One generated seat.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratedSeat {
+    /// Seat id.
+    pub seat_id: SeatId,
+    /// Section code.
+    pub section: String,
+    /// Row number, as a string (the reference's wire format).
+    pub row: String,
+    /// Seat number.
+    pub number: i64,
+    /// Price.
+    pub price: Money,
+}
+
+impl outbox::Event for SeatsGenerated {
+    const TOPIC: &'static str = "seats-generated";
+    fn key(&self) -> String {
+        self.event_id.to_string()
+    }
+}
+
+/// An event was deactivated or reactivated (topic `event-status-changed`, ours).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventStatusChanged {
+    /// The event.
+    pub event_id: EventId,
+    /// `active` or `inactive`.
+    pub status: String,
+    /// Whether it is on sale.
+    pub is_active: bool,
+    /// When the event takes place.
+    pub event_date: DateTime<Utc>,
+}
+
+impl outbox::Event for EventStatusChanged {
+    const TOPIC: &'static str = "event-status-changed";
+    fn key(&self) -> String {
+        self.event_id.to_string()
+    }
+}

@@ -1,0 +1,28 @@
+//! Catalog: events, their venues, seat layouts and prices.
+//!
+//! Tables: `catalog_events`, `catalog_seats`.
+//! Events out: `seats-generated` (seats to sell), `event-status-changed` (deactivated or
+//! reactivated). Events in: none. Seat *status* belongs to inventory and is read through the
+//! [`SeatAvailability`] port at the instant of each request (SPEC §4: read-your-writes).
+
+mod demo;
+mod domain;
+mod error;
+mod events;
+mod http;
+mod ports;
+mod queries;
+mod service;
+mod store;
+
+pub use demo::load_demo_catalogue;
+pub use domain::{Event, EventStatus, Seat};
+pub use error::CatalogError;
+pub use events::{EventStatusChanged, GeneratedSeat, SeatsGenerated};
+pub use http::router;
+pub use ports::{EventCounts, SeatAvailability, TakenState};
+pub use queries::{CatalogQueries, SeatListing};
+pub use service::{
+    CatalogService, EventInput, EventSummary, EventUpdate, GenerationSummary, SalesSummary,
+    SeatMap, SeatView, SectionConfiguration, SectionSales, SectionSummary,
+};

@@ -1,0 +1,190 @@
+//! Catalog commands and queries. Each command owns its transaction and writes its events to the
+//! outbox inside it.
+
+mod admin;
+mod views;
+
+pub use admin::{EventInput, EventUpdate, SectionConfiguration};
+pub use views::{
+    EventSummary, GenerationSummary, SalesSummary, SeatMap, SeatView, SectionSales, SectionSummary,
+};
+
+use chrono::{DateTime, Utc};
+use kernel::{Clock, EventId};
+use outbox::{Database, RelayHandle};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::domain::{Event, EventStatus, Seat};
+use crate::events::{GeneratedSeat, SeatsGenerated};
+use crate::ports::{EventCounts, SeatAvailability, TakenState};
+use crate::{CatalogError, store};
+
+/// The catalog context.
+pub struct CatalogService {
+    db: Database,
+    clock: Arc<dyn Clock>,
+    availability: Arc<dyn SeatAvailability>,
+    relay: RelayHandle,
+}
+
+impl CatalogService {
+    /// The catalog over `db`, reading live seat status through `availability`.
+    pub fn new(
+        db: Database,
+        clock: Arc<dyn Clock>,
+        availability: Arc<dyn SeatAvailability>,
+        relay: RelayHandle,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            availability,
+            relay,
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Active events that have not happened yet, latest date first, with live counts.
+    ///
+    /// # Errors
+    /// When the database or inventory fails.
+    pub async fn list_public_events(&self) -> Result<Vec<EventSummary>, CatalogError> {
+        let events = store::list_events(self.db.reader(), Some(self.now())).await?;
+        self.summarize(events).await
+    }
+
+    /// Every event, including inactive and past ones.
+    ///
+    /// # Errors
+    /// When the database or inventory fails.
+    pub async fn list_all_events(&self) -> Result<Vec<EventSummary>, CatalogError> {
+        let events = store::list_events(self.db.reader(), None).await?;
+        self.summarize(events).await
+    }
+
+    /// One event (any status) with live counts.
+    ///
+    /// # Errors
+    /// [`CatalogError::EventNotFound`] for an unknown id.
+    pub async fn event_summary(&self, id: EventId) -> Result<EventSummary, CatalogError> {
+        let event = self.load_event(id).await?;
+        let mut all = self.summarize(vec![event]).await?;
+        all.pop().ok_or(CatalogError::EventNotFound(id))
+    }
+
+    async fn summarize(&self, events: Vec<Event>) -> Result<Vec<EventSummary>, CatalogError> {
+        let totals = store::seat_totals(self.db.reader()).await?;
+        let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
+        let counts = self.availability.counts(&ids).await?;
+        let now = self.now();
+        Ok(events
+            .into_iter()
+            .map(|event| {
+                let total = totals.get(&event.id).copied().unwrap_or(0);
+                let c = counts.get(&event.id).copied().unwrap_or_default();
+                EventSummary::new(event, total, c, now)
+            })
+            .collect())
+    }
+
+    /// The seat map with each seat's status at this instant.
+    ///
+    /// # Errors
+    /// [`CatalogError::EventNotFound`] for an unknown id.
+    pub async fn seat_map(&self, id: EventId) -> Result<SeatMap, CatalogError> {
+        let event = self.load_event(id).await?;
+        let seats = store::seats_of(self.db.reader(), id).await?;
+        let taken = self.availability.taken_seats(id).await?;
+        let on_sale = event.is_on_sale(self.now());
+        let seats = seats
+            .into_iter()
+            .map(|seat| {
+                let status = match taken.get(&seat.id) {
+                    Some(TakenState::Sold) => "sold",
+                    Some(TakenState::Reserved) => "reserved",
+                    None if on_sale => "available",
+                    None => "unavailable",
+                };
+                SeatView { seat, status }
+            })
+            .collect();
+        Ok(SeatMap { event, seats })
+    }
+
+    /// Per-section sales of an event.
+    ///
+    /// # Errors
+    /// [`CatalogError::EventNotFound`] for an unknown id.
+    pub async fn sales(&self, id: EventId) -> Result<SalesSummary, CatalogError> {
+        let map = self.seat_map(id).await?;
+        Ok(SalesSummary::from_seat_map(map))
+    }
+
+    async fn load_event(&self, id: EventId) -> Result<Event, CatalogError> {
+        let mut conn = self.db.reader().acquire().await?;
+        store::event(&mut conn, id)
+            .await?
+            .ok_or(CatalogError::EventNotFound(id))
+    }
+
+    /// Writes an event and seats in one transaction and announces the seats. Used by admin
+    /// commands and by the demo catalogue (which needs fixed ids).
+    pub(crate) async fn insert_event_with_seats(
+        &self,
+        event: &Event,
+        seats: &[Seat],
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.db.begin().await?;
+        store::insert_event(&mut tx, event).await?;
+        store::insert_seats(&mut tx, seats).await?;
+        if !seats.is_empty() {
+            outbox::enqueue(
+                &mut tx,
+                &seats_generated(event, seats, self.now()),
+                self.now(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.relay.wake();
+        Ok(())
+    }
+
+    /// Whether any event exists (to load the demo catalogue only once).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn is_empty(&self) -> Result<bool, CatalogError> {
+        Ok(store::list_events(self.db.reader(), None).await?.is_empty())
+    }
+
+    /// Counts of taken seats per event (for views that already hold the events).
+    pub(crate) async fn counts_for(&self, id: EventId) -> Result<EventCounts, CatalogError> {
+        let counts: HashMap<EventId, EventCounts> = self.availability.counts(&[id]).await?;
+        Ok(counts.get(&id).copied().unwrap_or_default())
+    }
+}
+
+fn seats_generated(event: &Event, seats: &[Seat], now: DateTime<Utc>) -> SeatsGenerated {
+    SeatsGenerated {
+        event_id: event.id,
+        seats: seats
+            .iter()
+            .map(|s| GeneratedSeat {
+                seat_id: s.id,
+                section: s.section_code.clone(),
+                row: s.row_number.to_string(),
+                number: s.seat_number,
+                price: s.price,
+            })
+            .collect(),
+        total_seats: seats.len(),
+        generated_at: now,
+        event_date: event.event_date,
+        is_active: event.status == EventStatus::Active,
+    }
+}

@@ -1,0 +1,262 @@
+//! SQLite statements of the catalog.
+
+use chrono::{DateTime, Utc};
+use kernel::{EventId, Money, SeatId, from_micros, to_micros};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use crate::CatalogError;
+use crate::domain::{Event, EventStatus, Seat};
+use crate::queries::SeatListing;
+
+#[derive(FromRow)]
+struct EventRow {
+    event_id: Uuid,
+    name: String,
+    description: String,
+    event_date: i64,
+    venue: String,
+    max_capacity: i64,
+    base_price_cents: i64,
+    currency: String,
+    status: String,
+    created_at: i64,
+    updated_at: Option<i64>,
+}
+
+impl EventRow {
+    fn into_event(self) -> Event {
+        Event {
+            id: EventId(self.event_id),
+            name: self.name,
+            description: self.description,
+            event_date: from_micros(self.event_date),
+            venue: self.venue,
+            max_capacity: self.max_capacity,
+            base_price: Money::from_cents(self.base_price_cents),
+            currency: self.currency,
+            // The column has a CHECK constraint; an unknown value can only be a manual edit.
+            status: EventStatus::parse(&self.status).unwrap_or(EventStatus::Inactive),
+            created_at: from_micros(self.created_at),
+            updated_at: self.updated_at.map(from_micros),
+        }
+    }
+}
+
+const EVENT_COLUMNS: &str = "event_id, name, description, event_date, venue, max_capacity, \
+     base_price_cents, currency, status, created_at, updated_at";
+
+pub(crate) async fn insert_event(
+    conn: &mut SqliteConnection,
+    e: &Event,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into catalog_events (event_id, name, description, event_date, venue, max_capacity,
+            base_price_cents, currency, status, created_at, updated_at)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )
+    .bind(e.id.uuid())
+    .bind(&e.name)
+    .bind(&e.description)
+    .bind(to_micros(e.event_date))
+    .bind(&e.venue)
+    .bind(e.max_capacity)
+    .bind(e.base_price.cents())
+    .bind(&e.currency)
+    .bind(e.status.as_str())
+    .bind(to_micros(e.created_at))
+    .bind(e.updated_at.map(to_micros))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn update_event(
+    conn: &mut SqliteConnection,
+    e: &Event,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update catalog_events set name = ?2, description = ?3, max_capacity = ?4, status = ?5,
+            updated_at = ?6 where event_id = ?1",
+    )
+    .bind(e.id.uuid())
+    .bind(&e.name)
+    .bind(&e.description)
+    .bind(e.max_capacity)
+    .bind(e.status.as_str())
+    .bind(e.updated_at.map(to_micros))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn event(
+    conn: &mut SqliteConnection,
+    id: EventId,
+) -> Result<Option<Event>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {EVENT_COLUMNS} from catalog_events where event_id = ?1"
+    ));
+    let row: Option<EventRow> = sqlx::query_as(sql)
+        .bind(id.uuid())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(EventRow::into_event))
+}
+
+/// All events, or only the active ones after `upcoming_after`, by date, latest first.
+pub(crate) async fn list_events(
+    pool: &SqlitePool,
+    upcoming_after: Option<DateTime<Utc>>,
+) -> Result<Vec<Event>, sqlx::Error> {
+    let rows: Vec<EventRow> = match upcoming_after {
+        Some(now) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "select {EVENT_COLUMNS} from catalog_events where status = 'active' and event_date > ?1
+                 order by event_date desc"
+            ));
+            sqlx::query_as(sql)
+                .bind(to_micros(now))
+                .fetch_all(pool)
+                .await?
+        }
+        None => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "select {EVENT_COLUMNS} from catalog_events order by event_date desc"
+            ));
+            sqlx::query_as(sql).fetch_all(pool).await?
+        }
+    };
+    Ok(rows.into_iter().map(EventRow::into_event).collect())
+}
+
+/// Number of seats of every event that has any.
+pub(crate) async fn seat_totals(pool: &SqlitePool) -> Result<HashMap<EventId, i64>, sqlx::Error> {
+    let rows: Vec<(Uuid, i64)> =
+        sqlx::query_as("select event_id, count(*) from catalog_seats group by event_id")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(id, n)| (EventId(id), n)).collect())
+}
+
+pub(crate) async fn count_seats(
+    conn: &mut SqliteConnection,
+    event: EventId,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from catalog_seats where event_id = ?1")
+        .bind(event.uuid())
+        .fetch_one(conn)
+        .await
+}
+
+#[derive(FromRow)]
+struct SeatRow {
+    seat_id: Uuid,
+    event_id: Uuid,
+    section_code: String,
+    row_number: i64,
+    seat_number: i64,
+    price_cents: i64,
+}
+
+/// Seats of an event ordered by section, row and seat.
+pub(crate) async fn seats_of(pool: &SqlitePool, event: EventId) -> Result<Vec<Seat>, sqlx::Error> {
+    let rows: Vec<SeatRow> = sqlx::query_as(
+        "select seat_id, event_id, section_code, row_number, seat_number, price_cents from catalog_seats
+         where event_id = ?1 order by section_code, row_number, seat_number",
+    )
+    .bind(event.uuid())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Seat {
+            id: SeatId(r.seat_id),
+            event_id: EventId(r.event_id),
+            section_code: r.section_code,
+            row_number: r.row_number,
+            seat_number: r.seat_number,
+            price: Money::from_cents(r.price_cents),
+        })
+        .collect())
+}
+
+/// Inserts seats; a duplicate (section, row, seat) becomes [`CatalogError::SeatAlreadyExists`].
+pub(crate) async fn insert_seats(
+    conn: &mut SqliteConnection,
+    seats: &[Seat],
+) -> Result<(), CatalogError> {
+    for s in seats {
+        let done = sqlx::query(
+            "insert into catalog_seats (seat_id, event_id, section_code, row_number, seat_number, price_cents)
+             values (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(s.id.uuid())
+        .bind(s.event_id.uuid())
+        .bind(&s.section_code)
+        .bind(s.row_number)
+        .bind(s.seat_number)
+        .bind(s.price.cents())
+        .execute(&mut *conn)
+        .await;
+        if let Err(e) = done {
+            let duplicate = e
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation());
+            return Err(if duplicate {
+                CatalogError::SeatAlreadyExists {
+                    section: s.section_code.clone(),
+                    row: s.row_number,
+                    seat: s.seat_number,
+                }
+            } else {
+                e.into()
+            });
+        }
+    }
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct ListingRow {
+    seat_id: Uuid,
+    event_id: Uuid,
+    section_code: String,
+    row_number: i64,
+    seat_number: i64,
+    price_cents: i64,
+    name: String,
+    venue: String,
+    event_date: i64,
+    currency: String,
+    status: String,
+}
+
+/// A seat with the facts of its event, for other contexts.
+pub(crate) async fn seat_listing(
+    pool: &SqlitePool,
+    seat: SeatId,
+) -> Result<Option<SeatListing>, sqlx::Error> {
+    let row: Option<ListingRow> = sqlx::query_as(
+        "select s.seat_id, s.event_id, s.section_code, s.row_number, s.seat_number, s.price_cents,
+                e.name, e.venue, e.event_date, e.currency, e.status
+         from catalog_seats s join catalog_events e on e.event_id = s.event_id where s.seat_id = ?1",
+    )
+    .bind(seat.uuid())
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| SeatListing {
+        seat_id: SeatId(r.seat_id),
+        event_id: EventId(r.event_id),
+        event_name: r.name,
+        venue: r.venue,
+        event_date: from_micros(r.event_date),
+        is_active: r.status == "active",
+        section_code: r.section_code,
+        row_number: r.row_number,
+        seat_number: r.seat_number,
+        price: Money::from_cents(r.price_cents),
+        currency: r.currency,
+    }))
+}

@@ -1,0 +1,145 @@
+//! Holds and the buyers who place them.
+
+use chrono::{DateTime, Utc};
+use kernel::{EventId, ReservationId, SeatId};
+
+use crate::InventoryError;
+
+/// The opaque buyer identity of a hold: a user id, a guest token or any client-chosen string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CustomerId(String);
+
+impl CustomerId {
+    /// A non-blank identity of at most 256 characters.
+    ///
+    /// # Errors
+    /// [`InventoryError::Invalid`] otherwise.
+    pub fn parse(value: &str) -> Result<Self, InventoryError> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return Err(InventoryError::Invalid(
+                "CustomerId must not be empty".into(),
+            ));
+        }
+        if trimmed.chars().count() > 256 {
+            return Err(InventoryError::Invalid(
+                "customerId must be at most 256 characters.".into(),
+            ));
+        }
+        Ok(Self(trimmed.to_string()))
+    }
+
+    /// The identity as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where a hold is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldStatus {
+    /// Holding the seat until `expires_at`.
+    Active,
+    /// Lapsed without purchase.
+    Expired,
+    /// Given up early (by the buyer, or because its order was cancelled).
+    Released,
+    /// Paid for: the seat is sold.
+    Confirmed,
+}
+
+impl HoldStatus {
+    /// The wire and storage form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Expired => "expired",
+            Self::Released => "released",
+            Self::Confirmed => "confirmed",
+        }
+    }
+
+    /// Parses the storage form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "expired" => Some(Self::Expired),
+            "released" => Some(Self::Released),
+            "confirmed" => Some(Self::Confirmed),
+            _ => None,
+        }
+    }
+}
+
+/// A hold of one seat by one buyer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hold {
+    /// Identifier (the reservation id).
+    pub id: ReservationId,
+    /// The seat held.
+    pub seat_id: SeatId,
+    /// The seat's event.
+    pub event_id: EventId,
+    /// Who holds it.
+    pub customer_id: String,
+    /// Stored status.
+    pub status: HoldStatus,
+    /// When it was placed.
+    pub created_at: DateTime<Utc>,
+    /// When it lapses.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Hold {
+    /// The status at `now`: an active hold past `expires_at` is expired, even before the sweep.
+    pub fn status_at(&self, now: DateTime<Utc>) -> HoldStatus {
+        if self.status == HoldStatus::Active && self.expires_at <= now {
+            HoldStatus::Expired
+        } else {
+            self.status
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn a_hold_stops_counting_at_its_expiry_instant() {
+        let now = Utc::now();
+        let hold = Hold {
+            id: ReservationId::new(),
+            seat_id: SeatId::new(),
+            event_id: EventId::new(),
+            customer_id: "c".into(),
+            status: HoldStatus::Active,
+            created_at: now - Duration::minutes(15),
+            expires_at: now,
+        };
+        assert_eq!(
+            hold.status_at(now - Duration::microseconds(1)),
+            HoldStatus::Active
+        );
+        assert_eq!(hold.status_at(now), HoldStatus::Expired);
+        let sold = Hold {
+            status: HoldStatus::Confirmed,
+            ..hold
+        };
+        assert_eq!(
+            sold.status_at(now + Duration::days(1)),
+            HoldStatus::Confirmed
+        );
+    }
+
+    #[test]
+    fn customer_ids_are_non_blank_and_bounded() {
+        assert!(CustomerId::parse("  ").is_err());
+        assert!(CustomerId::parse(&"x".repeat(257)).is_err());
+        assert_eq!(
+            CustomerId::parse(" user-123 ").expect("valid").as_str(),
+            "user-123"
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! Business outcomes of inventory commands.
+
+use kernel::{ErrorCode, EventId, ReservationId, SeatId};
+
+/// Why an inventory command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// No seat with that id.
+    #[error("Seat {0} not found")]
+    SeatNotFound(SeatId),
+    /// No reservation with that id (or not the caller's).
+    #[error("Reservation {0} not found")]
+    ReservationNotFound(ReservationId),
+    /// Someone holds or bought the seat.
+    #[error("Seat {0} is already reserved.")]
+    SeatAlreadyReserved(SeatId),
+    /// The customer holds the maximum for the event.
+    #[error(
+        "You already hold {limit} seats for this event, the most one buyer may hold at once. Release one or complete your purchase first."
+    )]
+    HoldLimitReached { limit: u32 },
+    /// The event is withdrawn or over.
+    #[error("Seats of event {0} are not on sale.")]
+    NotOnSale(EventId),
+    /// The reservation is not active any more.
+    #[error("Reservation is {0}")]
+    NotActive(&'static str),
+    /// Input failed validation.
+    #[error("{0}")]
+    Invalid(String),
+    /// Anything unexpected.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl InventoryError {
+    /// The stable code of this outcome.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::SeatNotFound(_) => ErrorCode::SeatNotFound,
+            Self::ReservationNotFound(_) => ErrorCode::ReservationNotFound,
+            Self::SeatAlreadyReserved(_) => ErrorCode::SeatAlreadyReserved,
+            Self::HoldLimitReached { .. } => ErrorCode::HoldLimitReached,
+            Self::NotOnSale(_) => ErrorCode::EventNotOnSale,
+            Self::NotActive(_) => ErrorCode::ReservationNotActive,
+            Self::Invalid(_) => ErrorCode::ValidationFailed,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sqlx::Error> for InventoryError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<InventoryError> for api::ApiError {
+    fn from(e: InventoryError) -> Self {
+        match e {
+            InventoryError::Internal(cause) => api::ApiError::internal(cause),
+            other => api::ApiError::new(other.code(), other.to_string()),
+        }
+    }
+}

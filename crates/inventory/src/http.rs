@@ -1,0 +1,115 @@
+//! Inventory routes (port 50002 and the gateway): holds.
+
+use axum::extract::{FromRef, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use kernel::{EventId, ReservationId, SeatId};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use uuid::Uuid;
+
+use api::{ApiError, AppJson, AppPath, AppQuery};
+
+use crate::domain::{CustomerId, Hold};
+use crate::{HoldRequest, InventoryService};
+
+/// The inventory's routes.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<InventoryService>: FromRef<S>,
+{
+    Router::new()
+        .route("/reservations", post(create_reservation))
+        .route(
+            "/reservations/{id}",
+            get(get_reservation).delete(delete_reservation),
+        )
+}
+
+/// Body of `POST /reservations`. Fields are optional here so that a missing one gets the
+/// original's sentence rather than a parser message.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateReservationRequest {
+    seat_id: Option<Uuid>,
+    customer_id: Option<String>,
+    event_id: Option<EventId>,
+}
+
+/// A hold as the API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReservationResponse {
+    reservation_id: ReservationId,
+    seat_id: SeatId,
+    customer_id: String,
+    event_id: EventId,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    status: &'static str,
+}
+
+impl From<Hold> for ReservationResponse {
+    fn from(h: Hold) -> Self {
+        Self {
+            reservation_id: h.id,
+            seat_id: h.seat_id,
+            customer_id: h.customer_id,
+            event_id: h.event_id,
+            created_at: h.created_at,
+            expires_at: h.expires_at,
+            status: h.status.as_str(),
+        }
+    }
+}
+
+async fn create_reservation(
+    State(svc): State<Arc<InventoryService>>,
+    AppJson(body): AppJson<CreateReservationRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let seat_id = body
+        .seat_id
+        .filter(|id| !id.is_nil())
+        .map(SeatId)
+        .ok_or_else(|| ApiError::validation("SeatId must not be empty"))?;
+    let customer_id = CustomerId::parse(body.customer_id.as_deref().unwrap_or(""))?;
+    let hold = svc
+        .hold(HoldRequest {
+            seat_id,
+            customer_id,
+            event_id: body.event_id,
+        })
+        .await?;
+    let location = format!("/reservations/{}", hold.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(ReservationResponse::from(hold)),
+    ))
+}
+
+async fn get_reservation(
+    State(svc): State<Arc<InventoryService>>,
+    AppPath(id): AppPath<ReservationId>,
+) -> Result<Json<ReservationResponse>, ApiError> {
+    Ok(Json(svc.get(id).await?.into()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnerQuery {
+    customer_id: Option<String>,
+}
+
+async fn delete_reservation(
+    State(svc): State<Arc<InventoryService>>,
+    AppPath(id): AppPath<ReservationId>,
+    AppQuery(owner): AppQuery<OwnerQuery>,
+) -> Result<Json<ReservationResponse>, ApiError> {
+    let customer = CustomerId::parse(owner.customer_id.as_deref().unwrap_or(""))?;
+    Ok(Json(svc.release(id, &customer).await?.into()))
+}

@@ -1,0 +1,30 @@
+//! Inventory: seat availability and holds ("reservations"), and their expiry.
+//!
+//! Tables: `inventory_seats`, `inventory_events`, `inventory_reservations`.
+//! Events out: `reservation-created`, `reservation-expired`, `reservation-released`.
+//! Events in: `seats-generated`, `event-status-changed` (what is on sale),
+//! `cart-item-removed`, `order-cancelled` (holds to release).
+//!
+//! Invariant 1 (a seat has at most one active hold and is sold at most once) is enforced by the
+//! database: a partial unique index on `inventory_reservations (seat_id)` over the `active` and
+//! `confirmed` rows. A lapsed hold is expired in the same transaction that grants the next one,
+//! so a hold stops counting at `expiresAt` exactly, whatever the sweeper's pace.
+
+mod domain;
+mod error;
+mod events;
+mod http;
+mod ports;
+mod queries;
+mod service;
+mod store;
+
+pub use domain::{CustomerId, Hold, HoldStatus};
+pub use error::InventoryError;
+pub use events::{
+    InventorySubscriber, ReservationCreated, ReservationExpired, ReservationReleased,
+};
+pub use http::router;
+pub use ports::{SeatDirectory, SeatListing};
+pub use queries::{EventCounts, InventoryQueries, SeatTaken};
+pub use service::{HoldRequest, HoldSettings, InventoryService};

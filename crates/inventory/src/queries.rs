@@ -1,0 +1,102 @@
+//! Read-only answers inventory gives to other contexts (through adapters in `server`), always
+//! as of the instant of the call.
+
+use kernel::{Clock, EventId, Money, ReservationId, SeatId};
+use outbox::Database;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::domain::Hold;
+use crate::store;
+
+/// Why a seat cannot be held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatTaken {
+    /// Under an unexpired hold.
+    Reserved,
+    /// Sold.
+    Sold,
+}
+
+/// Taken seats of one event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventCounts {
+    /// Seats under an unexpired hold.
+    pub reserved: u64,
+    /// Seats sold.
+    pub sold: u64,
+    /// Sum of sold seats' prices.
+    pub revenue: Money,
+}
+
+/// Read access to holds that needs no other context.
+#[derive(Clone)]
+pub struct InventoryQueries {
+    db: Database,
+    clock: Arc<dyn Clock>,
+}
+
+impl InventoryQueries {
+    /// Queries over `db`, judging expiry by `clock`.
+    pub fn new(db: Database, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
+    }
+
+    /// Held and sold seats of an event right now.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn taken_seats(&self, event: EventId) -> anyhow::Result<HashMap<SeatId, SeatTaken>> {
+        let rows = store::taken_seats(self.db.reader(), event, self.clock.now()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, sold)| {
+                (
+                    id,
+                    if sold {
+                        SeatTaken::Sold
+                    } else {
+                        SeatTaken::Reserved
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Counts of taken seats for each event.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn counts(
+        &self,
+        events: &[EventId],
+    ) -> anyhow::Result<HashMap<EventId, EventCounts>> {
+        let now = self.clock.now();
+        let mut out = HashMap::with_capacity(events.len());
+        for event in events {
+            let (held, sold, revenue) = store::event_counts(self.db.reader(), *event, now).await?;
+            out.insert(
+                *event,
+                EventCounts {
+                    reserved: held as u64,
+                    sold: sold as u64,
+                    revenue,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// The holds among `ids` that exist, each with its status as of now.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn holds(&self, ids: &[ReservationId]) -> anyhow::Result<Vec<Hold>> {
+        let now = self.clock.now();
+        let mut holds = store::holds(self.db.reader(), ids).await?;
+        for h in &mut holds {
+            h.status = h.status_at(now);
+        }
+        Ok(holds)
+    }
+}

@@ -1,0 +1,230 @@
+//! Inventory commands: hold, release, expire. Each owns its transaction and writes its events
+//! to the outbox inside it.
+
+use chrono::{DateTime, Duration, Utc};
+use kernel::{Clock, EventId, ReservationId, SeatId};
+use outbox::{Database, RelayHandle, Tx};
+use std::sync::Arc;
+
+use crate::InventoryError;
+use crate::domain::{CustomerId, Hold, HoldStatus};
+use crate::events::{ReservationCreated, ReservationExpired, ReservationReleased};
+use crate::ports::SeatDirectory;
+use crate::store::{self, SeatRecord};
+
+/// Hold rules.
+#[derive(Debug, Clone, Copy)]
+pub struct HoldSettings {
+    /// How long a hold lasts.
+    pub hold_duration: Duration,
+    /// Most active holds one customer may have for one event.
+    pub max_holds_per_customer: u32,
+}
+
+/// A request to hold a seat.
+#[derive(Debug, Clone)]
+pub struct HoldRequest {
+    /// The seat.
+    pub seat_id: SeatId,
+    /// The buyer.
+    pub customer_id: CustomerId,
+    /// The event, if the client names it (must match the seat's).
+    pub event_id: Option<EventId>,
+}
+
+/// The inventory context.
+pub struct InventoryService {
+    db: Database,
+    clock: Arc<dyn Clock>,
+    directory: Arc<dyn SeatDirectory>,
+    relay: RelayHandle,
+    settings: HoldSettings,
+}
+
+const SWEEP_BATCH: i64 = 500;
+
+impl InventoryService {
+    /// Inventory over `db`, asking `directory` about seats it has not heard of yet.
+    pub fn new(
+        db: Database,
+        clock: Arc<dyn Clock>,
+        directory: Arc<dyn SeatDirectory>,
+        relay: RelayHandle,
+        settings: HoldSettings,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            directory,
+            relay,
+            settings,
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Holds a seat for a buyer.
+    ///
+    /// # Errors
+    /// Unknown seat, event not on sale, seat taken, or the buyer's hold limit reached.
+    pub async fn hold(&self, request: HoldRequest) -> Result<Hold, InventoryError> {
+        let (seat, learned) = self.find_seat(request.seat_id).await?;
+        if request.event_id.is_some_and(|e| e != seat.event_id) {
+            return Err(InventoryError::Invalid(format!(
+                "eventId does not match the event of seat {}.",
+                request.seat_id
+            )));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if let Some(listing) = &learned {
+            store::upsert_event(&mut tx, seat.event_id, listing.0, listing.1).await?;
+            store::upsert_seat(&mut tx, &seat).await?;
+        }
+        if store::event_on_sale(&mut tx, seat.event_id, now).await? != Some(true) {
+            return Err(InventoryError::NotOnSale(seat.event_id));
+        }
+        for lapsed in store::expire_lapsed_on_seat(&mut tx, seat.seat_id, now).await? {
+            outbox::enqueue(&mut tx, &ReservationExpired::from_hold(&lapsed, now), now).await?;
+        }
+        let hold = Hold {
+            id: ReservationId::new(),
+            seat_id: seat.seat_id,
+            event_id: seat.event_id,
+            customer_id: request.customer_id.as_str().to_string(),
+            status: HoldStatus::Active,
+            created_at: now,
+            expires_at: now + self.settings.hold_duration,
+        };
+        if !store::insert_hold(&mut tx, &hold).await? {
+            return Err(InventoryError::SeatAlreadyReserved(seat.seat_id));
+        }
+        let held = store::active_holds_of(&mut tx, &hold.customer_id, hold.event_id, now).await?;
+        if held > i64::from(self.settings.max_holds_per_customer) {
+            return Err(InventoryError::HoldLimitReached {
+                limit: self.settings.max_holds_per_customer,
+            });
+        }
+        outbox::enqueue(&mut tx, &ReservationCreated::new(&hold, &seat), now).await?;
+        tx.commit().await?;
+        self.relay.wake();
+        Ok(hold)
+    }
+
+    /// The seat as inventory knows it, or as the catalog lists it (then with the event's
+    /// `(is_active, event_date)` to record).
+    async fn find_seat(
+        &self,
+        id: SeatId,
+    ) -> Result<(SeatRecord, Option<(bool, DateTime<Utc>)>), InventoryError> {
+        if let Some(seat) = store::seat(self.db.reader(), id).await? {
+            return Ok((seat, None));
+        }
+        let listing = self
+            .directory
+            .locate(id)
+            .await?
+            .ok_or(InventoryError::SeatNotFound(id))?;
+        let seat = SeatRecord {
+            seat_id: listing.seat_id,
+            event_id: listing.event_id,
+            section_code: listing.section_code,
+            row_number: listing.row_number,
+            seat_number: listing.seat_number,
+            price: listing.price,
+        };
+        Ok((seat, Some((listing.is_active, listing.event_date))))
+    }
+
+    /// A hold by id, with its status as of now.
+    ///
+    /// # Errors
+    /// [`InventoryError::ReservationNotFound`] for an unknown id.
+    pub async fn get(&self, id: ReservationId) -> Result<Hold, InventoryError> {
+        let mut conn = self.db.reader().acquire().await?;
+        let mut hold = store::hold(&mut conn, id)
+            .await?
+            .ok_or(InventoryError::ReservationNotFound(id))?;
+        hold.status = hold.status_at(self.now());
+        Ok(hold)
+    }
+
+    /// Releases a hold early, for its owner.
+    ///
+    /// # Errors
+    /// Unknown id or another buyer's hold (both not found), or a hold no longer active.
+    pub async fn release(
+        &self,
+        id: ReservationId,
+        customer: &CustomerId,
+    ) -> Result<Hold, InventoryError> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let hold = store::hold(&mut tx, id)
+            .await?
+            .filter(|h| h.customer_id == customer.as_str())
+            .ok_or(InventoryError::ReservationNotFound(id))?;
+        let status = hold.status_at(now);
+        if status != HoldStatus::Active {
+            return Err(InventoryError::NotActive(status.as_str()));
+        }
+        let released = self
+            .release_in(&mut tx, id, "released_by_customer", now)
+            .await?;
+        tx.commit().await?;
+        self.relay.wake();
+        released.ok_or(InventoryError::NotActive("expired"))
+    }
+
+    /// Releases an active hold inside `tx` and announces it; `None` if it was not active.
+    pub(crate) async fn release_in(
+        &self,
+        tx: &mut Tx,
+        id: ReservationId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Hold>, InventoryError> {
+        let Some(hold) = store::release_hold(tx, id, now).await? else {
+            return Ok(None);
+        };
+        outbox::enqueue(tx, &ReservationReleased::from_hold(&hold, reason, now), now).await?;
+        Ok(Some(hold))
+    }
+
+    /// Expires every hold past its `expiresAt` and announces each; returns how many.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn sweep_expired(&self) -> Result<usize, InventoryError> {
+        let mut total = 0;
+        loop {
+            let now = self.now();
+            let mut tx = self.db.begin().await?;
+            let lapsed = store::expire_lapsed(&mut tx, now, SWEEP_BATCH).await?;
+            for hold in &lapsed {
+                outbox::enqueue(&mut tx, &ReservationExpired::from_hold(hold, now), now).await?;
+            }
+            tx.commit().await?;
+            total += lapsed.len();
+            if (lapsed.len() as i64) < SWEEP_BATCH {
+                break;
+            }
+        }
+        if total > 0 {
+            self.relay.wake();
+        }
+        Ok(total)
+    }
+
+    pub(crate) fn db(&self) -> &Database {
+        &self.db
+    }
+}
+
+impl InventoryService {
+    pub(crate) fn relay_wake(&self) {
+        self.relay.wake();
+    }
+}

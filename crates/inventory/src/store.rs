@@ -1,0 +1,10 @@
+//! The inventory's storage API. SQL lives in `store/sqlite.rs`; the PostgreSQL twin arrives with
+//! the distributed-mode issue (#5) behind the same functions.
+
+mod sqlite;
+
+pub(crate) use sqlite::{
+    SeatRecord, active_holds_of, event_counts, event_on_sale, expire_lapsed, expire_lapsed_on_seat,
+    hold, holds, insert_hold, release_hold, seat, set_event_sale, taken_seats, upsert_event,
+    upsert_seat,
+};

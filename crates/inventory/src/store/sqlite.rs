@@ -1,0 +1,309 @@
+//! SQLite statements of the inventory.
+
+use chrono::{DateTime, Utc};
+use kernel::{EventId, Money, ReservationId, SeatId, from_micros, to_micros};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use crate::domain::{Hold, HoldStatus};
+
+/// A seat known to inventory.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SeatRecord {
+    pub(crate) seat_id: SeatId,
+    pub(crate) event_id: EventId,
+    pub(crate) section_code: String,
+    pub(crate) row_number: i64,
+    pub(crate) seat_number: i64,
+    pub(crate) price: Money,
+}
+
+#[derive(FromRow)]
+struct SeatRow {
+    seat_id: Uuid,
+    event_id: Uuid,
+    section_code: String,
+    row_number: i64,
+    seat_number: i64,
+    price_cents: i64,
+}
+
+pub(crate) async fn seat(pool: &SqlitePool, id: SeatId) -> Result<Option<SeatRecord>, sqlx::Error> {
+    let row: Option<SeatRow> = sqlx::query_as(
+        "select seat_id, event_id, section_code, row_number, seat_number, price_cents
+         from inventory_seats where seat_id = ?1",
+    )
+    .bind(id.uuid())
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| SeatRecord {
+        seat_id: SeatId(r.seat_id),
+        event_id: EventId(r.event_id),
+        section_code: r.section_code,
+        row_number: r.row_number,
+        seat_number: r.seat_number,
+        price: Money::from_cents(r.price_cents),
+    }))
+}
+
+/// Records a seat; a seat already known is left as it is.
+pub(crate) async fn upsert_seat(
+    conn: &mut SqliteConnection,
+    s: &SeatRecord,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into inventory_seats (seat_id, event_id, section_code, row_number, seat_number, price_cents)
+         values (?1, ?2, ?3, ?4, ?5, ?6) on conflict (seat_id) do nothing",
+    )
+    .bind(s.seat_id.uuid())
+    .bind(s.event_id.uuid())
+    .bind(&s.section_code)
+    .bind(s.row_number)
+    .bind(s.seat_number)
+    .bind(s.price.cents())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records an event's sale window if unknown (`seats-generated`, directory look-ups).
+pub(crate) async fn upsert_event(
+    conn: &mut SqliteConnection,
+    event: EventId,
+    is_active: bool,
+    event_date: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into inventory_events (event_id, is_active, event_date) values (?1, ?2, ?3)
+         on conflict (event_id) do nothing",
+    )
+    .bind(event.uuid())
+    .bind(is_active)
+    .bind(to_micros(event_date))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Applies a status change of the catalog (`event-status-changed`).
+pub(crate) async fn set_event_sale(
+    conn: &mut SqliteConnection,
+    event: EventId,
+    is_active: bool,
+    event_date: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into inventory_events (event_id, is_active, event_date) values (?1, ?2, ?3)
+         on conflict (event_id) do update set is_active = excluded.is_active, event_date = excluded.event_date",
+    )
+    .bind(event.uuid())
+    .bind(is_active)
+    .bind(to_micros(event_date))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the event's seats can be held at `now` (`None` if the event is unknown).
+pub(crate) async fn event_on_sale(
+    conn: &mut SqliteConnection,
+    event: EventId,
+    now: DateTime<Utc>,
+) -> Result<Option<bool>, sqlx::Error> {
+    let row: Option<(bool, i64)> =
+        sqlx::query_as("select is_active, event_date from inventory_events where event_id = ?1")
+            .bind(event.uuid())
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(active, date)| active && date > to_micros(now)))
+}
+
+#[derive(FromRow)]
+struct HoldRow {
+    reservation_id: Uuid,
+    seat_id: Uuid,
+    event_id: Uuid,
+    customer_id: String,
+    status: String,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl HoldRow {
+    fn into_hold(self) -> Hold {
+        Hold {
+            id: ReservationId(self.reservation_id),
+            seat_id: SeatId(self.seat_id),
+            event_id: EventId(self.event_id),
+            customer_id: self.customer_id,
+            // The column has a CHECK constraint; anything else would be a manual edit.
+            status: HoldStatus::parse(&self.status).unwrap_or(HoldStatus::Expired),
+            created_at: from_micros(self.created_at),
+            expires_at: from_micros(self.expires_at),
+        }
+    }
+}
+
+pub(crate) async fn hold(
+    conn: &mut SqliteConnection,
+    id: ReservationId,
+) -> Result<Option<Hold>, sqlx::Error> {
+    let row: Option<HoldRow> = sqlx::query_as(
+        "select reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at
+         from inventory_reservations where reservation_id = ?1",
+    )
+    .bind(id.uuid())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(HoldRow::into_hold))
+}
+
+pub(crate) async fn holds(
+    pool: &SqlitePool,
+    ids: &[ReservationId],
+) -> Result<Vec<Hold>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(h) = hold(&mut conn, *id).await? {
+            out.push(h);
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts an active hold unless the seat already has an active or confirmed one (the partial
+/// unique index decides); returns whether it was inserted.
+pub(crate) async fn insert_hold(
+    conn: &mut SqliteConnection,
+    h: &Hold,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into inventory_reservations
+            (reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at)
+         values (?1, ?2, ?3, ?4, 'active', ?5, ?6) on conflict do nothing",
+    )
+    .bind(h.id.uuid())
+    .bind(h.seat_id.uuid())
+    .bind(h.event_id.uuid())
+    .bind(&h.customer_id)
+    .bind(to_micros(h.created_at))
+    .bind(to_micros(h.expires_at))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks the lapsed active hold of one seat expired; returns it if there was one.
+pub(crate) async fn expire_lapsed_on_seat(
+    conn: &mut SqliteConnection,
+    seat: SeatId,
+    now: DateTime<Utc>,
+) -> Result<Vec<Hold>, sqlx::Error> {
+    let rows: Vec<HoldRow> = sqlx::query_as(
+        "update inventory_reservations set status = 'expired', ended_at = ?2
+         where seat_id = ?1 and status = 'active' and expires_at <= ?2
+         returning reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at",
+    )
+    .bind(seat.uuid())
+    .bind(to_micros(now))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(HoldRow::into_hold).collect())
+}
+
+/// Marks up to `limit` lapsed active holds expired; returns them.
+pub(crate) async fn expire_lapsed(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Hold>, sqlx::Error> {
+    let rows: Vec<HoldRow> = sqlx::query_as(
+        "update inventory_reservations set status = 'expired', ended_at = ?1
+         where reservation_id in (
+             select reservation_id from inventory_reservations
+             where status = 'active' and expires_at <= ?1 order by expires_at limit ?2)
+         returning reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at",
+    )
+    .bind(to_micros(now))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(HoldRow::into_hold).collect())
+}
+
+/// Releases an active, unexpired hold; returns it if it was released.
+pub(crate) async fn release_hold(
+    conn: &mut SqliteConnection,
+    id: ReservationId,
+    now: DateTime<Utc>,
+) -> Result<Option<Hold>, sqlx::Error> {
+    let row: Option<HoldRow> = sqlx::query_as(
+        "update inventory_reservations set status = 'released', ended_at = ?2
+         where reservation_id = ?1 and status = 'active' and expires_at > ?2
+         returning reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at",
+    )
+    .bind(id.uuid())
+    .bind(to_micros(now))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(HoldRow::into_hold))
+}
+
+/// Active, unexpired holds of a customer for an event.
+pub(crate) async fn active_holds_of(
+    conn: &mut SqliteConnection,
+    customer: &str,
+    event: EventId,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from inventory_reservations
+         where customer_id = ?1 and event_id = ?2 and status = 'active' and expires_at > ?3",
+    )
+    .bind(customer)
+    .bind(event.uuid())
+    .bind(to_micros(now))
+    .fetch_one(conn)
+    .await
+}
+
+/// Seats of an event that are held (unexpired) or sold at `now`, with whether they are sold.
+pub(crate) async fn taken_seats(
+    pool: &SqlitePool,
+    event: EventId,
+    now: DateTime<Utc>,
+) -> Result<Vec<(SeatId, bool)>, sqlx::Error> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "select seat_id, status from inventory_reservations
+         where event_id = ?1 and (status = 'confirmed' or (status = 'active' and expires_at > ?2))",
+    )
+    .bind(event.uuid())
+    .bind(to_micros(now))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, status)| (SeatId(id), status == "confirmed"))
+        .collect())
+}
+
+/// (held, sold, revenue of sold seats) of an event at `now`.
+pub(crate) async fn event_counts(
+    pool: &SqlitePool,
+    event: EventId,
+    now: DateTime<Utc>,
+) -> Result<(i64, i64, Money), sqlx::Error> {
+    let (held, sold, revenue): (i64, i64, i64) = sqlx::query_as(
+        "select coalesce(sum(case when r.status = 'active' then 1 else 0 end), 0),
+                coalesce(sum(case when r.status = 'confirmed' then 1 else 0 end), 0),
+                coalesce(sum(case when r.status = 'confirmed' then s.price_cents else 0 end), 0)
+         from inventory_reservations r left join inventory_seats s on s.seat_id = r.seat_id
+         where r.event_id = ?1 and (r.status = 'confirmed' or (r.status = 'active' and r.expires_at > ?2))",
+    )
+    .bind(event.uuid())
+    .bind(to_micros(now))
+    .fetch_one(pool)
+    .await?;
+    Ok((held, sold, Money::from_cents(revenue)))
+}

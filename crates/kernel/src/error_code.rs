@@ -1,0 +1,116 @@
+//! Stable, machine-readable error codes shared by every context. The HTTP status of each code is
+//! decided in one place, in the `api` crate.
+
+use std::fmt;
+
+/// A stable snake_case code naming why a request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The request is well-formed JSON but a field is missing or invalid.
+    ValidationFailed,
+    /// The body is not JSON, or a field has the wrong type.
+    InvalidJson,
+    /// The body exceeds the size limit.
+    PayloadTooLarge,
+    /// No route matches the path.
+    RouteNotFound,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// No event with that id.
+    EventNotFound,
+    /// No seat with that id.
+    SeatNotFound,
+    /// No reservation (hold) with that id visible to the caller.
+    ReservationNotFound,
+    /// No order with that id visible to the caller.
+    OrderNotFound,
+    /// Someone already holds or bought the seat.
+    SeatAlreadyReserved,
+    /// The buyer holds the maximum number of seats for this event.
+    HoldLimitReached,
+    /// A hold lapsed before the step that needed it.
+    HoldExpired,
+    /// The hold is not active any more (released, expired or confirmed).
+    ReservationNotActive,
+    /// The hold does not match the request (other seat or other buyer).
+    ReservationMismatch,
+    /// The event is inactive or over: its seats cannot be held.
+    EventNotOnSale,
+    /// Neither a user id nor a guest token was given.
+    MissingBuyer,
+    /// The caller is not the owner.
+    Unauthorized,
+    /// The caller is known but not allowed.
+    Forbidden,
+    /// Checkout of an order that is not a draft.
+    OrderNotDraft,
+    /// Checkout of an order without items.
+    OrderEmpty,
+    /// The order cannot be cancelled in its current state.
+    OrderNotCancellable,
+    /// The seat is already in the buyer's cart.
+    SeatAlreadyInCart,
+    /// The seat is not in the cart.
+    SeatNotInCart,
+    /// The client's price differs from the catalogue's.
+    PriceMismatch,
+    /// Generating seats would exceed the event's capacity.
+    CapacityExceeded,
+    /// A seat of that section, row and number already exists.
+    SeatAlreadyExists,
+    /// The event cannot change state now (holds outstanding, date passed).
+    EventStateConflict,
+    /// An `Idempotency-Key` was reused with a different request.
+    IdempotencyKeyReused,
+    /// A request with the same `Idempotency-Key` is still being processed.
+    IdempotencyKeyInProgress,
+    /// A dependency (database, other service) is unavailable.
+    ServiceUnavailable,
+    /// Anything unexpected; details are only logged.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The wire form of the code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ValidationFailed => "validation_failed",
+            Self::InvalidJson => "invalid_json",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::RouteNotFound => "route_not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::EventNotFound => "event_not_found",
+            Self::SeatNotFound => "seat_not_found",
+            Self::ReservationNotFound => "reservation_not_found",
+            Self::OrderNotFound => "order_not_found",
+            Self::SeatAlreadyReserved => "seat_already_reserved",
+            Self::HoldLimitReached => "hold_limit_reached",
+            Self::HoldExpired => "hold_expired",
+            Self::ReservationNotActive => "reservation_not_active",
+            Self::ReservationMismatch => "reservation_mismatch",
+            Self::EventNotOnSale => "event_not_on_sale",
+            Self::MissingBuyer => "missing_buyer",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::OrderNotDraft => "order_not_draft",
+            Self::OrderEmpty => "order_empty",
+            Self::OrderNotCancellable => "order_not_cancellable",
+            Self::SeatAlreadyInCart => "seat_already_in_cart",
+            Self::SeatNotInCart => "seat_not_in_cart",
+            Self::PriceMismatch => "price_mismatch",
+            Self::CapacityExceeded => "capacity_exceeded",
+            Self::SeatAlreadyExists => "seat_already_exists",
+            Self::EventStateConflict => "event_state_conflict",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::IdempotencyKeyInProgress => "idempotency_key_in_progress",
+            Self::ServiceUnavailable => "service_unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,77 @@
+//! Newtype identifiers, so an order id can never be passed where a seat id is expected.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh random identifier.
+            pub fn new() -> Self {
+                Self(Uuid::new_v4())
+            }
+
+            /// The underlying UUID.
+            pub fn uuid(self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(u: Uuid) -> Self {
+                Self(u)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An event (concert, match, play) in the catalogue.
+    EventId
+);
+id_type!(
+    /// A physical seat of an event.
+    SeatId
+);
+id_type!(
+    /// A hold on one seat (the original's "reservation").
+    ReservationId
+);
+id_type!(
+    /// An order (a draft order is the cart).
+    OrderId
+);
+id_type!(
+    /// One line of an order.
+    OrderItemId
+);
+id_type!(
+    /// The identity of one event message, used by consumers to ignore redeliveries.
+    MessageId
+);

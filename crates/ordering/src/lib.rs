@@ -1,0 +1,25 @@
+//! Ordering: carts (draft orders) and orders.
+//!
+//! Tables: `ordering_orders`, `ordering_order_items`.
+//! Events out: `cart-item-removed`, `order-cancelled` (inventory releases the holds).
+//! Events in: `reservation-expired`, `reservation-released` (an item whose hold ended leaves
+//! its draft; a pending order whose hold ended is cancelled).
+//!
+//! Holds are checked synchronously through the [`Holds`] port, so a seat can be added to the cart
+//! the instant its hold is granted — no waiting for events (the original's bug §8.1). Prices come
+//! from the catalog through the [`SeatPrices`] port, never from the client (§8.4).
+
+mod domain;
+mod error;
+mod events;
+mod http;
+mod ports;
+mod service;
+mod store;
+
+pub use domain::{Buyer, Order, OrderItem, OrderState};
+pub use error::OrderingError;
+pub use events::{CartItemRemoved, OrderCancelled, OrderingSubscriber};
+pub use http::router;
+pub use ports::{HoldState, HoldView, Holds, PricedSeat, SeatPrices};
+pub use service::{AddToCart, OrderingService};

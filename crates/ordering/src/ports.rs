@@ -1,0 +1,85 @@
+//! What ordering asks other contexts, synchronously: holds (inventory) and prices (catalog).
+
+use chrono::{DateTime, Utc};
+use kernel::{EventId, Money, ReservationId, SeatId};
+
+/// A hold's state as of the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldState {
+    /// Holding the seat.
+    Active,
+    /// Lapsed.
+    Expired,
+    /// Given up.
+    Released,
+    /// Paid for.
+    Confirmed,
+}
+
+impl HoldState {
+    /// The wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Expired => "expired",
+            Self::Released => "released",
+            Self::Confirmed => "confirmed",
+        }
+    }
+}
+
+/// A hold as ordering needs to see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldView {
+    /// The hold.
+    pub reservation_id: ReservationId,
+    /// Its seat.
+    pub seat_id: SeatId,
+    /// Who holds it.
+    pub customer_id: String,
+    /// State now.
+    pub state: HoldState,
+    /// When it lapses.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Inventory's holds.
+#[async_trait::async_trait]
+pub trait Holds: Send + Sync + 'static {
+    /// The holds among `ids` that exist, as of now.
+    ///
+    /// # Errors
+    /// When inventory cannot be asked.
+    async fn holds(&self, ids: &[ReservationId]) -> anyhow::Result<Vec<HoldView>>;
+}
+
+/// A seat with its catalogue price and descriptive facts for order lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricedSeat {
+    /// The seat.
+    pub seat_id: SeatId,
+    /// Its event.
+    pub event_id: EventId,
+    /// The event's name.
+    pub event_name: String,
+    /// Section code.
+    pub section_code: String,
+    /// Row.
+    pub row_number: i64,
+    /// Seat number.
+    pub seat_number: i64,
+    /// Price.
+    pub price: Money,
+    /// Currency.
+    pub currency: String,
+}
+
+/// The catalog's prices.
+#[async_trait::async_trait]
+pub trait SeatPrices: Send + Sync + 'static {
+    /// The seat with its price, if it exists.
+    ///
+    /// # Errors
+    /// When the catalog cannot be asked.
+    async fn seat(&self, seat: SeatId) -> anyhow::Result<Option<PricedSeat>>;
+}

@@ -1,0 +1,155 @@
+//! The cart: adding and removing seats of a draft order.
+
+use kernel::{Money, OrderId, OrderItemId, ReservationId, SeatId};
+
+use super::OrderingService;
+use crate::domain::{Buyer, Order, OrderItem, OrderState};
+use crate::events::CartItemRemoved;
+use crate::ports::HoldState;
+use crate::{OrderingError, store};
+
+/// A request to put a held seat in the buyer's cart.
+#[derive(Debug, Clone)]
+pub struct AddToCart {
+    /// The hold (required: a seat cannot be carted without one).
+    pub reservation_id: Option<ReservationId>,
+    /// The seat.
+    pub seat_id: SeatId,
+    /// The price the client expects, if it sent one; it must equal the catalogue's.
+    pub price: Option<Money>,
+    /// The buyer.
+    pub buyer: Buyer,
+}
+
+impl OrderingService {
+    /// Adds a held seat to the buyer's draft, creating the draft if needed. The hold is checked
+    /// synchronously, so this works the instant the hold was granted.
+    ///
+    /// # Errors
+    /// Missing, foreign, lapsed or mismatched hold; a price that is not the catalogue's; a seat
+    /// already in the cart.
+    pub async fn add_to_cart(&self, request: AddToCart) -> Result<Order, OrderingError> {
+        let reservation_id = request.reservation_id.ok_or_else(|| {
+            OrderingError::Invalid(
+                "reservationId is required: hold the seat first with POST /reservations.".into(),
+            )
+        })?;
+        if let Some(price) = request.price.filter(|p| !p.is_positive()) {
+            return Err(OrderingError::Invalid(format!(
+                "price must be greater than zero, got {price}."
+            )));
+        }
+        let hold = self
+            .holds
+            .holds(&[reservation_id])
+            .await?
+            .pop()
+            .ok_or(OrderingError::ReservationNotFound)?;
+        if !request.buyer.is_customer(&hold.customer_id) {
+            return Err(OrderingError::HoldNotOwned);
+        }
+        if hold.seat_id != request.seat_id {
+            return Err(OrderingError::ReservationForOtherSeat);
+        }
+        match hold.state {
+            HoldState::Active => {}
+            HoldState::Expired => return Err(OrderingError::ReservationExpired),
+            other => return Err(OrderingError::ReservationNotActive(other.as_str())),
+        }
+        let seat = self
+            .prices
+            .seat(request.seat_id)
+            .await?
+            .ok_or(OrderingError::SeatNotFound(request.seat_id))?;
+        if let Some(given) = request.price.filter(|p| *p != seat.price) {
+            return Err(OrderingError::PriceMismatch {
+                given: given.to_string(),
+                actual: seat.price.to_string(),
+            });
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let draft = match store::draft_of(&mut tx, &request.buyer).await? {
+            Some(draft) => draft,
+            None => {
+                let draft = Order {
+                    id: OrderId::new(),
+                    user_id: request.buyer.user_id().map(str::to_owned),
+                    guest_token: request.buyer.guest_token().map(str::to_owned),
+                    state: OrderState::Draft,
+                    currency: seat.currency.clone(),
+                    items: Vec::new(),
+                    created_at: now,
+                    paid_at: None,
+                };
+                store::insert_order(&mut tx, &draft).await?;
+                draft
+            }
+        };
+        if draft.item_for(request.seat_id).is_some() {
+            return Err(OrderingError::SeatAlreadyInCart);
+        }
+        if !draft.items.is_empty() && draft.currency != seat.currency {
+            return Err(OrderingError::Invalid(format!(
+                "This seat is priced in {}, but the cart is in {}; check out the cart first.",
+                seat.currency, draft.currency
+            )));
+        }
+        let item = OrderItem {
+            id: OrderItemId::new(),
+            seat_id: seat.seat_id,
+            reservation_id,
+            price: seat.price,
+            event_id: seat.event_id,
+            event_name: seat.event_name,
+            section_code: seat.section_code,
+            row_number: seat.row_number,
+            seat_number: seat.seat_number,
+        };
+        store::insert_item(&mut tx, draft.id, &item, now).await?;
+        let order = store::order(&mut tx, draft.id)
+            .await?
+            .ok_or(OrderingError::OrderNotFound(draft.id))?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    /// Removes a seat from the buyer's draft; its hold is released (through an event).
+    ///
+    /// # Errors
+    /// Unknown order (404), another buyer's (401), not a draft, or seat not in it.
+    pub async fn remove_from_cart(
+        &self,
+        order_id: OrderId,
+        seat_id: SeatId,
+        buyer: &Buyer,
+    ) -> Result<Order, OrderingError> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let order = store::order(&mut tx, order_id)
+            .await?
+            .ok_or(OrderingError::OrderNotFound(order_id))?;
+        if !buyer.owns(&order) {
+            return Err(OrderingError::Unauthorized);
+        }
+        if order.state != OrderState::Draft {
+            return Err(OrderingError::NotDraft);
+        }
+        let item = order
+            .item_for(seat_id)
+            .ok_or(OrderingError::SeatNotInCart)?;
+        store::delete_item(&mut tx, order_id, item.id, now).await?;
+        let removed = CartItemRemoved {
+            order_id,
+            reservation_id: item.reservation_id,
+            seat_id,
+        };
+        outbox::enqueue(&mut tx, &removed, now).await?;
+        let order = store::order(&mut tx, order_id)
+            .await?
+            .ok_or(OrderingError::OrderNotFound(order_id))?;
+        tx.commit().await?;
+        self.relay.wake();
+        Ok(order)
+    }
+}

@@ -1,0 +1,136 @@
+//! Checkout, cancellation, and what happens to orders when a hold ends.
+
+use kernel::{OrderId, ReservationId};
+use outbox::Tx;
+
+use super::OrderingService;
+use crate::domain::{Buyer, Order, OrderState};
+use crate::events::OrderCancelled;
+use crate::ports::HoldState;
+use crate::{OrderingError, store};
+
+impl OrderingService {
+    /// Checks out the buyer's draft: `draft → pending`, ready for payment. Every hold must still
+    /// be active at this instant.
+    ///
+    /// # Errors
+    /// The seed page's: not found (404), not the owner (401), not a draft, empty; and
+    /// [`OrderingError::HoldExpired`] when a hold lapsed.
+    pub async fn checkout(&self, order_id: OrderId, buyer: &Buyer) -> Result<Order, OrderingError> {
+        let order = {
+            let mut conn = self.db.reader().acquire().await?;
+            store::order(&mut conn, order_id)
+                .await?
+                .ok_or(OrderingError::OrderNotFound(order_id))?
+        };
+        if !buyer.owns(&order) {
+            return Err(OrderingError::Unauthorized);
+        }
+        if order.state != OrderState::Draft {
+            return Err(OrderingError::NotDraft);
+        }
+        if order.items.is_empty() {
+            return Err(OrderingError::Empty);
+        }
+        let ids: Vec<ReservationId> = order.items.iter().map(|i| i.reservation_id).collect();
+        let holds = self.holds.holds(&ids).await?;
+        for item in &order.items {
+            let active = holds
+                .iter()
+                .any(|h| h.reservation_id == item.reservation_id && h.state == HoldState::Active);
+            if !active {
+                return Err(OrderingError::HoldExpired(item.seat_id));
+            }
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::set_state(
+            &mut tx,
+            order_id,
+            OrderState::Draft,
+            OrderState::Pending,
+            now,
+        )
+        .await?
+        {
+            return Err(OrderingError::NotDraft);
+        }
+        let order = store::order(&mut tx, order_id)
+            .await?
+            .ok_or(OrderingError::OrderNotFound(order_id))?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    /// Cancels a draft or pending order for its owner and releases its holds (through an event).
+    /// Cancelling a cancelled order changes nothing.
+    ///
+    /// # Errors
+    /// Not found (also for another buyer's order), or a completed order.
+    pub async fn cancel(&self, order_id: OrderId, buyer: &Buyer) -> Result<Order, OrderingError> {
+        let mut tx = self.db.begin().await?;
+        let order = store::order(&mut tx, order_id)
+            .await?
+            .filter(|o| buyer.owns(o))
+            .ok_or(OrderingError::OrderNotFound(order_id))?;
+        match order.state {
+            OrderState::Cancelled => return Ok(order),
+            OrderState::Completed => return Err(OrderingError::NotCancellable(order_id)),
+            OrderState::Draft | OrderState::Pending => {}
+        }
+        let order = self.cancel_in(&mut tx, order, "cancelled_by_buyer").await?;
+        tx.commit().await?;
+        self.relay.wake();
+        Ok(order)
+    }
+
+    async fn cancel_in(
+        &self,
+        tx: &mut Tx,
+        mut order: Order,
+        reason: &str,
+    ) -> Result<Order, OrderingError> {
+        let now = self.now();
+        if !store::set_state(tx, order.id, order.state, OrderState::Cancelled, now).await? {
+            return Err(OrderingError::NotCancellable(order.id));
+        }
+        let cancelled = OrderCancelled {
+            order_id: order.id,
+            reservation_ids: order.items.iter().map(|i| i.reservation_id).collect(),
+            seat_ids: order.items.iter().map(|i| i.seat_id).collect(),
+            reason: reason.into(),
+        };
+        outbox::enqueue(tx, &cancelled, now).await?;
+        order.state = OrderState::Cancelled;
+        Ok(order)
+    }
+
+    /// A hold ended without purchase (expired or released): its seat leaves a draft, and a
+    /// pending order that needed it is cancelled (its other holds are then released).
+    pub(crate) async fn hold_ended(
+        &self,
+        tx: &mut Tx,
+        reservation: ReservationId,
+        reason: &str,
+    ) -> Result<(), OrderingError> {
+        let now = self.now();
+        for order in store::open_orders_with_reservation(tx, reservation).await? {
+            match order.state {
+                OrderState::Draft => {
+                    for item in order
+                        .items
+                        .iter()
+                        .filter(|i| i.reservation_id == reservation)
+                    {
+                        store::delete_item(tx, order.id, item.id, now).await?;
+                    }
+                }
+                OrderState::Pending => {
+                    self.cancel_in(tx, order, reason).await?;
+                }
+                OrderState::Completed | OrderState::Cancelled => {}
+            }
+        }
+        Ok(())
+    }
+}

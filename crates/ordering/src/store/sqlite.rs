@@ -1,0 +1,272 @@
+//! SQLite statements of ordering.
+
+use chrono::{DateTime, Utc};
+use kernel::{EventId, Money, OrderId, OrderItemId, ReservationId, SeatId, from_micros, to_micros};
+use sqlx::{FromRow, SqliteConnection};
+use uuid::Uuid;
+
+use crate::domain::{Buyer, Order, OrderItem, OrderState};
+
+#[derive(FromRow)]
+struct OrderRow {
+    order_id: Uuid,
+    user_id: Option<String>,
+    guest_token: Option<String>,
+    state: String,
+    currency: String,
+    created_at: i64,
+    paid_at: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct ItemRow {
+    item_id: Uuid,
+    seat_id: Uuid,
+    reservation_id: Uuid,
+    price_cents: i64,
+    event_id: Uuid,
+    event_name: String,
+    section_code: String,
+    row_number: i64,
+    seat_number: i64,
+}
+
+const ORDER_COLUMNS: &str = "order_id, user_id, guest_token, state, currency, created_at, paid_at";
+
+async fn with_items(conn: &mut SqliteConnection, row: OrderRow) -> Result<Order, sqlx::Error> {
+    let items: Vec<ItemRow> = sqlx::query_as(
+        "select item_id, seat_id, reservation_id, price_cents, event_id, event_name, section_code,
+                row_number, seat_number
+         from ordering_order_items where order_id = ?1 order by position",
+    )
+    .bind(row.order_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Order {
+        id: OrderId(row.order_id),
+        user_id: row.user_id,
+        guest_token: row.guest_token,
+        // The column has a CHECK constraint; anything else would be a manual edit.
+        state: OrderState::parse(&row.state).unwrap_or(OrderState::Cancelled),
+        currency: row.currency,
+        items: items
+            .into_iter()
+            .map(|i| OrderItem {
+                id: OrderItemId(i.item_id),
+                seat_id: SeatId(i.seat_id),
+                reservation_id: ReservationId(i.reservation_id),
+                price: Money::from_cents(i.price_cents),
+                event_id: EventId(i.event_id),
+                event_name: i.event_name,
+                section_code: i.section_code,
+                row_number: i.row_number,
+                seat_number: i.seat_number,
+            })
+            .collect(),
+        created_at: from_micros(row.created_at),
+        paid_at: row.paid_at.map(from_micros),
+    })
+}
+
+pub(crate) async fn order(
+    conn: &mut SqliteConnection,
+    id: OrderId,
+) -> Result<Option<Order>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {ORDER_COLUMNS} from ordering_orders where order_id = ?1"
+    ));
+    let row: Option<OrderRow> = sqlx::query_as(sql)
+        .bind(id.uuid())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(with_items(conn, row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The buyer's draft: found by user id when one is given, else by guest token.
+pub(crate) async fn draft_of(
+    conn: &mut SqliteConnection,
+    buyer: &Buyer,
+) -> Result<Option<Order>, sqlx::Error> {
+    let row: Option<OrderRow> = match (buyer.user_id(), buyer.guest_token()) {
+        (Some(user), _) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "select {ORDER_COLUMNS} from ordering_orders where user_id = ?1 and state = 'draft'"
+            ));
+            sqlx::query_as(sql)
+                .bind(user)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        (None, Some(token)) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "select {ORDER_COLUMNS} from ordering_orders
+                 where user_id is null and guest_token = ?1 and state = 'draft'"
+            ));
+            sqlx::query_as(sql)
+                .bind(token)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        (None, None) => None,
+    };
+    match row {
+        Some(row) => Ok(Some(with_items(conn, row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The buyer's orders, newest first.
+pub(crate) async fn orders_of(
+    conn: &mut SqliteConnection,
+    buyer: &Buyer,
+) -> Result<Vec<Order>, sqlx::Error> {
+    let rows: Vec<OrderRow> = match (buyer.user_id(), buyer.guest_token()) {
+        (Some(user), _) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "select {ORDER_COLUMNS} from ordering_orders where user_id = ?1 order by created_at desc"
+            ));
+            sqlx::query_as(sql).bind(user).fetch_all(&mut *conn).await?
+        }
+        (None, Some(token)) => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "select {ORDER_COLUMNS} from ordering_orders
+                 where user_id is null and guest_token = ?1 order by created_at desc"
+            ));
+            sqlx::query_as(sql)
+                .bind(token)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        (None, None) => Vec::new(),
+    };
+    let mut orders = Vec::with_capacity(rows.len());
+    for row in rows {
+        orders.push(with_items(conn, row).await?);
+    }
+    Ok(orders)
+}
+
+/// Draft or pending orders that contain the hold `reservation`.
+pub(crate) async fn open_orders_with_reservation(
+    conn: &mut SqliteConnection,
+    reservation: ReservationId,
+) -> Result<Vec<Order>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "select distinct o.order_id from ordering_orders o
+         join ordering_order_items i on i.order_id = o.order_id
+         where i.reservation_id = ?1 and o.state in ('draft', 'pending')",
+    )
+    .bind(reservation.uuid())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut orders = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(o) = order(conn, OrderId(id)).await? {
+            orders.push(o);
+        }
+    }
+    Ok(orders)
+}
+
+pub(crate) async fn insert_order(
+    conn: &mut SqliteConnection,
+    o: &Order,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into ordering_orders (order_id, user_id, guest_token, state, currency, total_cents, created_at, updated_at)
+         values (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
+    )
+    .bind(o.id.uuid())
+    .bind(&o.user_id)
+    .bind(&o.guest_token)
+    .bind(o.state.as_str())
+    .bind(&o.currency)
+    .bind(to_micros(o.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds a line and refreshes the stored total.
+pub(crate) async fn insert_item(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+    item: &OrderItem,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into ordering_order_items (item_id, order_id, seat_id, reservation_id, price_cents, event_id,
+            event_name, section_code, row_number, seat_number, position)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+            (select coalesce(max(position), 0) + 1 from ordering_order_items where order_id = ?2))",
+    )
+    .bind(item.id.uuid())
+    .bind(order.uuid())
+    .bind(item.seat_id.uuid())
+    .bind(item.reservation_id.uuid())
+    .bind(item.price.cents())
+    .bind(item.event_id.uuid())
+    .bind(&item.event_name)
+    .bind(&item.section_code)
+    .bind(item.row_number)
+    .bind(item.seat_number)
+    .execute(&mut *conn)
+    .await?;
+    refresh_total(conn, order, now).await
+}
+
+/// Removes a line and refreshes the stored total.
+pub(crate) async fn delete_item(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+    item: OrderItemId,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from ordering_order_items where item_id = ?1")
+        .bind(item.uuid())
+        .execute(&mut *conn)
+        .await?;
+    refresh_total(conn, order, now).await
+}
+
+async fn refresh_total(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update ordering_orders set updated_at = ?2, total_cents =
+            (select coalesce(sum(price_cents), 0) from ordering_order_items where order_id = ?1)
+         where order_id = ?1",
+    )
+    .bind(order.uuid())
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves an order from `from` to `to`; returns false if it was not in `from` any more.
+pub(crate) async fn set_state(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+    from: OrderState,
+    to: OrderState,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update ordering_orders set state = ?3, updated_at = ?4,
+            cancelled_at = case when ?3 = 'cancelled' then ?4 else cancelled_at end
+         where order_id = ?1 and state = ?2",
+    )
+    .bind(order.uuid())
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

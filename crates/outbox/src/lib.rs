@@ -1,0 +1,16 @@
+//! The transactional outbox: every event is written in the same database transaction as the
+//! state change that caused it, then delivered at least once by the relay.
+//!
+//! This crate also owns [`Database`], the handle every context's store uses, because a state
+//! change and its events must share one transaction: the outbox is where contexts meet.
+//!
+//! Tables: `outbox_messages` (pending and delivered events), `outbox_processed` (which consumer
+//! has handled which message, for idempotent consumers).
+
+mod db;
+mod relay;
+mod writer;
+
+pub use db::{Database, DatabaseError, Tx};
+pub use relay::{Delivery, Relay, RelayHandle, Subscriber};
+pub use writer::{Event, enqueue, mark_processed};

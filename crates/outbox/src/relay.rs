@@ -1,0 +1,223 @@
+//! The in-process relay: reads committed events from the outbox and hands each one to every
+//! subscriber of its topic, at least once, in commit order per key.
+//!
+//! A subscriber that fails is retried with exponential backoff; later messages with the same key
+//! wait behind it so that, say, an expiry is never applied before the hold it expires.
+//! Consumers remember processed message ids (`outbox_processed`), so a redelivery after a crash
+//! is ignored.
+
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use kernel::{Clock, MessageId, from_micros, to_micros};
+use sqlx::Row;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+use crate::Database;
+use crate::writer::mark_processed;
+
+/// One event handed to a subscriber.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Unique id of the message (deduplication key).
+    pub message_id: MessageId,
+    /// The topic.
+    pub topic: String,
+    /// The partition key.
+    pub key: String,
+    /// The JSON payload, including `messageId` and `occurredAt`.
+    pub payload: serde_json::Value,
+    /// When the event was written.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// A consumer of events. `handle` must be idempotent: use [`mark_processed`] inside its own
+/// transaction to make its effects exactly-once.
+#[async_trait::async_trait]
+pub trait Subscriber: Send + Sync + 'static {
+    /// Stable consumer name (like a Kafka consumer group).
+    fn name(&self) -> &'static str;
+    /// Topics this consumer wants.
+    fn topics(&self) -> &'static [&'static str];
+    /// Handles one event.
+    ///
+    /// # Errors
+    /// Any error makes the relay retry the message later.
+    async fn handle(&self, delivery: &Delivery) -> anyhow::Result<()>;
+}
+
+/// A cheap handle that services use to wake the relay after committing events.
+#[derive(Debug, Clone, Default)]
+pub struct RelayHandle {
+    signal: Arc<Notify>,
+}
+
+impl RelayHandle {
+    /// Asks the relay to look at the outbox now rather than at its next poll.
+    pub fn wake(&self) {
+        self.signal.notify_one();
+    }
+}
+
+/// Delivers outbox messages to in-process subscribers.
+pub struct Relay {
+    db: Database,
+    clock: Arc<dyn Clock>,
+    subscribers: Vec<Arc<dyn Subscriber>>,
+    handle: RelayHandle,
+}
+
+const BATCH: i64 = 512;
+const POLL: Duration = Duration::from_millis(500);
+
+impl Relay {
+    /// A relay over `db`, woken through `handle`.
+    pub fn new(db: Database, clock: Arc<dyn Clock>, handle: RelayHandle) -> Self {
+        Self {
+            db,
+            clock,
+            subscribers: Vec::new(),
+            handle,
+        }
+    }
+
+    /// Adds a subscriber.
+    pub fn subscribe(&mut self, subscriber: Arc<dyn Subscriber>) {
+        self.subscribers.push(subscriber);
+    }
+
+    /// Delivers messages until none is due; returns how many were completed.
+    ///
+    /// # Errors
+    /// When the outbox cannot be read or updated (subscriber failures are retried, not returned).
+    pub async fn drain(&self) -> anyhow::Result<usize> {
+        let mut total = 0;
+        loop {
+            let (completed, seen) = self.run_once().await?;
+            total += completed;
+            if completed == 0 || seen < BATCH as usize {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Runs until `shutdown` turns true, delivering messages as they are committed.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(error) = self.drain().await {
+                tracing::error!(error = %format!("{error:#}"), "outbox relay failed; retrying");
+            }
+            tokio::select! {
+                () = self.handle.signal.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// One batch: returns (messages completed, messages looked at).
+    async fn run_once(&self) -> anyhow::Result<(usize, usize)> {
+        let now = self.clock.now();
+        let rows = sqlx::query(
+            "select message_id, topic, message_key, payload, occurred_at, attempts from outbox_messages
+             where published_at is null and next_attempt_at <= ?1 order by seq limit ?2",
+        )
+        .bind(to_micros(now))
+        .bind(BATCH)
+        .fetch_all(self.db.reader())
+        .await?;
+        let seen = rows.len();
+        let mut blocked_keys: HashSet<String> = HashSet::new();
+        let mut completed: Vec<MessageId> = Vec::new();
+        for row in rows {
+            let delivery = Delivery {
+                message_id: MessageId(row.try_get("message_id")?),
+                topic: row.try_get("topic")?,
+                key: row.try_get("message_key")?,
+                payload: serde_json::from_str(row.try_get::<&str, _>("payload")?)?,
+                occurred_at: from_micros(row.try_get("occurred_at")?),
+            };
+            let attempts: i64 = row.try_get("attempts")?;
+            if blocked_keys.contains(&delivery.key) {
+                continue;
+            }
+            match self.deliver(&delivery).await {
+                Ok(()) => completed.push(delivery.message_id),
+                Err(error) => {
+                    blocked_keys.insert(delivery.key.clone());
+                    self.postpone(&delivery, attempts, &format!("{error:#}"))
+                        .await?;
+                }
+            }
+        }
+        if !completed.is_empty() {
+            let mut tx = self.db.begin().await?;
+            for id in &completed {
+                sqlx::query("update outbox_messages set published_at = ?1 where message_id = ?2")
+                    .bind(to_micros(now))
+                    .bind(id.uuid())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok((completed.len(), seen))
+    }
+
+    async fn deliver(&self, delivery: &Delivery) -> anyhow::Result<()> {
+        for subscriber in &self.subscribers {
+            if !subscriber.topics().contains(&delivery.topic.as_str()) {
+                continue;
+            }
+            let done: Option<i64> = sqlx::query_scalar(
+                "select 1 from outbox_processed where consumer = ?1 and message_id = ?2",
+            )
+            .bind(subscriber.name())
+            .bind(delivery.message_id.uuid())
+            .fetch_optional(self.db.reader())
+            .await?;
+            if done.is_some() {
+                continue;
+            }
+            subscriber.handle(delivery).await.map_err(|e| {
+                e.context(format!(
+                    "consumer {} failed on {} message {}",
+                    subscriber.name(),
+                    delivery.topic,
+                    delivery.message_id
+                ))
+            })?;
+            let mut conn = self.db.writer().acquire().await?;
+            mark_processed(&mut conn, subscriber.name(), delivery.message_id).await?;
+        }
+        Ok(())
+    }
+
+    async fn postpone(
+        &self,
+        delivery: &Delivery,
+        attempts: i64,
+        error: &str,
+    ) -> anyhow::Result<()> {
+        tracing::warn!(
+            message.id = %delivery.message_id,
+            message.topic = %delivery.topic,
+            attempts = attempts + 1,
+            error,
+            "event delivery failed; will retry"
+        );
+        let backoff_ms = 200_i64.saturating_mul(1_i64 << attempts.clamp(0, 12));
+        let next = self.clock.now() + ChronoDuration::milliseconds(backoff_ms.min(60_000));
+        sqlx::query(
+            "update outbox_messages set attempts = attempts + 1, next_attempt_at = ?1, last_error = ?2
+             where message_id = ?3",
+        )
+        .bind(to_micros(next))
+        .bind(error)
+        .bind(delivery.message_id.uuid())
+        .execute(self.db.writer())
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,70 @@
+//! Writing events into the outbox, inside the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use kernel::{MessageId, to_micros};
+use serde::Serialize;
+use sqlx::SqliteConnection;
+
+/// An event published by a context: a past-tense payload with a topic and a partition key.
+pub trait Event: Serialize {
+    /// The topic (the reference's names, SPEC §5).
+    const TOPIC: &'static str;
+    /// The key that orders messages (e.g. the seat or order id).
+    fn key(&self) -> String;
+}
+
+/// Writes `event` to the outbox in the transaction behind `conn`, stamping it with a fresh
+/// `messageId` and `occurredAt` (added to the JSON payload).
+///
+/// # Errors
+/// When the payload cannot be serialized or the insert fails.
+pub async fn enqueue<E: Event>(
+    conn: &mut SqliteConnection,
+    event: &E,
+    now: DateTime<Utc>,
+) -> anyhow::Result<MessageId> {
+    let message_id = MessageId::new();
+    let mut payload = serde_json::to_value(event)?;
+    if let Some(obj) = payload.as_object_mut() {
+        obj.insert(
+            "messageId".into(),
+            serde_json::Value::String(message_id.to_string()),
+        );
+        obj.insert(
+            "occurredAt".into(),
+            serde_json::Value::String(now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        );
+    }
+    sqlx::query(
+        "insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at)
+         values (?1, ?2, ?3, ?4, ?5, ?5)",
+    )
+    .bind(message_id.uuid())
+    .bind(E::TOPIC)
+    .bind(event.key())
+    .bind(serde_json::to_string(&payload)?)
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(message_id)
+}
+
+/// Records that `consumer` handled `message_id`, inside the consumer's own transaction.
+/// Returns `false` when it had already been handled: the caller must then skip its effects.
+///
+/// # Errors
+/// When the insert fails.
+pub async fn mark_processed(
+    conn: &mut SqliteConnection,
+    consumer: &str,
+    message_id: MessageId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into outbox_processed (consumer, message_id) values (?1, ?2) on conflict do nothing",
+    )
+    .bind(consumer)
+    .bind(message_id.uuid())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,109 @@
+//! In-process adapters: each context's port implemented by another context's queries, for the
+//! single-process mode. (The distributed mode plugs HTTP adapters into the same ports.)
+
+use std::collections::HashMap;
+
+use catalog::{CatalogQueries, EventCounts, SeatAvailability, TakenState};
+use inventory::{HoldStatus, InventoryQueries, SeatDirectory, SeatListing, SeatTaken};
+use kernel::{EventId, ReservationId, SeatId};
+use ordering::{HoldState, HoldView, Holds, PricedSeat, SeatPrices};
+
+/// Inventory's live seat status, as the catalog asks for it.
+pub(crate) struct AvailabilityFromInventory(pub(crate) InventoryQueries);
+
+#[async_trait::async_trait]
+impl SeatAvailability for AvailabilityFromInventory {
+    async fn taken_seats(&self, event: EventId) -> anyhow::Result<HashMap<SeatId, TakenState>> {
+        let taken = self.0.taken_seats(event).await?;
+        Ok(taken
+            .into_iter()
+            .map(|(id, t)| {
+                let state = match t {
+                    SeatTaken::Reserved => TakenState::Reserved,
+                    SeatTaken::Sold => TakenState::Sold,
+                };
+                (id, state)
+            })
+            .collect())
+    }
+
+    async fn counts(&self, events: &[EventId]) -> anyhow::Result<HashMap<EventId, EventCounts>> {
+        let counts = self.0.counts(events).await?;
+        Ok(counts
+            .into_iter()
+            .map(|(id, c)| {
+                (
+                    id,
+                    EventCounts {
+                        reserved: c.reserved,
+                        sold: c.sold,
+                        revenue: c.revenue,
+                    },
+                )
+            })
+            .collect())
+    }
+}
+
+/// The catalog's seats, as inventory asks for them.
+pub(crate) struct DirectoryFromCatalog(pub(crate) CatalogQueries);
+
+#[async_trait::async_trait]
+impl SeatDirectory for DirectoryFromCatalog {
+    async fn locate(&self, seat: SeatId) -> anyhow::Result<Option<SeatListing>> {
+        Ok(self.0.seat_listing(seat).await?.map(|s| SeatListing {
+            seat_id: s.seat_id,
+            event_id: s.event_id,
+            section_code: s.section_code,
+            row_number: s.row_number,
+            seat_number: s.seat_number,
+            price: s.price,
+            is_active: s.is_active,
+            event_date: s.event_date,
+        }))
+    }
+}
+
+/// Inventory's holds, as ordering asks for them.
+pub(crate) struct HoldsFromInventory(pub(crate) InventoryQueries);
+
+#[async_trait::async_trait]
+impl Holds for HoldsFromInventory {
+    async fn holds(&self, ids: &[ReservationId]) -> anyhow::Result<Vec<HoldView>> {
+        let holds = self.0.holds(ids).await?;
+        Ok(holds
+            .into_iter()
+            .map(|h| HoldView {
+                reservation_id: h.id,
+                seat_id: h.seat_id,
+                customer_id: h.customer_id,
+                state: match h.status {
+                    HoldStatus::Active => HoldState::Active,
+                    HoldStatus::Expired => HoldState::Expired,
+                    HoldStatus::Released => HoldState::Released,
+                    HoldStatus::Confirmed => HoldState::Confirmed,
+                },
+                expires_at: h.expires_at,
+            })
+            .collect())
+    }
+}
+
+/// The catalog's prices, as ordering asks for them.
+pub(crate) struct PricesFromCatalog(pub(crate) CatalogQueries);
+
+#[async_trait::async_trait]
+impl SeatPrices for PricesFromCatalog {
+    async fn seat(&self, seat: SeatId) -> anyhow::Result<Option<PricedSeat>> {
+        Ok(self.0.seat_listing(seat).await?.map(|s| PricedSeat {
+            seat_id: s.seat_id,
+            event_id: s.event_id,
+            event_name: s.event_name,
+            section_code: s.section_code,
+            row_number: s.row_number,
+            seat_number: s.seat_number,
+            price: s.price,
+            currency: s.currency,
+        }))
+    }
+}

@@ -1,0 +1,315 @@
+//! `Application`: builds every service of the process, binds their ports, and runs them with
+//! the outbox relay and the expiry sweeper until stopped.
+
+use anyhow::Context;
+use axum::Router;
+use axum::http::HeaderValue;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use api::{EdgeConfig, IdempotencyStore, health_router};
+use catalog::{CatalogQueries, CatalogService};
+use inventory::{HoldSettings, InventoryQueries, InventoryService, InventorySubscriber};
+use kernel::{Clock, SystemClock};
+use ordering::{OrderingService, OrderingSubscriber};
+use outbox::{Database, Relay, RelayHandle};
+
+use crate::adapters::{
+    AvailabilityFromInventory, DirectoryFromCatalog, HoldsFromInventory, PricesFromCatalog,
+};
+use crate::config::ServeArgs;
+use crate::state::AppState;
+
+/// Every service of one process, bound and ready to run.
+pub struct Application {
+    listeners: Vec<(&'static str, TcpListener, api::EdgeService)>,
+    ports: BTreeMap<&'static str, u16>,
+    relay: Relay,
+    inventory: Arc<InventoryService>,
+    db: Database,
+    shutdown: watch::Sender<bool>,
+}
+
+/// Stops a running [`Application`].
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle(watch::Sender<bool>);
+
+impl ShutdownHandle {
+    /// Asks the application to stop (in-flight requests finish first).
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// Opens the database in `data_dir` and applies pending migrations.
+///
+/// # Errors
+/// When the directory, the database or a migration fails.
+pub async fn migrate(data_dir: &Path) -> anyhow::Result<Database> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let db = Database::open_in_dir(data_dir).await?;
+    sqlx::migrate!("../../migrations/sqlite")
+        .run(db.writer())
+        .await
+        .context("migration failed")?;
+    Ok(db)
+}
+
+/// Installs the log subscriber: human-readable, filtered by `RUST_LOG` (default `info`).
+pub fn telemetry() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let installed = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    if installed.is_err() {
+        tracing::debug!("a log subscriber was already installed");
+    }
+}
+
+impl Application {
+    /// Builds the services, loads the demo catalogue on first start and binds every port.
+    ///
+    /// # Errors
+    /// When the database cannot be prepared or a port cannot be bound.
+    pub async fn build(args: &ServeArgs) -> anyhow::Result<Self> {
+        let db = migrate(&args.storage.data_dir).await?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let relay_handle = RelayHandle::default();
+        let state = services(&db, &clock, &relay_handle, args);
+        let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle);
+        relay.subscribe(Arc::new(InventorySubscriber::new(state.inventory.clone())));
+        relay.subscribe(Arc::new(OrderingSubscriber::new(state.ordering.clone())));
+
+        if !args.no_demo && catalog::load_demo_catalogue(&state.catalog).await? {
+            tracing::info!("loaded the demo catalogue (SPEC §9); start with --no-demo to skip it");
+        }
+        relay
+            .drain()
+            .await
+            .context("delivering pending events at start-up")?;
+
+        let edge = EdgeConfig {
+            cors_origins: args
+                .cors_origin
+                .iter()
+                .map(|o| {
+                    HeaderValue::from_str(o).with_context(|| format!("invalid CORS origin {o:?}"))
+                })
+                .collect::<anyhow::Result<_>>()?,
+            request_timeout: Duration::from_secs(args.request_timeout_secs),
+            idempotency: IdempotencyStore::new(db.clone()),
+        };
+        let mut listeners = Vec::new();
+        let mut ports = BTreeMap::new();
+        for (name, port, router) in routers(&state, &db, args) {
+            let listener = TcpListener::bind((args.bind.as_str(), port))
+                .await
+                .with_context(|| format!("cannot listen on {}:{port} for {name}", args.bind))?;
+            ports.insert(name, listener.local_addr()?.port());
+            listeners.push((name, listener, api::finish(router, &edge)));
+        }
+        if let Some(path) = &args.ports_file {
+            std::fs::write(path, serde_json::to_vec(&ports)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        let (shutdown, _) = watch::channel(false);
+        Ok(Self {
+            listeners,
+            ports,
+            relay,
+            inventory: state.inventory,
+            db,
+            shutdown,
+        })
+    }
+
+    /// The port each service listens on (`catalog`, `inventory`, `ordering`, `gateway`).
+    pub fn ports(&self) -> &BTreeMap<&'static str, u16> {
+        &self.ports
+    }
+
+    /// A handle that stops the application.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown.clone())
+    }
+
+    /// Serves every port, relays events and expires holds until SIGINT, SIGTERM or
+    /// [`ShutdownHandle::stop`].
+    ///
+    /// # Errors
+    /// When a server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        for (name, port) in &self.ports {
+            tracing::info!(service = name, port, "listening on http://127.0.0.1:{port}");
+        }
+        let signal_tx = self.shutdown.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            signal_tx.send_replace(true);
+        });
+        let mut tasks = tokio::task::JoinSet::new();
+        for (name, listener, service) in self.listeners {
+            let mut stop = self.shutdown.subscribe();
+            tasks.spawn(async move {
+                axum::serve(
+                    listener,
+                    axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
+                )
+                .with_graceful_shutdown(async move {
+                    let _stopped = stop.wait_for(|s| *s).await;
+                })
+                .await
+                .with_context(|| format!("{name} server failed"))
+            });
+        }
+        tasks.spawn(sweep_holds(
+            self.inventory,
+            self.db.clone(),
+            self.shutdown.subscribe(),
+        ));
+        let relay_stop = self.shutdown.subscribe();
+        tasks.spawn(async move {
+            self.relay.run(relay_stop).await;
+            Ok(())
+        });
+        let mut outcome = Ok(());
+        while let Some(joined) = tasks.join_next().await {
+            let result = joined.context("a task panicked").and_then(|r| r);
+            if let Err(e) = result {
+                tracing::error!(error = %format!("{e:#}"), "stopping");
+                self.shutdown.send_replace(true);
+                outcome = Err(e);
+            }
+        }
+        self.db.close().await;
+        outcome
+    }
+}
+
+fn services(
+    db: &Database,
+    clock: &Arc<dyn Clock>,
+    relay: &RelayHandle,
+    args: &ServeArgs,
+) -> AppState {
+    let inventory_queries = InventoryQueries::new(db.clone(), clock.clone());
+    let catalog_queries = CatalogQueries::new(db.clone());
+    let hold_duration = match args.hold_seconds {
+        Some(secs) => chrono::Duration::seconds(i64::from(secs)),
+        None => chrono::Duration::minutes(i64::from(args.hold_minutes)),
+    };
+    let catalog = Arc::new(CatalogService::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(AvailabilityFromInventory(inventory_queries.clone())),
+        relay.clone(),
+    ));
+    let inventory = Arc::new(InventoryService::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(DirectoryFromCatalog(catalog_queries.clone())),
+        relay.clone(),
+        HoldSettings {
+            hold_duration,
+            max_holds_per_customer: args.hold_limit,
+        },
+    ));
+    let ordering = Arc::new(OrderingService::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(HoldsFromInventory(inventory_queries)),
+        Arc::new(PricesFromCatalog(catalog_queries)),
+        relay.clone(),
+    ));
+    AppState {
+        catalog,
+        inventory,
+        ordering,
+    }
+}
+
+/// One router per service port, plus the gateway serving all of them.
+fn routers(state: &AppState, db: &Database, args: &ServeArgs) -> Vec<(&'static str, u16, Router)> {
+    let catalog = catalog::router::<AppState>();
+    let inventory = inventory::router::<AppState>();
+    let ordering = ordering::router::<AppState>();
+    let gateway = Router::new()
+        .merge(catalog.clone())
+        .merge(inventory.clone())
+        .merge(ordering.clone());
+    [
+        ("catalog", args.catalog_port, catalog),
+        ("inventory", args.inventory_port, inventory),
+        ("ordering", args.ordering_port, ordering),
+        ("gateway", args.gateway_port, gateway),
+    ]
+    .into_iter()
+    .map(|(name, port, router)| {
+        (
+            name,
+            port,
+            router
+                .merge(health_router(name, db.clone()))
+                .with_state(state.clone()),
+        )
+    })
+    .collect()
+}
+
+/// Expires lapsed holds every second (SPEC §4: `reservation-expired` within 5 s) and purges
+/// old idempotency keys every hour.
+async fn sweep_holds(
+    inventory: Arc<InventoryService>,
+    db: Database,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut ticks: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return Ok(()),
+        }
+        if let Err(e) = inventory.sweep_expired().await {
+            tracing::error!(error = %e, "hold expiry sweep failed; retrying");
+        }
+        ticks += 1;
+        if ticks % 3600 == 1 {
+            if let Err(e) = api::purge_expired_keys(&db).await {
+                tracing::error!(error = %e, "idempotency key purge failed");
+            }
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

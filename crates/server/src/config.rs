@@ -1,0 +1,217 @@
+//! Command line and configuration: flags, then `BOXOFFICE_*` environment variables, then an
+//! optional `boxoffice.toml`, then defaults (SPEC §2).
+
+use anyhow::{Context, bail};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Boxoffice: reserved-seating ticketing.
+#[derive(Debug, Parser)]
+#[command(name = "boxoffice", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the services (all of them in one process by default).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(StorageArgs),
+}
+
+/// Where data lives.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Directory of the embedded database (and, later, mail and tickets).
+    #[arg(long, env = "BOXOFFICE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+/// Settings of `boxoffice serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Address to listen on.
+    #[arg(long, env = "BOXOFFICE_BIND", default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Skip loading the demo catalogue on first start.
+    #[arg(long, env = "BOXOFFICE_NO_DEMO")]
+    pub no_demo: bool,
+    /// How long a seat hold lasts, in minutes.
+    #[arg(long, env = "BOXOFFICE_HOLD_MINUTES", default_value_t = 15)]
+    pub hold_minutes: u32,
+    /// Hold time in seconds, overriding --hold-minutes (for tests and demos of expiry).
+    #[arg(long, env = "BOXOFFICE_HOLD_SECONDS")]
+    pub hold_seconds: Option<u32>,
+    /// Most seats one buyer may hold at once for one event.
+    #[arg(long, env = "BOXOFFICE_HOLD_LIMIT", default_value_t = 6)]
+    pub hold_limit: u32,
+    /// Origins allowed by CORS (repeat or separate with commas).
+    #[arg(
+        long,
+        env = "BOXOFFICE_CORS_ORIGIN",
+        value_delimiter = ',',
+        default_value = "http://localhost:3000"
+    )]
+    pub cors_origin: Vec<String>,
+    /// Port of the catalog service (0 picks a free one).
+    #[arg(long, env = "BOXOFFICE_CATALOG_PORT", default_value_t = 50001)]
+    pub catalog_port: u16,
+    /// Port of the inventory service.
+    #[arg(long, env = "BOXOFFICE_INVENTORY_PORT", default_value_t = 50002)]
+    pub inventory_port: u16,
+    /// Port of the ordering service.
+    #[arg(long, env = "BOXOFFICE_ORDERING_PORT", default_value_t = 5003)]
+    pub ordering_port: u16,
+    /// Port of the gateway (every route).
+    #[arg(long, env = "BOXOFFICE_GATEWAY_PORT", default_value_t = 8080)]
+    pub gateway_port: u16,
+    /// Longest a request may take, in seconds.
+    #[arg(long, env = "BOXOFFICE_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Write the bound ports as JSON to this file once listening (for scripts and tests).
+    #[arg(long, env = "BOXOFFICE_PORTS_FILE")]
+    pub ports_file: Option<PathBuf>,
+    /// Configuration file read for settings not given as flags or environment variables.
+    #[arg(long, env = "BOXOFFICE_CONFIG", default_value = "boxoffice.toml")]
+    pub config: PathBuf,
+}
+
+/// Settings a `boxoffice.toml` may hold (same names as the flags, with `_` or `-`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileSettings {
+    #[serde(alias = "data_dir")]
+    data_dir: Option<PathBuf>,
+    bind: Option<String>,
+    #[serde(alias = "no_demo")]
+    no_demo: Option<bool>,
+    #[serde(alias = "hold_minutes")]
+    hold_minutes: Option<u32>,
+    #[serde(alias = "hold_limit")]
+    hold_limit: Option<u32>,
+    #[serde(alias = "cors_origin")]
+    cors_origin: Option<Vec<String>>,
+    #[serde(alias = "catalog_port")]
+    catalog_port: Option<u16>,
+    #[serde(alias = "inventory_port")]
+    inventory_port: Option<u16>,
+    #[serde(alias = "ordering_port")]
+    ordering_port: Option<u16>,
+    #[serde(alias = "gateway_port")]
+    gateway_port: Option<u16>,
+}
+
+impl Cli {
+    /// Parses the command line, the environment and the configuration file.
+    ///
+    /// # Errors
+    /// When the configuration file is unreadable or a setting is out of range.
+    pub fn load() -> anyhow::Result<Self> {
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        if let Command::Serve(args) = &mut cli.command {
+            if let Some(("serve", serve)) = matches.subcommand() {
+                args.apply_file(serve)?;
+            }
+            args.validate()?;
+        }
+        Ok(cli)
+    }
+}
+
+impl ServeArgs {
+    fn apply_file(&mut self, m: &ArgMatches) -> anyhow::Result<()> {
+        let Some(file) = read_file(&self.config)? else {
+            return Ok(());
+        };
+        let default = |id: &str| m.value_source(id) == Some(ValueSource::DefaultValue);
+        macro_rules! take {
+            ($field:ident) => {
+                if let Some(v) = file.$field {
+                    if default(stringify!($field)) {
+                        self.$field = v;
+                    }
+                }
+            };
+        }
+        take!(bind);
+        take!(no_demo);
+        take!(hold_minutes);
+        take!(hold_limit);
+        take!(cors_origin);
+        take!(catalog_port);
+        take!(inventory_port);
+        take!(ordering_port);
+        take!(gateway_port);
+        if let Some(dir) = file.data_dir {
+            if default("data_dir") {
+                self.storage.data_dir = dir;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks ranges once, at start-up.
+    ///
+    /// # Errors
+    /// Naming the setting that is out of range.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if !(1..=1440).contains(&self.hold_minutes) {
+            bail!("--hold-minutes must be between 1 and 1440");
+        }
+        if self.hold_seconds == Some(0) {
+            bail!("--hold-seconds must be at least 1");
+        }
+        if !(1..=100).contains(&self.hold_limit) {
+            bail!("--hold-limit must be between 1 and 100");
+        }
+        if self.request_timeout_secs == 0 {
+            bail!("--request-timeout-secs must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Settings for a test or tool: every port picked by the system, data in `data_dir`.
+    pub fn ephemeral(data_dir: &Path) -> Self {
+        let mut args = Self::try_parse_from_defaults();
+        args.storage.data_dir = data_dir.to_path_buf();
+        args.catalog_port = 0;
+        args.inventory_port = 0;
+        args.ordering_port = 0;
+        args.gateway_port = 0;
+        args.config = data_dir.join("boxoffice.toml");
+        args
+    }
+
+    fn try_parse_from_defaults() -> Self {
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        // Defaults only: no argument can fail to parse.
+        Wrapper::try_parse_from(["boxoffice"])
+            .map(|w| w.args)
+            .expect("ServeArgs has a default for every field")
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<Option<FileSettings>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let settings = toml::from_str(&text)
+                .with_context(|| format!("invalid configuration file {}", path.display()))?;
+            Ok(Some(settings))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}

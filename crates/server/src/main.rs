@@ -1,0 +1,16 @@
+//! The `boxoffice` command.
+
+use server::{Application, Cli, Command, migrate, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry();
+    match Cli::load()?.command {
+        Command::Serve(args) => Application::build(&args).await?.run_until_stopped().await,
+        Command::Migrate(storage) => {
+            migrate(&storage.data_dir).await?.close().await;
+            tracing::info!(data_dir = %storage.data_dir.display(), "database is up to date");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,37 @@
+-- Ordering: carts (draft orders) and orders.
+create table ordering_orders (
+    order_id blob primary key,
+    user_id text,
+    guest_token text,
+    state text not null check (state in ('draft', 'pending', 'completed', 'cancelled')),
+    currency text not null,
+    total_cents integer not null,         -- kept equal to the sum of the items (invariant 2)
+    created_at integer not null,
+    updated_at integer not null,
+    paid_at integer,
+    cancelled_at integer,
+    check (user_id is not null or guest_token is not null)
+);
+-- One cart per buyer: by user id when there is one, else by guest token.
+create unique index ordering_orders_one_draft_per_user
+    on ordering_orders (user_id) where state = 'draft' and user_id is not null;
+create unique index ordering_orders_one_draft_per_guest
+    on ordering_orders (guest_token) where state = 'draft' and user_id is null;
+create index ordering_orders_by_user on ordering_orders (user_id, created_at);
+create index ordering_orders_by_guest on ordering_orders (guest_token, created_at);
+
+create table ordering_order_items (
+    item_id blob primary key,
+    order_id blob not null references ordering_orders (order_id),
+    seat_id blob not null,
+    reservation_id blob not null,
+    price_cents integer not null check (price_cents > 0),
+    event_id blob not null,
+    event_name text not null,
+    section_code text not null,
+    row_number integer not null,
+    seat_number integer not null,
+    position integer not null,
+    unique (order_id, seat_id)            -- a seat at most once per order
+);
+create index ordering_order_items_reservation on ordering_order_items (reservation_id);
