@@ -66,11 +66,12 @@ pub(crate) fn canonicalize_keys<'a>(json: &'a [u8], canonical: &[&str]) -> Cow<'
             next += 1;
         }
         let is_key = next < json.len() && json[next] == b':';
-        if is_key && !escaped {
-            if let Some(replacement) = canonical_key(&json[start..end], canonical) {
-                let buf = out.get_or_insert_with(|| json.to_vec());
-                buf[start..end].copy_from_slice(&replacement);
-            }
+        if is_key
+            && !escaped
+            && let Some(replacement) = canonical_key(&json[start..end], canonical)
+        {
+            let buf = out.get_or_insert_with(|| json.to_vec());
+            buf[start..end].copy_from_slice(&replacement);
         }
         i = end + 1;
     }

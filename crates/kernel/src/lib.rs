@@ -7,7 +7,7 @@ mod ids;
 mod money;
 mod time;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error_code::ErrorCode;
 pub use ids::{EventId, MessageId, OrderId, OrderItemId, ReservationId, SeatId};
 pub use money::{Money, MoneyError};

@@ -76,8 +76,15 @@ impl Application {
     /// # Errors
     /// When the database cannot be prepared or a port cannot be bound.
     pub async fn build(args: &ServeArgs) -> anyhow::Result<Self> {
+        Self::build_with_clock(args, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`Application::build`], with time read from `clock` (tests move it by hand).
+    ///
+    /// # Errors
+    /// When the database cannot be prepared or a port cannot be bound.
+    pub async fn build_with_clock(args: &ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let db = migrate(&args.storage.data_dir).await?;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let relay_handle = RelayHandle::default();
         let state = services(&db, &clock, &relay_handle, args);
         let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle);
@@ -278,10 +285,10 @@ async fn sweep_holds(
             tracing::error!(error = %e, "hold expiry sweep failed; retrying");
         }
         ticks += 1;
-        if ticks % 3600 == 1 {
-            if let Err(e) = api::purge_expired_keys(&db).await {
-                tracing::error!(error = %e, "idempotency key purge failed");
-            }
+        if ticks % 3600 == 1
+            && let Err(e) = api::purge_expired_keys(&db).await
+        {
+            tracing::error!(error = %e, "idempotency key purge failed");
         }
     }
 }

@@ -135,10 +135,10 @@ impl ServeArgs {
         let default = |id: &str| m.value_source(id) == Some(ValueSource::DefaultValue);
         macro_rules! take {
             ($field:ident) => {
-                if let Some(v) = file.$field {
-                    if default(stringify!($field)) {
-                        self.$field = v;
-                    }
+                if let Some(v) = file.$field
+                    && default(stringify!($field))
+                {
+                    self.$field = v;
                 }
             };
         }
@@ -151,10 +151,10 @@ impl ServeArgs {
         take!(inventory_port);
         take!(ordering_port);
         take!(gateway_port);
-        if let Some(dir) = file.data_dir {
-            if default("data_dir") {
-                self.storage.data_dir = dir;
-            }
+        if let Some(dir) = file.data_dir
+            && default("data_dir")
+        {
+            self.storage.data_dir = dir;
         }
         Ok(())
     }

@@ -1,1 +1,244 @@
-//! testkit
+//! Test helpers: run the real `boxoffice` binary on random ports in a temporary data directory
+//! and talk to it over HTTP. Dev-dependency only.
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+/// A `boxoffice serve` process started by a test. Dropping it kills the process.
+pub struct TestServer {
+    binary: PathBuf,
+    args: Vec<String>,
+    data_dir: tempfile::TempDir,
+    child: Option<Child>,
+    ports: BTreeMap<String, u16>,
+    client: reqwest::Client,
+}
+
+/// A response, read completely.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Body parsed as JSON (`Value::Null` when empty or not JSON).
+    pub json: Value,
+    /// Body as text.
+    pub text: String,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The `code` of an error body.
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+
+    /// The `error` sentence of an error body.
+    pub fn error(&self) -> &str {
+        self.json["error"].as_str().unwrap_or("")
+    }
+}
+
+impl TestServer {
+    /// Starts `binary serve` with every port picked by the system and `extra` arguments.
+    ///
+    /// # Errors
+    /// When the process does not come up within 60 s.
+    pub async fn start(binary: &Path, extra: &[&str]) -> anyhow::Result<Self> {
+        let data_dir = tempfile::tempdir()?;
+        let mut server = Self {
+            binary: binary.to_path_buf(),
+            args: extra.iter().map(|s| (*s).to_string()).collect(),
+            data_dir,
+            child: None,
+            ports: BTreeMap::new(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()?,
+        };
+        server.spawn().await?;
+        Ok(server)
+    }
+
+    async fn spawn(&mut self) -> anyhow::Result<()> {
+        let ports_file = self.data_dir.path().join("ports.json");
+        let _stale = std::fs::remove_file(&ports_file);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data_dir.path().join("server.log"))?;
+        let mut cmd = Command::new(&self.binary);
+        cmd.arg("serve")
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .args([
+                "--catalog-port",
+                "0",
+                "--inventory-port",
+                "0",
+                "--ordering-port",
+                "0",
+                "--gateway-port",
+                "0",
+            ])
+            .arg("--ports-file")
+            .arg(&ports_file)
+            .args(&self.args)
+            .env(
+                "RUST_LOG",
+                std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().context("cannot start boxoffice")?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&ports_file)
+                && let Ok(ports) = serde_json::from_str(&text)
+            {
+                self.ports = ports;
+                break;
+            }
+            if let Some(status) = child.try_wait()? {
+                bail!("boxoffice exited with {status}: {}", self.log());
+            }
+            if Instant::now() > deadline {
+                bail!("boxoffice did not start within 60 s: {}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Kills the process with SIGKILL (no shutdown of any kind), then starts it again on the same
+    /// data directory.
+    ///
+    /// # Errors
+    /// When it does not come back.
+    pub async fn crash_and_restart(&mut self) -> anyhow::Result<()> {
+        if let Some(mut child) = self.child.take() {
+            child.start_kill()?;
+            child.wait().await?;
+        }
+        self.spawn().await
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// The port of `service` (`catalog`, `inventory`, `ordering`, `gateway`).
+    pub fn port(&self, service: &str) -> u16 {
+        self.ports.get(service).copied().unwrap_or(0)
+    }
+
+    /// `http://127.0.0.1:<port of service>`.
+    pub fn base(&self, service: &str) -> String {
+        format!("http://127.0.0.1:{}", self.port(service))
+    }
+
+    /// The shared HTTP client.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends `method path` to the gateway with an optional JSON body.
+    ///
+    /// # Errors
+    /// When the request cannot be sent.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Reply> {
+        self.call_at("gateway", method, path, body).await
+    }
+
+    /// Sends `method path` to `service` with an optional JSON body.
+    ///
+    /// # Errors
+    /// When the request cannot be sent.
+    pub async fn call_at(
+        &self,
+        service: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Reply> {
+        let url = format!("{}{path}", self.base(service));
+        let mut req = self.client.request(method.parse()?, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        read(req.send().await?).await
+    }
+
+    /// GET from the gateway.
+    ///
+    /// # Errors
+    /// When the request cannot be sent.
+    pub async fn get(&self, path: &str) -> anyhow::Result<Reply> {
+        self.call("GET", path, None).await
+    }
+
+    /// POST JSON to the gateway.
+    ///
+    /// # Errors
+    /// When the request cannot be sent.
+    pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<Reply> {
+        self.call("POST", path, Some(body)).await
+    }
+}
+
+/// Reads a response completely.
+///
+/// # Errors
+/// When the body cannot be read.
+pub async fn read(resp: reqwest::Response) -> anyhow::Result<Reply> {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().await?;
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Ok(Reply {
+        status,
+        json,
+        text,
+        headers,
+    })
+}
+
+/// Polls `check` every 50 ms until it returns true or `timeout` passes.
+///
+/// # Errors
+/// When the condition is not met in time, or `check` fails.
+pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut check: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<bool>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check().await? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

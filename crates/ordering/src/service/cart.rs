@@ -86,8 +86,13 @@ impl OrderingService {
                 draft
             }
         };
-        if draft.item_for(request.seat_id).is_some() {
-            return Err(OrderingError::SeatAlreadyInCart);
+        if let Some(existing) = draft.item_for(request.seat_id) {
+            if existing.reservation_id == reservation_id {
+                return Err(OrderingError::SeatAlreadyInCart);
+            }
+            // The seat is held again under a new hold, so the line's old hold has ended; its
+            // end event may simply not have been applied yet. The new hold replaces it.
+            store::delete_item(&mut tx, draft.id, existing.id, now).await?;
         }
         if !draft.items.is_empty() && draft.currency != seat.currency {
             return Err(OrderingError::Invalid(format!(

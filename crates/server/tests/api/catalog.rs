@@ -1,0 +1,313 @@
+//! Catalog: browsing, live seat status, and the admin API.
+
+use serde_json::json;
+use std::time::Duration;
+use testkit::eventually;
+
+use crate::helpers::{create_event, hold, seat_map, seat_status, spawn_app, spawn_with};
+
+#[tokio::test]
+async fn a_held_seat_shows_reserved_at_once_and_available_the_instant_its_hold_lapses()
+-> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo", "--hold-seconds", "2"]).await;
+    let (event, seats) = create_event(&app, 1, 3).await;
+    let seat = seats[0]["id"].as_str().expect("seat");
+
+    let held = hold(&app, seat, "buyer-1").await;
+    assert_eq!(held.status, 201, "{}", held.text);
+    assert_eq!(seat_status(&app, &event, seat).await, "reserved");
+    let details = app.get(&format!("/events/{event}")).await?;
+    assert_eq!(
+        (
+            details.json["reservedSeats"].as_i64(),
+            details.json["availableSeats"].as_i64()
+        ),
+        (Some(1), Some(2))
+    );
+
+    let expires: chrono::DateTime<chrono::Utc> = held.json["expiresAt"]
+        .as_str()
+        .expect("expiresAt")
+        .parse()?;
+    let wait = (expires - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(20)).await;
+    assert_eq!(seat_status(&app, &event, seat).await, "available");
+    Ok(())
+}
+
+#[tokio::test]
+async fn seats_can_be_held_the_instant_they_are_generated() -> anyhow::Result<()> {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        let (_, seats) = create_event(&app, 1, 2).await;
+        let held = hold(&app, seats[1]["id"].as_str().expect("seat"), "buyer-1").await;
+        assert_eq!(held.status, 201, "{}", held.text);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn events_list_shows_only_active_upcoming_events_with_counts() -> anyhow::Result<()> {
+    let app = spawn_app().await;
+    let (active, _) = create_event(&app, 2, 5).await;
+    let (withdrawn, _) = create_event(&app, 1, 1).await;
+    let off = app
+        .post(&format!("/admin/events/{withdrawn}/deactivate"), json!({}))
+        .await?;
+    assert_eq!(off.status, 200, "{}", off.text);
+
+    let list = app.get("/events").await?;
+    let all = app.get("/admin/events").await?;
+
+    let ids: Vec<&str> = list
+        .json
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![active.as_str()]);
+    let first = &list.json[0];
+    assert_eq!(
+        (
+            first["totalSeats"].as_i64(),
+            first["availableSeats"].as_i64()
+        ),
+        (Some(10), Some(10))
+    );
+    assert_eq!(first["currency"], "USD");
+    assert_eq!(first["isActive"], true);
+    assert_eq!(all.json.as_array().map(Vec::len), Some(2));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_admin_lays_out_edits_and_follows_an_event() -> anyhow::Result<()> {
+    let app = spawn_app().await;
+    let created = app
+        .post(
+            "/admin/events",
+            json!({"name": "Rock Fest", "description": "Loud", "eventDate": "2099-11-20T20:00", "venue": "Estadio",
+                   "maxCapacity": 300, "basePrice": 150.0}),
+        )
+        .await?;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        created.headers["location"],
+        format!("/events/{id}").as_str()
+    );
+    assert_eq!(created.json["eventDate"], "2099-11-20T20:00:00Z");
+
+    let generated = app
+        .post(
+            &format!("/admin/events/{id}/seats"),
+            json!({"sectionConfigurations": [
+                {"sectionCode": "VIP", "rows": 2, "seatsPerRow": 10, "priceMultiplier": 1.5},
+                {"sectionCode": "General", "rows": 10, "seatsPerRow": 20, "priceMultiplier": 1.0}]}),
+        )
+        .await?;
+    assert_eq!(generated.status, 200, "{}", generated.text);
+    assert_eq!(generated.json["totalSeatsGenerated"], 220);
+    assert!(
+        generated.text.contains(r#""seatPrice":225.00"#),
+        "{}",
+        generated.text
+    );
+
+    let too_many = app
+        .post(&format!("/admin/events/{id}/seats"), json!({"sectionConfigurations": [{"sectionCode": "X", "rows": 10, "seatsPerRow": 10, "priceMultiplier": 1}]}))
+        .await?;
+    let again = app
+        .post(&format!("/admin/events/{id}/seats"), json!({"sectionConfigurations": [{"sectionCode": "VIP", "rows": 1, "seatsPerRow": 1, "priceMultiplier": 1}]}))
+        .await?;
+    let shrink = app
+        .call(
+            "PUT",
+            &format!("/admin/events/{id}"),
+            Some(json!({"maxCapacity": 100})),
+        )
+        .await?;
+    let rename = app
+        .call(
+            "PUT",
+            &format!("/admin/events/{id}"),
+            Some(json!({"name": "Rock Fest - Sold Out"})),
+        )
+        .await?;
+    assert_eq!(
+        (too_many.status, too_many.code()),
+        (400, "capacity_exceeded")
+    );
+    assert_eq!((again.status, again.code()), (409, "seat_already_exists"));
+    assert_eq!((shrink.status, shrink.code()), (400, "validation_failed"));
+    assert_eq!(rename.status, 200);
+    assert_eq!(rename.json["name"], "Rock Fest - Sold Out");
+    assert_eq!(
+        seat_map(&app, &id).await["seats"].as_array().map(Vec::len),
+        Some(220)
+    );
+
+    let map = seat_map(&app, &id).await;
+    let vip = map["seats"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["sectionCode"] == "VIP"))
+        .expect("a VIP seat")["id"]
+        .as_str()
+        .expect("seat")
+        .to_string();
+    assert_eq!(hold(&app, &vip, "fan").await.status, 201);
+    let sales = app.get(&format!("/admin/events/{id}/sales")).await?;
+    assert_eq!(sales.status, 200);
+    assert_eq!(
+        (
+            sales.json["heldSeats"].as_i64(),
+            sales.json["availableSeats"].as_i64()
+        ),
+        (Some(1), Some(219))
+    );
+    let vip_sales = sales.json["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .find(|s| s["sectionCode"] == "VIP")
+        .cloned();
+    assert_eq!(
+        vip_sales.map(|s| (s["totalSeats"].clone(), s["held"].clone())),
+        Some((json!(20), json!(1)))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_withdrawn_event_cannot_be_held_and_comes_back_on_reactivation() -> anyhow::Result<()> {
+    let app = spawn_app().await;
+    let (event, seats) = create_event(&app, 1, 2).await;
+    let first = seats[0]["id"].as_str().expect("seat");
+    let second = seats[1]["id"].as_str().expect("seat");
+
+    assert_eq!(hold(&app, first, "fan").await.status, 201);
+    let blocked = app
+        .post(&format!("/admin/events/{event}/deactivate"), json!({}))
+        .await?;
+    assert_eq!(
+        (blocked.status, blocked.code()),
+        (409, "event_state_conflict")
+    );
+
+    let (event2, seats2) = create_event(&app, 1, 2).await;
+    let off = app
+        .post(&format!("/admin/events/{event2}/deactivate"), json!({}))
+        .await?;
+    assert_eq!(off.json["status"], "inactive");
+    assert_eq!(off.json["success"], true);
+    assert_eq!(
+        seat_status(&app, &event2, seats2[0]["id"].as_str().expect("seat")).await,
+        "unavailable"
+    );
+    let seat2 = seats2[0]["id"].as_str().expect("seat").to_string();
+    eventually(
+        Duration::from_secs(5),
+        "inventory to learn of the deactivation",
+        || {
+            let app = &app;
+            let seat2 = seat2.clone();
+            async move { Ok(hold(app, &seat2, "fan").await.code() == "event_not_on_sale") }
+        },
+    )
+    .await?;
+
+    let on = app
+        .post(&format!("/admin/events/{event2}/reactivate"), json!({}))
+        .await?;
+    assert_eq!(on.json["status"], "active");
+    eventually(
+        Duration::from_secs(5),
+        "inventory to learn of the reactivation",
+        || {
+            let app = &app;
+            let seat2 = seat2.clone();
+            async move { Ok(hold(app, &seat2, "fan").await.status == 201) }
+        },
+    )
+    .await?;
+    assert_eq!(hold(&app, second, "fan").await.status, 201);
+    Ok(())
+}
+
+#[tokio::test]
+async fn admin_input_errors_are_clear_400s_and_unknown_events_404() -> anyhow::Result<()> {
+    let app = spawn_app().await;
+    let base = json!({"name": "N", "description": "D", "eventDate": "2099-01-01T00:00:00Z", "venue": "V", "maxCapacity": 10, "basePrice": 10});
+    let with = |k: &str, v: serde_json::Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    let cases = [
+        (with("name", json!("  ")), "name is required."),
+        (
+            with("eventDate", json!("2001-01-01T00:00:00Z")),
+            "eventDate must be in the future.",
+        ),
+        (with("eventDate", json!("soon")), "eventDate must be a date"),
+        (
+            with("maxCapacity", json!(0)),
+            "maxCapacity must be between 1 and 1000000.",
+        ),
+        (
+            with("basePrice", json!(-5)),
+            "basePrice must be greater than zero",
+        ),
+        (
+            with("basePrice", json!(10.001)),
+            "Invalid value for field `basePrice`",
+        ),
+        (
+            with("basePrice", json!("ten")),
+            "Invalid value for field `basePrice`",
+        ),
+    ];
+    for (body, sentence) in cases {
+        let reply = app.post("/admin/events", body).await?;
+        assert_eq!(reply.status, 400, "{}", reply.text);
+        assert!(
+            reply.error().starts_with(sentence),
+            "{} does not start with {sentence}",
+            reply.error()
+        );
+    }
+    let missing = app.post("/admin/events", json!({"name": "N"})).await?;
+    assert_eq!((missing.status, missing.code()), (400, "invalid_json"));
+    assert!(
+        missing.error().contains("description"),
+        "{}",
+        missing.error()
+    );
+
+    let unknown = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+    for path in [
+        format!("/events/{unknown}"),
+        format!("/events/{unknown}/seatmap"),
+        format!("/admin/events/{unknown}/sales"),
+    ] {
+        let reply = app.get(&path).await?;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (404, "event_not_found"),
+            "{path}"
+        );
+    }
+    let not_uuid = app.get("/events/not-a-uuid").await?;
+    assert_eq!(not_uuid.status, 400);
+    let seats = app
+        .post(&format!("/admin/events/{unknown}/seats"), json!({"sectionConfigurations": [{"sectionCode": "A", "rows": 1, "seatsPerRow": 1, "priceMultiplier": 1}]}))
+        .await?;
+    assert_eq!(seats.status, 404);
+    assert_eq!(
+        app.get("/admin/events").await?.json,
+        json!([]),
+        "nothing was created"
+    );
+    Ok(())
+}

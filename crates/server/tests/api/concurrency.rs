@@ -1,0 +1,276 @@
+//! Invariant 1 under contention: a seat has at most one active hold, however many buyers race.
+
+use futures::future::join_all;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use testkit::Reply;
+
+use kernel::ManualClock;
+use server::{Application, ServeArgs};
+
+use crate::helpers::{create_event, spawn_app};
+
+#[tokio::test]
+async fn hundreds_of_buyers_racing_for_one_seat_produce_exactly_one_hold() -> anyhow::Result<()> {
+    let app = spawn_app().await;
+    let (_, seats) = create_event(&app, 1, 1).await;
+    let seat = seats[0]["id"].as_str().expect("seat");
+    let url = format!("{}/reservations", app.base("inventory"));
+
+    let attempts = (0..300).map(|i| {
+        let req = app
+            .client()
+            .post(url.clone())
+            .json(&json!({"seatId": seat, "customerId": format!("buyer-{i}")}));
+        async move { testkit::read(req.send().await?).await }
+    });
+    let replies: Vec<Reply> = join_all(attempts)
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<_>>()?;
+
+    let created = replies.iter().filter(|r| r.status == 201).count();
+    let refused = replies
+        .iter()
+        .filter(|r| r.status == 409 && r.code() == "seat_already_reserved")
+        .count();
+    assert_eq!(
+        (created, refused),
+        (1, 299),
+        "statuses: {:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_buyers_over_a_few_seats_never_share_one() -> anyhow::Result<()> {
+    let app = spawn_app().await;
+    let (event, seats) = create_event(&app, 1, 5).await;
+    let url = format!("{}/reservations", app.base("gateway"));
+
+    let attempts = (0..200).map(|i| {
+        let seat = seats[i % seats.len()]["id"].clone();
+        let req = app
+            .client()
+            .post(url.clone())
+            .json(&json!({"seatId": seat, "customerId": format!("buyer-{i}")}));
+        async move { testkit::read(req.send().await?).await }
+    });
+    let replies: Vec<Reply> = join_all(attempts)
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<_>>()?;
+
+    let mut winners: HashMap<String, usize> = HashMap::new();
+    for r in replies.iter().filter(|r| r.status == 201) {
+        *winners
+            .entry(r.json["seatId"].as_str().unwrap_or_default().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(winners.len(), 5);
+    assert!(winners.values().all(|n| *n == 1), "{winners:?}");
+    let details = app.get(&format!("/events/{event}")).await?;
+    assert_eq!(
+        (
+            details.json["reservedSeats"].as_i64(),
+            details.json["availableSeats"].as_i64()
+        ),
+        (Some(5), Some(0))
+    );
+    Ok(())
+}
+
+/// One step of a buyer's random walk.
+#[derive(Debug, Clone)]
+enum Step {
+    Hold { buyer: usize, seat: usize },
+    Release { buyer: usize, seat: usize },
+    AddToCart { buyer: usize, seat: usize },
+    Advance { secs: i64 },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (0..3usize, 0..3usize).prop_map(|(buyer, seat)| Step::Hold { buyer, seat }),
+        1 => (0..3usize, 0..3usize).prop_map(|(buyer, seat)| Step::Release { buyer, seat }),
+        2 => (0..3usize, 0..3usize).prop_map(|(buyer, seat)| Step::AddToCart { buyer, seat }),
+        2 => (0..50i64).prop_map(|secs| Step::Advance { secs }),
+    ]
+}
+
+/// The model: who holds each seat until when, and the buyer's latest reservation per seat.
+#[derive(Default)]
+struct Model {
+    now: i64,
+    holder: HashMap<usize, (usize, i64, String)>,
+    latest: HashMap<(usize, usize), String>,
+    carted: std::collections::HashSet<String>,
+}
+
+impl Model {
+    fn active(&self, seat: usize) -> Option<&(usize, i64, String)> {
+        self.holder
+            .get(&seat)
+            .filter(|(_, expires, _)| *expires > self.now)
+    }
+
+    fn held_by(&self, buyer: usize) -> usize {
+        (0..3)
+            .filter(|s| self.active(*s).is_some_and(|(b, _, _)| *b == buyer))
+            .count()
+    }
+}
+
+const HOLD_SECS: i64 = 60;
+const LIMIT: usize = 2;
+
+/// Runs `steps` against an in-process server whose clock the test moves, checking every answer
+/// against the model and the seat map against the model after every step.
+async fn run_walk(steps: Vec<Step>) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut args = ServeArgs::ephemeral(dir.path());
+    args.no_demo = true;
+    args.hold_minutes = 1;
+    args.hold_limit = LIMIT as u32;
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = Application::build_with_clock(&args, clock.clone()).await?;
+    let base = format!("http://127.0.0.1:{}", app.ports()["gateway"]);
+    let stop = app.shutdown_handle();
+    let running = tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::new();
+    let call = |path: &str, body: Value| {
+        let req = http.post(format!("{base}{path}")).json(&body);
+        async move { testkit::read(req.send().await?).await }
+    };
+    let event = call(
+        "/admin/events",
+        json!({"name": "Walk", "description": "d", "eventDate": "2099-01-01T00:00:00Z",
+        "venue": "v", "maxCapacity": 10, "basePrice": 10}),
+    )
+    .await?
+    .json["id"]
+        .clone();
+    let path = format!("/admin/events/{}/seats", event.as_str().unwrap_or_default());
+    call(&path, json!({"sectionConfigurations": [{"sectionCode": "A", "rows": 1, "seatsPerRow": 3, "priceMultiplier": 1}]})).await?;
+    let map_url = format!(
+        "{base}/events/{}/seatmap",
+        event.as_str().unwrap_or_default()
+    );
+    let seat_ids: Vec<String> =
+        testkit::read(http.get(&map_url).send().await?).await?.json["seats"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| s["id"].as_str().map(str::to_owned))
+            .collect();
+
+    let mut model = Model::default();
+    for step in steps {
+        match step {
+            Step::Hold { buyer, seat } => {
+                let reply = call(
+                    "/reservations",
+                    json!({"seatId": seat_ids[seat], "customerId": format!("b{buyer}")}),
+                )
+                .await?;
+                let expected = if model.active(seat).is_some() {
+                    "seat_already_reserved"
+                } else if model.held_by(buyer) >= LIMIT {
+                    "hold_limit_reached"
+                } else {
+                    ""
+                };
+                let got = if reply.status == 201 {
+                    ""
+                } else {
+                    reply.code()
+                };
+                anyhow::ensure!(
+                    got == expected,
+                    "hold {buyer}/{seat}: {got:?} vs {expected:?}: {}",
+                    reply.text
+                );
+                if reply.status == 201 {
+                    let id = reply.json["reservationId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    model
+                        .holder
+                        .insert(seat, (buyer, model.now + HOLD_SECS, id.clone()));
+                    model.latest.insert((buyer, seat), id);
+                }
+            }
+            Step::Release { buyer, seat } => {
+                let Some(id) = model.latest.get(&(buyer, seat)).cloned() else {
+                    continue;
+                };
+                let url = format!("{base}/reservations/{id}?customerId=b{buyer}");
+                let reply = testkit::read(http.delete(url).send().await?).await?;
+                let active_mine = model.active(seat).is_some_and(|(_, _, r)| *r == id);
+                anyhow::ensure!(
+                    (reply.status == 200) == active_mine,
+                    "release {buyer}/{seat}: {}",
+                    reply.text
+                );
+                if active_mine {
+                    model.holder.remove(&seat);
+                }
+            }
+            Step::AddToCart { buyer, seat } => {
+                let Some(id) = model.latest.get(&(buyer, seat)).cloned() else {
+                    continue;
+                };
+                let reply = call("/cart/add", json!({"reservationId": id, "seatId": seat_ids[seat], "price": 10, "userId": format!("b{buyer}")})).await?;
+                let ok = model.active(seat).is_some_and(|(_, _, r)| *r == id)
+                    && !model.carted.contains(&id);
+                anyhow::ensure!(
+                    (reply.status == 200) == ok,
+                    "cart {buyer}/{seat}: {}",
+                    reply.text
+                );
+                if ok {
+                    model.carted.insert(id);
+                }
+            }
+            Step::Advance { secs } => {
+                clock.advance(chrono::Duration::seconds(secs));
+                model.now += secs;
+            }
+        }
+        let map = testkit::read(http.get(&map_url).send().await?).await?.json;
+        for (i, id) in seat_ids.iter().enumerate() {
+            let status = map["seats"]
+                .as_array()
+                .and_then(|s| s.iter().find(|x| x["id"] == id.as_str()))
+                .map(|s| s["status"].clone());
+            let expected = if model.active(i).is_some() {
+                "reserved"
+            } else {
+                "available"
+            };
+            anyhow::ensure!(
+                status == Some(json!(expected)),
+                "seat {i}: {status:?} vs {expected}"
+            );
+        }
+    }
+    stop.stop();
+    running.await??;
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_interleavings_of_hold_release_expiry_and_cart_never_double_hold(steps in prop::collection::vec(step(), 1..40)) {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        let outcome = runtime.block_on(run_walk(steps));
+        prop_assert!(outcome.is_ok(), "{:?}", outcome);
+    }
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: the real `boxoffice` binary on random ports, driven over HTTP.
+
+mod catalog;
+mod concurrency;
+mod edge;
+mod helpers;
+mod inventory;
+mod journeys;
+mod ordering;
+mod restart;
