@@ -1,10 +1,6 @@
 -- Inventory: what can be sold, and who holds what.
-create table inventory_events (
-    event_id blob primary key,
-    is_active integer not null,            -- withdrawn events cannot be held
-    event_date integer not null            -- sales end when the event starts
-);
-
+-- Seats that have been held or generated, with their price for revenue figures. Whether a seat
+-- is on sale is the catalog's fact and is asked at every hold.
 create table inventory_seats (
     seat_id blob primary key,
     event_id blob not null,

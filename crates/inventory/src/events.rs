@@ -149,8 +149,6 @@ impl Event for ReservationReleased {
 struct SeatsGeneratedIn {
     event_id: EventId,
     seats: Vec<GeneratedSeatIn>,
-    event_date: DateTime<Utc>,
-    is_active: bool,
 }
 
 #[derive(Deserialize)]
@@ -165,14 +163,6 @@ struct GeneratedSeatIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct EventStatusChangedIn {
-    event_id: EventId,
-    is_active: bool,
-    event_date: DateTime<Utc>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct HoldsToReleaseIn {
     #[serde(default)]
     reservation_id: Option<ReservationId>,
@@ -180,7 +170,7 @@ struct HoldsToReleaseIn {
     reservation_ids: Vec<ReservationId>,
 }
 
-/// Inventory's consumer: learns seats and sale status, releases holds of removed cart items and
+/// Inventory's consumer: records generated seats, releases holds of removed cart items and
 /// cancelled orders.
 pub struct InventorySubscriber {
     service: Arc<InventoryService>,
@@ -217,7 +207,6 @@ impl Subscriber for InventorySubscriber {
         match d.topic.as_str() {
             "seats-generated" => {
                 let e: SeatsGeneratedIn = serde_json::from_value(d.payload.clone())?;
-                store::upsert_event(&mut tx, e.event_id, e.is_active, e.event_date).await?;
                 for s in e.seats {
                     let record = SeatRecord {
                         seat_id: s.seat_id,
@@ -229,10 +218,6 @@ impl Subscriber for InventorySubscriber {
                     };
                     store::upsert_seat(&mut tx, &record).await?;
                 }
-            }
-            "event-status-changed" => {
-                let e: EventStatusChangedIn = serde_json::from_value(d.payload.clone())?;
-                store::set_event_sale(&mut tx, e.event_id, e.is_active, e.event_date).await?;
             }
             topic => {
                 let e: HoldsToReleaseIn = serde_json::from_value(d.payload.clone())?;

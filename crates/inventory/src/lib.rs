@@ -1,9 +1,10 @@
 //! Inventory: seat availability and holds ("reservations"), and their expiry.
 //!
-//! Tables: `inventory_seats`, `inventory_events`, `inventory_reservations`.
+//! Tables: `inventory_seats`, `inventory_reservations`.
 //! Events out: `reservation-created`, `reservation-expired`, `reservation-released`.
-//! Events in: `seats-generated`, `event-status-changed` (what is on sale),
-//! `cart-item-removed`, `order-cancelled` (holds to release).
+//! Events in: `seats-generated` (seat details for revenue), `cart-item-removed`,
+//! `order-cancelled` (holds to release). Whether a seat exists and is on sale is asked of the
+//! catalog at every hold, through the [`SeatDirectory`] port.
 //!
 //! Invariant 1 (a seat has at most one active hold and is sold at most once) is enforced by the
 //! database: a partial unique index on `inventory_reservations (seat_id)` over the `active` and

@@ -24,9 +24,10 @@ pub struct SeatListing {
     pub event_date: DateTime<Utc>,
 }
 
-/// The catalog's seat directory. Inventory learns seats from `seats-generated`; this port
-/// closes the gap between a seat's creation and that event's arrival, so a seat can be held the
-/// instant the admin call that created it returns.
+/// The catalog's seat directory, asked at every hold: whether the seat exists and its event is on
+/// sale are the catalog's facts, and asking at the instant of the hold means a seat can be held
+/// the moment the admin call that created it returns, and never once its event is withdrawn
+/// (an event-fed copy would lag behind both).
 #[async_trait::async_trait]
 pub trait SeatDirectory: Send + Sync + 'static {
     /// The seat, if the catalog knows it.

@@ -70,22 +70,24 @@ impl InventoryService {
     /// # Errors
     /// Unknown seat, event not on sale, seat taken, or the buyer's hold limit reached.
     pub async fn hold(&self, request: HoldRequest) -> Result<Hold, InventoryError> {
-        let (seat, learned) = self.find_seat(request.seat_id).await?;
-        if request.event_id.is_some_and(|e| e != seat.event_id) {
+        let listing = self
+            .directory
+            .locate(request.seat_id)
+            .await?
+            .ok_or(InventoryError::SeatNotFound(request.seat_id))?;
+        if request.event_id.is_some_and(|e| e != listing.event_id) {
             return Err(InventoryError::Invalid(format!(
                 "eventId does not match the event of seat {}.",
                 request.seat_id
             )));
         }
         let now = self.now();
+        if !listing.is_active || listing.event_date <= now {
+            return Err(InventoryError::NotOnSale(listing.event_id));
+        }
+        let seat = SeatRecord::from(listing);
         let mut tx = self.db.begin().await?;
-        if let Some(listing) = &learned {
-            store::upsert_event(&mut tx, seat.event_id, listing.0, listing.1).await?;
-            store::upsert_seat(&mut tx, &seat).await?;
-        }
-        if store::event_on_sale(&mut tx, seat.event_id, now).await? != Some(true) {
-            return Err(InventoryError::NotOnSale(seat.event_id));
-        }
+        store::upsert_seat(&mut tx, &seat).await?;
         for lapsed in store::expire_lapsed_on_seat(&mut tx, seat.seat_id, now).await? {
             outbox::enqueue(&mut tx, &ReservationExpired::from_hold(&lapsed, now), now).await?;
         }
@@ -111,31 +113,6 @@ impl InventoryService {
         tx.commit().await?;
         self.relay.wake();
         Ok(hold)
-    }
-
-    /// The seat as inventory knows it, or as the catalog lists it (then with the event's
-    /// `(is_active, event_date)` to record).
-    async fn find_seat(
-        &self,
-        id: SeatId,
-    ) -> Result<(SeatRecord, Option<(bool, DateTime<Utc>)>), InventoryError> {
-        if let Some(seat) = store::seat(self.db.reader(), id).await? {
-            return Ok((seat, None));
-        }
-        let listing = self
-            .directory
-            .locate(id)
-            .await?
-            .ok_or(InventoryError::SeatNotFound(id))?;
-        let seat = SeatRecord {
-            seat_id: listing.seat_id,
-            event_id: listing.event_id,
-            section_code: listing.section_code,
-            row_number: listing.row_number,
-            seat_number: listing.seat_number,
-            price: listing.price,
-        };
-        Ok((seat, Some((listing.is_active, listing.event_date))))
     }
 
     /// A hold by id, with its status as of now.

@@ -3,11 +3,13 @@
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, ReservationId, SeatId, from_micros, to_micros};
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
+
+use crate::ports::SeatListing;
 use uuid::Uuid;
 
 use crate::domain::{Hold, HoldStatus};
 
-/// A seat known to inventory.
+/// A seat as inventory records it (for hold details and revenue).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SeatRecord {
     pub(crate) seat_id: SeatId,
@@ -16,34 +18,6 @@ pub(crate) struct SeatRecord {
     pub(crate) row_number: i64,
     pub(crate) seat_number: i64,
     pub(crate) price: Money,
-}
-
-#[derive(FromRow)]
-struct SeatRow {
-    seat_id: Uuid,
-    event_id: Uuid,
-    section_code: String,
-    row_number: i64,
-    seat_number: i64,
-    price_cents: i64,
-}
-
-pub(crate) async fn seat(pool: &SqlitePool, id: SeatId) -> Result<Option<SeatRecord>, sqlx::Error> {
-    let row: Option<SeatRow> = sqlx::query_as(
-        "select seat_id, event_id, section_code, row_number, seat_number, price_cents
-         from inventory_seats where seat_id = ?1",
-    )
-    .bind(id.uuid())
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| SeatRecord {
-        seat_id: SeatId(r.seat_id),
-        event_id: EventId(r.event_id),
-        section_code: r.section_code,
-        row_number: r.row_number,
-        seat_number: r.seat_number,
-        price: Money::from_cents(r.price_cents),
-    }))
 }
 
 /// Records a seat; a seat already known is left as it is.
@@ -66,56 +40,17 @@ pub(crate) async fn upsert_seat(
     Ok(())
 }
 
-/// Records an event's sale window if unknown (`seats-generated`, directory look-ups).
-pub(crate) async fn upsert_event(
-    conn: &mut SqliteConnection,
-    event: EventId,
-    is_active: bool,
-    event_date: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into inventory_events (event_id, is_active, event_date) values (?1, ?2, ?3)
-         on conflict (event_id) do nothing",
-    )
-    .bind(event.uuid())
-    .bind(is_active)
-    .bind(to_micros(event_date))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Applies a status change of the catalog (`event-status-changed`).
-pub(crate) async fn set_event_sale(
-    conn: &mut SqliteConnection,
-    event: EventId,
-    is_active: bool,
-    event_date: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into inventory_events (event_id, is_active, event_date) values (?1, ?2, ?3)
-         on conflict (event_id) do update set is_active = excluded.is_active, event_date = excluded.event_date",
-    )
-    .bind(event.uuid())
-    .bind(is_active)
-    .bind(to_micros(event_date))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Whether the event's seats can be held at `now` (`None` if the event is unknown).
-pub(crate) async fn event_on_sale(
-    conn: &mut SqliteConnection,
-    event: EventId,
-    now: DateTime<Utc>,
-) -> Result<Option<bool>, sqlx::Error> {
-    let row: Option<(bool, i64)> =
-        sqlx::query_as("select is_active, event_date from inventory_events where event_id = ?1")
-            .bind(event.uuid())
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.map(|(active, date)| active && date > to_micros(now)))
+impl From<SeatListing> for SeatRecord {
+    fn from(l: SeatListing) -> Self {
+        Self {
+            seat_id: l.seat_id,
+            event_id: l.event_id,
+            section_code: l.section_code,
+            row_number: l.row_number,
+            seat_number: l.seat_number,
+            price: l.price,
+        }
+    }
 }
 
 #[derive(FromRow)]
