@@ -68,14 +68,17 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::SeatNotInCart
         | C::PriceMismatch
         | C::ReservationMismatch
-        | C::CapacityExceeded => StatusCode::BAD_REQUEST,
+        | C::CapacityExceeded
+        | C::AmountMismatch => StatusCode::BAD_REQUEST,
         C::Unauthorized => StatusCode::UNAUTHORIZED,
         C::Forbidden => StatusCode::FORBIDDEN,
         C::RouteNotFound
         | C::EventNotFound
         | C::SeatNotFound
         | C::ReservationNotFound
-        | C::OrderNotFound => StatusCode::NOT_FOUND,
+        | C::OrderNotFound
+        | C::PaymentNotFound
+        | C::TicketNotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::SeatAlreadyReserved
         | C::HoldLimitReached
@@ -85,9 +88,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::OrderNotCancellable
         | C::SeatAlreadyExists
         | C::EventStateConflict
-        | C::IdempotencyKeyInProgress => StatusCode::CONFLICT,
+        | C::IdempotencyKeyInProgress
+        | C::OrderNotPending
+        | C::PaymentInProgress => StatusCode::CONFLICT,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        C::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        C::IdempotencyKeyReused | C::PaymentDeclined => StatusCode::UNPROCESSABLE_ENTITY,
         C::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }

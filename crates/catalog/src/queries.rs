@@ -52,4 +52,13 @@ impl CatalogQueries {
     pub async fn seat_listing(&self, seat: SeatId) -> anyhow::Result<Option<SeatListing>> {
         Ok(store::seat_listing(self.db.reader(), seat).await?)
     }
+
+    /// The event, whatever its status.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn event(&self, id: EventId) -> anyhow::Result<Option<crate::Event>> {
+        let mut conn = self.db.reader().acquire().await?;
+        Ok(store::event(&mut conn, id).await?)
+    }
 }

@@ -163,6 +163,13 @@ struct GeneratedSeatIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct PaymentSucceededIn {
+    order_id: kernel::OrderId,
+    reservation_ids: Vec<ReservationId>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct HoldsToReleaseIn {
     #[serde(default)]
     reservation_id: Option<ReservationId>,
@@ -170,8 +177,8 @@ struct HoldsToReleaseIn {
     reservation_ids: Vec<ReservationId>,
 }
 
-/// Inventory's consumer: records generated seats, releases holds of removed cart items and
-/// cancelled orders.
+/// Inventory's consumer: records generated seats, confirms paid holds (the seats are sold),
+/// releases holds of removed cart items and cancelled orders.
 pub struct InventorySubscriber {
     service: Arc<InventoryService>,
 }
@@ -192,9 +199,9 @@ impl Subscriber for InventorySubscriber {
     fn topics(&self) -> &'static [&'static str] {
         &[
             "seats-generated",
-            "event-status-changed",
             "cart-item-removed",
             "order-cancelled",
+            "payment-succeeded",
         ]
     }
 
@@ -217,6 +224,16 @@ impl Subscriber for InventorySubscriber {
                         price: s.price,
                     };
                     store::upsert_seat(&mut tx, &record).await?;
+                }
+            }
+            "payment-succeeded" => {
+                let e: PaymentSucceededIn = serde_json::from_value(d.payload.clone())?;
+                for id in e.reservation_ids {
+                    if !store::confirm_hold(&mut tx, id, now).await? {
+                        // Cannot happen while payments re-check holds in their own write
+                        // transaction; if it does, a person must refund this order.
+                        tracing::error!(order.id = %e.order_id, reservation.id = %id, "paid hold could not be confirmed: its seat belongs to someone else");
+                    }
                 }
             }
             topic => {

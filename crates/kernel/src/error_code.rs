@@ -64,6 +64,18 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// A request with the same `Idempotency-Key` is still being processed.
     IdempotencyKeyInProgress,
+    /// The payment amount differs from the order total.
+    AmountMismatch,
+    /// The order is not awaiting payment.
+    OrderNotPending,
+    /// A payment of this order is being processed.
+    PaymentInProgress,
+    /// The payment provider declined the charge.
+    PaymentDeclined,
+    /// No payment with that id.
+    PaymentNotFound,
+    /// No ticket with that id visible to the caller.
+    TicketNotFound,
     /// A dependency (database, other service) is unavailable.
     ServiceUnavailable,
     /// Anything unexpected; details are only logged.
@@ -103,6 +115,12 @@ impl ErrorCode {
             Self::EventStateConflict => "event_state_conflict",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyKeyInProgress => "idempotency_key_in_progress",
+            Self::AmountMismatch => "amount_mismatch",
+            Self::OrderNotPending => "order_not_pending",
+            Self::PaymentInProgress => "payment_in_progress",
+            Self::PaymentDeclined => "payment_declined",
+            Self::PaymentNotFound => "payment_not_found",
+            Self::TicketNotFound => "ticket_not_found",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",
         }

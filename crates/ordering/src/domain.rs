@@ -162,6 +162,15 @@ impl Order {
     }
 }
 
+/// The buyer's e-mail address, when the user id or guest token is one.
+pub(crate) fn email_of(order: &Order) -> Option<String> {
+    [order.user_id.as_deref(), order.guest_token.as_deref()]
+        .into_iter()
+        .flatten()
+        .find(|s| s.contains('@') && !s.starts_with('@') && !s.ends_with('@'))
+        .map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Events ordering publishes, and its consumer of inventory's hold events.
 
-use kernel::{OrderId, ReservationId, SeatId};
+use chrono::{DateTime, Utc};
+use kernel::{EventId, Money, OrderId, ReservationId, SeatId};
 use outbox::{Delivery, Event, Subscriber};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -47,13 +48,75 @@ impl Event for OrderCancelled {
     }
 }
 
+/// An order was paid (topic `order-completed`, ours): everything fulfillment needs to issue one
+/// ticket per seat.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCompleted {
+    /// The order.
+    pub order_id: OrderId,
+    /// The payment that completed it.
+    pub payment_id: uuid::Uuid,
+    /// Owner's user id.
+    pub user_id: Option<String>,
+    /// Owner's guest token.
+    pub guest_token: Option<String>,
+    /// Where to send the tickets, if known.
+    pub customer_email: Option<String>,
+    /// Total paid.
+    pub total_amount: Money,
+    /// Currency.
+    pub currency: String,
+    /// When it was paid.
+    pub paid_at: DateTime<Utc>,
+    /// The seats bought.
+    pub items: Vec<CompletedItem>,
+}
+
+/// One seat of a completed order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompletedItem {
+    /// The seat.
+    pub seat_id: SeatId,
+    /// Its hold, now confirmed.
+    pub reservation_id: ReservationId,
+    /// The event.
+    pub event_id: EventId,
+    /// The event's name.
+    pub event_name: String,
+    /// Section code.
+    pub section_code: String,
+    /// Row.
+    pub row_number: i64,
+    /// Seat number.
+    pub seat_number: i64,
+    /// Price paid.
+    pub price: Money,
+}
+
+impl Event for OrderCompleted {
+    const TOPIC: &'static str = "order-completed";
+    fn key(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentSucceededIn {
+    payment_id: uuid::Uuid,
+    order_id: OrderId,
+    processed_at: DateTime<Utc>,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct HoldEndedIn {
     reservation_id: ReservationId,
 }
 
-/// Ordering's consumer of `reservation-expired` and `reservation-released`.
+/// Ordering's consumer of `reservation-expired`, `reservation-released` and `payment-succeeded`.
 pub struct OrderingSubscriber {
     service: Arc<OrderingService>,
 }
@@ -72,23 +135,34 @@ impl Subscriber for OrderingSubscriber {
     }
 
     fn topics(&self) -> &'static [&'static str] {
-        &["reservation-expired", "reservation-released"]
+        &[
+            "reservation-expired",
+            "reservation-released",
+            "payment-succeeded",
+        ]
     }
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
-        let ended: HoldEndedIn = serde_json::from_value(d.payload.clone())?;
-        let reason = if d.topic == "reservation-expired" {
-            "hold_expired"
-        } else {
-            "hold_released"
-        };
         let mut tx = self.service.db().begin().await?;
         if !outbox::mark_processed(&mut tx, self.name(), d.message_id).await? {
             return Ok(());
         }
-        self.service
-            .hold_ended(&mut tx, ended.reservation_id, reason)
-            .await?;
+        if d.topic == "payment-succeeded" {
+            let paid: PaymentSucceededIn = serde_json::from_value(d.payload.clone())?;
+            self.service
+                .complete(&mut tx, paid.order_id, paid.payment_id, paid.processed_at)
+                .await?;
+        } else {
+            let ended: HoldEndedIn = serde_json::from_value(d.payload.clone())?;
+            let reason = if d.topic == "reservation-expired" {
+                "hold_expired"
+            } else {
+                "hold_released"
+            };
+            self.service
+                .hold_ended(&mut tx, ended.reservation_id, reason)
+                .await?;
+        }
         tx.commit().await?;
         self.service.relay.wake();
         Ok(())

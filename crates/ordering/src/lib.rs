@@ -1,9 +1,11 @@
 //! Ordering: carts (draft orders) and orders.
 //!
 //! Tables: `ordering_orders`, `ordering_order_items`.
-//! Events out: `cart-item-removed`, `order-cancelled` (inventory releases the holds).
+//! Events out: `cart-item-removed`, `order-cancelled` (inventory releases the holds),
+//! `order-completed` (fulfillment issues the tickets).
 //! Events in: `reservation-expired`, `reservation-released` (an item whose hold ended leaves
-//! its draft; a pending order whose hold ended is cancelled).
+//! its draft; a pending order whose hold ended is cancelled), `payment-succeeded` (the order is
+//! completed).
 //!
 //! Holds are checked synchronously through the [`Holds`] port, so a seat can be added to the cart
 //! the instant its hold is granted — no waiting for events (the original's bug §8.1). Prices come
@@ -19,7 +21,9 @@ mod store;
 
 pub use domain::{Buyer, Order, OrderItem, OrderState};
 pub use error::OrderingError;
-pub use events::{CartItemRemoved, OrderCancelled, OrderingSubscriber};
+pub use events::{
+    CartItemRemoved, CompletedItem, OrderCancelled, OrderCompleted, OrderingSubscriber,
+};
 pub use http::router;
-pub use ports::{HoldState, HoldView, Holds, PricedSeat, SeatPrices};
-pub use service::{AddToCart, OrderingService};
+pub use ports::{HoldState, HoldView, Holds, PaymentLedger, PricedSeat, SeatPrices};
+pub use service::{AddToCart, OrderingPorts, OrderingQueries, OrderingService};

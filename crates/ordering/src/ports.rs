@@ -83,3 +83,13 @@ pub trait SeatPrices: Send + Sync + 'static {
     /// When the catalog cannot be asked.
     async fn seat(&self, seat: SeatId) -> anyhow::Result<Option<PricedSeat>>;
 }
+
+/// Payment's ledger.
+#[async_trait::async_trait]
+pub trait PaymentLedger: Send + Sync + 'static {
+    /// Whether the order has a payment in flight or succeeded.
+    ///
+    /// # Errors
+    /// When payment cannot be asked.
+    async fn has_live_payment(&self, order: kernel::OrderId) -> anyhow::Result<bool>;
+}

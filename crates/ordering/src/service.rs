@@ -12,7 +12,7 @@ use outbox::{Database, RelayHandle};
 use std::sync::Arc;
 
 use crate::domain::{Buyer, Order};
-use crate::ports::{Holds, SeatPrices};
+use crate::ports::{Holds, PaymentLedger, SeatPrices};
 use crate::{OrderingError, store};
 
 /// The ordering context.
@@ -21,23 +21,34 @@ pub struct OrderingService {
     clock: Arc<dyn Clock>,
     holds: Arc<dyn Holds>,
     prices: Arc<dyn SeatPrices>,
+    payments: Arc<dyn PaymentLedger>,
     pub(crate) relay: RelayHandle,
 }
 
+/// The ports ordering asks through.
+pub struct OrderingPorts {
+    /// Inventory's holds.
+    pub holds: Arc<dyn Holds>,
+    /// The catalog's prices.
+    pub prices: Arc<dyn SeatPrices>,
+    /// Payment's ledger.
+    pub payments: Arc<dyn PaymentLedger>,
+}
+
 impl OrderingService {
-    /// Ordering over `db`, checking holds with `holds` and prices with `prices`.
+    /// Ordering over `db`, asking other contexts through `ports`.
     pub fn new(
         db: Database,
         clock: Arc<dyn Clock>,
-        holds: Arc<dyn Holds>,
-        prices: Arc<dyn SeatPrices>,
+        ports: OrderingPorts,
         relay: RelayHandle,
     ) -> Self {
         Self {
             db,
             clock,
-            holds,
-            prices,
+            holds: ports.holds,
+            prices: ports.prices,
+            payments: ports.payments,
             relay,
         }
     }
@@ -69,5 +80,27 @@ impl OrderingService {
     pub async fn list(&self, buyer: &Buyer) -> Result<Vec<Order>, OrderingError> {
         let mut conn = self.db.reader().acquire().await?;
         Ok(store::orders_of(&mut conn, buyer).await?)
+    }
+}
+
+/// Read access other contexts use (through adapters): an order's state, owner, total and holds.
+#[derive(Debug, Clone)]
+pub struct OrderingQueries {
+    db: Database,
+}
+
+impl OrderingQueries {
+    /// Queries over `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// The order, whoever owns it.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn order(&self, id: OrderId) -> anyhow::Result<Option<Order>> {
+        let mut conn = self.db.reader().acquire().await?;
+        Ok(store::order(&mut conn, id).await?)
     }
 }

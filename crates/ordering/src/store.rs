@@ -4,6 +4,6 @@
 mod sqlite;
 
 pub(crate) use sqlite::{
-    delete_item, draft_of, insert_item, insert_order, open_orders_with_reservation, order,
-    orders_of, set_state,
+    delete_item, draft_of, insert_item, insert_order, mark_paid, open_orders_with_reservation,
+    order, orders_of, set_state,
 };

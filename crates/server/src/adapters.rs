@@ -107,3 +107,79 @@ impl SeatPrices for PricesFromCatalog {
         }))
     }
 }
+
+/// Ordering's orders, as payment asks for them.
+pub(crate) struct OrdersForPayment(pub(crate) ordering::OrderingQueries);
+
+#[async_trait::async_trait]
+impl payment::PayableOrders for OrdersForPayment {
+    async fn order(&self, id: kernel::OrderId) -> anyhow::Result<Option<payment::OrderForPayment>> {
+        Ok(self.0.order(id).await?.map(|o| payment::OrderForPayment {
+            order_id: o.id,
+            state: o.state.as_str().to_string(),
+            total: o.total(),
+            currency: o.currency.clone(),
+            reservation_ids: o.items.iter().map(|i| i.reservation_id).collect(),
+            user_id: o.user_id,
+            guest_token: o.guest_token,
+        }))
+    }
+}
+
+/// Inventory's holds, as payment asks for them.
+pub(crate) struct HoldsForPayment(pub(crate) InventoryQueries);
+
+#[async_trait::async_trait]
+impl payment::HoldsOfOrder for HoldsForPayment {
+    async fn all_active_until(
+        &self,
+        ids: &[ReservationId],
+    ) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let holds = self.0.holds(ids).await?;
+        let all_active = !ids.is_empty()
+            && ids.iter().all(|id| {
+                holds
+                    .iter()
+                    .any(|h| h.id == *id && h.status == HoldStatus::Active)
+            });
+        Ok(all_active
+            .then(|| holds.iter().map(|h| h.expires_at).min())
+            .flatten())
+    }
+}
+
+/// Payment's ledger, as ordering asks for it.
+pub(crate) struct LedgerFromPayment(pub(crate) payment::PaymentQueries);
+
+#[async_trait::async_trait]
+impl ordering::PaymentLedger for LedgerFromPayment {
+    async fn has_live_payment(&self, order: kernel::OrderId) -> anyhow::Result<bool> {
+        self.0.has_live_payment(order).await
+    }
+}
+
+/// The catalog's events, as fulfillment asks for them.
+pub(crate) struct EventsFromCatalog(pub(crate) CatalogQueries);
+
+#[async_trait::async_trait]
+impl fulfillment::EventDetails for EventsFromCatalog {
+    async fn event(&self, id: EventId) -> anyhow::Result<Option<fulfillment::EventFacts>> {
+        Ok(self.0.event(id).await?.map(|e| fulfillment::EventFacts {
+            name: e.name,
+            venue: e.venue,
+            event_date: e.event_date,
+        }))
+    }
+}
+
+/// Fulfillment's PDFs, as notification asks for them.
+pub(crate) struct DocumentsFromFulfillment(
+    pub(crate) std::sync::Arc<fulfillment::FulfillmentService>,
+);
+
+#[async_trait::async_trait]
+impl notification::TicketDocuments for DocumentsFromFulfillment {
+    async fn pdfs(&self, order: kernel::OrderId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        self.0.pdfs_of_order(order).await
+    }
+}

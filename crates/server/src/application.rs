@@ -13,13 +13,17 @@ use tokio::sync::watch;
 
 use api::{EdgeConfig, IdempotencyStore, health_router};
 use catalog::{CatalogQueries, CatalogService};
+use fulfillment::{FulfillmentService, FulfillmentSubscriber, TicketSigner};
 use inventory::{HoldSettings, InventoryQueries, InventoryService, InventorySubscriber};
 use kernel::{Clock, SystemClock};
-use ordering::{OrderingService, OrderingSubscriber};
+use notification::{Mailer, NotificationService, NotificationSubscriber};
+use ordering::{OrderingPorts, OrderingQueries, OrderingService, OrderingSubscriber};
 use outbox::{Database, Relay, RelayHandle};
+use payment::{PaymentQueries, PaymentService, SimulatedProcessor};
 
 use crate::adapters::{
-    AvailabilityFromInventory, DirectoryFromCatalog, HoldsFromInventory, PricesFromCatalog,
+    AvailabilityFromInventory, DirectoryFromCatalog, DocumentsFromFulfillment, EventsFromCatalog,
+    HoldsForPayment, HoldsFromInventory, LedgerFromPayment, OrdersForPayment, PricesFromCatalog,
 };
 use crate::config::ServeArgs;
 use crate::state::AppState;
@@ -30,6 +34,7 @@ pub struct Application {
     ports: BTreeMap<&'static str, u16>,
     relay: Relay,
     inventory: Arc<InventoryService>,
+    notification: Arc<NotificationService>,
     db: Database,
     shutdown: watch::Sender<bool>,
 }
@@ -86,10 +91,16 @@ impl Application {
     pub async fn build_with_clock(args: &ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let db = migrate(&args.storage.data_dir).await?;
         let relay_handle = RelayHandle::default();
-        let state = services(&db, &clock, &relay_handle, args);
+        let state = services(&db, &clock, &relay_handle, args)?;
         let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle);
         relay.subscribe(Arc::new(InventorySubscriber::new(state.inventory.clone())));
         relay.subscribe(Arc::new(OrderingSubscriber::new(state.ordering.clone())));
+        relay.subscribe(Arc::new(FulfillmentSubscriber::new(
+            state.fulfillment.clone(),
+        )));
+        relay.subscribe(Arc::new(NotificationSubscriber::new(
+            state.notification.clone(),
+        )));
 
         if !args.no_demo && catalog::load_demo_catalogue(&state.catalog).await? {
             tracing::info!("loaded the demo catalogue (SPEC §9); start with --no-demo to skip it");
@@ -129,12 +140,13 @@ impl Application {
             ports,
             relay,
             inventory: state.inventory,
+            notification: state.notification,
             db,
             shutdown,
         })
     }
 
-    /// The port each service listens on (`catalog`, `inventory`, `ordering`, `gateway`).
+    /// The port each service listens on, by service name (`catalog`, …, `gateway`).
     pub fn ports(&self) -> &BTreeMap<&'static str, u16> {
         &self.ports
     }
@@ -178,6 +190,7 @@ impl Application {
             self.db.clone(),
             self.shutdown.subscribe(),
         ));
+        tasks.spawn(send_mail(self.notification, self.shutdown.subscribe()));
         let relay_stop = self.shutdown.subscribe();
         tasks.spawn(async move {
             self.relay.run(relay_stop).await;
@@ -202,7 +215,7 @@ fn services(
     clock: &Arc<dyn Clock>,
     relay: &RelayHandle,
     args: &ServeArgs,
-) -> AppState {
+) -> anyhow::Result<AppState> {
     let inventory_queries = InventoryQueries::new(db.clone(), clock.clone());
     let catalog_queries = CatalogQueries::new(db.clone());
     let hold_duration = match args.hold_seconds {
@@ -225,46 +238,77 @@ fn services(
             max_holds_per_customer: args.hold_limit,
         },
     ));
+    let ordering_ports = OrderingPorts {
+        holds: Arc::new(HoldsFromInventory(inventory_queries.clone())),
+        prices: Arc::new(PricesFromCatalog(catalog_queries.clone())),
+        payments: Arc::new(LedgerFromPayment(PaymentQueries::new(db.clone()))),
+    };
     let ordering = Arc::new(OrderingService::new(
         db.clone(),
         clock.clone(),
-        Arc::new(HoldsFromInventory(inventory_queries)),
-        Arc::new(PricesFromCatalog(catalog_queries)),
+        ordering_ports,
         relay.clone(),
     ));
-    AppState {
+    let payment = Arc::new(PaymentService::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(OrdersForPayment(OrderingQueries::new(db.clone()))),
+        Arc::new(HoldsForPayment(inventory_queries)),
+        Arc::new(SimulatedProcessor),
+        relay.clone(),
+    ));
+    let signer = TicketSigner::load_or_create(&args.storage.data_dir.join("ticket-signing.key"))?;
+    let fulfillment = Arc::new(FulfillmentService::new(
+        db.clone(),
+        clock.clone(),
+        signer,
+        Arc::new(EventsFromCatalog(catalog_queries)),
+        relay.clone(),
+    ));
+    let mailer = Mailer::new(args.smtp_url.as_deref(), args.storage.data_dir.join("mail"))?;
+    let notification = Arc::new(NotificationService::new(
+        db.clone(),
+        clock.clone(),
+        mailer,
+        Arc::new(DocumentsFromFulfillment(fulfillment.clone())),
+    ));
+    Ok(AppState {
         catalog,
         inventory,
         ordering,
-    }
+        payment,
+        fulfillment,
+        notification,
+    })
 }
 
 /// One router per service port, plus the gateway serving all of them.
 fn routers(state: &AppState, db: &Database, args: &ServeArgs) -> Vec<(&'static str, u16, Router)> {
-    let catalog = catalog::router::<AppState>();
-    let inventory = inventory::router::<AppState>();
-    let ordering = ordering::router::<AppState>();
-    let gateway = Router::new()
-        .merge(catalog.clone())
-        .merge(inventory.clone())
-        .merge(ordering.clone());
-    [
-        ("catalog", args.catalog_port, catalog),
-        ("inventory", args.inventory_port, inventory),
-        ("ordering", args.ordering_port, ordering),
-        ("gateway", args.gateway_port, gateway),
-    ]
-    .into_iter()
-    .map(|(name, port, router)| {
+    let services: [(&'static str, u16, Router<AppState>); 6] = [
+        ("catalog", args.catalog_port, catalog::router()),
+        ("inventory", args.inventory_port, inventory::router()),
+        ("ordering", args.ordering_port, ordering::router()),
+        ("payment", args.payment_port, payment::router()),
+        ("fulfillment", args.fulfillment_port, fulfillment::router()),
         (
-            name,
-            port,
-            router
+            "notification",
+            args.notification_port,
+            notification::router(),
+        ),
+    ];
+    let gateway = services.iter().fold(Router::new(), |all, (_, _, router)| {
+        all.merge(router.clone())
+    });
+    services
+        .into_iter()
+        .chain([("gateway", args.gateway_port, gateway)])
+        .map(|(name, port, router)| {
+            let router = router
                 .merge(health_router(name, db.clone()))
-                .with_state(state.clone()),
-        )
-    })
-    .collect()
+                .with_state(state.clone());
+            (name, port, router)
+        })
+        .collect()
 }
 
 /// Expires lapsed holds every second (SPEC §4: `reservation-expired` within 5 s) and purges
@@ -289,6 +333,22 @@ async fn sweep_holds(
             && let Err(e) = api::purge_expired_keys(&db).await
         {
             tracing::error!(error = %e, "idempotency key purge failed");
+        }
+    }
+}
+
+/// Delivers stored e-mail as soon as it is stored, and retries failures when they are due.
+async fn send_mail(
+    notification: Arc<NotificationService>,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    loop {
+        if let Err(e) = notification.deliver_due().await {
+            tracing::error!(error = %e, "e-mail delivery round failed; retrying");
+        }
+        tokio::select! {
+            () = notification.wait_for_work(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return Ok(()),
         }
     }
 }

@@ -70,6 +70,19 @@ pub struct ServeArgs {
     /// Port of the ordering service.
     #[arg(long, env = "BOXOFFICE_ORDERING_PORT", default_value_t = 5003)]
     pub ordering_port: u16,
+    /// Port of the payment service.
+    #[arg(long, env = "BOXOFFICE_PAYMENT_PORT", default_value_t = 5004)]
+    pub payment_port: u16,
+    /// Port of the fulfillment service (tickets).
+    #[arg(long, env = "BOXOFFICE_FULFILLMENT_PORT", default_value_t = 50004)]
+    pub fulfillment_port: u16,
+    /// Port of the notification service.
+    #[arg(long, env = "BOXOFFICE_NOTIFICATION_PORT", default_value_t = 50005)]
+    pub notification_port: u16,
+    /// SMTP server for e-mail (`smtp://host:port`, `smtps://host:port`); without it each message
+    /// is written as an `.eml` file under `<data-dir>/mail/`.
+    #[arg(long, env = "BOXOFFICE_SMTP_URL")]
+    pub smtp_url: Option<String>,
     /// Port of the gateway (every route).
     #[arg(long, env = "BOXOFFICE_GATEWAY_PORT", default_value_t = 8080)]
     pub gateway_port: u16,
@@ -107,6 +120,14 @@ struct FileSettings {
     ordering_port: Option<u16>,
     #[serde(alias = "gateway_port")]
     gateway_port: Option<u16>,
+    #[serde(alias = "payment_port")]
+    payment_port: Option<u16>,
+    #[serde(alias = "fulfillment_port")]
+    fulfillment_port: Option<u16>,
+    #[serde(alias = "notification_port")]
+    notification_port: Option<u16>,
+    #[serde(alias = "smtp_url")]
+    smtp_url: Option<String>,
 }
 
 impl Cli {
@@ -151,6 +172,12 @@ impl ServeArgs {
         take!(inventory_port);
         take!(ordering_port);
         take!(gateway_port);
+        take!(payment_port);
+        take!(fulfillment_port);
+        take!(notification_port);
+        if file.smtp_url.is_some() && default("smtp_url") {
+            self.smtp_url = file.smtp_url;
+        }
         if let Some(dir) = file.data_dir
             && default("data_dir")
         {
@@ -187,6 +214,9 @@ impl ServeArgs {
         args.inventory_port = 0;
         args.ordering_port = 0;
         args.gateway_port = 0;
+        args.payment_port = 0;
+        args.fulfillment_port = 0;
+        args.notification_port = 0;
         args.config = data_dir.join("boxoffice.toml");
         args
     }

@@ -4,8 +4,11 @@ use axum::extract::FromRef;
 use std::sync::Arc;
 
 use catalog::CatalogService;
+use fulfillment::FulfillmentService;
 use inventory::InventoryService;
+use notification::NotificationService;
 use ordering::OrderingService;
+use payment::PaymentService;
 
 /// Services of this process, handed to handlers through `FromRef`.
 #[derive(Clone)]
@@ -13,22 +16,26 @@ pub(crate) struct AppState {
     pub(crate) catalog: Arc<CatalogService>,
     pub(crate) inventory: Arc<InventoryService>,
     pub(crate) ordering: Arc<OrderingService>,
+    pub(crate) payment: Arc<PaymentService>,
+    pub(crate) fulfillment: Arc<FulfillmentService>,
+    pub(crate) notification: Arc<NotificationService>,
 }
 
-impl FromRef<AppState> for Arc<CatalogService> {
-    fn from_ref(state: &AppState) -> Self {
-        state.catalog.clone()
-    }
+macro_rules! sub_state {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        $(impl FromRef<AppState> for Arc<$ty> {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
+        })*
+    };
 }
 
-impl FromRef<AppState> for Arc<InventoryService> {
-    fn from_ref(state: &AppState) -> Self {
-        state.inventory.clone()
-    }
-}
-
-impl FromRef<AppState> for Arc<OrderingService> {
-    fn from_ref(state: &AppState) -> Self {
-        state.ordering.clone()
-    }
-}
+sub_state!(
+    catalog: CatalogService,
+    inventory: InventoryService,
+    ordering: OrderingService,
+    payment: PaymentService,
+    fulfillment: FulfillmentService,
+    notification: NotificationService,
+);

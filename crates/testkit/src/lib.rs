@@ -1,6 +1,10 @@
 //! Test helpers: run the real `boxoffice` binary on random ports in a temporary data directory
 //! and talk to it over HTTP. Dev-dependency only.
 
+mod smtp;
+
+pub use smtp::SmtpSink;
+
 use anyhow::{Context, bail};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -84,6 +88,12 @@ impl TestServer {
                 "--ordering-port",
                 "0",
                 "--gateway-port",
+                "0",
+                "--payment-port",
+                "0",
+                "--fulfillment-port",
+                "0",
+                "--notification-port",
                 "0",
             ])
             .arg("--ports-file")

@@ -242,3 +242,32 @@ pub(crate) async fn event_counts(
     .await?;
     Ok((held, sold, Money::from_cents(revenue)))
 }
+
+/// Confirms a paid hold: the seat is sold. A hold that lapsed after the payment was recorded is
+/// confirmed too, provided nobody else holds the seat. Returns false when the seat went to
+/// someone else (or the hold does not exist).
+pub(crate) async fn confirm_hold(
+    conn: &mut SqliteConnection,
+    id: ReservationId,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update inventory_reservations set status = 'confirmed', ended_at = ?2
+         where reservation_id = ?1 and (status = 'active' or (status = 'expired' and not exists (
+             select 1 from inventory_reservations other
+             where other.seat_id = inventory_reservations.seat_id and other.status in ('active', 'confirmed'))))",
+    )
+    .bind(id.uuid())
+    .bind(to_micros(now))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    let status: Option<String> =
+        sqlx::query_scalar("select status from inventory_reservations where reservation_id = ?1")
+            .bind(id.uuid())
+            .fetch_optional(conn)
+            .await?;
+    Ok(status.as_deref() == Some("confirmed"))
+}

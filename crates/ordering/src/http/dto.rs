@@ -48,11 +48,7 @@ impl From<Order> for OrderResponse {
     fn from(o: Order) -> Self {
         let total = o.total();
         let first = o.items.first();
-        let customer_email = [o.user_id.as_deref(), o.guest_token.as_deref()]
-            .into_iter()
-            .flatten()
-            .find(|s| s.contains('@'))
-            .map(str::to_owned);
+        let customer_email = crate::domain::email_of(&o);
         Self {
             id: o.id,
             order_id: o.id,

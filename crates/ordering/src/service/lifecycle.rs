@@ -1,11 +1,12 @@
 //! Checkout, cancellation, and what happens to orders when a hold ends.
 
+use chrono::{DateTime, Utc};
 use kernel::{OrderId, ReservationId};
 use outbox::Tx;
 
 use super::OrderingService;
 use crate::domain::{Buyer, Order, OrderState};
-use crate::events::OrderCancelled;
+use crate::events::{CompletedItem, OrderCancelled, OrderCompleted};
 use crate::ports::HoldState;
 use crate::{OrderingError, store};
 
@@ -78,6 +79,11 @@ impl OrderingService {
             OrderState::Completed => return Err(OrderingError::NotCancellable(order_id)),
             OrderState::Draft | OrderState::Pending => {}
         }
+        // Read inside this write transaction: a payment recorded before it is seen, and one
+        // recorded after it re-reads this order's state and refuses.
+        if self.payments.has_live_payment(order_id).await? {
+            return Err(OrderingError::NotCancellable(order_id));
+        }
         let order = self.cancel_in(&mut tx, order, "cancelled_by_buyer").await?;
         tx.commit().await?;
         self.relay.wake();
@@ -103,6 +109,57 @@ impl OrderingService {
         outbox::enqueue(tx, &cancelled, now).await?;
         order.state = OrderState::Cancelled;
         Ok(order)
+    }
+
+    /// A payment succeeded: `pending → completed` with `paidAt`, announced with every detail
+    /// fulfillment needs. Applying it twice changes nothing.
+    pub(crate) async fn complete(
+        &self,
+        tx: &mut Tx,
+        order_id: OrderId,
+        payment_id: uuid::Uuid,
+        paid_at: DateTime<Utc>,
+    ) -> Result<(), OrderingError> {
+        let Some(order) = store::order(tx, order_id).await? else {
+            return Err(OrderingError::OrderNotFound(order_id));
+        };
+        if order.state == OrderState::Completed {
+            return Ok(());
+        }
+        if !store::mark_paid(tx, order_id, paid_at).await? {
+            // The payment re-checked this order inside its own transaction, so this means the
+            // data was changed by hand; shout rather than sell seats of a cancelled order.
+            return Err(OrderingError::Internal(anyhow::anyhow!(
+                "order {order_id} was {} when its payment {payment_id} succeeded",
+                order.state.as_str()
+            )));
+        }
+        let completed = OrderCompleted {
+            order_id,
+            payment_id,
+            customer_email: crate::domain::email_of(&order),
+            user_id: order.user_id.clone(),
+            guest_token: order.guest_token.clone(),
+            total_amount: order.total(),
+            currency: order.currency.clone(),
+            paid_at,
+            items: order
+                .items
+                .iter()
+                .map(|i| CompletedItem {
+                    seat_id: i.seat_id,
+                    reservation_id: i.reservation_id,
+                    event_id: i.event_id,
+                    event_name: i.event_name.clone(),
+                    section_code: i.section_code.clone(),
+                    row_number: i.row_number,
+                    seat_number: i.seat_number,
+                    price: i.price,
+                })
+                .collect(),
+        };
+        outbox::enqueue(tx, &completed, self.now()).await?;
+        Ok(())
     }
 
     /// A hold ended without purchase (expired or released): its seat leaves a draft, and a

@@ -270,3 +270,20 @@ pub(crate) async fn set_state(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// `pending → completed` with the payment instant; returns false if the order was not pending.
+pub(crate) async fn mark_paid(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+    paid_at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update ordering_orders set state = 'completed', paid_at = ?2, updated_at = ?2
+         where order_id = ?1 and state = 'pending'",
+    )
+    .bind(order.uuid())
+    .bind(to_micros(paid_at))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

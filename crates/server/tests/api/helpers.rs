@@ -30,12 +30,22 @@ pub(crate) async fn create_event(
     rows: u32,
     per_row: u32,
 ) -> (String, Vec<Value>) {
+    create_priced_event(app, "25.00", rows, per_row).await
+}
+
+/// Like [`create_event`], with seats at `price`.
+pub(crate) async fn create_priced_event(
+    app: &TestServer,
+    price: &str,
+    rows: u32,
+    per_row: u32,
+) -> (String, Vec<Value>) {
     let event = app
         .post(
             "/admin/events",
             json!({
                 "name": "Test Night", "description": "A test event", "eventDate": "2099-05-01T20:00:00Z",
-                "venue": "Test Hall", "maxCapacity": 10_000, "basePrice": "25.00"
+                "venue": "Test Hall", "maxCapacity": 10_000, "basePrice": price
             }),
         )
         .await
@@ -55,6 +65,33 @@ pub(crate) async fn create_event(
         .cloned()
         .unwrap_or_default();
     (id, seats)
+}
+
+/// Holds and carts every seat of `seats` for `user`, checks out, and returns the pending order.
+pub(crate) async fn pending_order(app: &TestServer, seats: &[Value], user: &str) -> Value {
+    let mut order = Value::Null;
+    for seat in seats {
+        order = cart_with(app, seat, user).await;
+    }
+    let done = app
+        .post(
+            "/orders/checkout",
+            json!({"orderId": order["id"], "userId": user}),
+        )
+        .await
+        .expect("checkout");
+    assert_eq!(done.status, 200, "{}", done.text);
+    done.json
+}
+
+/// `POST /payments`.
+pub(crate) async fn pay(app: &TestServer, order: &Value, customer: &str, amount: Value) -> Reply {
+    app.post(
+        "/payments",
+        json!({"orderId": order["id"], "customerId": customer, "amount": amount, "currency": "USD", "paymentMethod": "credit_card"}),
+    )
+    .await
+    .expect("pay")
 }
 
 /// The seat map of an event.

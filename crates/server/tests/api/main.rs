@@ -7,4 +7,6 @@ mod helpers;
 mod inventory;
 mod journeys;
 mod ordering;
+mod purchase;
 mod restart;
+mod tickets;

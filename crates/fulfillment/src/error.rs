@@ -1,0 +1,43 @@
+//! Why a fulfillment request failed.
+
+use kernel::ErrorCode;
+
+/// A fulfillment failure.
+#[derive(Debug, thiserror::Error)]
+pub enum FulfillmentError {
+    /// No such ticket (or not the caller's).
+    #[error("Ticket not found")]
+    TicketNotFound,
+    /// Input failed validation.
+    #[error("{0}")]
+    Invalid(String),
+    /// Anything unexpected.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl FulfillmentError {
+    /// The stable code of this outcome.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::TicketNotFound => ErrorCode::TicketNotFound,
+            Self::Invalid(_) => ErrorCode::ValidationFailed,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sqlx::Error> for FulfillmentError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<FulfillmentError> for api::ApiError {
+    fn from(e: FulfillmentError) -> Self {
+        match e {
+            FulfillmentError::Internal(cause) => api::ApiError::internal(cause),
+            other => api::ApiError::new(other.code(), other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Fulfillment routes (port 50004 and the gateway): tickets, their PDFs, check-in.
+
+use axum::extract::{FromRef, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use kernel::{EventId, Money, OrderId, SeatId};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use uuid::Uuid;
+
+use api::{Admin, ApiError, AppJson, AppPath, AppQuery};
+
+use crate::domain::Ticket;
+use crate::{FulfillmentError, FulfillmentService};
+
+/// The fulfillment routes.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<FulfillmentService>: FromRef<S>,
+{
+    Router::new()
+        .route("/tickets/public-key", get(get_public_key))
+        .route("/tickets/{id}", get(get_ticket))
+        .route("/orders/{id}/tickets", get(list_order_tickets))
+        .route("/checkin", post(check_in_ticket))
+}
+
+/// A ticket as the API shows it (SPEC §4).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TicketResponse {
+    id: Uuid,
+    order_id: OrderId,
+    event_id: EventId,
+    event_name: String,
+    venue: String,
+    event_date: DateTime<Utc>,
+    seat_id: SeatId,
+    section_code: String,
+    row_number: i64,
+    seat_number: i64,
+    price: Money,
+    currency: String,
+    holder: String,
+    status: &'static str,
+    qr: String,
+    issued_at: DateTime<Utc>,
+    checked_in_at: Option<DateTime<Utc>>,
+    pdf_url: String,
+}
+
+impl From<Ticket> for TicketResponse {
+    fn from(t: Ticket) -> Self {
+        Self {
+            pdf_url: format!("/tickets/{}.pdf", t.id),
+            id: t.id,
+            order_id: t.order_id,
+            event_id: t.event_id,
+            event_name: t.event_name,
+            venue: t.venue,
+            event_date: t.event_date,
+            seat_id: t.seat_id,
+            section_code: t.section_code,
+            row_number: t.row_number,
+            seat_number: t.seat_number,
+            price: t.price,
+            currency: t.currency,
+            holder: t.holder,
+            status: t.status.as_str(),
+            qr: t.qr,
+            issued_at: t.issued_at,
+            checked_in_at: t.checked_in_at,
+        }
+    }
+}
+
+async fn get_public_key(State(svc): State<Arc<FulfillmentService>>) -> Json<Value> {
+    Json(json!({
+        "algorithm": "Ed25519",
+        "publicKey": svc.public_key(),
+        "encoding": "base64url (no padding)",
+        "tokenFormat": "BX1.<base64url(ticketId[16] ‖ eventId[16] ‖ seatId[16] ‖ signature[64])>",
+        "signedMessage": "\"boxoffice-ticket-v1\" ‖ ticketId ‖ eventId ‖ seatId (UUID bytes)"
+    }))
+}
+
+/// `/tickets/{id}` and `/tickets/{id}.pdf` answer the PDF; `/tickets/{id}.json` the JSON.
+async fn get_ticket(
+    State(svc): State<Arc<FulfillmentService>>,
+    AppPath(raw): AppPath<String>,
+) -> Result<Response, ApiError> {
+    let (id, as_json) = match raw.strip_suffix(".json") {
+        Some(id) => (id, true),
+        None => (raw.strip_suffix(".pdf").unwrap_or(&raw), false),
+    };
+    let id = Uuid::parse_str(id).map_err(|_| {
+        FulfillmentError::Invalid("Invalid ticket ID format. Expected a GUID.".into())
+    })?;
+    if as_json {
+        return Ok(Json(TicketResponse::from(svc.ticket(id).await?)).into_response());
+    }
+    let pdf = svc.pdf(id).await?;
+    let disposition = format!("inline; filename=\"ticket-{id}.pdf\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnerQuery {
+    user_id: Option<String>,
+    guest_token: Option<String>,
+}
+
+async fn list_order_tickets(
+    State(svc): State<Arc<FulfillmentService>>,
+    AppPath(order): AppPath<OrderId>,
+    AppQuery(owner): AppQuery<OwnerQuery>,
+) -> Result<Json<Vec<TicketResponse>>, ApiError> {
+    if owner.user_id.is_none() && owner.guest_token.is_none() {
+        return Err(ApiError::new(
+            kernel::ErrorCode::MissingBuyer,
+            "Either UserId or GuestToken must be provided",
+        ));
+    }
+    let tickets = svc
+        .tickets_of_order(
+            order,
+            owner.user_id.as_deref(),
+            owner.guest_token.as_deref(),
+        )
+        .await?;
+    Ok(Json(
+        tickets.into_iter().map(TicketResponse::from).collect(),
+    ))
+}
+
+/// Body of `POST /checkin`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckInRequest {
+    qr: String,
+    event_id: Option<EventId>,
+}
+
+async fn check_in_ticket(
+    _staff: Admin,
+    State(svc): State<Arc<FulfillmentService>>,
+    AppJson(body): AppJson<CheckInRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if body.qr.len() > 1024 {
+        return Err(ApiError::validation("qr must be at most 1024 characters."));
+    }
+    let (result, ticket) = svc.check_in(&body.qr, body.event_id).await?;
+    Ok(Json(
+        json!({ "result": result.as_str(), "ticket": ticket.map(TicketResponse::from) }),
+    ))
+}

@@ -1,0 +1,140 @@
+//! SQLite statements of fulfillment.
+
+use chrono::{DateTime, Utc};
+use kernel::{EventId, Money, OrderId, SeatId, from_micros, to_micros};
+use sqlx::{FromRow, SqliteConnection};
+use uuid::Uuid;
+
+use crate::domain::{Ticket, TicketStatus};
+
+#[derive(FromRow)]
+struct TicketRow {
+    ticket_id: Uuid,
+    order_id: Uuid,
+    event_id: Uuid,
+    event_name: String,
+    venue: String,
+    event_date: i64,
+    seat_id: Uuid,
+    section_code: String,
+    row_number: i64,
+    seat_number: i64,
+    price_cents: i64,
+    currency: String,
+    holder: String,
+    user_id: Option<String>,
+    guest_token: Option<String>,
+    customer_email: Option<String>,
+    status: String,
+    qr: String,
+    issued_at: i64,
+    checked_in_at: Option<i64>,
+}
+
+impl TicketRow {
+    fn into_ticket(self) -> Ticket {
+        Ticket {
+            id: self.ticket_id,
+            order_id: OrderId(self.order_id),
+            event_id: EventId(self.event_id),
+            event_name: self.event_name,
+            venue: self.venue,
+            event_date: from_micros(self.event_date),
+            seat_id: SeatId(self.seat_id),
+            section_code: self.section_code,
+            row_number: self.row_number,
+            seat_number: self.seat_number,
+            price: Money::from_cents(self.price_cents),
+            currency: self.currency,
+            holder: self.holder,
+            user_id: self.user_id,
+            guest_token: self.guest_token,
+            customer_email: self.customer_email,
+            // The column has a CHECK constraint; anything else would be a manual edit.
+            status: TicketStatus::parse(&self.status).unwrap_or(TicketStatus::Void),
+            qr: self.qr,
+            issued_at: from_micros(self.issued_at),
+            checked_in_at: self.checked_in_at.map(from_micros),
+        }
+    }
+}
+
+const COLUMNS: &str = "ticket_id, order_id, event_id, event_name, venue, event_date, seat_id, section_code, \
+     row_number, seat_number, price_cents, currency, holder, user_id, guest_token, customer_email, status, qr, \
+     issued_at, checked_in_at";
+
+pub(crate) async fn ticket(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<Ticket>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from fulfillment_tickets where ticket_id = ?1"
+    ));
+    let row: Option<TicketRow> = sqlx::query_as(sql).bind(id).fetch_optional(conn).await?;
+    Ok(row.map(TicketRow::into_ticket))
+}
+
+pub(crate) async fn tickets_of_order(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+) -> Result<Vec<Ticket>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from fulfillment_tickets where order_id = ?1 order by section_code, row_number, seat_number"
+    ));
+    let rows: Vec<TicketRow> = sqlx::query_as(sql)
+        .bind(order.uuid())
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(TicketRow::into_ticket).collect())
+}
+
+/// Inserts a ticket unless the order already has one for that seat; returns whether it did.
+pub(crate) async fn insert_ticket(
+    conn: &mut SqliteConnection,
+    t: &Ticket,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into fulfillment_tickets (ticket_id, order_id, event_id, event_name, venue, event_date, seat_id,
+            section_code, row_number, seat_number, price_cents, currency, holder, user_id, guest_token,
+            customer_email, status, qr, issued_at)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'issued', ?17, ?18)
+         on conflict (order_id, seat_id) do nothing",
+    )
+    .bind(t.id)
+    .bind(t.order_id.uuid())
+    .bind(t.event_id.uuid())
+    .bind(&t.event_name)
+    .bind(&t.venue)
+    .bind(to_micros(t.event_date))
+    .bind(t.seat_id.uuid())
+    .bind(&t.section_code)
+    .bind(t.row_number)
+    .bind(t.seat_number)
+    .bind(t.price.cents())
+    .bind(&t.currency)
+    .bind(&t.holder)
+    .bind(&t.user_id)
+    .bind(&t.guest_token)
+    .bind(&t.customer_email)
+    .bind(&t.qr)
+    .bind(to_micros(t.issued_at))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// `issued → checked_in`; returns whether this call admitted the ticket.
+pub(crate) async fn check_in(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update fulfillment_tickets set status = 'checked_in', checked_in_at = ?2 where ticket_id = ?1 and status = 'issued'",
+    )
+    .bind(id)
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

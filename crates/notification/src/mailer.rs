@@ -1,0 +1,66 @@
+//! Delivery: SMTP, or `.eml` files when no SMTP server is configured.
+
+use anyhow::Context;
+use lettre::address::Envelope;
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::path::PathBuf;
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Mailer {
+    /// An SMTP server (`smtp://host:port`, or `smtps://` for implicit TLS).
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// One `.eml` file per message in this directory.
+    Files(PathBuf),
+}
+
+impl Mailer {
+    /// SMTP when `smtp_url` is given, else files under `mail_dir`.
+    ///
+    /// # Errors
+    /// When the URL is invalid or the directory cannot be created.
+    pub fn new(smtp_url: Option<&str>, mail_dir: PathBuf) -> anyhow::Result<Self> {
+        match smtp_url {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .with_context(
+                        || "invalid --smtp-url (expected smtp://host:port or smtps://host:port)",
+                    )?
+                    .build();
+                Ok(Self::Smtp(transport))
+            }
+            None => {
+                std::fs::create_dir_all(&mail_dir)
+                    .with_context(|| format!("cannot create {}", mail_dir.display()))?;
+                Ok(Self::Files(mail_dir))
+            }
+        }
+    }
+
+    /// Delivers one message.
+    ///
+    /// # Errors
+    /// When the server refuses it or the file cannot be written.
+    pub(crate) async fn deliver(
+        &self,
+        id: &str,
+        from: &str,
+        to: &str,
+        raw: &[u8],
+    ) -> anyhow::Result<()> {
+        match self {
+            Self::Smtp(transport) => {
+                let envelope =
+                    Envelope::new(Some(from.parse::<Address>()?), vec![to.parse::<Address>()?])?;
+                transport.send_raw(&envelope, raw).await?;
+            }
+            Self::Files(dir) => {
+                let path = dir.join(format!("{id}.eml"));
+                tokio::fs::write(&path, raw)
+                    .await
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! SQLite statements of notification.
+
+use chrono::{DateTime, Utc};
+use kernel::{from_micros, to_micros};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+/// A stored message.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct Stored {
+    pub(crate) message_id: Uuid,
+    pub(crate) kind: String,
+    pub(crate) recipient: String,
+    pub(crate) subject: String,
+    pub(crate) status: String,
+    pub(crate) attempts: i64,
+    pub(crate) last_error: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) sent_at: Option<i64>,
+}
+
+/// A stored message with its bytes, due for delivery.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct Due {
+    pub(crate) message_id: Uuid,
+    pub(crate) recipient: String,
+    pub(crate) raw: Vec<u8>,
+    pub(crate) attempts: i64,
+}
+
+/// Stores a message unless one with the same `dedup_key` exists; returns whether it did.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one column each; a struct would only rename them"
+)]
+pub(crate) async fn insert(
+    conn: &mut SqliteConnection,
+    dedup_key: &str,
+    kind: &str,
+    recipient: &str,
+    subject: &str,
+    raw: &[u8],
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into notification_messages (message_id, dedup_key, kind, recipient, subject, raw, status, attempts,
+            next_attempt_at, created_at)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8) on conflict (dedup_key) do nothing",
+    )
+    .bind(Uuid::new_v4())
+    .bind(dedup_key)
+    .bind(kind)
+    .bind(recipient)
+    .bind(subject)
+    .bind(raw)
+    .bind(status)
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Pending messages whose next attempt is due.
+pub(crate) async fn due(
+    pool: &SqlitePool,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Due>, sqlx::Error> {
+    sqlx::query_as(
+        "select message_id, recipient, raw, attempts from notification_messages
+         where status = 'pending' and next_attempt_at <= ?1 order by created_at limit ?2",
+    )
+    .bind(to_micros(now))
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+pub(crate) async fn mark_sent(
+    pool: &SqlitePool,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update notification_messages set status = 'sent', sent_at = ?2, attempts = attempts + 1 where message_id = ?1")
+        .bind(id)
+        .bind(to_micros(now))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried at `next`, or given up (`failed`) when `next` is `None`.
+pub(crate) async fn mark_failed_attempt(
+    pool: &SqlitePool,
+    id: Uuid,
+    error: &str,
+    next: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update notification_messages set attempts = attempts + 1, last_error = ?2,
+            status = case when ?3 is null then 'failed' else 'pending' end,
+            next_attempt_at = coalesce(?3, next_attempt_at)
+         where message_id = ?1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(next.map(to_micros))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Messages to `recipient` (every message when `None`), newest first.
+pub(crate) async fn list_for(
+    pool: &SqlitePool,
+    recipient: Option<&str>,
+) -> Result<Vec<Stored>, sqlx::Error> {
+    sqlx::query_as(
+        "select message_id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at
+         from notification_messages where ?1 is null or lower(recipient) = lower(?1)
+         order by created_at desc limit 500",
+    )
+    .bind(recipient)
+    .fetch_all(pool)
+    .await
+}
+
+/// Converts stored microseconds for callers.
+pub(crate) fn instant(micros: i64) -> DateTime<Utc> {
+    from_micros(micros)
+}

@@ -1,0 +1,67 @@
+//! Why a payment was refused before reaching the provider.
+
+use kernel::ErrorCode;
+
+/// A payment refused by our checks (a provider decline is an outcome, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    /// Input failed validation.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such order.
+    #[error("Order not found")]
+    OrderNotFound,
+    /// The order is not awaiting payment.
+    #[error("Order is {0}, not pending: only a checked-out order can be paid.")]
+    OrderNotPending(String),
+    /// The payer does not own the order.
+    #[error("Unauthorized")]
+    Unauthorized,
+    /// The amount differs from the order total.
+    #[error("The amount {given} does not match the order total {total}.")]
+    AmountMismatch { given: String, total: String },
+    /// A hold of the order lapsed.
+    #[error("A seat hold of this order has expired; the order can no longer be paid.")]
+    HoldExpired,
+    /// Another payment of this order is being processed.
+    #[error("A payment of this order is already being processed.")]
+    InProgress,
+    /// No such payment.
+    #[error("Payment not found")]
+    PaymentNotFound,
+    /// Anything unexpected.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl PaymentError {
+    /// The stable code of this outcome.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid(_) => ErrorCode::ValidationFailed,
+            Self::OrderNotFound => ErrorCode::OrderNotFound,
+            Self::OrderNotPending(_) => ErrorCode::OrderNotPending,
+            Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::AmountMismatch { .. } => ErrorCode::AmountMismatch,
+            Self::HoldExpired => ErrorCode::HoldExpired,
+            Self::InProgress => ErrorCode::PaymentInProgress,
+            Self::PaymentNotFound => ErrorCode::PaymentNotFound,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sqlx::Error> for PaymentError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<PaymentError> for api::ApiError {
+    fn from(e: PaymentError) -> Self {
+        match e {
+            PaymentError::Internal(cause) => api::ApiError::internal(cause),
+            other => api::ApiError::new(other.code(), other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Payment routes (port 5004 and the gateway).
+
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use kernel::{Money, OrderId, ReservationId};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use uuid::Uuid;
+
+use api::{ApiError, AppJson, AppPath, AppQuery, status_of};
+
+use crate::domain::{Payment, PaymentStatus};
+use crate::{PayRequest, PaymentError, PaymentService};
+
+/// The payment routes.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<PaymentService>: FromRef<S>,
+{
+    Router::new()
+        .route("/payments", post(create_payment).get(list_payments))
+        .route("/payments/{id}", get(get_payment))
+}
+
+/// Body of `POST /payments`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatePaymentRequest {
+    order_id: Option<Uuid>,
+    customer_id: Option<String>,
+    reservation_id: Option<ReservationId>,
+    amount: Option<Money>,
+    currency: Option<String>,
+    payment_method: Option<String>,
+}
+
+/// A payment as the API shows it (the reference's shape).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentDto {
+    id: Uuid,
+    order_id: OrderId,
+    customer_id: String,
+    reservation_id: Option<ReservationId>,
+    amount: Money,
+    currency: String,
+    payment_method: String,
+    status: &'static str,
+    transaction_id: Option<String>,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    failure_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    processed_at: Option<DateTime<Utc>>,
+    is_simulated: bool,
+    simulated_response: Option<String>,
+}
+
+impl From<Payment> for PaymentDto {
+    fn from(p: Payment) -> Self {
+        Self {
+            id: p.id,
+            order_id: p.order_id,
+            customer_id: p.customer_id,
+            reservation_id: p.reservation_id,
+            amount: p.amount,
+            currency: p.currency,
+            payment_method: p.payment_method,
+            status: p.status.as_str(),
+            transaction_id: p.transaction_id,
+            error_code: p.error_code,
+            error_message: p.error_message,
+            failure_reason: p.failure_reason,
+            created_at: p.created_at,
+            processed_at: p.processed_at,
+            is_simulated: p.is_simulated,
+            simulated_response: p.simulated_response,
+        }
+    }
+}
+
+/// The reference's envelope, plus our `error`/`code` on failures so every error reads alike.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope {
+    success: bool,
+    error_message: Option<String>,
+    payment: Option<PaymentDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+}
+
+fn refused(error: PaymentError) -> Response {
+    if let PaymentError::Internal(_) = error {
+        return ApiError::from(error).into_response();
+    }
+    let code = error.code();
+    let sentence = error.to_string();
+    let body = Envelope {
+        success: false,
+        error_message: Some(sentence.clone()),
+        payment: None,
+        error: Some(sentence),
+        code: Some(code.as_str()),
+    };
+    (status_of(code), Json(body)).into_response()
+}
+
+fn parse(body: CreatePaymentRequest) -> Result<PayRequest, PaymentError> {
+    let order_id = body
+        .order_id
+        .filter(|id| !id.is_nil())
+        .ok_or_else(|| PaymentError::Invalid("Valid OrderId is required".into()))?;
+    let customer_id = body
+        .customer_id
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty() && c.chars().count() <= 256)
+        .ok_or_else(|| PaymentError::Invalid("Valid CustomerId is required".into()))?;
+    let amount = body
+        .amount
+        .filter(|a| a.is_positive())
+        .ok_or_else(|| PaymentError::Invalid("Amount must be greater than zero".into()))?;
+    if body
+        .payment_method
+        .as_ref()
+        .is_some_and(|m| m.chars().count() > 50)
+    {
+        return Err(PaymentError::Invalid(
+            "paymentMethod must be at most 50 characters.".into(),
+        ));
+    }
+    Ok(PayRequest {
+        order_id: OrderId(order_id),
+        customer_id,
+        reservation_id: body.reservation_id,
+        amount,
+        currency: body.currency,
+        payment_method: body.payment_method.filter(|m| !m.trim().is_empty()),
+    })
+}
+
+async fn create_payment(
+    State(svc): State<Arc<PaymentService>>,
+    AppJson(body): AppJson<CreatePaymentRequest>,
+) -> Response {
+    let request = match parse(body) {
+        Ok(r) => r,
+        Err(e) => return refused(e),
+    };
+    match svc.pay(request).await {
+        Ok(payment) if payment.status == PaymentStatus::Succeeded => Json(Envelope {
+            success: true,
+            error_message: None,
+            payment: Some(payment.into()),
+            error: None,
+            code: None,
+        })
+        .into_response(),
+        Ok(payment) => {
+            let sentence = format!(
+                "Payment failed: {}",
+                payment.error_message.as_deref().unwrap_or("declined")
+            );
+            let body = Envelope {
+                success: false,
+                error_message: Some(sentence.clone()),
+                payment: Some(payment.into()),
+                error: Some(sentence),
+                code: Some(kernel::ErrorCode::PaymentDeclined.as_str()),
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+        }
+        Err(e) => refused(e),
+    }
+}
+
+async fn get_payment(
+    State(svc): State<Arc<PaymentService>>,
+    AppPath(id): AppPath<Uuid>,
+) -> Result<Json<PaymentDto>, ApiError> {
+    Ok(Json(svc.get(id).await?.into()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderQuery {
+    order_id: Option<OrderId>,
+}
+
+async fn list_payments(
+    State(svc): State<Arc<PaymentService>>,
+    AppQuery(q): AppQuery<OrderQuery>,
+) -> Result<Json<Vec<PaymentDto>>, ApiError> {
+    let order = q
+        .order_id
+        .ok_or_else(|| ApiError::validation("orderId is required."))?;
+    let payments = svc.of_order(order).await?;
+    Ok(Json(payments.into_iter().map(PaymentDto::from).collect()))
+}

@@ -1,0 +1,136 @@
+//! SQLite statements of payment.
+
+use kernel::{Money, OrderId, ReservationId, from_micros, to_micros};
+use sqlx::{FromRow, SqliteConnection};
+use uuid::Uuid;
+
+use crate::domain::{Payment, PaymentStatus};
+
+#[derive(FromRow)]
+struct PaymentRow {
+    payment_id: Uuid,
+    order_id: Uuid,
+    customer_id: String,
+    reservation_id: Option<Uuid>,
+    amount_cents: i64,
+    currency: String,
+    payment_method: String,
+    status: String,
+    transaction_id: Option<String>,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    failure_reason: Option<String>,
+    provider_response: Option<String>,
+    is_simulated: bool,
+    created_at: i64,
+    processed_at: Option<i64>,
+}
+
+impl PaymentRow {
+    fn into_payment(self) -> Payment {
+        Payment {
+            id: self.payment_id,
+            order_id: OrderId(self.order_id),
+            customer_id: self.customer_id,
+            reservation_id: self.reservation_id.map(ReservationId),
+            amount: Money::from_cents(self.amount_cents),
+            currency: self.currency,
+            payment_method: self.payment_method,
+            // The column has a CHECK constraint; anything else would be a manual edit.
+            status: PaymentStatus::parse(&self.status).unwrap_or(PaymentStatus::Failed),
+            transaction_id: self.transaction_id,
+            error_code: self.error_code,
+            error_message: self.error_message,
+            failure_reason: self.failure_reason,
+            simulated_response: self.provider_response,
+            is_simulated: self.is_simulated,
+            created_at: from_micros(self.created_at),
+            processed_at: self.processed_at.map(from_micros),
+        }
+    }
+}
+
+const COLUMNS: &str = "payment_id, order_id, customer_id, reservation_id, amount_cents, currency, payment_method, \
+     status, transaction_id, error_code, error_message, failure_reason, provider_response, is_simulated, \
+     created_at, processed_at";
+
+pub(crate) async fn payment(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<Payment>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from payment_payments where payment_id = ?1"
+    ));
+    let row: Option<PaymentRow> = sqlx::query_as(sql).bind(id).fetch_optional(conn).await?;
+    Ok(row.map(PaymentRow::into_payment))
+}
+
+pub(crate) async fn succeeded_for_order(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+) -> Result<Option<Payment>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from payment_payments where order_id = ?1 and status = 'succeeded'"
+    ));
+    let row: Option<PaymentRow> = sqlx::query_as(sql)
+        .bind(order.uuid())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(PaymentRow::into_payment))
+}
+
+pub(crate) async fn payments_of_order(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+) -> Result<Vec<Payment>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from payment_payments where order_id = ?1 order by created_at"
+    ));
+    let rows: Vec<PaymentRow> = sqlx::query_as(sql)
+        .bind(order.uuid())
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(PaymentRow::into_payment).collect())
+}
+
+/// Inserts a `processing` payment unless the order already has one processing or succeeded
+/// (the partial unique index decides); returns whether it was inserted.
+pub(crate) async fn claim(conn: &mut SqliteConnection, p: &Payment) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into payment_payments (payment_id, order_id, customer_id, reservation_id, amount_cents, currency,
+            payment_method, status, is_simulated, created_at)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'processing', ?8, ?9) on conflict do nothing",
+    )
+    .bind(p.id)
+    .bind(p.order_id.uuid())
+    .bind(&p.customer_id)
+    .bind(p.reservation_id.map(ReservationId::uuid))
+    .bind(p.amount.cents())
+    .bind(&p.currency)
+    .bind(&p.payment_method)
+    .bind(p.is_simulated)
+    .bind(to_micros(p.created_at))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records the provider's answer on a processing payment.
+pub(crate) async fn finish(conn: &mut SqliteConnection, p: &Payment) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update payment_payments set status = ?2, transaction_id = ?3, error_code = ?4, error_message = ?5,
+            failure_reason = ?6, provider_response = ?7, processed_at = ?8
+         where payment_id = ?1 and status = 'processing'",
+    )
+    .bind(p.id)
+    .bind(p.status.as_str())
+    .bind(&p.transaction_id)
+    .bind(&p.error_code)
+    .bind(&p.error_message)
+    .bind(&p.failure_reason)
+    .bind(&p.simulated_response)
+    .bind(p.processed_at.map(to_micros))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
