@@ -44,7 +44,9 @@ impl TicketSigner {
                 secret
             }
             Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display())));
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot read {}", path.display()))
+                );
             }
         };
         Ok(Self {
