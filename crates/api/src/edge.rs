@@ -14,6 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::ApiError;
 use crate::idempotency::{IdempotencyStore, idempotency};
+use crate::rate_limit::{RateLimits, rate_limit};
 
 /// Settings of the HTTP edge.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct EdgeConfig {
     pub request_timeout: Duration,
     /// Where idempotency keys are kept.
     pub idempotency: IdempotencyStore,
+    /// Per-IP limits on chosen routes.
+    pub rate_limits: RateLimits,
 }
 
 /// A router wrapped in the edge stack, ready for `axum::serve`.
@@ -52,6 +55,7 @@ pub fn finish(router: Router, config: &EdgeConfig) -> EdgeService {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(config.idempotency.clone(), idempotency))
         .layer(from_fn_with_state(config.request_timeout, timeout))
+        .layer(from_fn_with_state(config.rate_limits.clone(), rate_limit))
         .layer(cors)
         .layer(TraceLayer::new_for_http());
     MapRequestLayer::new(normalize_path as fn(Request) -> Request).layer(router)

@@ -70,7 +70,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::ReservationMismatch
         | C::CapacityExceeded
         | C::AmountMismatch => StatusCode::BAD_REQUEST,
-        C::Unauthorized => StatusCode::UNAUTHORIZED,
+        C::Unauthorized | C::InvalidCredentials => StatusCode::UNAUTHORIZED,
         C::Forbidden => StatusCode::FORBIDDEN,
         C::RouteNotFound
         | C::EventNotFound
@@ -90,9 +90,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::EventStateConflict
         | C::IdempotencyKeyInProgress
         | C::OrderNotPending
-        | C::PaymentInProgress => StatusCode::CONFLICT,
+        | C::PaymentInProgress
+        | C::EmailTaken => StatusCode::CONFLICT,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::IdempotencyKeyReused | C::PaymentDeclined => StatusCode::UNPROCESSABLE_ENTITY,
+        C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -129,16 +129,3 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for AppPath
             .map_err(|e| ApiError::validation(format!("Invalid path: {}.", e.body_text())))
     }
 }
-
-/// Marks a handler as an administrator's. Every admin route takes this extractor, so the JWT
-/// check of the identity issue (#4) lands in this one place; until then it admits every caller.
-#[derive(Debug, Clone, Copy)]
-pub struct Admin;
-
-impl<S: Send + Sync> FromRequestParts<S> for Admin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Admin)
-    }
-}

@@ -4,18 +4,25 @@
 //!
 //! Contexts build their `http.rs` routers from these pieces; the `server` crate assembles them.
 
+mod auth;
 mod edge;
 mod error;
 mod extract;
 mod health;
 mod idempotency;
 mod keys;
+mod rate_limit;
 
+pub use auth::{
+    AUDIENCE, Admin, Auth, BuyerIdentity, Caller, Claims, GuestTokens, ISSUER, JwtKeys, Role,
+    Staff, TOKEN_HOURS,
+};
 pub use edge::{EdgeConfig, EdgeService, finish};
 pub use error::{ApiError, status_of};
-pub use extract::{Admin, AppJson, AppPath, AppQuery};
+pub use extract::{AppJson, AppPath, AppQuery};
 pub use health::health_router;
 pub use idempotency::{IdempotencyStore, purge_expired_keys};
+pub use rate_limit::{RateLimits, RateRule};
 
 /// The request body limit of SPEC §3.
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::sync::Arc;
 
-use api::{ApiError, AppPath};
+use api::{ApiError, AppPath, Auth};
 use kernel::EventId;
 
 use crate::CatalogService;
@@ -19,6 +19,7 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Arc<CatalogService>: FromRef<S>,
+    Auth: FromRef<S>,
 {
     Router::new()
         .route("/events", get(list_events))

@@ -149,6 +149,17 @@ impl FulfillmentService {
         Ok(tickets)
     }
 
+    /// Every ticket of an order, whoever owns it (administrators).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn all_tickets_of_order(
+        &self,
+        order: OrderId,
+    ) -> Result<Vec<Ticket>, FulfillmentError> {
+        self.all_of_order(order).await
+    }
+
     async fn all_of_order(&self, order: OrderId) -> Result<Vec<Ticket>, FulfillmentError> {
         let mut conn = self.db.reader().acquire().await?;
         Ok(store::tickets_of_order(&mut conn, order).await?)

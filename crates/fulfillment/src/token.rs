@@ -6,7 +6,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use kernel::{EventId, SeatId};
-use std::path::Path;
 use uuid::Uuid;
 
 const PREFIX: &str = "BX1.";
@@ -29,29 +28,11 @@ pub struct TicketSigner {
 }
 
 impl TicketSigner {
-    /// Loads the key from `path`, creating it (owner-only permissions) on first use.
-    ///
-    /// # Errors
-    /// When the file cannot be read or written, or holds something else than a key.
-    pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
-        let secret: [u8; 32] = match std::fs::read(path) {
-            Ok(bytes) => bytes
-                .try_into()
-                .map_err(|_| anyhow::anyhow!("{} is not a 32-byte Ed25519 key", path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let secret: [u8; 32] = rand::random();
-                write_private(path, &secret)?;
-                secret
-            }
-            Err(e) => {
-                return Err(
-                    anyhow::Error::new(e).context(format!("cannot read {}", path.display()))
-                );
-            }
-        };
-        Ok(Self {
+    /// A signer with the given 32-byte secret key.
+    pub fn from_secret(secret: [u8; 32]) -> Self {
+        Self {
             key: SigningKey::from_bytes(&secret),
-        })
+        }
     }
 
     /// The public key, base64url without padding.
@@ -103,34 +84,13 @@ fn signed_message(payload: &[u8]) -> Vec<u8> {
     [DOMAIN, payload].concat()
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, secret: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(secret)?;
-    file.sync_all()?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, secret: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, secret)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_signed_token_verifies_and_a_changed_one_does_not() {
-        let dir = tempfile_dir();
-        let signer = TicketSigner::load_or_create(&dir.join("key")).expect("key");
+        let signer = TicketSigner::from_secret([7; 32]);
         let token = TicketToken {
             ticket_id: Uuid::new_v4(),
             event_id: EventId::new(),
@@ -146,13 +106,10 @@ mod tests {
             None
         );
         assert_eq!(signer.verify("BX1.short"), None);
-        let again = TicketSigner::load_or_create(&dir.join("key")).expect("same key");
-        assert_eq!(again.public_key(), signer.public_key());
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("bx-token-{}", Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
+        assert_ne!(
+            TicketSigner::from_secret([8; 32]).verify(&text),
+            Some(token),
+            "another key"
+        );
     }
 }

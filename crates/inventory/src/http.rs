@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
-use api::{ApiError, AppJson, AppPath, AppQuery};
+use api::{ApiError, AppJson, AppPath, AppQuery, Auth, Caller};
 
 use crate::domain::{CustomerId, Hold};
 use crate::{HoldRequest, InventoryService};
@@ -21,6 +21,7 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Arc<InventoryService>: FromRef<S>,
+    Auth: FromRef<S>,
 {
     Router::new()
         .route("/reservations", post(create_reservation))
@@ -68,6 +69,7 @@ impl From<Hold> for ReservationResponse {
 }
 
 async fn create_reservation(
+    caller: Caller,
     State(svc): State<Arc<InventoryService>>,
     AppJson(body): AppJson<CreateReservationRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -76,7 +78,8 @@ async fn create_reservation(
         .filter(|id| !id.is_nil())
         .map(SeatId)
         .ok_or_else(|| ApiError::validation("SeatId must not be empty"))?;
-    let customer_id = CustomerId::parse(body.customer_id.as_deref().unwrap_or(""))?;
+    let customer = caller.customer(body.customer_id.as_deref()).await?;
+    let customer_id = CustomerId::parse(customer.as_deref().unwrap_or(""))?;
     let hold = svc
         .hold(HoldRequest {
             seat_id,
@@ -92,24 +95,38 @@ async fn create_reservation(
     ))
 }
 
-async fn get_reservation(
-    State(svc): State<Arc<InventoryService>>,
-    AppPath(id): AppPath<ReservationId>,
-) -> Result<Json<ReservationResponse>, ApiError> {
-    Ok(Json(svc.get(id).await?.into()))
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OwnerQuery {
     customer_id: Option<String>,
 }
 
-async fn delete_reservation(
+/// The owner a read or release acts for: the JWT's subject or `?customerId=`; administrators
+/// may act on any hold.
+async fn owner(caller: &Caller, q: &OwnerQuery) -> Result<Option<CustomerId>, ApiError> {
+    if caller.is_admin() && q.customer_id.is_none() {
+        return Ok(None);
+    }
+    let customer = caller.customer(q.customer_id.as_deref()).await?;
+    Ok(Some(CustomerId::parse(customer.as_deref().unwrap_or(""))?))
+}
+
+async fn get_reservation(
+    caller: Caller,
     State(svc): State<Arc<InventoryService>>,
     AppPath(id): AppPath<ReservationId>,
-    AppQuery(owner): AppQuery<OwnerQuery>,
+    AppQuery(q): AppQuery<OwnerQuery>,
 ) -> Result<Json<ReservationResponse>, ApiError> {
-    let customer = CustomerId::parse(owner.customer_id.as_deref().unwrap_or(""))?;
-    Ok(Json(svc.release(id, &customer).await?.into()))
+    let owner = owner(&caller, &q).await?;
+    Ok(Json(svc.get(id, owner.as_ref()).await?.into()))
+}
+
+async fn delete_reservation(
+    caller: Caller,
+    State(svc): State<Arc<InventoryService>>,
+    AppPath(id): AppPath<ReservationId>,
+    AppQuery(q): AppQuery<OwnerQuery>,
+) -> Result<Json<ReservationResponse>, ApiError> {
+    let owner = owner(&caller, &q).await?;
+    Ok(Json(svc.release(id, owner.as_ref()).await?.into()))
 }

@@ -115,33 +115,38 @@ impl InventoryService {
         Ok(hold)
     }
 
-    /// A hold by id, with its status as of now.
+    /// A hold by id, with its status as of now, for its owner (`None`: an administrator).
     ///
     /// # Errors
-    /// [`InventoryError::ReservationNotFound`] for an unknown id.
-    pub async fn get(&self, id: ReservationId) -> Result<Hold, InventoryError> {
+    /// [`InventoryError::ReservationNotFound`] for an unknown id or another buyer's hold.
+    pub async fn get(
+        &self,
+        id: ReservationId,
+        owner: Option<&CustomerId>,
+    ) -> Result<Hold, InventoryError> {
         let mut conn = self.db.reader().acquire().await?;
         let mut hold = store::hold(&mut conn, id)
             .await?
+            .filter(|h| owner.is_none_or(|o| h.customer_id == o.as_str()))
             .ok_or(InventoryError::ReservationNotFound(id))?;
         hold.status = hold.status_at(self.now());
         Ok(hold)
     }
 
-    /// Releases a hold early, for its owner.
+    /// Releases a hold early, for its owner (`None`: an administrator).
     ///
     /// # Errors
     /// Unknown id or another buyer's hold (both not found), or a hold no longer active.
     pub async fn release(
         &self,
         id: ReservationId,
-        customer: &CustomerId,
+        customer: Option<&CustomerId>,
     ) -> Result<Hold, InventoryError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let hold = store::hold(&mut tx, id)
             .await?
-            .filter(|h| h.customer_id == customer.as_str())
+            .filter(|h| customer.is_none_or(|c| h.customer_id == c.as_str()))
             .ok_or(InventoryError::ReservationNotFound(id))?;
         let status = hold.status_at(now);
         if status != HoldStatus::Active {

@@ -76,6 +76,12 @@ pub enum ErrorCode {
     PaymentNotFound,
     /// No ticket with that id visible to the caller.
     TicketNotFound,
+    /// An account with that e-mail exists.
+    EmailTaken,
+    /// E-mail and password do not match an account.
+    InvalidCredentials,
+    /// Too many requests from one address.
+    RateLimited,
     /// A dependency (database, other service) is unavailable.
     ServiceUnavailable,
     /// Anything unexpected; details are only logged.
@@ -121,6 +127,9 @@ impl ErrorCode {
             Self::PaymentDeclined => "payment_declined",
             Self::PaymentNotFound => "payment_not_found",
             Self::TicketNotFound => "ticket_not_found",
+            Self::EmailTaken => "email_taken",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::RateLimited => "rate_limited",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
-use api::{Admin, ApiError, AppQuery};
+use api::{Admin, ApiError, AppQuery, Auth};
 
 use crate::{NotificationRecord, NotificationService};
 
@@ -17,6 +17,7 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Arc<NotificationService>: FromRef<S>,
+    Auth: FromRef<S>,
 {
     Router::new().route("/notifications", get(list_notifications))
 }

@@ -10,7 +10,7 @@ use kernel::{Money, OrderId, ReservationId, SeatId};
 use serde::Deserialize;
 use std::sync::Arc;
 
-use api::{ApiError, AppJson, AppPath, AppQuery};
+use api::{ApiError, AppJson, AppPath, AppQuery, Auth, Caller};
 
 use crate::{AddToCart, Buyer, OrderingError, OrderingService};
 use dto::OrderResponse;
@@ -20,6 +20,7 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Arc<OrderingService>: FromRef<S>,
+    Auth: FromRef<S>,
 {
     Router::new()
         .route("/cart/add", post(add_to_cart))
@@ -72,11 +73,40 @@ fn required<T>(value: Option<T>, field: &str) -> Result<T, OrderingError> {
     value.ok_or_else(|| OrderingError::Invalid(format!("{field} is required.")))
 }
 
+/// The buyer a request acts for, after authentication (a JWT's subject wins).
+async fn buyer(
+    caller: &Caller,
+    user_id: Option<&str>,
+    guest_token: Option<&str>,
+) -> Result<Buyer, ApiError> {
+    let who = caller.buyer(user_id, guest_token).await?;
+    Ok(Buyer::parse(
+        who.user_id.as_deref(),
+        who.guest_token.as_deref(),
+    )?)
+}
+
+/// For reads and cancel: the owner, or `None` for an administrator who names no buyer.
+async fn owner_or_admin(caller: &Caller, q: &BuyerQuery) -> Result<Option<Buyer>, ApiError> {
+    if caller.is_admin() && q.user_id.is_none() && q.guest_token.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(
+        buyer(caller, q.user_id.as_deref(), q.guest_token.as_deref()).await?,
+    ))
+}
+
 async fn add_to_cart(
+    caller: Caller,
     State(svc): State<Arc<OrderingService>>,
     AppJson(body): AppJson<AddToCartRequest>,
 ) -> Result<Json<OrderResponse>, ApiError> {
-    let buyer = Buyer::parse(body.user_id.as_deref(), body.guest_token.as_deref())?;
+    let buyer = buyer(
+        &caller,
+        body.user_id.as_deref(),
+        body.guest_token.as_deref(),
+    )
+    .await?;
     let request = AddToCart {
         reservation_id: body.reservation_id,
         seat_id: required(body.seat_id, "seatId")?,
@@ -87,10 +117,16 @@ async fn add_to_cart(
 }
 
 async fn remove_from_cart(
+    caller: Caller,
     State(svc): State<Arc<OrderingService>>,
     AppJson(body): AppJson<RemoveFromCartRequest>,
 ) -> Result<Json<OrderResponse>, ApiError> {
-    let buyer = Buyer::parse(body.user_id.as_deref(), body.guest_token.as_deref())?;
+    let buyer = buyer(
+        &caller,
+        body.user_id.as_deref(),
+        body.guest_token.as_deref(),
+    )
+    .await?;
     let order_id = required(body.order_id, "orderId")?;
     let seat_id = required(body.seat_id, "seatId")?;
     Ok(Json(
@@ -101,38 +137,47 @@ async fn remove_from_cart(
 }
 
 async fn checkout_order(
+    caller: Caller,
     State(svc): State<Arc<OrderingService>>,
     AppJson(body): AppJson<CheckoutRequest>,
 ) -> Result<Json<OrderResponse>, ApiError> {
-    let buyer = Buyer::parse(body.user_id.as_deref(), body.guest_token.as_deref())?;
+    let buyer = buyer(
+        &caller,
+        body.user_id.as_deref(),
+        body.guest_token.as_deref(),
+    )
+    .await?;
     let order_id = required(body.order_id, "orderId")?;
     Ok(Json(svc.checkout(order_id, &buyer).await?.into()))
 }
 
 async fn get_order(
+    caller: Caller,
     State(svc): State<Arc<OrderingService>>,
     AppPath(id): AppPath<OrderId>,
     AppQuery(q): AppQuery<BuyerQuery>,
 ) -> Result<Json<OrderResponse>, ApiError> {
-    let buyer = Buyer::parse(q.user_id.as_deref(), q.guest_token.as_deref())?;
-    Ok(Json(svc.get(id, &buyer).await?.into()))
+    let owner = owner_or_admin(&caller, &q).await?;
+    Ok(Json(svc.get(id, owner.as_ref()).await?.into()))
 }
 
 async fn list_orders(
+    caller: Caller,
     State(svc): State<Arc<OrderingService>>,
     AppQuery(q): AppQuery<BuyerQuery>,
 ) -> Result<Json<Vec<OrderResponse>>, ApiError> {
-    let buyer = Buyer::parse(q.user_id.as_deref(), q.guest_token.as_deref())?;
+    let buyer = buyer(&caller, q.user_id.as_deref(), q.guest_token.as_deref()).await?;
     let orders = svc.list(&buyer).await?;
     Ok(Json(orders.into_iter().map(OrderResponse::from).collect()))
 }
 
 async fn cancel_order(
+    caller: Caller,
     State(svc): State<Arc<OrderingService>>,
     AppPath(id): AppPath<OrderId>,
     AppQuery(q): AppQuery<BuyerQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let buyer = Buyer::parse(q.user_id.as_deref(), q.guest_token.as_deref())?;
-    svc.cancel(id, &buyer).await?;
+    let owner = owner_or_admin(&caller, &q).await?;
+    svc.cancel(id, owner.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

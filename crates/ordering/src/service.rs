@@ -61,15 +61,16 @@ impl OrderingService {
         &self.db
     }
 
-    /// An order, for its owner. Someone else's order is reported as not found.
+    /// An order, for its owner (`None`: an administrator). Someone else's order is reported as
+    /// not found.
     ///
     /// # Errors
     /// [`OrderingError::OrderNotFound`].
-    pub async fn get(&self, id: OrderId, buyer: &Buyer) -> Result<Order, OrderingError> {
+    pub async fn get(&self, id: OrderId, owner: Option<&Buyer>) -> Result<Order, OrderingError> {
         let mut conn = self.db.reader().acquire().await?;
         store::order(&mut conn, id)
             .await?
-            .filter(|o| buyer.owns(o))
+            .filter(|o| owner.is_none_or(|b| b.owns(o)))
             .ok_or(OrderingError::OrderNotFound(id))
     }
 

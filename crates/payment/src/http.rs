@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
-use api::{ApiError, AppJson, AppPath, AppQuery, status_of};
+use api::{ApiError, AppJson, AppPath, AppQuery, Auth, Caller, status_of};
 
 use crate::domain::{Payment, PaymentStatus};
 use crate::{PayRequest, PaymentError, PaymentService};
@@ -21,6 +21,7 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Arc<PaymentService>: FromRef<S>,
+    Auth: FromRef<S>,
 {
     Router::new()
         .route("/payments", post(create_payment).get(list_payments))
@@ -147,9 +148,14 @@ fn parse(body: CreatePaymentRequest) -> Result<PayRequest, PaymentError> {
 }
 
 async fn create_payment(
+    caller: Caller,
     State(svc): State<Arc<PaymentService>>,
-    AppJson(body): AppJson<CreatePaymentRequest>,
+    AppJson(mut body): AppJson<CreatePaymentRequest>,
 ) -> Response {
+    body.customer_id = match caller.customer(body.customer_id.as_deref()).await {
+        Ok(customer) => customer,
+        Err(e) => return e.into_response(),
+    };
     let request = match parse(body) {
         Ok(r) => r,
         Err(e) => return refused(e),
@@ -181,26 +187,53 @@ async fn create_payment(
     }
 }
 
-async fn get_payment(
-    State(svc): State<Arc<PaymentService>>,
-    AppPath(id): AppPath<Uuid>,
-) -> Result<Json<PaymentDto>, ApiError> {
-    Ok(Json(svc.get(id).await?.into()))
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct OrderQuery {
+struct PaymentQuery {
     order_id: Option<OrderId>,
+    customer_id: Option<String>,
+}
+
+/// The payer a read acts for; `None` for an administrator who names nobody.
+async fn payer(caller: &Caller, q: &PaymentQuery) -> Result<Option<String>, ApiError> {
+    if caller.is_admin() && q.customer_id.is_none() {
+        return Ok(None);
+    }
+    let customer = caller.customer(q.customer_id.as_deref()).await?;
+    customer
+        .map(Some)
+        .ok_or_else(|| ApiError::validation("customerId is required."))
+}
+
+async fn get_payment(
+    caller: Caller,
+    State(svc): State<Arc<PaymentService>>,
+    AppPath(id): AppPath<Uuid>,
+    AppQuery(q): AppQuery<PaymentQuery>,
+) -> Result<Json<PaymentDto>, ApiError> {
+    let payer = payer(&caller, &q).await?;
+    let payment = svc.get(id).await?;
+    if payer.as_deref().is_some_and(|p| p != payment.customer_id) {
+        return Err(PaymentError::PaymentNotFound.into());
+    }
+    Ok(Json(payment.into()))
 }
 
 async fn list_payments(
+    caller: Caller,
     State(svc): State<Arc<PaymentService>>,
-    AppQuery(q): AppQuery<OrderQuery>,
+    AppQuery(q): AppQuery<PaymentQuery>,
 ) -> Result<Json<Vec<PaymentDto>>, ApiError> {
     let order = q
         .order_id
         .ok_or_else(|| ApiError::validation("orderId is required."))?;
+    let payer = payer(&caller, &q).await?;
     let payments = svc.of_order(order).await?;
-    Ok(Json(payments.into_iter().map(PaymentDto::from).collect()))
+    Ok(Json(
+        payments
+            .into_iter()
+            .filter(|p| payer.as_deref().is_none_or(|c| c == p.customer_id))
+            .map(PaymentDto::from)
+            .collect(),
+    ))
 }

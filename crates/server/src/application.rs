@@ -11,9 +11,11 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use api::{EdgeConfig, IdempotencyStore, health_router};
+use api::{Auth, EdgeConfig, IdempotencyStore, JwtKeys, RateLimits, RateRule, Role, health_router};
+use axum::http::Method;
 use catalog::{CatalogQueries, CatalogService};
 use fulfillment::{FulfillmentService, FulfillmentSubscriber, TicketSigner};
+use identity::IdentityService;
 use inventory::{HoldSettings, InventoryQueries, InventoryService, InventorySubscriber};
 use kernel::{Clock, SystemClock};
 use notification::{Mailer, NotificationService, NotificationSubscriber};
@@ -26,7 +28,11 @@ use crate::adapters::{
     HoldsForPayment, HoldsFromInventory, LedgerFromPayment, OrdersForPayment, PricesFromCatalog,
 };
 use crate::config::ServeArgs;
+use crate::secrets;
 use crate::state::AppState;
+
+/// The original's documented administrator, created in demo mode only.
+const DEMO_ADMIN: (&str, &str) = ("admin@ticketing.com", "Admin123!");
 
 /// Every service of one process, bound and ready to run.
 pub struct Application {
@@ -63,6 +69,24 @@ pub async fn migrate(data_dir: &Path) -> anyhow::Result<Database> {
         .await
         .context("migration failed")?;
     Ok(db)
+}
+
+/// `boxoffice admin create`: an administrator (or door staff) account; returns whether it was
+/// created (false when the e-mail exists).
+///
+/// # Errors
+/// When the database fails or the e-mail or password is invalid.
+pub async fn create_account(args: &crate::CreateAdminArgs) -> anyhow::Result<bool> {
+    let db = migrate(&args.storage.data_dir).await?;
+    let mut serve = ServeArgs::ephemeral(&args.storage.data_dir);
+    serve.jwt_secret = None;
+    let identity = IdentityService::new(db.clone(), Arc::new(SystemClock), jwt_keys(&serve)?)?;
+    let role = if args.staff { Role::Staff } else { Role::Admin };
+    let created = identity
+        .ensure_user(&args.email, &args.password, role)
+        .await?;
+    db.close().await;
+    Ok(created)
 }
 
 /// Installs the log subscriber: human-readable, filtered by `RUST_LOG` (default `info`).
@@ -102,8 +126,22 @@ impl Application {
             state.notification.clone(),
         )));
 
-        if !args.no_demo && catalog::load_demo_catalogue(&state.catalog).await? {
-            tracing::info!("loaded the demo catalogue (SPEC §9); start with --no-demo to skip it");
+        if !args.no_demo {
+            if catalog::load_demo_catalogue(&state.catalog).await? {
+                tracing::info!(
+                    "loaded the demo catalogue (SPEC §9); start with --no-demo to skip it"
+                );
+            }
+            state
+                .identity
+                .ensure_user(DEMO_ADMIN.0, DEMO_ADMIN.1, Role::Admin)
+                .await?;
+            tracing::warn!(
+                "DEMO MODE: administrator {} with the original's documented password {} exists; \
+                 never run demo mode in production (--no-demo, --require-auth, boxoffice admin create)",
+                DEMO_ADMIN.0,
+                DEMO_ADMIN.1
+            );
         }
         relay
             .drain()
@@ -120,6 +158,18 @@ impl Application {
                 .collect::<anyhow::Result<_>>()?,
             request_timeout: Duration::from_secs(args.request_timeout_secs),
             idempotency: IdempotencyStore::new(db.clone()),
+            rate_limits: RateLimits::new(vec![
+                RateRule {
+                    method: Method::POST,
+                    path: "/reservations",
+                    per_second: args.hold_rate_limit,
+                },
+                RateRule {
+                    method: Method::POST,
+                    path: "/token",
+                    per_second: args.login_rate_limit,
+                },
+            ]),
         };
         let mut listeners = Vec::new();
         let mut ports = BTreeMap::new();
@@ -176,7 +226,7 @@ impl Application {
             tasks.spawn(async move {
                 axum::serve(
                     listener,
-                    axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
+                    axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(service),
                 )
                 .with_graceful_shutdown(async move {
                     let _stopped = stop.wait_for(|s| *s).await;
@@ -257,7 +307,9 @@ fn services(
         Arc::new(SimulatedProcessor),
         relay.clone(),
     ));
-    let signer = TicketSigner::load_or_create(&args.storage.data_dir.join("ticket-signing.key"))?;
+    let signer = TicketSigner::from_secret(secrets::load_or_create(
+        &args.storage.data_dir.join("ticket-signing.key"),
+    )?);
     let fulfillment = Arc::new(FulfillmentService::new(
         db.clone(),
         clock.clone(),
@@ -272,6 +324,13 @@ fn services(
         mailer,
         Arc::new(DocumentsFromFulfillment(fulfillment.clone())),
     ));
+    let keys = jwt_keys(args)?;
+    let identity = Arc::new(IdentityService::new(
+        db.clone(),
+        clock.clone(),
+        keys.clone(),
+    )?);
+    let auth = Auth::new(keys, identity.clone(), args.require_auth);
     Ok(AppState {
         catalog,
         inventory,
@@ -279,12 +338,27 @@ fn services(
         payment,
         fulfillment,
         notification,
+        identity,
+        auth,
     })
+}
+
+/// The JWT keys: from `--jwt-secret`, or a secret generated once in the data directory.
+pub(crate) fn jwt_keys(args: &ServeArgs) -> anyhow::Result<JwtKeys> {
+    match &args.jwt_secret {
+        Some(secret) => Ok(JwtKeys::from_secret(secret.as_bytes())),
+        None => {
+            let secret: [u8; 32] =
+                secrets::load_or_create(&args.storage.data_dir.join("jwt-secret"))?;
+            Ok(JwtKeys::from_secret(&secret))
+        }
+    }
 }
 
 /// One router per service port, plus the gateway serving all of them.
 fn routers(state: &AppState, db: &Database, args: &ServeArgs) -> Vec<(&'static str, u16, Router)> {
-    let services: [(&'static str, u16, Router<AppState>); 6] = [
+    let services: [(&'static str, u16, Router<AppState>); 7] = [
+        ("identity", args.identity_port, identity::router()),
         ("catalog", args.catalog_port, catalog::router()),
         ("inventory", args.inventory_port, inventory::router()),
         ("ordering", args.ordering_port, ordering::router()),

@@ -23,6 +23,33 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(StorageArgs),
+    /// Administer accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `boxoffice admin …`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator account (does nothing if the e-mail exists).
+    Create(CreateAdminArgs),
+}
+
+/// `boxoffice admin create`.
+#[derive(Debug, Clone, Args)]
+pub struct CreateAdminArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// The administrator's e-mail.
+    #[arg(long)]
+    pub email: String,
+    /// The password (8 to 128 characters); prefer the environment variable to keep it out of
+    /// the shell history.
+    #[arg(long, env = "BOXOFFICE_ADMIN_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// Create a door-staff account instead.
+    #[arg(long)]
+    pub staff: bool,
 }
 
 /// Where data lives.
@@ -70,6 +97,23 @@ pub struct ServeArgs {
     /// Port of the ordering service.
     #[arg(long, env = "BOXOFFICE_ORDERING_PORT", default_value_t = 5003)]
     pub ordering_port: u16,
+    /// Port of the identity service.
+    #[arg(long, env = "BOXOFFICE_IDENTITY_PORT", default_value_t = 50000)]
+    pub identity_port: u16,
+    /// Refuse buyer calls that carry neither a JWT nor a guest token from `POST /guest-tokens`
+    /// (off in demo mode; turn it on in production).
+    #[arg(long, env = "BOXOFFICE_REQUIRE_AUTH")]
+    pub require_auth: bool,
+    /// Secret for signing JWTs (at least 32 characters). Without it one is generated once and
+    /// kept in `<data-dir>/jwt-secret` (owner-only permissions).
+    #[arg(long, env = "BOXOFFICE_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Most holds per second from one IP address (0 turns the limit off).
+    #[arg(long, env = "BOXOFFICE_HOLD_RATE_LIMIT", default_value_t = 50)]
+    pub hold_rate_limit: u32,
+    /// Most sign-in attempts per second from one IP address (0 turns the limit off).
+    #[arg(long, env = "BOXOFFICE_LOGIN_RATE_LIMIT", default_value_t = 5)]
+    pub login_rate_limit: u32,
     /// Port of the payment service.
     #[arg(long, env = "BOXOFFICE_PAYMENT_PORT", default_value_t = 5004)]
     pub payment_port: u16,
@@ -197,6 +241,9 @@ impl ServeArgs {
         if self.hold_seconds == Some(0) {
             bail!("--hold-seconds must be at least 1");
         }
+        if self.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            bail!("--jwt-secret must be at least 32 characters");
+        }
         if !(1..=100).contains(&self.hold_limit) {
             bail!("--hold-limit must be between 1 and 100");
         }
@@ -215,6 +262,7 @@ impl ServeArgs {
         args.ordering_port = 0;
         args.gateway_port = 0;
         args.payment_port = 0;
+        args.identity_port = 0;
         args.fulfillment_port = 0;
         args.notification_port = 0;
         args.config = data_dir.join("boxoffice.toml");

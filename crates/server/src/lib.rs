@@ -5,7 +5,8 @@
 mod adapters;
 mod application;
 mod config;
+mod secrets;
 mod state;
 
-pub use application::{Application, ShutdownHandle, migrate, telemetry};
-pub use config::{Cli, Command, ServeArgs, StorageArgs};
+pub use application::{Application, ShutdownHandle, create_account, migrate, telemetry};
+pub use config::{AdminCommand, Cli, Command, CreateAdminArgs, ServeArgs, StorageArgs};

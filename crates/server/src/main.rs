@@ -1,6 +1,6 @@
 //! The `boxoffice` command.
 
-use server::{Application, Cli, Command, migrate, telemetry};
+use server::{AdminCommand, Application, Cli, Command, create_account, migrate, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -10,6 +10,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate(storage) => {
             migrate(&storage.data_dir).await?.close().await;
             tracing::info!(data_dir = %storage.data_dir.display(), "database is up to date");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create(args)) => {
+            let created = create_account(&args).await?;
+            tracing::info!(email = %args.email, created, "account ready");
             Ok(())
         }
     }

@@ -3,8 +3,10 @@
 use axum::extract::FromRef;
 use std::sync::Arc;
 
+use api::Auth;
 use catalog::CatalogService;
 use fulfillment::FulfillmentService;
+use identity::IdentityService;
 use inventory::InventoryService;
 use notification::NotificationService;
 use ordering::OrderingService;
@@ -19,6 +21,14 @@ pub(crate) struct AppState {
     pub(crate) payment: Arc<PaymentService>,
     pub(crate) fulfillment: Arc<FulfillmentService>,
     pub(crate) notification: Arc<NotificationService>,
+    pub(crate) identity: Arc<IdentityService>,
+    pub(crate) auth: Auth,
+}
+
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
 }
 
 macro_rules! sub_state {
@@ -38,4 +48,5 @@ sub_state!(
     payment: PaymentService,
     fulfillment: FulfillmentService,
     notification: NotificationService,
+    identity: IdentityService,
 );

@@ -21,7 +21,13 @@ pub struct TestServer {
     child: Option<Child>,
     ports: BTreeMap<String, u16>,
     client: reqwest::Client,
+    admin_token: String,
 }
+
+/// The administrator every test server has.
+pub const ADMIN_EMAIL: &str = "admin@boxoffice.test";
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
 /// A response, read completely.
 #[derive(Debug, Clone)]
@@ -64,9 +70,89 @@ impl TestServer {
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
                 .build()?,
+            admin_token: String::new(),
         };
+        let created = Command::new(binary)
+            .args([
+                "admin",
+                "create",
+                "--email",
+                ADMIN_EMAIL,
+                "--password",
+                ADMIN_PASSWORD,
+            ])
+            .arg("--data-dir")
+            .arg(server.data_dir.path())
+            .env("RUST_LOG", "warn")
+            .output()
+            .await?;
+        if !created.status.success() {
+            bail!(
+                "admin create failed: {}",
+                String::from_utf8_lossy(&created.stderr)
+            );
+        }
         server.spawn().await?;
+        server.admin_token = server.login(ADMIN_EMAIL, ADMIN_PASSWORD).await?;
         Ok(server)
+    }
+
+    /// Signs in and returns the JWT.
+    ///
+    /// # Errors
+    /// When the credentials are refused.
+    pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<String> {
+        let reply = self
+            .post(
+                "/token",
+                serde_json::json!({"email": email, "password": password}),
+            )
+            .await?;
+        reply.json["token"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("login failed: {}", reply.text))
+    }
+
+    /// The administrator's JWT.
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// Sends `method path` to the gateway as the administrator.
+    ///
+    /// # Errors
+    /// When the request cannot be sent.
+    pub async fn admin(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Reply> {
+        self.call_with_token(Some(&self.admin_token), method, path, body)
+            .await
+    }
+
+    /// Sends `method path` to the gateway with an optional bearer token.
+    ///
+    /// # Errors
+    /// When the request cannot be sent.
+    pub async fn call_with_token(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Reply> {
+        let url = format!("{}{path}", self.base("gateway"));
+        let mut req = self.client.request(method.parse()?, url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        read(req.send().await?).await
     }
 
     async fn spawn(&mut self) -> anyhow::Result<()> {
@@ -90,6 +176,8 @@ impl TestServer {
                 "--gateway-port",
                 "0",
                 "--payment-port",
+                "0",
+                "--identity-port",
                 "0",
                 "--fulfillment-port",
                 "0",

@@ -63,16 +63,21 @@ impl OrderingService {
         Ok(order)
     }
 
-    /// Cancels a draft or pending order for its owner and releases its holds (through an event).
+    /// Cancels a draft or pending order for its owner (`None`: an administrator) and releases its
+    /// holds (through an event).
     /// Cancelling a cancelled order changes nothing.
     ///
     /// # Errors
     /// Not found (also for another buyer's order), or a completed order.
-    pub async fn cancel(&self, order_id: OrderId, buyer: &Buyer) -> Result<Order, OrderingError> {
+    pub async fn cancel(
+        &self,
+        order_id: OrderId,
+        owner: Option<&Buyer>,
+    ) -> Result<Order, OrderingError> {
         let mut tx = self.db.begin().await?;
         let order = store::order(&mut tx, order_id)
             .await?
-            .filter(|o| buyer.owns(o))
+            .filter(|o| owner.is_none_or(|b| b.owns(o)))
             .ok_or(OrderingError::OrderNotFound(order_id))?;
         match order.state {
             OrderState::Cancelled => return Ok(order),

@@ -52,12 +52,16 @@ async fn events_list_shows_only_active_upcoming_events_with_counts() -> anyhow::
     let (active, _) = create_event(&app, 2, 5).await;
     let (withdrawn, _) = create_event(&app, 1, 1).await;
     let off = app
-        .post(&format!("/admin/events/{withdrawn}/deactivate"), json!({}))
+        .admin(
+            "POST",
+            &format!("/admin/events/{withdrawn}/deactivate"),
+            Some(json!({})),
+        )
         .await?;
     assert_eq!(off.status, 200, "{}", off.text);
 
     let list = app.get("/events").await?;
-    let all = app.get("/admin/events").await?;
+    let all = app.admin("GET", "/admin/events", None).await?;
 
     let ids: Vec<&str> = list
         .json
@@ -85,11 +89,8 @@ async fn events_list_shows_only_active_upcoming_events_with_counts() -> anyhow::
 async fn an_admin_lays_out_edits_and_follows_an_event() -> anyhow::Result<()> {
     let app = spawn_app().await;
     let created = app
-        .post(
-            "/admin/events",
-            json!({"name": "Rock Fest", "description": "Loud", "eventDate": "2099-11-20T20:00", "venue": "Estadio",
-                   "maxCapacity": 300, "basePrice": 150.0}),
-        )
+        .admin("POST", "/admin/events", Some(json!({"name": "Rock Fest", "description": "Loud", "eventDate": "2099-11-20T20:00", "venue": "Estadio",
+                   "maxCapacity": 300, "basePrice": 150.0})))
         .await?;
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.json["id"].as_str().expect("id").to_string();
@@ -100,12 +101,9 @@ async fn an_admin_lays_out_edits_and_follows_an_event() -> anyhow::Result<()> {
     assert_eq!(created.json["eventDate"], "2099-11-20T20:00:00Z");
 
     let generated = app
-        .post(
-            &format!("/admin/events/{id}/seats"),
-            json!({"sectionConfigurations": [
+        .admin("POST", &format!("/admin/events/{id}/seats"), Some(json!({"sectionConfigurations": [
                 {"sectionCode": "VIP", "rows": 2, "seatsPerRow": 10, "priceMultiplier": 1.5},
-                {"sectionCode": "General", "rows": 10, "seatsPerRow": 20, "priceMultiplier": 1.0}]}),
-        )
+                {"sectionCode": "General", "rows": 10, "seatsPerRow": 20, "priceMultiplier": 1.0}]})))
         .await?;
     assert_eq!(generated.status, 200, "{}", generated.text);
     assert_eq!(generated.json["totalSeatsGenerated"], 220);
@@ -116,20 +114,20 @@ async fn an_admin_lays_out_edits_and_follows_an_event() -> anyhow::Result<()> {
     );
 
     let too_many = app
-        .post(&format!("/admin/events/{id}/seats"), json!({"sectionConfigurations": [{"sectionCode": "X", "rows": 10, "seatsPerRow": 10, "priceMultiplier": 1}]}))
+        .admin("POST", &format!("/admin/events/{id}/seats"), Some(json!({"sectionConfigurations": [{"sectionCode": "X", "rows": 10, "seatsPerRow": 10, "priceMultiplier": 1}]})))
         .await?;
     let again = app
-        .post(&format!("/admin/events/{id}/seats"), json!({"sectionConfigurations": [{"sectionCode": "VIP", "rows": 1, "seatsPerRow": 1, "priceMultiplier": 1}]}))
+        .admin("POST", &format!("/admin/events/{id}/seats"), Some(json!({"sectionConfigurations": [{"sectionCode": "VIP", "rows": 1, "seatsPerRow": 1, "priceMultiplier": 1}]})))
         .await?;
     let shrink = app
-        .call(
+        .admin(
             "PUT",
             &format!("/admin/events/{id}"),
             Some(json!({"maxCapacity": 100})),
         )
         .await?;
     let rename = app
-        .call(
+        .admin(
             "PUT",
             &format!("/admin/events/{id}"),
             Some(json!({"name": "Rock Fest - Sold Out"})),
@@ -157,7 +155,9 @@ async fn an_admin_lays_out_edits_and_follows_an_event() -> anyhow::Result<()> {
         .expect("seat")
         .to_string();
     assert_eq!(hold(&app, &vip, "fan").await.status, 201);
-    let sales = app.get(&format!("/admin/events/{id}/sales")).await?;
+    let sales = app
+        .admin("GET", &format!("/admin/events/{id}/sales"), None)
+        .await?;
     assert_eq!(sales.status, 200);
     assert_eq!(
         (
@@ -188,7 +188,11 @@ async fn a_withdrawn_event_cannot_be_held_and_comes_back_on_reactivation() -> an
 
     assert_eq!(hold(&app, first, "fan").await.status, 201);
     let blocked = app
-        .post(&format!("/admin/events/{event}/deactivate"), json!({}))
+        .admin(
+            "POST",
+            &format!("/admin/events/{event}/deactivate"),
+            Some(json!({})),
+        )
         .await?;
     assert_eq!(
         (blocked.status, blocked.code()),
@@ -197,7 +201,11 @@ async fn a_withdrawn_event_cannot_be_held_and_comes_back_on_reactivation() -> an
 
     let (event2, seats2) = create_event(&app, 1, 2).await;
     let off = app
-        .post(&format!("/admin/events/{event2}/deactivate"), json!({}))
+        .admin(
+            "POST",
+            &format!("/admin/events/{event2}/deactivate"),
+            Some(json!({})),
+        )
         .await?;
     assert_eq!(off.json["status"], "inactive");
     assert_eq!(off.json["success"], true);
@@ -218,7 +226,11 @@ async fn a_withdrawn_event_cannot_be_held_and_comes_back_on_reactivation() -> an
     .await?;
 
     let on = app
-        .post(&format!("/admin/events/{event2}/reactivate"), json!({}))
+        .admin(
+            "POST",
+            &format!("/admin/events/{event2}/reactivate"),
+            Some(json!({})),
+        )
         .await?;
     assert_eq!(on.json["status"], "active");
     eventually(
@@ -269,7 +281,7 @@ async fn admin_input_errors_are_clear_400s_and_unknown_events_404() -> anyhow::R
         ),
     ];
     for (body, sentence) in cases {
-        let reply = app.post("/admin/events", body).await?;
+        let reply = app.admin("POST", "/admin/events", Some(body)).await?;
         assert_eq!(reply.status, 400, "{}", reply.text);
         assert!(
             reply.error().starts_with(sentence),
@@ -277,7 +289,9 @@ async fn admin_input_errors_are_clear_400s_and_unknown_events_404() -> anyhow::R
             reply.error()
         );
     }
-    let missing = app.post("/admin/events", json!({"name": "N"})).await?;
+    let missing = app
+        .admin("POST", "/admin/events", Some(json!({"name": "N"})))
+        .await?;
     assert_eq!((missing.status, missing.code()), (400, "invalid_json"));
     assert!(
         missing.error().contains("description"),
@@ -291,7 +305,7 @@ async fn admin_input_errors_are_clear_400s_and_unknown_events_404() -> anyhow::R
         format!("/events/{unknown}/seatmap"),
         format!("/admin/events/{unknown}/sales"),
     ] {
-        let reply = app.get(&path).await?;
+        let reply = app.admin("GET", &path, None).await?;
         assert_eq!(
             (reply.status, reply.code()),
             (404, "event_not_found"),
@@ -301,11 +315,11 @@ async fn admin_input_errors_are_clear_400s_and_unknown_events_404() -> anyhow::R
     let not_uuid = app.get("/events/not-a-uuid").await?;
     assert_eq!(not_uuid.status, 400);
     let seats = app
-        .post(&format!("/admin/events/{unknown}/seats"), json!({"sectionConfigurations": [{"sectionCode": "A", "rows": 1, "seatsPerRow": 1, "priceMultiplier": 1}]}))
+        .admin("POST", &format!("/admin/events/{unknown}/seats"), Some(json!({"sectionConfigurations": [{"sectionCode": "A", "rows": 1, "seatsPerRow": 1, "priceMultiplier": 1}]})))
         .await?;
     assert_eq!(seats.status, 404);
     assert_eq!(
-        app.get("/admin/events").await?.json,
+        app.admin("GET", "/admin/events", None).await?.json,
         json!([]),
         "nothing was created"
     );

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use testkit::Reply;
 
 use kernel::ManualClock;
-use server::{Application, ServeArgs};
+use server::{Application, CreateAdminArgs, ServeArgs};
 
-use crate::helpers::{create_event, spawn_app};
+use crate::helpers::{create_event, spawn_with};
 
 #[tokio::test]
 async fn hundreds_of_buyers_racing_for_one_seat_produce_exactly_one_hold() -> anyhow::Result<()> {
-    let app = spawn_app().await;
+    let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0"]).await;
     let (_, seats) = create_event(&app, 1, 1).await;
     let seat = seats[0]["id"].as_str().expect("seat");
     let url = format!("{}/reservations", app.base("inventory"));
@@ -47,7 +47,7 @@ async fn hundreds_of_buyers_racing_for_one_seat_produce_exactly_one_hold() -> an
 
 #[tokio::test]
 async fn concurrent_buyers_over_a_few_seats_never_share_one() -> anyhow::Result<()> {
-    let app = spawn_app().await;
+    let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0"]).await;
     let (event, seats) = create_event(&app, 1, 5).await;
     let url = format!("{}/reservations", app.base("gateway"));
 
@@ -136,6 +136,13 @@ async fn run_walk(steps: Vec<Step>) -> anyhow::Result<()> {
     args.hold_minutes = 1;
     args.hold_limit = LIMIT as u32;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let admin = CreateAdminArgs {
+        storage: args.storage.clone(),
+        email: testkit::ADMIN_EMAIL.into(),
+        password: testkit::ADMIN_PASSWORD.into(),
+        staff: false,
+    };
+    server::create_account(&admin).await?;
     let app = Application::build_with_clock(&args, clock.clone()).await?;
     let base = format!("http://127.0.0.1:{}", app.ports()["gateway"]);
     let stop = app.shutdown_handle();
@@ -145,7 +152,19 @@ async fn run_walk(steps: Vec<Step>) -> anyhow::Result<()> {
         let req = http.post(format!("{base}{path}")).json(&body);
         async move { testkit::read(req.send().await?).await }
     };
-    let event = call(
+    let login = json!({"email": testkit::ADMIN_EMAIL, "password": testkit::ADMIN_PASSWORD});
+    let token = call("/token", login).await?.json["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let admin_call = |path: &str, body: Value| {
+        let req = http
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body);
+        async move { testkit::read(req.send().await?).await }
+    };
+    let event = admin_call(
         "/admin/events",
         json!({"name": "Walk", "description": "d", "eventDate": "2099-01-01T00:00:00Z",
         "venue": "v", "maxCapacity": 10, "basePrice": 10}),
@@ -154,7 +173,7 @@ async fn run_walk(steps: Vec<Step>) -> anyhow::Result<()> {
     .json["id"]
         .clone();
     let path = format!("/admin/events/{}/seats", event.as_str().unwrap_or_default());
-    call(&path, json!({"sectionConfigurations": [{"sectionCode": "A", "rows": 1, "seatsPerRow": 3, "priceMultiplier": 1}]})).await?;
+    admin_call(&path, json!({"sectionConfigurations": [{"sectionCode": "A", "rows": 1, "seatsPerRow": 3, "priceMultiplier": 1}]})).await?;
     let map_url = format!(
         "{base}/events/{}/seatmap",
         event.as_str().unwrap_or_default()

@@ -41,22 +41,16 @@ pub(crate) async fn create_priced_event(
     per_row: u32,
 ) -> (String, Vec<Value>) {
     let event = app
-        .post(
-            "/admin/events",
-            json!({
+        .admin("POST", "/admin/events", Some(json!({
                 "name": "Test Night", "description": "A test event", "eventDate": "2099-05-01T20:00:00Z",
                 "venue": "Test Hall", "maxCapacity": 10_000, "basePrice": price
-            }),
-        )
+            })))
         .await
         .expect("create event");
     assert_eq!(event.status, 201, "{}", event.text);
     let id = event.json["id"].as_str().expect("event id").to_string();
     let generated = app
-        .post(
-            &format!("/admin/events/{id}/seats"),
-            json!({"sectionConfigurations": [{"sectionCode": "A", "rows": rows, "seatsPerRow": per_row, "priceMultiplier": 1}]}),
-        )
+        .admin("POST", &format!("/admin/events/{id}/seats"), Some(json!({"sectionConfigurations": [{"sectionCode": "A", "rows": rows, "seatsPerRow": per_row, "priceMultiplier": 1}]})))
         .await
         .expect("generate seats");
     assert_eq!(generated.status, 200, "{}", generated.text);

@@ -45,7 +45,9 @@ async fn a_hold_is_granted_with_the_contracts_shape() -> anyhow::Result<()> {
             .as_str()
             .is_some_and(|t| t.ends_with('Z'))
     );
-    let fetched = app.get(&format!("/reservations/{id}")).await?;
+    let fetched = app
+        .get(&format!("/reservations/{id}?customerId=customer-123"))
+        .await?;
     assert_eq!(fetched.json["status"], "active");
     Ok(())
 }
@@ -224,7 +226,9 @@ async fn a_lapsed_hold_frees_the_seat_exactly_and_the_sweeper_expires_it() -> an
         .to_string();
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let fetched = app.get(&format!("/reservations/{id}")).await?;
+    let fetched = app
+        .get(&format!("/reservations/{id}?customerId=slow"))
+        .await?;
     assert_eq!(
         fetched.json["status"], "expired",
         "expired at expiresAt, before any sweep"
@@ -244,10 +248,11 @@ async fn a_lapsed_hold_frees_the_seat_exactly_and_the_sweeper_expires_it() -> an
             let app = &app;
             let other_id = other_id.clone();
             async move {
-                Ok(
-                    app.get(&format!("/reservations/{other_id}")).await?.json["status"]
-                        == "expired",
-                )
+                Ok(app
+                    .get(&format!("/reservations/{other_id}?customerId=slow"))
+                    .await?
+                    .json["status"]
+                    == "expired")
             }
         },
     )
@@ -259,7 +264,7 @@ async fn a_lapsed_hold_frees_the_seat_exactly_and_the_sweeper_expires_it() -> an
 async fn unknown_reservations_are_404() -> anyhow::Result<()> {
     let app = spawn_app().await;
     let reply = app
-        .get("/reservations/7c9e6679-7425-40de-944b-e07fc1f90ae7")
+        .get("/reservations/7c9e6679-7425-40de-944b-e07fc1f90ae7?customerId=anyone")
         .await?;
     assert_eq!((reply.status, reply.code()), (404, "reservation_not_found"));
     Ok(())

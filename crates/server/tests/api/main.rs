@@ -9,4 +9,5 @@ mod journeys;
 mod ordering;
 mod purchase;
 mod restart;
+mod security;
 mod tickets;

@@ -118,7 +118,9 @@ async fn declines_follow_the_cents_and_leave_the_order_pending_and_retryable() -
         let id = order["id"].as_str().expect("id");
         let state = app.get(&format!("/orders/{id}?userId={buyer}")).await?;
         assert_eq!(state.json["state"], "pending");
-        let attempts = app.get(&format!("/payments?orderId={id}")).await?;
+        let attempts = app
+            .get(&format!("/payments?orderId={id}&customerId={buyer}"))
+            .await?;
         assert_eq!(attempts.json.as_array().map(Vec::len), Some(2));
     }
     Ok(())
@@ -178,7 +180,9 @@ async fn payments_that_do_not_match_the_order_are_refused() -> anyhow::Result<()
     );
     let id = order["id"].as_str().expect("id");
     assert_eq!(
-        app.get(&format!("/payments?orderId={id}")).await?.json,
+        app.get(&format!("/payments?orderId={id}&customerId=ana"))
+            .await?
+            .json,
         json!([]),
         "nothing was charged"
     );
@@ -219,7 +223,7 @@ async fn paying_twice_returns_the_first_payment_even_concurrently() -> anyhow::R
     assert!(ids.contains(later.json["payment"]["id"].as_str().unwrap_or_default()));
     let all = app
         .get(&format!(
-            "/payments?orderId={}",
+            "/payments?orderId={}&customerId=ana",
             order["id"].as_str().expect("id")
         ))
         .await?;

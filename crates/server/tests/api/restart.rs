@@ -37,7 +37,7 @@ async fn holds_carts_and_orders_survive_a_crash() -> anyhow::Result<()> {
         .await?;
     let reservation = app
         .get(&format!(
-            "/reservations/{}",
+            "/reservations/{}?customerId=user-2",
             held.json["reservationId"].as_str().expect("id")
         ))
         .await?;

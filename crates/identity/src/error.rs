@@ -1,0 +1,55 @@
+//! Why an identity request failed.
+
+use kernel::ErrorCode;
+
+/// An identity failure.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    /// Input failed validation.
+    #[error("{0}")]
+    Invalid(String),
+    /// The e-mail is taken.
+    #[error("User with email {0} already exists")]
+    EmailTaken(String),
+    /// Wrong e-mail or password.
+    #[error("Invalid email or password")]
+    InvalidCredentials,
+    /// Not signed in.
+    #[error("Sign in first.")]
+    Unauthenticated,
+    /// Signed in without the right role.
+    #[error("Only an administrator can create staff or administrator accounts.")]
+    Forbidden,
+    /// Anything unexpected.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl IdentityError {
+    /// The stable code of this outcome.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid(_) => ErrorCode::ValidationFailed,
+            Self::EmailTaken(_) => ErrorCode::EmailTaken,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::Unauthenticated => ErrorCode::Unauthorized,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sqlx::Error> for IdentityError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<IdentityError> for api::ApiError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::Internal(cause) => api::ApiError::internal(cause),
+            other => api::ApiError::new(other.code(), other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Identity routes (port 50000 and the gateway).
+
+use axum::extract::{FromRef, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use uuid::Uuid;
+
+use api::{ApiError, AppJson, Auth, Caller, Role};
+
+use crate::{IdentityError, IdentityService, User};
+
+/// The identity routes.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<IdentityService>: FromRef<S>,
+    Auth: FromRef<S>,
+{
+    Router::new()
+        .route("/users", post(create_user))
+        .route("/token", post(create_token))
+        .route("/me", get(get_me))
+        .route("/guest-tokens", post(create_guest_token))
+}
+
+/// Body of `POST /users`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateUserRequest {
+    email: String,
+    password: String,
+    role: Option<Value>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserResponse {
+    user_id: Uuid,
+    email: String,
+    role: &'static str,
+}
+
+impl From<User> for UserResponse {
+    fn from(u: User) -> Self {
+        Self {
+            user_id: u.id,
+            email: u.email,
+            role: u.role.as_str(),
+        }
+    }
+}
+
+fn parse_role(value: Option<&Value>) -> Result<Role, IdentityError> {
+    let text = match value {
+        None | Some(Value::Null) => return Ok(Role::User),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => String::new(),
+    };
+    Role::parse(&text)
+        .ok_or_else(|| IdentityError::Invalid("role must be User, Staff or Admin.".into()))
+}
+
+async fn create_user(
+    caller: Caller,
+    State(svc): State<Arc<IdentityService>>,
+    AppJson(body): AppJson<CreateUserRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let role = parse_role(body.role.as_ref())?;
+    let user = svc
+        .register(&body.email, &body.password, role, caller.is_admin())
+        .await?;
+    let location = format!("/users/{}", user.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(UserResponse::from(user)),
+    ))
+}
+
+/// Body of `POST /token`.
+#[derive(Debug, Deserialize)]
+struct TokenRequest {
+    email: String,
+    password: String,
+}
+
+async fn create_token(
+    State(svc): State<Arc<IdentityService>>,
+    AppJson(body): AppJson<TokenRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let outcome = svc.login(&body.email, &body.password).await?;
+    Ok(Json(json!({
+        "token": outcome.token,
+        "expiresAt": outcome.expires_at,
+        "userRole": outcome.role.as_str(),
+        "userEmail": outcome.email,
+    })))
+}
+
+async fn get_me(
+    caller: Caller,
+    State(svc): State<Arc<IdentityService>>,
+) -> Result<Json<UserResponse>, ApiError> {
+    let claims = caller.claims().ok_or(IdentityError::Unauthenticated)?;
+    Ok(Json(svc.user(&claims.sub).await?.into()))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GuestTokenResponse {
+    guest_token: String,
+    expires_at: DateTime<Utc>,
+}
+
+async fn create_guest_token(
+    State(svc): State<Arc<IdentityService>>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (guest_token, expires_at) = svc.issue_guest_token().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(GuestTokenResponse {
+            guest_token,
+            expires_at,
+        }),
+    ))
+}

@@ -1,0 +1,214 @@
+//! Accounts, sign-in and guest tokens.
+
+use api::{JwtKeys, Role};
+use argon2::password_hash::PasswordHasher;
+use argon2::{Argon2, PasswordVerifier};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use kernel::{Clock, from_micros, to_micros};
+use outbox::Database;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use uuid::Uuid;
+
+use crate::IdentityError;
+use crate::domain::{Email, User, valid_password};
+use crate::store::{self, UserRow};
+
+/// How long a guest token stays valid.
+const GUEST_TOKEN_DAYS: i64 = 30;
+
+/// A successful sign-in.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    /// The JWT.
+    pub token: String,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+    /// The user's role.
+    pub role: Role,
+    /// The user's e-mail.
+    pub email: String,
+}
+
+/// The identity context.
+pub struct IdentityService {
+    db: Database,
+    clock: Arc<dyn Clock>,
+    keys: JwtKeys,
+    /// A hash to verify against when the e-mail is unknown, so a wrong e-mail costs as much time
+    /// as a wrong password and sign-in does not reveal which accounts exist.
+    decoy_hash: String,
+}
+
+impl IdentityService {
+    /// Identity over `db`, signing tokens with `keys`.
+    ///
+    /// # Errors
+    /// When the decoy hash cannot be computed.
+    pub fn new(db: Database, clock: Arc<dyn Clock>, keys: JwtKeys) -> anyhow::Result<Self> {
+        let decoy_hash = hash_password("decoy-password-never-used")?;
+        Ok(Self {
+            db,
+            clock,
+            keys,
+            decoy_hash,
+        })
+    }
+
+    /// Creates an account. Staff and Admin accounts need an administrator (`by_admin`).
+    ///
+    /// # Errors
+    /// Invalid e-mail or password, a taken e-mail, or a role the caller may not grant.
+    pub async fn register(
+        &self,
+        email: &str,
+        password: &str,
+        role: Role,
+        by_admin: bool,
+    ) -> Result<User, IdentityError> {
+        if role != Role::User && !by_admin {
+            return Err(IdentityError::Forbidden);
+        }
+        let email = Email::parse(email)?;
+        let password = valid_password(password)?.to_owned();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| IdentityError::Internal(e.into()))??;
+        let now = self.clock.now();
+        let row = UserRow {
+            user_id: Uuid::new_v4(),
+            email: email.as_str().to_owned(),
+            password_hash: hash,
+            role: role.as_str().to_owned(),
+            created_at: to_micros(now),
+        };
+        let mut tx = self.db.begin().await?;
+        if !store::insert_user(&mut tx, &row).await? {
+            return Err(IdentityError::EmailTaken(row.email));
+        }
+        tx.commit().await?;
+        Ok(to_user(row))
+    }
+
+    /// Creates the account if the e-mail is free; returns whether it did (for `admin create`
+    /// and the demo administrator).
+    ///
+    /// # Errors
+    /// Invalid e-mail or password.
+    pub async fn ensure_user(
+        &self,
+        email: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<bool, IdentityError> {
+        match self.register(email, password, role, true).await {
+            Ok(_) => Ok(true),
+            Err(IdentityError::EmailTaken(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Signs in: a JWT valid two hours.
+    ///
+    /// # Errors
+    /// [`IdentityError::InvalidCredentials`] for an unknown e-mail or a wrong password alike.
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginOutcome, IdentityError> {
+        let email = email.trim().to_ascii_lowercase();
+        let user = store::user_by_email(self.db.reader(), &email).await?;
+        let hash = user
+            .as_ref()
+            .map_or_else(|| self.decoy_hash.clone(), |u| u.password_hash.clone());
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|e| IdentityError::Internal(e.into()))?;
+        let user = user
+            .filter(|_| matches)
+            .ok_or(IdentityError::InvalidCredentials)?;
+        let user = to_user(user);
+        let (token, expires_at) = self.keys.issue(
+            &user.id.to_string(),
+            &user.email,
+            user.role,
+            self.clock.now(),
+        )?;
+        Ok(LoginOutcome {
+            token,
+            expires_at,
+            role: user.role,
+            email: user.email,
+        })
+    }
+
+    /// The account behind a JWT subject.
+    ///
+    /// # Errors
+    /// [`IdentityError::Unauthenticated`] when it no longer exists.
+    pub async fn user(&self, id: &str) -> Result<User, IdentityError> {
+        let id = Uuid::parse_str(id).map_err(|_| IdentityError::Unauthenticated)?;
+        let row = store::user_by_id(self.db.reader(), id)
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
+        Ok(to_user(row))
+    }
+
+    /// Issues a guest token: 128 random bits, returned once; only its hash is kept.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn issue_guest_token(&self) -> Result<(String, DateTime<Utc>), IdentityError> {
+        let bytes: [u8; 16] = rand::random();
+        let token = format!("guest_{}", URL_SAFE_NO_PAD.encode(bytes));
+        let now = self.clock.now();
+        let expires = now + Duration::days(GUEST_TOKEN_DAYS);
+        let mut tx = self.db.begin().await?;
+        store::insert_guest_token(&mut tx, &Sha256::digest(token.as_bytes()), now, expires).await?;
+        tx.commit().await?;
+        Ok((token, expires))
+    }
+
+    /// Whether `token` is an unexpired guest token issued here.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn is_guest_token(&self, token: &str) -> Result<bool, IdentityError> {
+        Ok(store::guest_token_exists(
+            self.db.reader(),
+            &Sha256::digest(token.as_bytes()),
+            self.clock.now(),
+        )
+        .await?)
+    }
+}
+
+fn to_user(row: UserRow) -> User {
+    User {
+        id: row.user_id,
+        email: row.email,
+        role: Role::parse(&row.role).unwrap_or(Role::User),
+        created_at: from_micros(row.created_at),
+    }
+}
+
+/// Argon2id with the crate's defaults (OWASP: 19 MiB, 2 passes, 1 lane).
+fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+#[async_trait::async_trait]
+impl api::GuestTokens for IdentityService {
+    async fn is_issued(&self, token: &str) -> anyhow::Result<bool> {
+        Ok(self.is_guest_token(token).await?)
+    }
+}
