@@ -123,3 +123,12 @@ impl IntoResponse for ApiError {
             .into_response()
     }
 }
+
+/// The error body as the OpenAPI document describes it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    /// One sentence for a person.
+    pub error: String,
+    /// A stable snake_case code.
+    pub code: String,
+}

@@ -18,7 +18,7 @@ pub use auth::{
     Staff, TOKEN_HOURS,
 };
 pub use edge::{EdgeConfig, EdgeService, finish};
-pub use error::{ApiError, status_of};
+pub use error::{ApiError, ErrorResponse, status_of};
 pub use extract::{AppJson, AppPath, AppQuery};
 pub use health::health_router;
 pub use idempotency::{IdempotencyStore, purge_expired_keys};

@@ -45,6 +45,7 @@ where
         .route("/admin/events/{id}/sales", get(admin::get_sales))
 }
 
+#[utoipa::path(get, path = "/events", tag = "catalog", responses((status = 200, body = Vec<EventListItem>)))]
 async fn list_events(
     State(svc): State<Arc<CatalogService>>,
 ) -> Result<Json<Vec<EventListItem>>, ApiError> {
@@ -52,6 +53,7 @@ async fn list_events(
     Ok(Json(events.into_iter().map(EventListItem::from).collect()))
 }
 
+#[utoipa::path(get, path = "/events/{id}", tag = "catalog", params(("id" = uuid::Uuid, Path, description = "Identifier")), responses((status = 200, body = EventDetailsResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
 async fn get_event(
     State(svc): State<Arc<CatalogService>>,
     AppPath(id): AppPath<EventId>,
@@ -59,9 +61,30 @@ async fn get_event(
     Ok(Json(svc.event_summary(id).await?.into()))
 }
 
+#[utoipa::path(get, path = "/events/{id}/seatmap", tag = "catalog", params(("id" = uuid::Uuid, Path, description = "Identifier")), responses((status = 200, body = SeatMapResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
 async fn get_seatmap(
     State(svc): State<Arc<CatalogService>>,
     AppPath(id): AppPath<EventId>,
 ) -> Result<Json<SeatMapResponse>, ApiError> {
     Ok(Json(svc.seat_map(id).await?.into()))
+}
+
+/// The catalog's part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        list_events,
+        get_event,
+        get_seatmap,
+        admin::create_event,
+        admin::list_all_events,
+        admin::get_event,
+        admin::generate_seats,
+        admin::update_event,
+        admin::deactivate_event,
+        admin::reactivate_event,
+        admin::get_sales
+    ))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

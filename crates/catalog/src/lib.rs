@@ -19,7 +19,7 @@ pub use demo::load_demo_catalogue;
 pub use domain::{Event, EventStatus, Seat};
 pub use error::CatalogError;
 pub use events::{EventStatusChanged, GeneratedSeat, SeatsGenerated};
-pub use http::router;
+pub use http::{openapi, router};
 pub use ports::{EventCounts, SeatAvailability, TakenState};
 pub use queries::{CatalogQueries, SeatListing};
 pub use service::{

@@ -32,7 +32,7 @@ where
 }
 
 /// A ticket as the API shows it (SPEC §4).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TicketResponse {
     id: Uuid,
@@ -80,6 +80,7 @@ impl From<Ticket> for TicketResponse {
     }
 }
 
+#[utoipa::path(get, path = "/tickets/public-key", tag = "fulfillment", responses((status = 200, description = "The Ed25519 public key and token format")))]
 async fn get_public_key(State(svc): State<Arc<FulfillmentService>>) -> Json<Value> {
     Json(json!({
         "algorithm": "Ed25519",
@@ -92,6 +93,7 @@ async fn get_public_key(State(svc): State<Arc<FulfillmentService>>) -> Json<Valu
 
 /// `/tickets/{id}` and `/tickets/{id}.pdf` answer the PDF; `/tickets/{id}.json` the JSON; for
 /// the ticket's owner (`?userId=` / `?guestToken=` or a JWT) or an administrator.
+#[utoipa::path(get, path = "/tickets/{id}", tag = "fulfillment", params(("id" = String, Path, description = "Ticket id, optionally ending in .pdf or .json"), ("userId" = Option<String>, Query, description = "Owner user id (or a JWT)"), ("guestToken" = Option<String>, Query, description = "Owner guest token")), responses((status = 200, description = "The PDF (or the JSON for .json)"), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
 async fn get_ticket(
     caller: Caller,
     State(svc): State<Arc<FulfillmentService>>,
@@ -129,13 +131,14 @@ async fn get_ticket(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct OwnerQuery {
     user_id: Option<String>,
     guest_token: Option<String>,
 }
 
+#[utoipa::path(get, path = "/orders/{id}/tickets", tag = "fulfillment", params(("id" = uuid::Uuid, Path, description = "Order id"), ("userId" = Option<String>, Query, description = "Owner user id (or a JWT)"), ("guestToken" = Option<String>, Query, description = "Owner guest token")), responses((status = 200, body = Vec<TicketResponse>), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
 async fn list_order_tickets(
     caller: Caller,
     State(svc): State<Arc<FulfillmentService>>,
@@ -163,13 +166,14 @@ async fn list_order_tickets(
 }
 
 /// Body of `POST /checkin`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CheckInRequest {
     qr: String,
     event_id: Option<EventId>,
 }
 
+#[utoipa::path(post, path = "/checkin", tag = "fulfillment", security(("bearer" = [])), request_body = CheckInRequest, responses((status = 200, description = "admitted, already_checked_in, invalid, void or wrong_event"), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 async fn check_in_ticket(
     _staff: Staff,
     State(svc): State<Arc<FulfillmentService>>,
@@ -182,4 +186,12 @@ async fn check_in_ticket(
     Ok(Json(
         json!({ "result": result.as_str(), "ticket": ticket.map(TicketResponse::from) }),
     ))
+}
+
+/// The fulfillment part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(get_public_key, get_ticket, list_order_tickets, check_in_ticket))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -30,7 +30,7 @@ where
 }
 
 /// Body of `POST /users`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateUserRequest {
     email: String,
@@ -38,7 +38,7 @@ struct CreateUserRequest {
     role: Option<Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UserResponse {
     user_id: Uuid,
@@ -67,6 +67,7 @@ fn parse_role(value: Option<&Value>) -> Result<Role, IdentityError> {
         .ok_or_else(|| IdentityError::Invalid("role must be User, Staff or Admin.".into()))
 }
 
+#[utoipa::path(post, path = "/users", tag = "identity", request_body = CreateUserRequest, responses((status = 201, body = UserResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse)))]
 async fn create_user(
     caller: Caller,
     State(svc): State<Arc<IdentityService>>,
@@ -85,12 +86,13 @@ async fn create_user(
 }
 
 /// Body of `POST /token`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct TokenRequest {
     email: String,
     password: String,
 }
 
+#[utoipa::path(post, path = "/token", tag = "identity", request_body = TokenRequest, responses((status = 200, description = "token, expiresAt, userRole, userEmail"), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 429, description = "Too many attempts", body = api::ErrorResponse)))]
 async fn create_token(
     State(svc): State<Arc<IdentityService>>,
     AppJson(body): AppJson<TokenRequest>,
@@ -104,6 +106,7 @@ async fn create_token(
     })))
 }
 
+#[utoipa::path(get, path = "/me", tag = "identity", security(("bearer" = [])), responses((status = 200, body = UserResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse)))]
 async fn get_me(
     caller: Caller,
     State(svc): State<Arc<IdentityService>>,
@@ -112,13 +115,14 @@ async fn get_me(
     Ok(Json(svc.user(&claims.sub).await?.into()))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct GuestTokenResponse {
     guest_token: String,
     expires_at: DateTime<Utc>,
 }
 
+#[utoipa::path(post, path = "/guest-tokens", tag = "identity", responses((status = 201, body = GuestTokenResponse)))]
 async fn create_guest_token(
     State(svc): State<Arc<IdentityService>>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -130,4 +134,12 @@ async fn create_guest_token(
             expires_at,
         }),
     ))
+}
+
+/// The identity part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(create_user, create_token, get_me, create_guest_token))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

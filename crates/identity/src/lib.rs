@@ -11,5 +11,5 @@ mod store;
 
 pub use domain::{Email, User};
 pub use error::IdentityError;
-pub use http::router;
+pub use http::{openapi, router};
 pub use service::{IdentityService, LoginOutcome};

@@ -33,7 +33,7 @@ where
 
 /// Body of `POST /reservations`. Fields are optional here so that a missing one gets the
 /// original's sentence rather than a parser message.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateReservationRequest {
     seat_id: Option<Uuid>,
@@ -42,7 +42,7 @@ struct CreateReservationRequest {
 }
 
 /// A hold as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ReservationResponse {
     reservation_id: ReservationId,
@@ -68,6 +68,7 @@ impl From<Hold> for ReservationResponse {
     }
 }
 
+#[utoipa::path(post, path = "/reservations", tag = "inventory", request_body = CreateReservationRequest, responses((status = 201, body = ReservationResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse), (status = 429, description = "Too many holds from this address", body = api::ErrorResponse)))]
 async fn create_reservation(
     caller: Caller,
     State(svc): State<Arc<InventoryService>>,
@@ -95,7 +96,7 @@ async fn create_reservation(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct OwnerQuery {
     customer_id: Option<String>,
@@ -111,6 +112,7 @@ async fn owner(caller: &Caller, q: &OwnerQuery) -> Result<Option<CustomerId>, Ap
     Ok(Some(CustomerId::parse(customer.as_deref().unwrap_or(""))?))
 }
 
+#[utoipa::path(get, path = "/reservations/{id}", tag = "inventory", params(("id" = uuid::Uuid, Path, description = "Reservation id"), ("customerId" = Option<String>, Query, description = "The holder (or a JWT)")), responses((status = 200, body = ReservationResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
 async fn get_reservation(
     caller: Caller,
     State(svc): State<Arc<InventoryService>>,
@@ -121,6 +123,7 @@ async fn get_reservation(
     Ok(Json(svc.get(id, owner.as_ref()).await?.into()))
 }
 
+#[utoipa::path(delete, path = "/reservations/{id}", tag = "inventory", params(("id" = uuid::Uuid, Path, description = "Reservation id"), ("customerId" = Option<String>, Query, description = "The holder (or a JWT)")), responses((status = 200, body = ReservationResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse)))]
 async fn delete_reservation(
     caller: Caller,
     State(svc): State<Arc<InventoryService>>,
@@ -129,4 +132,12 @@ async fn delete_reservation(
 ) -> Result<Json<ReservationResponse>, ApiError> {
     let owner = owner(&caller, &q).await?;
     Ok(Json(svc.release(id, owner.as_ref()).await?.into()))
+}
+
+/// The inventory's part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(create_reservation, get_reservation, delete_reservation))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

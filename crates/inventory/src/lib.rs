@@ -25,7 +25,7 @@ pub use error::InventoryError;
 pub use events::{
     InventorySubscriber, ReservationCreated, ReservationExpired, ReservationReleased,
 };
-pub use http::router;
+pub use http::{openapi, router};
 pub use ports::{SeatDirectory, SeatListing};
 pub use queries::{EventCounts, InventoryQueries, SeatTaken};
 pub use service::{HoldRequest, HoldSettings, InventoryService};

@@ -5,6 +5,7 @@ mod clock;
 mod error_code;
 mod ids;
 mod money;
+mod schema;
 mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -22,13 +22,13 @@ where
     Router::new().route("/notifications", get(list_notifications))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct EmailQuery {
     email: Option<String>,
 }
 
 /// A message as the admin API lists it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct NotificationResponse {
     id: Uuid,
@@ -58,6 +58,7 @@ impl From<NotificationRecord> for NotificationResponse {
     }
 }
 
+#[utoipa::path(get, path = "/notifications", tag = "notification", security(("bearer" = [])), params(("email" = Option<String>, Query, description = "Recipient")), responses((status = 200, body = Vec<NotificationResponse>), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 async fn list_notifications(
     _admin: Admin,
     State(svc): State<Arc<NotificationService>>,
@@ -71,4 +72,12 @@ async fn list_notifications(
             .map(NotificationResponse::from)
             .collect(),
     ))
+}
+
+/// The notification part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list_notifications))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -19,7 +19,7 @@ mod store;
 
 pub use error::NotificationError;
 pub use events::NotificationSubscriber;
-pub use http::router;
+pub use http::{openapi, router};
 pub use mailer::Mailer;
 pub use ports::TicketDocuments;
 pub use service::{NotificationRecord, NotificationService};

@@ -32,7 +32,7 @@ where
 }
 
 /// Body of `POST /cart/add`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AddToCartRequest {
     reservation_id: Option<ReservationId>,
@@ -43,7 +43,7 @@ struct AddToCartRequest {
 }
 
 /// Body of `POST /cart/remove`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct RemoveFromCartRequest {
     order_id: Option<OrderId>,
@@ -53,7 +53,7 @@ struct RemoveFromCartRequest {
 }
 
 /// Body of `POST /orders/checkout` (the seed page's).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CheckoutRequest {
     order_id: Option<OrderId>,
@@ -62,7 +62,7 @@ struct CheckoutRequest {
 }
 
 /// `?userId=` / `?guestToken=` of reads and cancel.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct BuyerQuery {
     user_id: Option<String>,
@@ -96,6 +96,7 @@ async fn owner_or_admin(caller: &Caller, q: &BuyerQuery) -> Result<Option<Buyer>
     ))
 }
 
+#[utoipa::path(post, path = "/cart/add", tag = "ordering", request_body = AddToCartRequest, responses((status = 200, body = OrderResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse)))]
 async fn add_to_cart(
     caller: Caller,
     State(svc): State<Arc<OrderingService>>,
@@ -116,6 +117,7 @@ async fn add_to_cart(
     Ok(Json(svc.add_to_cart(request).await?.into()))
 }
 
+#[utoipa::path(post, path = "/cart/remove", tag = "ordering", request_body = RemoveFromCartRequest, responses((status = 200, body = OrderResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
 async fn remove_from_cart(
     caller: Caller,
     State(svc): State<Arc<OrderingService>>,
@@ -136,6 +138,7 @@ async fn remove_from_cart(
     ))
 }
 
+#[utoipa::path(post, path = "/orders/checkout", tag = "ordering", request_body = CheckoutRequest, responses((status = 200, body = OrderResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse)))]
 async fn checkout_order(
     caller: Caller,
     State(svc): State<Arc<OrderingService>>,
@@ -151,6 +154,7 @@ async fn checkout_order(
     Ok(Json(svc.checkout(order_id, &buyer).await?.into()))
 }
 
+#[utoipa::path(get, path = "/orders/{id}", tag = "ordering", params(("id" = uuid::Uuid, Path, description = "Order id"), ("userId" = Option<String>, Query, description = "Owner user id (or a JWT)"), ("guestToken" = Option<String>, Query, description = "Owner guest token")), responses((status = 200, body = OrderResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
 async fn get_order(
     caller: Caller,
     State(svc): State<Arc<OrderingService>>,
@@ -161,6 +165,7 @@ async fn get_order(
     Ok(Json(svc.get(id, owner.as_ref()).await?.into()))
 }
 
+#[utoipa::path(get, path = "/orders", tag = "ordering", params(("userId" = Option<String>, Query, description = "Owner user id (or a JWT)"), ("guestToken" = Option<String>, Query, description = "Owner guest token")), responses((status = 200, body = Vec<OrderResponse>), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse)))]
 async fn list_orders(
     caller: Caller,
     State(svc): State<Arc<OrderingService>>,
@@ -171,6 +176,7 @@ async fn list_orders(
     Ok(Json(orders.into_iter().map(OrderResponse::from).collect()))
 }
 
+#[utoipa::path(patch, path = "/orders/{id}/cancel", tag = "ordering", params(("id" = uuid::Uuid, Path, description = "Order id"), ("userId" = Option<String>, Query, description = "Owner user id (or a JWT)"), ("guestToken" = Option<String>, Query, description = "Owner guest token")), responses((status = 204, description = "Cancelled"), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse)))]
 async fn cancel_order(
     caller: Caller,
     State(svc): State<Arc<OrderingService>>,
@@ -180,4 +186,19 @@ async fn cancel_order(
     let owner = owner_or_admin(&caller, &q).await?;
     svc.cancel(id, owner.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The ordering part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        add_to_cart,
+        remove_from_cart,
+        checkout_order,
+        get_order,
+        list_orders,
+        cancel_order
+    ))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

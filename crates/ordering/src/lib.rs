@@ -24,6 +24,6 @@ pub use error::OrderingError;
 pub use events::{
     CartItemRemoved, CompletedItem, OrderCancelled, OrderCompleted, OrderingSubscriber,
 };
-pub use http::router;
+pub use http::{openapi, router};
 pub use ports::{HoldState, HoldView, Holds, PaymentLedger, PricedSeat, SeatPrices};
 pub use service::{AddToCart, OrderingPorts, OrderingQueries, OrderingService};

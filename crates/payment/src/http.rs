@@ -29,7 +29,7 @@ where
 }
 
 /// Body of `POST /payments`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreatePaymentRequest {
     order_id: Option<Uuid>,
@@ -41,7 +41,7 @@ struct CreatePaymentRequest {
 }
 
 /// A payment as the API shows it (the reference's shape).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PaymentDto {
     id: Uuid,
@@ -86,7 +86,7 @@ impl From<Payment> for PaymentDto {
 }
 
 /// The reference's envelope, plus our `error`/`code` on failures so every error reads alike.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Envelope {
     success: bool,
@@ -147,6 +147,7 @@ fn parse(body: CreatePaymentRequest) -> Result<PayRequest, PaymentError> {
     })
 }
 
+#[utoipa::path(post, path = "/payments", tag = "payment", request_body = CreatePaymentRequest, responses((status = 200, body = Envelope), (status = 422, description = "Declined", body = Envelope), (status = 400, body = Envelope), (status = 401, body = Envelope), (status = 404, body = Envelope), (status = 409, body = Envelope)))]
 async fn create_payment(
     caller: Caller,
     State(svc): State<Arc<PaymentService>>,
@@ -187,7 +188,7 @@ async fn create_payment(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PaymentQuery {
     order_id: Option<OrderId>,
@@ -205,6 +206,7 @@ async fn payer(caller: &Caller, q: &PaymentQuery) -> Result<Option<String>, ApiE
         .ok_or_else(|| ApiError::validation("customerId is required."))
 }
 
+#[utoipa::path(get, path = "/payments/{id}", tag = "payment", params(("id" = uuid::Uuid, Path, description = "Payment id"), ("customerId" = Option<String>, Query, description = "The payer (or a JWT)")), responses((status = 200, body = PaymentDto), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
 async fn get_payment(
     caller: Caller,
     State(svc): State<Arc<PaymentService>>,
@@ -219,6 +221,7 @@ async fn get_payment(
     Ok(Json(payment.into()))
 }
 
+#[utoipa::path(get, path = "/payments", tag = "payment", params(("orderId" = Option<uuid::Uuid>, Query, description = "The order"), ("customerId" = Option<String>, Query, description = "The payer (or a JWT)")), responses((status = 200, body = Vec<PaymentDto>), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse)))]
 async fn list_payments(
     caller: Caller,
     State(svc): State<Arc<PaymentService>>,
@@ -236,4 +239,12 @@ async fn list_payments(
             .map(PaymentDto::from)
             .collect(),
     ))
+}
+
+/// The payment part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(create_payment, get_payment, list_payments))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -21,7 +21,7 @@ mod store;
 pub use domain::{Payment, PaymentStatus};
 pub use error::PaymentError;
 pub use events::{PaymentFailed, PaymentSucceeded};
-pub use http::router;
+pub use http::{openapi, router};
 pub use ports::{HoldsOfOrder, OrderForPayment, PayableOrders};
 pub use provider::{Charge, ChargeOutcome, PaymentProvider, SimulatedProcessor};
 pub use service::{PayRequest, PaymentQueries, PaymentService};

@@ -173,7 +173,7 @@ impl Application {
         };
         let mut listeners = Vec::new();
         let mut ports = BTreeMap::new();
-        for (name, port, router) in routers(&state, &db, args) {
+        for (name, port, router) in routers(&state, &db, args)? {
             let listener = TcpListener::bind((args.bind.as_str(), port))
                 .await
                 .with_context(|| format!("cannot listen on {}:{port} for {name}", args.bind))?;
@@ -356,7 +356,12 @@ pub(crate) fn jwt_keys(args: &ServeArgs) -> anyhow::Result<JwtKeys> {
 }
 
 /// One router per service port, plus the gateway serving all of them.
-fn routers(state: &AppState, db: &Database, args: &ServeArgs) -> Vec<(&'static str, u16, Router)> {
+fn routers(
+    state: &AppState,
+    db: &Database,
+    args: &ServeArgs,
+) -> anyhow::Result<Vec<(&'static str, u16, Router)>> {
+    let openapi = crate::openapi::router()?;
     let services: [(&'static str, u16, Router<AppState>); 7] = [
         ("identity", args.identity_port, identity::router()),
         ("catalog", args.catalog_port, catalog::router()),
@@ -373,16 +378,17 @@ fn routers(state: &AppState, db: &Database, args: &ServeArgs) -> Vec<(&'static s
     let gateway = services.iter().fold(Router::new(), |all, (_, _, router)| {
         all.merge(router.clone())
     });
-    services
+    let routes = services
         .into_iter()
-        .chain([("gateway", args.gateway_port, gateway)])
+        .chain([("gateway", args.gateway_port, gateway.merge(openapi))])
         .map(|(name, port, router)| {
             let router = router
                 .merge(health_router(name, db.clone()))
                 .with_state(state.clone());
             (name, port, router)
         })
-        .collect()
+        .collect::<Vec<_>>();
+    Ok(routes)
 }
 
 /// Expires lapsed holds every second (SPEC §4: `reservation-expired` within 5 s) and purges

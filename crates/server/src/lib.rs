@@ -5,6 +5,7 @@
 mod adapters;
 mod application;
 mod config;
+mod openapi;
 mod secrets;
 mod state;
 

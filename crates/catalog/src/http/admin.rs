@@ -17,12 +17,13 @@ use super::dto::{
 use crate::{CatalogService, EventInput, EventUpdate, SectionConfiguration};
 
 /// Body of `POST /admin/events/{id}/seats`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct GenerateSeatsRequest {
     section_configurations: Vec<SectionConfiguration>,
 }
 
+#[utoipa::path(post, path = "/admin/events", tag = "catalog-admin", security(("bearer" = [])), request_body = EventInput, responses((status = 201, body = AdminEventResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 pub(crate) async fn create_event(
     _admin: Admin,
     State(svc): State<Arc<CatalogService>>,
@@ -37,6 +38,7 @@ pub(crate) async fn create_event(
     ))
 }
 
+#[utoipa::path(get, path = "/admin/events", tag = "catalog-admin", security(("bearer" = [])), responses((status = 200, body = Vec<EventDetailsResponse>), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 pub(crate) async fn list_all_events(
     _admin: Admin,
     State(svc): State<Arc<CatalogService>>,
@@ -47,6 +49,7 @@ pub(crate) async fn list_all_events(
     ))
 }
 
+#[utoipa::path(get, path = "/admin/events/{id}", tag = "catalog-admin", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Identifier")), responses((status = 200, body = EventDetailsResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 pub(crate) async fn get_event(
     _admin: Admin,
     State(svc): State<Arc<CatalogService>>,
@@ -55,6 +58,7 @@ pub(crate) async fn get_event(
     Ok(Json(svc.event_summary(id).await?.into()))
 }
 
+#[utoipa::path(post, path = "/admin/events/{id}/seats", tag = "catalog-admin", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Identifier")), request_body = GenerateSeatsRequest, responses((status = 200, body = GenerationResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 pub(crate) async fn generate_seats(
     _admin: Admin,
     State(svc): State<Arc<CatalogService>>,
@@ -68,6 +72,7 @@ pub(crate) async fn generate_seats(
     ))
 }
 
+#[utoipa::path(put, path = "/admin/events/{id}", tag = "catalog-admin", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Identifier")), request_body = EventUpdate, responses((status = 200, body = AdminEventResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 pub(crate) async fn update_event(
     _admin: Admin,
     State(svc): State<Arc<CatalogService>>,
@@ -78,6 +83,7 @@ pub(crate) async fn update_event(
     Ok(Json(AdminEventResponse::from(&event)))
 }
 
+#[utoipa::path(post, path = "/admin/events/{id}/deactivate", tag = "catalog-admin", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Identifier")), responses((status = 200, body = StatusChangeResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 pub(crate) async fn deactivate_event(
     _admin: Admin,
     State(svc): State<Arc<CatalogService>>,
@@ -86,6 +92,7 @@ pub(crate) async fn deactivate_event(
     Ok(Json(StatusChangeResponse::from(&svc.deactivate(id).await?)))
 }
 
+#[utoipa::path(post, path = "/admin/events/{id}/reactivate", tag = "catalog-admin", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Identifier")), responses((status = 200, body = StatusChangeResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 pub(crate) async fn reactivate_event(
     _admin: Admin,
     State(svc): State<Arc<CatalogService>>,
@@ -94,6 +101,7 @@ pub(crate) async fn reactivate_event(
     Ok(Json(StatusChangeResponse::from(&svc.reactivate(id).await?)))
 }
 
+#[utoipa::path(get, path = "/admin/events/{id}/sales", tag = "catalog-admin", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Identifier")), responses((status = 200, body = SalesResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 pub(crate) async fn get_sales(
     _admin: Admin,
     State(svc): State<Arc<CatalogService>>,

@@ -8,7 +8,7 @@ use crate::domain::{Event, EventStatus};
 use crate::service::{EventSummary, GenerationSummary, SalesSummary, SeatMap, SectionSales};
 
 /// An event with live counts (`GET /events`, `GET /events/{id}`, `GET /admin/events`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EventDetailsResponse {
     id: EventId,
@@ -54,7 +54,7 @@ impl From<EventSummary> for EventDetailsResponse {
 }
 
 /// `GET /events/{id}/seatmap`; `name` repeats `eventName` because the seed's JavaScript reads it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SeatMapResponse {
     event_id: EventId,
@@ -69,7 +69,7 @@ pub(crate) struct SeatMapResponse {
 }
 
 /// One seat of a seat map, fields in the contract's order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SeatResponse {
     id: SeatId,
@@ -108,7 +108,7 @@ impl From<SeatMap> for SeatMapResponse {
 }
 
 /// An event as the admin API returns it after a change.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AdminEventResponse {
     id: EventId,
@@ -143,7 +143,7 @@ impl From<&Event> for AdminEventResponse {
 }
 
 /// Answer to deactivate / reactivate.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct StatusChangeResponse {
     id: EventId,
@@ -166,7 +166,7 @@ impl From<&Event> for StatusChangeResponse {
 }
 
 /// Answer to seat generation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct GenerationResponse {
     event_id: EventId,
@@ -174,7 +174,7 @@ pub(crate) struct GenerationResponse {
     section_summaries: Vec<SectionSummaryResponse>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SectionSummaryResponse {
     section_code: String,
@@ -201,7 +201,7 @@ impl From<GenerationSummary> for GenerationResponse {
 }
 
 /// `GET /admin/events/{id}/sales`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SalesResponse {
     event_id: EventId,
@@ -216,7 +216,7 @@ pub(crate) struct SalesResponse {
     sections: Vec<SectionSalesResponse>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SectionSalesResponse {
     section_code: String,

@@ -12,7 +12,7 @@ use crate::events::EventStatusChanged;
 use crate::{CatalogError, store};
 
 /// A new event as an administrator describes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventInput {
     /// Name.
@@ -33,7 +33,7 @@ pub struct EventInput {
 }
 
 /// Changes to an event; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventUpdate {
     /// New name.
@@ -45,7 +45,7 @@ pub struct EventUpdate {
 }
 
 /// One section of a seat layout: `rows` × `seatsPerRow` seats at `basePrice × priceMultiplier`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SectionConfiguration {
     /// Section code.

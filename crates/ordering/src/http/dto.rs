@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::domain::Order;
 
 /// An order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OrderResponse {
     id: OrderId,
@@ -30,7 +30,7 @@ pub(crate) struct OrderResponse {
 }
 
 /// One line of an order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct OrderItemResponse {
     id: OrderItemId,

@@ -3,6 +3,7 @@
 mod catalog;
 mod concurrency;
 mod edge;
+mod fuzz;
 mod helpers;
 mod inventory;
 mod journeys;
