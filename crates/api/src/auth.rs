@@ -206,6 +206,18 @@ fn forbidden(message: &str) -> ApiError {
     ApiError::new(ErrorCode::Forbidden, message)
 }
 
+/// The claims of a caller who must be signed in with one of `roles` (401 without a valid
+/// token, 403 with another role).
+fn signed_in_as(auth: &Auth, parts: &Parts, roles: &[Role], who: &str) -> Result<Claims, ApiError> {
+    let claims = auth
+        .claims(parts)?
+        .ok_or_else(|| unauthorized(&format!("Sign in as {who}.")))?;
+    if !roles.contains(&claims.role()) {
+        return Err(forbidden(&format!("This needs {who}.")));
+    }
+    Ok(claims)
+}
+
 /// An administrator, proven by a valid JWT with role `Admin` (401 without, 403 with another role).
 #[derive(Debug, Clone)]
 pub struct Admin(pub Claims);
@@ -217,13 +229,13 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let claims = Auth::from_ref(state)
-            .claims(parts)?
-            .ok_or_else(|| unauthorized("Sign in as an administrator."))?;
-        if claims.role() != Role::Admin {
-            return Err(forbidden("This needs an administrator."));
-        }
-        Ok(Admin(claims))
+        signed_in_as(
+            &Auth::from_ref(state),
+            parts,
+            &[Role::Admin],
+            "an administrator",
+        )
+        .map(Admin)
     }
 }
 
@@ -238,13 +250,13 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let claims = Auth::from_ref(state)
-            .claims(parts)?
-            .ok_or_else(|| unauthorized("Sign in as door staff."))?;
-        if !matches!(claims.role(), Role::Staff | Role::Admin) {
-            return Err(forbidden("This needs door staff or an administrator."));
-        }
-        Ok(Staff(claims))
+        signed_in_as(
+            &Auth::from_ref(state),
+            parts,
+            &[Role::Staff, Role::Admin],
+            "door staff or an administrator",
+        )
+        .map(Staff)
     }
 }
 

@@ -2,8 +2,7 @@
 //! the outbox relay and the expiry sweeper until stopped.
 
 use anyhow::Context;
-use axum::Router;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, Method};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -11,25 +10,18 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use api::{Auth, EdgeConfig, IdempotencyStore, JwtKeys, RateLimits, RateRule, Role, health_router};
-use axum::http::Method;
-use catalog::{CatalogQueries, CatalogService};
-use fulfillment::{FulfillmentService, FulfillmentSubscriber, TicketSigner};
+use api::{EdgeConfig, IdempotencyStore, RateLimits, RateRule, Role};
+use fulfillment::FulfillmentSubscriber;
 use identity::IdentityService;
-use inventory::{HoldSettings, InventoryQueries, InventoryService, InventorySubscriber};
+use inventory::{InventoryService, InventorySubscriber};
 use kernel::{Clock, SystemClock};
-use notification::{Mailer, NotificationService, NotificationSubscriber};
-use ordering::{OrderingPorts, OrderingQueries, OrderingService, OrderingSubscriber};
+use notification::{NotificationService, NotificationSubscriber};
+use ordering::OrderingSubscriber;
 use outbox::{Database, Relay, RelayHandle};
-use payment::{PaymentQueries, PaymentService, SimulatedProcessor};
 
-use crate::adapters::{
-    AvailabilityFromInventory, DirectoryFromCatalog, DocumentsFromFulfillment, EventsFromCatalog,
-    HoldsForPayment, HoldsFromInventory, LedgerFromPayment, OrdersForPayment, PricesFromCatalog,
-};
+use crate::background::{send_mail, sweep_holds, wait_for_signal};
 use crate::config::ServeArgs;
-use crate::secrets;
-use crate::state::AppState;
+use crate::wiring::{jwt_keys, routers, services};
 
 /// The original's documented administrator, created in demo mode only.
 const DEMO_ADMIN: (&str, &str) = ("admin@ticketing.com", "Admin123!");
@@ -258,205 +250,4 @@ impl Application {
         self.db.close().await;
         outcome
     }
-}
-
-fn services(
-    db: &Database,
-    clock: &Arc<dyn Clock>,
-    relay: &RelayHandle,
-    args: &ServeArgs,
-) -> anyhow::Result<AppState> {
-    let inventory_queries = InventoryQueries::new(db.clone(), clock.clone());
-    let catalog_queries = CatalogQueries::new(db.clone());
-    let hold_duration = match args.hold_seconds {
-        Some(secs) => chrono::Duration::seconds(i64::from(secs)),
-        None => chrono::Duration::minutes(i64::from(args.hold_minutes)),
-    };
-    let catalog = Arc::new(CatalogService::new(
-        db.clone(),
-        clock.clone(),
-        Arc::new(AvailabilityFromInventory(inventory_queries.clone())),
-        relay.clone(),
-    ));
-    let inventory = Arc::new(InventoryService::new(
-        db.clone(),
-        clock.clone(),
-        Arc::new(DirectoryFromCatalog(catalog_queries.clone())),
-        relay.clone(),
-        HoldSettings {
-            hold_duration,
-            max_holds_per_customer: args.hold_limit,
-        },
-    ));
-    let ordering_ports = OrderingPorts {
-        holds: Arc::new(HoldsFromInventory(inventory_queries.clone())),
-        prices: Arc::new(PricesFromCatalog(catalog_queries.clone())),
-        payments: Arc::new(LedgerFromPayment(PaymentQueries::new(db.clone()))),
-    };
-    let ordering = Arc::new(OrderingService::new(
-        db.clone(),
-        clock.clone(),
-        ordering_ports,
-        relay.clone(),
-    ));
-    let payment = Arc::new(PaymentService::new(
-        db.clone(),
-        clock.clone(),
-        Arc::new(OrdersForPayment(OrderingQueries::new(db.clone()))),
-        Arc::new(HoldsForPayment(inventory_queries)),
-        Arc::new(SimulatedProcessor),
-        relay.clone(),
-    ));
-    let signer = TicketSigner::from_secret(secrets::load_or_create(
-        &args.storage.data_dir.join("ticket-signing.key"),
-    )?);
-    let fulfillment = Arc::new(FulfillmentService::new(
-        db.clone(),
-        clock.clone(),
-        signer,
-        Arc::new(EventsFromCatalog(catalog_queries)),
-        relay.clone(),
-    ));
-    let mailer = Mailer::new(args.smtp_url.as_deref(), args.storage.data_dir.join("mail"))?;
-    let notification = Arc::new(NotificationService::new(
-        db.clone(),
-        clock.clone(),
-        mailer,
-        Arc::new(DocumentsFromFulfillment(fulfillment.clone())),
-    ));
-    let keys = jwt_keys(args)?;
-    let identity = Arc::new(IdentityService::new(
-        db.clone(),
-        clock.clone(),
-        keys.clone(),
-    )?);
-    let auth = Auth::new(keys, identity.clone(), args.require_auth);
-    Ok(AppState {
-        catalog,
-        inventory,
-        ordering,
-        payment,
-        fulfillment,
-        notification,
-        identity,
-        auth,
-    })
-}
-
-/// The JWT keys: from `--jwt-secret`, or a secret generated once in the data directory.
-pub(crate) fn jwt_keys(args: &ServeArgs) -> anyhow::Result<JwtKeys> {
-    match &args.jwt_secret {
-        Some(secret) => Ok(JwtKeys::from_secret(secret.as_bytes())),
-        None => {
-            let secret: [u8; 32] =
-                secrets::load_or_create(&args.storage.data_dir.join("jwt-secret"))?;
-            Ok(JwtKeys::from_secret(&secret))
-        }
-    }
-}
-
-/// One router per service port, plus the gateway serving all of them.
-fn routers(
-    state: &AppState,
-    db: &Database,
-    args: &ServeArgs,
-) -> anyhow::Result<Vec<(&'static str, u16, Router)>> {
-    let openapi = crate::openapi::router()?;
-    let services: [(&'static str, u16, Router<AppState>); 7] = [
-        ("identity", args.identity_port, identity::router()),
-        ("catalog", args.catalog_port, catalog::router()),
-        ("inventory", args.inventory_port, inventory::router()),
-        ("ordering", args.ordering_port, ordering::router()),
-        ("payment", args.payment_port, payment::router()),
-        ("fulfillment", args.fulfillment_port, fulfillment::router()),
-        (
-            "notification",
-            args.notification_port,
-            notification::router(),
-        ),
-    ];
-    let gateway = services.iter().fold(Router::new(), |all, (_, _, router)| {
-        all.merge(router.clone())
-    });
-    let routes = services
-        .into_iter()
-        .chain([("gateway", args.gateway_port, gateway.merge(openapi))])
-        .map(|(name, port, router)| {
-            let router = router
-                .merge(health_router(name, db.clone()))
-                .with_state(state.clone());
-            (name, port, router)
-        })
-        .collect::<Vec<_>>();
-    Ok(routes)
-}
-
-/// Expires lapsed holds every second (SPEC §4: `reservation-expired` within 5 s) and purges
-/// old idempotency keys every hour.
-async fn sweep_holds(
-    inventory: Arc<InventoryService>,
-    db: Database,
-    mut stop: watch::Receiver<bool>,
-) -> anyhow::Result<()> {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut ticks: u64 = 0;
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return Ok(()),
-        }
-        if let Err(e) = inventory.sweep_expired().await {
-            tracing::error!(error = %e, "hold expiry sweep failed; retrying");
-        }
-        ticks += 1;
-        if ticks % 3600 == 1
-            && let Err(e) = api::purge_expired_keys(&db).await
-        {
-            tracing::error!(error = %e, "idempotency key purge failed");
-        }
-    }
-}
-
-/// Delivers stored e-mail as soon as it is stored, and retries failures when they are due.
-async fn send_mail(
-    notification: Arc<NotificationService>,
-    mut stop: watch::Receiver<bool>,
-) -> anyhow::Result<()> {
-    loop {
-        if let Err(e) = notification.deliver_due().await {
-            tracing::error!(error = %e, "e-mail delivery round failed; retrying");
-        }
-        tokio::select! {
-            () = notification.wait_for_work(Duration::from_secs(1)) => {}
-            _ = stop.changed() => return Ok(()),
-        }
-    }
-}
-
-async fn wait_for_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down");
 }

@@ -4,10 +4,12 @@
 
 mod adapters;
 mod application;
+mod background;
 mod config;
 mod openapi;
 mod secrets;
 mod state;
+mod wiring;
 
 pub use application::{Application, ShutdownHandle, create_account, migrate, telemetry};
 pub use config::{AdminCommand, Cli, Command, CreateAdminArgs, ServeArgs, StorageArgs};

@@ -1,0 +1,79 @@
+//! Background jobs of a process: hold expiry, idempotency-key purge, e-mail delivery, signals.
+
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+use inventory::InventoryService;
+use notification::NotificationService;
+use outbox::Database;
+
+/// Expires lapsed holds every second (SPEC §4: `reservation-expired` within 5 s) and purges
+/// old idempotency keys every hour.
+pub(crate) async fn sweep_holds(
+    inventory: Arc<InventoryService>,
+    db: Database,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut ticks: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return Ok(()),
+        }
+        if let Err(e) = inventory.sweep_expired().await {
+            tracing::error!(error = %e, "hold expiry sweep failed; retrying");
+        }
+        ticks += 1;
+        if ticks % 3600 == 1
+            && let Err(e) = api::purge_expired_keys(&db).await
+        {
+            tracing::error!(error = %e, "idempotency key purge failed");
+        }
+    }
+}
+
+/// Delivers stored e-mail as soon as it is stored, and retries failures when they are due.
+pub(crate) async fn send_mail(
+    notification: Arc<NotificationService>,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    loop {
+        if let Err(e) = notification.deliver_due().await {
+            tracing::error!(error = %e, "e-mail delivery round failed; retrying");
+        }
+        tokio::select! {
+            () = notification.wait_for_work(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return Ok(()),
+        }
+    }
+}
+
+pub(crate) async fn wait_for_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,155 @@
+//! Wiring: which service gets which adapter, and which routes listen on which port.
+
+use axum::Router;
+use std::sync::Arc;
+
+use api::{Auth, JwtKeys, health_router};
+use catalog::{CatalogQueries, CatalogService};
+use fulfillment::{FulfillmentService, TicketSigner};
+use identity::IdentityService;
+use inventory::{HoldSettings, InventoryQueries, InventoryService};
+use kernel::Clock;
+use notification::{Mailer, NotificationService};
+use ordering::{OrderingPorts, OrderingQueries, OrderingService};
+use outbox::{Database, RelayHandle};
+use payment::{PaymentQueries, PaymentService, SimulatedProcessor};
+
+use crate::adapters::{
+    AvailabilityFromInventory, DirectoryFromCatalog, DocumentsFromFulfillment, EventsFromCatalog,
+    HoldsForPayment, HoldsFromInventory, LedgerFromPayment, OrdersForPayment, PricesFromCatalog,
+};
+use crate::config::ServeArgs;
+use crate::secrets;
+use crate::state::AppState;
+
+/// Builds every service of the process with in-process adapters for their ports.
+pub(crate) fn services(
+    db: &Database,
+    clock: &Arc<dyn Clock>,
+    relay: &RelayHandle,
+    args: &ServeArgs,
+) -> anyhow::Result<AppState> {
+    let inventory_queries = InventoryQueries::new(db.clone(), clock.clone());
+    let catalog_queries = CatalogQueries::new(db.clone());
+    let hold_duration = match args.hold_seconds {
+        Some(secs) => chrono::Duration::seconds(i64::from(secs)),
+        None => chrono::Duration::minutes(i64::from(args.hold_minutes)),
+    };
+    let catalog = Arc::new(CatalogService::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(AvailabilityFromInventory(inventory_queries.clone())),
+        relay.clone(),
+    ));
+    let inventory = Arc::new(InventoryService::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(DirectoryFromCatalog(catalog_queries.clone())),
+        relay.clone(),
+        HoldSettings {
+            hold_duration,
+            max_holds_per_customer: args.hold_limit,
+        },
+    ));
+    let ordering_ports = OrderingPorts {
+        holds: Arc::new(HoldsFromInventory(inventory_queries.clone())),
+        prices: Arc::new(PricesFromCatalog(catalog_queries.clone())),
+        payments: Arc::new(LedgerFromPayment(PaymentQueries::new(db.clone()))),
+    };
+    let ordering = Arc::new(OrderingService::new(
+        db.clone(),
+        clock.clone(),
+        ordering_ports,
+        relay.clone(),
+    ));
+    let payment = Arc::new(PaymentService::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(OrdersForPayment(OrderingQueries::new(db.clone()))),
+        Arc::new(HoldsForPayment(inventory_queries)),
+        Arc::new(SimulatedProcessor),
+        relay.clone(),
+    ));
+    let signer = TicketSigner::from_secret(secrets::load_or_create(
+        &args.storage.data_dir.join("ticket-signing.key"),
+    )?);
+    let fulfillment = Arc::new(FulfillmentService::new(
+        db.clone(),
+        clock.clone(),
+        signer,
+        Arc::new(EventsFromCatalog(catalog_queries)),
+        relay.clone(),
+    ));
+    let mailer = Mailer::new(args.smtp_url.as_deref(), args.storage.data_dir.join("mail"))?;
+    let notification = Arc::new(NotificationService::new(
+        db.clone(),
+        clock.clone(),
+        mailer,
+        Arc::new(DocumentsFromFulfillment(fulfillment.clone())),
+    ));
+    let keys = jwt_keys(args)?;
+    let identity = Arc::new(IdentityService::new(
+        db.clone(),
+        clock.clone(),
+        keys.clone(),
+    )?);
+    let auth = Auth::new(keys, identity.clone(), args.require_auth);
+    Ok(AppState {
+        catalog,
+        inventory,
+        ordering,
+        payment,
+        fulfillment,
+        notification,
+        identity,
+        auth,
+    })
+}
+
+/// The JWT keys: from `--jwt-secret`, or a secret generated once in the data directory.
+pub(crate) fn jwt_keys(args: &ServeArgs) -> anyhow::Result<JwtKeys> {
+    match &args.jwt_secret {
+        Some(secret) => Ok(JwtKeys::from_secret(secret.as_bytes())),
+        None => {
+            let secret: [u8; 32] =
+                secrets::load_or_create(&args.storage.data_dir.join("jwt-secret"))?;
+            Ok(JwtKeys::from_secret(&secret))
+        }
+    }
+}
+
+/// One router per service port, plus the gateway serving all of them.
+pub(crate) fn routers(
+    state: &AppState,
+    db: &Database,
+    args: &ServeArgs,
+) -> anyhow::Result<Vec<(&'static str, u16, Router)>> {
+    let openapi = crate::openapi::router()?;
+    let services: [(&'static str, u16, Router<AppState>); 7] = [
+        ("identity", args.identity_port, identity::router()),
+        ("catalog", args.catalog_port, catalog::router()),
+        ("inventory", args.inventory_port, inventory::router()),
+        ("ordering", args.ordering_port, ordering::router()),
+        ("payment", args.payment_port, payment::router()),
+        ("fulfillment", args.fulfillment_port, fulfillment::router()),
+        (
+            "notification",
+            args.notification_port,
+            notification::router(),
+        ),
+    ];
+    let gateway = services.iter().fold(Router::new(), |all, (_, _, router)| {
+        all.merge(router.clone())
+    });
+    let routes = services
+        .into_iter()
+        .chain([("gateway", args.gateway_port, gateway.merge(openapi))])
+        .map(|(name, port, router)| {
+            let router = router
+                .merge(health_router(name, db.clone()))
+                .with_state(state.clone());
+            (name, port, router)
+        })
+        .collect::<Vec<_>>();
+    Ok(routes)
+}
