@@ -10,6 +10,7 @@ create table ordering_orders (
     updated_at integer not null,
     paid_at integer,
     cancelled_at integer,
+    customer_email text,                  -- a signed-in buyer's e-mail, where the tickets go
     check (user_id is not null or guest_token is not null)
 );
 -- One cart per buyer: by user id when there is one, else by guest token.

@@ -276,6 +276,8 @@ pub struct BuyerIdentity {
     pub guest_token: Option<String>,
     /// Whether the caller is an administrator (may act on any buyer's resources).
     pub is_admin: bool,
+    /// The signed-in user's e-mail (where tickets go).
+    pub email: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller
@@ -331,6 +333,7 @@ impl Caller {
                 user_id: Some(claims.sub.clone()),
                 guest_token,
                 is_admin: self.is_admin(),
+                email: Some(claims.email.clone()),
             });
         }
         if self.auth.require_auth {
@@ -345,6 +348,7 @@ impl Caller {
             user_id,
             guest_token,
             is_admin: false,
+            email: None,
         })
     }
 

@@ -11,6 +11,7 @@ use crate::OrderingError;
 pub struct Buyer {
     user_id: Option<String>,
     guest_token: Option<String>,
+    email: Option<String>,
 }
 
 impl Buyer {
@@ -36,7 +37,19 @@ impl Buyer {
         Ok(Self {
             user_id,
             guest_token,
+            email: None,
         })
+    }
+
+    /// The same buyer with a verified e-mail address (from a JWT), where tickets are sent.
+    pub fn with_email(mut self, email: Option<String>) -> Self {
+        self.email = email;
+        self
+    }
+
+    /// The verified e-mail address, if any.
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
     }
 
     /// The user id, if any.
@@ -143,6 +156,8 @@ pub struct Order {
     pub created_at: DateTime<Utc>,
     /// Payment instant.
     pub paid_at: Option<DateTime<Utc>>,
+    /// Where the tickets go: a signed-in buyer's e-mail.
+    pub customer_email: Option<String>,
 }
 
 impl Order {
@@ -164,11 +179,15 @@ impl Order {
 
 /// The buyer's e-mail address, when the user id or guest token is one.
 pub(crate) fn email_of(order: &Order) -> Option<String> {
-    [order.user_id.as_deref(), order.guest_token.as_deref()]
-        .into_iter()
-        .flatten()
-        .find(|s| s.contains('@') && !s.starts_with('@') && !s.ends_with('@'))
-        .map(str::to_owned)
+    [
+        order.customer_email.as_deref(),
+        order.user_id.as_deref(),
+        order.guest_token.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|s| s.contains('@') && !s.starts_with('@') && !s.ends_with('@'))
+    .map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -185,6 +204,7 @@ mod tests {
             items: vec![],
             created_at: Utc::now(),
             paid_at: None,
+            customer_email: None,
         }
     }
 

@@ -80,10 +80,7 @@ async fn buyer(
     guest_token: Option<&str>,
 ) -> Result<Buyer, ApiError> {
     let who = caller.buyer(user_id, guest_token).await?;
-    Ok(Buyer::parse(
-        who.user_id.as_deref(),
-        who.guest_token.as_deref(),
-    )?)
+    Ok(Buyer::parse(who.user_id.as_deref(), who.guest_token.as_deref())?.with_email(who.email))
 }
 
 /// For reads and cancel: the owner, or `None` for an administrator who names no buyer.

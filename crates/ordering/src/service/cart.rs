@@ -81,6 +81,7 @@ impl OrderingService {
                     items: Vec::new(),
                     created_at: now,
                     paid_at: None,
+                    customer_email: request.buyer.email().map(str::to_owned),
                 };
                 store::insert_order(&mut tx, &draft).await?;
                 draft

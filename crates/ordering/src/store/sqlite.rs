@@ -16,6 +16,7 @@ struct OrderRow {
     currency: String,
     created_at: i64,
     paid_at: Option<i64>,
+    customer_email: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -31,7 +32,8 @@ struct ItemRow {
     seat_number: i64,
 }
 
-const ORDER_COLUMNS: &str = "order_id, user_id, guest_token, state, currency, created_at, paid_at";
+const ORDER_COLUMNS: &str =
+    "order_id, user_id, guest_token, state, currency, created_at, paid_at, customer_email";
 
 async fn with_items(conn: &mut SqliteConnection, row: OrderRow) -> Result<Order, sqlx::Error> {
     let items: Vec<ItemRow> = sqlx::query_as(
@@ -65,6 +67,7 @@ async fn with_items(conn: &mut SqliteConnection, row: OrderRow) -> Result<Order,
             .collect(),
         created_at: from_micros(row.created_at),
         paid_at: row.paid_at.map(from_micros),
+        customer_email: row.customer_email,
     })
 }
 
@@ -176,8 +179,9 @@ pub(crate) async fn insert_order(
     o: &Order,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into ordering_orders (order_id, user_id, guest_token, state, currency, total_cents, created_at, updated_at)
-         values (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
+        "insert into ordering_orders (order_id, user_id, guest_token, state, currency, total_cents, created_at,
+            updated_at, customer_email)
+         values (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6, ?7)",
     )
     .bind(o.id.uuid())
     .bind(&o.user_id)
@@ -185,6 +189,7 @@ pub(crate) async fn insert_order(
     .bind(o.state.as_str())
     .bind(&o.currency)
     .bind(to_micros(o.created_at))
+    .bind(&o.customer_email)
     .execute(conn)
     .await?;
     Ok(())

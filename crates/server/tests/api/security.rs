@@ -345,6 +345,26 @@ async fn buyers_see_and_change_only_their_own_things() -> anyhow::Result<()> {
         .as_str()
         .expect("payment")
         .to_string();
+    let view = as_ana("GET", format!("/orders/{order}"), None).await?;
+    assert_eq!(
+        view.json["customerEmail"], "ana@example.com",
+        "tickets go to the signed-in user's e-mail"
+    );
+    let mail_dir = app.data_dir().join("mail");
+    testkit::eventually(
+        std::time::Duration::from_secs(8),
+        "the ticket e-mail to ana",
+        || {
+            let mail_dir = mail_dir.clone();
+            async move {
+                Ok(std::fs::read_dir(&mail_dir)?.flatten().any(|f| {
+                    std::fs::read_to_string(f.path())
+                        .is_ok_and(|m| m.contains("To: ana@example.com"))
+                }))
+            }
+        },
+    )
+    .await?;
     assert_eq!(
         as_bob("GET", format!("/payments/{payment}"), None)
             .await?
