@@ -171,8 +171,12 @@ async fn check_in_admits_a_ticket_once() -> anyhow::Result<()> {
             Some(json!({"qr": qr, "eventId": other_event})),
         )
         .await?;
+    let staff = json!({"email": "door@example.com", "password": "Passw0rd!", "role": "Staff"});
+    assert_eq!(app.admin("POST", "/users", Some(staff)).await?.status, 201);
+    let door = app.login("door@example.com", "Passw0rd!").await?;
     let first = app
-        .admin(
+        .call_with_token(
+            Some(&door),
             "POST",
             "/checkin",
             Some(json!({"qr": qr, "eventId": event})),
