@@ -3,8 +3,9 @@
 //! Tables: `inventory_seats`, `inventory_reservations`.
 //! Events out: `reservation-created`, `reservation-expired`, `reservation-released`.
 //! Events in: `seats-generated` (seat details for revenue), `payment-succeeded` (holds to
-//! confirm: the seats are sold), `cart-item-removed`, `order-cancelled` (holds to release). Whether a seat exists and is on sale is asked of the
-//! catalog at every hold, through the [`SeatDirectory`] port.
+//! confirm: the seats are sold), `cart-item-removed`, `order-cancelled` (holds to release).
+//! Whether a seat exists and is on sale is asked of the catalog at every hold, through the
+//! [`SeatDirectory`] port.
 //!
 //! Invariant 1 (a seat has at most one active hold and is sold at most once) is enforced by the
 //! database: a partial unique index on `inventory_reservations (seat_id)` over the `active` and
