@@ -78,7 +78,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::ReservationNotFound
         | C::OrderNotFound
         | C::PaymentNotFound
-        | C::TicketNotFound => StatusCode::NOT_FOUND,
+        | C::TicketNotFound
+        | C::WaitlistEntryNotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::SeatAlreadyReserved
         | C::HoldLimitReached
@@ -91,7 +92,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::IdempotencyKeyInProgress
         | C::OrderNotPending
         | C::PaymentInProgress
-        | C::EmailTaken => StatusCode::CONFLICT,
+        | C::EmailTaken
+        | C::SeatsAvailable
+        | C::AlreadyWaiting
+        | C::WaitlistEntryClosed => StatusCode::CONFLICT,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::IdempotencyKeyReused | C::PaymentDeclined => StatusCode::UNPROCESSABLE_ENTITY,
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -17,6 +17,8 @@ pub enum TakenState {
 pub struct EventCounts {
     /// Seats under an active hold.
     pub reserved: u64,
+    /// Of those, seats offered to someone on the waitlist.
+    pub offered: u64,
     /// Seats sold.
     pub sold: u64,
     /// Sum of the prices of the sold seats.

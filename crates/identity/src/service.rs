@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, from_micros, to_micros};
-use outbox::Database;
+use outbox::{Database, Tx};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -159,13 +159,25 @@ impl IdentityService {
     /// # Errors
     /// When the database fails.
     pub async fn issue_guest_token(&self) -> Result<(String, DateTime<Utc>), IdentityError> {
+        let mut tx = self.db.begin().await?;
+        let issued = Self::issue_guest_token_in(&mut tx, self.clock.now()).await?;
+        tx.commit().await?;
+        Ok(issued)
+    }
+
+    /// Issues a guest token inside the caller's transaction (the waitlist hands one out with
+    /// each offer, atomically with the offer itself).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn issue_guest_token_in(
+        tx: &mut Tx,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>), IdentityError> {
         let bytes: [u8; 16] = rand::random();
         let token = format!("guest_{}", URL_SAFE_NO_PAD.encode(bytes));
-        let now = self.clock.now();
         let expires = now + Duration::days(GUEST_TOKEN_DAYS);
-        let mut tx = self.db.begin().await?;
-        store::insert_guest_token(&mut tx, &Sha256::digest(token.as_bytes()), now, expires).await?;
-        tx.commit().await?;
+        store::insert_guest_token(tx, &Sha256::digest(token.as_bytes()), now, expires).await?;
         Ok((token, expires))
     }
 

@@ -27,6 +27,6 @@ pub use events::{
     InventorySubscriber, ReservationCreated, ReservationExpired, ReservationReleased,
 };
 pub use http::{openapi, router};
-pub use ports::{SeatDirectory, SeatListing};
+pub use ports::{FreedSeat, NoSuccession, SeatDirectory, SeatListing, SeatSuccession, Successor};
 pub use queries::{EventCounts, InventoryQueries, SeatTaken};
 pub use service::{HoldRequest, HoldSettings, InventoryService};

@@ -1,7 +1,9 @@
-//! What inventory asks the catalog: the facts of a seat it has not heard of yet.
+//! What inventory asks other contexts: the catalog for the facts of a seat it has not heard of
+//! yet, the waitlist for who gets a freed seat.
 
 use chrono::{DateTime, Utc};
-use kernel::{EventId, Money, SeatId};
+use kernel::{EventId, Money, ReservationId, SeatId};
+use outbox::Tx;
 
 /// A seat as the catalog lists it.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,4 +37,66 @@ pub trait SeatDirectory: Send + Sync + 'static {
     /// # Errors
     /// When the catalog cannot be asked.
     async fn locate(&self, seat: SeatId) -> anyhow::Result<Option<SeatListing>>;
+}
+
+/// A seat that was just freed (its hold lapsed or was released), as the next claimant sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreedSeat {
+    /// The hold that ended.
+    pub reservation_id: ReservationId,
+    /// The seat.
+    pub seat_id: SeatId,
+    /// Its event.
+    pub event_id: EventId,
+    /// Section code.
+    pub section_code: String,
+    /// Row.
+    pub row_number: i64,
+    /// Seat number.
+    pub seat_number: i64,
+    /// Price recorded when the seat was first held.
+    pub price: Money,
+}
+
+/// Who the freed seat goes to instead of going back on sale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Successor {
+    /// The id of the hold to create (the claimant may already refer to it, e.g. in an order).
+    pub reservation_id: ReservationId,
+    /// The new holder.
+    pub customer_id: String,
+    /// When the new hold lapses.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Asked inside the very transaction that frees a seat whether someone is waiting for it (the
+/// waitlist). Sharing the transaction is what makes the hand-over atomic: the seat is never
+/// free and offered at once, and a crash leaves either the old state or the whole hand-over.
+#[async_trait::async_trait]
+pub trait SeatSuccession: Send + Sync + 'static {
+    /// The next holder of `freed`, if anyone waits for it; may write its own rows in `tx`.
+    ///
+    /// # Errors
+    /// When the database fails; the freeing transaction is then rolled back.
+    async fn successor(
+        &self,
+        tx: &mut Tx,
+        freed: &FreedSeat,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<Successor>>;
+}
+
+/// Nobody ever waits: freed seats go back on sale.
+pub struct NoSuccession;
+
+#[async_trait::async_trait]
+impl SeatSuccession for NoSuccession {
+    async fn successor(
+        &self,
+        _tx: &mut Tx,
+        _freed: &FreedSeat,
+        _now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<Successor>> {
+        Ok(None)
+    }
 }

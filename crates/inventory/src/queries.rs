@@ -23,6 +23,8 @@ pub enum SeatTaken {
 pub struct EventCounts {
     /// Seats under an unexpired hold.
     pub reserved: u64,
+    /// Of those, seats held for someone on the waitlist.
+    pub offered: u64,
     /// Seats sold.
     pub sold: u64,
     /// Sum of sold seats' prices.
@@ -74,11 +76,13 @@ impl InventoryQueries {
         let now = self.clock.now();
         let mut out = HashMap::with_capacity(events.len());
         for event in events {
-            let (held, sold, revenue) = store::event_counts(self.db.reader(), *event, now).await?;
+            let (held, offered, sold, revenue) =
+                store::event_counts(self.db.reader(), *event, now).await?;
             out.insert(
                 *event,
                 EventCounts {
                     reserved: held as u64,
+                    offered: offered as u64,
                     sold: sold as u64,
                     revenue,
                 },

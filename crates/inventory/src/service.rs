@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::InventoryError;
 use crate::domain::{CustomerId, Hold, HoldStatus};
 use crate::events::{ReservationCreated, ReservationExpired, ReservationReleased};
-use crate::ports::SeatDirectory;
+use crate::ports::{FreedSeat, NoSuccession, SeatDirectory, SeatSuccession};
 use crate::store::{self, SeatRecord};
 
 /// Hold rules.
@@ -37,6 +37,7 @@ pub struct InventoryService {
     db: Database,
     clock: Arc<dyn Clock>,
     directory: Arc<dyn SeatDirectory>,
+    succession: Arc<dyn SeatSuccession>,
     relay: RelayHandle,
     settings: HoldSettings,
 }
@@ -56,9 +57,17 @@ impl InventoryService {
             db,
             clock,
             directory,
+            succession: Arc::new(NoSuccession),
             relay,
             settings,
         }
+    }
+
+    /// The same inventory, offering every freed seat to `succession` first (the waitlist).
+    #[must_use]
+    pub fn with_succession(mut self, succession: Arc<dyn SeatSuccession>) -> Self {
+        self.succession = succession;
+        self
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
@@ -88,8 +97,10 @@ impl InventoryService {
         let seat = SeatRecord::from(listing);
         let mut tx = self.db.begin().await?;
         store::upsert_seat(&mut tx, &seat).await?;
+        let mut handed_over = false;
         for lapsed in store::expire_lapsed_on_seat(&mut tx, seat.seat_id, now).await? {
             outbox::enqueue(&mut tx, &ReservationExpired::from_hold(&lapsed, now), now).await?;
+            handed_over |= self.hand_over(&mut tx, &lapsed, now).await?;
         }
         let hold = Hold {
             id: ReservationId::new(),
@@ -101,6 +112,11 @@ impl InventoryService {
             expires_at: now + self.settings.hold_duration,
         };
         if !store::insert_hold(&mut tx, &hold).await? {
+            if handed_over {
+                // The lapsed hold's seat went to the waitlist: keep that, refuse this buyer.
+                tx.commit().await?;
+                self.relay.wake();
+            }
             return Err(InventoryError::SeatAlreadyReserved(seat.seat_id));
         }
         let held = store::active_holds_of(&mut tx, &hold.customer_id, hold.event_id, now).await?;
@@ -160,8 +176,12 @@ impl InventoryService {
         released.ok_or(InventoryError::NotActive("expired"))
     }
 
-    /// Releases an active hold inside `tx` and announces it; `None` if it was not active.
-    pub(crate) async fn release_in(
+    /// Releases an active hold inside `tx`, announces it and offers the seat to whoever waits
+    /// for it; `None` if the hold was not active. The caller commits and wakes the relay.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn release_in(
         &self,
         tx: &mut Tx,
         id: ReservationId,
@@ -172,7 +192,51 @@ impl InventoryService {
             return Ok(None);
         };
         outbox::enqueue(tx, &ReservationReleased::from_hold(&hold, reason, now), now).await?;
+        self.hand_over(tx, &hold, now).await?;
         Ok(Some(hold))
+    }
+
+    /// Offers the seat of `ended` (just expired or released in `tx`) to the successor port;
+    /// returns whether someone took it. Their hold is created in the same transaction.
+    async fn hand_over(
+        &self,
+        tx: &mut Tx,
+        ended: &Hold,
+        now: DateTime<Utc>,
+    ) -> Result<bool, InventoryError> {
+        let Some(seat) = store::seat(tx, ended.seat_id).await? else {
+            return Ok(false);
+        };
+        let freed = FreedSeat {
+            reservation_id: ended.id,
+            seat_id: seat.seat_id,
+            event_id: seat.event_id,
+            section_code: seat.section_code.clone(),
+            row_number: seat.row_number,
+            seat_number: seat.seat_number,
+            price: seat.price,
+        };
+        let Some(next) = self.succession.successor(tx, &freed, now).await? else {
+            return Ok(false);
+        };
+        let hold = Hold {
+            id: next.reservation_id,
+            seat_id: seat.seat_id,
+            event_id: seat.event_id,
+            customer_id: next.customer_id,
+            status: HoldStatus::Active,
+            created_at: now,
+            expires_at: next.expires_at,
+        };
+        if !store::insert_hold(tx, &hold).await? {
+            return Err(InventoryError::Internal(anyhow::anyhow!(
+                "seat {} was freed but could not be handed over",
+                seat.seat_id
+            )));
+        }
+        store::mark_offer(tx, hold.id).await?;
+        outbox::enqueue(tx, &ReservationCreated::new(&hold, &seat), now).await?;
+        Ok(true)
     }
 
     /// Expires every hold past its `expiresAt` and announces each; returns how many.
@@ -187,6 +251,7 @@ impl InventoryService {
             let lapsed = store::expire_lapsed(&mut tx, now, SWEEP_BATCH).await?;
             for hold in &lapsed {
                 outbox::enqueue(&mut tx, &ReservationExpired::from_hold(hold, now), now).await?;
+                self.hand_over(&mut tx, hold, now).await?;
             }
             tx.commit().await?;
             total += lapsed.len();

@@ -80,6 +80,14 @@ pub enum ErrorCode {
     EmailTaken,
     /// E-mail and password do not match an account.
     InvalidCredentials,
+    /// Joining a waitlist while seats can still be bought.
+    SeatsAvailable,
+    /// The e-mail is already waiting (or holds an offer) for this event.
+    AlreadyWaiting,
+    /// No waitlist entry with that id.
+    WaitlistEntryNotFound,
+    /// The waitlist entry is over (completed, expired, left or cancelled).
+    WaitlistEntryClosed,
     /// Too many requests from one address.
     RateLimited,
     /// A dependency (database, other service) is unavailable.
@@ -129,6 +137,10 @@ impl ErrorCode {
             Self::TicketNotFound => "ticket_not_found",
             Self::EmailTaken => "email_taken",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::SeatsAvailable => "seats_available",
+            Self::AlreadyWaiting => "already_waiting",
+            Self::WaitlistEntryNotFound => "waitlist_entry_not_found",
+            Self::WaitlistEntryClosed => "waitlist_entry_closed",
             Self::RateLimited => "rate_limited",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Internal => "internal",

@@ -72,6 +72,10 @@ id_type!(
     OrderItemId
 );
 id_type!(
+    /// A person's place in an event's waitlist.
+    WaitlistEntryId
+);
+id_type!(
     /// The identity of one event message, used by consumers to ignore redeliveries.
     MessageId
 );

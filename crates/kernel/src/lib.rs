@@ -10,7 +10,7 @@ mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error_code::ErrorCode;
-pub use ids::{EventId, MessageId, OrderId, OrderItemId, ReservationId, SeatId};
+pub use ids::{EventId, MessageId, OrderId, OrderItemId, ReservationId, SeatId, WaitlistEntryId};
 pub use money::{Money, MoneyError};
 pub use time::{from_micros, to_micros};
 

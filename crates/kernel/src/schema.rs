@@ -3,7 +3,9 @@
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
 
-use crate::{EventId, MessageId, Money, OrderId, OrderItemId, ReservationId, SeatId};
+use crate::{
+    EventId, MessageId, Money, OrderId, OrderItemId, ReservationId, SeatId, WaitlistEntryId,
+};
 
 fn uuid_schema() -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -32,7 +34,8 @@ uuid_schemas!(
     ReservationId,
     OrderId,
     OrderItemId,
-    MessageId
+    MessageId,
+    WaitlistEntryId
 );
 
 impl utoipa::PartialSchema for Money {

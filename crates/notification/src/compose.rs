@@ -51,13 +51,8 @@ pub(crate) fn tickets(
     })
 }
 
-/// The notice that a hold lapsed.
-pub(crate) fn hold_expired(to: &str, reservation: &str, seat: &str) -> anyhow::Result<Composed> {
-    let subject = "Your seat reservation has expired".to_string();
-    let body = format!(
-        "Hello,\n\nyour hold {reservation} on seat {seat} has expired because it was not paid in \
-         time, and the seat is free again. You are welcome to choose a seat anew.\n\nBoxoffice\n"
-    );
+/// A plain-text message.
+fn plain(to: &str, subject: String, body: String) -> anyhow::Result<Composed> {
     let message = Message::builder()
         .from(FROM.parse()?)
         .to(to.parse()?)
@@ -68,4 +63,72 @@ pub(crate) fn hold_expired(to: &str, reservation: &str, seat: &str) -> anyhow::R
         subject,
         raw: message.formatted(),
     })
+}
+
+/// What a waitlist offer e-mail says.
+pub(crate) struct OfferFacts<'a> {
+    pub(crate) event_name: &'a str,
+    pub(crate) seat_number: &'a str,
+    pub(crate) amount: &'a str,
+    pub(crate) currency: &'a str,
+    pub(crate) expires_at: &'a str,
+    pub(crate) order_id: &'a str,
+    pub(crate) guest_token: &'a str,
+    pub(crate) offer_url: &'a str,
+    pub(crate) pay_url: &'a str,
+}
+
+/// A seat offered to someone on the waitlist, with what they need to pay for it.
+pub(crate) fn waitlist_offer(to: &str, o: &OfferFacts<'_>) -> anyhow::Result<Composed> {
+    let subject = format!("A seat is yours: {}", o.event_name);
+    let body = format!(
+        "Hello,\n\ngood news: a seat for {event} has come free and it is held for you.\n\n\
+         Seat: {seat}\nPrice: {amount} {currency}\nOrder: {order}\nPay before: {expires} (UTC)\n\n\
+         Your offer: {offer_url}\n\n\
+         To pay, send your order and this guest token (it proves the order is yours; keep it \
+         private):\n\n  {token}\n\n\
+         curl -X POST {pay_url} -H 'Content-Type: application/json' \\\n  \
+         -d '{{\"orderId\":\"{order}\",\"customerId\":\"{token}\",\"amount\":{amount}}}'\n\n\
+         If you do not pay in time, the seat goes to the next person in line. Your tickets will \
+         be e-mailed to this address once you have paid.\n\nBoxoffice\n",
+        event = o.event_name,
+        seat = o.seat_number,
+        amount = o.amount,
+        currency = o.currency,
+        order = o.order_id,
+        expires = o.expires_at,
+        offer_url = o.offer_url,
+        token = o.guest_token,
+        pay_url = o.pay_url,
+    );
+    plain(to, subject, body)
+}
+
+/// The notice that a waitlist offer ended unpaid.
+pub(crate) fn waitlist_offer_ended(
+    to: &str,
+    event_name: &str,
+    reason: &str,
+) -> anyhow::Result<Composed> {
+    let subject = format!("Your waitlist offer has ended: {event_name}");
+    let why = if reason == "cancelled" {
+        "the event has been taken off sale"
+    } else {
+        "it was not paid in time, so the seat has gone to the next person in line"
+    };
+    let body = format!(
+        "Hello,\n\nthe seat we held for you for {event_name} is no longer reserved: {why}. You \
+         are welcome to join the waitlist again.\n\nBoxoffice\n"
+    );
+    plain(to, subject, body)
+}
+
+/// The notice that a hold lapsed.
+pub(crate) fn hold_expired(to: &str, reservation: &str, seat: &str) -> anyhow::Result<Composed> {
+    let subject = "Your seat reservation has expired".to_string();
+    let body = format!(
+        "Hello,\n\nyour hold {reservation} on seat {seat} has expired because it was not paid in \
+         time, and the seat has been released. You are welcome to choose a seat anew.\n\nBoxoffice\n"
+    );
+    plain(to, subject, body)
 }

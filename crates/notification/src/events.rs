@@ -1,6 +1,7 @@
 //! Notification's consumer: tickets to e-mail, lapsed holds to announce.
 
-use kernel::{OrderId, ReservationId, SeatId};
+use chrono::{DateTime, Utc};
+use kernel::{Money, OrderId, ReservationId, SeatId};
 use outbox::{Delivery, Subscriber};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -25,7 +26,32 @@ struct ReservationExpiredIn {
     customer_id: String,
 }
 
-/// Consumes `ticket-issued` and `reservation-expired`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WaitlistOfferedIn {
+    entry_id: String,
+    event_name: String,
+    email: String,
+    seat_number: String,
+    order_id: OrderId,
+    guest_token: String,
+    amount: Money,
+    currency: String,
+    expires_at: DateTime<Utc>,
+    offer_url: String,
+    pay_url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WaitlistOfferEndedIn {
+    entry_id: String,
+    event_name: String,
+    email: String,
+    reason: String,
+}
+
+/// Consumes `ticket-issued`, `reservation-expired`, `waitlist-offered` and `waitlist-offer-ended`.
 pub struct NotificationSubscriber {
     service: Arc<NotificationService>,
 }
@@ -70,6 +96,58 @@ impl NotificationSubscriber {
         Ok(())
     }
 
+    /// Stores `message` under `key` unless this delivery was handled before.
+    async fn keep(
+        &self,
+        d: &Delivery,
+        key: &str,
+        kind: &str,
+        message: &compose::Composed,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.service.db().begin().await?;
+        if !outbox::mark_processed(&mut tx, self.name(), d.message_id).await? {
+            return Ok(());
+        }
+        self.service.store(&mut tx, key, kind, message).await?;
+        tx.commit().await?;
+        self.service.wake();
+        Ok(())
+    }
+
+    async fn on_offered(&self, d: &Delivery) -> anyhow::Result<()> {
+        let o: WaitlistOfferedIn = serde_json::from_value(d.payload.clone())?;
+        if !compose::is_address(&o.email) {
+            return Ok(());
+        }
+        let message = compose::waitlist_offer(
+            &o.email,
+            &compose::OfferFacts {
+                event_name: &o.event_name,
+                seat_number: &o.seat_number,
+                amount: &o.amount.to_string(),
+                currency: &o.currency,
+                expires_at: &o.expires_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                order_id: &o.order_id.to_string(),
+                guest_token: &o.guest_token,
+                offer_url: &o.offer_url,
+                pay_url: &o.pay_url,
+            },
+        )?;
+        let key = format!("waitlist_offer:{}:{}", o.entry_id, o.order_id);
+        self.keep(d, &key, "waitlist_offer", &message).await
+    }
+
+    async fn on_offer_ended(&self, d: &Delivery) -> anyhow::Result<()> {
+        let ended: WaitlistOfferEndedIn = serde_json::from_value(d.payload.clone())?;
+        if ended.reason == "left" || !compose::is_address(&ended.email) {
+            return Ok(());
+        }
+        let message =
+            compose::waitlist_offer_ended(&ended.email, &ended.event_name, &ended.reason)?;
+        let key = format!("waitlist_offer_ended:{}", ended.entry_id);
+        self.keep(d, &key, "waitlist_offer_ended", &message).await
+    }
+
     async fn on_expired(&self, d: &Delivery) -> anyhow::Result<()> {
         let expired: ReservationExpiredIn = serde_json::from_value(d.payload.clone())?;
         if !compose::is_address(&expired.customer_id) {
@@ -80,17 +158,8 @@ impl NotificationSubscriber {
             &expired.reservation_id.to_string(),
             &expired.seat_id.to_string(),
         )?;
-        let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(&mut tx, self.name(), d.message_id).await? {
-            return Ok(());
-        }
         let key = format!("hold_expired:{}", expired.reservation_id);
-        self.service
-            .store(&mut tx, &key, "hold_expired", &message)
-            .await?;
-        tx.commit().await?;
-        self.service.wake();
-        Ok(())
+        self.keep(d, &key, "hold_expired", &message).await
     }
 }
 
@@ -101,14 +170,20 @@ impl Subscriber for NotificationSubscriber {
     }
 
     fn topics(&self) -> &'static [&'static str] {
-        &["ticket-issued", "reservation-expired"]
+        &[
+            "ticket-issued",
+            "reservation-expired",
+            "waitlist-offered",
+            "waitlist-offer-ended",
+        ]
     }
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
-        if d.topic == "ticket-issued" {
-            self.on_tickets(d).await
-        } else {
-            self.on_expired(d).await
+        match d.topic.as_str() {
+            "ticket-issued" => self.on_tickets(d).await,
+            "waitlist-offered" => self.on_offered(d).await,
+            "waitlist-offer-ended" => self.on_offer_ended(d).await,
+            _ => self.on_expired(d).await,
         }
     }
 }

@@ -26,4 +26,4 @@ pub use events::{
 };
 pub use http::{openapi, router};
 pub use ports::{HoldState, HoldView, Holds, PaymentLedger, PricedSeat, SeatPrices};
-pub use service::{AddToCart, OrderingPorts, OrderingQueries, OrderingService};
+pub use service::{AddToCart, OfferOrder, OrderingPorts, OrderingQueries, OrderingService};

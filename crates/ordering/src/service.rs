@@ -5,6 +5,7 @@ mod cart;
 mod lifecycle;
 
 pub use cart::AddToCart;
+pub use lifecycle::OfferOrder;
 
 use chrono::{DateTime, Utc};
 use kernel::{Clock, OrderId};

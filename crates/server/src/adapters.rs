@@ -1,7 +1,10 @@
 //! In-process adapters: each context's port implemented by another context's queries, for the
 //! single-process mode. (The distributed mode plugs HTTP adapters into the same ports.)
 
+use chrono::{DateTime, Utc};
+use outbox::Tx;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use catalog::{CatalogQueries, EventCounts, SeatAvailability, TakenState};
 use inventory::{HoldStatus, InventoryQueries, SeatDirectory, SeatListing, SeatTaken};
@@ -36,6 +39,7 @@ impl SeatAvailability for AvailabilityFromInventory {
                     id,
                     EventCounts {
                         reserved: c.reserved,
+                        offered: c.offered,
                         sold: c.sold,
                         revenue: c.revenue,
                     },
@@ -181,5 +185,120 @@ pub(crate) struct DocumentsFromFulfillment(
 impl notification::TicketDocuments for DocumentsFromFulfillment {
     async fn pdfs(&self, order: kernel::OrderId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         self.0.pdfs_of_order(order).await
+    }
+}
+
+/// The waitlist's hand-over, as inventory asks it inside the transaction that frees a seat.
+pub(crate) struct SuccessionFromWaitlist(pub(crate) Arc<waitlist::Succession>);
+
+#[async_trait::async_trait]
+impl inventory::SeatSuccession for SuccessionFromWaitlist {
+    async fn successor(
+        &self,
+        tx: &mut Tx,
+        freed: &inventory::FreedSeat,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<inventory::Successor>> {
+        let freed = waitlist::FreedSeat {
+            reservation_id: freed.reservation_id,
+            seat_id: freed.seat_id,
+            event_id: freed.event_id,
+            section_code: freed.section_code.clone(),
+            row_number: freed.row_number,
+            seat_number: freed.seat_number,
+            price: freed.price,
+        };
+        Ok(self
+            .0
+            .successor_in(tx, &freed, now)
+            .await?
+            .map(|next| inventory::Successor {
+                reservation_id: next.reservation_id,
+                customer_id: next.guest_token,
+                expires_at: next.expires_at,
+            }))
+    }
+}
+
+/// Identity's guest tokens, issued inside the waitlist's hand-over.
+pub(crate) struct TokensFromIdentity;
+
+#[async_trait::async_trait]
+impl waitlist::GuestTokenIssuer for TokensFromIdentity {
+    async fn issue_in(&self, tx: &mut Tx, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let (token, _expires) = identity::IdentityService::issue_guest_token_in(tx, now).await?;
+        Ok(token)
+    }
+}
+
+/// Ordering's pending orders, placed inside the waitlist's hand-over.
+pub(crate) struct OrdersForOffers;
+
+#[async_trait::async_trait]
+impl waitlist::OfferOrders for OrdersForOffers {
+    async fn place_in(
+        &self,
+        tx: &mut Tx,
+        order: &waitlist::OfferedOrder,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let offer = ordering::OfferOrder {
+            order_id: order.order_id,
+            guest_token: order.guest_token.clone(),
+            email: order.email.clone(),
+            seat: PricedSeat {
+                seat_id: order.seat.seat_id,
+                event_id: order.seat.event_id,
+                event_name: order.event_name.clone(),
+                section_code: order.seat.section_code.clone(),
+                row_number: order.seat.row_number,
+                seat_number: order.seat.seat_number,
+                price: order.seat.price,
+                currency: order.currency.clone(),
+            },
+            reservation_id: order.reservation_id,
+        };
+        Ok(ordering::OrderingService::place_offer_order(tx, &offer, now).await?)
+    }
+}
+
+/// Inventory's holds, released when an offer is withdrawn.
+pub(crate) struct HoldsForOffers(pub(crate) Arc<inventory::InventoryService>);
+
+#[async_trait::async_trait]
+impl waitlist::OfferHolds for HoldsForOffers {
+    async fn release_in(
+        &self,
+        tx: &mut Tx,
+        reservation: ReservationId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        self.0.release_in(tx, reservation, reason, now).await?;
+        Ok(())
+    }
+}
+
+/// The catalog's events with live availability, as the waitlist asks when someone joins.
+pub(crate) struct EventsForWaitlist {
+    pub(crate) catalog: Arc<catalog::CatalogService>,
+    pub(crate) clock: Arc<dyn kernel::Clock>,
+}
+
+#[async_trait::async_trait]
+impl waitlist::EventFacts for EventsForWaitlist {
+    async fn event(&self, id: EventId) -> anyhow::Result<Option<waitlist::EventForWaitlist>> {
+        let summary = match self.catalog.event_summary(id).await {
+            Ok(summary) => summary,
+            Err(catalog::CatalogError::EventNotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let on_sale = summary.event.is_on_sale(self.clock.now());
+        Ok(Some(waitlist::EventForWaitlist {
+            name: summary.event.name,
+            currency: summary.event.currency,
+            on_sale,
+            available_seats: summary.available_seats,
+        }))
     }
 }

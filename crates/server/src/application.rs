@@ -111,6 +111,9 @@ impl Application {
         let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle);
         relay.subscribe(Arc::new(InventorySubscriber::new(state.inventory.clone())));
         relay.subscribe(Arc::new(OrderingSubscriber::new(state.ordering.clone())));
+        relay.subscribe(Arc::new(waitlist::WaitlistSubscriber::new(
+            state.waitlist.clone(),
+        )));
         relay.subscribe(Arc::new(FulfillmentSubscriber::new(
             state.fulfillment.clone(),
         )));

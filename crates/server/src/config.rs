@@ -127,6 +127,19 @@ pub struct ServeArgs {
     /// is written as an `.eml` file under `<data-dir>/mail/`.
     #[arg(long, env = "BOXOFFICE_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// Port of the waitlist service.
+    #[arg(long, env = "BOXOFFICE_WAITLIST_PORT", default_value_t = 5006)]
+    pub waitlist_port: u16,
+    /// How long a seat offered to someone on the waitlist is kept for them, in minutes.
+    #[arg(long, env = "BOXOFFICE_OFFER_MINUTES", default_value_t = 30)]
+    pub offer_minutes: u32,
+    /// Offer time in seconds, overriding --offer-minutes (for tests and demos).
+    #[arg(long, env = "BOXOFFICE_OFFER_SECONDS")]
+    pub offer_seconds: Option<u32>,
+    /// The address people reach the gateway at, for links in e-mails
+    /// (default `http://localhost:<gateway port>`).
+    #[arg(long, env = "BOXOFFICE_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Port of the gateway (every route).
     #[arg(long, env = "BOXOFFICE_GATEWAY_PORT", default_value_t = 8080)]
     pub gateway_port: u16,
@@ -172,6 +185,12 @@ struct FileSettings {
     notification_port: Option<u16>,
     #[serde(alias = "smtp_url")]
     smtp_url: Option<String>,
+    #[serde(alias = "waitlist_port")]
+    waitlist_port: Option<u16>,
+    #[serde(alias = "offer_minutes")]
+    offer_minutes: Option<u32>,
+    #[serde(alias = "public_url")]
+    public_url: Option<String>,
 }
 
 impl Cli {
@@ -219,6 +238,11 @@ impl ServeArgs {
         take!(payment_port);
         take!(fulfillment_port);
         take!(notification_port);
+        take!(waitlist_port);
+        take!(offer_minutes);
+        if file.public_url.is_some() && default("public_url") {
+            self.public_url = file.public_url;
+        }
         if file.smtp_url.is_some() && default("smtp_url") {
             self.smtp_url = file.smtp_url;
         }
@@ -240,6 +264,12 @@ impl ServeArgs {
         }
         if self.hold_seconds == Some(0) {
             bail!("--hold-seconds must be at least 1");
+        }
+        if !(1..=10080).contains(&self.offer_minutes) {
+            bail!("--offer-minutes must be between 1 and 10080");
+        }
+        if self.offer_seconds == Some(0) {
+            bail!("--offer-seconds must be at least 1");
         }
         if self.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
             bail!("--jwt-secret must be at least 32 characters");
@@ -265,6 +295,7 @@ impl ServeArgs {
         args.identity_port = 0;
         args.fulfillment_port = 0;
         args.notification_port = 0;
+        args.waitlist_port = 0;
         args.config = data_dir.join("boxoffice.toml");
         args
     }

@@ -40,6 +40,7 @@ pub(crate) fn document() -> OpenApi {
         payment::openapi(),
         fulfillment::openapi(),
         notification::openapi(),
+        waitlist::openapi(),
     ] {
         doc.merge(part);
     }

@@ -11,6 +11,7 @@ use inventory::InventoryService;
 use notification::NotificationService;
 use ordering::OrderingService;
 use payment::PaymentService;
+use waitlist::WaitlistService;
 
 /// Services of this process, handed to handlers through `FromRef`.
 #[derive(Clone)]
@@ -22,6 +23,7 @@ pub(crate) struct AppState {
     pub(crate) fulfillment: Arc<FulfillmentService>,
     pub(crate) notification: Arc<NotificationService>,
     pub(crate) identity: Arc<IdentityService>,
+    pub(crate) waitlist: Arc<WaitlistService>,
     pub(crate) auth: Auth,
 }
 
@@ -49,4 +51,5 @@ sub_state!(
     fulfillment: FulfillmentService,
     notification: NotificationService,
     identity: IdentityService,
+    waitlist: WaitlistService,
 );

@@ -14,9 +14,13 @@ use ordering::{OrderingPorts, OrderingQueries, OrderingService};
 use outbox::{Database, RelayHandle};
 use payment::{PaymentQueries, PaymentService, SimulatedProcessor};
 
+use waitlist::{Succession, WaitlistService, WaitlistSettings};
+
 use crate::adapters::{
-    AvailabilityFromInventory, DirectoryFromCatalog, DocumentsFromFulfillment, EventsFromCatalog,
-    HoldsForPayment, HoldsFromInventory, LedgerFromPayment, OrdersForPayment, PricesFromCatalog,
+    AvailabilityFromInventory, DirectoryFromCatalog, DocumentsFromFulfillment, EventsForWaitlist,
+    EventsFromCatalog, HoldsForOffers, HoldsForPayment, HoldsFromInventory, LedgerFromPayment,
+    OrdersForOffers, OrdersForPayment, PricesFromCatalog, SuccessionFromWaitlist,
+    TokensFromIdentity,
 };
 use crate::config::ServeArgs;
 use crate::secrets;
@@ -41,15 +45,43 @@ pub(crate) fn services(
         Arc::new(AvailabilityFromInventory(inventory_queries.clone())),
         relay.clone(),
     ));
-    let inventory = Arc::new(InventoryService::new(
+    let waitlist_settings = WaitlistSettings {
+        offer_duration: match args.offer_seconds {
+            Some(secs) => chrono::Duration::seconds(i64::from(secs)),
+            None => chrono::Duration::minutes(i64::from(args.offer_minutes)),
+        },
+        public_url: args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://localhost:{}", args.gateway_port)),
+    };
+    let succession = Succession::new(
+        Arc::new(TokensFromIdentity),
+        Arc::new(OrdersForOffers),
+        waitlist_settings,
+    );
+    let inventory = Arc::new(
+        InventoryService::new(
+            db.clone(),
+            clock.clone(),
+            Arc::new(DirectoryFromCatalog(catalog_queries.clone())),
+            relay.clone(),
+            HoldSettings {
+                hold_duration,
+                max_holds_per_customer: args.hold_limit,
+            },
+        )
+        .with_succession(Arc::new(SuccessionFromWaitlist(Arc::new(succession)))),
+    );
+    let waitlist = Arc::new(WaitlistService::new(
         db.clone(),
         clock.clone(),
-        Arc::new(DirectoryFromCatalog(catalog_queries.clone())),
+        Arc::new(EventsForWaitlist {
+            catalog: catalog.clone(),
+            clock: clock.clone(),
+        }),
+        Arc::new(HoldsForOffers(inventory.clone())),
         relay.clone(),
-        HoldSettings {
-            hold_duration,
-            max_holds_per_customer: args.hold_limit,
-        },
     ));
     let ordering_ports = OrderingPorts {
         holds: Arc::new(HoldsFromInventory(inventory_queries.clone())),
@@ -102,6 +134,7 @@ pub(crate) fn services(
         fulfillment,
         notification,
         identity,
+        waitlist,
         auth,
     })
 }
@@ -125,7 +158,7 @@ pub(crate) fn routers(
     args: &ServeArgs,
 ) -> anyhow::Result<Vec<(&'static str, u16, Router)>> {
     let openapi = crate::openapi::router()?;
-    let services: [(&'static str, u16, Router<AppState>); 7] = [
+    let services: [(&'static str, u16, Router<AppState>); 8] = [
         ("identity", args.identity_port, identity::router()),
         ("catalog", args.catalog_port, catalog::router()),
         ("inventory", args.inventory_port, inventory::router()),
@@ -137,6 +170,7 @@ pub(crate) fn routers(
             args.notification_port,
             notification::router(),
         ),
+        ("waitlist", args.waitlist_port, waitlist::router()),
     ];
     let gateway = services.iter().fold(Router::new(), |all, (_, _, router)| {
         all.merge(router.clone())

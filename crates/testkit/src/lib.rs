@@ -181,6 +181,8 @@ impl TestServer {
                 "0",
                 "--fulfillment-port",
                 "0",
+                "--waitlist-port",
+                "0",
                 "--notification-port",
                 "0",
             ])

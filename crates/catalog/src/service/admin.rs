@@ -207,16 +207,18 @@ impl CatalogService {
         Ok(event)
     }
 
-    /// Withdraws an event from sale; refused while seats are on hold.
+    /// Withdraws an event from sale; refused while buyers hold seats. Seats offered to people
+    /// on the waitlist do not block it: the waitlist withdraws those offers when it hears of
+    /// the deactivation.
     ///
     /// # Errors
     /// Unknown event, or seats on hold.
     pub async fn deactivate(&self, id: EventId) -> Result<Event, CatalogError> {
         let counts = self.counts_for(id).await?;
-        if counts.reserved > 0 {
+        let held = counts.reserved.saturating_sub(counts.offered);
+        if held > 0 {
             return Err(CatalogError::StateConflict(format!(
-                "The event cannot be deactivated while {} seats are on hold.",
-                counts.reserved
+                "The event cannot be deactivated while {held} seats are on hold."
             )));
         }
         self.set_status(id, EventStatus::Inactive).await

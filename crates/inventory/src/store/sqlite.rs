@@ -40,6 +40,30 @@ pub(crate) async fn upsert_seat(
     Ok(())
 }
 
+/// A seat inventory has recorded.
+pub(crate) async fn seat(
+    conn: &mut SqliteConnection,
+    id: SeatId,
+) -> Result<Option<SeatRecord>, sqlx::Error> {
+    let row: Option<(Uuid, String, i64, i64, i64)> = sqlx::query_as(
+        "select event_id, section_code, row_number, seat_number, price_cents
+         from inventory_seats where seat_id = ?1",
+    )
+    .bind(id.uuid())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(
+        |(event, section_code, row_number, seat_number, cents)| SeatRecord {
+            seat_id: id,
+            event_id: EventId(event),
+            section_code,
+            row_number,
+            seat_number,
+            price: Money::from_cents(cents),
+        },
+    ))
+}
+
 impl From<SeatListing> for SeatRecord {
     fn from(l: SeatListing) -> Self {
         Self {
@@ -223,14 +247,27 @@ pub(crate) async fn taken_seats(
         .collect())
 }
 
-/// (held, sold, revenue of sold seats) of an event at `now`.
+/// Marks a hold as a waitlist offer.
+pub(crate) async fn mark_offer(
+    conn: &mut SqliteConnection,
+    id: ReservationId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update inventory_reservations set is_offer = 1 where reservation_id = ?1")
+        .bind(id.uuid())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// (held, of which waitlist offers, sold, revenue of sold seats) of an event at `now`.
 pub(crate) async fn event_counts(
     pool: &SqlitePool,
     event: EventId,
     now: DateTime<Utc>,
-) -> Result<(i64, i64, Money), sqlx::Error> {
-    let (held, sold, revenue): (i64, i64, i64) = sqlx::query_as(
+) -> Result<(i64, i64, i64, Money), sqlx::Error> {
+    let (held, offered, sold, revenue): (i64, i64, i64, i64) = sqlx::query_as(
         "select coalesce(sum(case when r.status = 'active' then 1 else 0 end), 0),
+                coalesce(sum(case when r.status = 'active' and r.is_offer = 1 then 1 else 0 end), 0),
                 coalesce(sum(case when r.status = 'confirmed' then 1 else 0 end), 0),
                 coalesce(sum(case when r.status = 'confirmed' then s.price_cents else 0 end), 0)
          from inventory_reservations r left join inventory_seats s on s.seat_id = r.seat_id
@@ -240,7 +277,7 @@ pub(crate) async fn event_counts(
     .bind(to_micros(now))
     .fetch_one(pool)
     .await?;
-    Ok((held, sold, Money::from_cents(revenue)))
+    Ok((held, offered, sold, Money::from_cents(revenue)))
 }
 
 /// Confirms a paid hold: the seat is sold. A hold that lapsed after the payment was recorded is

@@ -1,16 +1,68 @@
 //! Checkout, cancellation, and what happens to orders when a hold ends.
 
 use chrono::{DateTime, Utc};
-use kernel::{OrderId, ReservationId};
+use kernel::{OrderId, OrderItemId, ReservationId};
 use outbox::Tx;
 
 use super::OrderingService;
-use crate::domain::{Buyer, Order, OrderState};
+use crate::domain::{Buyer, Order, OrderItem, OrderState};
 use crate::events::{CompletedItem, OrderCancelled, OrderCompleted};
-use crate::ports::HoldState;
+use crate::ports::{HoldState, PricedSeat};
 use crate::{OrderingError, store};
 
+/// The order of a seat offered to someone on the waitlist.
+#[derive(Debug, Clone)]
+pub struct OfferOrder {
+    /// The order's id, chosen by the caller.
+    pub order_id: OrderId,
+    /// The fresh guest token that owns it (and pays it).
+    pub guest_token: String,
+    /// Where the tickets go.
+    pub email: String,
+    /// The seat with its price.
+    pub seat: PricedSeat,
+    /// The hold that keeps the seat for the offer.
+    pub reservation_id: ReservationId,
+}
+
 impl OrderingService {
+    /// Records an offer's order straight as `pending` (nothing to check out: the seat was handed
+    /// over, not chosen), inside the caller's transaction so it exists exactly when the hold does.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn place_offer_order(
+        tx: &mut Tx,
+        offer: &OfferOrder,
+        now: DateTime<Utc>,
+    ) -> Result<(), OrderingError> {
+        let order = Order {
+            id: offer.order_id,
+            user_id: None,
+            guest_token: Some(offer.guest_token.clone()),
+            state: OrderState::Pending,
+            currency: offer.seat.currency.clone(),
+            items: Vec::new(),
+            created_at: now,
+            paid_at: None,
+            customer_email: Some(offer.email.clone()),
+        };
+        store::insert_order(tx, &order).await?;
+        let item = OrderItem {
+            id: OrderItemId::new(),
+            seat_id: offer.seat.seat_id,
+            reservation_id: offer.reservation_id,
+            price: offer.seat.price,
+            event_id: offer.seat.event_id,
+            event_name: offer.seat.event_name.clone(),
+            section_code: offer.seat.section_code.clone(),
+            row_number: offer.seat.row_number,
+            seat_number: offer.seat.seat_number,
+        };
+        store::insert_item(tx, offer.order_id, &item, now).await?;
+        Ok(())
+    }
+
     /// Checks out the buyer's draft: `draft → pending`, ready for payment. Every hold must still
     /// be active at this instant.
     ///

@@ -12,3 +12,4 @@ mod purchase;
 mod restart;
 mod security;
 mod tickets;
+mod waitlist;

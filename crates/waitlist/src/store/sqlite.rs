@@ -1,0 +1,279 @@
+//! SQLite statements of the waitlist.
+
+use chrono::{DateTime, Utc};
+use kernel::{EventId, OrderId, ReservationId, SeatId, WaitlistEntryId, from_micros, to_micros};
+use sqlx::{FromRow, SqliteConnection};
+use uuid::Uuid;
+
+use crate::domain::{Entry, EntryStatus, Offer};
+
+const ENTRY_COLUMNS: &str = "entry_id, event_id, email, status, registered_at, seat_id, order_id,
+    reservation_id, assigned_at, expires_at, ended_at";
+
+#[derive(FromRow)]
+struct EntryRow {
+    entry_id: Uuid,
+    event_id: Uuid,
+    email: String,
+    status: String,
+    registered_at: i64,
+    seat_id: Option<Uuid>,
+    order_id: Option<Uuid>,
+    reservation_id: Option<Uuid>,
+    assigned_at: Option<i64>,
+    expires_at: Option<i64>,
+    ended_at: Option<i64>,
+}
+
+impl EntryRow {
+    fn into_entry(self) -> Entry {
+        let offer = match (
+            self.seat_id,
+            self.order_id,
+            self.reservation_id,
+            self.assigned_at,
+            self.expires_at,
+        ) {
+            (Some(seat), Some(order), Some(hold), Some(at), Some(until)) => Some(Offer {
+                seat_id: SeatId(seat),
+                order_id: OrderId(order),
+                reservation_id: ReservationId(hold),
+                assigned_at: from_micros(at),
+                expires_at: from_micros(until),
+            }),
+            _ => None,
+        };
+        Entry {
+            id: WaitlistEntryId(self.entry_id),
+            event_id: EventId(self.event_id),
+            email: self.email,
+            // The column has a CHECK constraint; anything else would be a manual edit.
+            status: EntryStatus::parse(&self.status).unwrap_or(EntryStatus::Cancelled),
+            registered_at: from_micros(self.registered_at),
+            offer,
+            ended_at: self.ended_at.map(from_micros),
+        }
+    }
+}
+
+/// What the waitlist keeps of an event.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct EventRow {
+    pub(crate) event_name: String,
+    pub(crate) currency: String,
+    pub(crate) is_active: bool,
+}
+
+/// Records (or refreshes) the facts of an event someone joins the line for.
+pub(crate) async fn upsert_event(
+    conn: &mut SqliteConnection,
+    event: EventId,
+    name: &str,
+    currency: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into waitlist_events (event_id, event_name, currency, is_active) values (?1, ?2, ?3, 1)
+         on conflict (event_id) do update set event_name = ?2, currency = ?3, is_active = 1",
+    )
+    .bind(event.uuid())
+    .bind(name)
+    .bind(currency)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn event(
+    conn: &mut SqliteConnection,
+    event: EventId,
+) -> Result<Option<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select event_name, currency, is_active from waitlist_events where event_id = ?1",
+    )
+    .bind(event.uuid())
+    .fetch_optional(conn)
+    .await
+}
+
+/// Pauses or resumes hand-overs for an event the waitlist knows; false if it knows none.
+pub(crate) async fn set_event_active(
+    conn: &mut SqliteConnection,
+    event: EventId,
+    active: bool,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("update waitlist_events set is_active = ?2 where event_id = ?1")
+        .bind(event.uuid())
+        .bind(active)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Adds a pending entry; false when the e-mail already has an open entry for the event.
+pub(crate) async fn insert_entry(
+    conn: &mut SqliteConnection,
+    id: WaitlistEntryId,
+    event: EventId,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into waitlist_entries (entry_id, seq, event_id, email, email_key, status, registered_at)
+         values (?1, (select coalesce(max(seq), 0) + 1 from waitlist_entries), ?2, ?3, lower(?3), 'pending', ?4)
+         on conflict do nothing",
+    )
+    .bind(id.uuid())
+    .bind(event.uuid())
+    .bind(email)
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn entry(
+    conn: &mut SqliteConnection,
+    id: WaitlistEntryId,
+) -> Result<Option<Entry>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {ENTRY_COLUMNS} from waitlist_entries where entry_id = ?1"
+    ));
+    let row: Option<EntryRow> = sqlx::query_as(sql)
+        .bind(id.uuid())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(EntryRow::into_entry))
+}
+
+/// Place in line of a pending entry (1 = next), counting only people still waiting.
+pub(crate) async fn position_of(
+    conn: &mut SqliteConnection,
+    id: WaitlistEntryId,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select (select count(*) from waitlist_entries o
+                 where o.event_id = e.event_id and o.status = 'pending' and o.seq <= e.seq)
+         from waitlist_entries e where e.entry_id = ?1 and e.status = 'pending'",
+    )
+    .bind(id.uuid())
+    .fetch_optional(conn)
+    .await
+}
+
+pub(crate) async fn pending_count(
+    conn: &mut SqliteConnection,
+    event: EventId,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from waitlist_entries where event_id = ?1 and status = 'pending'",
+    )
+    .bind(event.uuid())
+    .fetch_one(conn)
+    .await
+}
+
+/// The first person waiting for the event.
+pub(crate) async fn first_pending(
+    conn: &mut SqliteConnection,
+    event: EventId,
+) -> Result<Option<Entry>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {ENTRY_COLUMNS} from waitlist_entries
+         where event_id = ?1 and status = 'pending' order by seq limit 1"
+    ));
+    let row: Option<EntryRow> = sqlx::query_as(sql)
+        .bind(event.uuid())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(EntryRow::into_entry))
+}
+
+/// `pending → assigned` with the offer; false if the entry was no longer pending.
+pub(crate) async fn assign(
+    conn: &mut SqliteConnection,
+    id: WaitlistEntryId,
+    offer: &Offer,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update waitlist_entries set status = 'assigned', seat_id = ?2, order_id = ?3,
+            reservation_id = ?4, assigned_at = ?5, expires_at = ?6
+         where entry_id = ?1 and status = 'pending'",
+    )
+    .bind(id.uuid())
+    .bind(offer.seat_id.uuid())
+    .bind(offer.order_id.uuid())
+    .bind(offer.reservation_id.uuid())
+    .bind(to_micros(offer.assigned_at))
+    .bind(to_micros(offer.expires_at))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The assigned entry whose offer is held by `reservation`.
+pub(crate) async fn assigned_by_reservation(
+    conn: &mut SqliteConnection,
+    reservation: ReservationId,
+) -> Result<Option<Entry>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {ENTRY_COLUMNS} from waitlist_entries
+         where reservation_id = ?1 and status = 'assigned'"
+    ));
+    let row: Option<EntryRow> = sqlx::query_as(sql)
+        .bind(reservation.uuid())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(EntryRow::into_entry))
+}
+
+/// Assigned entries of an event.
+pub(crate) async fn open_offers_of_event(
+    conn: &mut SqliteConnection,
+    event: EventId,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "select {ENTRY_COLUMNS} from waitlist_entries
+         where event_id = ?1 and status = 'assigned' order by seq"
+    ));
+    let rows: Vec<EntryRow> = sqlx::query_as(sql)
+        .bind(event.uuid())
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(EntryRow::into_entry).collect())
+}
+
+/// Ends an open entry with `status`; false if it was not open any more.
+pub(crate) async fn end_entry(
+    conn: &mut SqliteConnection,
+    id: WaitlistEntryId,
+    status: EntryStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update waitlist_entries set status = ?2, ended_at = ?3
+         where entry_id = ?1 and status in ('pending', 'assigned')",
+    )
+    .bind(id.uuid())
+    .bind(status.as_str())
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// `assigned → completed` for the entry whose offer is `order`; false if there is none.
+pub(crate) async fn complete_by_order(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update waitlist_entries set status = 'completed', ended_at = ?2
+         where order_id = ?1 and status = 'assigned'",
+    )
+    .bind(order.uuid())
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
