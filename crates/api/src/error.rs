@@ -136,3 +136,20 @@ pub struct ErrorResponse {
     /// A stable snake_case code.
     pub code: String,
 }
+
+/// Implements `From<$error> for ApiError` for a context's error enum that has a
+/// `code() -> ErrorCode` method and an `Internal(anyhow::Error)` variant: the sentence of every
+/// other variant is shown as is, an internal cause only logged.
+#[macro_export]
+macro_rules! api_error_from {
+    ($error:ident) => {
+        impl From<$error> for $crate::ApiError {
+            fn from(e: $error) -> Self {
+                match e {
+                    $error::Internal(cause) => $crate::ApiError::internal(cause),
+                    other => $crate::ApiError::new(other.code(), other.to_string()),
+                }
+            }
+        }
+    };
+}

@@ -55,11 +55,4 @@ impl From<sqlx::Error> for CatalogError {
     }
 }
 
-impl From<CatalogError> for api::ApiError {
-    fn from(e: CatalogError) -> Self {
-        match e {
-            CatalogError::Internal(cause) => api::ApiError::internal(cause),
-            other => api::ApiError::new(other.code(), other.to_string()),
-        }
-    }
-}
+api::api_error_from!(CatalogError);

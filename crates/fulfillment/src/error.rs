@@ -33,11 +33,4 @@ impl From<sqlx::Error> for FulfillmentError {
     }
 }
 
-impl From<FulfillmentError> for api::ApiError {
-    fn from(e: FulfillmentError) -> Self {
-        match e {
-            FulfillmentError::Internal(cause) => api::ApiError::internal(cause),
-            other => api::ApiError::new(other.code(), other.to_string()),
-        }
-    }
-}
+api::api_error_from!(FulfillmentError);

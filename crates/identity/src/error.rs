@@ -45,11 +45,4 @@ impl From<sqlx::Error> for IdentityError {
     }
 }
 
-impl From<IdentityError> for api::ApiError {
-    fn from(e: IdentityError) -> Self {
-        match e {
-            IdentityError::Internal(cause) => api::ApiError::internal(cause),
-            other => api::ApiError::new(other.code(), other.to_string()),
-        }
-    }
-}
+api::api_error_from!(IdentityError);

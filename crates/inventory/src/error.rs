@@ -55,11 +55,4 @@ impl From<sqlx::Error> for InventoryError {
     }
 }
 
-impl From<InventoryError> for api::ApiError {
-    fn from(e: InventoryError) -> Self {
-        match e {
-            InventoryError::Internal(cause) => api::ApiError::internal(cause),
-            other => api::ApiError::new(other.code(), other.to_string()),
-        }
-    }
-}
+api::api_error_from!(InventoryError);

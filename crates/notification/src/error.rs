@@ -29,11 +29,4 @@ impl From<sqlx::Error> for NotificationError {
     }
 }
 
-impl From<NotificationError> for api::ApiError {
-    fn from(e: NotificationError) -> Self {
-        match e {
-            NotificationError::Internal(cause) => api::ApiError::internal(cause),
-            other => api::ApiError::new(other.code(), other.to_string()),
-        }
-    }
-}
+api::api_error_from!(NotificationError);

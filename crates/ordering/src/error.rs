@@ -91,11 +91,4 @@ impl From<sqlx::Error> for OrderingError {
     }
 }
 
-impl From<OrderingError> for api::ApiError {
-    fn from(e: OrderingError) -> Self {
-        match e {
-            OrderingError::Internal(cause) => api::ApiError::internal(cause),
-            other => api::ApiError::new(other.code(), other.to_string()),
-        }
-    }
-}
+api::api_error_from!(OrderingError);

@@ -57,11 +57,4 @@ impl From<sqlx::Error> for PaymentError {
     }
 }
 
-impl From<PaymentError> for api::ApiError {
-    fn from(e: PaymentError) -> Self {
-        match e {
-            PaymentError::Internal(cause) => api::ApiError::internal(cause),
-            other => api::ApiError::new(other.code(), other.to_string()),
-        }
-    }
-}
+api::api_error_from!(PaymentError);

@@ -53,11 +53,4 @@ impl From<sqlx::Error> for WaitlistError {
     }
 }
 
-impl From<WaitlistError> for api::ApiError {
-    fn from(e: WaitlistError) -> Self {
-        match e {
-            WaitlistError::Internal(cause) => api::ApiError::internal(cause),
-            other => api::ApiError::new(other.code(), other.to_string()),
-        }
-    }
-}
+api::api_error_from!(WaitlistError);
