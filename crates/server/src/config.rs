@@ -26,6 +26,8 @@ pub enum Command {
     /// Administer accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Run a flash sale against a server (one it starts, or `--target`) and report its speed.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// `boxoffice admin …`.

@@ -5,6 +5,7 @@
 mod adapters;
 mod application;
 mod background;
+mod bench;
 mod config;
 mod openapi;
 mod secrets;
@@ -12,4 +13,5 @@ mod state;
 mod wiring;
 
 pub use application::{Application, ShutdownHandle, create_account, migrate, telemetry};
+pub use bench::{BenchArgs, run_bench};
 pub use config::{AdminCommand, Cli, Command, CreateAdminArgs, ServeArgs, StorageArgs};

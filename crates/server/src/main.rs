@@ -1,6 +1,8 @@
 //! The `boxoffice` command.
 
-use server::{AdminCommand, Application, Cli, Command, create_account, migrate, telemetry};
+use server::{
+    AdminCommand, Application, Cli, Command, create_account, migrate, run_bench, telemetry,
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -12,6 +14,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(data_dir = %storage.data_dir.display(), "database is up to date");
             Ok(())
         }
+        Command::Bench(args) => run_bench(&args).await,
         Command::Admin(AdminCommand::Create(args)) => {
             let created = create_account(&args).await?;
             tracing::info!(email = %args.email, created, "account ready");

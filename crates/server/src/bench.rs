@@ -1,0 +1,171 @@
+//! `boxoffice bench`: a flash sale measured end to end (SPEC §11).
+//!
+//! It starts its own server (this binary, in a temporary directory, every port chosen by the
+//! system, rate limits off) unless `--target` names one, creates an event, measures `GET /health`
+//! as the ceiling of the machine with the same client and concurrency, then lets the buyers loose:
+//! each holds a seat, adds it to the cart, checks out and pays; a buyer who loses a seat tries
+//! another. Afterwards it reads the invariants back from the server's own database.
+
+mod load;
+mod report;
+mod server;
+
+use clap::{Args, ValueEnum};
+use std::time::Duration;
+
+use report::Report;
+
+/// How buyers choose seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Any free seat of the venue.
+    Spread,
+    /// Most buyers fight over the first `--hot-seats` seats (the front rows).
+    Hotspot,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Spread => "spread",
+            Self::Hotspot => "hotspot",
+        }
+    }
+}
+
+/// Settings of `boxoffice bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Gateway of a running server (`http://127.0.0.1:8080`); without it the bench starts its own.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Administrator of `--target` (the demo's by default).
+    #[arg(long, default_value = "admin@ticketing.com")]
+    pub admin_email: String,
+    /// Password of `--admin-email`.
+    #[arg(
+        long,
+        env = "BOXOFFICE_BENCH_ADMIN_PASSWORD",
+        default_value = "Admin123!",
+        hide_env_values = true
+    )]
+    pub admin_password: String,
+    /// Seats of the event put on sale.
+    #[arg(long, default_value_t = 20_000)]
+    pub seats: u32,
+    /// Buyers (default: twice the seats).
+    #[arg(long)]
+    pub buyers: Option<u32>,
+    /// Buyers active at once.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: u32,
+    /// How buyers choose seats.
+    #[arg(long, value_enum, default_value_t = Mode::Spread)]
+    pub mode: Mode,
+    /// Size of the contested block in hotspot mode.
+    #[arg(long, default_value_t = 300)]
+    pub hot_seats: u32,
+    /// Seats a buyer tries before giving up.
+    #[arg(long, default_value_t = 3)]
+    pub attempts: u32,
+    /// Longest the sale may run, in seconds.
+    #[arg(long, default_value_t = 120)]
+    pub max_secs: u64,
+    /// How long `GET /health` is measured, in seconds.
+    #[arg(long, default_value_t = 3)]
+    pub health_secs: u64,
+    /// Print one JSON object instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl BenchArgs {
+    fn buyers(&self) -> u32 {
+        self.buyers.unwrap_or(self.seats.saturating_mul(2))
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            (1..=1_000_000).contains(&self.seats),
+            "--seats must be between 1 and 1000000"
+        );
+        anyhow::ensure!(
+            (1..=4096).contains(&self.concurrency),
+            "--concurrency must be between 1 and 4096"
+        );
+        anyhow::ensure!(self.attempts >= 1, "--attempts must be at least 1");
+        anyhow::ensure!(
+            (1..=3600).contains(&self.max_secs),
+            "--max-secs must be between 1 and 3600"
+        );
+        anyhow::ensure!(
+            (1..=60).contains(&self.health_secs),
+            "--health-secs must be between 1 and 60"
+        );
+        if let Some(target) = &self.target {
+            let host = reqwest::Url::parse(target)?
+                .host_str()
+                .unwrap_or_default()
+                .to_string();
+            anyhow::ensure!(
+                matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1"),
+                "--target must be a loopback address: the bench is not a tool to load other machines"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Runs the bench and prints its report.
+///
+/// # Errors
+/// Invalid settings, a server that does not start, or an event that cannot be created.
+pub async fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
+    args.check()?;
+    let server = match &args.target {
+        Some(url) => server::Server::remote(url),
+        None => server::Server::start().await?,
+    };
+    let outcome = bench(args, &server).await;
+    let report = match outcome {
+        Ok(report) => report,
+        Err(e) => {
+            server.stop().await;
+            return Err(e);
+        }
+    };
+    server.stop().await;
+    report.print(args.json)
+}
+
+async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Report> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency as usize)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let token = server
+        .admin_token(&client, &args.admin_email, &args.admin_password)
+        .await?;
+    let seats = server::create_event(&client, &server.base, &token, args.seats).await?;
+    progress(&format!("event ready: {} seats", seats.len()));
+    let health = load::health(&client, &server.base, args).await;
+    progress(&format!("GET /health: {:.0} requests/s", health.per_sec()));
+    let cpu_before = server.cpu_time();
+    let sale = load::sale(&client, &server.base, &seats, args).await;
+    let cpu = server.cpu_time().zip(cpu_before).map(|(a, b)| a - b);
+    let invariants = server.invariants(sale.totals.purchases).await?;
+    Ok(Report::new(
+        args,
+        seats.len(),
+        &server.base,
+        health,
+        sale,
+        cpu,
+        invariants,
+    ))
+}
+
+/// A line on stderr while the bench runs (the report goes to stdout).
+pub(crate) fn progress(line: &str) {
+    eprintln!("bench: {line}");
+}

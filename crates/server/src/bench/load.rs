@@ -1,0 +1,346 @@
+//! The load: `GET /health` as the ceiling, then the buyers.
+
+use rand::Rng;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::{BenchArgs, Mode, progress};
+
+/// Latencies of one step, in microseconds.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct StepStats {
+    samples: Vec<u32>,
+}
+
+impl StepStats {
+    fn record(&mut self, since: Instant) {
+        let micros = since.elapsed().as_micros();
+        self.samples.push(u32::try_from(micros).unwrap_or(u32::MAX));
+    }
+
+    fn merge(&mut self, other: StepStats) {
+        self.samples.extend(other.samples);
+    }
+
+    /// Requests measured.
+    pub(crate) fn count(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// The `q` quantile (0..=1) in milliseconds; 0 without samples.
+    pub(crate) fn quantile_ms(&self, q: f64) -> f64 {
+        if self.samples.is_empty() {
+            return 0.0;
+        }
+        let mut sorted = self.samples.clone();
+        sorted.sort_unstable();
+        let rank = ((sorted.len() as f64) * q).ceil() as usize;
+        f64::from(sorted[rank.clamp(1, sorted.len()) - 1]) / 1000.0
+    }
+}
+
+/// Throughput of `GET /health`.
+pub(crate) struct Health {
+    pub(crate) requests: u64,
+    pub(crate) errors: u64,
+    pub(crate) elapsed: Duration,
+}
+
+impl Health {
+    pub(crate) fn per_sec(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Hammers `GET /health` with the sale's concurrency for `--health-secs`.
+pub(crate) async fn health(client: &reqwest::Client, base: &str, args: &BenchArgs) -> Health {
+    let url = format!("{base}/health");
+    let until = Instant::now() + Duration::from_secs(args.health_secs);
+    let requests = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..args.concurrency {
+        let (client, url) = (client.clone(), url.clone());
+        let (requests, errors) = (requests.clone(), errors.clone());
+        tasks.spawn(async move {
+            while Instant::now() < until {
+                let ok = match client.get(&url).send().await {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                let counter = if ok { &requests } else { &errors };
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    Health {
+        requests: requests.load(Ordering::Relaxed),
+        errors: errors.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Counts of the sale.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Totals {
+    /// Holds granted.
+    pub(crate) holds: u64,
+    /// Holds refused because someone else had the seat (409).
+    pub(crate) conflicts: u64,
+    /// Orders paid.
+    pub(crate) purchases: u64,
+    /// Answers that are neither success nor an expected conflict, and transport errors.
+    pub(crate) http_errors: u64,
+    /// Buyers who found no seat in their attempts (or came after the sell-out).
+    pub(crate) gave_up: u64,
+    /// Buyers who started.
+    pub(crate) buyers: u64,
+}
+
+/// What the sale measured.
+pub(crate) struct Sale {
+    pub(crate) totals: Totals,
+    pub(crate) hold: StepStats,
+    pub(crate) cart: StepStats,
+    pub(crate) checkout: StepStats,
+    pub(crate) pay: StepStats,
+    pub(crate) elapsed: Duration,
+    pub(crate) timed_out: bool,
+}
+
+/// State shared by the buyers.
+struct Shared {
+    base: String,
+    seats: Vec<Value>,
+    /// Seats a buyer of this run has bought or is buying (what a fresh seat map would show).
+    taken: Vec<AtomicBool>,
+    taken_count: AtomicUsize,
+    next_buyer: AtomicU64,
+    holds: AtomicU64,
+    conflicts: AtomicU64,
+    purchases: AtomicU64,
+    errors: AtomicU64,
+    gave_up: AtomicU64,
+    mode: Mode,
+    hot: usize,
+    attempts: u32,
+    buyers: u64,
+    deadline: Instant,
+}
+
+impl Shared {
+    /// A seat that looks free, as a buyer looking at the seat map would choose it.
+    fn pick(&self) -> Option<usize> {
+        let total = self.seats.len();
+        if self.taken_count.load(Ordering::Relaxed) >= total {
+            return None;
+        }
+        let mut rng = rand::rng();
+        let hot = self.mode == Mode::Hotspot && rng.random_bool(0.9);
+        let range = if hot { self.hot.min(total) } else { total };
+        for _ in 0..16 {
+            let i = rng.random_range(0..range);
+            if !self.taken[i].load(Ordering::Relaxed) {
+                return Some(i);
+            }
+        }
+        // The sampled block is (nearly) sold out: scan from a random point for a free seat.
+        let start = rng.random_range(0..total);
+        (0..total)
+            .map(|k| (start + k) % total)
+            .find(|&i| !self.taken[i].load(Ordering::Relaxed))
+    }
+
+    fn mark_taken(&self, i: usize) {
+        if !self.taken[i].swap(true, Ordering::Relaxed) {
+            self.taken_count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Per-buyer-task latencies, merged at the end.
+#[derive(Default)]
+struct Local {
+    hold: StepStats,
+    cart: StepStats,
+    checkout: StepStats,
+    pay: StepStats,
+}
+
+/// Runs the buyers until every buyer has had a turn, the seats are sold, or `--max-secs`.
+pub(crate) async fn sale(
+    client: &reqwest::Client,
+    base: &str,
+    seats: &[Value],
+    args: &BenchArgs,
+) -> Sale {
+    let started = Instant::now();
+    let shared = Arc::new(Shared {
+        base: base.to_string(),
+        seats: seats.to_vec(),
+        taken: seats.iter().map(|_| AtomicBool::new(false)).collect(),
+        taken_count: AtomicUsize::new(0),
+        next_buyer: AtomicU64::new(0),
+        holds: AtomicU64::new(0),
+        conflicts: AtomicU64::new(0),
+        purchases: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        gave_up: AtomicU64::new(0),
+        mode: args.mode,
+        hot: args.hot_seats as usize,
+        attempts: args.attempts,
+        buyers: u64::from(args.buyers()),
+        deadline: started + Duration::from_secs(args.max_secs),
+    });
+    let reporter = tokio::spawn(report_progress(shared.clone(), started));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..args.concurrency {
+        let (client, shared) = (client.clone(), shared.clone());
+        tasks.spawn(async move {
+            let mut local = Local::default();
+            loop {
+                let n = shared.next_buyer.fetch_add(1, Ordering::Relaxed);
+                if n >= shared.buyers || Instant::now() > shared.deadline {
+                    break;
+                }
+                buy(&client, &shared, n, &mut local).await;
+            }
+            local
+        });
+    }
+    let mut all = Local::default();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(local) = done {
+            all.hold.merge(local.hold);
+            all.cart.merge(local.cart);
+            all.checkout.merge(local.checkout);
+            all.pay.merge(local.pay);
+        }
+    }
+    reporter.abort();
+    let elapsed = started.elapsed();
+    progress(&format!(
+        "done: {} of {} seats sold in {:.1}s",
+        shared.purchases.load(Ordering::Relaxed),
+        shared.seats.len(),
+        elapsed.as_secs_f64()
+    ));
+    let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    Sale {
+        totals: Totals {
+            holds: load(&shared.holds),
+            conflicts: load(&shared.conflicts),
+            purchases: load(&shared.purchases),
+            http_errors: load(&shared.errors),
+            gave_up: load(&shared.gave_up),
+            buyers: load(&shared.next_buyer).min(shared.buyers),
+        },
+        hold: all.hold,
+        cart: all.cart,
+        checkout: all.checkout,
+        pay: all.pay,
+        elapsed,
+        timed_out: Instant::now() > shared.deadline,
+    }
+}
+
+async fn report_progress(shared: Arc<Shared>, started: Instant) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let secs = started.elapsed().as_secs_f64();
+        let purchases = shared.purchases.load(Ordering::Relaxed);
+        progress(&format!(
+            "{secs:5.1}s  {purchases} of {} seats sold  {:.0} purchases/s  {} conflicts  {} errors",
+            shared.seats.len(),
+            purchases as f64 / secs,
+            shared.conflicts.load(Ordering::Relaxed),
+            shared.errors.load(Ordering::Relaxed),
+        ));
+    }
+}
+
+/// One buyer: hold (another seat after a conflict), cart, checkout, pay.
+async fn buy(client: &reqwest::Client, shared: &Shared, n: u64, local: &mut Local) {
+    let customer = format!("bench-buyer-{n}");
+    let base = &shared.base;
+    let mut held = None;
+    for _ in 0..shared.attempts {
+        let Some(i) = shared.pick() else { break };
+        let seat = &shared.seats[i];
+        let t = Instant::now();
+        let reply = post(
+            client,
+            &format!("{base}/reservations"),
+            json!({"seatId": seat["id"], "customerId": customer}),
+        )
+        .await;
+        local.hold.record(t);
+        shared.mark_taken(i);
+        match reply {
+            Some((201, body)) => {
+                shared.holds.fetch_add(1, Ordering::Relaxed);
+                held = Some((seat, body["reservationId"].clone()));
+                break;
+            }
+            Some((409, _)) => {
+                shared.conflicts.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {
+                shared.errors.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+    let Some((seat, reservation)) = held else {
+        shared.gave_up.fetch_add(1, Ordering::Relaxed);
+        return;
+    };
+    let steps = [
+        (
+            &mut local.cart,
+            "cart/add",
+            json!({"reservationId": reservation, "seatId": seat["id"], "price": seat["price"], "userId": customer}),
+        ),
+        (&mut local.checkout, "orders/checkout", Value::Null),
+        (&mut local.pay, "payments", Value::Null),
+    ];
+    let mut order = Value::Null;
+    for (stats, path, body) in steps {
+        let body = match path {
+            "orders/checkout" => json!({"orderId": order, "userId": customer}),
+            "payments" => {
+                json!({"orderId": order, "customerId": customer, "amount": seat["price"]})
+            }
+            _ => body,
+        };
+        let t = Instant::now();
+        let reply = post(client, &format!("{base}/{path}"), body).await;
+        stats.record(t);
+        match reply {
+            Some((200, answer)) => {
+                if path == "cart/add" {
+                    order = answer["id"].clone();
+                }
+            }
+            _ => {
+                shared.errors.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+    shared.purchases.fetch_add(1, Ordering::Relaxed);
+}
+
+/// POSTs JSON; the status and body, or `None` when the request failed in transport.
+async fn post(client: &reqwest::Client, url: &str, body: Value) -> Option<(u16, Value)> {
+    let reply = client.post(url).json(&body).send().await.ok()?;
+    let status = reply.status().as_u16();
+    let body = reply.json().await.unwrap_or(Value::Null);
+    Some((status, body))
+}

@@ -1,0 +1,223 @@
+//! The bench's report: a readable summary, or one JSON object (`--json`).
+
+use serde::Serialize;
+use std::io::Write;
+use std::time::Duration;
+
+use super::BenchArgs;
+use super::load::{Health, Sale, StepStats};
+use super::server::Invariants;
+
+/// Latency of one step.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Latency {
+    requests: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    p999_ms: f64,
+}
+
+impl From<&StepStats> for Latency {
+    fn from(s: &StepStats) -> Self {
+        Self {
+            requests: s.count(),
+            p50_ms: round(s.quantile_ms(0.50)),
+            p99_ms: round(s.quantile_ms(0.99)),
+            p999_ms: round(s.quantile_ms(0.999)),
+        }
+    }
+}
+
+/// Latency per step of the purchase.
+#[derive(Debug, Serialize)]
+struct Steps {
+    hold: Latency,
+    cart: Latency,
+    checkout: Latency,
+    pay: Latency,
+}
+
+/// The settings the numbers were measured with.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Settings {
+    target: String,
+    own_server: bool,
+    seats: usize,
+    buyers: u32,
+    concurrency: u32,
+    mode: &'static str,
+    hot_seats: u32,
+    attempts: u32,
+    health_secs: u64,
+    max_secs: u64,
+    cpus: usize,
+}
+
+/// What `boxoffice bench` prints.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Report {
+    holds_per_sec: f64,
+    purchases_per_sec: f64,
+    health_per_sec: f64,
+    /// Holds per second as a share of `/health` per second (the target is ≥ 0.5).
+    hold_to_health_ratio: f64,
+    steps: Steps,
+    /// The hold step's p50, p99 and p99.9 again at the top level.
+    p50_ms: f64,
+    p99_ms: f64,
+    p999_ms: f64,
+    holds: u64,
+    purchases: u64,
+    conflicts: u64,
+    buyers_served: u64,
+    buyers_without_seat: u64,
+    http_errors: u64,
+    health_errors: u64,
+    elapsed_secs: f64,
+    timed_out: bool,
+    server_cpu_ms_per_purchase: Option<f64>,
+    seats_sold_twice: Option<i64>,
+    orders_without_tickets: Option<i64>,
+    completed_orders: Option<i64>,
+    settings: Settings,
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+impl Report {
+    pub(crate) fn new(
+        args: &BenchArgs,
+        seats: usize,
+        base: &str,
+        health: Health,
+        sale: Sale,
+        cpu: Option<Duration>,
+        invariants: Option<Invariants>,
+    ) -> Self {
+        let secs = sale.elapsed.as_secs_f64().max(1e-9);
+        let t = sale.totals;
+        let holds_per_sec = t.holds as f64 / secs;
+        let health_per_sec = health.per_sec();
+        let hold = Latency::from(&sale.hold);
+        Self {
+            holds_per_sec: round(holds_per_sec),
+            purchases_per_sec: round(t.purchases as f64 / secs),
+            health_per_sec: round(health_per_sec),
+            hold_to_health_ratio: round(holds_per_sec / health_per_sec.max(1e-9)),
+            p50_ms: hold.p50_ms,
+            p99_ms: hold.p99_ms,
+            p999_ms: hold.p999_ms,
+            steps: Steps {
+                hold,
+                cart: (&sale.cart).into(),
+                checkout: (&sale.checkout).into(),
+                pay: (&sale.pay).into(),
+            },
+            holds: t.holds,
+            purchases: t.purchases,
+            conflicts: t.conflicts,
+            buyers_served: t.buyers,
+            buyers_without_seat: t.gave_up,
+            http_errors: t.http_errors,
+            health_errors: health.errors,
+            elapsed_secs: round(secs),
+            timed_out: sale.timed_out,
+            server_cpu_ms_per_purchase: cpu
+                .filter(|_| t.purchases > 0)
+                .map(|c| round(c.as_secs_f64() * 1000.0 / t.purchases as f64)),
+            seats_sold_twice: invariants.map(|i| i.seats_sold_twice),
+            orders_without_tickets: invariants.map(|i| i.orders_without_tickets),
+            completed_orders: invariants.map(|i| i.completed_orders),
+            settings: Settings {
+                target: base.to_string(),
+                own_server: args.target.is_none(),
+                seats,
+                buyers: args.buyers(),
+                concurrency: args.concurrency,
+                mode: args.mode.as_str(),
+                hot_seats: args.hot_seats,
+                attempts: args.attempts,
+                health_secs: args.health_secs,
+                max_secs: args.max_secs,
+                cpus: std::thread::available_parallelism().map_or(1, usize::from),
+            },
+        }
+    }
+
+    /// Writes the report to stdout.
+    pub(crate) fn print(&self, json: bool) -> anyhow::Result<()> {
+        let mut out = std::io::stdout().lock();
+        if json {
+            serde_json::to_writer(&mut out, self)?;
+            writeln!(out)?;
+        } else {
+            out.write_all(self.summary().as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn summary(&self) -> String {
+        let s = &self.settings;
+        let step = |name: &str, l: &Latency| {
+            format!(
+                "  {name:<9} {:>7} requests   p50 {:>8.2} ms   p99 {:>8.2} ms   p99.9 {:>8.2} ms\n",
+                l.requests, l.p50_ms, l.p99_ms, l.p999_ms
+            )
+        };
+        let count =
+            |v: Option<i64>| v.map_or("not checked (--target)".to_string(), |n| n.to_string());
+        let mut text = format!(
+            "Flash sale: {} seats, {} buyers, {} at once, {} mode, {} ({} CPUs)\n\n",
+            s.seats,
+            s.buyers,
+            s.concurrency,
+            s.mode,
+            if s.own_server {
+                "own server"
+            } else {
+                s.target.as_str()
+            },
+            s.cpus
+        );
+        text += &format!(
+            "  {} purchases in {:.1} s{}: {:.0} purchases/s, {:.0} holds/s\n",
+            self.purchases,
+            self.elapsed_secs,
+            if self.timed_out {
+                " (stopped by --max-secs)"
+            } else {
+                ""
+            },
+            self.purchases_per_sec,
+            self.holds_per_sec
+        );
+        text += &format!(
+            "  GET /health in the same run: {:.0}/s, so holds reach {:.1} % of it\n",
+            self.health_per_sec,
+            self.hold_to_health_ratio * 100.0
+        );
+        text += &format!(
+            "  {} seats lost to another buyer, {} buyers left without a seat, {} HTTP errors\n",
+            self.conflicts, self.buyers_without_seat, self.http_errors
+        );
+        if let Some(cpu) = self.server_cpu_ms_per_purchase {
+            text += &format!("  server CPU: {cpu:.2} ms per purchase\n");
+        }
+        text += "\n";
+        text += &step("hold", &self.steps.hold);
+        text += &step("cart", &self.steps.cart);
+        text += &step("checkout", &self.steps.checkout);
+        text += &step("pay", &self.steps.pay);
+        text += &format!(
+            "\n  invariants: seats sold twice {}, completed orders without tickets {}\n",
+            count(self.seats_sold_twice),
+            count(self.orders_without_tickets)
+        );
+        text
+    }
+}

@@ -1,0 +1,281 @@
+//! The server under test: one the bench starts (and can look inside), or `--target`.
+
+use anyhow::Context;
+use serde_json::{Value, json};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+use super::progress;
+
+const ADMIN_EMAIL: &str = "bench@boxoffice.local";
+
+/// What the bench knows of the server.
+pub(crate) struct Server {
+    /// The gateway's base URL.
+    pub(crate) base: String,
+    own: Option<Own>,
+}
+
+/// A server the bench started.
+struct Own {
+    child: Child,
+    pid: u32,
+    dir: tempfile::TempDir,
+    password: String,
+}
+
+/// Invariants read back from the server's database.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Invariants {
+    /// Seats confirmed (or ticketed) more than once.
+    pub(crate) seats_sold_twice: i64,
+    /// Completed orders with fewer valid tickets than seats.
+    pub(crate) orders_without_tickets: i64,
+    /// Completed orders in the database.
+    pub(crate) completed_orders: i64,
+}
+
+impl Server {
+    /// A server someone else runs.
+    pub(crate) fn remote(url: &str) -> Self {
+        Self {
+            base: url.trim_end_matches('/').to_string(),
+            own: None,
+        }
+    }
+
+    /// Starts this binary as a server in a temporary directory, without demo data or rate
+    /// limits, on ports the system picks.
+    pub(crate) async fn start() -> anyhow::Result<Self> {
+        let exe = std::env::current_exe()?;
+        let dir = tempfile::tempdir()?;
+        let password = format!("bench-{}", uuid::Uuid::new_v4());
+        let created = Command::new(&exe)
+            .args(["admin", "create", "--email", ADMIN_EMAIL, "--data-dir"])
+            .arg(dir.path())
+            .env("BOXOFFICE_ADMIN_PASSWORD", &password)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .status()
+            .await?;
+        anyhow::ensure!(
+            created.success(),
+            "could not create the bench administrator"
+        );
+        let ports_file = dir.path().join("ports.json");
+        let log = std::fs::File::create(dir.path().join("server.log"))?;
+        let mut cmd = Command::new(&exe);
+        cmd.arg("serve")
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--no-demo", "--bind", "127.0.0.1"])
+            .args(["--hold-rate-limit", "0", "--login-rate-limit", "0"])
+            .arg("--ports-file")
+            .arg(&ports_file)
+            .arg("--config")
+            .arg(dir.path().join("none.toml"))
+            .env("RUST_LOG", "warn")
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true);
+        for service in [
+            "catalog",
+            "inventory",
+            "ordering",
+            "gateway",
+            "payment",
+            "identity",
+            "fulfillment",
+            "notification",
+            "waitlist",
+        ] {
+            cmd.arg(format!("--{service}-port")).arg("0");
+        }
+        let child = cmd.spawn().context("cannot start the server")?;
+        let pid = child.id().unwrap_or_default();
+        let mut own = Own {
+            child,
+            pid,
+            dir,
+            password,
+        };
+        let port = wait_for_gateway(&mut own, &ports_file).await?;
+        progress(&format!(
+            "started a server (pid {pid}) on 127.0.0.1:{port}, data in {}",
+            own.dir.path().display()
+        ));
+        Ok(Self {
+            base: format!("http://127.0.0.1:{port}"),
+            own: Some(own),
+        })
+    }
+
+    /// Signs in as the administrator: the bench's own, or the one named for `--target`.
+    pub(crate) async fn admin_token(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> anyhow::Result<String> {
+        let (email, password) = match &self.own {
+            Some(own) => (ADMIN_EMAIL, own.password.as_str()),
+            None => (email, password),
+        };
+        let reply: Value = client
+            .post(format!("{}/token", self.base))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await?
+            .error_for_status()
+            .context("the administrator cannot sign in (see --admin-email/--admin-password)")?
+            .json()
+            .await?;
+        reply["token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no token in the sign-in answer")
+    }
+
+    /// CPU time (user + system) the server process has used, when it is ours (Linux).
+    pub(crate) fn cpu_time(&self) -> Option<Duration> {
+        let own = self.own.as_ref()?;
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", own.pid)).ok()?;
+        // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        // USER_HZ is 100 on every Linux this runs on.
+        Some(Duration::from_millis(ticks * 10))
+    }
+
+    /// Waits (up to 30 s) for fulfillment to catch up with `purchases`, then counts invariant
+    /// breaches in the database. `None` for `--target`: its database is not ours to open.
+    pub(crate) async fn invariants(&self, purchases: u64) -> anyhow::Result<Option<Invariants>> {
+        let Some(own) = &self.own else {
+            return Ok(None);
+        };
+        let db = outbox::Database::open_in_dir(own.dir.path()).await?;
+        let pool = db.reader();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let tickets: i64 = sqlx::query_scalar(
+                "select count(*) from fulfillment_tickets where status != 'void'",
+            )
+            .fetch_one(pool)
+            .await?;
+            if u64::try_from(tickets).unwrap_or(0) >= purchases
+                || tokio::time::Instant::now() > deadline
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let sold_twice: i64 = sqlx::query_scalar(
+            "select (select count(*) from (select seat_id from inventory_reservations
+                       where status = 'confirmed' group by seat_id having count(*) > 1))
+                  + (select count(*) from (select seat_id from fulfillment_tickets
+                       where status != 'void' group by seat_id having count(*) > 1))",
+        )
+        .fetch_one(pool)
+        .await?;
+        let without_tickets: i64 = sqlx::query_scalar(
+            "select count(*) from ordering_orders o where o.state = 'completed'
+               and (select count(*) from fulfillment_tickets t
+                    where t.order_id = o.order_id and t.status != 'void')
+                 < (select count(*) from ordering_order_items i where i.order_id = o.order_id)",
+        )
+        .fetch_one(pool)
+        .await?;
+        let completed: i64 =
+            sqlx::query_scalar("select count(*) from ordering_orders where state = 'completed'")
+                .fetch_one(pool)
+                .await?;
+        db.close().await;
+        Ok(Some(Invariants {
+            seats_sold_twice: sold_twice,
+            orders_without_tickets: without_tickets,
+            completed_orders: completed,
+        }))
+    }
+
+    /// Stops the server the bench started (its directory goes with it).
+    pub(crate) async fn stop(self) {
+        if let Some(mut own) = self.own {
+            let _ = own.child.start_kill();
+            let _ = own.child.wait().await;
+        }
+    }
+}
+
+async fn wait_for_gateway(own: &mut Own, ports_file: &std::path::Path) -> anyhow::Result<u16> {
+    for _ in 0..300 {
+        if let Some(status) = own.child.try_wait()? {
+            let log =
+                std::fs::read_to_string(own.dir.path().join("server.log")).unwrap_or_default();
+            anyhow::bail!("the server exited ({status}):\n{log}");
+        }
+        if let Ok(text) = std::fs::read_to_string(ports_file)
+            && let Ok(ports) =
+                serde_json::from_str::<std::collections::BTreeMap<String, u16>>(&text)
+            && let Some(port) = ports.get("gateway")
+        {
+            return Ok(*port);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the server did not start within 30 s")
+}
+
+/// Creates an upcoming event with `seats` seats (sections of up to 100 rows of 50, the rest in a
+/// short section `R`) and
+/// returns its seats as the seat map lists them.
+pub(crate) async fn create_event(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    seats: u32,
+) -> anyhow::Result<Vec<Value>> {
+    let per_row = seats.min(50);
+    let rows = seats / per_row;
+    let section = |code: String, rows: u32, per_row: u32| json!({"sectionCode": code, "rows": rows, "seatsPerRow": per_row, "priceMultiplier": 1});
+    let mut sections: Vec<Value> = (0..rows.div_ceil(100))
+        .map(|s| section(format!("S{}", s + 1), (rows - s * 100).min(100), per_row))
+        .collect();
+    if !seats.is_multiple_of(per_row) {
+        sections.push(section("R".into(), 1, seats % per_row));
+    }
+    let event: Value = client
+        .post(format!("{base}/admin/events"))
+        .bearer_auth(token)
+        .json(&json!({
+            "name": "Flash Sale", "description": "boxoffice bench", "eventDate": "2099-01-01T20:00:00Z",
+            "venue": "Bench Arena", "maxCapacity": seats, "basePrice": "40.00"
+        }))
+        .send()
+        .await?
+        .error_for_status()
+        .context("cannot create the event")?
+        .json()
+        .await?;
+    let id = event["id"].as_str().context("no event id")?.to_string();
+    client
+        .post(format!("{base}/admin/events/{id}/seats"))
+        .bearer_auth(token)
+        .json(&json!({ "sectionConfigurations": sections }))
+        .send()
+        .await?
+        .error_for_status()
+        .context("cannot generate the seats")?;
+    let map: Value = client
+        .get(format!("{base}/events/{id}/seatmap"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let seats = map["seats"].as_array().cloned().unwrap_or_default();
+    anyhow::ensure!(!seats.is_empty(), "the event has no seats");
+    Ok(seats)
+}

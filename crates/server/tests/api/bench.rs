@@ -1,0 +1,67 @@
+//! The load generator keeps working: a small flash sale, its JSON report and the invariants it
+//! reads back from the server's database. Speed is not asserted here (see docs/performance.md).
+
+use serde_json::Value;
+use tokio::process::Command;
+
+#[tokio::test]
+async fn a_small_flash_sale_reports_numbers_and_clean_invariants() -> anyhow::Result<()> {
+    let out = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .args([
+            "bench",
+            "--seats",
+            "120",
+            "--buyers",
+            "200",
+            "--concurrency",
+            "8",
+            "--mode",
+            "hotspot",
+            "--hot-seats",
+            "20",
+            "--health-secs",
+            "1",
+            "--max-secs",
+            "60",
+            "--json",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .await?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench failed:\n{stderr}");
+    assert!(
+        stderr.contains("seats sold"),
+        "progress is shown:\n{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    for field in [
+        "holdsPerSec",
+        "purchasesPerSec",
+        "healthPerSec",
+        "p50Ms",
+        "p99Ms",
+        "p999Ms",
+        "serverCpuMsPerPurchase",
+    ] {
+        assert!(
+            report[field].as_f64().is_some_and(|v| v > 0.0),
+            "{field}: {report}"
+        );
+    }
+    assert_eq!(report["httpErrors"], 0, "{report}");
+    assert_eq!(report["seatsSoldTwice"], 0, "{report}");
+    assert_eq!(report["ordersWithoutTickets"], 0, "{report}");
+    assert_eq!(report["purchases"], 120, "every seat sold: {report}");
+    assert_eq!(
+        report["completedOrders"], 120,
+        "as the server counts them: {report}"
+    );
+    assert!(
+        report["conflicts"].as_u64().is_some_and(|c| c > 0),
+        "hotspot buyers collide: {report}"
+    );
+    assert_eq!(report["settings"]["mode"], "hotspot");
+    assert_eq!(report["steps"]["pay"]["requests"], 120);
+    Ok(())
+}
