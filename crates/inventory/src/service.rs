@@ -95,8 +95,13 @@ impl InventoryService {
             return Err(InventoryError::NotOnSale(listing.event_id));
         }
         let seat = SeatRecord::from(listing);
+        // Asked on a reader, outside the writer's queue: seats are usually known already (from
+        // `seats-generated`), and the single writer is what limits holds per second.
+        let known = store::seat_known(self.db.reader(), seat.seat_id).await?;
         let mut tx = self.db.begin().await?;
-        store::upsert_seat(&mut tx, &seat).await?;
+        if !known {
+            store::upsert_seat(&mut tx, &seat).await?;
+        }
         let mut handed_over = false;
         for lapsed in store::expire_lapsed_on_seat(&mut tx, seat.seat_id, now).await? {
             outbox::enqueue(&mut tx, &ReservationExpired::from_hold(&lapsed, now), now).await?;
@@ -111,19 +116,21 @@ impl InventoryService {
             created_at: now,
             expires_at: now + self.settings.hold_duration,
         };
-        if !store::insert_hold(&mut tx, &hold).await? {
+        let limit = i64::from(self.settings.max_holds_per_customer);
+        if !store::insert_hold(&mut tx, &hold, Some(limit)).await? {
+            let refusal = if store::seat_taken(&mut tx, seat.seat_id).await? {
+                InventoryError::SeatAlreadyReserved(seat.seat_id)
+            } else {
+                InventoryError::HoldLimitReached {
+                    limit: self.settings.max_holds_per_customer,
+                }
+            };
             if handed_over {
                 // The lapsed hold's seat went to the waitlist: keep that, refuse this buyer.
                 tx.commit().await?;
                 self.relay.wake();
             }
-            return Err(InventoryError::SeatAlreadyReserved(seat.seat_id));
-        }
-        let held = store::active_holds_of(&mut tx, &hold.customer_id, hold.event_id, now).await?;
-        if held > i64::from(self.settings.max_holds_per_customer) {
-            return Err(InventoryError::HoldLimitReached {
-                limit: self.settings.max_holds_per_customer,
-            });
+            return Err(refusal);
         }
         outbox::enqueue(&mut tx, &ReservationCreated::new(&hold, &seat), now).await?;
         tx.commit().await?;
@@ -228,7 +235,7 @@ impl InventoryService {
             created_at: now,
             expires_at: next.expires_at,
         };
-        if !store::insert_hold(tx, &hold).await? {
+        if !store::insert_hold(tx, &hold, None).await? {
             return Err(InventoryError::Internal(anyhow::anyhow!(
                 "seat {} was freed but could not be handed over",
                 seat.seat_id

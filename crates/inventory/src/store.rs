@@ -4,6 +4,6 @@
 mod sqlite;
 
 pub(crate) use sqlite::{
-    SeatRecord, active_holds_of, confirm_hold, event_counts, expire_lapsed, expire_lapsed_on_seat,
-    hold, holds, insert_hold, mark_offer, release_hold, seat, taken_seats, upsert_seat,
+    SeatRecord, confirm_hold, event_counts, expire_lapsed, expire_lapsed_on_seat, hold, holds,
+    insert_hold, mark_offer, release_hold, seat, seat_known, seat_taken, taken_seats, upsert_seat,
 };

@@ -15,7 +15,6 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::Database;
-use crate::writer::mark_processed;
 
 /// One event handed to a subscriber.
 #[derive(Debug, Clone)]
@@ -32,8 +31,10 @@ pub struct Delivery {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// A consumer of events. `handle` must be idempotent: use [`mark_processed`] inside its own
-/// transaction to make its effects exactly-once.
+/// A consumer of events. `handle` must be idempotent: use [`mark_processed`](crate::mark_processed) inside its own
+/// transaction to make its effects exactly-once. (The relay does not record deliveries itself:
+/// that would cost a write per consumer and message, and only the consumer's own transaction can
+/// make the record atomic with the effect.)
 #[async_trait::async_trait]
 pub trait Subscriber: Send + Sync + 'static {
     /// Stable consumer name (like a Kafka consumer group).
@@ -120,7 +121,7 @@ impl Relay {
     async fn run_once(&self) -> anyhow::Result<(usize, usize)> {
         let now = self.clock.now();
         let rows = sqlx::query(
-            "select message_id, topic, message_key, payload, occurred_at, attempts from outbox_messages
+            "select seq, message_id, topic, message_key, payload, occurred_at, attempts from outbox_messages
              where published_at is null and next_attempt_at <= ?1 order by seq limit ?2",
         )
         .bind(to_micros(now))
@@ -129,7 +130,7 @@ impl Relay {
         .await?;
         let seen = rows.len();
         let mut blocked_keys: HashSet<String> = HashSet::new();
-        let mut completed: Vec<MessageId> = Vec::new();
+        let mut completed: Vec<i64> = Vec::new();
         for row in rows {
             let delivery = Delivery {
                 message_id: MessageId(row.try_get("message_id")?),
@@ -143,7 +144,7 @@ impl Relay {
                 continue;
             }
             match self.deliver(&delivery).await {
-                Ok(()) => completed.push(delivery.message_id),
+                Ok(()) => completed.push(row.try_get("seq")?),
                 Err(error) => {
                     blocked_keys.insert(delivery.key.clone());
                     self.postpone(&delivery, attempts, &format!("{error:#}"))
@@ -152,15 +153,15 @@ impl Relay {
             }
         }
         if !completed.is_empty() {
-            let mut tx = self.db.begin().await?;
-            for id in &completed {
-                sqlx::query("update outbox_messages set published_at = ?1 where message_id = ?2")
-                    .bind(to_micros(now))
-                    .bind(id.uuid())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
+            // One statement for the whole batch: the sequence numbers travel as a JSON array.
+            sqlx::query(
+                "update outbox_messages set published_at = ?1
+                 where seq in (select value from json_each(?2))",
+            )
+            .bind(to_micros(now))
+            .bind(serde_json::to_string(&completed)?)
+            .execute(self.db.writer())
+            .await?;
         }
         Ok((completed.len(), seen))
     }
@@ -168,16 +169,6 @@ impl Relay {
     async fn deliver(&self, delivery: &Delivery) -> anyhow::Result<()> {
         for subscriber in &self.subscribers {
             if !subscriber.topics().contains(&delivery.topic.as_str()) {
-                continue;
-            }
-            let done: Option<i64> = sqlx::query_scalar(
-                "select 1 from outbox_processed where consumer = ?1 and message_id = ?2",
-            )
-            .bind(subscriber.name())
-            .bind(delivery.message_id.uuid())
-            .fetch_optional(self.db.reader())
-            .await?;
-            if done.is_some() {
                 continue;
             }
             subscriber.handle(delivery).await.map_err(|e| {
@@ -188,8 +179,6 @@ impl Relay {
                     delivery.message_id
                 ))
             })?;
-            let mut conn = self.db.writer().acquire().await?;
-            mark_processed(&mut conn, subscriber.name(), delivery.message_id).await?;
         }
         Ok(())
     }

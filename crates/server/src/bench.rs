@@ -154,15 +154,14 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let sale = load::sale(&client, &server.base, &seats, args).await;
     let cpu = server.cpu_time().zip(cpu_before).map(|(a, b)| a - b);
     let invariants = server.invariants(sale.totals.purchases).await?;
-    Ok(Report::new(
-        args,
-        seats.len(),
-        &server.base,
+    let measured = report::Measured {
         health,
         sale,
-        cpu,
+        server_cpu: cpu,
+        server_peak_rss_mib: server.peak_rss_mib(),
         invariants,
-    ))
+    };
+    Ok(Report::new(args, seats.len(), &server.base, measured))
 }
 
 /// A line on stderr while the bench runs (the report goes to stdout).

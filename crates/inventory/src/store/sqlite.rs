@@ -132,15 +132,21 @@ pub(crate) async fn holds(
 }
 
 /// Inserts an active hold unless the seat already has an active or confirmed one (the partial
-/// unique index decides); returns whether it was inserted.
+/// unique index decides) or, with `limit`, the customer already holds that many unexpired seats
+/// of the event; returns whether it was inserted. One statement for both checks: the hold path
+/// runs on the single writer, where every statement costs a round trip.
 pub(crate) async fn insert_hold(
     conn: &mut SqliteConnection,
     h: &Hold,
+    limit: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "insert into inventory_reservations
             (reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at)
-         values (?1, ?2, ?3, ?4, 'active', ?5, ?6) on conflict do nothing",
+         select ?1, ?2, ?3, ?4, 'active', ?5, ?6
+         where ?7 is null or (select count(*) from inventory_reservations
+             where customer_id = ?4 and event_id = ?3 and status = 'active' and expires_at > ?5) < ?7
+         on conflict do nothing",
     )
     .bind(h.id.uuid())
     .bind(h.seat_id.uuid())
@@ -148,9 +154,33 @@ pub(crate) async fn insert_hold(
     .bind(&h.customer_id)
     .bind(to_micros(h.created_at))
     .bind(to_micros(h.expires_at))
+    .bind(limit)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Whether the seat has an active or confirmed hold (after lapsed ones were expired).
+pub(crate) async fn seat_taken(
+    conn: &mut SqliteConnection,
+    seat: SeatId,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "select 1 from inventory_reservations where seat_id = ?1 and status in ('active', 'confirmed')",
+    )
+    .bind(seat.uuid())
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Whether inventory has recorded the seat.
+pub(crate) async fn seat_known(pool: &SqlitePool, seat: SeatId) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("select 1 from inventory_seats where seat_id = ?1")
+        .bind(seat.uuid())
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Marks the lapsed active hold of one seat expired; returns it if there was one.
@@ -207,24 +237,6 @@ pub(crate) async fn release_hold(
     .fetch_optional(conn)
     .await?;
     Ok(row.map(HoldRow::into_hold))
-}
-
-/// Active, unexpired holds of a customer for an event.
-pub(crate) async fn active_holds_of(
-    conn: &mut SqliteConnection,
-    customer: &str,
-    event: EventId,
-    now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "select count(*) from inventory_reservations
-         where customer_id = ?1 and event_id = ?2 and status = 'active' and expires_at > ?3",
-    )
-    .bind(customer)
-    .bind(event.uuid())
-    .bind(to_micros(now))
-    .fetch_one(conn)
-    .await
 }
 
 /// Seats of an event that are held (unexpired) or sold at `now`, with whether they are sold.

@@ -69,7 +69,7 @@ impl OrderingService {
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let draft = match store::draft_of(&mut tx, &request.buyer).await? {
+        let mut draft = match store::draft_of(&mut tx, &request.buyer).await? {
             Some(draft) => draft,
             None => {
                 let draft = Order {
@@ -113,11 +113,12 @@ impl OrderingService {
             seat_number: seat.seat_number,
         };
         store::insert_item(&mut tx, draft.id, &item, now).await?;
-        let order = store::order(&mut tx, draft.id)
-            .await?
-            .ok_or(OrderingError::OrderNotFound(draft.id))?;
         tx.commit().await?;
-        Ok(order)
+        // The answer is built from what this transaction read and wrote rather than read back:
+        // every statement on the single writer counts (docs/performance.md).
+        draft.items.retain(|i| i.seat_id != item.seat_id);
+        draft.items.push(item);
+        Ok(draft)
     }
 
     /// Removes a seat from the buyer's draft; its hold is released (through an event).

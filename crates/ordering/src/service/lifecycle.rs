@@ -96,9 +96,11 @@ impl OrderingService {
             }
         }
         let now = self.now();
-        let mut tx = self.db.begin().await?;
+        // One guarded UPDATE, committed on its own: the order read above is the answer, with its
+        // new state (no transaction and no read-back on the single writer).
+        let mut conn = self.db.writer().acquire().await?;
         if !store::set_state(
-            &mut tx,
+            &mut conn,
             order_id,
             OrderState::Draft,
             OrderState::Pending,
@@ -108,10 +110,8 @@ impl OrderingService {
         {
             return Err(OrderingError::NotDraft);
         }
-        let order = store::order(&mut tx, order_id)
-            .await?
-            .ok_or(OrderingError::OrderNotFound(order_id))?;
-        tx.commit().await?;
+        let mut order = order;
+        order.state = OrderState::Pending;
         Ok(order)
     }
 

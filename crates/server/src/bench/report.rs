@@ -8,6 +8,16 @@ use super::BenchArgs;
 use super::load::{Health, Sale, StepStats};
 use super::server::Invariants;
 
+/// What the run measured, for [`Report::new`].
+pub(crate) struct Measured {
+    pub(crate) health: Health,
+    pub(crate) sale: Sale,
+    /// CPU time the server used during the sale.
+    pub(crate) server_cpu: Option<Duration>,
+    pub(crate) server_peak_rss_mib: Option<f64>,
+    pub(crate) invariants: Option<Invariants>,
+}
+
 /// Latency of one step.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -79,6 +89,7 @@ pub(crate) struct Report {
     elapsed_secs: f64,
     timed_out: bool,
     server_cpu_ms_per_purchase: Option<f64>,
+    server_peak_rss_mib: Option<f64>,
     seats_sold_twice: Option<i64>,
     orders_without_tickets: Option<i64>,
     completed_orders: Option<i64>,
@@ -90,15 +101,14 @@ fn round(x: f64) -> f64 {
 }
 
 impl Report {
-    pub(crate) fn new(
-        args: &BenchArgs,
-        seats: usize,
-        base: &str,
-        health: Health,
-        sale: Sale,
-        cpu: Option<Duration>,
-        invariants: Option<Invariants>,
-    ) -> Self {
+    pub(crate) fn new(args: &BenchArgs, seats: usize, base: &str, m: Measured) -> Self {
+        let Measured {
+            health,
+            sale,
+            server_cpu: cpu,
+            server_peak_rss_mib,
+            invariants,
+        } = m;
         let secs = sale.elapsed.as_secs_f64().max(1e-9);
         let t = sale.totals;
         let holds_per_sec = t.holds as f64 / secs;
@@ -130,6 +140,7 @@ impl Report {
             server_cpu_ms_per_purchase: cpu
                 .filter(|_| t.purchases > 0)
                 .map(|c| round(c.as_secs_f64() * 1000.0 / t.purchases as f64)),
+            server_peak_rss_mib: server_peak_rss_mib.map(round),
             seats_sold_twice: invariants.map(|i| i.seats_sold_twice),
             orders_without_tickets: invariants.map(|i| i.orders_without_tickets),
             completed_orders: invariants.map(|i| i.completed_orders),
@@ -207,6 +218,9 @@ impl Report {
         );
         if let Some(cpu) = self.server_cpu_ms_per_purchase {
             text += &format!("  server CPU: {cpu:.2} ms per purchase\n");
+        }
+        if let Some(rss) = self.server_peak_rss_mib {
+            text += &format!("  server memory: {rss:.0} MiB at its peak\n");
         }
         text += "\n";
         text += &step("hold", &self.steps.hold);

@@ -150,6 +150,21 @@ impl Server {
         Some(Duration::from_millis(ticks * 10))
     }
 
+    /// The server's peak resident memory in MiB (`VmHWM`), when it is ours (Linux).
+    pub(crate) fn peak_rss_mib(&self) -> Option<f64> {
+        let own = self.own.as_ref()?;
+        let status = std::fs::read_to_string(format!("/proc/{}/status", own.pid)).ok()?;
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib / 1024.0)
+    }
+
     /// Waits (up to 30 s) for fulfillment to catch up with `purchases`, then counts invariant
     /// breaches in the database. `None` for `--target`: its database is not ours to open.
     pub(crate) async fn invariants(&self, purchases: u64) -> anyhow::Result<Option<Invariants>> {
