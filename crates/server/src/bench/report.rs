@@ -93,6 +93,8 @@ pub(crate) struct Report {
     seats_sold_twice: Option<i64>,
     orders_without_tickets: Option<i64>,
     completed_orders: Option<i64>,
+    /// Seconds after the sale until every ticket was issued and every event delivered.
+    backlog_drain_secs: Option<f64>,
     settings: Settings,
 }
 
@@ -144,6 +146,9 @@ impl Report {
             seats_sold_twice: invariants.map(|i| i.seats_sold_twice),
             orders_without_tickets: invariants.map(|i| i.orders_without_tickets),
             completed_orders: invariants.map(|i| i.completed_orders),
+            backlog_drain_secs: invariants
+                .and_then(|i| i.backlog_drain)
+                .map(|d| round(d.as_secs_f64())),
             settings: Settings {
                 target: base.to_string(),
                 own_server: args.target.is_none(),
@@ -232,6 +237,12 @@ impl Report {
             count(self.seats_sold_twice),
             count(self.orders_without_tickets)
         );
+        if let Some(secs) = self.backlog_drain_secs {
+            text +=
+                &format!("  the last tickets were issued {secs:.1} s after the last purchase\n");
+        } else if self.settings.own_server {
+            text += "  the event backlog had not drained 120 s after the sale\n";
+        }
         text
     }
 }

@@ -34,6 +34,9 @@ pub(crate) struct Invariants {
     pub(crate) orders_without_tickets: i64,
     /// Completed orders in the database.
     pub(crate) completed_orders: i64,
+    /// How long after the last purchase the event backlog took to drain (every ticket issued,
+    /// every message delivered); `None` when it had not drained within the bench's wait.
+    pub(crate) backlog_drain: Option<Duration>,
 }
 
 impl Server {
@@ -165,28 +168,39 @@ impl Server {
         Some(kib / 1024.0)
     }
 
-    /// Waits (up to 30 s) for fulfillment to catch up with `purchases`, then counts invariant
-    /// breaches in the database. `None` for `--target`: its database is not ours to open.
+    /// Waits (up to 120 s) for the event backlog to drain — every outbox message delivered and
+    /// a ticket for each purchase — then counts invariant breaches in the database. `None` for
+    /// `--target`: its database is not ours to open.
     pub(crate) async fn invariants(&self, purchases: u64) -> anyhow::Result<Option<Invariants>> {
         let Some(own) = &self.own else {
             return Ok(None);
         };
         let db = outbox::Database::open_in_dir(own.dir.path()).await?;
         let pool = db.reader();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            let tickets: i64 = sqlx::query_scalar(
-                "select count(*) from fulfillment_tickets where status != 'void'",
+        let started = tokio::time::Instant::now();
+        let deadline = started + Duration::from_secs(120);
+        let mut announced = false;
+        let backlog_drain = loop {
+            let (tickets, undelivered): (i64, i64) = sqlx::query_as(
+                "select (select count(*) from fulfillment_tickets where status != 'void'),
+                        (select count(*) from outbox_messages where published_at is null)",
             )
             .fetch_one(pool)
             .await?;
-            if u64::try_from(tickets).unwrap_or(0) >= purchases
-                || tokio::time::Instant::now() > deadline
-            {
-                break;
+            if u64::try_from(tickets).unwrap_or(0) >= purchases && undelivered == 0 {
+                break Some(started.elapsed());
+            }
+            if tokio::time::Instant::now() > deadline {
+                break None;
+            }
+            if !announced {
+                progress(&format!(
+                    "waiting for the backlog: {tickets} tickets issued, {undelivered} events to deliver"
+                ));
+                announced = true;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        };
         let sold_twice: i64 = sqlx::query_scalar(
             "select (select count(*) from (select seat_id from inventory_reservations
                        where status = 'confirmed' group by seat_id having count(*) > 1))
@@ -212,6 +226,7 @@ impl Server {
             seats_sold_twice: sold_twice,
             orders_without_tickets: without_tickets,
             completed_orders: completed,
+            backlog_drain,
         }))
     }
 
