@@ -55,7 +55,11 @@ impl Succession {
         freed: &FreedSeat,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<SuccessorHold>> {
-        let event = store::event(tx, freed.event_id).await?;
+        // Nobody ever queued for this event (the common case on every expiry and release):
+        // no offer to end, nobody to offer the seat to — one lookup and done.
+        let Some(event) = store::event(tx, freed.event_id).await? else {
+            return Ok(None);
+        };
         // The hold that ended was an offer: it lapsed unpaid (or its order was cancelled).
         if let Some(lapsed) = store::assigned_by_reservation(tx, freed.reservation_id).await?
             && let Some(offer) = &lapsed.offer
@@ -64,10 +68,7 @@ impl Succession {
             let ended = WaitlistOfferEnded {
                 entry_id: lapsed.id,
                 event_id: lapsed.event_id,
-                event_name: event
-                    .as_ref()
-                    .map(|e| e.event_name.clone())
-                    .unwrap_or_default(),
+                event_name: event.event_name.clone(),
                 email: lapsed.email.clone(),
                 seat_id: freed.seat_id,
                 order_id: offer.order_id,
@@ -76,9 +77,9 @@ impl Succession {
             };
             outbox::enqueue(tx, &ended, now).await?;
         }
-        let Some(event) = event.filter(|e| e.is_active) else {
+        if !event.is_active {
             return Ok(None);
-        };
+        }
         let Some(next) = store::first_pending(tx, freed.event_id).await? else {
             return Ok(None);
         };
