@@ -47,6 +47,11 @@ impl ApiError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The underlying failure of an internal error (for logs, never for clients).
+    pub fn cause(&self) -> Option<&anyhow::Error> {
+        self.cause.as_ref()
+    }
 }
 
 impl From<sqlx::Error> for ApiError {

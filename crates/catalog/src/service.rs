@@ -10,7 +10,7 @@ pub use views::{
 };
 
 use chrono::{DateTime, Utc};
-use kernel::{Clock, EventId};
+use kernel::{Clock, EventId, Money};
 use outbox::{Database, RelayHandle};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -84,9 +84,11 @@ impl CatalogService {
         Ok(events
             .into_iter()
             .map(|event| {
-                let total = totals.get(&event.id).copied().unwrap_or(0);
+                let (total, lowest) = totals.get(&event.id).copied().unwrap_or((0, 0));
                 let c = counts.get(&event.id).copied().unwrap_or_default();
-                EventSummary::new(event, total, c, now)
+                let mut summary = EventSummary::new(event, total, c, now);
+                summary.lowest_price = (total > 0).then(|| Money::from_cents(lowest));
+                summary
             })
             .collect())
     }

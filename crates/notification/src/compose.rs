@@ -84,8 +84,8 @@ pub(crate) fn waitlist_offer(to: &str, o: &OfferFacts<'_>) -> anyhow::Result<Com
     let body = format!(
         "Hello,\n\ngood news: a seat for {event} has come free and it is held for you.\n\n\
          Seat: {seat}\nPrice: {amount} {currency}\nOrder: {order}\nPay before: {expires} (UTC)\n\n\
-         Your offer: {offer_url}\n\n\
-         To pay, send your order and this guest token (it proves the order is yours; keep it \
+         Pay in your browser: {offer_url}\n\n\
+         Or, from a program, send your order and this guest token (it proves the order is yours; keep it \
          private):\n\n  {token}\n\n\
          curl -X POST {pay_url} -H 'Content-Type: application/json' \\\n  \
          -d '{{\"orderId\":\"{order}\",\"customerId\":\"{token}\",\"amount\":{amount}}}'\n\n\

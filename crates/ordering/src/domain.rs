@@ -137,6 +137,17 @@ pub struct OrderItem {
     pub seat_number: i64,
 }
 
+/// One sold seat, for sales reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sale {
+    /// When its order was paid.
+    pub paid_at: DateTime<Utc>,
+    /// Section code.
+    pub section_code: String,
+    /// Price paid.
+    pub price: Money,
+}
+
 /// An order; a draft order is the buyer's cart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {

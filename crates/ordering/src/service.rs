@@ -8,11 +8,11 @@ pub use cart::AddToCart;
 pub use lifecycle::OfferOrder;
 
 use chrono::{DateTime, Utc};
-use kernel::{Clock, OrderId};
+use kernel::{Clock, EventId, OrderId};
 use outbox::{Database, RelayHandle};
 use std::sync::Arc;
 
-use crate::domain::{Buyer, Order};
+use crate::domain::{Buyer, Order, Sale};
 use crate::ports::{Holds, PaymentLedger, SeatPrices};
 use crate::{OrderingError, store};
 
@@ -73,6 +73,15 @@ impl OrderingService {
             .await?
             .filter(|o| owner.is_none_or(|b| b.owns(o)))
             .ok_or(OrderingError::OrderNotFound(id))
+    }
+
+    /// Every seat sold for an event, oldest sale first (the sales dashboard's timeline).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn sales_of_event(&self, event: EventId) -> Result<Vec<Sale>, OrderingError> {
+        let mut conn = self.db.reader().acquire().await?;
+        Ok(store::sales_of_event(&mut conn, event).await?)
     }
 
     /// The buyer's orders, newest first.

@@ -5,5 +5,5 @@ mod sqlite;
 
 pub(crate) use sqlite::{
     delete_item, draft_of, insert_item, insert_order, mark_paid, open_orders_with_reservation,
-    order, orders_of, set_state,
+    order, orders_of, sales_of_event, set_email_if_missing, set_state,
 };

@@ -33,6 +33,21 @@ impl FromRef<AppState> for Auth {
     }
 }
 
+impl FromRef<AppState> for web::WebState {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            catalog: state.catalog.clone(),
+            inventory: state.inventory.clone(),
+            ordering: state.ordering.clone(),
+            payment: state.payment.clone(),
+            fulfillment: state.fulfillment.clone(),
+            identity: state.identity.clone(),
+            waitlist: state.waitlist.clone(),
+            auth: state.auth.clone(),
+        }
+    }
+}
+
 macro_rules! sub_state {
     ($($field:ident: $ty:ty),* $(,)?) => {
         $(impl FromRef<AppState> for Arc<$ty> {

@@ -177,7 +177,11 @@ pub(crate) fn routers(
     });
     let routes = services
         .into_iter()
-        .chain([("gateway", args.gateway_port, gateway.merge(openapi))])
+        .chain([(
+            "gateway",
+            args.gateway_port,
+            gateway.merge(openapi).merge(web::router()),
+        )])
         .map(|(name, port, router)| {
             let router = router
                 .merge(health_router(name, db.clone()))

@@ -22,6 +22,8 @@ pub struct EventSummary {
     pub sold_seats: i64,
     /// Sum of sold seats' prices.
     pub revenue: Money,
+    /// The cheapest seat's price ("from …"), `None` before seats are laid out.
+    pub lowest_price: Option<Money>,
 }
 
 impl EventSummary {
@@ -40,6 +42,7 @@ impl EventSummary {
             reserved_seats: reserved,
             sold_seats: sold,
             revenue: counts.revenue,
+            lowest_price: None,
         }
     }
 }

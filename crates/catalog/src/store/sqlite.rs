@@ -131,13 +131,19 @@ pub(crate) async fn list_events(
     Ok(rows.into_iter().map(EventRow::into_event).collect())
 }
 
-/// Number of seats of every event that has any.
-pub(crate) async fn seat_totals(pool: &SqlitePool) -> Result<HashMap<EventId, i64>, sqlx::Error> {
-    let rows: Vec<(Uuid, i64)> =
-        sqlx::query_as("select event_id, count(*) from catalog_seats group by event_id")
-            .fetch_all(pool)
-            .await?;
-    Ok(rows.into_iter().map(|(id, n)| (EventId(id), n)).collect())
+/// Number of seats and the lowest seat price (cents) of every event that has any.
+pub(crate) async fn seat_totals(
+    pool: &SqlitePool,
+) -> Result<HashMap<EventId, (i64, i64)>, sqlx::Error> {
+    let rows: Vec<(Uuid, i64, i64)> = sqlx::query_as(
+        "select event_id, count(*), min(price_cents) from catalog_seats group by event_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n, min)| (EventId(id), (n, min)))
+        .collect())
 }
 
 pub(crate) async fn count_seats(

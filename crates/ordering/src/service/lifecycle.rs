@@ -111,6 +111,11 @@ impl OrderingService {
             return Err(OrderingError::NotDraft);
         }
         let mut order = order;
+        if let (None, Some(email)) = (&order.customer_email, buyer.email()) {
+            // A guest names the address for the tickets at checkout.
+            store::set_email_if_missing(&mut conn, order_id, email).await?;
+            order.customer_email = Some(email.to_owned());
+        }
         order.state = OrderState::Pending;
         Ok(order)
     }

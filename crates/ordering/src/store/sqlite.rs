@@ -5,7 +5,7 @@ use kernel::{EventId, Money, OrderId, OrderItemId, ReservationId, SeatId, from_m
 use sqlx::{FromRow, SqliteConnection};
 use uuid::Uuid;
 
-use crate::domain::{Buyer, Order, OrderItem, OrderState};
+use crate::domain::{Buyer, Order, OrderItem, OrderState, Sale};
 
 #[derive(FromRow)]
 struct OrderRow {
@@ -291,4 +291,45 @@ pub(crate) async fn mark_paid(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Sets the address tickets go to (a guest's, given at checkout) when the order has none.
+pub(crate) async fn set_email_if_missing(
+    conn: &mut SqliteConnection,
+    order: OrderId,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update ordering_orders set customer_email = ?2
+         where order_id = ?1 and customer_email is null",
+    )
+    .bind(order.uuid())
+    .bind(email)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every seat sold for `event`: when it was paid, its section and price, oldest first.
+pub(crate) async fn sales_of_event(
+    conn: &mut SqliteConnection,
+    event: EventId,
+) -> Result<Vec<Sale>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "select o.paid_at, i.section_code, i.price_cents
+         from ordering_order_items i join ordering_orders o on o.order_id = i.order_id
+         where i.event_id = ?1 and o.state = 'completed' and o.paid_at is not null
+         order by o.paid_at",
+    )
+    .bind(event.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(paid_at, section_code, cents)| Sale {
+            paid_at: from_micros(paid_at),
+            section_code,
+            price: Money::from_cents(cents),
+        })
+        .collect())
 }

@@ -121,7 +121,8 @@ impl Succession {
             amount: freed.price,
             currency: event.currency,
             expires_at: offer.expires_at,
-            offer_url: format!("{base}/api/v1/waitlist/{}", next.id),
+            // The web page of the offer; the token signs the browser in as this guest.
+            offer_url: format!("{base}/ui/waitlist/{}?token={guest_token}", next.id),
             pay_url: format!("{base}/payments"),
         };
         outbox::enqueue(tx, &offered, now).await?;

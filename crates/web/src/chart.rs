@@ -1,0 +1,129 @@
+//! The sales dashboard's charts, drawn on the server as SVG (no chart library, nothing to load).
+
+use chrono::{DateTime, Utc};
+use std::fmt::Write;
+
+use ordering::Sale;
+
+const W: f64 = 640.0;
+const H: f64 = 220.0;
+const PAD: f64 = 36.0;
+
+/// Seats sold over time: a cumulative step line from the first sale to `now`.
+pub(crate) fn sales_over_time(sales: &[Sale], now: DateTime<Utc>) -> String {
+    let mut svg = open(W, H, "Seats sold over time");
+    let Some(first) = sales.first() else {
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" class="muted" text-anchor="middle">No sales yet</text></svg>"#,
+            W / 2.0,
+            H / 2.0
+        );
+        return svg;
+    };
+    let start = first.paid_at.timestamp_millis() as f64;
+    let end = (now.timestamp_millis() as f64).max(start + 60_000.0);
+    let total = sales.len() as f64;
+    let x = |t: f64| PAD + (t - start) / (end - start) * (W - 2.0 * PAD);
+    let y = |n: f64| H - PAD - n / total * (H - 2.0 * PAD);
+    let mut d = format!("M{:.1} {:.1}", x(start), y(0.0));
+    for (i, sale) in sales.iter().enumerate() {
+        let t = sale.paid_at.timestamp_millis() as f64;
+        let _ = write!(d, "H{:.1}V{:.1}", x(t), y(i as f64 + 1.0));
+    }
+    let _ = write!(d, "H{:.1}", x(end));
+    axes(&mut svg);
+    let _ = write!(
+        svg,
+        r#"<path d="{d}" class="line"/><text x="{PAD}" y="{:.0}" class="muted">{}</text><text x="{:.0}" y="{:.0}" class="muted" text-anchor="end">now</text><text x="{:.0}" y="{:.0}" class="muted">{} sold</text></svg>"#,
+        H - 12.0,
+        first.paid_at.format("%d %b %H:%M"),
+        W - PAD,
+        H - 12.0,
+        PAD + 4.0,
+        PAD - 8.0,
+        sales.len()
+    );
+    svg
+}
+
+/// One bar per section: sold, held and free seats side by side as parts of the section.
+pub(crate) fn sections(rows: &[(String, i64, i64, i64)]) -> String {
+    let bar = 22.0;
+    let height = PAD + rows.len() as f64 * (bar + 12.0) + 10.0;
+    let mut svg = open(W, height, "Seats per section");
+    for (i, (code, sold, held, total)) in rows.iter().enumerate() {
+        let top = 10.0 + i as f64 * (bar + 12.0);
+        let full = W - 2.0 * PAD - 100.0;
+        let part = |n: i64| {
+            if *total > 0 {
+                n as f64 / *total as f64 * full
+            } else {
+                0.0
+            }
+        };
+        let left = PAD + 50.0;
+        let _ = write!(
+            svg,
+            r#"<text x="{PAD}" y="{:.0}" class="label">{}</text><rect x="{left}" y="{top}" width="{full:.1}" height="{bar}" class="free"/><rect x="{left}" y="{top}" width="{:.1}" height="{bar}" class="sold"/><rect x="{:.1}" y="{top}" width="{:.1}" height="{bar}" class="held"/><text x="{:.0}" y="{:.0}" class="label">{sold}/{total}</text>"#,
+            top + 16.0,
+            escape(code),
+            part(*sold),
+            left + part(*sold),
+            part(*held),
+            left + full + 8.0,
+            top + 16.0,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn open(w: f64, h: f64, title: &str) -> String {
+    format!(
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{title}"><title>{title}</title>"#
+    )
+}
+
+fn axes(svg: &mut String) {
+    let _ = write!(
+        svg,
+        r#"<path d="M{PAD} {PAD}V{b}H{r}" class="axis"/>"#,
+        b = H - PAD,
+        r = W - PAD
+    );
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernel::Money;
+
+    #[test]
+    fn the_line_climbs_once_per_sale() {
+        let t = DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
+            .expect("date")
+            .with_timezone(&Utc);
+        let sale = |m: i64| Sale {
+            paid_at: t + chrono::Duration::minutes(m),
+            section_code: "A".into(),
+            price: Money::from_cents(5000),
+        };
+        let svg = sales_over_time(&[sale(0), sale(5)], t + chrono::Duration::minutes(10));
+        assert_eq!(svg.matches("V").count(), 2, "{svg}");
+        assert!(svg.contains("2 sold"));
+        assert!(sales_over_time(&[], t).contains("No sales yet"));
+    }
+
+    #[test]
+    fn section_names_are_escaped() {
+        assert!(sections(&[("<b>".into(), 1, 0, 2)]).contains("&lt;b&gt;"));
+    }
+}

@@ -1,0 +1,74 @@
+//! The routes of the UI, one module per area.
+
+mod account;
+mod admin;
+mod cart;
+mod checkin;
+mod orders;
+mod shop;
+mod waitlist;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+
+use crate::WebState;
+
+pub(crate) fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    WebState: FromRef<S>,
+{
+    Router::new()
+        .route("/", get(shop::list_events))
+        .route("/ui", get(|| async { Redirect::to("/") }))
+        .route("/ui/events/{id}", get(shop::show_event))
+        .route("/ui/events/{id}/live", get(shop::live_seats))
+        .route("/ui/events/{id}/hold", post(shop::hold_seat))
+        .route("/ui/events/{id}/release", post(shop::release_seat))
+        .route("/ui/events/{id}/waitlist", post(waitlist::join_waitlist))
+        .route("/ui/cart", get(cart::show_cart))
+        .route("/ui/cart/remove", post(cart::remove_from_cart))
+        .route("/ui/cart/checkout", post(cart::checkout))
+        .route("/ui/orders", get(orders::list_orders))
+        .route("/ui/orders/{id}", get(orders::show_order))
+        .route(
+            "/ui/orders/{id}/pay",
+            get(orders::show_payment).post(orders::pay_order),
+        )
+        .route("/ui/tickets/{id}/pdf", get(orders::download_ticket))
+        .route(
+            "/ui/waitlist/{id}",
+            get(waitlist::show_entry).post(waitlist::leave_waitlist),
+        )
+        .route(
+            "/ui/signin",
+            get(account::show_sign_in).post(account::sign_in),
+        )
+        .route(
+            "/ui/register",
+            get(account::show_register).post(account::register),
+        )
+        .route("/ui/signout", post(account::sign_out))
+        .route(
+            "/ui/checkin",
+            get(checkin::show_scanner).post(checkin::check_in),
+        )
+        .route("/ui/admin", get(admin::list_events))
+        .route(
+            "/ui/admin/events/new",
+            get(admin::new_event).post(admin::create_event),
+        )
+        .route("/ui/admin/events/{id}", get(admin::show_dashboard))
+        .route(
+            "/ui/admin/events/{id}/edit",
+            get(admin::edit_event).post(admin::update_event),
+        )
+        .route(
+            "/ui/admin/events/{id}/seats",
+            get(admin::show_generator).post(admin::generate_seats),
+        )
+        .route("/ui/admin/events/{id}/status", post(admin::set_status))
+        .route("/ui/admin/preview", post(admin::preview_layout))
+}

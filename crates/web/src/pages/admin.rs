@@ -1,0 +1,478 @@
+//! Running events: the list, create and edit, the seat layout generator with its preview, the
+//! sales dashboard, and taking an event off sale.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use catalog::{EventInput, EventStatus, EventUpdate, SectionConfiguration};
+use kernel::{EventId, Money};
+
+use super::shop::event_id;
+use crate::error::{PageError, PageResult};
+use crate::seatmap::{self, SeatMapView, SeatSpec};
+use crate::session::Visitor;
+use crate::view::{self, Nav};
+use crate::{WebState, chart};
+
+/// Administrators only: others are sent to sign in (or told the page is not theirs).
+fn admin_only(visitor: &Visitor, path: &str) -> Result<(), PageError> {
+    match visitor.claims {
+        None => Err(PageError::sign_in(path)),
+        Some(_) if !visitor.is_admin() => Err(PageError::forbidden("administrators")),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A row of the admin's event list.
+pub(crate) struct AdminRow {
+    id: String,
+    name: String,
+    date: String,
+    venue: String,
+    state: &'static str,
+    sold: i64,
+    total: i64,
+    revenue: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_events.html")]
+pub(crate) struct AdminEventsPage {
+    nav: Nav,
+    events: Vec<AdminRow>,
+}
+
+/// `GET /ui/admin`: every event, including inactive and past ones.
+pub(crate) async fn list_events(
+    State(web): State<WebState>,
+    visitor: Visitor,
+) -> PageResult<AdminEventsPage> {
+    admin_only(&visitor, "/ui/admin")?;
+    let now = Utc::now();
+    let events = web.catalog.list_all_events().await?;
+    Ok(AdminEventsPage {
+        nav: Nav::of(&visitor),
+        events: events
+            .iter()
+            .map(|s| AdminRow {
+                id: s.event.id.to_string(),
+                name: s.event.name.clone(),
+                date: view::date(s.event.event_date),
+                venue: s.event.venue.clone(),
+                state: match (s.event.status, s.event.event_date <= now) {
+                    (_, true) => "past",
+                    (EventStatus::Active, false) => "on sale",
+                    (EventStatus::Inactive, false) => "inactive",
+                },
+                sold: s.sold_seats,
+                total: s.total_seats,
+                revenue: view::price(s.revenue, &s.event.currency),
+            })
+            .collect(),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_event_form.html")]
+pub(crate) struct EventFormPage {
+    nav: Nav,
+    /// `None` when creating.
+    id: Option<String>,
+    form: EventForm,
+    error: Option<String>,
+}
+
+/// The fields of the create/edit form, as typed.
+#[derive(Deserialize, Default, Clone)]
+pub(crate) struct EventForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    event_date: String,
+    #[serde(default)]
+    venue: String,
+    #[serde(default)]
+    max_capacity: String,
+    #[serde(default)]
+    base_price: String,
+    #[serde(default)]
+    currency: String,
+}
+
+fn form_page(
+    visitor: &Visitor,
+    id: Option<String>,
+    form: EventForm,
+    error: Option<String>,
+) -> EventFormPage {
+    EventFormPage {
+        nav: Nav::of(visitor),
+        id,
+        form,
+        error,
+    }
+}
+
+/// `GET /ui/admin/events/new`.
+pub(crate) async fn new_event(visitor: Visitor) -> PageResult<EventFormPage> {
+    admin_only(&visitor, "/ui/admin/events/new")?;
+    let form = EventForm {
+        currency: "USD".into(),
+        max_capacity: "500".into(),
+        ..EventForm::default()
+    };
+    Ok(form_page(&visitor, None, form, None))
+}
+
+fn number(field: &str, text: &str) -> Result<i64, PageError> {
+    text.trim().parse().map_err(|_| {
+        PageError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{field} must be a whole number."),
+        )
+    })
+}
+
+fn amount(field: &str, text: &str) -> Result<Money, PageError> {
+    text.trim().parse().map_err(|_| {
+        PageError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{field} must be an amount such as 49.90."),
+        )
+    })
+}
+
+/// `POST /ui/admin/events/new`: creates the event and goes on to its seats.
+pub(crate) async fn create_event(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Form(form): Form<EventForm>,
+) -> PageResult<Response> {
+    admin_only(&visitor, "/ui/admin/events/new")?;
+    let created = async {
+        let input = EventInput {
+            name: form.name.clone(),
+            description: form.description.clone(),
+            event_date: form.event_date.clone(),
+            venue: form.venue.clone(),
+            max_capacity: number("Capacity", &form.max_capacity)?,
+            base_price: amount("Base price", &form.base_price)?,
+            currency: Some(form.currency.trim().to_owned()).filter(|c| !c.is_empty()),
+        };
+        Ok::<_, PageError>(web.catalog.create_event(input).await?)
+    }
+    .await;
+    match created {
+        Ok(event) => {
+            Ok(Redirect::to(&format!("/ui/admin/events/{}/seats", event.id)).into_response())
+        }
+        Err(e) => Ok((e.status, form_page(&visitor, None, form, Some(e.message))).into_response()),
+    }
+}
+
+/// `GET /ui/admin/events/{id}/edit`.
+pub(crate) async fn edit_event(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult<EventFormPage> {
+    admin_only(&visitor, "/ui/admin")?;
+    let summary = web.catalog.event_summary(event_id(&id)?).await?;
+    let e = &summary.event;
+    let form = EventForm {
+        name: e.name.clone(),
+        description: e.description.clone(),
+        event_date: e.event_date.format("%Y-%m-%dT%H:%M").to_string(),
+        venue: e.venue.clone(),
+        max_capacity: e.max_capacity.to_string(),
+        base_price: e.base_price.to_string(),
+        currency: e.currency.clone(),
+    };
+    Ok(form_page(&visitor, Some(e.id.to_string()), form, None))
+}
+
+/// `POST /ui/admin/events/{id}/edit`: name, description and capacity can change.
+pub(crate) async fn update_event(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<EventForm>,
+) -> PageResult<Response> {
+    admin_only(&visitor, "/ui/admin")?;
+    let id = event_id(&id)?;
+    let updated = async {
+        let update = EventUpdate {
+            name: Some(form.name.clone()),
+            description: Some(form.description.clone()),
+            max_capacity: Some(number("Capacity", &form.max_capacity)?),
+        };
+        Ok::<_, PageError>(web.catalog.update_event(id, update).await?)
+    }
+    .await;
+    match updated {
+        Ok(_) => Ok(Redirect::to(&format!("/ui/admin/events/{id}")).into_response()),
+        Err(e) => {
+            let page = form_page(&visitor, Some(id.to_string()), form, Some(e.message));
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_seats.html")]
+pub(crate) struct GeneratorPage {
+    nav: Nav,
+    id: String,
+    name: String,
+    base_price: String,
+    currency: String,
+    capacity: i64,
+    existing: i64,
+    error: Option<String>,
+}
+
+/// `GET /ui/admin/events/{id}/seats`: the layout generator.
+pub(crate) async fn show_generator(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult<GeneratorPage> {
+    admin_only(&visitor, "/ui/admin")?;
+    generator_page(&web, &visitor, event_id(&id)?, None).await
+}
+
+async fn generator_page(
+    web: &WebState,
+    visitor: &Visitor,
+    id: EventId,
+    error: Option<String>,
+) -> PageResult<GeneratorPage> {
+    let summary = web.catalog.event_summary(id).await?;
+    Ok(GeneratorPage {
+        nav: Nav::of(visitor),
+        id: id.to_string(),
+        name: summary.event.name.clone(),
+        base_price: summary.event.base_price.to_string(),
+        currency: summary.event.currency.clone(),
+        capacity: summary.event.max_capacity,
+        existing: summary.total_seats,
+        error,
+    })
+}
+
+/// Sections from repeated `section`, `rows`, `seats`, `multiplier` fields, in form order.
+fn sections(fields: &[(String, String)]) -> Result<Vec<SectionConfiguration>, PageError> {
+    let mut out: Vec<SectionConfiguration> = Vec::new();
+    for (key, value) in fields {
+        if key == "section" {
+            out.push(SectionConfiguration {
+                section_code: value.trim().to_owned(),
+                rows: 0,
+                seats_per_row: 0,
+                price_multiplier: Money::from_cents(100),
+            });
+            continue;
+        }
+        let Some(last) = out.last_mut() else { continue };
+        match key.as_str() {
+            "rows" => last.rows = number("Rows", value)?,
+            "seats" => last.seats_per_row = number("Seats per row", value)?,
+            "multiplier" => last.price_multiplier = amount("Price multiplier", value)?,
+            _ => {}
+        }
+    }
+    out.retain(|s| !s.section_code.is_empty());
+    Ok(out)
+}
+
+/// `POST /ui/admin/events/{id}/seats`: lays the seats out.
+pub(crate) async fn generate_seats(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    admin_only(&visitor, "/ui/admin")?;
+    let id = event_id(&id)?;
+    let result = async {
+        let sections = sections(&fields)?;
+        Ok::<_, PageError>(web.catalog.generate_seats(id, sections).await?)
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/ui/admin/events/{id}")).into_response()),
+        Err(e) => {
+            let page = generator_page(&web, &visitor, id, Some(e.message.clone())).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "seatmap.html")]
+struct Preview {
+    map: SeatMapView,
+    note: String,
+}
+
+/// The most seats a preview draws.
+const PREVIEW_LIMIT: i64 = 20_000;
+
+/// `POST /ui/admin/preview`: the seat map the generator's fields would make, drawn by the same
+/// layout as the event page (the generator's script asks for it as the fields change).
+pub(crate) async fn preview_layout(
+    visitor: Visitor,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    admin_only(&visitor, "/ui/admin")?;
+    let base = fields
+        .iter()
+        .find(|(k, _)| k == "base")
+        .and_then(|(_, v)| v.parse::<Money>().ok())
+        .unwrap_or(Money::from_cents(100));
+    let currency = fields
+        .iter()
+        .find(|(k, _)| k == "currency")
+        .map_or("USD", |(_, v)| v.as_str());
+    let sections = match sections(&fields) {
+        Ok(sections) => sections,
+        // The message names the field, never echoes its value.
+        Err(e) => {
+            return Ok(Html(format!("<p class=\"notice error\">{}</p>", e.message)).into_response());
+        }
+    };
+    let count: i64 = sections
+        .iter()
+        .map(|s| s.rows.clamp(0, 500) * s.seats_per_row.clamp(0, 500))
+        .sum();
+    if count > PREVIEW_LIMIT {
+        let note = format!("{count} seats: too many to preview (at most {PREVIEW_LIMIT}).");
+        return Ok(Html(format!("<p class=\"muted\">{note}</p>")).into_response());
+    }
+    let mut seats = Vec::new();
+    for s in &sections {
+        let price = base
+            .times_hundredths(s.price_multiplier.cents())
+            .unwrap_or(base);
+        for row in 1..=s.rows.clamp(0, 500) {
+            for number in 1..=s.seats_per_row.clamp(0, 500) {
+                seats.push(SeatSpec {
+                    id: None,
+                    section: s.section_code.clone(),
+                    row,
+                    number,
+                    price,
+                    status: "available",
+                });
+            }
+        }
+    }
+    let preview = Preview {
+        map: seatmap::layout(&seats, currency),
+        note: format!("{count} seats in {} sections", sections.len()),
+    };
+    let html = preview
+        .render()
+        .map_err(|_| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "The preview failed."))?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_dashboard.html")]
+pub(crate) struct DashboardPage {
+    nav: Nav,
+    id: String,
+    name: String,
+    date: String,
+    venue: String,
+    active: bool,
+    past: bool,
+    sold: i64,
+    held: i64,
+    available: i64,
+    total: i64,
+    revenue: String,
+    timeline_svg: String,
+    sections_svg: String,
+    error: Option<String>,
+}
+
+/// `GET /ui/admin/events/{id}`: the sales dashboard.
+pub(crate) async fn show_dashboard(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult<DashboardPage> {
+    admin_only(&visitor, "/ui/admin")?;
+    dashboard(&web, &visitor, event_id(&id)?, None).await
+}
+
+async fn dashboard(
+    web: &WebState,
+    visitor: &Visitor,
+    id: EventId,
+    error: Option<String>,
+) -> PageResult<DashboardPage> {
+    let sales = web.catalog.sales(id).await?;
+    let timeline = web.ordering.sales_of_event(id).await?;
+    let now = Utc::now();
+    let rows: Vec<(String, i64, i64, i64)> = sales
+        .sections
+        .iter()
+        .map(|s| (s.section_code.clone(), s.sold, s.held, s.total_seats))
+        .collect();
+    let e = &sales.event;
+    Ok(DashboardPage {
+        nav: Nav::of(visitor),
+        id: e.id.to_string(),
+        name: e.name.clone(),
+        date: view::date(e.event_date),
+        venue: e.venue.clone(),
+        active: e.status == EventStatus::Active,
+        past: e.event_date <= now,
+        sold: sales.total.sold,
+        held: sales.total.held,
+        available: sales.total.available,
+        total: sales.total.total_seats,
+        revenue: view::price(sales.total.revenue, &e.currency),
+        timeline_svg: chart::sales_over_time(&timeline, now),
+        sections_svg: chart::sections(&rows),
+        error,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StatusForm {
+    action: String,
+}
+
+/// `POST /ui/admin/events/{id}/status`: `deactivate` or `reactivate`.
+pub(crate) async fn set_status(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> PageResult<Response> {
+    admin_only(&visitor, "/ui/admin")?;
+    let id = event_id(&id)?;
+    let result = match form.action.as_str() {
+        "deactivate" => web.catalog.deactivate(id).await,
+        _ => web.catalog.reactivate(id).await,
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/ui/admin/events/{id}")).into_response()),
+        Err(e) => {
+            let e = PageError::from(e);
+            let page = dashboard(&web, &visitor, id, Some(e.message.clone())).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Buying: the event list, an event's live seat map, and holding or letting go of a seat.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashSet;
+
+use catalog::EventSummary;
+use inventory::{CustomerId, HoldRequest};
+use kernel::{EventId, SeatId};
+use ordering::{AddToCart, Order, OrderState};
+
+use crate::WebState;
+use crate::error::{PageError, PageResult};
+use crate::seatmap::{self, SeatMapView, SeatSpec};
+use crate::session::{SetCookies, Visitor};
+use crate::view::{self, Nav};
+
+/// An event as a card on the list.
+pub(crate) struct EventCard {
+    id: String,
+    name: String,
+    date: String,
+    venue: String,
+    from: Option<String>,
+    seats_left: i64,
+    sold_out: bool,
+}
+
+impl EventCard {
+    fn of(s: &EventSummary) -> Self {
+        Self {
+            id: s.event.id.to_string(),
+            name: s.event.name.clone(),
+            date: view::date(s.event.event_date),
+            venue: s.event.venue.clone(),
+            from: s.lowest_price.map(|p| view::price(p, &s.event.currency)),
+            seats_left: s.available_seats,
+            sold_out: s.total_seats > 0 && s.available_seats == 0,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "events.html")]
+pub(crate) struct EventsPage {
+    nav: Nav,
+    events: Vec<EventCard>,
+}
+
+/// `GET /`: the events on sale.
+pub(crate) async fn list_events(
+    State(web): State<WebState>,
+    visitor: Visitor,
+) -> PageResult<EventsPage> {
+    let events = web.catalog.list_public_events().await?;
+    Ok(EventsPage {
+        nav: Nav::of(&visitor),
+        events: events.iter().map(EventCard::of).collect(),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "event.html")]
+pub(crate) struct EventPage {
+    nav: Nav,
+    id: String,
+    name: String,
+    description: String,
+    date: String,
+    venue: String,
+    on_sale: bool,
+    sold_out: bool,
+    seats_left: i64,
+    waiting: i64,
+    in_cart: usize,
+    map: SeatMapView,
+}
+
+/// `GET /ui/events/{id}`: the event with its seat map.
+pub(crate) async fn show_event(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult<EventPage> {
+    let id = event_id(&id)?;
+    let summary = web.catalog.event_summary(id).await?;
+    let seat_map = web.catalog.seat_map(id).await?;
+    let draft = draft_of(&web, &visitor).await?;
+    let mine = seats_of(draft.as_ref(), id);
+    let specs: Vec<SeatSpec> = seat_map
+        .seats
+        .iter()
+        .map(|s| SeatSpec {
+            id: Some(s.seat.id),
+            section: s.seat.section_code.clone(),
+            row: s.seat.row_number,
+            number: s.seat.seat_number,
+            price: s.seat.price,
+            status: seatmap::status_of(s.status, s.seat.id, &mine),
+        })
+        .collect();
+    let on_sale = summary.event.is_on_sale(chrono::Utc::now());
+    let sold_out = on_sale && summary.total_seats > 0 && summary.available_seats == 0;
+    let waiting = if sold_out {
+        web.waitlist.pending_count(id).await?
+    } else {
+        0
+    };
+    Ok(EventPage {
+        nav: Nav::of(&visitor),
+        id: id.to_string(),
+        name: summary.event.name.clone(),
+        description: summary.event.description.clone(),
+        date: view::date(summary.event.event_date),
+        venue: summary.event.venue.clone(),
+        on_sale,
+        sold_out,
+        seats_left: summary.available_seats,
+        waiting,
+        in_cart: draft.map_or(0, |d| d.items.len()),
+        map: seatmap::layout(&specs, &summary.event.currency),
+    })
+}
+
+/// `GET /ui/events/{id}/live`: every seat that is not free (and the visitor's own), for the
+/// map's periodic refresh.
+pub(crate) async fn live_seats(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id = event_id(&id)?;
+    let seat_map = web.catalog.seat_map(id).await?;
+    let draft = draft_of(&web, &visitor).await?;
+    let mine = seats_of(draft.as_ref(), id);
+    let mut taken = serde_json::Map::new();
+    let mut available = 0;
+    for s in &seat_map.seats {
+        match seatmap::status_of(s.status, s.seat.id, &mine) {
+            "available" => available += 1,
+            status => {
+                taken.insert(s.seat.id.to_string(), status.into());
+            }
+        }
+    }
+    let body = json!({ "available": available, "seats": taken, "inCart": draft.map_or(0, |d| d.items.len()) });
+    Ok(([("cache-control", "no-store")], Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SeatForm {
+    seat: String,
+}
+
+/// `POST /ui/events/{id}/hold`: holds the seat and puts it in the cart, in one click. A guest
+/// gets a guest token on the first hold.
+pub(crate) async fn hold_seat(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<SeatForm>,
+) -> Response {
+    let mut cookies = SetCookies::default();
+    let mut visitor = visitor;
+    if visitor.customer_id().is_none() {
+        match web.identity.issue_guest_token().await {
+            Ok((token, _)) => {
+                cookies = cookies.guest(&token);
+                visitor.guest = Some(token);
+            }
+            Err(e) => return answer(Err(e.into())),
+        }
+    }
+    cookies.on(answer(
+        hold_into_cart(&web, &visitor, &id, &form.seat).await,
+    ))
+}
+
+async fn hold_into_cart(
+    web: &WebState,
+    visitor: &Visitor,
+    event: &str,
+    seat: &str,
+) -> Result<serde_json::Value, PageError> {
+    let event_id = event_id(event)?;
+    let seat_id: SeatId = seat
+        .parse()
+        .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "That is not a seat of this map."))?;
+    let (Some(customer), Some(buyer)) = (visitor.customer_id(), visitor.buyer()) else {
+        return Err(PageError::new(
+            StatusCode::UNAUTHORIZED,
+            "Please sign in again.",
+        ));
+    };
+    let customer = CustomerId::parse(&customer)?;
+    let hold = web
+        .inventory
+        .hold(HoldRequest {
+            seat_id,
+            customer_id: customer.clone(),
+            event_id: Some(event_id),
+        })
+        .await?;
+    let cart = web
+        .ordering
+        .add_to_cart(AddToCart {
+            reservation_id: Some(hold.id),
+            seat_id,
+            price: None,
+            buyer,
+        })
+        .await;
+    let cart = match cart {
+        Ok(cart) => cart,
+        Err(e) => {
+            // Nothing half-done: without a cart line the hold would only block the seat.
+            if let Err(release) = web.inventory.release(hold.id, Some(&customer)).await {
+                tracing::warn!(error = %release, "releasing a hold that could not be carted");
+            }
+            return Err(e.into());
+        }
+    };
+    let item = cart.item_for(seat_id);
+    let label = item.map_or_else(String::new, |i| {
+        view::seat_label(&i.section_code, i.row_number, i.seat_number)
+    });
+    Ok(json!({
+        "ok": true,
+        "message": format!("{label} is yours until {} — it is in your cart.", hold.expires_at.format("%H:%M:%S UTC")),
+        "expiresAt": view::iso(hold.expires_at),
+        "inCart": cart.items.len(),
+    }))
+}
+
+/// `POST /ui/events/{id}/release`: gives a seat of the cart back.
+pub(crate) async fn release_seat(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Form(form): Form<SeatForm>,
+) -> Response {
+    let result = async {
+        let seat: SeatId = form
+            .seat
+            .parse()
+            .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "That is not a seat."))?;
+        let order = super::cart::remove_seat(&web, &visitor, seat).await?;
+        Ok(json!({ "ok": true, "message": "The seat is free again.", "inCart": order.items.len() }))
+    }
+    .await;
+    answer(result)
+}
+
+/// The JSON answer of a map action: `{ok, message, …}` with the error's status.
+fn answer(result: Result<serde_json::Value, PageError>) -> Response {
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(e) => (e.status, Json(json!({ "ok": false, "message": e.message }))).into_response(),
+    }
+}
+
+/// The event id in a path; anything else is "not found".
+pub(crate) fn event_id(text: &str) -> Result<EventId, PageError> {
+    text.parse().map_err(|_| PageError::not_found("event"))
+}
+
+/// The visitor's cart, if any.
+pub(crate) async fn draft_of(
+    web: &WebState,
+    visitor: &Visitor,
+) -> Result<Option<Order>, PageError> {
+    let Some(buyer) = visitor.buyer() else {
+        return Ok(None);
+    };
+    let orders = web.ordering.list(&buyer).await?;
+    Ok(orders.into_iter().find(|o| o.state == OrderState::Draft))
+}
+
+fn seats_of(draft: Option<&Order>, event: EventId) -> HashSet<SeatId> {
+    draft
+        .map(|d| {
+            d.items
+                .iter()
+                .filter(|i| i.event_id == event)
+                .map(|i| i.seat_id)
+                .collect()
+        })
+        .unwrap_or_default()
+}
