@@ -1,8 +1,10 @@
 //! Test helpers: run the real `boxoffice` binary on random ports in a temporary data directory
 //! and talk to it over HTTP. Dev-dependency only.
 
+mod browser;
 mod smtp;
 
+pub use browser::Browser;
 pub use smtp::SmtpSink;
 
 use anyhow::{Context, bail};

@@ -97,6 +97,7 @@
       setState(c, "reserved");
     }
     say(data.message, data.ok);
+    hover.textContent = c.dataset.label + " · " + c.dataset.price + " · " + WORDS[stateOf(c)];
   });
 
   async function refresh() {

@@ -190,28 +190,35 @@ impl SetCookies {
     }
 }
 
-/// Refuses a POST whose `Origin` names another site than the `Host` it was sent to. Browsers
-/// send `Origin` with every form post and `fetch`, so a page elsewhere cannot act for a visitor.
+/// Refuses a form post sent from another site: by `Sec-Fetch-Site` where the browser sends it
+/// (all current ones do), else by comparing `Origin` with `Host`. Clients without either header
+/// (curl, scripts) are not browsers acting for someone and pass.
 pub(crate) async fn same_origin_posts(request: Request, next: Next) -> Response {
-    if request.method() == Method::POST {
-        let headers = request.headers();
-        let host = headers.get(HOST).and_then(|h| h.to_str().ok());
-        let origin = headers.get(ORIGIN).and_then(|o| o.to_str().ok());
-        if let (Some(origin), Some(host)) = (origin, host) {
+    if request.method() == Method::POST && !same_origin(request.headers()) {
+        return (
+            StatusCode::FORBIDDEN,
+            "This form was sent from another site and was refused.",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+fn same_origin(headers: &HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (text(ORIGIN.as_str()), text(HOST.as_str())) {
+        (Some(origin), Some(host)) => {
             let origin_host = origin
                 .split_once("://")
                 .map_or(origin, |(_, rest)| rest)
                 .trim_end_matches('/');
-            if origin == "null" || !origin_host.eq_ignore_ascii_case(host) {
-                return (
-                    StatusCode::FORBIDDEN,
-                    "This form was sent from another site and was refused.",
-                )
-                    .into_response();
-            }
+            origin_host.eq_ignore_ascii_case(host)
         }
+        _ => true,
     }
-    next.run(request).await
 }
 
 #[cfg(test)]
@@ -224,6 +231,31 @@ mod tests {
         headers.insert(COOKIE, HeaderValue::from_static("a=1; bo_guest=tok; b=2"));
         assert_eq!(cookie(&headers, GUEST).as_deref(), Some("tok"));
         assert_eq!(cookie(&headers, SESSION), None);
+    }
+
+    #[test]
+    fn posts_from_other_sites_are_told_apart() {
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            same_origin(&h)
+        };
+        assert!(with(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "null")
+        ]));
+        assert!(!with(&[("sec-fetch-site", "cross-site")]));
+        assert!(with(&[
+            ("origin", "http://a.test:8080"),
+            ("host", "a.test:8080")
+        ]));
+        assert!(!with(&[
+            ("origin", "http://evil.test"),
+            ("host", "a.test:8080")
+        ]));
+        assert!(with(&[]));
     }
 
     #[test]

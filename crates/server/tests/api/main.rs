@@ -1,6 +1,7 @@
 //! Black-box tests: the real `boxoffice` binary on random ports, driven over HTTP.
 
 mod bench;
+mod browser;
 mod catalog;
 mod concurrency;
 mod edge;

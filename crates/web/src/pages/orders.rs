@@ -126,14 +126,28 @@ pub(crate) async fn show_order(
             qr_svg: qr::svg(&t.qr).unwrap_or_default(),
         })
         .collect();
+    // The order completes when ordering hears of the payment (an event, moments later); until
+    // then a paid order shows as being finished rather than as still to pay.
+    let paid = order.state == OrderState::Completed
+        || (order.state == OrderState::Pending
+            && web
+                .payment
+                .of_order(order.id)
+                .await?
+                .iter()
+                .any(|p| p.status == PaymentStatus::Succeeded));
     Ok(OrderPage {
         nav: Nav::of(&visitor),
         id: order.id.to_string(),
-        state: order.state.as_str(),
+        state: if paid && order.state == OrderState::Pending {
+            "paid"
+        } else {
+            order.state.as_str()
+        },
         lines: lines(&order),
         total: view::price(order.total(), &order.currency),
         email: order.customer_email.clone(),
-        issuing: order.state == OrderState::Completed && tickets.len() < order.items.len(),
+        issuing: paid && tickets.len() < order.items.len(),
         tickets,
     })
 }

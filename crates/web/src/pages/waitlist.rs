@@ -64,12 +64,12 @@ pub(crate) async fn show_entry(
     let entry_id: WaitlistEntryId = id
         .parse()
         .map_err(|_| PageError::not_found("place in line"))?;
-    if let Some(token) = q.token.filter(|t| !t.is_empty()) {
-        if web.identity.is_guest_token(&token).await? {
-            return Ok(SetCookies::default()
-                .guest(&token)
-                .on(Redirect::to(&format!("/ui/waitlist/{entry_id}"))));
-        }
+    if let Some(token) = q.token.filter(|t| !t.is_empty())
+        && web.identity.is_guest_token(&token).await?
+    {
+        return Ok(SetCookies::default()
+            .guest(&token)
+            .on(Redirect::to(&format!("/ui/waitlist/{entry_id}"))));
     }
     let (entry, position) = web.waitlist.entry(entry_id).await?;
     let event = web.catalog.event_summary(entry.event_id).await?;
@@ -80,17 +80,17 @@ pub(crate) async fn show_entry(
         offer_ends = view::date(offer.expires_at);
         let mut guest = visitor.clone();
         guest.claims = None;
-        if let Some(buyer) = guest.buyer() {
-            if let Ok(order) = web.ordering.get(offer.order_id, Some(&buyer)).await {
-                offer_seat = order.items.first().map(|i| {
-                    format!(
-                        "{} — {}",
-                        view::seat_label(&i.section_code, i.row_number, i.seat_number),
-                        view::price(i.price, &order.currency)
-                    )
-                });
-                pay_link = Some(format!("/ui/orders/{}/pay", order.id));
-            }
+        if let Some(buyer) = guest.buyer()
+            && let Ok(order) = web.ordering.get(offer.order_id, Some(&buyer)).await
+        {
+            offer_seat = order.items.first().map(|i| {
+                format!(
+                    "{} — {}",
+                    view::seat_label(&i.section_code, i.row_number, i.seat_number),
+                    view::price(i.price, &order.currency)
+                )
+            });
+            pay_link = Some(format!("/ui/orders/{}/pay", order.id));
         }
     }
     Ok(EntryPage {

@@ -1,0 +1,447 @@
+//! The web UI in a real headless Chromium: buying as a guest, racing for a seat, a hold running
+//! out on the payment page, an administrator setting up and following an event, the door, and
+//! the waiting list. Screenshots of the main pages land in `target/ui-screenshots/`.
+
+use fantoccini::Locator;
+use serde_json::json;
+use std::time::Duration;
+use testkit::{ADMIN_EMAIL, ADMIN_PASSWORD, Browser, TestServer, eventually};
+
+use crate::helpers::{
+    COLDPLAY, create_event, hold, pay, pending_order, spawn_demo_app, spawn_with,
+};
+
+/// Seat A-1-1 of the demo's Coldplay event.
+const SEAT_A11: &str = "550e8400-e29b-41d4-a716-446655440001";
+
+fn seat_css(seat: &str) -> String {
+    format!("circle.seat[data-id=\"{seat}\"]")
+}
+
+/// The page `path` of the app's gateway.
+fn url(app: &TestServer, path: &str) -> String {
+    format!("{}{path}", app.base("gateway"))
+}
+
+/// Signs `browser` in through the sign-in form.
+async fn sign_in(
+    browser: &Browser,
+    app: &TestServer,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    browser.goto(&url(app, "/ui/signin")).await?;
+    browser.fill("email", email).await?;
+    browser.fill("password", password).await?;
+    browser.click("form.stack button").await?;
+    Ok(())
+}
+
+/// The classes of the seat's circle on the page.
+async fn seat_class(browser: &Browser, seat: &str) -> anyhow::Result<String> {
+    let circle = browser.find(Locator::Css(&seat_css(seat))).await?;
+    Ok(circle.attr("class").await?.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_guest_buys_a_seat_from_the_event_list_to_the_ticket_and_its_pdf() -> anyhow::Result<()> {
+    let app = spawn_demo_app().await;
+    let browser = Browser::launch().await?;
+    browser.goto(&url(&app, "/")).await?;
+    assert!(browser.text_of("h1", 5).await?.contains("Upcoming events"));
+    let card = browser
+        .text_of(&format!("a[href=\"/ui/events/{COLDPLAY}\"]"), 5)
+        .await?;
+    assert!(card.contains("Coldplay - Live in Santiago"), "{card}");
+    assert!(card.contains("from 40.00 USD"), "the cheapest seat: {card}");
+    browser.screenshot("01-event-list").await?;
+
+    browser
+        .click(&format!("a[href=\"/ui/events/{COLDPLAY}\"]"))
+        .await?;
+    browser.text_of(&seat_css(SEAT_A11), 10).await?;
+    assert!(seat_class(&browser, SEAT_A11).await?.contains("available"));
+    browser.click(&seat_css(SEAT_A11)).await?;
+    let said = browser.wait_for_text("#message", "yours", 10).await?;
+    assert!(said.contains("A · row 1 · seat 1"), "{said}");
+    assert!(seat_class(&browser, SEAT_A11).await?.contains("mine"));
+    assert_eq!(browser.text_of("#in-cart", 2).await?, "1");
+    browser.screenshot("02-event-seat-map").await?;
+    // The server agrees: the seat is held.
+    assert_eq!(
+        crate::helpers::seat_status(&app, COLDPLAY, SEAT_A11).await,
+        "reserved"
+    );
+
+    browser.click("#to-cart").await?;
+    let countdown = browser.text_of(".countdown", 5).await?;
+    assert!(
+        countdown.contains(':'),
+        "a running countdown, got {countdown:?}"
+    );
+    browser.fill("email", "guest.buyer@example.com").await?;
+    browser.screenshot("03-cart").await?;
+    browser
+        .click("form[action=\"/ui/cart/checkout\"] button")
+        .await?;
+
+    browser.text_of("#pay", 10).await?;
+    assert!(browser.text_of("#pay", 1).await?.contains("Pay 50.00 USD"));
+    browser.screenshot("04-payment").await?;
+    browser.click("#pay").await?;
+
+    let heading = browser.wait_for_text("h1", "completed", 10).await?;
+    assert!(heading.contains("Order"), "{heading}");
+    browser
+        .wait_for_text("ul.tickets", "A · row 1 · seat 1", 15)
+        .await?;
+    let qr = browser.find(Locator::Css("ul.tickets svg.qr path")).await?;
+    assert!(
+        qr.attr("d").await?.unwrap_or_default().len() > 100,
+        "a drawn QR code"
+    );
+    browser.screenshot("05-order-with-ticket").await?;
+
+    browser.click("ul.tickets a[download]").await?;
+    let dir = browser.downloads().to_path_buf();
+    eventually(Duration::from_secs(15), "the PDF download", || {
+        let dir = dir.clone();
+        async move {
+            let done = std::fs::read_dir(&dir)?
+                .flatten()
+                .map(|f| f.path())
+                .find(|p| p.extension().is_some_and(|e| e == "pdf"));
+            Ok(done.is_some_and(|p| std::fs::read(p).is_ok_and(|b| b.starts_with(b"%PDF"))))
+        }
+    })
+    .await?;
+    // Another browser (no cookies) gets no ticket.
+    let ticket_link = browser
+        .find(Locator::Css("ul.tickets a[download]"))
+        .await?
+        .attr("href")
+        .await?
+        .unwrap_or_default();
+    let stranger = app.client().get(url(&app, &ticket_link)).send().await?;
+    assert_eq!(stranger.status(), 404);
+    browser.quit().await;
+    Ok(())
+}
+
+/// The map's answer to a click, once it is in (the message starts hidden and empty).
+async fn answer_of(browser: &Browser) -> anyhow::Result<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let message = browser.find(Locator::Css("#message")).await?;
+        let text = message.text().await?;
+        if !text.is_empty() {
+            return Ok(text);
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "no answer to the click"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_browsers_race_for_one_seat_and_the_loser_is_told_in_words() -> anyhow::Result<()> {
+    let app = spawn_demo_app().await;
+    let (ana, ben) = tokio::try_join!(Browser::launch(), Browser::launch())?;
+    for b in [&ana, &ben] {
+        b.goto(&url(&app, &format!("/ui/events/{COLDPLAY}")))
+            .await?;
+        b.text_of(&seat_css(SEAT_A11), 10).await?;
+    }
+    let css = seat_css(SEAT_A11);
+    tokio::try_join!(ana.click(&css), ben.click(&css))?;
+    let (a, b) = tokio::try_join!(answer_of(&ana), answer_of(&ben))?;
+    let winners = [&a, &b].iter().filter(|m| m.contains("yours")).count();
+    let losers = [&a, &b].iter().filter(|m| m.contains("taken")).count();
+    assert_eq!((winners, losers), (1, 1), "ana: {a:?}, ben: {b:?}");
+    let loser = if a.contains("taken") { &ana } else { &ben };
+    assert!(seat_class(loser, SEAT_A11).await?.contains("reserved"));
+    loser.screenshot("06-seat-race-loser").await?;
+    ana.quit().await;
+    ben.quit().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_hold_that_runs_out_on_the_payment_page_is_explained() -> anyhow::Result<()> {
+    let app = spawn_with(&["--hold-seconds", "6"]).await;
+    let browser = Browser::launch().await?;
+    browser
+        .goto(&url(&app, &format!("/ui/events/{COLDPLAY}")))
+        .await?;
+    browser.click(&seat_css(SEAT_A11)).await?;
+    browser.wait_for_text("#message", "yours", 10).await?;
+    browser.goto(&url(&app, "/ui/cart")).await?;
+    browser.fill("email", "late.payer@example.com").await?;
+    browser
+        .click("form[action=\"/ui/cart/checkout\"] button")
+        .await?;
+    browser.text_of("#pay", 10).await?;
+
+    // The countdown reaches zero: the page says so and hides the pay button.
+    let said = browser
+        .wait_for_text("#hold-expired", "no longer reserved", 15)
+        .await?;
+    assert!(said.contains("expired"), "{said}");
+    assert!(
+        !browser
+            .find(Locator::Css("#pay-form"))
+            .await?
+            .is_displayed()
+            .await?
+    );
+    browser.screenshot("07-hold-expired-on-payment").await?;
+
+    // The server agrees once the sweeper ran: the order can no longer be paid.
+    let order_path = browser.current_url().await?.path().to_owned();
+    eventually(
+        Duration::from_secs(10),
+        "the server to see the lapse",
+        || {
+            let browser = &browser;
+            let to = url(&app, &order_path);
+            async move {
+                browser.goto(&to).await?;
+                let text = browser.find(Locator::Css("main")).await?.text().await?;
+                Ok(text.contains("can no longer be paid") || text.contains("was cancelled"))
+            }
+        },
+    )
+    .await?;
+    assert!(
+        browser.find(Locator::Css("#pay")).await.is_err(),
+        "no pay button"
+    );
+    browser.quit().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo"]).await;
+    let browser = Browser::launch().await?;
+    // The admin pages send a stranger to sign in first.
+    browser.goto(&url(&app, "/ui/admin")).await?;
+    assert!(browser.current_url().await?.path().ends_with("/ui/signin"));
+    browser.fill("email", ADMIN_EMAIL).await?;
+    browser.fill("password", ADMIN_PASSWORD).await?;
+    browser.click("form.stack button").await?;
+    browser.wait_for_text("h1", "Events", 10).await?;
+
+    browser.click("a[href=\"/ui/admin/events/new\"]").await?;
+    browser.fill("name", "Browser Night").await?;
+    browser.fill("description", "Made in a browser").await?;
+    browser
+        .execute(
+            "document.querySelector('[name=event_date]').value = '2099-06-01T20:00';",
+            vec![],
+        )
+        .await?;
+    browser.fill("venue", "Test Hall").await?;
+    browser.fill("max_capacity", "100").await?;
+    browser.fill("base_price", "40.00").await?;
+    browser.click("form.stack button").await?;
+
+    // The generator: two sections, previewed live before saving.
+    browser.wait_for_text("h1", "Seat layout", 10).await?;
+    browser.fill("rows", "2").await?;
+    browser.fill("seats", "6").await?;
+    browser.click("#add-section").await?;
+    let fields = browser
+        .find_all(Locator::Css("input[name=multiplier]"))
+        .await?;
+    fields[1].clear().await?;
+    fields[1].send_keys("1.50").await?;
+    browser
+        .wait_for_text("#preview", "24 seats in 2 sections", 10)
+        .await?;
+    let dots = browser
+        .find_all(Locator::Css("#preview circle.seat"))
+        .await?;
+    assert_eq!(dots.len(), 24);
+    browser.screenshot("08-admin-seat-generator").await?;
+    browser.click("#generator button.primary").await?;
+    browser.wait_for_text("#sold", "0", 10).await?;
+    let event_path = browser.current_url().await?.path().to_owned();
+    let event = event_path
+        .trim_start_matches("/ui/admin/events/")
+        .to_owned();
+
+    // A buyer (over the API) buys a seat of section B at 60.00.
+    let map = crate::helpers::seat_map(&app, &event).await;
+    let seat = map["seats"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["sectionCode"] == "B"))
+        .cloned()
+        .expect("a seat in B");
+    let order = pending_order(&app, &[seat], "fan-1").await;
+    let paid = pay(&app, &order, "fan-1", json!(60.00)).await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+
+    browser.refresh().await?;
+    browser.wait_for_text("#sold", "1", 10).await?;
+    assert!(browser.text_of("#revenue", 2).await?.contains("60.00 USD"));
+    let timeline = browser.text_of("section.panel svg.chart", 2).await?;
+    assert!(timeline.contains("1 sold"), "{timeline}");
+    browser.screenshot("09-admin-dashboard").await?;
+
+    // The list shows it; deactivating takes it off the public list.
+    browser.goto(&url(&app, "/ui/admin")).await?;
+    assert!(
+        browser
+            .text_of("table.lines", 5)
+            .await?
+            .contains("Browser Night")
+    );
+    browser.goto(&url(&app, &event_path)).await?;
+    browser.click("button.danger").await?;
+    browser.wait_for_text("p.when", "inactive", 10).await?;
+    browser.goto(&url(&app, "/")).await?;
+    assert!(!browser.text_of("main", 5).await?.contains("Browser Night"));
+    browser.quit().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn door_staff_checks_a_ticket_in_twice_and_the_second_answer_is_red() -> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo"]).await;
+    let (event, seats) = create_event(&app, 1, 2).await;
+    let order = pending_order(&app, &seats[..1], "door-fan").await;
+    assert_eq!(
+        pay(&app, &order, "door-fan", json!(25.00)).await.status,
+        200
+    );
+    let tickets_url = format!(
+        "/orders/{}/tickets?userId=door-fan",
+        order["id"].as_str().unwrap_or_default()
+    );
+    eventually(Duration::from_secs(10), "the ticket", || async {
+        Ok(app.get(&tickets_url).await?.json.as_array().map(Vec::len) == Some(1))
+    })
+    .await?;
+    let qr = app.get(&tickets_url).await?.json[0]["qr"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let staff = json!({"email": "door@example.com", "password": "Passw0rd!", "role": "Staff"});
+    assert_eq!(app.admin("POST", "/users", Some(staff)).await?.status, 201);
+
+    let browser = Browser::launch().await?;
+    sign_in(&browser, &app, "door@example.com", "Passw0rd!").await?;
+    browser.wait_for_text("h1", "Check-in", 10).await?;
+    browser.fill("token", &qr).await?;
+    browser.click("form button.primary").await?;
+    let first = browser.wait_for_text("#verdict", "Welcome in", 10).await?;
+    assert!(first.contains("Test Night"), "{first}");
+    assert!(
+        browser.find(Locator::Css("#verdict.ok")).await.is_ok(),
+        "green"
+    );
+    browser.screenshot("10-checkin-admitted").await?;
+
+    browser.fill("token", &qr).await?;
+    browser.click("form button.primary").await?;
+    browser
+        .wait_for_text("#verdict", "Already used", 10)
+        .await?;
+    assert!(
+        browser.find(Locator::Css("#verdict.refused")).await.is_ok(),
+        "red"
+    );
+    browser.screenshot("11-checkin-refused").await?;
+
+    browser.fill("token", "not-a-ticket").await?;
+    browser.click("form button.primary").await?;
+    browser
+        .wait_for_text("#verdict", "Not a valid ticket", 10)
+        .await?;
+    // A buyer cannot open the scanner.
+    let buyer = Browser::launch().await?;
+    buyer.goto(&url(&app, "/ui/checkin")).await?;
+    assert!(buyer.current_url().await?.path().ends_with("/ui/signin"));
+    let _ = event;
+    buyer.quit().await;
+    browser.quit().await;
+    Ok(())
+}
+
+/// The link an offer e-mail (an `.eml` file without SMTP) carries, as a path.
+fn offer_link(app: &TestServer) -> Option<String> {
+    let dir = app.data_dir().join("mail");
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|f| {
+        let raw = std::fs::read_to_string(f.path()).ok()?;
+        // Undo quoted-printable soft breaks and `=3D`.
+        let text = raw
+            .replace("=\r\n", "")
+            .replace("=\n", "")
+            .replace("=3D", "=");
+        let start = text.find("/ui/waitlist/")?;
+        let link: String = text[start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect();
+        Some(link)
+    })
+}
+
+#[tokio::test]
+async fn a_sold_out_event_takes_a_waiting_list_and_the_offer_page_sells_the_seat()
+-> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo"]).await;
+    let (event, seats) = create_event(&app, 1, 1).await;
+    let seat = seats[0]["id"].as_str().unwrap_or_default().to_owned();
+    let held = hold(&app, &seat, "early-bird").await;
+    assert_eq!(held.status, 201, "{}", held.text);
+
+    let browser = Browser::launch().await?;
+    browser
+        .goto(&url(&app, &format!("/ui/events/{event}")))
+        .await?;
+    browser
+        .wait_for_text("section.waitlist", "Sold out", 10)
+        .await?;
+    browser.fill("email", "patient@example.com").await?;
+    browser.screenshot("12-sold-out-waitlist").await?;
+    browser.click("section.waitlist button").await?;
+    assert_eq!(browser.text_of("#position", 10).await?, "1");
+
+    // The early bird lets go; the seat goes to the line, and the e-mail links to the offer.
+    let release = app
+        .call(
+            "DELETE",
+            &format!(
+                "/reservations/{}?customerId=early-bird",
+                held.json["reservationId"].as_str().unwrap_or_default()
+            ),
+            None,
+        )
+        .await?;
+    assert!(release.status < 300, "{}", release.text);
+    eventually(Duration::from_secs(10), "the offer e-mail", || async {
+        Ok(offer_link(&app).is_some())
+    })
+    .await?;
+    let link = offer_link(&app).unwrap_or_default();
+    assert!(link.contains("?token="), "{link}");
+    browser.goto(&url(&app, &link)).await?;
+    // The token leaves the address bar once the browser holds it.
+    assert!(browser.current_url().await?.query().is_none());
+    browser
+        .wait_for_text("main", "A seat is held for you", 10)
+        .await?;
+    browser.screenshot("13-waitlist-offer").await?;
+    browser.click("a.button.primary").await?;
+    browser.click("#pay").await?;
+    browser.wait_for_text("h1", "completed", 10).await?;
+    browser
+        .wait_for_text("ul.tickets", "A · row 1 · seat 1", 15)
+        .await?;
+    browser.quit().await;
+    Ok(())
+}
