@@ -7,7 +7,7 @@
 //! scripts and the stylesheet in `assets/` are embedded in the binary, so nothing is loaded from
 //! the internet.
 //!
-//! Who is visiting is kept in cookies ([`session`]): a signed-in person's JWT, or a guest token
+//! Who is visiting is kept in cookies (module `session`): a signed-in person's JWT, or a guest token
 //! issued by identity on a guest's first hold, plus the e-mail a guest gives at checkout.
 
 mod assets;
