@@ -59,7 +59,8 @@ pub(crate) async fn list_events(
     State(web): State<WebState>,
     visitor: Visitor,
 ) -> PageResult<EventsPage> {
-    let events = web.catalog.list_public_events().await?;
+    let mut events = web.catalog.list_public_events().await?;
+    events.sort_by_key(|s| s.event.event_date);
     Ok(EventsPage {
         nav: Nav::of(&visitor),
         events: events.iter().map(EventCard::of).collect(),
