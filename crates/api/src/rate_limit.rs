@@ -21,7 +21,7 @@ const IDLE_SECS: f64 = 60.0;
 pub struct RateRule {
     /// Method.
     pub method: Method,
-    /// Normalised path.
+    /// Normalised path; a `*` segment matches any one segment (`/ui/events/*/hold`).
     pub path: &'static str,
     /// Sustained requests per second (0: unlimited).
     pub per_second: u32,
@@ -73,6 +73,18 @@ impl RateLimits {
     }
 }
 
+/// Whether `path` matches `pattern`, segment by segment, `*` matching any one segment.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (mut p, mut q) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == "*" || a == b => {}
+            _ => return false,
+        }
+    }
+}
+
 /// Middleware applying the limits.
 pub(crate) async fn rate_limit(
     State(limits): State<RateLimits>,
@@ -82,7 +94,7 @@ pub(crate) async fn rate_limit(
     let rule = limits
         .rules
         .iter()
-        .position(|r| r.method == *req.method() && r.path == req.uri().path());
+        .position(|r| r.method == *req.method() && path_matches(r.path, req.uri().path()));
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -107,6 +119,14 @@ pub(crate) async fn rate_limit(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_star_matches_one_segment() {
+        assert!(path_matches("/ui/events/*/hold", "/ui/events/abc/hold"));
+        assert!(!path_matches("/ui/events/*/hold", "/ui/events/abc/release"));
+        assert!(!path_matches("/ui/events/*/hold", "/ui/events/hold"));
+        assert!(path_matches("/token", "/token"));
+    }
 
     #[test]
     fn a_bucket_allows_a_burst_then_refills() {

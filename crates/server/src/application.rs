@@ -164,6 +164,22 @@ impl Application {
                     path: "/token",
                     per_second: args.login_rate_limit,
                 },
+                // The web UI's doors to the same actions.
+                RateRule {
+                    method: Method::POST,
+                    path: "/ui/events/*/hold",
+                    per_second: args.hold_rate_limit,
+                },
+                RateRule {
+                    method: Method::POST,
+                    path: "/ui/signin",
+                    per_second: args.login_rate_limit,
+                },
+                RateRule {
+                    method: Method::POST,
+                    path: "/ui/register",
+                    per_second: args.login_rate_limit,
+                },
             ]),
         };
         let mut listeners = Vec::new();

@@ -62,7 +62,11 @@
     const body = new URLSearchParams({ seat });
     const res = await fetch(path, { method: "POST", body, credentials: "same-origin" });
     let data = {};
-    try { data = await res.json(); } catch (_) { data = { ok: false, message: "The server did not answer. Please try again." }; }
+    try { data = await res.json(); } catch (_) { data = {}; }
+    if (!("ok" in data)) {
+      // An answer of the edge (rate limit, timeout) rather than of the page.
+      data = { ok: false, message: data.error || "The server did not answer. Please try again." };
+    }
     return data;
   }
 
@@ -81,6 +85,10 @@
       if (data.ok) setState(c, "available");
       say(data.ok ? c.dataset.label + " is no longer in your cart." : data.message, data.ok);
       if (data.inCart !== undefined) inCart.textContent = data.inCart;
+      return;
+    }
+    if (state === "unavailable") {
+      say("This seat is not on sale.", false);
       return;
     }
     if (state !== "available") {
