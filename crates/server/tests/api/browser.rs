@@ -445,3 +445,46 @@ async fn a_sold_out_event_takes_a_waiting_list_and_the_offer_page_sells_the_seat
     browser.quit().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_new_account_buys_a_seat_and_finds_the_order_under_my_orders() -> anyhow::Result<()> {
+    let app = spawn_demo_app().await;
+    let browser = Browser::launch().await?;
+    browser.goto(&url(&app, "/ui/register")).await?;
+    browser.fill("email", "new.fan@example.com").await?;
+    browser.fill("password", "Sup3r-secret!").await?;
+    browser.click("form.stack button").await?;
+    browser
+        .wait_for_text("header", "new.fan@example.com", 10)
+        .await?;
+
+    browser
+        .goto(&url(&app, &format!("/ui/events/{COLDPLAY}")))
+        .await?;
+    browser.click(&seat_css(SEAT_A11)).await?;
+    browser.wait_for_text("#message", "yours", 10).await?;
+    browser.goto(&url(&app, "/ui/cart")).await?;
+    // Signed in, the tickets go to the account: no e-mail to type.
+    let form = browser
+        .text_of("form[action=\"/ui/cart/checkout\"]", 5)
+        .await?;
+    assert!(form.contains("new.fan@example.com"), "{form}");
+    browser
+        .click("form[action=\"/ui/cart/checkout\"] button")
+        .await?;
+    browser.click("#pay").await?;
+    browser.wait_for_text("h1", "completed", 10).await?;
+
+    browser.goto(&url(&app, "/ui/orders")).await?;
+    let orders = browser.text_of("table.lines", 5).await?;
+    assert!(
+        orders.contains("completed") && orders.contains("50.00 USD"),
+        "{orders}"
+    );
+    // Signing out forgets the session: the list is empty again.
+    browser.click("form[action=\"/ui/signout\"] button").await?;
+    browser.goto(&url(&app, "/ui/orders")).await?;
+    assert!(browser.text_of("main", 5).await?.contains("No orders yet"));
+    browser.quit().await;
+    Ok(())
+}
