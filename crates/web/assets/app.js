@@ -46,6 +46,9 @@
   const STATES = ["available", "reserved", "sold", "unavailable", "mine"];
   const WORDS = { available: "free", reserved: "held by someone", sold: "sold", unavailable: "not on sale", mine: "yours" };
 
+  // A seat's words ("A · row 1 · seat 3 — 50.00 USD") are its <title>, shown natively on hover.
+  const words = (c) => (c.querySelector("title") || {}).textContent || "";
+  const label = (c) => words(c).split(" — ")[0];
   function setState(c, state) {
     STATES.forEach((s) => c.classList.toggle(s, s === state));
   }
@@ -72,7 +75,7 @@
 
   root.addEventListener("mouseover", (e) => {
     const c = e.target.closest("circle.seat");
-    if (c) hover.textContent = c.dataset.label + " · " + c.dataset.price + " · " + WORDS[stateOf(c)];
+    if (c) hover.textContent = words(c) + " · " + WORDS[stateOf(c)];
   });
   root.addEventListener("click", async (e) => {
     const c = e.target.closest("circle.seat");
@@ -83,7 +86,7 @@
       const data = await post("/ui/events/" + eventId + "/release", c.dataset.id);
       c.classList.remove("busy");
       if (data.ok) setState(c, "available");
-      say(data.ok ? c.dataset.label + " is no longer in your cart." : data.message, data.ok);
+      say(data.ok ? label(c) + " is no longer in your cart." : data.message, data.ok);
       if (data.inCart !== undefined) inCart.textContent = data.inCart;
       return;
     }
@@ -105,7 +108,7 @@
       setState(c, "reserved");
     }
     say(data.message, data.ok);
-    hover.textContent = c.dataset.label + " · " + c.dataset.price + " · " + WORDS[stateOf(c)];
+    hover.textContent = words(c) + " · " + WORDS[stateOf(c)];
   });
 
   async function refresh() {

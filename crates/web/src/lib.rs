@@ -62,4 +62,6 @@ where
     pages::routes()
         .merge(assets::routes())
         .layer(axum::middleware::from_fn(session::same_origin_posts))
+        // A 5,000-seat map is ~1 MB of SVG and shrinks about tenfold.
+        .layer(tower_http::compression::CompressionLayer::new())
 }
