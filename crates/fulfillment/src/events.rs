@@ -147,7 +147,7 @@ impl Subscriber for FulfillmentSubscriber {
     }
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
-        let order: OrderCompletedIn = serde_json::from_value(d.payload.clone())?;
+        let order: OrderCompletedIn = d.parse()?;
         let facts = self.service.facts_for(&order).await?;
         let mut tx = self.service.db().begin().await?;
         if !outbox::mark_processed(&mut tx, self.name(), d.message_id).await? {

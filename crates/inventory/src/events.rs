@@ -213,7 +213,7 @@ impl Subscriber for InventorySubscriber {
         }
         match d.topic.as_str() {
             "seats-generated" => {
-                let e: SeatsGeneratedIn = serde_json::from_value(d.payload.clone())?;
+                let e: SeatsGeneratedIn = d.parse()?;
                 for s in e.seats {
                     let record = SeatRecord {
                         seat_id: s.seat_id,
@@ -227,7 +227,7 @@ impl Subscriber for InventorySubscriber {
                 }
             }
             "payment-succeeded" => {
-                let e: PaymentSucceededIn = serde_json::from_value(d.payload.clone())?;
+                let e: PaymentSucceededIn = d.parse()?;
                 for id in e.reservation_ids {
                     if !store::confirm_hold(&mut tx, id, now).await? {
                         // Cannot happen while payments re-check holds in their own write
@@ -237,7 +237,7 @@ impl Subscriber for InventorySubscriber {
                 }
             }
             topic => {
-                let e: HoldsToReleaseIn = serde_json::from_value(d.payload.clone())?;
+                let e: HoldsToReleaseIn = d.parse()?;
                 let reason = if topic == "order-cancelled" {
                     "order_cancelled"
                 } else {

@@ -63,7 +63,7 @@ impl NotificationSubscriber {
     }
 
     async fn on_tickets(&self, d: &Delivery) -> anyhow::Result<()> {
-        let issued: TicketIssuedIn = serde_json::from_value(d.payload.clone())?;
+        let issued: TicketIssuedIn = d.parse()?;
         let key = format!("tickets:{}", issued.order_id);
         let to = issued.customer_email.filter(|a| compose::is_address(a));
         let message = match &to {
@@ -115,7 +115,7 @@ impl NotificationSubscriber {
     }
 
     async fn on_offered(&self, d: &Delivery) -> anyhow::Result<()> {
-        let o: WaitlistOfferedIn = serde_json::from_value(d.payload.clone())?;
+        let o: WaitlistOfferedIn = d.parse()?;
         if !compose::is_address(&o.email) {
             return Ok(());
         }
@@ -138,7 +138,7 @@ impl NotificationSubscriber {
     }
 
     async fn on_offer_ended(&self, d: &Delivery) -> anyhow::Result<()> {
-        let ended: WaitlistOfferEndedIn = serde_json::from_value(d.payload.clone())?;
+        let ended: WaitlistOfferEndedIn = d.parse()?;
         if ended.reason == "left" || !compose::is_address(&ended.email) {
             return Ok(());
         }
@@ -149,7 +149,7 @@ impl NotificationSubscriber {
     }
 
     async fn on_expired(&self, d: &Delivery) -> anyhow::Result<()> {
-        let expired: ReservationExpiredIn = serde_json::from_value(d.payload.clone())?;
+        let expired: ReservationExpiredIn = d.parse()?;
         if !compose::is_address(&expired.customer_id) {
             return Ok(());
         }

@@ -148,12 +148,12 @@ impl Subscriber for OrderingSubscriber {
             return Ok(());
         }
         if d.topic == "payment-succeeded" {
-            let paid: PaymentSucceededIn = serde_json::from_value(d.payload.clone())?;
+            let paid: PaymentSucceededIn = d.parse()?;
             self.service
                 .complete(&mut tx, paid.order_id, paid.payment_id, paid.processed_at)
                 .await?;
         } else {
-            let ended: HoldEndedIn = serde_json::from_value(d.payload.clone())?;
+            let ended: HoldEndedIn = d.parse()?;
             let reason = if d.topic == "reservation-expired" {
                 "hold_expired"
             } else {

@@ -25,10 +25,21 @@ pub struct Delivery {
     pub topic: String,
     /// The partition key.
     pub key: String,
-    /// The JSON payload, including `messageId` and `occurredAt`.
-    pub payload: serde_json::Value,
+    /// The JSON payload as written, including `messageId` and `occurredAt`; read it with
+    /// [`Delivery::parse`] into a struct of just the fields the subscriber needs.
+    pub payload: Box<serde_json::value::RawValue>,
     /// When the event was written.
     pub occurred_at: DateTime<Utc>,
+}
+
+impl Delivery {
+    /// The payload as `T`, parsed from the stored text (no intermediate `Value` tree).
+    ///
+    /// # Errors
+    /// When the payload does not have `T`'s shape.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_str(self.payload.get())
+    }
 }
 
 /// A consumer of events. `handle` must be idempotent: use [`mark_processed`](crate::mark_processed) inside its own
@@ -136,7 +147,7 @@ impl Relay {
                 message_id: MessageId(row.try_get("message_id")?),
                 topic: row.try_get("topic")?,
                 key: row.try_get("message_key")?,
-                payload: serde_json::from_str(row.try_get::<&str, _>("payload")?)?,
+                payload: serde_json::value::RawValue::from_string(row.try_get("payload")?)?,
                 occurred_at: from_micros(row.try_get("occurred_at")?),
             };
             let attempts: i64 = row.try_get("attempts")?;

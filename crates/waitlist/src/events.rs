@@ -122,10 +122,10 @@ impl Subscriber for WaitlistSubscriber {
             return Ok(());
         }
         if d.topic == "payment-succeeded" {
-            let paid: PaymentSucceededIn = serde_json::from_value(d.payload.clone())?;
+            let paid: PaymentSucceededIn = d.parse()?;
             self.service.offer_paid(&mut tx, paid.order_id).await?;
         } else {
-            let changed: EventStatusChangedIn = serde_json::from_value(d.payload.clone())?;
+            let changed: EventStatusChangedIn = d.parse()?;
             self.service
                 .event_status_changed(&mut tx, changed.event_id, changed.is_active)
                 .await?;
