@@ -37,6 +37,17 @@ async fn sign_in(
     Ok(())
 }
 
+/// Holds seat A-1-1 of the demo event from its page and opens the cart.
+async fn hold_a11_and_open_the_cart(browser: &Browser, app: &TestServer) -> anyhow::Result<()> {
+    browser
+        .goto(&url(app, &format!("/ui/events/{COLDPLAY}")))
+        .await?;
+    browser.click(&seat_css(SEAT_A11)).await?;
+    browser.wait_for_text("#message", "yours", 10).await?;
+    browser.goto(&url(app, "/ui/cart")).await?;
+    Ok(())
+}
+
 /// The classes of the seat's circle on the page.
 async fn seat_class(browser: &Browser, seat: &str) -> anyhow::Result<String> {
     let circle = browser.find(Locator::Css(&seat_css(seat))).await?;
@@ -172,12 +183,7 @@ async fn two_browsers_race_for_one_seat_and_the_loser_is_told_in_words() -> anyh
 async fn a_hold_that_runs_out_on_the_payment_page_is_explained() -> anyhow::Result<()> {
     let app = spawn_with(&["--hold-seconds", "6"]).await;
     let browser = Browser::launch().await?;
-    browser
-        .goto(&url(&app, &format!("/ui/events/{COLDPLAY}")))
-        .await?;
-    browser.click(&seat_css(SEAT_A11)).await?;
-    browser.wait_for_text("#message", "yours", 10).await?;
-    browser.goto(&url(&app, "/ui/cart")).await?;
+    hold_a11_and_open_the_cart(&browser, &app).await?;
     browser.fill("email", "late.payer@example.com").await?;
     browser
         .click("form[action=\"/ui/cart/checkout\"] button")
@@ -467,12 +473,7 @@ async fn a_new_account_buys_a_seat_and_finds_the_order_under_my_orders() -> anyh
         .wait_for_text("header", "new.fan@example.com", 10)
         .await?;
 
-    browser
-        .goto(&url(&app, &format!("/ui/events/{COLDPLAY}")))
-        .await?;
-    browser.click(&seat_css(SEAT_A11)).await?;
-    browser.wait_for_text("#message", "yours", 10).await?;
-    browser.goto(&url(&app, "/ui/cart")).await?;
+    hold_a11_and_open_the_cart(&browser, &app).await?;
     // Signed in, the tickets go to the account: no e-mail to type.
     let form = browser
         .text_of("form[action=\"/ui/cart/checkout\"]", 5)
