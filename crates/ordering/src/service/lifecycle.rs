@@ -97,8 +97,16 @@ impl OrderingService {
         }
         let now = self.now();
         // One guarded UPDATE, committed on its own: the order read above is the answer, with its
-        // new state (no transaction and no read-back on the single writer).
+        // new state (no transaction and no read-back on the single writer). A guest's e-mail,
+        // when given, is stored first.
         let mut conn = self.db.writer().acquire().await?;
+        let mut order = order;
+        if let (None, Some(email)) = (&order.customer_email, buyer.email()) {
+            // A guest names the address for the tickets at checkout. Written before the state
+            // changes, so a crash in between never leaves a pending order without it.
+            store::set_email_if_missing(&mut conn, order_id, email).await?;
+            order.customer_email = Some(email.to_owned());
+        }
         if !store::set_state(
             &mut conn,
             order_id,
@@ -109,12 +117,6 @@ impl OrderingService {
         .await?
         {
             return Err(OrderingError::NotDraft);
-        }
-        let mut order = order;
-        if let (None, Some(email)) = (&order.customer_email, buyer.email()) {
-            // A guest names the address for the tickets at checkout.
-            store::set_email_if_missing(&mut conn, order_id, email).await?;
-            order.customer_email = Some(email.to_owned());
         }
         order.state = OrderState::Pending;
         Ok(order)
