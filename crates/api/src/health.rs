@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use kernel::ErrorCode;
-use outbox::Database;
+use outbox::{Database, on_conn};
 use serde_json::{Value, json};
 
 use crate::ApiError;
@@ -31,9 +31,12 @@ async fn health(State(state): State<HealthState>) -> Json<Value> {
 }
 
 async fn ready(State(state): State<HealthState>) -> Result<Json<Value>, ApiError> {
-    let probe: Result<i64, sqlx::Error> = sqlx::query_scalar("select 1")
-        .fetch_one(state.db.reader())
-        .await;
+    let probe = match state.db.read().await {
+        Ok(mut conn) => on_conn!(conn.conn(), c => sqlx::query_scalar::<_, i32>("select 1")
+            .fetch_one(c)
+            .await),
+        Err(e) => Err(e),
+    };
     match probe {
         Ok(_) => Ok(Json(
             json!({ "status": "ready", "service": state.service, "database": "ok" }),

@@ -50,7 +50,7 @@ impl CatalogQueries {
     /// # Errors
     /// When the database fails.
     pub async fn seat_listing(&self, seat: SeatId) -> anyhow::Result<Option<SeatListing>> {
-        Ok(store::seat_listing(self.db.reader(), seat).await?)
+        Ok(store::seat_listing(self.db.read().await?.conn(), seat).await?)
     }
 
     /// The event, whatever its status.
@@ -58,7 +58,7 @@ impl CatalogQueries {
     /// # Errors
     /// When the database fails.
     pub async fn event(&self, id: EventId) -> anyhow::Result<Option<crate::Event>> {
-        let mut conn = self.db.reader().acquire().await?;
-        Ok(store::event(&mut conn, id).await?)
+        let mut conn = self.db.read().await?;
+        Ok(store::event(conn.conn(), id).await?)
     }
 }

@@ -53,7 +53,7 @@ impl CatalogService {
     /// # Errors
     /// When the database or inventory fails.
     pub async fn list_public_events(&self) -> Result<Vec<EventSummary>, CatalogError> {
-        let events = store::list_events(self.db.reader(), Some(self.now())).await?;
+        let events = store::list_events(self.db.read().await?.conn(), Some(self.now())).await?;
         self.summarize(events).await
     }
 
@@ -62,7 +62,7 @@ impl CatalogService {
     /// # Errors
     /// When the database or inventory fails.
     pub async fn list_all_events(&self) -> Result<Vec<EventSummary>, CatalogError> {
-        let events = store::list_events(self.db.reader(), None).await?;
+        let events = store::list_events(self.db.read().await?.conn(), None).await?;
         self.summarize(events).await
     }
 
@@ -77,7 +77,7 @@ impl CatalogService {
     }
 
     async fn summarize(&self, events: Vec<Event>) -> Result<Vec<EventSummary>, CatalogError> {
-        let totals = store::seat_totals(self.db.reader()).await?;
+        let totals = store::seat_totals(self.db.read().await?.conn()).await?;
         let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
         let counts = self.availability.counts(&ids).await?;
         let now = self.now();
@@ -99,7 +99,7 @@ impl CatalogService {
     /// [`CatalogError::EventNotFound`] for an unknown id.
     pub async fn seat_map(&self, id: EventId) -> Result<SeatMap, CatalogError> {
         let event = self.load_event(id).await?;
-        let seats = store::seats_of(self.db.reader(), id).await?;
+        let seats = store::seats_of(self.db.read().await?.conn(), id).await?;
         let taken = self.availability.taken_seats(id).await?;
         let on_sale = event.is_on_sale(self.now());
         let seats = seats
@@ -127,8 +127,8 @@ impl CatalogService {
     }
 
     async fn load_event(&self, id: EventId) -> Result<Event, CatalogError> {
-        let mut conn = self.db.reader().acquire().await?;
-        store::event(&mut conn, id)
+        let mut conn = self.db.read().await?;
+        store::event(conn.conn(), id)
             .await?
             .ok_or(CatalogError::EventNotFound(id))
     }
@@ -141,11 +141,11 @@ impl CatalogService {
         seats: &[Seat],
     ) -> Result<(), CatalogError> {
         let mut tx = self.db.begin().await?;
-        store::insert_event(&mut tx, event).await?;
-        store::insert_seats(&mut tx, seats).await?;
+        store::insert_event(tx.conn(), event).await?;
+        store::insert_seats(tx.conn(), seats).await?;
         if !seats.is_empty() {
             outbox::enqueue(
-                &mut tx,
+                tx.conn(),
                 &seats_generated(event, seats, self.now()),
                 self.now(),
             )
@@ -161,7 +161,9 @@ impl CatalogService {
     /// # Errors
     /// When the database fails.
     pub async fn is_empty(&self) -> Result<bool, CatalogError> {
-        Ok(store::list_events(self.db.reader(), None).await?.is_empty())
+        Ok(store::list_events(self.db.read().await?.conn(), None)
+            .await?
+            .is_empty())
     }
 
     /// Counts of taken seats per event (for views that already hold the events).

@@ -1,9 +1,10 @@
-//! The catalog's storage API. SQL lives in `store/sqlite.rs`; the PostgreSQL twin arrives with
-//! the distributed-mode issue (#5) behind the same functions.
+//! The catalog storage API. The SQL in `store/sql.rs` runs on SQLite and PostgreSQL alike
+//! (`$n` placeholders, portable types); the few dialect differences are `match` arms on the
+//! connection, next to the statement they concern.
 
-mod sqlite;
+mod sql;
 
-pub(crate) use sqlite::{
+pub(crate) use sql::{
     count_seats, event, insert_event, insert_seats, list_events, seat_listing, seat_totals,
     seats_of, update_event,
 };

@@ -150,7 +150,7 @@ impl Subscriber for FulfillmentSubscriber {
         let order: OrderCompletedIn = d.parse()?;
         let facts = self.service.facts_for(&order).await?;
         let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(&mut tx, self.name(), d.message_id).await? {
+        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
             return Ok(());
         }
         self.service.issue(&mut tx, &order, &facts).await?;

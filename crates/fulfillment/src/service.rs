@@ -111,12 +111,12 @@ impl FulfillmentService {
                 issued_at: now,
                 checked_in_at: None,
             };
-            if store::insert_ticket(tx, &ticket).await? {
+            if store::insert_ticket(tx.conn(), &ticket).await? {
                 issued.push(ticket);
             }
         }
         if !issued.is_empty() {
-            outbox::enqueue(tx, &TicketIssued::new(order, &issued, now), now).await?;
+            outbox::enqueue(tx.conn(), &TicketIssued::new(order, &issued, now), now).await?;
         }
         Ok(())
     }
@@ -126,8 +126,8 @@ impl FulfillmentService {
     /// # Errors
     /// [`FulfillmentError::TicketNotFound`].
     pub async fn ticket(&self, id: Uuid) -> Result<Ticket, FulfillmentError> {
-        let mut conn = self.db.reader().acquire().await?;
-        store::ticket(&mut conn, id)
+        let mut conn = self.db.read().await?;
+        store::ticket(conn.conn(), id)
             .await?
             .ok_or(FulfillmentError::TicketNotFound)
     }
@@ -161,8 +161,8 @@ impl FulfillmentService {
     }
 
     async fn all_of_order(&self, order: OrderId) -> Result<Vec<Ticket>, FulfillmentError> {
-        let mut conn = self.db.reader().acquire().await?;
-        Ok(store::tickets_of_order(&mut conn, order).await?)
+        let mut conn = self.db.read().await?;
+        Ok(store::tickets_of_order(conn.conn(), order).await?)
     }
 
     /// The PDF of a ticket.
@@ -205,7 +205,7 @@ impl FulfillmentService {
         };
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let Some(ticket) = store::ticket(&mut tx, token.ticket_id).await? else {
+        let Some(ticket) = store::ticket(tx.conn(), token.ticket_id).await? else {
             return Ok((CheckInResult::Invalid, None));
         };
         let result = if ticket.event_id != token.event_id || ticket.seat_id != token.seat_id {
@@ -214,13 +214,13 @@ impl FulfillmentService {
             CheckInResult::WrongEvent
         } else if ticket.status == TicketStatus::Void {
             CheckInResult::Void
-        } else if store::check_in(&mut tx, ticket.id, now).await? {
-            outbox::enqueue(&mut tx, &TicketCheckedIn::new(&ticket, now), now).await?;
+        } else if store::check_in(tx.conn(), ticket.id, now).await? {
+            outbox::enqueue(tx.conn(), &TicketCheckedIn::new(&ticket, now), now).await?;
             CheckInResult::Admitted
         } else {
             CheckInResult::AlreadyCheckedIn
         };
-        let ticket = store::ticket(&mut tx, ticket.id).await?;
+        let ticket = store::ticket(tx.conn(), ticket.id).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok((result, ticket))

@@ -85,7 +85,7 @@ impl IdentityService {
             created_at: to_micros(now),
         };
         let mut tx = self.db.begin().await?;
-        if !store::insert_user(&mut tx, &row).await? {
+        if !store::insert_user(tx.conn(), &row).await? {
             return Err(IdentityError::EmailTaken(row.email));
         }
         tx.commit().await?;
@@ -116,7 +116,7 @@ impl IdentityService {
     /// [`IdentityError::InvalidCredentials`] for an unknown e-mail or a wrong password alike.
     pub async fn login(&self, email: &str, password: &str) -> Result<LoginOutcome, IdentityError> {
         let email = email.trim().to_ascii_lowercase();
-        let user = store::user_by_email(self.db.reader(), &email).await?;
+        let user = store::user_by_email(self.db.read().await?.conn(), &email).await?;
         let hash = user
             .as_ref()
             .map_or_else(|| self.decoy_hash.clone(), |u| u.password_hash.clone());
@@ -148,7 +148,7 @@ impl IdentityService {
     /// [`IdentityError::Unauthenticated`] when it no longer exists.
     pub async fn user(&self, id: &str) -> Result<User, IdentityError> {
         let id = Uuid::parse_str(id).map_err(|_| IdentityError::Unauthenticated)?;
-        let row = store::user_by_id(self.db.reader(), id)
+        let row = store::user_by_id(self.db.read().await?.conn(), id)
             .await?
             .ok_or(IdentityError::Unauthenticated)?;
         Ok(to_user(row))
@@ -177,7 +177,8 @@ impl IdentityService {
         let bytes: [u8; 16] = rand::random();
         let token = format!("guest_{}", URL_SAFE_NO_PAD.encode(bytes));
         let expires = now + Duration::days(GUEST_TOKEN_DAYS);
-        store::insert_guest_token(tx, &Sha256::digest(token.as_bytes()), now, expires).await?;
+        store::insert_guest_token(tx.conn(), &Sha256::digest(token.as_bytes()), now, expires)
+            .await?;
         Ok((token, expires))
     }
 
@@ -187,7 +188,7 @@ impl IdentityService {
     /// When the database fails.
     pub async fn is_guest_token(&self, token: &str) -> Result<bool, IdentityError> {
         Ok(store::guest_token_exists(
-            self.db.reader(),
+            self.db.read().await?.conn(),
             &Sha256::digest(token.as_bytes()),
             self.clock.now(),
         )

@@ -1,8 +1,9 @@
-//! The identity store API. SQL lives in `store/sqlite.rs`; the PostgreSQL twin arrives with the
-//! distributed-mode issue (#5) behind the same functions.
+//! The identity storage API. The SQL in `store/sql.rs` runs on SQLite and PostgreSQL alike
+//! (`$n` placeholders, portable types); the few dialect differences are `match` arms on the
+//! connection, next to the statement they concern.
 
-mod sqlite;
+mod sql;
 
-pub(crate) use sqlite::{
+pub(crate) use sql::{
     UserRow, guest_token_exists, insert_guest_token, insert_user, user_by_email, user_by_id,
 };

@@ -208,7 +208,7 @@ impl Subscriber for InventorySubscriber {
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
         let now = self.service.now();
         let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(&mut tx, self.name(), d.message_id).await? {
+        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
             return Ok(());
         }
         match d.topic.as_str() {
@@ -223,13 +223,13 @@ impl Subscriber for InventorySubscriber {
                         seat_number: s.number,
                         price: s.price,
                     };
-                    store::upsert_seat(&mut tx, &record).await?;
+                    store::upsert_seat(tx.conn(), &record).await?;
                 }
             }
             "payment-succeeded" => {
                 let e: PaymentSucceededIn = d.parse()?;
                 for id in e.reservation_ids {
-                    if !store::confirm_hold(&mut tx, id, now).await? {
+                    if !store::confirm_hold(tx.conn(), id, now).await? {
                         // Cannot happen while payments re-check holds in their own write
                         // transaction; if it does, a person must refund this order.
                         tracing::error!(order.id = %e.order_id, reservation.id = %id, "paid hold could not be confirmed: its seat belongs to someone else");

@@ -49,7 +49,8 @@ impl InventoryQueries {
     /// # Errors
     /// When the database fails.
     pub async fn taken_seats(&self, event: EventId) -> anyhow::Result<HashMap<SeatId, SeatTaken>> {
-        let rows = store::taken_seats(self.db.reader(), event, self.clock.now()).await?;
+        let rows =
+            store::taken_seats(self.db.read().await?.conn(), event, self.clock.now()).await?;
         Ok(rows
             .into_iter()
             .map(|(id, sold)| {
@@ -77,7 +78,7 @@ impl InventoryQueries {
         let mut out = HashMap::with_capacity(events.len());
         for event in events {
             let (held, offered, sold, revenue) =
-                store::event_counts(self.db.reader(), *event, now).await?;
+                store::event_counts(self.db.read().await?.conn(), *event, now).await?;
             out.insert(
                 *event,
                 EventCounts {
@@ -97,7 +98,7 @@ impl InventoryQueries {
     /// When the database fails.
     pub async fn holds(&self, ids: &[ReservationId]) -> anyhow::Result<Vec<Hold>> {
         let now = self.clock.now();
-        let mut holds = store::holds(self.db.reader(), ids).await?;
+        let mut holds = store::holds(self.db.read().await?.conn(), ids).await?;
         for h in &mut holds {
             h.status = h.status_at(now);
         }

@@ -97,14 +97,14 @@ impl InventoryService {
         let seat = SeatRecord::from(listing);
         // Asked on a reader, outside the writer's queue: seats are usually known already (from
         // `seats-generated`), and the single writer is what limits holds per second.
-        let known = store::seat_known(self.db.reader(), seat.seat_id).await?;
+        let known = store::seat_known(self.db.read().await?.conn(), seat.seat_id).await?;
         let mut tx = self.db.begin().await?;
         if !known {
-            store::upsert_seat(&mut tx, &seat).await?;
+            store::upsert_seat(tx.conn(), &seat).await?;
         }
         let mut handed_over = false;
-        for lapsed in store::expire_lapsed_on_seat(&mut tx, seat.seat_id, now).await? {
-            outbox::enqueue(&mut tx, &ReservationExpired::from_hold(&lapsed, now), now).await?;
+        for lapsed in store::expire_lapsed_on_seat(tx.conn(), seat.seat_id, now).await? {
+            outbox::enqueue(tx.conn(), &ReservationExpired::from_hold(&lapsed, now), now).await?;
             handed_over |= self.hand_over(&mut tx, &lapsed, now).await?;
         }
         let hold = Hold {
@@ -117,8 +117,8 @@ impl InventoryService {
             expires_at: now + self.settings.hold_duration,
         };
         let limit = i64::from(self.settings.max_holds_per_customer);
-        if !store::insert_hold(&mut tx, &hold, Some(limit)).await? {
-            let refusal = if store::seat_taken(&mut tx, seat.seat_id).await? {
+        if !store::insert_hold(tx.conn(), &hold, Some(limit)).await? {
+            let refusal = if store::seat_taken(tx.conn(), seat.seat_id).await? {
                 InventoryError::SeatAlreadyReserved(seat.seat_id)
             } else {
                 InventoryError::HoldLimitReached {
@@ -132,7 +132,7 @@ impl InventoryService {
             }
             return Err(refusal);
         }
-        outbox::enqueue(&mut tx, &ReservationCreated::new(&hold, &seat), now).await?;
+        outbox::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok(hold)
@@ -147,8 +147,8 @@ impl InventoryService {
         id: ReservationId,
         owner: Option<&CustomerId>,
     ) -> Result<Hold, InventoryError> {
-        let mut conn = self.db.reader().acquire().await?;
-        let mut hold = store::hold(&mut conn, id)
+        let mut conn = self.db.read().await?;
+        let mut hold = store::hold(conn.conn(), id)
             .await?
             .filter(|h| owner.is_none_or(|o| h.customer_id == o.as_str()))
             .ok_or(InventoryError::ReservationNotFound(id))?;
@@ -167,7 +167,7 @@ impl InventoryService {
     ) -> Result<Hold, InventoryError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let hold = store::hold(&mut tx, id)
+        let hold = store::hold(tx.conn(), id)
             .await?
             .filter(|h| customer.is_none_or(|c| h.customer_id == c.as_str()))
             .ok_or(InventoryError::ReservationNotFound(id))?;
@@ -195,10 +195,15 @@ impl InventoryService {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Hold>, InventoryError> {
-        let Some(hold) = store::release_hold(tx, id, now).await? else {
+        let Some(hold) = store::release_hold(tx.conn(), id, now).await? else {
             return Ok(None);
         };
-        outbox::enqueue(tx, &ReservationReleased::from_hold(&hold, reason, now), now).await?;
+        outbox::enqueue(
+            tx.conn(),
+            &ReservationReleased::from_hold(&hold, reason, now),
+            now,
+        )
+        .await?;
         self.hand_over(tx, &hold, now).await?;
         Ok(Some(hold))
     }
@@ -211,7 +216,7 @@ impl InventoryService {
         ended: &Hold,
         now: DateTime<Utc>,
     ) -> Result<bool, InventoryError> {
-        let Some(seat) = store::seat(tx, ended.seat_id).await? else {
+        let Some(seat) = store::seat(tx.conn(), ended.seat_id).await? else {
             return Ok(false);
         };
         let freed = FreedSeat {
@@ -235,14 +240,14 @@ impl InventoryService {
             created_at: now,
             expires_at: next.expires_at,
         };
-        if !store::insert_hold(tx, &hold, None).await? {
+        if !store::insert_hold(tx.conn(), &hold, None).await? {
             return Err(InventoryError::Internal(anyhow::anyhow!(
                 "seat {} was freed but could not be handed over",
                 seat.seat_id
             )));
         }
-        store::mark_offer(tx, hold.id).await?;
-        outbox::enqueue(tx, &ReservationCreated::new(&hold, &seat), now).await?;
+        store::mark_offer(tx.conn(), hold.id).await?;
+        outbox::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
         Ok(true)
     }
 
@@ -255,9 +260,9 @@ impl InventoryService {
         loop {
             let now = self.now();
             let mut tx = self.db.begin().await?;
-            let lapsed = store::expire_lapsed(&mut tx, now, SWEEP_BATCH).await?;
+            let lapsed = store::expire_lapsed(tx.conn(), now, SWEEP_BATCH).await?;
             for hold in &lapsed {
-                outbox::enqueue(&mut tx, &ReservationExpired::from_hold(hold, now), now).await?;
+                outbox::enqueue(tx.conn(), &ReservationExpired::from_hold(hold, now), now).await?;
                 self.hand_over(&mut tx, hold, now).await?;
             }
             tx.commit().await?;

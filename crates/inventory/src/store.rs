@@ -1,9 +1,10 @@
-//! The inventory's storage API. SQL lives in `store/sqlite.rs`; the PostgreSQL twin arrives with
-//! the distributed-mode issue (#5) behind the same functions.
+//! The inventory storage API. The SQL in `store/sql.rs` runs on SQLite and PostgreSQL alike
+//! (`$n` placeholders, portable types); the few dialect differences are `match` arms on the
+//! connection, next to the statement they concern.
 
-mod sqlite;
+mod sql;
 
-pub(crate) use sqlite::{
+pub(crate) use sql::{
     SeatRecord, confirm_hold, event_counts, expire_lapsed, expire_lapsed_on_seat, hold, holds,
     insert_hold, mark_offer, release_hold, seat, seat_known, seat_taken, taken_seats, upsert_seat,
 };

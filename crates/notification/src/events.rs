@@ -79,7 +79,7 @@ impl NotificationSubscriber {
             None => None,
         };
         let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(&mut tx, self.name(), d.message_id).await? {
+        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
             return Ok(());
         }
         match message {
@@ -105,7 +105,7 @@ impl NotificationSubscriber {
         message: &compose::Composed,
     ) -> anyhow::Result<()> {
         let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(&mut tx, self.name(), d.message_id).await? {
+        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
             return Ok(());
         }
         self.service.store(&mut tx, key, kind, message).await?;

@@ -79,7 +79,7 @@ impl NotificationService {
     ) -> anyhow::Result<()> {
         let now = self.clock.now();
         store::insert(
-            tx,
+            tx.conn(),
             dedup_key,
             kind,
             &message.recipient,
@@ -101,7 +101,7 @@ impl NotificationService {
         subject: &str,
     ) -> anyhow::Result<()> {
         let now = self.clock.now();
-        store::insert(tx, dedup_key, kind, "", subject, &[], "skipped", now).await?;
+        store::insert(tx.conn(), dedup_key, kind, "", subject, &[], "skipped", now).await?;
         Ok(())
     }
 
@@ -127,7 +127,7 @@ impl NotificationService {
     pub async fn deliver_due(&self) -> Result<usize, NotificationError> {
         let mut sent = 0;
         loop {
-            let due = store::due(self.db.reader(), self.clock.now(), BATCH).await?;
+            let due = store::due(self.db.read().await?.conn(), self.clock.now(), BATCH).await?;
             let count = due.len();
             for message in due {
                 match self
@@ -141,8 +141,12 @@ impl NotificationService {
                     .await
                 {
                     Ok(()) => {
-                        store::mark_sent(self.db.writer(), message.message_id, self.clock.now())
-                            .await?;
+                        store::mark_sent(
+                            self.db.write().await?.conn(),
+                            message.message_id,
+                            self.clock.now(),
+                        )
+                        .await?;
                         sent += 1;
                     }
                     Err(e) => {
@@ -153,7 +157,7 @@ impl NotificationService {
                         });
                         tracing::warn!(notification.id = %message.message_id, attempts, error = %format!("{e:#}"), "e-mail delivery failed");
                         store::mark_failed_attempt(
-                            self.db.writer(),
+                            self.db.write().await?.conn(),
                             message.message_id,
                             &format!("{e:#}"),
                             next,
@@ -176,7 +180,7 @@ impl NotificationService {
         &self,
         email: Option<&str>,
     ) -> Result<Vec<NotificationRecord>, NotificationError> {
-        let rows = store::list_for(self.db.reader(), email).await?;
+        let rows = store::list_for(self.db.read().await?.conn(), email).await?;
         Ok(rows
             .into_iter()
             .map(|r| NotificationRecord {

@@ -1,6 +1,7 @@
-//! The notification store API. SQL lives in `store/sqlite.rs`; the PostgreSQL twin arrives with
-//! the distributed-mode issue (#5) behind the same functions.
+//! The notification storage API. The SQL in `store/sql.rs` runs on SQLite and PostgreSQL alike
+//! (`$n` placeholders, portable types); the few dialect differences are `match` arms on the
+//! connection, next to the statement they concern.
 
-mod sqlite;
+mod sql;
 
-pub(crate) use sqlite::{due, insert, instant, list_for, mark_failed_attempt, mark_sent};
+pub(crate) use sql::{due, insert, instant, list_for, mark_failed_attempt, mark_sent};

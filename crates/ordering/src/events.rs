@@ -144,7 +144,7 @@ impl Subscriber for OrderingSubscriber {
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
         let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(&mut tx, self.name(), d.message_id).await? {
+        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
             return Ok(());
         }
         if d.topic == "payment-succeeded" {

@@ -68,8 +68,8 @@ impl OrderingService {
     /// # Errors
     /// [`OrderingError::OrderNotFound`].
     pub async fn get(&self, id: OrderId, owner: Option<&Buyer>) -> Result<Order, OrderingError> {
-        let mut conn = self.db.reader().acquire().await?;
-        store::order(&mut conn, id)
+        let mut conn = self.db.read().await?;
+        store::order(conn.conn(), id)
             .await?
             .filter(|o| owner.is_none_or(|b| b.owns(o)))
             .ok_or(OrderingError::OrderNotFound(id))
@@ -80,8 +80,8 @@ impl OrderingService {
     /// # Errors
     /// When the database fails.
     pub async fn sales_of_event(&self, event: EventId) -> Result<Vec<Sale>, OrderingError> {
-        let mut conn = self.db.reader().acquire().await?;
-        Ok(store::sales_of_event(&mut conn, event).await?)
+        let mut conn = self.db.read().await?;
+        Ok(store::sales_of_event(conn.conn(), event).await?)
     }
 
     /// The buyer's orders, newest first.
@@ -89,8 +89,8 @@ impl OrderingService {
     /// # Errors
     /// When the database fails.
     pub async fn list(&self, buyer: &Buyer) -> Result<Vec<Order>, OrderingError> {
-        let mut conn = self.db.reader().acquire().await?;
-        Ok(store::orders_of(&mut conn, buyer).await?)
+        let mut conn = self.db.read().await?;
+        Ok(store::orders_of(conn.conn(), buyer).await?)
     }
 }
 
@@ -111,7 +111,7 @@ impl OrderingQueries {
     /// # Errors
     /// When the database fails.
     pub async fn order(&self, id: OrderId) -> anyhow::Result<Option<Order>> {
-        let mut conn = self.db.reader().acquire().await?;
-        Ok(store::order(&mut conn, id).await?)
+        let mut conn = self.db.read().await?;
+        Ok(store::order(conn.conn(), id).await?)
     }
 }

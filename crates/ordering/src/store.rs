@@ -1,9 +1,10 @@
-//! The ordering store API. SQL lives in `store/sqlite.rs`; the PostgreSQL twin arrives with the
-//! distributed-mode issue (#5) behind the same functions.
+//! The ordering storage API. The SQL in `store/sql.rs` runs on SQLite and PostgreSQL alike
+//! (`$n` placeholders, portable types); the few dialect differences are `match` arms on the
+//! connection, next to the statement they concern.
 
-mod sqlite;
+mod sql;
 
-pub(crate) use sqlite::{
+pub(crate) use sql::{
     delete_item, draft_of, insert_item, insert_order, mark_paid, open_orders_with_reservation,
     order, orders_of, sales_of_event, set_email_if_missing, set_state,
 };

@@ -1,17 +1,44 @@
-//! The database handle: one writer connection and a pool of readers.
+//! The database handle, on either backend: embedded SQLite (the default) or PostgreSQL.
 //!
 //! SQLite allows one writer at a time. Funnelling every write transaction through a single
 //! connection turns lock contention (`SQLITE_BUSY`, retries, deadlocking upgrades) into a plain
 //! FIFO queue, while WAL mode lets any number of readers run beside it.
+//!
+//! PostgreSQL keeps the same contract: every write transaction begins by taking one
+//! transaction-scoped advisory lock, so write transactions run one after another across every
+//! process and replica sharing the database, exactly as on SQLite. The stores' check-then-write
+//! sequences therefore mean the same thing on both backends; finer-grained locking is a
+//! performance question (issue #6), not a correctness one.
+//!
+//! Stores take a [`Conn`] and write their SQL once with `$n` placeholders (both backends accept
+//! them); [`on_conn!`](crate::on_conn) runs the statement on whichever connection it holds.
 
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// A write transaction.
-pub type Tx = Transaction<'static, Sqlite>;
+/// The schemas of the PostgreSQL database, one per context; unqualified table names resolve
+/// through this search path (`public` first, so that the migration table stays where it is).
+const PG_SEARCH_PATH: &str = "public,outbox,api,catalog,inventory,ordering,payment,fulfillment,notification,identity,waitlist";
+
+/// The advisory lock every PostgreSQL write transaction takes first (an arbitrary constant).
+const PG_WRITER_LOCK: i64 = 0x626f_786f_6666;
+
+/// Connections of a process for PostgreSQL write transactions (they queue for one lock).
+const PG_WRITER_CONNECTIONS: u32 = 4;
+
+/// Which database engine a [`Database`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite in the data directory.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
 
 /// Failure to open the database.
 #[derive(Debug, thiserror::Error)]
@@ -22,11 +49,23 @@ pub struct DatabaseError {
     source: sqlx::Error,
 }
 
-/// Connection pools to the embedded database.
+/// Connection pools to the database.
 #[derive(Debug, Clone)]
-pub struct Database {
-    writer: SqlitePool,
-    reader: SqlitePool,
+pub enum Database {
+    /// One writer connection and a pool of readers on a SQLite file.
+    Sqlite {
+        /// The single writer connection.
+        writer: SqlitePool,
+        /// Readers (WAL mode: they never wait for the writer).
+        reader: SqlitePool,
+    },
+    /// Writers (serialised on an advisory lock) and readers, in pools of their own.
+    Postgres {
+        /// Connections for write transactions.
+        writer: PgPool,
+        /// Connections for reads.
+        reader: PgPool,
+    },
 }
 
 impl Database {
@@ -66,30 +105,219 @@ impl Database {
             .connect_with(base)
             .await
             .map_err(wrap)?;
-        Ok(Self { writer, reader })
+        Ok(Self::Sqlite { writer, reader })
     }
 
-    /// Starts a write transaction; writers queue for the single writer connection.
+    /// Connects to the PostgreSQL database at `url` (`postgres://…`).
+    ///
+    /// # Errors
+    /// When the URL is malformed or the server cannot be reached.
+    pub async fn open_postgres(url: &str, max_connections: u32) -> Result<Self, DatabaseError> {
+        // The location shown in errors leaves out the password.
+        let options = PgConnectOptions::from_str(url).map_err(|source| DatabaseError {
+            location: "the PostgreSQL URL".into(),
+            source,
+        })?;
+        let location = format!(
+            "postgres://{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        );
+        let options = options.options([("search_path", PG_SEARCH_PATH)]);
+        let wrap = |source| DatabaseError {
+            location: location.clone(),
+            source,
+        };
+        // Readers have a pool of their own: a write transaction reads through ports while it
+        // holds the writer lock, and must never wait for a connection that a writer queued
+        // behind it is holding. Writers run one at a time, so a few connections suffice.
+        let writer = PgPoolOptions::new()
+            .max_connections(PG_WRITER_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(wrap)?;
+        let reader = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(wrap)?;
+        Ok(Self::Postgres { writer, reader })
+    }
+
+    /// The engine behind this handle.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite { .. } => Backend::Sqlite,
+            Self::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// Starts a write transaction; writers queue for the single writer (SQLite) or the writer
+    /// lock (PostgreSQL).
     ///
     /// # Errors
     /// When the connection cannot be acquired or `BEGIN` fails.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.writer.begin().await
+        match self {
+            Self::Sqlite { writer, .. } => Ok(Tx::Sqlite(writer.begin().await?)),
+            Self::Postgres { writer, .. } => {
+                let mut tx = writer.begin().await?;
+                sqlx::query("select pg_advisory_xact_lock($1)")
+                    .bind(PG_WRITER_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(Tx::Postgres(tx))
+            }
+        }
     }
 
-    /// The pool for reads; it sees every committed write.
-    pub fn reader(&self) -> &SqlitePool {
-        &self.reader
+    /// A connection for reads; it sees every committed write.
+    ///
+    /// # Errors
+    /// When no connection can be acquired.
+    pub async fn read(&self) -> Result<Pooled, sqlx::Error> {
+        match self {
+            Self::Sqlite { reader, .. } => Ok(Pooled::Sqlite(reader.acquire().await?)),
+            Self::Postgres { reader, .. } => Ok(Pooled::Postgres(reader.acquire().await?)),
+        }
     }
 
-    /// The pool holding the writer connection (migrations, maintenance).
-    pub fn writer(&self) -> &SqlitePool {
-        &self.writer
+    /// A connection for single-statement writes outside a transaction (bookkeeping that needs
+    /// no ordering with other writers: delivery marks, retries, expired keys).
+    ///
+    /// # Errors
+    /// When no connection can be acquired.
+    pub async fn write(&self) -> Result<Pooled, sqlx::Error> {
+        match self {
+            Self::Sqlite { writer, .. } => Ok(Pooled::Sqlite(writer.acquire().await?)),
+            // Single statements need no writer lock; the reader pool keeps the writers' free.
+            Self::Postgres { reader, .. } => Ok(Pooled::Postgres(reader.acquire().await?)),
+        }
     }
 
-    /// Closes both pools, waiting for connections to be returned.
+    /// Applies the migrations of this backend that have not run yet.
+    ///
+    /// # Errors
+    /// When a migration fails.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Self::Sqlite { writer, .. } => {
+                sqlx::migrate!("../../migrations/sqlite").run(writer).await
+            }
+            Self::Postgres { writer, .. } => {
+                sqlx::migrate!("../../migrations/postgres")
+                    .run(writer)
+                    .await
+            }
+        }
+    }
+
+    /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
-        self.writer.close().await;
-        self.reader.close().await;
+        match self {
+            Self::Sqlite { writer, reader } => {
+                writer.close().await;
+                reader.close().await;
+            }
+            Self::Postgres { writer, reader } => {
+                writer.close().await;
+                reader.close().await;
+            }
+        }
     }
+}
+
+/// A write transaction.
+#[derive(Debug)]
+pub enum Tx {
+    /// On the SQLite writer connection.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// On a PostgreSQL connection holding the writer lock.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// The transaction's connection, for a store call.
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(tx) => Conn::Sqlite(tx),
+            Self::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+
+    /// Commits the transaction.
+    ///
+    /// # Errors
+    /// When `COMMIT` fails (nothing was written).
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await,
+            Self::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// A connection borrowed from a pool, outside any transaction.
+#[derive(Debug)]
+pub enum Pooled {
+    /// A SQLite connection.
+    Sqlite(PoolConnection<Sqlite>),
+    /// A PostgreSQL connection.
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Pooled {
+    /// The connection, for a store call.
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(c) => Conn::Sqlite(c),
+            Self::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+/// A connection on either backend, as stores take it.
+#[derive(Debug)]
+pub enum Conn<'a> {
+    /// SQLite.
+    Sqlite(&'a mut SqliteConnection),
+    /// PostgreSQL.
+    Postgres(&'a mut PgConnection),
+}
+
+impl Conn<'_> {
+    /// The same connection for one more statement.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(c) => Conn::Sqlite(c),
+            Self::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+
+    /// The engine behind this connection.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection inside a [`Conn`]: the body is
+/// compiled once per backend, so one SQL text and one set of binds serve both.
+///
+/// ```ignore
+/// let n: i64 = on_conn!(conn, c => sqlx::query_scalar("select count(*) from t").fetch_one(c).await)?;
+/// ```
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite($c) => $body,
+            $crate::Conn::Postgres($c) => $body,
+        }
+    };
 }

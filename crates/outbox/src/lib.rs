@@ -11,6 +11,6 @@ mod db;
 mod relay;
 mod writer;
 
-pub use db::{Database, DatabaseError, Tx};
+pub use db::{Backend, Conn, Database, DatabaseError, Pooled, Tx};
 pub use relay::{Delivery, Relay, RelayHandle, Subscriber};
 pub use writer::{Event, enqueue, mark_processed};

@@ -8,13 +8,13 @@
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use kernel::{Clock, MessageId, from_micros, to_micros};
-use sqlx::Row;
+use sqlx::FromRow;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
-use crate::Database;
+use crate::{Conn, Database, on_conn};
 
 /// One event handed to a subscriber.
 #[derive(Debug, Clone)]
@@ -131,48 +131,38 @@ impl Relay {
     /// One batch: returns (messages completed, messages looked at).
     async fn run_once(&self) -> anyhow::Result<(usize, usize)> {
         let now = self.clock.now();
-        let rows = sqlx::query(
-            "select seq, message_id, topic, message_key, payload, occurred_at, attempts from outbox_messages
-             where published_at is null and next_attempt_at <= ?1 order by seq limit ?2",
-        )
-        .bind(to_micros(now))
-        .bind(BATCH)
-        .fetch_all(self.db.reader())
-        .await?;
+        let sql = "select seq, message_id, topic, message_key, payload, occurred_at, attempts from outbox_messages
+             where published_at is null and next_attempt_at <= $1 order by seq limit $2";
+        let rows: Vec<PendingRow> = on_conn!(self.db.read().await?.conn(), c => sqlx::query_as(sql)
+            .bind(to_micros(now))
+            .bind(BATCH)
+            .fetch_all(c)
+            .await)?;
         let seen = rows.len();
         let mut blocked_keys: HashSet<String> = HashSet::new();
         let mut completed: Vec<i64> = Vec::new();
         for row in rows {
             let delivery = Delivery {
-                message_id: MessageId(row.try_get("message_id")?),
-                topic: row.try_get("topic")?,
-                key: row.try_get("message_key")?,
-                payload: serde_json::value::RawValue::from_string(row.try_get("payload")?)?,
-                occurred_at: from_micros(row.try_get("occurred_at")?),
+                message_id: MessageId(row.message_id),
+                topic: row.topic,
+                key: row.message_key,
+                payload: serde_json::value::RawValue::from_string(row.payload)?,
+                occurred_at: from_micros(row.occurred_at),
             };
-            let attempts: i64 = row.try_get("attempts")?;
             if blocked_keys.contains(&delivery.key) {
                 continue;
             }
             match self.deliver(&delivery).await {
-                Ok(()) => completed.push(row.try_get("seq")?),
+                Ok(()) => completed.push(row.seq),
                 Err(error) => {
                     blocked_keys.insert(delivery.key.clone());
-                    self.postpone(&delivery, attempts, &format!("{error:#}"))
+                    self.postpone(&delivery, row.attempts, &format!("{error:#}"))
                         .await?;
                 }
             }
         }
         if !completed.is_empty() {
-            // One statement for the whole batch: the sequence numbers travel as a JSON array.
-            sqlx::query(
-                "update outbox_messages set published_at = ?1
-                 where seq in (select value from json_each(?2))",
-            )
-            .bind(to_micros(now))
-            .bind(serde_json::to_string(&completed)?)
-            .execute(self.db.writer())
-            .await?;
+            mark_published(self.db.write().await?.conn(), &completed, to_micros(now)).await?;
         }
         Ok((completed.len(), seen))
     }
@@ -209,15 +199,53 @@ impl Relay {
         );
         let backoff_ms = 200_i64.saturating_mul(1_i64 << attempts.clamp(0, 12));
         let next = self.clock.now() + ChronoDuration::milliseconds(backoff_ms.min(60_000));
-        sqlx::query(
-            "update outbox_messages set attempts = attempts + 1, next_attempt_at = ?1, last_error = ?2
-             where message_id = ?3",
-        )
-        .bind(to_micros(next))
-        .bind(error)
-        .bind(delivery.message_id.uuid())
-        .execute(self.db.writer())
-        .await?;
+        let sql = "update outbox_messages set attempts = attempts + 1, next_attempt_at = $1, last_error = $2
+             where message_id = $3";
+        on_conn!(self.db.write().await?.conn(), c => sqlx::query(sql)
+            .bind(to_micros(next))
+            .bind(error)
+            .bind(delivery.message_id.uuid())
+            .execute(c)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
+}
+
+/// An outbox message waiting for delivery.
+#[derive(FromRow)]
+struct PendingRow {
+    seq: i64,
+    message_id: uuid::Uuid,
+    topic: String,
+    message_key: String,
+    payload: String,
+    occurred_at: i64,
+    attempts: i64,
+}
+
+/// Marks a batch delivered in one statement.
+async fn mark_published(conn: Conn<'_>, seqs: &[i64], at: i64) -> Result<(), sqlx::Error> {
+    match conn {
+        // SQLite has no array parameters: the sequence numbers travel as a JSON array.
+        Conn::Sqlite(c) => {
+            let seqs = serde_json::to_string(seqs).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            sqlx::query(
+                "update outbox_messages set published_at = $1
+                 where seq in (select value from json_each($2))",
+            )
+            .bind(at)
+            .bind(seqs)
+            .execute(c)
+            .await?;
+        }
+        Conn::Postgres(c) => {
+            sqlx::query("update outbox_messages set published_at = $1 where seq = any($2)")
+                .bind(at)
+                .bind(seqs)
+                .execute(c)
+                .await?;
+        }
+    }
+    Ok(())
 }

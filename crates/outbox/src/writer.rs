@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use kernel::{MessageId, to_micros};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+
+use crate::{Conn, on_conn};
 
 /// An event published by a context: a past-tense payload with a topic and a partition key.
 pub trait Event: Serialize {
@@ -30,7 +31,7 @@ struct Stamped<'a, E> {
 /// # Errors
 /// When the payload cannot be serialized or the insert fails.
 pub async fn enqueue<E: Event>(
-    conn: &mut SqliteConnection,
+    conn: Conn<'_>,
     event: &E,
     now: DateTime<Utc>,
 ) -> anyhow::Result<MessageId> {
@@ -42,17 +43,17 @@ pub async fn enqueue<E: Event>(
         message_id: message_id.to_string(),
         occurred_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
     })?;
-    sqlx::query(
-        "insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at)
-         values (?1, ?2, ?3, ?4, ?5, ?5)",
-    )
-    .bind(message_id.uuid())
-    .bind(E::TOPIC)
-    .bind(event.key())
-    .bind(payload)
-    .bind(to_micros(now))
-    .execute(conn)
-    .await?;
+    let sql = "insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at)
+         values ($1, $2, $3, $4, $5, $5)";
+    on_conn!(conn, c => sqlx::query(sql)
+        .bind(message_id.uuid())
+        .bind(E::TOPIC)
+        .bind(event.key())
+        .bind(&payload)
+        .bind(to_micros(now))
+        .execute(c)
+        .await
+        .map(|_| ()))?;
     Ok(message_id)
 }
 
@@ -62,16 +63,16 @@ pub async fn enqueue<E: Event>(
 /// # Errors
 /// When the insert fails.
 pub async fn mark_processed(
-    conn: &mut SqliteConnection,
+    conn: Conn<'_>,
     consumer: &str,
     message_id: MessageId,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "insert into outbox_processed (consumer, message_id) values (?1, ?2) on conflict do nothing",
-    )
-    .bind(consumer)
-    .bind(message_id.uuid())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let sql = "insert into outbox_processed (consumer, message_id) values ($1, $2) on conflict do nothing";
+    let done = on_conn!(conn, c => sqlx::query(sql)
+        .bind(consumer)
+        .bind(message_id.uuid())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }

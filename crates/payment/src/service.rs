@@ -77,7 +77,14 @@ impl PaymentService {
             .order(request.order_id)
             .await?
             .ok_or(PaymentError::OrderNotFound)?;
-        self.check(&order, &request).await?;
+        if let Err(refusal) = self.check(&order, &request).await {
+            // A payment of the same order racing this one may have succeeded since the first
+            // look, and completed the order: answer it, as a repeat after it would get.
+            return match self.succeeded_for(request.order_id).await? {
+                Some(paid) => Ok(paid),
+                None => Err(refusal),
+            };
+        }
         let now = self.clock.now();
         let mut payment = Payment {
             id: Uuid::new_v4(),
@@ -175,7 +182,7 @@ impl PaymentService {
 
     async fn claim(&self, payment: &Payment) -> Result<bool, PaymentError> {
         let mut tx = self.db.begin().await?;
-        let claimed = store::claim(&mut tx, payment).await?;
+        let claimed = store::claim(tx.conn(), payment).await?;
         tx.commit().await?;
         Ok(claimed)
     }
@@ -220,9 +227,9 @@ impl PaymentService {
                 payment.status = PaymentStatus::Succeeded;
                 payment.transaction_id = Some(transaction_id);
                 payment.simulated_response = Some(response);
-                store::finish(&mut tx, payment).await?;
+                store::finish(tx.conn(), payment).await?;
                 outbox::enqueue(
-                    &mut tx,
+                    tx.conn(),
                     &PaymentSucceeded::new(payment, order.reservation_ids.clone(), now),
                     now,
                 )
@@ -239,8 +246,8 @@ impl PaymentService {
                 payment.error_message = Some(message);
                 payment.failure_reason = Some(reason);
                 payment.simulated_response = Some(response);
-                store::finish(&mut tx, payment).await?;
-                outbox::enqueue(&mut tx, &PaymentFailed::new(payment, now), now).await?;
+                store::finish(tx.conn(), payment).await?;
+                outbox::enqueue(tx.conn(), &PaymentFailed::new(payment, now), now).await?;
             }
         }
         tx.commit().await?;
@@ -249,8 +256,8 @@ impl PaymentService {
     }
 
     async fn succeeded_for(&self, order: OrderId) -> Result<Option<Payment>, PaymentError> {
-        let mut conn = self.db.reader().acquire().await?;
-        Ok(store::succeeded_for_order(&mut conn, order).await?)
+        let mut conn = self.db.read().await?;
+        Ok(store::succeeded_for_order(conn.conn(), order).await?)
     }
 
     /// A payment by id.
@@ -258,8 +265,8 @@ impl PaymentService {
     /// # Errors
     /// [`PaymentError::PaymentNotFound`].
     pub async fn get(&self, id: Uuid) -> Result<Payment, PaymentError> {
-        let mut conn = self.db.reader().acquire().await?;
-        store::payment(&mut conn, id)
+        let mut conn = self.db.read().await?;
+        store::payment(conn.conn(), id)
             .await?
             .ok_or(PaymentError::PaymentNotFound)
     }
@@ -269,8 +276,8 @@ impl PaymentService {
     /// # Errors
     /// When the database fails.
     pub async fn of_order(&self, order: OrderId) -> Result<Vec<Payment>, PaymentError> {
-        let mut conn = self.db.reader().acquire().await?;
-        Ok(store::payments_of_order(&mut conn, order).await?)
+        let mut conn = self.db.read().await?;
+        Ok(store::payments_of_order(conn.conn(), order).await?)
     }
 }
 
@@ -300,8 +307,8 @@ impl PaymentQueries {
     /// # Errors
     /// When the database fails.
     pub async fn has_live_payment(&self, order: OrderId) -> anyhow::Result<bool> {
-        let mut conn = self.db.reader().acquire().await?;
-        let payments = store::payments_of_order(&mut conn, order).await?;
+        let mut conn = self.db.read().await?;
+        let payments = store::payments_of_order(conn.conn(), order).await?;
         Ok(payments.iter().any(|p| p.status != PaymentStatus::Failed))
     }
 }

@@ -1,6 +1,7 @@
-//! The payment store API. SQL lives in `store/sqlite.rs`; the PostgreSQL twin arrives with the
-//! distributed-mode issue (#5) behind the same functions.
+//! The payment storage API. The SQL in `store/sql.rs` runs on SQLite and PostgreSQL alike
+//! (`$n` placeholders, portable types); the few dialect differences are `match` arms on the
+//! connection, next to the statement they concern.
 
-mod sqlite;
+mod sql;
 
-pub(crate) use sqlite::{claim, finish, payment, payments_of_order, succeeded_for_order};
+pub(crate) use sql::{claim, finish, payment, payments_of_order, succeeded_for_order};

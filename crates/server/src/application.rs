@@ -4,7 +4,6 @@
 use anyhow::Context;
 use axum::http::{HeaderValue, Method};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -20,7 +19,7 @@ use ordering::OrderingSubscriber;
 use outbox::{Database, Relay, RelayHandle};
 
 use crate::background::{send_mail, sweep_holds, wait_for_signal};
-use crate::config::ServeArgs;
+use crate::config::{ServeArgs, StorageArgs};
 use crate::wiring::{jwt_keys, routers, services};
 
 /// The original's documented administrator, created in demo mode only.
@@ -48,18 +47,20 @@ impl ShutdownHandle {
     }
 }
 
-/// Opens the database in `data_dir` and applies pending migrations.
+/// Opens the database (PostgreSQL at `--database-url`, else SQLite in the data directory) and
+/// applies pending migrations.
 ///
 /// # Errors
 /// When the directory, the database or a migration fails.
-pub async fn migrate(data_dir: &Path) -> anyhow::Result<Database> {
+pub async fn migrate(storage: &StorageArgs) -> anyhow::Result<Database> {
+    let data_dir = &storage.data_dir;
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let db = Database::open_in_dir(data_dir).await?;
-    sqlx::migrate!("../../migrations/sqlite")
-        .run(db.writer())
-        .await
-        .context("migration failed")?;
+    let db = match &storage.database_url {
+        Some(url) => Database::open_postgres(url, storage.database_connections).await?,
+        None => Database::open_in_dir(data_dir).await?,
+    };
+    db.migrate().await.context("migration failed")?;
     Ok(db)
 }
 
@@ -69,7 +70,7 @@ pub async fn migrate(data_dir: &Path) -> anyhow::Result<Database> {
 /// # Errors
 /// When the database fails or the e-mail or password is invalid.
 pub async fn create_account(args: &crate::CreateAdminArgs) -> anyhow::Result<bool> {
-    let db = migrate(&args.storage.data_dir).await?;
+    let db = migrate(&args.storage).await?;
     let mut serve = ServeArgs::ephemeral(&args.storage.data_dir);
     serve.jwt_secret = None;
     let identity = IdentityService::new(db.clone(), Arc::new(SystemClock), jwt_keys(&serve)?)?;
@@ -105,7 +106,7 @@ impl Application {
     /// # Errors
     /// When the database cannot be prepared or a port cannot be bound.
     pub async fn build_with_clock(args: &ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let db = migrate(&args.storage.data_dir).await?;
+        let db = migrate(&args.storage).await?;
         let relay_handle = RelayHandle::default();
         let state = services(&db, &clock, &relay_handle, args)?;
         let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle);

@@ -77,6 +77,10 @@ pub struct BenchArgs {
     /// Print one JSON object instead of the summary.
     #[arg(long)]
     pub json: bool,
+    /// Run the bench's own server on PostgreSQL: a server URL (`postgres://…/postgres`) on
+    /// which the bench creates a fresh database, dropped afterwards.
+    #[arg(long, conflicts_with = "target")]
+    pub postgres: Option<String>,
 }
 
 impl BenchArgs {
@@ -124,7 +128,7 @@ pub async fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
     args.check()?;
     let server = match &args.target {
         Some(url) => server::Server::remote(url),
-        None => server::Server::start().await?,
+        None => server::Server::start(args.postgres.as_deref()).await?,
     };
     let outcome = bench(args, &server).await;
     let report = match outcome {

@@ -57,9 +57,16 @@ pub struct CreateAdminArgs {
 /// Where data lives.
 #[derive(Debug, Clone, Args)]
 pub struct StorageArgs {
-    /// Directory of the embedded database (and, later, mail and tickets).
+    /// Directory of the embedded database, the signing keys and the mail folder.
     #[arg(long, env = "BOXOFFICE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://user:password@host:port/db`) to use instead of the
+    /// embedded SQLite file; the keys and the mail folder stay in the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Most connections to PostgreSQL per process.
+    #[arg(long, env = "BOXOFFICE_DATABASE_CONNECTIONS", default_value_t = 16)]
+    pub database_connections: u32,
 }
 
 /// Settings of `boxoffice serve`.
@@ -162,6 +169,8 @@ pub struct ServeArgs {
 struct FileSettings {
     #[serde(alias = "data_dir")]
     data_dir: Option<PathBuf>,
+    #[serde(alias = "database_url")]
+    database_url: Option<String>,
     bind: Option<String>,
     #[serde(alias = "no_demo")]
     no_demo: Option<bool>,
@@ -253,6 +262,9 @@ impl ServeArgs {
         {
             self.storage.data_dir = dir;
         }
+        if file.database_url.is_some() && default("database_url") {
+            self.storage.database_url = file.database_url;
+        }
         Ok(())
     }
 
@@ -278,6 +290,16 @@ impl ServeArgs {
         }
         if !(1..=100).contains(&self.hold_limit) {
             bail!("--hold-limit must be between 1 and 100");
+        }
+        if let Some(url) = &self.storage.database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            bail!(
+                "--database-url must be a postgres:// URL (without it, SQLite in --data-dir is used)"
+            );
+        }
+        if !(1..=1000).contains(&self.storage.database_connections) {
+            bail!("--database-connections must be between 1 and 1000");
         }
         if self.request_timeout_secs == 0 {
             bail!("--request-timeout-secs must be at least 1");

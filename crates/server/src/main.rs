@@ -10,8 +10,9 @@ async fn main() -> anyhow::Result<()> {
     match Cli::load()?.command {
         Command::Serve(args) => Application::build(&args).await?.run_until_stopped().await,
         Command::Migrate(storage) => {
-            migrate(&storage.data_dir).await?.close().await;
-            tracing::info!(data_dir = %storage.data_dir.display(), "database is up to date");
+            let db = migrate(&storage).await?;
+            tracing::info!(backend = ?db.backend(), "database is up to date");
+            db.close().await;
             Ok(())
         }
         Command::Bench(args) => run_bench(&args).await,

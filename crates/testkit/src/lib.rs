@@ -15,10 +15,12 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
-/// A `boxoffice serve` process started by a test. Dropping it kills the process.
+/// A `boxoffice serve` process started by a test. Dropping it kills the process (and drops its
+/// PostgreSQL database, if it has one).
 pub struct TestServer {
     binary: PathBuf,
     args: Vec<String>,
+    postgres: Option<ScratchDatabase>,
     data_dir: tempfile::TempDir,
     child: Option<Child>,
     ports: BTreeMap<String, u16>,
@@ -63,9 +65,11 @@ impl TestServer {
     /// When the process does not come up within 60 s.
     pub async fn start(binary: &Path, extra: &[&str]) -> anyhow::Result<Self> {
         let data_dir = tempfile::tempdir()?;
+        let postgres = ScratchDatabase::from_env().await?;
         let mut server = Self {
             binary: binary.to_path_buf(),
             args: extra.iter().map(|s| (*s).to_string()).collect(),
+            postgres,
             data_dir,
             child: None,
             ports: BTreeMap::new(),
@@ -83,6 +87,7 @@ impl TestServer {
                 "--password",
                 ADMIN_PASSWORD,
             ])
+            .args(server.database_args())
             .arg("--data-dir")
             .arg(server.data_dir.path())
             .env("RUST_LOG", "warn")
@@ -97,6 +102,23 @@ impl TestServer {
         server.spawn().await?;
         server.admin_token = server.login(ADMIN_EMAIL, ADMIN_PASSWORD).await?;
         Ok(server)
+    }
+
+    /// `--database-url …` when the server runs on PostgreSQL, else nothing.
+    fn database_args(&self) -> Vec<String> {
+        match &self.postgres {
+            Some(db) => vec!["--database-url".into(), db.url.clone()],
+            None => Vec::new(),
+        }
+    }
+
+    /// Which backend the tests run on (`TEST_DATABASE`).
+    pub fn backend(&self) -> &'static str {
+        if self.postgres.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
     }
 
     /// Signs in and returns the JWT.
@@ -190,6 +212,7 @@ impl TestServer {
             ])
             .arg("--ports-file")
             .arg(&ports_file)
+            .args(self.database_args())
             .args(&self.args)
             .env(
                 "RUST_LOG",
@@ -304,6 +327,84 @@ impl TestServer {
     /// When the request cannot be sent.
     pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<Reply> {
         self.call("POST", path, Some(body)).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            // The database cannot be dropped while the server holds connections to it.
+            let _killed = child.start_kill();
+        }
+        if let Some(db) = &self.postgres {
+            db.drop_database();
+        }
+    }
+}
+
+/// A PostgreSQL database of its own for one test server, on the cluster the test script started
+/// (`TEST_DATABASE=postgres`, `TEST_POSTGRES_URL`).
+struct ScratchDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+/// The test cluster `.ci/run` starts, unless `TEST_POSTGRES_URL` names another.
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:55432/postgres";
+
+impl ScratchDatabase {
+    /// A fresh database when the tests run on PostgreSQL, `None` on SQLite.
+    async fn from_env() -> anyhow::Result<Option<Self>> {
+        match std::env::var("TEST_DATABASE").as_deref() {
+            Ok("postgres") => {}
+            Ok("sqlite") | Err(_) => return Ok(None),
+            Ok(other) => bail!("TEST_DATABASE must be sqlite or postgres, not {other}"),
+        }
+        let admin_url =
+            std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
+        let name = format!("boxoffice_test_{}", uuid::Uuid::new_v4().simple());
+        let out = Command::new("psql")
+            .args([admin_url.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c"])
+            .arg(format!("create database {name}"))
+            .output()
+            .await
+            .context("psql is needed for TEST_DATABASE=postgres")?;
+        if !out.status.success() {
+            bail!(
+                "cannot create a test database on {admin_url}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        Ok(Some(Self {
+            admin_url,
+            name,
+            url,
+        }))
+    }
+
+    /// Drops the database, ending any connection still open (blocking: it runs in `Drop`).
+    fn drop_database(&self) {
+        let dropped = std::process::Command::new("psql")
+            .args([self.admin_url.as_str(), "-q", "-c"])
+            .arg(format!(
+                "drop database if exists {} with (force)",
+                self.name
+            ))
+            .output();
+        match dropped {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => eprintln!(
+                "could not drop test database {}: {}",
+                self.name,
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(e) => eprintln!("could not drop test database {}: {e}", self.name),
+        }
     }
 }
 

@@ -90,14 +90,14 @@ impl WaitlistService {
         let id = WaitlistEntryId::new();
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        store::upsert_event(&mut tx, event_id, &event.name, &event.currency).await?;
-        if !store::insert_entry(&mut tx, id, event_id, email, now).await? {
+        store::upsert_event(tx.conn(), event_id, &event.name, &event.currency).await?;
+        if !store::insert_entry(tx.conn(), id, event_id, email, now).await? {
             return Err(WaitlistError::AlreadyWaiting);
         }
-        let entry = store::entry(&mut tx, id)
+        let entry = store::entry(tx.conn(), id)
             .await?
             .ok_or(WaitlistError::EntryNotFound(id))?;
-        let position = store::position_of(&mut tx, id).await?.unwrap_or(1);
+        let position = store::position_of(tx.conn(), id).await?.unwrap_or(1);
         tx.commit().await?;
         Ok((entry, position))
     }
@@ -107,8 +107,8 @@ impl WaitlistService {
     /// # Errors
     /// When the database fails.
     pub async fn pending_count(&self, event_id: EventId) -> Result<i64, WaitlistError> {
-        let mut conn = self.db.reader().acquire().await?;
-        Ok(store::pending_count(&mut conn, event_id).await?)
+        let mut conn = self.db.read().await?;
+        Ok(store::pending_count(conn.conn(), event_id).await?)
     }
 
     /// An entry with its live position (only while it waits).
@@ -116,11 +116,11 @@ impl WaitlistService {
     /// # Errors
     /// [`WaitlistError::EntryNotFound`].
     pub async fn entry(&self, id: WaitlistEntryId) -> Result<(Entry, Option<i64>), WaitlistError> {
-        let mut conn = self.db.reader().acquire().await?;
-        let entry = store::entry(&mut conn, id)
+        let mut conn = self.db.read().await?;
+        let entry = store::entry(conn.conn(), id)
             .await?
             .ok_or(WaitlistError::EntryNotFound(id))?;
-        let position = store::position_of(&mut conn, id).await?;
+        let position = store::position_of(conn.conn(), id).await?;
         Ok((entry, position))
     }
 
@@ -132,14 +132,14 @@ impl WaitlistService {
     pub async fn leave(&self, id: WaitlistEntryId) -> Result<Entry, WaitlistError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let entry = store::entry(&mut tx, id)
+        let entry = store::entry(tx.conn(), id)
             .await?
             .ok_or(WaitlistError::EntryNotFound(id))?;
         if !entry.status.is_open() {
             return Err(WaitlistError::Closed(entry.status.as_str()));
         }
         self.end(&mut tx, &entry, EntryStatus::Left, now).await?;
-        let entry = store::entry(&mut tx, id)
+        let entry = store::entry(tx.conn(), id)
             .await?
             .ok_or(WaitlistError::EntryNotFound(id))?;
         tx.commit().await?;
@@ -155,7 +155,7 @@ impl WaitlistService {
         status: EntryStatus,
         now: DateTime<Utc>,
     ) -> Result<(), WaitlistError> {
-        if !store::end_entry(tx, entry.id, status, now).await? {
+        if !store::end_entry(tx.conn(), entry.id, status, now).await? {
             return Ok(());
         }
         let Some(offer) = entry
@@ -165,7 +165,7 @@ impl WaitlistService {
         else {
             return Ok(());
         };
-        let event_name = store::event(tx, entry.event_id)
+        let event_name = store::event(tx.conn(), entry.event_id)
             .await?
             .map(|e| e.event_name)
             .unwrap_or_default();
@@ -179,7 +179,7 @@ impl WaitlistService {
             reason: status.as_str().into(),
             ended_at: now,
         };
-        outbox::enqueue(tx, &ended, now).await?;
+        outbox::enqueue(tx.conn(), &ended, now).await?;
         let reason = match status {
             EntryStatus::Left => "waitlist_left",
             _ => "event_deactivated",
@@ -192,7 +192,7 @@ impl WaitlistService {
 
     /// A paid order completes the entry it was offered to.
     pub(crate) async fn offer_paid(&self, tx: &mut Tx, order: OrderId) -> anyhow::Result<()> {
-        store::complete_by_order(tx, order, self.clock.now()).await?;
+        store::complete_by_order(tx.conn(), order, self.clock.now()).await?;
         Ok(())
     }
 
@@ -204,11 +204,11 @@ impl WaitlistService {
         event: EventId,
         active: bool,
     ) -> anyhow::Result<()> {
-        if !store::set_event_active(tx, event, active).await? || active {
+        if !store::set_event_active(tx.conn(), event, active).await? || active {
             return Ok(());
         }
         let now = self.clock.now();
-        for entry in store::open_offers_of_event(tx, event).await? {
+        for entry in store::open_offers_of_event(tx.conn(), event).await? {
             self.end(tx, &entry, EntryStatus::Cancelled, now).await?;
         }
         Ok(())

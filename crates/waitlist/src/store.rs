@@ -1,8 +1,10 @@
-//! The waitlist's storage API. SQL lives in `store/sqlite.rs`.
+//! The waitlist storage API. The SQL in `store/sql.rs` runs on SQLite and PostgreSQL alike
+//! (`$n` placeholders, portable types); the few dialect differences are `match` arms on the
+//! connection, next to the statement they concern.
 
-mod sqlite;
+mod sql;
 
-pub(crate) use sqlite::{
+pub(crate) use sql::{
     assign, assigned_by_reservation, complete_by_order, end_entry, entry, event, first_pending,
     insert_entry, open_offers_of_event, pending_count, position_of, set_event_active, upsert_event,
 };

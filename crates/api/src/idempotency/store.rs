@@ -2,8 +2,8 @@
 
 use chrono::{Duration, Utc};
 use kernel::to_micros;
-use outbox::Database;
-use sqlx::Row;
+use outbox::{Database, on_conn};
+use sqlx::FromRow;
 
 /// How long a key is remembered.
 const RETENTION_HOURS: i64 = 24;
@@ -24,6 +24,15 @@ pub(crate) enum Claim {
     InProgress,
 }
 
+/// A remembered key.
+#[derive(FromRow)]
+struct KeyRow {
+    fingerprint: Vec<u8>,
+    status_code: Option<i64>,
+    content_type: Option<String>,
+    body: Option<Vec<u8>>,
+}
+
 /// Remembered idempotency keys and their responses.
 #[derive(Debug, Clone)]
 pub struct IdempotencyStore {
@@ -40,44 +49,40 @@ impl IdempotencyStore {
         let now = Utc::now();
         let cutoff = to_micros(now - Duration::hours(RETENTION_HOURS));
         let mut tx = self.db.begin().await?;
-        sqlx::query(
-            "delete from api_idempotency_keys where idempotency_key = ?1 and created_at < ?2",
+        on_conn!(tx.conn(), c => sqlx::query(
+            "delete from api_idempotency_keys where idempotency_key = $1 and created_at < $2",
         )
         .bind(key)
         .bind(cutoff)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query(
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+        let row: Option<KeyRow> = on_conn!(tx.conn(), c => sqlx::query_as(
             "select fingerprint, status_code, content_type, body from api_idempotency_keys
-             where idempotency_key = ?1",
+             where idempotency_key = $1",
         )
         .bind(key)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
         let claim = match row {
             None => {
-                sqlx::query(
+                on_conn!(tx.conn(), c => sqlx::query(
                     "insert into api_idempotency_keys (idempotency_key, fingerprint, created_at)
-                     values (?1, ?2, ?3)",
+                     values ($1, $2, $3)",
                 )
                 .bind(key)
                 .bind(fingerprint)
                 .bind(to_micros(now))
-                .execute(&mut *tx)
-                .await?;
+                .execute(c)
+                .await.map(|r| r.rows_affected()))?;
                 Claim::Fresh
             }
-            Some(row) if row.try_get::<Vec<u8>, _>("fingerprint")? != fingerprint => {
-                Claim::Mismatch
-            }
-            Some(row) => match row.try_get::<Option<i64>, _>("status_code")? {
+            Some(row) if row.fingerprint != fingerprint => Claim::Mismatch,
+            Some(row) => match row.status_code {
                 None => Claim::InProgress,
                 Some(status) => Claim::Replay {
                     status: u16::try_from(status).unwrap_or(200),
-                    content_type: row.try_get("content_type")?,
-                    body: row
-                        .try_get::<Option<Vec<u8>>, _>("body")?
-                        .unwrap_or_default(),
+                    content_type: row.content_type,
+                    body: row.body.unwrap_or_default(),
                 },
             },
         };
@@ -92,24 +97,24 @@ impl IdempotencyStore {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "update api_idempotency_keys set status_code = ?2, content_type = ?3, body = ?4
-             where idempotency_key = ?1",
+        on_conn!(self.db.write().await?.conn(), c => sqlx::query(
+            "update api_idempotency_keys set status_code = $2, content_type = $3, body = $4
+             where idempotency_key = $1",
         )
         .bind(key)
         .bind(i64::from(status))
         .bind(content_type)
         .bind(body)
-        .execute(self.db.writer())
-        .await?;
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub(crate) async fn forget(&self, key: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("delete from api_idempotency_keys where idempotency_key = ?1")
+        on_conn!(self.db.write().await?.conn(), c => sqlx::query("delete from api_idempotency_keys where idempotency_key = $1")
             .bind(key)
-            .execute(self.db.writer())
-            .await?;
+            .execute(c)
+            .await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
@@ -120,9 +125,9 @@ impl IdempotencyStore {
 /// When the delete fails.
 pub async fn purge_expired_keys(db: &Database) -> Result<u64, sqlx::Error> {
     let cutoff = to_micros(Utc::now() - Duration::hours(RETENTION_HOURS));
-    let done = sqlx::query("delete from api_idempotency_keys where created_at < ?1")
+    let done = on_conn!(db.write().await?.conn(), c => sqlx::query("delete from api_idempotency_keys where created_at < $1")
         .bind(cutoff)
-        .execute(db.writer())
-        .await?;
-    Ok(done.rows_affected())
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(done)
 }

@@ -156,7 +156,7 @@ impl CatalogService {
     async fn add_seats(&self, event: &Event, seats: &[Seat]) -> Result<(), CatalogError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let existing = store::count_seats(&mut tx, event.id).await?;
+        let existing = store::count_seats(tx.conn(), event.id).await?;
         let requested = seats.len() as i64;
         if existing + requested > event.max_capacity {
             return Err(CatalogError::CapacityExceeded {
@@ -165,8 +165,8 @@ impl CatalogService {
                 capacity: event.max_capacity as u64,
             });
         }
-        store::insert_seats(&mut tx, seats).await?;
-        outbox::enqueue(&mut tx, &super::seats_generated(event, seats, now), now).await?;
+        store::insert_seats(tx.conn(), seats).await?;
+        outbox::enqueue(tx.conn(), &super::seats_generated(event, seats, now), now).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok(())
@@ -182,7 +182,7 @@ impl CatalogService {
         update: EventUpdate,
     ) -> Result<Event, CatalogError> {
         let mut tx = self.db.begin().await?;
-        let mut event = store::event(&mut tx, id)
+        let mut event = store::event(tx.conn(), id)
             .await?
             .ok_or(CatalogError::EventNotFound(id))?;
         if let Some(name) = &update.name {
@@ -193,7 +193,7 @@ impl CatalogService {
         }
         if let Some(capacity) = update.max_capacity {
             let capacity = valid_capacity(capacity)?;
-            let existing = store::count_seats(&mut tx, id).await?;
+            let existing = store::count_seats(tx.conn(), id).await?;
             if capacity < existing {
                 return Err(CatalogError::Invalid(format!(
                     "maxCapacity cannot be lower than the {existing} seats already laid out."
@@ -202,7 +202,7 @@ impl CatalogService {
             event.max_capacity = capacity;
         }
         event.updated_at = Some(self.now());
-        store::update_event(&mut tx, &event).await?;
+        store::update_event(tx.conn(), &event).await?;
         tx.commit().await?;
         Ok(event)
     }
@@ -241,19 +241,19 @@ impl CatalogService {
     async fn set_status(&self, id: EventId, status: EventStatus) -> Result<Event, CatalogError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let mut event = store::event(&mut tx, id)
+        let mut event = store::event(tx.conn(), id)
             .await?
             .ok_or(CatalogError::EventNotFound(id))?;
         event.status = status;
         event.updated_at = Some(now);
-        store::update_event(&mut tx, &event).await?;
+        store::update_event(tx.conn(), &event).await?;
         let changed = EventStatusChanged {
             event_id: id,
             status: status.as_str().to_string(),
             is_active: status == EventStatus::Active,
             event_date: event.event_date,
         };
-        outbox::enqueue(&mut tx, &changed, now).await?;
+        outbox::enqueue(tx.conn(), &changed, now).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok(event)

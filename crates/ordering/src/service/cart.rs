@@ -69,7 +69,7 @@ impl OrderingService {
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let mut draft = match store::draft_of(&mut tx, &request.buyer).await? {
+        let mut draft = match store::draft_of(tx.conn(), &request.buyer).await? {
             Some(draft) => draft,
             None => {
                 let draft = Order {
@@ -83,7 +83,7 @@ impl OrderingService {
                     paid_at: None,
                     customer_email: request.buyer.email().map(str::to_owned),
                 };
-                store::insert_order(&mut tx, &draft).await?;
+                store::insert_order(tx.conn(), &draft).await?;
                 draft
             }
         };
@@ -93,7 +93,7 @@ impl OrderingService {
             }
             // The seat is held again under a new hold, so the line's old hold has ended; its
             // end event may simply not have been applied yet. The new hold replaces it.
-            store::delete_item(&mut tx, draft.id, existing.id, now).await?;
+            store::delete_item(tx.conn(), draft.id, existing.id, now).await?;
         }
         if !draft.items.is_empty() && draft.currency != seat.currency {
             return Err(OrderingError::Invalid(format!(
@@ -112,7 +112,7 @@ impl OrderingService {
             row_number: seat.row_number,
             seat_number: seat.seat_number,
         };
-        store::insert_item(&mut tx, draft.id, &item, now).await?;
+        store::insert_item(tx.conn(), draft.id, &item, now).await?;
         tx.commit().await?;
         // The answer is built from what this transaction read and wrote rather than read back:
         // every statement on the single writer counts (docs/performance.md).
@@ -133,7 +133,7 @@ impl OrderingService {
     ) -> Result<Order, OrderingError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let order = store::order(&mut tx, order_id)
+        let order = store::order(tx.conn(), order_id)
             .await?
             .ok_or(OrderingError::OrderNotFound(order_id))?;
         if !buyer.owns(&order) {
@@ -145,14 +145,14 @@ impl OrderingService {
         let item = order
             .item_for(seat_id)
             .ok_or(OrderingError::SeatNotInCart)?;
-        store::delete_item(&mut tx, order_id, item.id, now).await?;
+        store::delete_item(tx.conn(), order_id, item.id, now).await?;
         let removed = CartItemRemoved {
             order_id,
             reservation_id: item.reservation_id,
             seat_id,
         };
-        outbox::enqueue(&mut tx, &removed, now).await?;
-        let order = store::order(&mut tx, order_id)
+        outbox::enqueue(tx.conn(), &removed, now).await?;
+        let order = store::order(tx.conn(), order_id)
             .await?
             .ok_or(OrderingError::OrderNotFound(order_id))?;
         tx.commit().await?;

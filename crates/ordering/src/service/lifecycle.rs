@@ -47,7 +47,7 @@ impl OrderingService {
             paid_at: None,
             customer_email: Some(offer.email.clone()),
         };
-        store::insert_order(tx, &order).await?;
+        store::insert_order(tx.conn(), &order).await?;
         let item = OrderItem {
             id: OrderItemId::new(),
             seat_id: offer.seat.seat_id,
@@ -59,7 +59,7 @@ impl OrderingService {
             row_number: offer.seat.row_number,
             seat_number: offer.seat.seat_number,
         };
-        store::insert_item(tx, offer.order_id, &item, now).await?;
+        store::insert_item(tx.conn(), offer.order_id, &item, now).await?;
         Ok(())
     }
 
@@ -71,8 +71,8 @@ impl OrderingService {
     /// [`OrderingError::HoldExpired`] when a hold lapsed.
     pub async fn checkout(&self, order_id: OrderId, buyer: &Buyer) -> Result<Order, OrderingError> {
         let order = {
-            let mut conn = self.db.reader().acquire().await?;
-            store::order(&mut conn, order_id)
+            let mut conn = self.db.read().await?;
+            store::order(conn.conn(), order_id)
                 .await?
                 .ok_or(OrderingError::OrderNotFound(order_id))?
         };
@@ -99,16 +99,16 @@ impl OrderingService {
         // One guarded UPDATE, committed on its own: the order read above is the answer, with its
         // new state (no transaction and no read-back on the single writer). A guest's e-mail,
         // when given, is stored first.
-        let mut conn = self.db.writer().acquire().await?;
+        let mut conn = self.db.write().await?;
         let mut order = order;
         if let (None, Some(email)) = (&order.customer_email, buyer.email()) {
             // A guest names the address for the tickets at checkout. Written before the state
             // changes, so a crash in between never leaves a pending order without it.
-            store::set_email_if_missing(&mut conn, order_id, email).await?;
+            store::set_email_if_missing(conn.conn(), order_id, email).await?;
             order.customer_email = Some(email.to_owned());
         }
         if !store::set_state(
-            &mut conn,
+            conn.conn(),
             order_id,
             OrderState::Draft,
             OrderState::Pending,
@@ -134,7 +134,7 @@ impl OrderingService {
         owner: Option<&Buyer>,
     ) -> Result<Order, OrderingError> {
         let mut tx = self.db.begin().await?;
-        let order = store::order(&mut tx, order_id)
+        let order = store::order(tx.conn(), order_id)
             .await?
             .filter(|o| owner.is_none_or(|b| b.owns(o)))
             .ok_or(OrderingError::OrderNotFound(order_id))?;
@@ -161,7 +161,7 @@ impl OrderingService {
         reason: &str,
     ) -> Result<Order, OrderingError> {
         let now = self.now();
-        if !store::set_state(tx, order.id, order.state, OrderState::Cancelled, now).await? {
+        if !store::set_state(tx.conn(), order.id, order.state, OrderState::Cancelled, now).await? {
             return Err(OrderingError::NotCancellable(order.id));
         }
         let cancelled = OrderCancelled {
@@ -170,7 +170,7 @@ impl OrderingService {
             seat_ids: order.items.iter().map(|i| i.seat_id).collect(),
             reason: reason.into(),
         };
-        outbox::enqueue(tx, &cancelled, now).await?;
+        outbox::enqueue(tx.conn(), &cancelled, now).await?;
         order.state = OrderState::Cancelled;
         Ok(order)
     }
@@ -184,13 +184,13 @@ impl OrderingService {
         payment_id: uuid::Uuid,
         paid_at: DateTime<Utc>,
     ) -> Result<(), OrderingError> {
-        let Some(order) = store::order(tx, order_id).await? else {
+        let Some(order) = store::order(tx.conn(), order_id).await? else {
             return Err(OrderingError::OrderNotFound(order_id));
         };
         if order.state == OrderState::Completed {
             return Ok(());
         }
-        if !store::mark_paid(tx, order_id, paid_at).await? {
+        if !store::mark_paid(tx.conn(), order_id, paid_at).await? {
             // The payment re-checked this order inside its own transaction, so this means the
             // data was changed by hand; shout rather than sell seats of a cancelled order.
             return Err(OrderingError::Internal(anyhow::anyhow!(
@@ -222,7 +222,7 @@ impl OrderingService {
                 })
                 .collect(),
         };
-        outbox::enqueue(tx, &completed, self.now()).await?;
+        outbox::enqueue(tx.conn(), &completed, self.now()).await?;
         Ok(())
     }
 
@@ -235,7 +235,7 @@ impl OrderingService {
         reason: &str,
     ) -> Result<(), OrderingError> {
         let now = self.now();
-        for order in store::open_orders_with_reservation(tx, reservation).await? {
+        for order in store::open_orders_with_reservation(tx.conn(), reservation).await? {
             match order.state {
                 OrderState::Draft => {
                     for item in order
@@ -243,7 +243,7 @@ impl OrderingService {
                         .iter()
                         .filter(|i| i.reservation_id == reservation)
                     {
-                        store::delete_item(tx, order.id, item.id, now).await?;
+                        store::delete_item(tx.conn(), order.id, item.id, now).await?;
                     }
                 }
                 OrderState::Pending => {

@@ -23,6 +23,53 @@ struct Own {
     pid: u32,
     dir: tempfile::TempDir,
     password: String,
+    /// The throwaway PostgreSQL database it runs on, if any.
+    postgres: Option<ScratchDatabase>,
+}
+
+/// A database the bench created on a PostgreSQL server, dropped when the bench ends.
+struct ScratchDatabase {
+    /// The server as the user named it (the database to connect to for `create`/`drop`).
+    admin_url: String,
+    name: String,
+    /// The URL of the new database.
+    url: String,
+}
+
+impl ScratchDatabase {
+    async fn create(admin_url: &str) -> anyhow::Result<Self> {
+        use sqlx::Connection;
+        let name = format!("boxoffice_bench_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .context("cannot reach the PostgreSQL server of --postgres")?;
+        // The name is ours: a prefix and a UUID in hex.
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+            .execute(&mut conn)
+            .await
+            .context("cannot create the bench database")?;
+        conn.close().await?;
+        let mut url = reqwest::Url::parse(admin_url)?;
+        url.set_path(&format!("/{name}"));
+        Ok(Self {
+            admin_url: admin_url.to_string(),
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    async fn drop_database(&self) -> anyhow::Result<()> {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&self.admin_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "drop database if exists {} with (force)",
+            self.name
+        )))
+        .execute(&mut conn)
+        .await?;
+        conn.close().await?;
+        Ok(())
+    }
 }
 
 /// Invariants read back from the server's database.
@@ -49,13 +96,23 @@ impl Server {
     }
 
     /// Starts this binary as a server in a temporary directory, without demo data or rate
-    /// limits, on ports the system picks.
-    pub(crate) async fn start() -> anyhow::Result<Self> {
+    /// limits, on ports the system picks; with `postgres`, on a fresh database of that server.
+    pub(crate) async fn start(postgres: Option<&str>) -> anyhow::Result<Self> {
         let exe = std::env::current_exe()?;
         let dir = tempfile::tempdir()?;
         let password = format!("bench-{}", uuid::Uuid::new_v4());
+        let postgres = match postgres {
+            Some(url) => Some(ScratchDatabase::create(url).await?),
+            None => None,
+        };
+        let database: Vec<&str> = match &postgres {
+            Some(db) => vec!["--database-url", db.url.as_str()],
+            None => Vec::new(),
+        };
         let created = Command::new(&exe)
-            .args(["admin", "create", "--email", ADMIN_EMAIL, "--data-dir"])
+            .args(["admin", "create", "--email", ADMIN_EMAIL])
+            .args(&database)
+            .arg("--data-dir")
             .arg(dir.path())
             .env("BOXOFFICE_ADMIN_PASSWORD", &password)
             .env("RUST_LOG", "warn")
@@ -70,6 +127,7 @@ impl Server {
         let log = std::fs::File::create(dir.path().join("server.log"))?;
         let mut cmd = Command::new(&exe);
         cmd.arg("serve")
+            .args(&database)
             .arg("--data-dir")
             .arg(dir.path())
             .args(["--no-demo", "--bind", "127.0.0.1"])
@@ -102,6 +160,7 @@ impl Server {
             pid,
             dir,
             password,
+            postgres,
         };
         let port = wait_for_gateway(&mut own, &ports_file).await?;
         progress(&format!(
@@ -175,18 +234,21 @@ impl Server {
         let Some(own) = &self.own else {
             return Ok(None);
         };
-        let db = outbox::Database::open_in_dir(own.dir.path()).await?;
-        let pool = db.reader();
+        let db = match &own.postgres {
+            Some(pg) => outbox::Database::open_postgres(&pg.url, 1).await?,
+            None => outbox::Database::open_in_dir(own.dir.path()).await?,
+        };
+        let mut conn = db.read().await?;
         let started = tokio::time::Instant::now();
         let deadline = started + Duration::from_secs(120);
         let mut announced = false;
         let backlog_drain = loop {
-            let (tickets, undelivered): (i64, i64) = sqlx::query_as(
+            let (tickets, undelivered): (i64, i64) = outbox::on_conn!(conn.conn(), c => sqlx::query_as(
                 "select (select count(*) from fulfillment_tickets where status != 'void'),
                         (select count(*) from outbox_messages where published_at is null)",
             )
-            .fetch_one(pool)
-            .await?;
+            .fetch_one(c)
+            .await)?;
             if u64::try_from(tickets).unwrap_or(0) >= purchases && undelivered == 0 {
                 break Some(started.elapsed());
             }
@@ -201,26 +263,26 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
-        let sold_twice: i64 = sqlx::query_scalar(
+        let sold_twice: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
             "select (select count(*) from (select seat_id from inventory_reservations
-                       where status = 'confirmed' group by seat_id having count(*) > 1))
+                       where status = 'confirmed' group by seat_id having count(*) > 1) twice_held)
                   + (select count(*) from (select seat_id from fulfillment_tickets
-                       where status != 'void' group by seat_id having count(*) > 1))",
+                       where status != 'void' group by seat_id having count(*) > 1) twice_ticketed)",
         )
-        .fetch_one(pool)
-        .await?;
-        let without_tickets: i64 = sqlx::query_scalar(
+        .fetch_one(c)
+        .await)?;
+        let without_tickets: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
             "select count(*) from ordering_orders o where o.state = 'completed'
                and (select count(*) from fulfillment_tickets t
                     where t.order_id = o.order_id and t.status != 'void')
                  < (select count(*) from ordering_order_items i where i.order_id = o.order_id)",
         )
-        .fetch_one(pool)
-        .await?;
-        let completed: i64 =
-            sqlx::query_scalar("select count(*) from ordering_orders where state = 'completed'")
-                .fetch_one(pool)
-                .await?;
+        .fetch_one(c)
+        .await)?;
+        let completed: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar("select count(*) from ordering_orders where state = 'completed'")
+                .fetch_one(c)
+                .await)?;
+        drop(conn);
         db.close().await;
         Ok(Some(Invariants {
             seats_sold_twice: sold_twice,
@@ -235,6 +297,14 @@ impl Server {
         if let Some(mut own) = self.own {
             let _ = own.child.start_kill();
             let _ = own.child.wait().await;
+            if let Some(pg) = own.postgres
+                && let Err(e) = pg.drop_database().await
+            {
+                progress(&format!(
+                    "could not drop the bench database {}: {e:#}",
+                    pg.name
+                ));
+            }
         }
     }
 }

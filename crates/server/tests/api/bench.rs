@@ -6,9 +6,16 @@ use tokio::process::Command;
 
 #[tokio::test]
 async fn a_small_flash_sale_reports_numbers_and_clean_invariants() -> anyhow::Result<()> {
-    let out = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+    let mut bench = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
+    bench.arg("bench");
+    // On the PostgreSQL leg of the suite the bench's server runs on that cluster too.
+    if std::env::var("TEST_DATABASE").as_deref() == Ok("postgres") {
+        let url = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:55432/postgres".into());
+        bench.args(["--postgres", &url]);
+    }
+    let out = bench
         .args([
-            "bench",
             "--seats",
             "120",
             "--buyers",

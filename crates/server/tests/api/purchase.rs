@@ -217,7 +217,9 @@ async fn paying_twice_returns_the_first_payment_even_concurrently() -> anyhow::R
     assert!(
         racing
             .iter()
-            .all(|r| r.status == 200 || r.code() == "payment_in_progress")
+            .all(|r| r.status == 200 || r.code() == "payment_in_progress"),
+        "{:?}",
+        racing.iter().map(|r| &r.text).collect::<Vec<_>>()
     );
     assert_eq!(later.status, 200);
     assert!(ids.contains(later.json["payment"]["id"].as_str().unwrap_or_default()));

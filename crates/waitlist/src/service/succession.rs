@@ -57,13 +57,14 @@ impl Succession {
     ) -> anyhow::Result<Option<SuccessorHold>> {
         // Nobody ever queued for this event (the common case on every expiry and release):
         // no offer to end, nobody to offer the seat to — one lookup and done.
-        let Some(event) = store::event(tx, freed.event_id).await? else {
+        let Some(event) = store::event(tx.conn(), freed.event_id).await? else {
             return Ok(None);
         };
         // The hold that ended was an offer: it lapsed unpaid (or its order was cancelled).
-        if let Some(lapsed) = store::assigned_by_reservation(tx, freed.reservation_id).await?
+        if let Some(lapsed) =
+            store::assigned_by_reservation(tx.conn(), freed.reservation_id).await?
             && let Some(offer) = &lapsed.offer
-            && store::end_entry(tx, lapsed.id, EntryStatus::Expired, now).await?
+            && store::end_entry(tx.conn(), lapsed.id, EntryStatus::Expired, now).await?
         {
             let ended = WaitlistOfferEnded {
                 entry_id: lapsed.id,
@@ -75,12 +76,12 @@ impl Succession {
                 reason: EntryStatus::Expired.as_str().into(),
                 ended_at: now,
             };
-            outbox::enqueue(tx, &ended, now).await?;
+            outbox::enqueue(tx.conn(), &ended, now).await?;
         }
         if !event.is_active {
             return Ok(None);
         }
-        let Some(next) = store::first_pending(tx, freed.event_id).await? else {
+        let Some(next) = store::first_pending(tx.conn(), freed.event_id).await? else {
             return Ok(None);
         };
         let guest_token = self.tokens.issue_in(tx, now).await?;
@@ -101,7 +102,7 @@ impl Succession {
             reservation_id: offer.reservation_id,
         };
         self.orders.place_in(tx, &order, now).await?;
-        if !store::assign(tx, next.id, &offer).await? {
+        if !store::assign(tx.conn(), next.id, &offer).await? {
             anyhow::bail!("waitlist entry {} changed during its hand-over", next.id);
         }
         let base = self.settings.public_url.trim_end_matches('/');
@@ -125,7 +126,7 @@ impl Succession {
             offer_url: format!("{base}/ui/waitlist/{}?token={guest_token}", next.id),
             pay_url: format!("{base}/payments"),
         };
-        outbox::enqueue(tx, &offered, now).await?;
+        outbox::enqueue(tx.conn(), &offered, now).await?;
         Ok(Some(SuccessorHold {
             reservation_id: offer.reservation_id,
             guest_token,

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, SeatId, from_micros, to_micros};
-use sqlx::{FromRow, SqliteConnection};
+use outbox::{Conn, on_conn};
+use sqlx::FromRow;
 use uuid::Uuid;
 
 use crate::domain::{Ticket, TicketStatus};
@@ -63,41 +64,36 @@ const COLUMNS: &str = "ticket_id, order_id, event_id, event_name, venue, event_d
      row_number, seat_number, price_cents, currency, holder, user_id, guest_token, customer_email, status, qr, \
      issued_at, checked_in_at";
 
-pub(crate) async fn ticket(
-    conn: &mut SqliteConnection,
-    id: Uuid,
-) -> Result<Option<Ticket>, sqlx::Error> {
+pub(crate) async fn ticket(mut conn: Conn<'_>, id: Uuid) -> Result<Option<Ticket>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from fulfillment_tickets where ticket_id = ?1"
+        "select {COLUMNS} from fulfillment_tickets where ticket_id = $1"
     ));
-    let row: Option<TicketRow> = sqlx::query_as(sql).bind(id).fetch_optional(conn).await?;
+    let row: Option<TicketRow> =
+        on_conn!(conn.reborrow(), c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?;
     Ok(row.map(TicketRow::into_ticket))
 }
 
 pub(crate) async fn tickets_of_order(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     order: OrderId,
 ) -> Result<Vec<Ticket>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from fulfillment_tickets where order_id = ?1 order by section_code, row_number, seat_number"
+        "select {COLUMNS} from fulfillment_tickets where order_id = $1 order by section_code, row_number, seat_number"
     ));
-    let rows: Vec<TicketRow> = sqlx::query_as(sql)
+    let rows: Vec<TicketRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
         .bind(order.uuid())
-        .fetch_all(conn)
-        .await?;
+        .fetch_all(c)
+        .await)?;
     Ok(rows.into_iter().map(TicketRow::into_ticket).collect())
 }
 
 /// Inserts a ticket unless the order already has one for that seat; returns whether it did.
-pub(crate) async fn insert_ticket(
-    conn: &mut SqliteConnection,
-    t: &Ticket,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+pub(crate) async fn insert_ticket(mut conn: Conn<'_>, t: &Ticket) -> Result<bool, sqlx::Error> {
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
         "insert into fulfillment_tickets (ticket_id, order_id, event_id, event_name, venue, event_date, seat_id,
             section_code, row_number, seat_number, price_cents, currency, holder, user_id, guest_token,
             customer_email, status, qr, issued_at)
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'issued', ?17, ?18)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'issued', $17, $18)
          on conflict (order_id, seat_id) do nothing",
     )
     .bind(t.id)
@@ -118,23 +114,23 @@ pub(crate) async fn insert_ticket(
     .bind(&t.customer_email)
     .bind(&t.qr)
     .bind(to_micros(t.issued_at))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// `issued → checked_in`; returns whether this call admitted the ticket.
 pub(crate) async fn check_in(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update fulfillment_tickets set status = 'checked_in', checked_in_at = ?2 where ticket_id = ?1 and status = 'issued'",
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+        "update fulfillment_tickets set status = 'checked_in', checked_in_at = $2 where ticket_id = $1 and status = 'issued'",
     )
     .bind(id)
     .bind(to_micros(now))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, SeatId, from_micros, to_micros};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use outbox::{Conn, on_conn};
+use sqlx::FromRow;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -47,14 +48,11 @@ impl EventRow {
 const EVENT_COLUMNS: &str = "event_id, name, description, event_date, venue, max_capacity, \
      base_price_cents, currency, status, created_at, updated_at";
 
-pub(crate) async fn insert_event(
-    conn: &mut SqliteConnection,
-    e: &Event,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sqlx::Error> {
+    on_conn!(conn.reborrow(), c => sqlx::query(
         "insert into catalog_events (event_id, name, description, event_date, venue, max_capacity,
             base_price_cents, currency, status, created_at, updated_at)
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(e.id.uuid())
     .bind(&e.name)
@@ -67,18 +65,15 @@ pub(crate) async fn insert_event(
     .bind(e.status.as_str())
     .bind(to_micros(e.created_at))
     .bind(e.updated_at.map(to_micros))
-    .execute(conn)
-    .await?;
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-pub(crate) async fn update_event(
-    conn: &mut SqliteConnection,
-    e: &Event,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update catalog_events set name = ?2, description = ?3, max_capacity = ?4, status = ?5,
-            updated_at = ?6 where event_id = ?1",
+pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sqlx::Error> {
+    on_conn!(conn.reborrow(), c => sqlx::query(
+        "update catalog_events set name = $2, description = $3, max_capacity = $4, status = $5,
+            updated_at = $6 where event_id = $1",
     )
     .bind(e.id.uuid())
     .bind(&e.name)
@@ -86,46 +81,43 @@ pub(crate) async fn update_event(
     .bind(e.max_capacity)
     .bind(e.status.as_str())
     .bind(e.updated_at.map(to_micros))
-    .execute(conn)
-    .await?;
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-pub(crate) async fn event(
-    conn: &mut SqliteConnection,
-    id: EventId,
-) -> Result<Option<Event>, sqlx::Error> {
+pub(crate) async fn event(mut conn: Conn<'_>, id: EventId) -> Result<Option<Event>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {EVENT_COLUMNS} from catalog_events where event_id = ?1"
+        "select {EVENT_COLUMNS} from catalog_events where event_id = $1"
     ));
-    let row: Option<EventRow> = sqlx::query_as(sql)
+    let row: Option<EventRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
         .bind(id.uuid())
-        .fetch_optional(conn)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
     Ok(row.map(EventRow::into_event))
 }
 
 /// All events, or only the active ones after `upcoming_after`, by date, latest first.
 pub(crate) async fn list_events(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
     upcoming_after: Option<DateTime<Utc>>,
 ) -> Result<Vec<Event>, sqlx::Error> {
     let rows: Vec<EventRow> = match upcoming_after {
         Some(now) => {
             let sql = sqlx::AssertSqlSafe(format!(
-                "select {EVENT_COLUMNS} from catalog_events where status = 'active' and event_date > ?1
+                "select {EVENT_COLUMNS} from catalog_events where status = 'active' and event_date > $1
                  order by event_date desc"
             ));
-            sqlx::query_as(sql)
+            on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
                 .bind(to_micros(now))
-                .fetch_all(pool)
-                .await?
+                .fetch_all(c)
+                .await)?
         }
         None => {
             let sql = sqlx::AssertSqlSafe(format!(
                 "select {EVENT_COLUMNS} from catalog_events order by event_date desc"
             ));
-            sqlx::query_as(sql).fetch_all(pool).await?
+            on_conn!(conn.reborrow(), c => sqlx::query_as(sql).fetch_all(c).await)?
         }
     };
     Ok(rows.into_iter().map(EventRow::into_event).collect())
@@ -133,27 +125,24 @@ pub(crate) async fn list_events(
 
 /// Number of seats and the lowest seat price (cents) of every event that has any.
 pub(crate) async fn seat_totals(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
 ) -> Result<HashMap<EventId, (i64, i64)>, sqlx::Error> {
-    let rows: Vec<(Uuid, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(Uuid, i64, i64)> = on_conn!(conn.reborrow(), c => sqlx::query_as(
         "select event_id, count(*), min(price_cents) from catalog_seats group by event_id",
     )
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(c)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(id, n, min)| (EventId(id), (n, min)))
         .collect())
 }
 
-pub(crate) async fn count_seats(
-    conn: &mut SqliteConnection,
-    event: EventId,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from catalog_seats where event_id = ?1")
+pub(crate) async fn count_seats(mut conn: Conn<'_>, event: EventId) -> Result<i64, sqlx::Error> {
+    on_conn!(conn.reborrow(), c => sqlx::query_scalar("select count(*) from catalog_seats where event_id = $1")
         .bind(event.uuid())
-        .fetch_one(conn)
-        .await
+        .fetch_one(c)
+        .await)
 }
 
 #[derive(FromRow)]
@@ -167,14 +156,14 @@ struct SeatRow {
 }
 
 /// Seats of an event ordered by section, row and seat.
-pub(crate) async fn seats_of(pool: &SqlitePool, event: EventId) -> Result<Vec<Seat>, sqlx::Error> {
-    let rows: Vec<SeatRow> = sqlx::query_as(
+pub(crate) async fn seats_of(mut conn: Conn<'_>, event: EventId) -> Result<Vec<Seat>, sqlx::Error> {
+    let rows: Vec<SeatRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
         "select seat_id, event_id, section_code, row_number, seat_number, price_cents from catalog_seats
-         where event_id = ?1 order by section_code, row_number, seat_number",
+         where event_id = $1 order by section_code, row_number, seat_number",
     )
     .bind(event.uuid())
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(c)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|r| Seat {
@@ -189,14 +178,11 @@ pub(crate) async fn seats_of(pool: &SqlitePool, event: EventId) -> Result<Vec<Se
 }
 
 /// Inserts seats; a duplicate (section, row, seat) becomes [`CatalogError::SeatAlreadyExists`].
-pub(crate) async fn insert_seats(
-    conn: &mut SqliteConnection,
-    seats: &[Seat],
-) -> Result<(), CatalogError> {
+pub(crate) async fn insert_seats(mut conn: Conn<'_>, seats: &[Seat]) -> Result<(), CatalogError> {
     for s in seats {
-        let done = sqlx::query(
+        let done = on_conn!(conn.reborrow(), c => sqlx::query(
             "insert into catalog_seats (seat_id, event_id, section_code, row_number, seat_number, price_cents)
-             values (?1, ?2, ?3, ?4, ?5, ?6)",
+             values ($1, $2, $3, $4, $5, $6)",
         )
         .bind(s.id.uuid())
         .bind(s.event_id.uuid())
@@ -204,8 +190,8 @@ pub(crate) async fn insert_seats(
         .bind(s.row_number)
         .bind(s.seat_number)
         .bind(s.price.cents())
-        .execute(&mut *conn)
-        .await;
+        .execute(c)
+        .await.map(|r| r.rows_affected()));
         if let Err(e) = done {
             let duplicate = e
                 .as_database_error()
@@ -241,17 +227,17 @@ struct ListingRow {
 
 /// A seat with the facts of its event, for other contexts.
 pub(crate) async fn seat_listing(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
     seat: SeatId,
 ) -> Result<Option<SeatListing>, sqlx::Error> {
-    let row: Option<ListingRow> = sqlx::query_as(
+    let row: Option<ListingRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
         "select s.seat_id, s.event_id, s.section_code, s.row_number, s.seat_number, s.price_cents,
                 e.name, e.venue, e.event_date, e.currency, e.status
-         from catalog_seats s join catalog_events e on e.event_id = s.event_id where s.seat_id = ?1",
+         from catalog_seats s join catalog_events e on e.event_id = s.event_id where s.seat_id = $1",
     )
     .bind(seat.uuid())
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(|r| SeatListing {
         seat_id: SeatId(r.seat_id),
         event_id: EventId(r.event_id),

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, OrderId, ReservationId, SeatId, WaitlistEntryId, from_micros, to_micros};
-use sqlx::{FromRow, SqliteConnection};
+use outbox::{Conn, on_conn};
+use sqlx::FromRow;
 use uuid::Uuid;
 
 use crate::domain::{Entry, EntryStatus, Offer};
@@ -66,138 +67,135 @@ pub(crate) struct EventRow {
 
 /// Records (or refreshes) the facts of an event someone joins the line for.
 pub(crate) async fn upsert_event(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     event: EventId,
     name: &str,
     currency: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into waitlist_events (event_id, event_name, currency, is_active) values (?1, ?2, ?3, 1)
-         on conflict (event_id) do update set event_name = ?2, currency = ?3, is_active = 1",
+    on_conn!(conn.reborrow(), c => sqlx::query(
+        "insert into waitlist_events (event_id, event_name, currency, is_active) values ($1, $2, $3, true)
+         on conflict (event_id) do update set event_name = $2, currency = $3, is_active = true",
     )
     .bind(event.uuid())
     .bind(name)
     .bind(currency)
-    .execute(conn)
-    .await?;
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub(crate) async fn event(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     event: EventId,
 ) -> Result<Option<EventRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select event_name, currency, is_active from waitlist_events where event_id = ?1",
+    on_conn!(conn.reborrow(), c => sqlx::query_as(
+        "select event_name, currency, is_active from waitlist_events where event_id = $1",
     )
     .bind(event.uuid())
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
 /// Pauses or resumes hand-overs for an event the waitlist knows; false if it knows none.
 pub(crate) async fn set_event_active(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     event: EventId,
     active: bool,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("update waitlist_events set is_active = ?2 where event_id = ?1")
+    let done = on_conn!(conn.reborrow(), c => sqlx::query("update waitlist_events set is_active = $2 where event_id = $1")
         .bind(event.uuid())
         .bind(active)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// Adds a pending entry; false when the e-mail already has an open entry for the event.
 pub(crate) async fn insert_entry(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: WaitlistEntryId,
     event: EventId,
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
         "insert into waitlist_entries (entry_id, seq, event_id, email, email_key, status, registered_at)
-         values (?1, (select coalesce(max(seq), 0) + 1 from waitlist_entries), ?2, ?3, lower(?3), 'pending', ?4)
+         values ($1, (select coalesce(max(seq), 0) + 1 from waitlist_entries), $2, $3, lower($3), 'pending', $4)
          on conflict do nothing",
     )
     .bind(id.uuid())
     .bind(event.uuid())
     .bind(email)
     .bind(to_micros(now))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }
 
 pub(crate) async fn entry(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: WaitlistEntryId,
 ) -> Result<Option<Entry>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {ENTRY_COLUMNS} from waitlist_entries where entry_id = ?1"
+        "select {ENTRY_COLUMNS} from waitlist_entries where entry_id = $1"
     ));
-    let row: Option<EntryRow> = sqlx::query_as(sql)
+    let row: Option<EntryRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
         .bind(id.uuid())
-        .fetch_optional(conn)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
     Ok(row.map(EntryRow::into_entry))
 }
 
 /// Place in line of a pending entry (1 = next), counting only people still waiting.
 pub(crate) async fn position_of(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: WaitlistEntryId,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+    on_conn!(conn.reborrow(), c => sqlx::query_scalar(
         "select (select count(*) from waitlist_entries o
                  where o.event_id = e.event_id and o.status = 'pending' and o.seq <= e.seq)
-         from waitlist_entries e where e.entry_id = ?1 and e.status = 'pending'",
+         from waitlist_entries e where e.entry_id = $1 and e.status = 'pending'",
     )
     .bind(id.uuid())
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
-pub(crate) async fn pending_count(
-    conn: &mut SqliteConnection,
-    event: EventId,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "select count(*) from waitlist_entries where event_id = ?1 and status = 'pending'",
+pub(crate) async fn pending_count(mut conn: Conn<'_>, event: EventId) -> Result<i64, sqlx::Error> {
+    on_conn!(conn.reborrow(), c => sqlx::query_scalar(
+        "select count(*) from waitlist_entries where event_id = $1 and status = 'pending'",
     )
     .bind(event.uuid())
-    .fetch_one(conn)
-    .await
+    .fetch_one(c)
+    .await)
 }
 
 /// The first person waiting for the event.
 pub(crate) async fn first_pending(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     event: EventId,
 ) -> Result<Option<Entry>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "select {ENTRY_COLUMNS} from waitlist_entries
-         where event_id = ?1 and status = 'pending' order by seq limit 1"
+         where event_id = $1 and status = 'pending' order by seq limit 1"
     ));
-    let row: Option<EntryRow> = sqlx::query_as(sql)
+    let row: Option<EntryRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
         .bind(event.uuid())
-        .fetch_optional(conn)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
     Ok(row.map(EntryRow::into_entry))
 }
 
 /// `pending → assigned` with the offer; false if the entry was no longer pending.
 pub(crate) async fn assign(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: WaitlistEntryId,
     offer: &Offer,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update waitlist_entries set status = 'assigned', seat_id = ?2, order_id = ?3,
-            reservation_id = ?4, assigned_at = ?5, expires_at = ?6
-         where entry_id = ?1 and status = 'pending'",
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+        "update waitlist_entries set status = 'assigned', seat_id = $2, order_id = $3,
+            reservation_id = $4, assigned_at = $5, expires_at = $6
+         where entry_id = $1 and status = 'pending'",
     )
     .bind(id.uuid())
     .bind(offer.seat_id.uuid())
@@ -205,75 +203,75 @@ pub(crate) async fn assign(
     .bind(offer.reservation_id.uuid())
     .bind(to_micros(offer.assigned_at))
     .bind(to_micros(offer.expires_at))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// The assigned entry whose offer is held by `reservation`.
 pub(crate) async fn assigned_by_reservation(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     reservation: ReservationId,
 ) -> Result<Option<Entry>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "select {ENTRY_COLUMNS} from waitlist_entries
-         where reservation_id = ?1 and status = 'assigned'"
+         where reservation_id = $1 and status = 'assigned'"
     ));
-    let row: Option<EntryRow> = sqlx::query_as(sql)
+    let row: Option<EntryRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
         .bind(reservation.uuid())
-        .fetch_optional(conn)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
     Ok(row.map(EntryRow::into_entry))
 }
 
 /// Assigned entries of an event.
 pub(crate) async fn open_offers_of_event(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     event: EventId,
 ) -> Result<Vec<Entry>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
         "select {ENTRY_COLUMNS} from waitlist_entries
-         where event_id = ?1 and status = 'assigned' order by seq"
+         where event_id = $1 and status = 'assigned' order by seq"
     ));
-    let rows: Vec<EntryRow> = sqlx::query_as(sql)
+    let rows: Vec<EntryRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
         .bind(event.uuid())
-        .fetch_all(conn)
-        .await?;
+        .fetch_all(c)
+        .await)?;
     Ok(rows.into_iter().map(EntryRow::into_entry).collect())
 }
 
 /// Ends an open entry with `status`; false if it was not open any more.
 pub(crate) async fn end_entry(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: WaitlistEntryId,
     status: EntryStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update waitlist_entries set status = ?2, ended_at = ?3
-         where entry_id = ?1 and status in ('pending', 'assigned')",
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+        "update waitlist_entries set status = $2, ended_at = $3
+         where entry_id = $1 and status in ('pending', 'assigned')",
     )
     .bind(id.uuid())
     .bind(status.as_str())
     .bind(to_micros(now))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// `assigned → completed` for the entry whose offer is `order`; false if there is none.
 pub(crate) async fn complete_by_order(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     order: OrderId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update waitlist_entries set status = 'completed', ended_at = ?2
-         where order_id = ?1 and status = 'assigned'",
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+        "update waitlist_entries set status = 'completed', ended_at = $2
+         where order_id = $1 and status = 'assigned'",
     )
     .bind(order.uuid())
     .bind(to_micros(now))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }

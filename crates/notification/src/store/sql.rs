@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{from_micros, to_micros};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use outbox::{Conn, on_conn};
+use sqlx::FromRow;
 use uuid::Uuid;
 
 /// A stored message.
@@ -34,7 +35,7 @@ pub(crate) struct Due {
     reason = "one column each; a struct would only rename them"
 )]
 pub(crate) async fn insert(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     dedup_key: &str,
     kind: &str,
     recipient: &str,
@@ -43,10 +44,10 @@ pub(crate) async fn insert(
     status: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
         "insert into notification_messages (message_id, dedup_key, kind, recipient, subject, raw, status, attempts,
             next_attempt_at, created_at)
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8) on conflict (dedup_key) do nothing",
+         values ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8) on conflict (dedup_key) do nothing",
     )
     .bind(Uuid::new_v4())
     .bind(dedup_key)
@@ -56,74 +57,74 @@ pub(crate) async fn insert(
     .bind(raw)
     .bind(status)
     .bind(to_micros(now))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// Pending messages whose next attempt is due.
 pub(crate) async fn due(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Due>, sqlx::Error> {
-    sqlx::query_as(
+    on_conn!(conn.reborrow(), c => sqlx::query_as(
         "select message_id, recipient, raw, attempts from notification_messages
-         where status = 'pending' and next_attempt_at <= ?1 order by created_at limit ?2",
+         where status = 'pending' and next_attempt_at <= $1 order by created_at limit $2",
     )
     .bind(to_micros(now))
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 pub(crate) async fn mark_sent(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update notification_messages set status = 'sent', sent_at = ?2, attempts = attempts + 1 where message_id = ?1")
+    on_conn!(conn.reborrow(), c => sqlx::query("update notification_messages set status = 'sent', sent_at = $2, attempts = attempts + 1 where message_id = $1")
         .bind(id)
         .bind(to_micros(now))
-        .execute(pool)
-        .await?;
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Records a failed attempt: retried at `next`, or given up (`failed`) when `next` is `None`.
 pub(crate) async fn mark_failed_attempt(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
     id: Uuid,
     error: &str,
     next: Option<DateTime<Utc>>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update notification_messages set attempts = attempts + 1, last_error = ?2,
-            status = case when ?3 is null then 'failed' else 'pending' end,
-            next_attempt_at = coalesce(?3, next_attempt_at)
-         where message_id = ?1",
+    on_conn!(conn.reborrow(), c => sqlx::query(
+        "update notification_messages set attempts = attempts + 1, last_error = $2,
+            status = case when $3 is null then 'failed' else 'pending' end,
+            next_attempt_at = coalesce($3, next_attempt_at)
+         where message_id = $1",
     )
     .bind(id)
     .bind(error)
     .bind(next.map(to_micros))
-    .execute(pool)
-    .await?;
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Messages to `recipient` (every message when `None`), newest first.
 pub(crate) async fn list_for(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
     recipient: Option<&str>,
 ) -> Result<Vec<Stored>, sqlx::Error> {
-    sqlx::query_as(
+    on_conn!(conn.reborrow(), c => sqlx::query_as(
         "select message_id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at
-         from notification_messages where ?1 is null or lower(recipient) = lower(?1)
+         from notification_messages where $1 is null or lower(recipient) = lower($1)
          order by created_at desc limit 500",
     )
     .bind(recipient)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 /// Converts stored microseconds for callers.

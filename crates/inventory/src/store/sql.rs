@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, ReservationId, SeatId, from_micros, to_micros};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use outbox::{Conn, on_conn};
+use sqlx::FromRow;
 
 use crate::ports::SeatListing;
 use uuid::Uuid;
@@ -21,13 +22,10 @@ pub(crate) struct SeatRecord {
 }
 
 /// Records a seat; a seat already known is left as it is.
-pub(crate) async fn upsert_seat(
-    conn: &mut SqliteConnection,
-    s: &SeatRecord,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub(crate) async fn upsert_seat(mut conn: Conn<'_>, s: &SeatRecord) -> Result<(), sqlx::Error> {
+    on_conn!(conn.reborrow(), c => sqlx::query(
         "insert into inventory_seats (seat_id, event_id, section_code, row_number, seat_number, price_cents)
-         values (?1, ?2, ?3, ?4, ?5, ?6) on conflict (seat_id) do nothing",
+         values ($1, $2, $3, $4, $5, $6) on conflict (seat_id) do nothing",
     )
     .bind(s.seat_id.uuid())
     .bind(s.event_id.uuid())
@@ -35,23 +33,23 @@ pub(crate) async fn upsert_seat(
     .bind(s.row_number)
     .bind(s.seat_number)
     .bind(s.price.cents())
-    .execute(conn)
-    .await?;
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// A seat inventory has recorded.
 pub(crate) async fn seat(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: SeatId,
 ) -> Result<Option<SeatRecord>, sqlx::Error> {
-    let row: Option<(Uuid, String, i64, i64, i64)> = sqlx::query_as(
+    let row: Option<(Uuid, String, i64, i64, i64)> = on_conn!(conn.reborrow(), c => sqlx::query_as(
         "select event_id, section_code, row_number, seat_number, price_cents
-         from inventory_seats where seat_id = ?1",
+         from inventory_seats where seat_id = $1",
     )
     .bind(id.uuid())
-    .fetch_optional(conn)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(
         |(event, section_code, row_number, seat_number, cents)| SeatRecord {
             seat_id: id,
@@ -104,27 +102,26 @@ impl HoldRow {
 }
 
 pub(crate) async fn hold(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: ReservationId,
 ) -> Result<Option<Hold>, sqlx::Error> {
-    let row: Option<HoldRow> = sqlx::query_as(
+    let row: Option<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
         "select reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at
-         from inventory_reservations where reservation_id = ?1",
+         from inventory_reservations where reservation_id = $1",
     )
     .bind(id.uuid())
-    .fetch_optional(conn)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(HoldRow::into_hold))
 }
 
 pub(crate) async fn holds(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
     ids: &[ReservationId],
 ) -> Result<Vec<Hold>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(h) = hold(&mut conn, *id).await? {
+        if let Some(h) = hold(conn.reborrow(), *id).await? {
             out.push(h);
         }
     }
@@ -136,16 +133,16 @@ pub(crate) async fn holds(
 /// of the event; returns whether it was inserted. One statement for both checks: the hold path
 /// runs on the single writer, where every statement costs a round trip.
 pub(crate) async fn insert_hold(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     h: &Hold,
     limit: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
         "insert into inventory_reservations
             (reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at)
-         select ?1, ?2, ?3, ?4, 'active', ?5, ?6
-         where ?7 is null or (select count(*) from inventory_reservations
-             where customer_id = ?4 and event_id = ?3 and status = 'active' and expires_at > ?5) < ?7
+         select $1, $2, $3, $4, 'active', $5, $6
+         where $7 is null or (select count(*) from inventory_reservations
+             where customer_id = $4 and event_id = $3 and status = 'active' and expires_at > $5) < $7
          on conflict do nothing",
     )
     .bind(h.id.uuid())
@@ -155,104 +152,102 @@ pub(crate) async fn insert_hold(
     .bind(to_micros(h.created_at))
     .bind(to_micros(h.expires_at))
     .bind(limit)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// Whether the seat has an active or confirmed hold (after lapsed ones were expired).
-pub(crate) async fn seat_taken(
-    conn: &mut SqliteConnection,
-    seat: SeatId,
-) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "select 1 from inventory_reservations where seat_id = ?1 and status in ('active', 'confirmed')",
+pub(crate) async fn seat_taken(mut conn: Conn<'_>, seat: SeatId) -> Result<bool, sqlx::Error> {
+    let found: Option<i32> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(
+        "select 1 from inventory_reservations where seat_id = $1 and status in ('active', 'confirmed')",
     )
     .bind(seat.uuid())
-    .fetch_optional(conn)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(found.is_some())
 }
 
 /// Whether inventory has recorded the seat.
-pub(crate) async fn seat_known(pool: &SqlitePool, seat: SeatId) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar("select 1 from inventory_seats where seat_id = ?1")
+pub(crate) async fn seat_known(mut conn: Conn<'_>, seat: SeatId) -> Result<bool, sqlx::Error> {
+    let found: Option<i32> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(
+        "select 1 from inventory_seats where seat_id = $1")
         .bind(seat.uuid())
-        .fetch_optional(pool)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
     Ok(found.is_some())
 }
 
 /// Marks the lapsed active hold of one seat expired; returns it if there was one.
 pub(crate) async fn expire_lapsed_on_seat(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     seat: SeatId,
     now: DateTime<Utc>,
 ) -> Result<Vec<Hold>, sqlx::Error> {
-    let rows: Vec<HoldRow> = sqlx::query_as(
-        "update inventory_reservations set status = 'expired', ended_at = ?2
-         where seat_id = ?1 and status = 'active' and expires_at <= ?2
+    let rows: Vec<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+        "update inventory_reservations set status = 'expired', ended_at = $2
+         where seat_id = $1 and status = 'active' and expires_at <= $2
          returning reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at",
     )
     .bind(seat.uuid())
     .bind(to_micros(now))
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(c)
+    .await)?;
     Ok(rows.into_iter().map(HoldRow::into_hold).collect())
 }
 
 /// Marks up to `limit` lapsed active holds expired; returns them.
 pub(crate) async fn expire_lapsed(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Hold>, sqlx::Error> {
-    let rows: Vec<HoldRow> = sqlx::query_as(
-        "update inventory_reservations set status = 'expired', ended_at = ?1
+    let rows: Vec<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+        "update inventory_reservations set status = 'expired', ended_at = $1
          where reservation_id in (
              select reservation_id from inventory_reservations
-             where status = 'active' and expires_at <= ?1 order by expires_at limit ?2)
+             where status = 'active' and expires_at <= $1 order by expires_at limit $2)
          returning reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at",
     )
     .bind(to_micros(now))
     .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    .fetch_all(c)
+    .await)?;
     Ok(rows.into_iter().map(HoldRow::into_hold).collect())
 }
 
 /// Releases an active, unexpired hold; returns it if it was released.
 pub(crate) async fn release_hold(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: ReservationId,
     now: DateTime<Utc>,
 ) -> Result<Option<Hold>, sqlx::Error> {
-    let row: Option<HoldRow> = sqlx::query_as(
-        "update inventory_reservations set status = 'released', ended_at = ?2
-         where reservation_id = ?1 and status = 'active' and expires_at > ?2
+    let row: Option<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+        "update inventory_reservations set status = 'released', ended_at = $2
+         where reservation_id = $1 and status = 'active' and expires_at > $2
          returning reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at",
     )
     .bind(id.uuid())
     .bind(to_micros(now))
-    .fetch_optional(conn)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(HoldRow::into_hold))
 }
 
 /// Seats of an event that are held (unexpired) or sold at `now`, with whether they are sold.
 pub(crate) async fn taken_seats(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
     event: EventId,
     now: DateTime<Utc>,
 ) -> Result<Vec<(SeatId, bool)>, sqlx::Error> {
-    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+    let rows: Vec<(Uuid, String)> = on_conn!(conn.reborrow(), c => sqlx::query_as(
         "select seat_id, status from inventory_reservations
-         where event_id = ?1 and (status = 'confirmed' or (status = 'active' and expires_at > ?2))",
+         where event_id = $1 and (status = 'confirmed' or (status = 'active' and expires_at > $2))",
     )
     .bind(event.uuid())
     .bind(to_micros(now))
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(c)
+    .await)?;
     Ok(rows
         .into_iter()
         .map(|(id, status)| (SeatId(id), status == "confirmed"))
@@ -260,35 +255,32 @@ pub(crate) async fn taken_seats(
 }
 
 /// Marks a hold as a waitlist offer.
-pub(crate) async fn mark_offer(
-    conn: &mut SqliteConnection,
-    id: ReservationId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("update inventory_reservations set is_offer = 1 where reservation_id = ?1")
+pub(crate) async fn mark_offer(mut conn: Conn<'_>, id: ReservationId) -> Result<(), sqlx::Error> {
+    on_conn!(conn.reborrow(), c => sqlx::query("update inventory_reservations set is_offer = true where reservation_id = $1")
         .bind(id.uuid())
-        .execute(conn)
-        .await?;
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// (held, of which waitlist offers, sold, revenue of sold seats) of an event at `now`.
 pub(crate) async fn event_counts(
-    pool: &SqlitePool,
+    mut conn: Conn<'_>,
     event: EventId,
     now: DateTime<Utc>,
 ) -> Result<(i64, i64, i64, Money), sqlx::Error> {
-    let (held, offered, sold, revenue): (i64, i64, i64, i64) = sqlx::query_as(
-        "select coalesce(sum(case when r.status = 'active' then 1 else 0 end), 0),
-                coalesce(sum(case when r.status = 'active' and r.is_offer = 1 then 1 else 0 end), 0),
-                coalesce(sum(case when r.status = 'confirmed' then 1 else 0 end), 0),
-                coalesce(sum(case when r.status = 'confirmed' then s.price_cents else 0 end), 0)
+    let (held, offered, sold, revenue): (i64, i64, i64, i64) = on_conn!(conn.reborrow(), c => sqlx::query_as(
+        "select cast(coalesce(sum(case when r.status = 'active' then 1 else 0 end), 0) as bigint),
+                cast(coalesce(sum(case when r.status = 'active' and r.is_offer then 1 else 0 end), 0) as bigint),
+                cast(coalesce(sum(case when r.status = 'confirmed' then 1 else 0 end), 0) as bigint),
+                cast(coalesce(sum(case when r.status = 'confirmed' then s.price_cents else 0 end), 0) as bigint)
          from inventory_reservations r left join inventory_seats s on s.seat_id = r.seat_id
-         where r.event_id = ?1 and (r.status = 'confirmed' or (r.status = 'active' and r.expires_at > ?2))",
+         where r.event_id = $1 and (r.status = 'confirmed' or (r.status = 'active' and r.expires_at > $2))",
     )
     .bind(event.uuid())
     .bind(to_micros(now))
-    .fetch_one(pool)
-    .await?;
+    .fetch_one(c)
+    .await)?;
     Ok((held, offered, sold, Money::from_cents(revenue)))
 }
 
@@ -296,27 +288,26 @@ pub(crate) async fn event_counts(
 /// confirmed too, provided nobody else holds the seat. Returns false when the seat went to
 /// someone else (or the hold does not exist).
 pub(crate) async fn confirm_hold(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     id: ReservationId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update inventory_reservations set status = 'confirmed', ended_at = ?2
-         where reservation_id = ?1 and (status = 'active' or (status = 'expired' and not exists (
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+        "update inventory_reservations set status = 'confirmed', ended_at = $2
+         where reservation_id = $1 and (status = 'active' or (status = 'expired' and not exists (
              select 1 from inventory_reservations other
              where other.seat_id = inventory_reservations.seat_id and other.status in ('active', 'confirmed'))))",
     )
     .bind(id.uuid())
     .bind(to_micros(now))
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 1 {
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    if done == 1 {
         return Ok(true);
     }
-    let status: Option<String> =
-        sqlx::query_scalar("select status from inventory_reservations where reservation_id = ?1")
+    let status: Option<String> = on_conn!(conn.reborrow(), c => sqlx::query_scalar("select status from inventory_reservations where reservation_id = $1")
             .bind(id.uuid())
-            .fetch_optional(conn)
-            .await?;
+            .fetch_optional(c)
+            .await)?;
     Ok(status.as_deref() == Some("confirmed"))
 }

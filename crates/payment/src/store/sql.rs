@@ -1,7 +1,8 @@
 //! SQLite statements of payment.
 
 use kernel::{Money, OrderId, ReservationId, from_micros, to_micros};
-use sqlx::{FromRow, SqliteConnection};
+use outbox::{Conn, on_conn};
+use sqlx::FromRow;
 use uuid::Uuid;
 
 use crate::domain::{Payment, PaymentStatus};
@@ -54,52 +55,50 @@ const COLUMNS: &str = "payment_id, order_id, customer_id, reservation_id, amount
      status, transaction_id, error_code, error_message, failure_reason, provider_response, is_simulated, \
      created_at, processed_at";
 
-pub(crate) async fn payment(
-    conn: &mut SqliteConnection,
-    id: Uuid,
-) -> Result<Option<Payment>, sqlx::Error> {
+pub(crate) async fn payment(mut conn: Conn<'_>, id: Uuid) -> Result<Option<Payment>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from payment_payments where payment_id = ?1"
+        "select {COLUMNS} from payment_payments where payment_id = $1"
     ));
-    let row: Option<PaymentRow> = sqlx::query_as(sql).bind(id).fetch_optional(conn).await?;
+    let row: Option<PaymentRow> =
+        on_conn!(conn.reborrow(), c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?;
     Ok(row.map(PaymentRow::into_payment))
 }
 
 pub(crate) async fn succeeded_for_order(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     order: OrderId,
 ) -> Result<Option<Payment>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from payment_payments where order_id = ?1 and status = 'succeeded'"
+        "select {COLUMNS} from payment_payments where order_id = $1 and status = 'succeeded'"
     ));
-    let row: Option<PaymentRow> = sqlx::query_as(sql)
+    let row: Option<PaymentRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
         .bind(order.uuid())
-        .fetch_optional(conn)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
     Ok(row.map(PaymentRow::into_payment))
 }
 
 pub(crate) async fn payments_of_order(
-    conn: &mut SqliteConnection,
+    mut conn: Conn<'_>,
     order: OrderId,
 ) -> Result<Vec<Payment>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from payment_payments where order_id = ?1 order by created_at"
+        "select {COLUMNS} from payment_payments where order_id = $1 order by created_at"
     ));
-    let rows: Vec<PaymentRow> = sqlx::query_as(sql)
+    let rows: Vec<PaymentRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
         .bind(order.uuid())
-        .fetch_all(conn)
-        .await?;
+        .fetch_all(c)
+        .await)?;
     Ok(rows.into_iter().map(PaymentRow::into_payment).collect())
 }
 
 /// Inserts a `processing` payment unless the order already has one processing or succeeded
 /// (the partial unique index decides); returns whether it was inserted.
-pub(crate) async fn claim(conn: &mut SqliteConnection, p: &Payment) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+pub(crate) async fn claim(mut conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx::Error> {
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
         "insert into payment_payments (payment_id, order_id, customer_id, reservation_id, amount_cents, currency,
             payment_method, status, is_simulated, created_at)
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'processing', ?8, ?9) on conflict do nothing",
+         values ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9) on conflict do nothing",
     )
     .bind(p.id)
     .bind(p.order_id.uuid())
@@ -110,17 +109,17 @@ pub(crate) async fn claim(conn: &mut SqliteConnection, p: &Payment) -> Result<bo
     .bind(&p.payment_method)
     .bind(p.is_simulated)
     .bind(to_micros(p.created_at))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// Records the provider's answer on a processing payment.
-pub(crate) async fn finish(conn: &mut SqliteConnection, p: &Payment) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update payment_payments set status = ?2, transaction_id = ?3, error_code = ?4, error_message = ?5,
-            failure_reason = ?6, provider_response = ?7, processed_at = ?8
-         where payment_id = ?1 and status = 'processing'",
+pub(crate) async fn finish(mut conn: Conn<'_>, p: &Payment) -> Result<(), sqlx::Error> {
+    on_conn!(conn.reborrow(), c => sqlx::query(
+        "update payment_payments set status = $2, transaction_id = $3, error_code = $4, error_message = $5,
+            failure_reason = $6, provider_response = $7, processed_at = $8
+         where payment_id = $1 and status = 'processing'",
     )
     .bind(p.id)
     .bind(p.status.as_str())
@@ -130,7 +129,7 @@ pub(crate) async fn finish(conn: &mut SqliteConnection, p: &Payment) -> Result<(
     .bind(&p.failure_reason)
     .bind(&p.simulated_response)
     .bind(p.processed_at.map(to_micros))
-    .execute(conn)
-    .await?;
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
