@@ -8,9 +8,11 @@
 //! has handled which message, for idempotent consumers).
 
 mod db;
+mod kafka;
 mod relay;
 mod writer;
 
 pub use db::{Backend, Conn, Database, DatabaseError, Pooled, Tx};
+pub use kafka::KafkaPublisher;
 pub use relay::{Delivery, Relay, RelayHandle, Subscriber};
 pub use writer::{Event, enqueue, mark_processed};

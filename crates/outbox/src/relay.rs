@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
-use crate::{Conn, Database, on_conn};
+use crate::{Conn, Database, KafkaPublisher, on_conn};
 
 /// One event handed to a subscriber.
 #[derive(Debug, Clone)]
@@ -72,12 +72,13 @@ impl RelayHandle {
     }
 }
 
-/// Delivers outbox messages to in-process subscribers.
+/// Delivers outbox messages to in-process subscribers, and to Kafka when configured.
 pub struct Relay {
     db: Database,
     clock: Arc<dyn Clock>,
     subscribers: Vec<Arc<dyn Subscriber>>,
     handle: RelayHandle,
+    kafka: Option<Arc<KafkaPublisher>>,
 }
 
 const BATCH: i64 = 512;
@@ -91,7 +92,26 @@ impl Relay {
             clock,
             subscribers: Vec::new(),
             handle,
+            kafka: None,
         }
+    }
+
+    /// Also publishes every message to Kafka; a message counts as delivered once the broker
+    /// has it. Creates the subscribed topics now.
+    ///
+    /// # Errors
+    /// When the topics cannot be created.
+    pub async fn publish_to(&mut self, kafka: Arc<KafkaPublisher>) -> anyhow::Result<()> {
+        let mut topics: Vec<&str> = self
+            .subscribers
+            .iter()
+            .flat_map(|s| s.topics().iter().copied())
+            .collect();
+        topics.sort_unstable();
+        topics.dedup();
+        kafka.ensure_topics(&topics).await?;
+        self.kafka = Some(kafka);
+        Ok(())
     }
 
     /// Adds a subscriber.
@@ -140,7 +160,7 @@ impl Relay {
             .await)?;
         let seen = rows.len();
         let mut blocked_keys: HashSet<String> = HashSet::new();
-        let mut completed: Vec<i64> = Vec::new();
+        let mut delivered: Vec<(i64, i64, Delivery)> = Vec::new();
         for row in rows {
             let delivery = Delivery {
                 message_id: MessageId(row.message_id),
@@ -153,7 +173,7 @@ impl Relay {
                 continue;
             }
             match self.deliver(&delivery).await {
-                Ok(()) => completed.push(row.seq),
+                Ok(()) => delivered.push((row.seq, row.attempts, delivery)),
                 Err(error) => {
                     blocked_keys.insert(delivery.key.clone());
                     self.postpone(&delivery, row.attempts, &format!("{error:#}"))
@@ -161,10 +181,38 @@ impl Relay {
                 }
             }
         }
+        let completed = self.publish(delivered).await?;
         if !completed.is_empty() {
             mark_published(self.db.write().await?.conn(), &completed, to_micros(now)).await?;
         }
         Ok((completed.len(), seen))
+    }
+
+    /// Publishes the batch to Kafka, all messages at once, and returns the sequence numbers the
+    /// broker acknowledged. After a failure, later messages of the same key are not counted
+    /// either: they go again, after the failed one (consumers drop the repeats by message id).
+    async fn publish(&self, delivered: Vec<(i64, i64, Delivery)>) -> anyhow::Result<Vec<i64>> {
+        let Some(kafka) = &self.kafka else {
+            return Ok(delivered.into_iter().map(|(seq, _, _)| seq).collect());
+        };
+        let acks =
+            futures::future::join_all(delivered.iter().map(|(_, _, d)| kafka.publish(d))).await;
+        let mut completed = Vec::with_capacity(delivered.len());
+        let mut failed_keys: HashSet<String> = HashSet::new();
+        for ((seq, attempts, delivery), ack) in delivered.into_iter().zip(acks) {
+            if failed_keys.contains(&delivery.key) {
+                continue;
+            }
+            match ack {
+                Ok(()) => completed.push(seq),
+                Err(error) => {
+                    failed_keys.insert(delivery.key.clone());
+                    self.postpone(&delivery, attempts, &format!("{error:#}"))
+                        .await?;
+                }
+            }
+        }
+        Ok(completed)
     }
 
     async fn deliver(&self, delivery: &Delivery) -> anyhow::Result<()> {

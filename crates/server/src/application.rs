@@ -16,7 +16,7 @@ use inventory::{InventoryService, InventorySubscriber};
 use kernel::{Clock, SystemClock};
 use notification::{NotificationService, NotificationSubscriber};
 use ordering::OrderingSubscriber;
-use outbox::{Database, Relay, RelayHandle};
+use outbox::{Database, KafkaPublisher, Relay, RelayHandle};
 
 use crate::background::{send_mail, sweep_holds, wait_for_signal};
 use crate::config::{ServeArgs, StorageArgs};
@@ -121,6 +121,13 @@ impl Application {
         relay.subscribe(Arc::new(NotificationSubscriber::new(
             state.notification.clone(),
         )));
+        if let Some(brokers) = &args.kafka_brokers {
+            relay
+                .publish_to(Arc::new(KafkaPublisher::new(brokers)?))
+                .await
+                .with_context(|| format!("preparing the Kafka topics on {brokers}"))?;
+            tracing::info!(kafka.brokers = %brokers, "publishing every event to Kafka");
+        }
 
         if !args.no_demo {
             if catalog::load_demo_catalogue(&state.catalog).await? {

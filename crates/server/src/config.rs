@@ -136,6 +136,10 @@ pub struct ServeArgs {
     /// is written as an `.eml` file under `<data-dir>/mail/`.
     #[arg(long, env = "BOXOFFICE_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// Kafka brokers (`host:port[,host:port…]`): every event is also published there, to the
+    /// reference's topics, for consumers outside this process.
+    #[arg(long, env = "BOXOFFICE_KAFKA_BROKERS")]
+    pub kafka_brokers: Option<String>,
     /// Port of the waitlist service.
     #[arg(long, env = "BOXOFFICE_WAITLIST_PORT", default_value_t = 5006)]
     pub waitlist_port: u16,
@@ -196,6 +200,8 @@ struct FileSettings {
     notification_port: Option<u16>,
     #[serde(alias = "smtp_url")]
     smtp_url: Option<String>,
+    #[serde(alias = "kafka_brokers")]
+    kafka_brokers: Option<String>,
     #[serde(alias = "waitlist_port")]
     waitlist_port: Option<u16>,
     #[serde(alias = "offer_minutes")]
@@ -256,6 +262,9 @@ impl ServeArgs {
         }
         if file.smtp_url.is_some() && default("smtp_url") {
             self.smtp_url = file.smtp_url;
+        }
+        if file.kafka_brokers.is_some() && default("kafka_brokers") {
+            self.kafka_brokers = file.kafka_brokers;
         }
         if let Some(dir) = file.data_dir
             && default("data_dir")

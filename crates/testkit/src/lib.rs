@@ -2,9 +2,11 @@
 //! and talk to it over HTTP. Dev-dependency only.
 
 mod browser;
+mod kafka;
 mod smtp;
 
 pub use browser::Browser;
+pub use kafka::KafkaBroker;
 pub use smtp::SmtpSink;
 
 use anyhow::{Context, bail};

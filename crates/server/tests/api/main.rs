@@ -9,6 +9,7 @@ mod fuzz;
 mod helpers;
 mod inventory;
 mod journeys;
+mod kafka;
 mod ordering;
 mod purchase;
 mod restart;

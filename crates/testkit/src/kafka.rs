@@ -1,0 +1,72 @@
+//! A real Kafka-protocol broker for tests: tansu (crates.io) with in-memory storage.
+
+use anyhow::{Context, bail};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+/// A tansu broker on 127.0.0.1. Dropping it stops the process (and its data with it).
+pub struct KafkaBroker {
+    port: u16,
+    _child: Child,
+}
+
+impl KafkaBroker {
+    /// Starts `tansu broker` with memory storage on a free port. The binary comes from
+    /// `TANSU_BIN`, else `tansu` on the `PATH` (`.ci/run` installs it).
+    ///
+    /// # Errors
+    /// When tansu is missing or does not listen within 20 s.
+    pub async fn start() -> anyhow::Result<Self> {
+        let binary =
+            std::env::var_os("TANSU_BIN").map_or_else(|| PathBuf::from("tansu"), PathBuf::from);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let mut child = Command::new(&binary)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://tansu/"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| {
+                format!(
+                    "cannot start {} (install it: cargo install tansu --version 0.6.0 --locked \
+                     --features dynostore, or set TANSU_BIN)",
+                    binary.display()
+                )
+            })?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            if let Some(status) = child.try_wait()? {
+                bail!("tansu exited with {status}");
+            }
+            if Instant::now() > deadline {
+                bail!("tansu did not listen on {port} within 20 s");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(Self {
+            port,
+            _child: child,
+        })
+    }
+
+    /// `127.0.0.1:<port>`, as `--kafka-brokers` takes it.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
