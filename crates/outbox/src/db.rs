@@ -198,6 +198,28 @@ impl Database {
         }
     }
 
+    /// Tries to become the one process doing `job` (a lock key) among all sharing this
+    /// database; the role lasts as long as the returned value. Always granted on SQLite (one
+    /// process per file); on PostgreSQL a session advisory lock on a connection of its own,
+    /// released when the holder stops or crashes.
+    ///
+    /// # Errors
+    /// When no connection can be acquired.
+    pub async fn try_lead(&self, job: i64) -> Result<Option<Leadership>, sqlx::Error> {
+        match self {
+            Self::Sqlite { .. } => Ok(Some(Leadership::Sole)),
+            Self::Postgres { reader, .. } => {
+                let mut conn = reader.acquire().await?;
+                let granted: bool = sqlx::query_scalar("select pg_try_advisory_lock($1)")
+                    .bind(job)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                // Detached: a pooled connection would keep the lock when given back.
+                Ok(granted.then(|| Leadership::Postgres(conn.detach())))
+            }
+        }
+    }
+
     /// Applies the migrations of this backend that have not run yet.
     ///
     /// # Errors
@@ -228,6 +250,15 @@ impl Database {
             }
         }
     }
+}
+
+/// The role granted by [`Database::try_lead`]; dropping it gives the role up.
+#[derive(Debug)]
+pub enum Leadership {
+    /// The only process on this database.
+    Sole,
+    /// Holding a PostgreSQL session lock on this connection.
+    Postgres(PgConnection),
 }
 
 /// A write transaction.

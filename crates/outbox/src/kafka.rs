@@ -124,3 +124,112 @@ impl KafkaPublisher {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+/// Feeds `subscriber` from Kafka as the consumer group of its name, until `shutdown` turns true:
+/// the split mode's counterpart of the in-process relay. A message is committed only after the
+/// subscriber handled it; a failure is retried, with backoff, before the partition moves on, so
+/// order per key holds. Redeliveries (a crash before the commit) are dropped by the subscriber's
+/// own record of processed message ids.
+///
+/// # Errors
+/// When the topics cannot be created or the consumer cannot be set up.
+pub async fn consume(
+    brokers: &str,
+    subscriber: std::sync::Arc<dyn crate::Subscriber>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    use rdkafka::Message;
+    use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+
+    KafkaPublisher::new(brokers)?
+        .ensure_topics(subscriber.topics())
+        .await?;
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", subscriber.name())
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .create()?;
+    consumer.subscribe(subscriber.topics())?;
+    loop {
+        let received = tokio::select! {
+            received = consumer.recv() => received,
+            _ = shutdown.changed() => return Ok(()),
+        };
+        let message = match received {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::warn!(consumer = subscriber.name(), %error, "Kafka receive failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        match delivery_of(&message) {
+            Ok(delivery) => {
+                if !handle_until_done(subscriber.as_ref(), &delivery, &mut shutdown).await {
+                    return Ok(());
+                }
+            }
+            // Not one of ours (no JSON, no message id): nothing any retry could fix.
+            Err(error) => tracing::error!(
+                consumer = subscriber.name(),
+                topic = message.topic(),
+                offset = message.offset(),
+                error = %format!("{error:#}"),
+                "skipping a Kafka message that is not an outbox event"
+            ),
+        }
+        consumer.commit_message(&message, CommitMode::Async)?;
+    }
+}
+
+/// Retries `subscriber` on `delivery` until it succeeds; false if shut down first.
+async fn handle_until_done(
+    subscriber: &dyn crate::Subscriber,
+    delivery: &Delivery,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    let mut attempts: u32 = 0;
+    loop {
+        match subscriber.handle(delivery).await {
+            Ok(()) => return true,
+            Err(error) => {
+                attempts += 1;
+                tracing::warn!(
+                    consumer = subscriber.name(),
+                    message.id = %delivery.message_id,
+                    message.topic = %delivery.topic,
+                    attempts,
+                    error = %format!("{error:#}"),
+                    "event handling failed; will retry"
+                );
+                let backoff = Duration::from_millis(200 * 2_u64.pow(attempts.min(8)));
+                tokio::select! {
+                    () = tokio::time::sleep(backoff.min(Duration::from_secs(60))) => {}
+                    _ = shutdown.changed() => return false,
+                }
+            }
+        }
+    }
+}
+
+/// The outbox event inside a Kafka message (as [`KafkaPublisher::publish`] wrote it).
+fn delivery_of(message: &rdkafka::message::BorrowedMessage<'_>) -> anyhow::Result<Delivery> {
+    use rdkafka::Message;
+
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Stamps {
+        message_id: uuid::Uuid,
+        occurred_at: chrono::DateTime<chrono::Utc>,
+    }
+    let text = std::str::from_utf8(message.payload().unwrap_or_default())?;
+    let stamps: Stamps = serde_json::from_str(text)?;
+    Ok(Delivery {
+        message_id: kernel::MessageId(stamps.message_id),
+        topic: message.topic().to_string(),
+        key: String::from_utf8_lossy(message.key().unwrap_or_default()).into_owned(),
+        payload: serde_json::value::RawValue::from_string(text.to_string())?,
+        occurred_at: stamps.occurred_at,
+    })
+}

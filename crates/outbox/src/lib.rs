@@ -12,7 +12,7 @@ mod kafka;
 mod relay;
 mod writer;
 
-pub use db::{Backend, Conn, Database, DatabaseError, Pooled, Tx};
-pub use kafka::KafkaPublisher;
+pub use db::{Backend, Conn, Database, DatabaseError, Leadership, Pooled, Tx};
+pub use kafka::{KafkaPublisher, consume};
 pub use relay::{Delivery, Relay, RelayHandle, Subscriber};
 pub use writer::{Event, enqueue, mark_processed};

@@ -82,6 +82,8 @@ pub struct Relay {
 }
 
 const BATCH: i64 = 512;
+/// The advisory lock of the relaying process (an arbitrary constant).
+const RELAY_LOCK: i64 = 0x6f75_7462_6f78;
 const POLL: Duration = Duration::from_millis(500);
 
 impl Relay {
@@ -134,10 +136,24 @@ impl Relay {
         }
     }
 
-    /// Runs until `shutdown` turns true, delivering messages as they are committed.
+    /// Runs until `shutdown` turns true, delivering messages as they are committed. Of several
+    /// processes sharing a PostgreSQL database, one relays at a time (the others stand by and
+    /// take over when it stops): at least once either way, but without doubling every event.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut leadership = None;
         loop {
-            if let Err(error) = self.drain().await {
+            if leadership.is_none() {
+                leadership = match self.db.try_lead(RELAY_LOCK).await {
+                    Ok(granted) => granted,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot ask for the relay's lock; retrying");
+                        None
+                    }
+                };
+            }
+            if leadership.is_some()
+                && let Err(error) = self.drain().await
+            {
                 tracing::error!(error = %format!("{error:#}"), "outbox relay failed; retrying");
             }
             tokio::select! {

@@ -16,7 +16,7 @@ use inventory::{InventoryService, InventorySubscriber};
 use kernel::{Clock, SystemClock};
 use notification::{NotificationService, NotificationSubscriber};
 use ordering::OrderingSubscriber;
-use outbox::{Database, KafkaPublisher, Relay, RelayHandle};
+use outbox::{Database, KafkaPublisher, Relay, RelayHandle, Subscriber};
 
 use crate::background::{send_mail, sweep_holds, wait_for_signal};
 use crate::config::{ServeArgs, StorageArgs};
@@ -30,8 +30,13 @@ pub struct Application {
     listeners: Vec<(&'static str, TcpListener, api::EdgeService)>,
     ports: BTreeMap<&'static str, u16>,
     relay: Relay,
-    inventory: Arc<InventoryService>,
-    notification: Arc<NotificationService>,
+    /// Subscribers fed from Kafka (split mode), with the brokers.
+    consumers: Vec<Arc<dyn Subscriber>>,
+    kafka_brokers: Option<String>,
+    /// The expiry sweeper, when this process runs inventory.
+    inventory: Option<Arc<InventoryService>>,
+    /// The e-mail sender, when this process runs notification.
+    notification: Option<Arc<NotificationService>>,
     db: Database,
     shutdown: watch::Sender<bool>,
 }
@@ -109,18 +114,39 @@ impl Application {
         let db = migrate(&args.storage).await?;
         let relay_handle = RelayHandle::default();
         let state = services(&db, &clock, &relay_handle, args)?;
+        let subscribers: [(&str, Arc<dyn Subscriber>); 5] = [
+            (
+                "inventory",
+                Arc::new(InventorySubscriber::new(state.inventory.clone())),
+            ),
+            (
+                "ordering",
+                Arc::new(OrderingSubscriber::new(state.ordering.clone())),
+            ),
+            (
+                "waitlist",
+                Arc::new(waitlist::WaitlistSubscriber::new(state.waitlist.clone())),
+            ),
+            (
+                "fulfillment",
+                Arc::new(FulfillmentSubscriber::new(state.fulfillment.clone())),
+            ),
+            (
+                "notification",
+                Arc::new(NotificationSubscriber::new(state.notification.clone())),
+            ),
+        ];
         let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle);
-        relay.subscribe(Arc::new(InventorySubscriber::new(state.inventory.clone())));
-        relay.subscribe(Arc::new(OrderingSubscriber::new(state.ordering.clone())));
-        relay.subscribe(Arc::new(waitlist::WaitlistSubscriber::new(
-            state.waitlist.clone(),
-        )));
-        relay.subscribe(Arc::new(FulfillmentSubscriber::new(
-            state.fulfillment.clone(),
-        )));
-        relay.subscribe(Arc::new(NotificationSubscriber::new(
-            state.notification.clone(),
-        )));
+        let mut consumers = Vec::new();
+        for (service, subscriber) in subscribers {
+            match (args.is_split(), args.runs(service)) {
+                // One process: events go straight from the outbox to every consumer.
+                (false, _) => relay.subscribe(subscriber),
+                // Split: the outbox goes to Kafka, and this process consumes its services' topics.
+                (true, true) => consumers.push(subscriber),
+                (true, false) => {}
+            }
+        }
         if let Some(brokers) = &args.kafka_brokers {
             relay
                 .publish_to(Arc::new(KafkaPublisher::new(brokers)?))
@@ -129,7 +155,9 @@ impl Application {
             tracing::info!(kafka.brokers = %brokers, "publishing every event to Kafka");
         }
 
-        if !args.no_demo {
+        // In split mode the process running the catalog loads the demo (it writes the admin too:
+        // every process shares the database).
+        if !args.no_demo && args.runs("catalog") {
             if catalog::load_demo_catalogue(&state.catalog).await? {
                 tracing::info!(
                     "loaded the demo catalogue (SPEC §9); start with --no-demo to skip it"
@@ -192,7 +220,10 @@ impl Application {
         };
         let mut listeners = Vec::new();
         let mut ports = BTreeMap::new();
-        for (name, port, router) in routers(&state, &db, args)? {
+        for (name, port, router) in routers(&state, &db, args)?
+            .into_iter()
+            .filter(|(name, _, _)| args.runs(name))
+        {
             let listener = TcpListener::bind((args.bind.as_str(), port))
                 .await
                 .with_context(|| format!("cannot listen on {}:{port} for {name}", args.bind))?;
@@ -208,8 +239,10 @@ impl Application {
             listeners,
             ports,
             relay,
-            inventory: state.inventory,
-            notification: state.notification,
+            consumers,
+            kafka_brokers: args.kafka_brokers.clone(),
+            inventory: args.runs("inventory").then_some(state.inventory),
+            notification: args.runs("notification").then_some(state.notification),
             db,
             shutdown,
         })
@@ -254,12 +287,22 @@ impl Application {
                 .with_context(|| format!("{name} server failed"))
             });
         }
-        tasks.spawn(sweep_holds(
-            self.inventory,
-            self.db.clone(),
-            self.shutdown.subscribe(),
-        ));
-        tasks.spawn(send_mail(self.notification, self.shutdown.subscribe()));
+        if let Some(inventory) = self.inventory {
+            tasks.spawn(sweep_holds(
+                inventory,
+                self.db.clone(),
+                self.shutdown.subscribe(),
+            ));
+        }
+        if let Some(notification) = self.notification {
+            tasks.spawn(send_mail(notification, self.shutdown.subscribe()));
+        }
+        if let Some(brokers) = &self.kafka_brokers {
+            for subscriber in self.consumers {
+                let (brokers, stop) = (brokers.clone(), self.shutdown.subscribe());
+                tasks.spawn(async move { outbox::consume(&brokers, subscriber, stop).await });
+            }
+        }
         let relay_stop = self.shutdown.subscribe();
         tasks.spawn(async move {
             self.relay.run(relay_stop).await;

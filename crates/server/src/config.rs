@@ -7,6 +7,19 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand}
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// The services `--services` may name.
+pub(crate) const SERVICES: [&str; 9] = [
+    "identity",
+    "catalog",
+    "inventory",
+    "ordering",
+    "payment",
+    "fulfillment",
+    "notification",
+    "waitlist",
+    "gateway",
+];
+
 /// Boxoffice: reserved-seating ticketing.
 #[derive(Debug, Parser)]
 #[command(name = "boxoffice", version, about)]
@@ -140,6 +153,11 @@ pub struct ServeArgs {
     /// reference's topics, for consumers outside this process.
     #[arg(long, env = "BOXOFFICE_KAFKA_BROKERS")]
     pub kafka_brokers: Option<String>,
+    /// Run only these services (comma-separated, from identity, catalog, inventory, ordering,
+    /// payment, fulfillment, notification, waitlist, gateway); the others run elsewhere on the
+    /// same PostgreSQL database, and events travel through Kafka. Default: all of them.
+    #[arg(long, env = "BOXOFFICE_SERVICES", value_delimiter = ',')]
+    pub services: Vec<String>,
     /// Port of the waitlist service.
     #[arg(long, env = "BOXOFFICE_WAITLIST_PORT", default_value_t = 5006)]
     pub waitlist_port: u16,
@@ -310,10 +328,37 @@ impl ServeArgs {
         if !(1..=1000).contains(&self.storage.database_connections) {
             bail!("--database-connections must be between 1 and 1000");
         }
+        if let Some(unknown) = self
+            .services
+            .iter()
+            .find(|s| !SERVICES.contains(&s.as_str()))
+        {
+            bail!(
+                "--services: unknown service {unknown:?} (known: {})",
+                SERVICES.join(", ")
+            );
+        }
+        if self.is_split() && (self.storage.database_url.is_none() || self.kafka_brokers.is_none())
+        {
+            bail!(
+                "--services needs --database-url (every process shares one PostgreSQL database) \
+                 and --kafka-brokers (events travel between the processes through Kafka)"
+            );
+        }
         if self.request_timeout_secs == 0 {
             bail!("--request-timeout-secs must be at least 1");
         }
         Ok(())
+    }
+
+    /// Whether this process runs `service` (`catalog`, …, `gateway`).
+    pub fn runs(&self, service: &str) -> bool {
+        self.services.is_empty() || self.services.iter().any(|s| s == service)
+    }
+
+    /// Whether the services are split over several processes (`--services`).
+    pub fn is_split(&self) -> bool {
+        !self.services.is_empty()
     }
 
     /// Settings for a test or tool: every port picked by the system, data in `data_dir`.

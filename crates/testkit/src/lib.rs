@@ -14,6 +14,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
@@ -22,13 +23,19 @@ use tokio::process::{Child, Command};
 pub struct TestServer {
     binary: PathBuf,
     args: Vec<String>,
-    postgres: Option<ScratchDatabase>,
-    data_dir: tempfile::TempDir,
+    postgres: Option<Arc<ScratchDatabase>>,
+    /// Shared by the processes of a split deployment (keys, mail folder).
+    data_dir: Arc<tempfile::TempDir>,
+    /// Distinguishes the files of processes sharing `data_dir` (`ports-1.json`, `server-1.log`).
+    process: usize,
     child: Option<Child>,
     ports: BTreeMap<String, u16>,
     client: reqwest::Client,
     admin_token: String,
 }
+
+/// Numbers the processes of split deployments (0 is every first process).
+static NEXT_PROCESS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 /// The administrator every test server has.
 pub const ADMIN_EMAIL: &str = "admin@boxoffice.test";
@@ -66,13 +73,54 @@ impl TestServer {
     /// # Errors
     /// When the process does not come up within 60 s.
     pub async fn start(binary: &Path, extra: &[&str]) -> anyhow::Result<Self> {
-        let data_dir = tempfile::tempdir()?;
-        let postgres = ScratchDatabase::from_env().await?;
+        let postgres = match ScratchDatabase::wanted()? {
+            true => Some(ScratchDatabase::create().await?),
+            false => None,
+        };
+        Self::start_with(binary, extra, postgres).await
+    }
+
+    /// Like [`TestServer::start`], always on a PostgreSQL database of its own (for the
+    /// deployments that need one, whatever `TEST_DATABASE` says).
+    ///
+    /// # Errors
+    /// When the database cannot be created or the process does not come up within 60 s.
+    pub async fn start_on_postgres(binary: &Path, extra: &[&str]) -> anyhow::Result<Self> {
+        Self::start_with(binary, extra, Some(ScratchDatabase::create().await?)).await
+    }
+
+    /// Starts another process on this one's database and data directory, with `extra`
+    /// arguments of its own (`--services …`): one more member of a split deployment.
+    ///
+    /// # Errors
+    /// When the process does not come up within 60 s.
+    pub async fn sibling(&self, extra: &[&str]) -> anyhow::Result<Self> {
+        let mut sibling = Self {
+            binary: self.binary.clone(),
+            args: extra.iter().map(|s| (*s).to_string()).collect(),
+            postgres: self.postgres.clone(),
+            data_dir: self.data_dir.clone(),
+            process: NEXT_PROCESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            child: None,
+            ports: BTreeMap::new(),
+            client: self.client.clone(),
+            admin_token: self.admin_token.clone(),
+        };
+        sibling.spawn().await?;
+        Ok(sibling)
+    }
+
+    async fn start_with(
+        binary: &Path,
+        extra: &[&str],
+        postgres: Option<ScratchDatabase>,
+    ) -> anyhow::Result<Self> {
         let mut server = Self {
             binary: binary.to_path_buf(),
             args: extra.iter().map(|s| (*s).to_string()).collect(),
-            postgres,
-            data_dir,
+            postgres: postgres.map(Arc::new),
+            data_dir: Arc::new(tempfile::tempdir()?),
+            process: 0,
             child: None,
             ports: BTreeMap::new(),
             client: reqwest::Client::builder()
@@ -182,12 +230,15 @@ impl TestServer {
     }
 
     async fn spawn(&mut self) -> anyhow::Result<()> {
-        let ports_file = self.data_dir.path().join("ports.json");
+        let ports_file = self
+            .data_dir
+            .path()
+            .join(format!("ports-{}.json", self.process));
         let _stale = std::fs::remove_file(&ports_file);
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(self.data_dir.path().join("server.log"))?;
+            .open(self.log_path())?;
         let mut cmd = Command::new(&self.binary);
         cmd.arg("serve")
             .arg("--data-dir")
@@ -247,7 +298,13 @@ impl TestServer {
 
     /// The server's log so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.data_dir
+            .path()
+            .join(format!("server-{}.log", self.process))
     }
 
     /// Kills the process with SIGKILL (no shutdown of any kind), then starts it again on the same
@@ -334,12 +391,9 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        // Killed before the database goes (with the last process of a deployment).
         if let Some(child) = &mut self.child {
-            // The database cannot be dropped while the server holds connections to it.
             let _killed = child.start_kill();
-        }
-        if let Some(db) = &self.postgres {
-            db.drop_database();
         }
     }
 }
@@ -356,13 +410,17 @@ struct ScratchDatabase {
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:55432/postgres";
 
 impl ScratchDatabase {
-    /// A fresh database when the tests run on PostgreSQL, `None` on SQLite.
-    async fn from_env() -> anyhow::Result<Option<Self>> {
+    /// Whether the tests run on PostgreSQL (`TEST_DATABASE`).
+    fn wanted() -> anyhow::Result<bool> {
         match std::env::var("TEST_DATABASE").as_deref() {
-            Ok("postgres") => {}
-            Ok("sqlite") | Err(_) => return Ok(None),
+            Ok("postgres") => Ok(true),
+            Ok("sqlite") | Err(_) => Ok(false),
             Ok(other) => bail!("TEST_DATABASE must be sqlite or postgres, not {other}"),
         }
+    }
+
+    /// A fresh database on the test cluster.
+    async fn create() -> anyhow::Result<Self> {
         let admin_url =
             std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
         let name = format!("boxoffice_test_{}", uuid::Uuid::new_v4().simple());
@@ -382,15 +440,17 @@ impl ScratchDatabase {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(base, _)| base);
         let url = format!("{base}/{name}");
-        Ok(Some(Self {
+        Ok(Self {
             admin_url,
             name,
             url,
-        }))
+        })
     }
+}
 
+impl Drop for ScratchDatabase {
     /// Drops the database, ending any connection still open (blocking: it runs in `Drop`).
-    fn drop_database(&self) {
+    fn drop(&mut self) {
         let dropped = std::process::Command::new("psql")
             .args([self.admin_url.as_str(), "-q", "-c"])
             .arg(format!(

@@ -4,6 +4,7 @@ mod bench;
 mod browser;
 mod catalog;
 mod concurrency;
+mod distributed;
 mod edge;
 mod fuzz;
 mod helpers;
