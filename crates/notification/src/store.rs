@@ -4,4 +4,4 @@
 
 mod sql;
 
-pub(crate) use sql::{due, insert, instant, list_for, mark_failed_attempt, mark_sent};
+pub(crate) use sql::{claim, due, insert, instant, list_for, mark_failed_attempt, mark_sent};

@@ -1,5 +1,7 @@
 //! The transactional outbox: every event is written in the same database transaction as the
-//! state change that caused it, then delivered at least once by the relay.
+//! state change that caused it, then delivered at least once by the relay: to in-process
+//! subscribers, and to Kafka with `--kafka-brokers` ([`KafkaPublisher`]); in a split deployment
+//! each process feeds its subscribers from Kafka instead ([`consume`]).
 //!
 //! This crate also owns [`Database`], the handle every context's store uses, because a state
 //! change and its events must share one transaction: the outbox is where contexts meet.

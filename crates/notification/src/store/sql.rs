@@ -78,6 +78,27 @@ pub(crate) async fn due(
     .await)
 }
 
+/// Takes a due message for one sending attempt until `lease_until` (when a sender that died
+/// mid-send would have it retried); false when another sender took it first.
+pub(crate) async fn claim(
+    mut conn: Conn<'_>,
+    id: Uuid,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+        "update notification_messages set next_attempt_at = $3
+         where message_id = $1 and status = 'pending' and next_attempt_at <= $2",
+    )
+    .bind(id)
+    .bind(to_micros(now))
+    .bind(to_micros(lease_until))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
 pub(crate) async fn mark_sent(
     mut conn: Conn<'_>,
     id: Uuid,
