@@ -2,25 +2,21 @@
 //! the outbox relay and the expiry sweeper until stopped.
 
 use anyhow::Context;
-use axum::http::{HeaderValue, Method};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use api::{EdgeConfig, IdempotencyStore, RateLimits, RateRule, Role};
-use fulfillment::FulfillmentSubscriber;
+use api::Role;
 use identity::IdentityService;
-use inventory::{InventoryService, InventorySubscriber};
+use inventory::InventoryService;
 use kernel::{Clock, SystemClock};
-use notification::{NotificationService, NotificationSubscriber};
-use ordering::OrderingSubscriber;
+use notification::NotificationService;
 use outbox::{Database, KafkaPublisher, Relay, RelayHandle, Subscriber};
 
 use crate::background::{send_mail, sweep_holds, wait_for_signal};
 use crate::config::{ServeArgs, StorageArgs};
-use crate::wiring::{jwt_keys, routers, services};
+use crate::wiring::{edge_config, jwt_keys, routers, services, subscribers};
 
 /// The original's documented administrator, created in demo mode only.
 const DEMO_ADMIN: (&str, &str) = ("admin@ticketing.com", "Admin123!");
@@ -114,31 +110,9 @@ impl Application {
         let db = migrate(&args.storage).await?;
         let relay_handle = RelayHandle::default();
         let state = services(&db, &clock, &relay_handle, args)?;
-        let subscribers: [(&str, Arc<dyn Subscriber>); 5] = [
-            (
-                "inventory",
-                Arc::new(InventorySubscriber::new(state.inventory.clone())),
-            ),
-            (
-                "ordering",
-                Arc::new(OrderingSubscriber::new(state.ordering.clone())),
-            ),
-            (
-                "waitlist",
-                Arc::new(waitlist::WaitlistSubscriber::new(state.waitlist.clone())),
-            ),
-            (
-                "fulfillment",
-                Arc::new(FulfillmentSubscriber::new(state.fulfillment.clone())),
-            ),
-            (
-                "notification",
-                Arc::new(NotificationSubscriber::new(state.notification.clone())),
-            ),
-        ];
         let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle);
         let mut consumers = Vec::new();
-        for (service, subscriber) in subscribers {
+        for (service, subscriber) in subscribers(&state) {
             match (args.is_split(), args.runs(service)) {
                 // One process: events go straight from the outbox to every consumer.
                 (false, _) => relay.subscribe(subscriber),
@@ -174,50 +148,15 @@ impl Application {
                 DEMO_ADMIN.1
             );
         }
-        relay
-            .drain()
-            .await
-            .context("delivering pending events at start-up")?;
+        // Split processes leave the shared outbox to whichever of them holds the relay's lock.
+        if !args.is_split() {
+            relay
+                .drain()
+                .await
+                .context("delivering pending events at start-up")?;
+        }
 
-        let edge = EdgeConfig {
-            cors_origins: args
-                .cors_origin
-                .iter()
-                .map(|o| {
-                    HeaderValue::from_str(o).with_context(|| format!("invalid CORS origin {o:?}"))
-                })
-                .collect::<anyhow::Result<_>>()?,
-            request_timeout: Duration::from_secs(args.request_timeout_secs),
-            idempotency: IdempotencyStore::new(db.clone()),
-            rate_limits: RateLimits::new(vec![
-                RateRule {
-                    method: Method::POST,
-                    path: "/reservations",
-                    per_second: args.hold_rate_limit,
-                },
-                RateRule {
-                    method: Method::POST,
-                    path: "/token",
-                    per_second: args.login_rate_limit,
-                },
-                // The web UI's doors to the same actions.
-                RateRule {
-                    method: Method::POST,
-                    path: "/ui/events/*/hold",
-                    per_second: args.hold_rate_limit,
-                },
-                RateRule {
-                    method: Method::POST,
-                    path: "/ui/signin",
-                    per_second: args.login_rate_limit,
-                },
-                RateRule {
-                    method: Method::POST,
-                    path: "/ui/register",
-                    per_second: args.login_rate_limit,
-                },
-            ]),
-        };
+        let edge = edge_config(args, &db)?;
         let mut listeners = Vec::new();
         let mut ports = BTreeMap::new();
         for (name, port, router) in routers(&state, &db, args)?

@@ -3,16 +3,23 @@
 use axum::Router;
 use std::sync::Arc;
 
-use api::{Auth, JwtKeys, health_router};
+use anyhow::Context;
+use api::{Auth, EdgeConfig, IdempotencyStore, JwtKeys, RateLimits, RateRule, health_router};
+use axum::http::{HeaderValue, Method};
 use catalog::{CatalogQueries, CatalogService};
+use fulfillment::FulfillmentSubscriber;
 use fulfillment::{FulfillmentService, TicketSigner};
 use identity::IdentityService;
+use inventory::InventorySubscriber;
 use inventory::{HoldSettings, InventoryQueries, InventoryService};
 use kernel::Clock;
+use notification::NotificationSubscriber;
 use notification::{Mailer, NotificationService};
+use ordering::OrderingSubscriber;
 use ordering::{OrderingPorts, OrderingQueries, OrderingService};
-use outbox::{Database, RelayHandle};
+use outbox::{Database, RelayHandle, Subscriber};
 use payment::{PaymentQueries, PaymentService, SimulatedProcessor};
+use std::time::Duration;
 
 use waitlist::{Succession, WaitlistService, WaitlistSettings};
 
@@ -190,4 +197,71 @@ pub(crate) fn routers(
         })
         .collect::<Vec<_>>();
     Ok(routes)
+}
+
+/// Every event consumer, with the service it belongs to.
+pub(crate) fn subscribers(state: &AppState) -> [(&'static str, Arc<dyn Subscriber>); 5] {
+    [
+        (
+            "inventory",
+            Arc::new(InventorySubscriber::new(state.inventory.clone())),
+        ),
+        (
+            "ordering",
+            Arc::new(OrderingSubscriber::new(state.ordering.clone())),
+        ),
+        (
+            "waitlist",
+            Arc::new(waitlist::WaitlistSubscriber::new(state.waitlist.clone())),
+        ),
+        (
+            "fulfillment",
+            Arc::new(FulfillmentSubscriber::new(state.fulfillment.clone())),
+        ),
+        (
+            "notification",
+            Arc::new(NotificationSubscriber::new(state.notification.clone())),
+        ),
+    ]
+}
+
+/// The HTTP edge: CORS, timeout, idempotency keys and per-address rate limits.
+pub(crate) fn edge_config(args: &ServeArgs, db: &Database) -> anyhow::Result<EdgeConfig> {
+    Ok(EdgeConfig {
+        cors_origins: args
+            .cors_origin
+            .iter()
+            .map(|o| HeaderValue::from_str(o).with_context(|| format!("invalid CORS origin {o:?}")))
+            .collect::<anyhow::Result<_>>()?,
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+        idempotency: IdempotencyStore::new(db.clone()),
+        rate_limits: RateLimits::new(vec![
+            RateRule {
+                method: Method::POST,
+                path: "/reservations",
+                per_second: args.hold_rate_limit,
+            },
+            RateRule {
+                method: Method::POST,
+                path: "/token",
+                per_second: args.login_rate_limit,
+            },
+            // The web UI's doors to the same actions.
+            RateRule {
+                method: Method::POST,
+                path: "/ui/events/*/hold",
+                per_second: args.hold_rate_limit,
+            },
+            RateRule {
+                method: Method::POST,
+                path: "/ui/signin",
+                per_second: args.login_rate_limit,
+            },
+            RateRule {
+                method: Method::POST,
+                path: "/ui/register",
+                per_second: args.login_rate_limit,
+            },
+        ]),
+    })
 }
