@@ -109,11 +109,16 @@ pub(crate) async fn show_order(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> PageResult<OrderPage> {
-    let (order, buyer) = owned_order(&web, &visitor, &id).await?;
+    let (mut order, buyer) = owned_order(&web, &visitor, &id).await?;
     let tickets = web
         .fulfillment
         .tickets_of_order(order.id, buyer.user_id(), buyer.guest_token())
         .await?;
+    // Tickets exist only once the order completed; if they appeared between the two reads, the
+    // order read first is stale: read it again rather than show "paid" beside its tickets.
+    if order.state == OrderState::Pending && !tickets.is_empty() {
+        order = web.ordering.get(order.id, Some(&buyer)).await?;
+    }
     let tickets: Vec<TicketView> = tickets
         .iter()
         .map(|t| TicketView {
