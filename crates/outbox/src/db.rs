@@ -261,6 +261,17 @@ pub enum Leadership {
     Postgres(PgConnection),
 }
 
+impl Leadership {
+    /// Whether the role still holds: a PostgreSQL lock lives only as long as its connection
+    /// (a server restart or a network cut ends it, and another process may have taken over).
+    pub async fn is_held(&mut self) -> bool {
+        match self {
+            Self::Sole => true,
+            Self::Postgres(conn) => sqlx::Connection::ping(conn).await.is_ok(),
+        }
+    }
+}
+
 /// A write transaction.
 #[derive(Debug)]
 pub enum Tx {

@@ -140,8 +140,14 @@ impl Relay {
     /// processes sharing a PostgreSQL database, one relays at a time (the others stand by and
     /// take over when it stops): at least once either way, but without doubling every event.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut leadership = None;
+        let mut leadership: Option<crate::Leadership> = None;
         loop {
+            if let Some(held) = &mut leadership
+                && !held.is_held().await
+            {
+                tracing::warn!("lost the relay's lock (database connection gone); asking again");
+                leadership = None;
+            }
             if leadership.is_none() {
                 leadership = match self.db.try_lead(RELAY_LOCK).await {
                     Ok(granted) => granted,
