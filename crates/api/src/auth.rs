@@ -21,6 +21,10 @@ use crate::ApiError;
 pub const ISSUER: &str = "SpecKit.Identity";
 /// See [`ISSUER`].
 pub const AUDIENCE: &str = "SpecKit.Services";
+/// Lifetime of a service token (see [`JwtKeys::issue_service`]).
+pub const SERVICE_TOKEN_SECONDS: i64 = 300;
+/// The role of service tokens; [`Role::parse`] never yields it, so no account can have it.
+const SERVICE_ROLE: &str = "Service";
 /// Lifetime of a JWT.
 pub const TOKEN_HOURS: i64 = 2;
 
@@ -118,18 +122,49 @@ impl JwtKeys {
         now: DateTime<Utc>,
     ) -> anyhow::Result<(String, DateTime<Utc>)> {
         let expires = now + Duration::hours(TOKEN_HOURS);
+        let token = self.sign(user_id, email, role.as_str(), now, expires)?;
+        Ok((token, expires))
+    }
+
+    /// A token with which `service` calls another service's internal routes (split deployment),
+    /// valid [`SERVICE_TOKEN_SECONDS`]. Its role is not one a person can be given.
+    ///
+    /// # Errors
+    /// When signing fails.
+    pub fn issue_service(&self, service: &str, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let expires = now + Duration::seconds(SERVICE_TOKEN_SECONDS);
+        self.sign(
+            &format!("service:{service}"),
+            "",
+            SERVICE_ROLE,
+            now,
+            expires,
+        )
+    }
+
+    fn sign(
+        &self,
+        subject: &str,
+        email: &str,
+        role: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
         let claims = Claims {
-            sub: user_id.into(),
+            sub: subject.into(),
             email: email.into(),
-            role: role.as_str().into(),
+            role: role.into(),
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             exp: expires.timestamp(),
             iat: now.timestamp(),
             nbf: now.timestamp(),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
-        Ok((token, expires))
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// The claims of a valid token: HS256 only (so `alg: none` and key confusion fail), right
@@ -236,6 +271,30 @@ where
             "an administrator",
         )
         .map(Admin)
+    }
+}
+
+/// Another service of this deployment, proven by a service token: the only caller the internal
+/// routes of a split deployment answer (401 without a token, 403 with a person's token).
+#[derive(Debug, Clone)]
+pub struct Peer(pub Claims);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer
+where
+    Auth: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let claims = Auth::from_ref(state)
+            .claims(parts)?
+            .ok_or_else(|| unauthorized("Internal routes need a service token."))?;
+        if claims.role != SERVICE_ROLE {
+            return Err(forbidden(
+                "Internal routes answer only the services of this deployment.",
+            ));
+        }
+        Ok(Peer(claims))
     }
 }
 

@@ -29,12 +29,22 @@ impl ApiError {
         Self::new(ErrorCode::ValidationFailed, message)
     }
 
-    /// An unexpected failure; the cause is logged, never sent.
+    /// An unexpected failure; the cause is logged, never sent. A service of a split deployment
+    /// that did not answer ([`kernel::PeerUnavailable`]) is a 503: trying again may succeed.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let cause = cause.into();
+        let (code, message) = if cause.chain().any(|e| e.is::<kernel::PeerUnavailable>()) {
+            (
+                ErrorCode::ServiceUnavailable,
+                "A service this request needs is not answering; please try again.",
+            )
+        } else {
+            (ErrorCode::Internal, "Internal error")
+        };
         Self {
-            code: ErrorCode::Internal,
-            message: "Internal error".into(),
-            cause: Some(cause.into()),
+            code,
+            message: message.into(),
+            cause: Some(cause),
         }
     }
 

@@ -14,8 +14,8 @@ mod keys;
 mod rate_limit;
 
 pub use auth::{
-    AUDIENCE, Admin, Auth, BuyerIdentity, Caller, Claims, GuestTokens, ISSUER, JwtKeys, Role,
-    Staff, TOKEN_HOURS,
+    AUDIENCE, Admin, Auth, BuyerIdentity, Caller, Claims, GuestTokens, ISSUER, JwtKeys, Peer, Role,
+    SERVICE_TOKEN_SECONDS, Staff, TOKEN_HOURS,
 };
 pub use edge::{EdgeConfig, EdgeService, finish};
 pub use error::{ApiError, ErrorResponse, status_of};

@@ -4,7 +4,7 @@ use kernel::{EventId, Money, SeatId};
 use std::collections::HashMap;
 
 /// A seat that is not available for sale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TakenState {
     /// Under an active, unexpired hold.
     Reserved,
@@ -13,7 +13,7 @@ pub enum TakenState {
 }
 
 /// Per-event counts of taken seats.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EventCounts {
     /// Seats under an active hold.
     pub reserved: u64,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kernel::EventId;
 
 /// Facts printed on a ticket.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventFacts {
     /// Name.
     pub name: String,

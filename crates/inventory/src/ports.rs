@@ -6,7 +6,7 @@ use kernel::{EventId, Money, ReservationId, SeatId};
 use outbox::Tx;
 
 /// A seat as the catalog lists it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SeatListing {
     /// The seat.
     pub seat_id: SeatId,

@@ -5,6 +5,7 @@ mod clock;
 mod error_code;
 mod ids;
 mod money;
+mod peer;
 mod schema;
 mod time;
 
@@ -12,6 +13,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error_code::ErrorCode;
 pub use ids::{EventId, MessageId, OrderId, OrderItemId, ReservationId, SeatId, WaitlistEntryId};
 pub use money::{Money, MoneyError};
+pub use peer::PeerUnavailable;
 pub use time::{from_micros, to_micros};
 
 /// The name of every Boxoffice service and the port it listens on by default (SPEC §2).

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, ReservationId, SeatId};
 
 /// A hold's state as of the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum HoldState {
     /// Holding the seat.
     Active,
@@ -29,7 +29,7 @@ impl HoldState {
 }
 
 /// A hold as ordering needs to see it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HoldView {
     /// The hold.
     pub reservation_id: ReservationId,
@@ -54,7 +54,7 @@ pub trait Holds: Send + Sync + 'static {
 }
 
 /// A seat with its catalogue price and descriptive facts for order lines.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PricedSeat {
     /// The seat.
     pub seat_id: SeatId,

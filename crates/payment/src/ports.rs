@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, ReservationId};
 
 /// An order as payment needs to see it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderForPayment {
     /// The order.
     pub order_id: OrderId,

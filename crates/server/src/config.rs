@@ -33,7 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the services (all of them in one process by default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create or upgrade the database schema, then exit.
     Migrate(StorageArgs),
     /// Administer accounts.
@@ -158,6 +158,29 @@ pub struct ServeArgs {
     /// same PostgreSQL database, and events travel through Kafka. Default: all of them.
     #[arg(long, env = "BOXOFFICE_SERVICES", value_delimiter = ',')]
     pub services: Vec<String>,
+    /// Where the identity service runs when this process does not run it (split deployment):
+    /// `http://host:port`, several separated by commas for replicas. Without it, guest tokens
+    /// are checked in the shared database.
+    #[arg(long, env = "BOXOFFICE_IDENTITY_URL", value_delimiter = ',')]
+    pub identity_url: Vec<String>,
+    /// Where the catalog runs (split deployment; see --identity-url).
+    #[arg(long, env = "BOXOFFICE_CATALOG_URL", value_delimiter = ',')]
+    pub catalog_url: Vec<String>,
+    /// Where inventory runs (split deployment; see --identity-url).
+    #[arg(long, env = "BOXOFFICE_INVENTORY_URL", value_delimiter = ',')]
+    pub inventory_url: Vec<String>,
+    /// Where ordering runs (split deployment; see --identity-url).
+    #[arg(long, env = "BOXOFFICE_ORDERING_URL", value_delimiter = ',')]
+    pub ordering_url: Vec<String>,
+    /// Where payment runs (split deployment; see --identity-url).
+    #[arg(long, env = "BOXOFFICE_PAYMENT_URL", value_delimiter = ',')]
+    pub payment_url: Vec<String>,
+    /// Where fulfillment runs (split deployment; see --identity-url).
+    #[arg(long, env = "BOXOFFICE_FULFILLMENT_URL", value_delimiter = ',')]
+    pub fulfillment_url: Vec<String>,
+    /// Longest wait for another service's answer, in milliseconds, per replica tried.
+    #[arg(long, env = "BOXOFFICE_PEER_TIMEOUT_MS", default_value_t = 2000)]
+    pub peer_timeout_ms: u64,
     /// Port of the waitlist service.
     #[arg(long, env = "BOXOFFICE_WAITLIST_PORT", default_value_t = 5006)]
     pub waitlist_port: u16,
@@ -345,6 +368,25 @@ impl ServeArgs {
                  and --kafka-brokers (events travel between the processes through Kafka)"
             );
         }
+        for (service, urls) in self.peer_urls() {
+            if urls.is_empty() {
+                continue;
+            }
+            if !self.is_split() {
+                bail!(
+                    "--{service}-url is for split deployments (--services): without --services every service runs in this process"
+                );
+            }
+            if let Some(bad) = urls
+                .iter()
+                .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+            {
+                bail!("--{service}-url: {bad:?} is not an http:// or https:// URL");
+            }
+        }
+        if !(1..=60_000).contains(&self.peer_timeout_ms) {
+            bail!("--peer-timeout-ms must be between 1 and 60000");
+        }
         if self.request_timeout_secs == 0 {
             bail!("--request-timeout-secs must be at least 1");
         }
@@ -354,6 +396,18 @@ impl ServeArgs {
     /// Whether this process runs `service` (`catalog`, …, `gateway`).
     pub fn runs(&self, service: &str) -> bool {
         self.services.is_empty() || self.services.iter().any(|s| s == service)
+    }
+
+    /// The URLs given for each service other services ask synchronously.
+    pub(crate) fn peer_urls(&self) -> [(&'static str, &[String]); 6] {
+        [
+            ("identity", &self.identity_url),
+            ("catalog", &self.catalog_url),
+            ("inventory", &self.inventory_url),
+            ("ordering", &self.ordering_url),
+            ("payment", &self.payment_url),
+            ("fulfillment", &self.fulfillment_url),
+        ]
     }
 
     /// Whether the services are split over several processes (`--services`).

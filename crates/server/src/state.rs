@@ -25,6 +25,8 @@ pub(crate) struct AppState {
     pub(crate) identity: Arc<IdentityService>,
     pub(crate) waitlist: Arc<WaitlistService>,
     pub(crate) auth: Auth,
+    /// The ports this process answers for the others of a split deployment.
+    pub(crate) local_ports: Arc<crate::internal::LocalPorts>,
 }
 
 impl FromRef<AppState> for Auth {

@@ -30,18 +30,93 @@ use crate::adapters::{
     TokensFromIdentity,
 };
 use crate::config::ServeArgs;
+use crate::internal::LocalPorts;
+use crate::remote::{
+    PeerClient, RemoteCatalog, RemoteFulfillment, RemoteIdentity, RemoteInventory, RemoteOrdering,
+    RemotePayment,
+};
 use crate::secrets;
 use crate::state::AppState;
 
-/// Builds every service of the process with in-process adapters for their ports.
+/// The other processes' services this one asks over HTTP: one client per service that has a
+/// URL (`--<service>-url`) and does not run here. Without a URL, a port reads the owner's
+/// tables in the shared database instead.
+#[derive(Default)]
+struct Peers {
+    identity: Option<Arc<RemoteIdentity>>,
+    catalog: Option<Arc<RemoteCatalog>>,
+    inventory: Option<Arc<RemoteInventory>>,
+    ordering: Option<Arc<RemoteOrdering>>,
+    payment: Option<Arc<RemotePayment>>,
+    fulfillment: Option<Arc<RemoteFulfillment>>,
+}
+
+impl Peers {
+    fn new(args: &ServeArgs, keys: &JwtKeys) -> anyhow::Result<Self> {
+        let caller = args.services.join(",");
+        let timeout = Duration::from_millis(args.peer_timeout_ms);
+        let mut clients = Vec::new();
+        for (service, urls) in args.peer_urls() {
+            if urls.is_empty() || args.runs(service) {
+                continue;
+            }
+            tracing::info!(peer = service, urls = ?urls, "asking {service} over HTTP");
+            clients.push(PeerClient::new(
+                service,
+                urls,
+                timeout,
+                keys.clone(),
+                caller.clone(),
+            )?);
+        }
+        let mut peers = Self::default();
+        for client in clients {
+            match client.service() {
+                "identity" => peers.identity = Some(Arc::new(RemoteIdentity(client))),
+                "catalog" => peers.catalog = Some(Arc::new(RemoteCatalog(client))),
+                "inventory" => peers.inventory = Some(Arc::new(RemoteInventory(client))),
+                "ordering" => peers.ordering = Some(Arc::new(RemoteOrdering(client))),
+                "payment" => peers.payment = Some(Arc::new(RemotePayment(client))),
+                _ => peers.fulfillment = Some(Arc::new(RemoteFulfillment(client))),
+            }
+        }
+        Ok(peers)
+    }
+}
+
+/// The remote port when there is one, else the in-process one.
+fn either<T: ?Sized>(remote: Option<Arc<T>>, local: &Arc<T>) -> Arc<T> {
+    remote.unwrap_or_else(|| local.clone())
+}
+
+/// Builds every service of the process, each port plugged into the in-process adapter or, in a
+/// split deployment with a URL for its owner, the HTTP one.
 pub(crate) fn services(
     db: &Database,
     clock: &Arc<dyn Clock>,
     relay: &RelayHandle,
     args: &ServeArgs,
 ) -> anyhow::Result<AppState> {
+    let keys = jwt_keys(args)?;
+    let peers = Peers::new(args, &keys)?;
     let inventory_queries = InventoryQueries::new(db.clone(), clock.clone());
     let catalog_queries = CatalogQueries::new(db.clone());
+    let availability: Arc<dyn catalog::SeatAvailability> =
+        Arc::new(AvailabilityFromInventory(inventory_queries.clone()));
+    let directory: Arc<dyn inventory::SeatDirectory> =
+        Arc::new(DirectoryFromCatalog(catalog_queries.clone()));
+    let holds: Arc<dyn ordering::Holds> = Arc::new(HoldsFromInventory(inventory_queries.clone()));
+    let holds_of_order: Arc<dyn payment::HoldsOfOrder> =
+        Arc::new(HoldsForPayment(inventory_queries));
+    let prices: Arc<dyn ordering::SeatPrices> =
+        Arc::new(PricesFromCatalog(catalog_queries.clone()));
+    let event_details: Arc<dyn fulfillment::EventDetails> =
+        Arc::new(EventsFromCatalog(catalog_queries));
+    let payable: Arc<dyn payment::PayableOrders> =
+        Arc::new(OrdersForPayment(OrderingQueries::new(db.clone())));
+    let ledger: Arc<dyn ordering::PaymentLedger> =
+        Arc::new(LedgerFromPayment(PaymentQueries::new(db.clone())));
+
     let hold_duration = match args.hold_seconds {
         Some(secs) => chrono::Duration::seconds(i64::from(secs)),
         None => chrono::Duration::minutes(i64::from(args.hold_minutes)),
@@ -49,7 +124,13 @@ pub(crate) fn services(
     let catalog = Arc::new(CatalogService::new(
         db.clone(),
         clock.clone(),
-        Arc::new(AvailabilityFromInventory(inventory_queries.clone())),
+        either(
+            peers
+                .inventory
+                .clone()
+                .map(|p| p as Arc<dyn catalog::SeatAvailability>),
+            &availability,
+        ),
         relay.clone(),
     ));
     let waitlist_settings = WaitlistSettings {
@@ -71,7 +152,13 @@ pub(crate) fn services(
         InventoryService::new(
             db.clone(),
             clock.clone(),
-            Arc::new(DirectoryFromCatalog(catalog_queries.clone())),
+            either(
+                peers
+                    .catalog
+                    .clone()
+                    .map(|p| p as Arc<dyn inventory::SeatDirectory>),
+                &directory,
+            ),
             relay.clone(),
             HoldSettings {
                 hold_duration,
@@ -80,20 +167,45 @@ pub(crate) fn services(
         )
         .with_succession(Arc::new(SuccessionFromWaitlist(Arc::new(succession)))),
     );
+    let waitlist_events: Arc<dyn waitlist::EventFacts> = Arc::new(EventsForWaitlist {
+        catalog: catalog.clone(),
+        clock: clock.clone(),
+    });
     let waitlist = Arc::new(WaitlistService::new(
         db.clone(),
         clock.clone(),
-        Arc::new(EventsForWaitlist {
-            catalog: catalog.clone(),
-            clock: clock.clone(),
-        }),
+        either(
+            peers
+                .catalog
+                .clone()
+                .map(|p| p as Arc<dyn waitlist::EventFacts>),
+            &waitlist_events,
+        ),
         Arc::new(HoldsForOffers(inventory.clone())),
         relay.clone(),
     ));
     let ordering_ports = OrderingPorts {
-        holds: Arc::new(HoldsFromInventory(inventory_queries.clone())),
-        prices: Arc::new(PricesFromCatalog(catalog_queries.clone())),
-        payments: Arc::new(LedgerFromPayment(PaymentQueries::new(db.clone()))),
+        holds: either(
+            peers
+                .inventory
+                .clone()
+                .map(|p| p as Arc<dyn ordering::Holds>),
+            &holds,
+        ),
+        prices: either(
+            peers
+                .catalog
+                .clone()
+                .map(|p| p as Arc<dyn ordering::SeatPrices>),
+            &prices,
+        ),
+        payments: either(
+            peers
+                .payment
+                .clone()
+                .map(|p| p as Arc<dyn ordering::PaymentLedger>),
+            &ledger,
+        ),
     };
     let ordering = Arc::new(OrderingService::new(
         db.clone(),
@@ -104,8 +216,20 @@ pub(crate) fn services(
     let payment = Arc::new(PaymentService::new(
         db.clone(),
         clock.clone(),
-        Arc::new(OrdersForPayment(OrderingQueries::new(db.clone()))),
-        Arc::new(HoldsForPayment(inventory_queries)),
+        either(
+            peers
+                .ordering
+                .clone()
+                .map(|p| p as Arc<dyn payment::PayableOrders>),
+            &payable,
+        ),
+        either(
+            peers
+                .inventory
+                .clone()
+                .map(|p| p as Arc<dyn payment::HoldsOfOrder>),
+            &holds_of_order,
+        ),
         Arc::new(SimulatedProcessor),
         relay.clone(),
     ));
@@ -116,23 +240,57 @@ pub(crate) fn services(
         db.clone(),
         clock.clone(),
         signer,
-        Arc::new(EventsFromCatalog(catalog_queries)),
+        either(
+            peers
+                .catalog
+                .clone()
+                .map(|p| p as Arc<dyn fulfillment::EventDetails>),
+            &event_details,
+        ),
         relay.clone(),
     ));
+    let documents: Arc<dyn notification::TicketDocuments> =
+        Arc::new(DocumentsFromFulfillment(fulfillment.clone()));
     let mailer = Mailer::new(args.smtp_url.as_deref(), args.storage.data_dir.join("mail"))?;
     let notification = Arc::new(NotificationService::new(
         db.clone(),
         clock.clone(),
         mailer,
-        Arc::new(DocumentsFromFulfillment(fulfillment.clone())),
+        either(
+            peers
+                .fulfillment
+                .clone()
+                .map(|p| p as Arc<dyn notification::TicketDocuments>),
+            &documents,
+        ),
     ));
-    let keys = jwt_keys(args)?;
     let identity = Arc::new(IdentityService::new(
         db.clone(),
         clock.clone(),
         keys.clone(),
     )?);
-    let auth = Auth::new(keys, identity.clone(), args.require_auth);
+    let guest_tokens: Arc<dyn api::GuestTokens> = identity.clone();
+    let auth = Auth::new(
+        keys,
+        either(
+            peers.identity.map(|p| p as Arc<dyn api::GuestTokens>),
+            &guest_tokens,
+        ),
+        args.require_auth,
+    );
+    let local_ports = Arc::new(LocalPorts {
+        availability,
+        holds,
+        holds_of_order,
+        directory,
+        prices,
+        event_details,
+        waitlist_events,
+        payable,
+        ledger,
+        documents,
+        guest_tokens,
+    });
     Ok(AppState {
         catalog,
         inventory,
@@ -143,6 +301,7 @@ pub(crate) fn services(
         identity,
         waitlist,
         auth,
+        local_ports,
     })
 }
 
@@ -192,7 +351,12 @@ pub(crate) fn routers(
         .map(|(name, port, router)| {
             let router = router
                 .merge(health_router(name, db.clone()))
-                .with_state(state.clone());
+                .with_state(state.clone())
+                .merge(crate::internal::router(
+                    name,
+                    state.local_ports.clone(),
+                    state.auth.clone(),
+                ));
             (name, port, router)
         })
         .collect::<Vec<_>>();

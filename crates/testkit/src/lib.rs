@@ -229,6 +229,16 @@ impl TestServer {
         read(req.send().await?).await
     }
 
+    /// `--<service>-port 0` for every service whose port the test did not choose itself.
+    fn port_args(&self) -> Vec<String> {
+        kernel::SERVICES
+            .iter()
+            .map(|(service, _)| format!("--{service}-port"))
+            .filter(|flag| !self.args.contains(flag))
+            .flat_map(|flag| [flag, "0".to_string()])
+            .collect()
+    }
+
     async fn spawn(&mut self) -> anyhow::Result<()> {
         let ports_file = self
             .data_dir
@@ -243,26 +253,7 @@ impl TestServer {
         cmd.arg("serve")
             .arg("--data-dir")
             .arg(self.data_dir.path())
-            .args([
-                "--catalog-port",
-                "0",
-                "--inventory-port",
-                "0",
-                "--ordering-port",
-                "0",
-                "--gateway-port",
-                "0",
-                "--payment-port",
-                "0",
-                "--identity-port",
-                "0",
-                "--fulfillment-port",
-                "0",
-                "--waitlist-port",
-                "0",
-                "--notification-port",
-                "0",
-            ])
+            .args(self.port_args())
             .arg("--ports-file")
             .arg(&ports_file)
             .args(self.database_args())
@@ -485,6 +476,17 @@ pub async fn read(resp: reqwest::Response) -> anyhow::Result<Reply> {
         text,
         headers,
     })
+}
+
+/// A loopback port free at the time of asking, for a process the test must know the address of
+/// before it starts (the peers of a split deployment name each other by URL).
+///
+/// # Errors
+/// When no port can be bound.
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// Polls `check` every 50 ms until it returns true or `timeout` passes.

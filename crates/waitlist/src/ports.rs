@@ -6,7 +6,7 @@ use kernel::{EventId, Money, OrderId, ReservationId, SeatId};
 use outbox::Tx;
 
 /// An event as the waitlist needs to see it when someone joins.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventForWaitlist {
     /// Name (for order lines and e-mails).
     pub name: String,

@@ -6,40 +6,94 @@
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::time::Duration;
-use testkit::{KafkaBroker, Reply, TestServer, eventually};
+use testkit::{KafkaBroker, Reply, TestServer, eventually, free_port};
 
 use crate::helpers::create_event;
 
-/// The front process: identity, catalog and the gateway (where the admin sets events up).
-async fn front(broker: &KafkaBroker) -> anyhow::Result<TestServer> {
-    TestServer::start_on_postgres(
-        env!("CARGO_BIN_EXE_boxoffice").as_ref(),
-        &[
-            "--no-demo",
-            "--kafka-brokers",
-            &broker.address(),
-            "--services",
-            "identity,catalog,gateway",
-        ],
-    )
-    .await
+/// Where each service of a deployment listens, chosen before any process starts: the processes
+/// name each other by URL (`--<service>-url`), and catalog and inventory ask each other.
+struct Layout {
+    identity: u16,
+    catalog: u16,
+    inventory: [u16; 2],
+    ordering: u16,
+    payment: u16,
+    fulfillment: u16,
+    /// Services the others ask through the shared database instead (no `--<service>-url`).
+    through_database: &'static [&'static str],
 }
 
-/// Another process of the deployment, running `services`.
-async fn member(
-    front: &TestServer,
-    broker: &KafkaBroker,
-    services: &str,
-) -> anyhow::Result<TestServer> {
-    front
-        .sibling(&[
+impl Layout {
+    fn new() -> anyhow::Result<Self> {
+        Ok(Self {
+            identity: free_port()?,
+            catalog: free_port()?,
+            inventory: [free_port()?, free_port()?],
+            ordering: free_port()?,
+            payment: free_port()?,
+            fulfillment: free_port()?,
+            through_database: &[],
+        })
+    }
+
+    /// The arguments of a process running `services`: its own ports, every peer's URL, the
+    /// broker, and a short peer timeout.
+    fn args(&self, broker: &KafkaBroker, services: &str, replica: usize) -> Vec<String> {
+        let url = |port: u16| format!("http://127.0.0.1:{port}");
+        let mut args: Vec<String> = [
             "--no-demo",
             "--kafka-brokers",
             &broker.address(),
             "--services",
             services,
-        ])
-        .await
+            "--peer-timeout-ms",
+            "2000",
+        ]
+        .map(String::from)
+        .into();
+        let owned = [
+            ("identity", self.identity),
+            ("catalog", self.catalog),
+            ("inventory", self.inventory[replica]),
+            ("ordering", self.ordering),
+            ("payment", self.payment),
+            ("fulfillment", self.fulfillment),
+        ];
+        for (service, port) in owned {
+            if services.split(',').any(|s| s == service) {
+                args.extend([format!("--{service}-port"), port.to_string()]);
+            }
+            if self.through_database.contains(&service) {
+                continue;
+            }
+            let urls = match service {
+                "inventory" => format!("{},{}", url(self.inventory[0]), url(self.inventory[1])),
+                _ => url(port),
+            };
+            args.extend([format!("--{service}-url"), urls]);
+        }
+        args
+    }
+}
+
+/// The front process: identity, catalog and the gateway (where the admin sets events up).
+async fn front(broker: &KafkaBroker, layout: &Layout) -> anyhow::Result<TestServer> {
+    let args = layout.args(broker, "identity,catalog,gateway", 0);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    TestServer::start_on_postgres(env!("CARGO_BIN_EXE_boxoffice").as_ref(), &args).await
+}
+
+/// Another process of the deployment, running `services` (as inventory replica `replica`).
+async fn member(
+    front: &TestServer,
+    broker: &KafkaBroker,
+    layout: &Layout,
+    services: &str,
+    replica: usize,
+) -> anyhow::Result<TestServer> {
+    let args = layout.args(broker, services, replica);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    front.sibling(&args).await
 }
 
 async fn post(
@@ -102,16 +156,19 @@ async fn buy(
 }
 
 #[tokio::test]
-async fn a_purchase_crosses_five_processes_and_a_consumer_crash_loses_and_doubles_nothing()
+async fn a_purchase_crosses_six_processes_and_a_consumer_crash_loses_and_doubles_nothing()
 -> anyhow::Result<()> {
     let broker = KafkaBroker::start().await?;
-    let front = front(&broker).await?;
+    let layout = Layout::new()?;
+    let front = front(&broker, &layout).await?;
     let inventory = [
-        member(&front, &broker, "inventory").await?,
-        member(&front, &broker, "inventory").await?,
+        member(&front, &broker, &layout, "inventory", 0).await?,
+        member(&front, &broker, &layout, "inventory", 1).await?,
     ];
-    let sales = member(&front, &broker, "ordering,payment").await?;
-    let mut after_sale = member(&front, &broker, "fulfillment,notification,waitlist").await?;
+    let sales = member(&front, &broker, &layout, "ordering,payment", 0).await?;
+    let mut after_sale = member(&front, &broker, &layout, "fulfillment", 0).await?;
+    // E-mail asks fulfillment for the PDFs over HTTP.
+    let _mail = member(&front, &broker, &layout, "notification,waitlist", 0).await?;
     let (event, seats) = create_event(&front, 1, 2).await;
     let buyer = "ana@example.com";
 
@@ -179,10 +236,11 @@ async fn a_purchase_crosses_five_processes_and_a_consumer_crash_loses_and_double
 async fn one_seat_fought_over_through_two_inventory_replicas_has_exactly_one_winner()
 -> anyhow::Result<()> {
     let broker = KafkaBroker::start().await?;
-    let front = front(&broker).await?;
+    let layout = Layout::new()?;
+    let front = front(&broker, &layout).await?;
     let inventory = [
-        member(&front, &broker, "inventory").await?,
-        member(&front, &broker, "inventory").await?,
+        member(&front, &broker, &layout, "inventory", 0).await?,
+        member(&front, &broker, &layout, "inventory", 1).await?,
     ];
     let (_, seats) = create_event(&front, 1, 1).await;
 
@@ -216,10 +274,15 @@ async fn one_seat_fought_over_through_two_inventory_replicas_has_exactly_one_win
 async fn when_the_relaying_process_dies_another_one_takes_over_the_outbox() -> anyhow::Result<()> {
     let broker = KafkaBroker::start().await?;
     // The first process takes the relay's lock at once; the others stand by.
-    let front = front(&broker).await?;
-    let inventory = member(&front, &broker, "inventory").await?;
-    let sales = member(&front, &broker, "ordering,payment").await?;
-    let after_sale = member(&front, &broker, "fulfillment,notification").await?;
+    // The front process dies: the others ask the catalog and identity through the database.
+    let layout = Layout {
+        through_database: &["catalog", "identity"],
+        ..Layout::new()?
+    };
+    let front = front(&broker, &layout).await?;
+    let inventory = member(&front, &broker, &layout, "inventory", 0).await?;
+    let sales = member(&front, &broker, &layout, "ordering,payment", 0).await?;
+    let after_sale = member(&front, &broker, &layout, "fulfillment,notification", 0).await?;
     let (_, seats) = create_event(&front, 1, 1).await;
     drop(front);
 
@@ -236,5 +299,96 @@ async fn when_the_relaying_process_dies_another_one_takes_over_the_outbox() -> a
         Ok(reply.json.as_array().map(Vec::len) == Some(1))
     })
     .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_service_that_does_not_answer_is_a_503_and_its_return_is_noticed() -> anyhow::Result<()> {
+    let broker = KafkaBroker::start().await?;
+    let layout = Layout::new()?;
+    let front = front(&broker, &layout).await?;
+    let inventory = member(&front, &broker, &layout, "inventory", 0).await?;
+    let (_, seats) = create_event(&front, 1, 1).await;
+    let (_, other) = create_event(&front, 1, 1).await;
+    // Ordering knows inventory only at replica 1's address, where nothing listens yet.
+    let mut args = layout.args(&broker, "ordering,payment", 0);
+    let at = args
+        .iter()
+        .position(|a| a == "--inventory-url")
+        .unwrap_or_default();
+    args[at + 1] = format!("http://127.0.0.1:{}", layout.inventory[1]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let sales = front.sibling(&args).await?;
+    let held = post(
+        &inventory,
+        "inventory",
+        "/reservations",
+        json!({"seatId": seats[0]["id"], "customerId": "cy@example.com"}),
+    )
+    .await?;
+    assert_eq!(held.status, 201, "{}", held.text);
+    let add = || {
+        post(
+            &sales,
+            "ordering",
+            "/cart/add",
+            json!({"reservationId": held.json["reservationId"], "seatId": seats[0]["id"],
+            "price": seats[0]["price"], "userId": "cy@example.com"}),
+        )
+    };
+
+    let down = add().await?;
+    assert_eq!(
+        (down.status, down.code(), down.error()),
+        (
+            503,
+            "service_unavailable",
+            "A service this request needs is not answering; please try again."
+        ),
+        "{}",
+        down.text
+    );
+
+    // Inventory comes up at that address: the same ordering process now gets its answers.
+    let _replica = member(&front, &broker, &layout, "inventory", 1).await?;
+    let added = add().await?;
+    assert_eq!(added.status, 200, "{}", added.text);
+
+    // A catalog that accepts the connection and never answers: the price check times out.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let mut args = layout.args(&broker, "ordering", 0);
+    for (flag, value) in [
+        ("--catalog-url", format!("http://{}", silent.local_addr()?)),
+        ("--peer-timeout-ms", "300".into()),
+    ] {
+        let at = args.iter().position(|a| a == flag).unwrap_or_default();
+        args[at + 1] = value;
+    }
+    // A port of its own (the sales process has the layout's ordering port).
+    let at = args
+        .iter()
+        .position(|a| a == "--ordering-port")
+        .unwrap_or_default();
+    args.drain(at..at + 2);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let stuck = front.sibling(&args).await?;
+    let held = post(
+        &inventory,
+        "inventory",
+        "/reservations",
+        json!({"seatId": other[0]["id"], "customerId": "di@example.com"}),
+    )
+    .await?;
+    assert_eq!(held.status, 201, "{}", held.text);
+    let timed_out = post(
+        &stuck,
+        "ordering",
+        "/cart/add",
+        json!({"reservationId": held.json["reservationId"], "seatId": other[0]["id"],
+        "price": other[0]["price"], "userId": "di@example.com"}),
+    )
+    .await?;
+    assert_eq!(timed_out.status, 503, "{}", timed_out.text);
+    drop(silent);
     Ok(())
 }

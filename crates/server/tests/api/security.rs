@@ -522,3 +522,57 @@ async fn an_unknown_order_cannot_be_paid_and_nothing_leaks() -> anyhow::Result<(
     assert_eq!(pay(&app, &order, "ana", json!(25)).await.status, 200);
     Ok(())
 }
+
+/// The internal routes of a split deployment answer only service tokens, signed with the
+/// deployment's secret; they listen on the service's own port, not on the gateway.
+#[tokio::test]
+async fn internal_routes_answer_only_the_services_of_the_deployment() -> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo", "--jwt-secret", SECRET]).await;
+    let (user, _) = user_token(&app, "ana@example.com").await?;
+    let now = chrono::Utc::now();
+    let service = api::JwtKeys::from_secret(SECRET.as_bytes()).issue_service("ordering", now)?;
+    let foreign = api::JwtKeys::from_secret(b"another-secret-another-secret-0123")
+        .issue_service("ordering", now)?;
+    let as_service_role = forge(&user, |c| c["role"] = json!("Service"));
+    let holds = format!("{}/internal/v1/holds", app.base("inventory"));
+    let ask = |token: Option<String>| {
+        let mut req = app.client().post(&holds).json(&json!([]));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        async move { testkit::read(req.send().await?).await }
+    };
+
+    let anonymous = ask(None).await?;
+    assert_eq!(
+        (anonymous.status, anonymous.code()),
+        (401, "unauthorized"),
+        "{}",
+        anonymous.text
+    );
+    for (who, token) in [
+        ("a buyer", user.clone()),
+        ("an administrator", app.admin_token().to_string()),
+    ] {
+        let reply = ask(Some(token)).await?;
+        assert_eq!((reply.status, reply.code()), (403, "forbidden"), "{who}");
+    }
+    for (who, token) in [
+        ("another secret", foreign),
+        ("a forged role", as_service_role),
+    ] {
+        assert_eq!(ask(Some(token)).await?.status, 401, "{who}");
+    }
+    let answered = ask(Some(service.clone())).await?;
+    assert_eq!((answered.status, answered.json.clone()), (200, json!([])));
+    let on_gateway = app
+        .call_with_token(
+            Some(&service),
+            "POST",
+            "/internal/v1/holds",
+            Some(json!([])),
+        )
+        .await?;
+    assert_eq!(on_gateway.status, 404, "{}", on_gateway.text);
+    Ok(())
+}
