@@ -1,7 +1,7 @@
 //! The middleware stack every port shares, and path normalization.
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, Uri, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -32,9 +32,9 @@ pub struct EdgeConfig {
 /// A router wrapped in the edge stack, ready for `axum::serve`.
 pub type EdgeService = MapRequest<Router, fn(Request) -> Request>;
 
-/// Wraps `router` with the JSON 404/405 fallbacks, idempotency keys, a timeout, CORS, request
-/// logging and case-insensitive paths with an optional trailing slash.
-pub fn finish(router: Router, config: &EdgeConfig) -> EdgeService {
+/// Wraps `router` of `service` with the JSON 404/405 fallbacks, idempotency keys, a timeout,
+/// CORS, request logging and metrics, and case-insensitive paths with an optional trailing slash.
+pub fn finish(router: Router, config: &EdgeConfig, service: &'static str) -> EdgeService {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(config.cors_origins.clone()))
         .allow_methods([
@@ -54,6 +54,7 @@ pub fn finish(router: Router, config: &EdgeConfig) -> EdgeService {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(config.idempotency.clone(), idempotency))
+        .layer(from_fn_with_state(service, measure))
         .layer(from_fn_with_state(config.request_timeout, timeout))
         .layer(from_fn_with_state(config.rate_limits.clone(), rate_limit))
         .layer(cors)
@@ -87,6 +88,32 @@ fn normalize_path(mut req: Request) -> Request {
         }
     }
     req
+}
+
+/// Counts each request by service, method, route template and status (`http_requests_total`)
+/// and times it by service, method and route (`http_request_duration_seconds`); the gateway
+/// serves both at `/metrics`.
+/// The route is the template (`/orders/{order_id}`), never the concrete path, so the number of
+/// series stays bounded.
+async fn measure(State(service): State<&'static str>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    let labels = [
+        ("service", service.to_owned()),
+        ("method", method),
+        ("route", route),
+    ];
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    let [service, method, route] = labels;
+    let status = ("status", response.status().as_u16().to_string());
+    metrics::counter!("http_requests_total", &[service, method, route, status]).increment(1);
+    response
 }
 
 async fn timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {

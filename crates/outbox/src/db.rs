@@ -160,18 +160,24 @@ impl Database {
     ///
     /// # Errors
     /// When the connection cannot be acquired or `BEGIN` fails.
+    ///
+    /// The wait is recorded as `db_write_wait_seconds`: the queue in front of the one writer is
+    /// where a busy sale spends its time (docs/performance.md).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match self {
-            Self::Sqlite { writer, .. } => Ok(Tx::Sqlite(writer.begin().await?)),
+        let started = std::time::Instant::now();
+        let tx = match self {
+            Self::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
             Self::Postgres { writer, .. } => {
                 let mut tx = writer.begin().await?;
                 sqlx::query("select pg_advisory_xact_lock($1)")
                     .bind(PG_WRITER_LOCK)
                     .execute(&mut *tx)
                     .await?;
-                Ok(Tx::Postgres(tx))
+                Tx::Postgres(tx)
             }
-        }
+        };
+        metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
+        Ok(tx)
     }
 
     /// A connection for reads; it sees every committed write.

@@ -197,6 +197,7 @@ impl Relay {
             match self.deliver(&delivery).await {
                 Ok(()) => delivered.push((row.seq, row.attempts, delivery)),
                 Err(error) => {
+                    metrics::counter!("outbox_delivery_failures_total").increment(1);
                     blocked_keys.insert(delivery.key.clone());
                     self.postpone(&delivery, row.attempts, &format!("{error:#}"))
                         .await?;
@@ -206,6 +207,7 @@ impl Relay {
         let completed = self.publish(delivered).await?;
         if !completed.is_empty() {
             mark_published(self.db.write().await?.conn(), &completed, to_micros(now)).await?;
+            metrics::counter!("outbox_messages_relayed_total").increment(completed.len() as u64);
         }
         Ok((completed.len(), seen))
     }

@@ -14,7 +14,7 @@ use kernel::{Clock, SystemClock};
 use notification::NotificationService;
 use outbox::{Database, KafkaPublisher, Relay, RelayHandle, Subscriber};
 
-use crate::background::{send_mail, sweep_holds, wait_for_signal};
+use crate::background::{keep_metrics, send_mail, sweep_holds, wait_for_signal};
 use crate::config::{ServeArgs, StorageArgs};
 use crate::wiring::{edge_config, jwt_keys, routers, services, subscribers};
 
@@ -107,6 +107,8 @@ impl Application {
     /// # Errors
     /// When the database cannot be prepared or a port cannot be bound.
     pub async fn build_with_clock(args: &ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        // Before anything is recorded: metrics recorded without a recorder are lost.
+        let _recorder = crate::metrics::handle();
         let db = migrate(&args.storage).await?;
         let relay_handle = RelayHandle::default();
         let state = services(&db, &clock, &relay_handle, args)?;
@@ -167,7 +169,7 @@ impl Application {
                 .await
                 .with_context(|| format!("cannot listen on {}:{port} for {name}", args.bind))?;
             ports.insert(name, listener.local_addr()?.port());
-            listeners.push((name, listener, api::finish(router, &edge)));
+            listeners.push((name, listener, api::finish(router, &edge, name)));
         }
         if let Some(path) = &args.ports_file {
             std::fs::write(path, serde_json::to_vec(&ports)?)
@@ -226,6 +228,7 @@ impl Application {
                 .with_context(|| format!("{name} server failed"))
             });
         }
+        tasks.spawn(keep_metrics(self.shutdown.subscribe()));
         if let Some(inventory) = self.inventory {
             tasks.spawn(sweep_holds(
                 inventory,

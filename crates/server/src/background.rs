@@ -1,4 +1,5 @@
-//! Background jobs of a process: hold expiry, idempotency-key purge, e-mail delivery, signals.
+//! Background jobs of a process: hold expiry, idempotency-key purge, e-mail delivery, metrics
+//! upkeep, signals.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +31,21 @@ pub(crate) async fn sweep_holds(
             && let Err(e) = api::purge_expired_keys(&db).await
         {
             tracing::error!(error = %e, "idempotency key purge failed");
+        }
+    }
+}
+
+/// Folds recorded durations into the histograms every 5 s, so that memory stays flat when
+/// nobody scrapes `/metrics`.
+pub(crate) async fn keep_metrics(mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+    let Some(handle) = crate::metrics::handle() else {
+        return Ok(());
+    };
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => handle.run_upkeep(),
+            _ = stop.changed() => return Ok(()),
         }
     }
 }

@@ -8,6 +8,7 @@ mod background;
 mod bench;
 mod config;
 mod internal;
+mod metrics;
 mod openapi;
 mod remote;
 mod secrets;

@@ -1,7 +1,9 @@
-//! The OpenAPI document of every route, served at `/openapi.json` on the gateway.
+//! The OpenAPI document of every route, served at `/openapi.json` on the gateway, and the
+//! Swagger UI that reads it at `/docs` (its files are compiled into the binary: no CDN).
 
 use axum::Router;
-use axum::http::header;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -47,14 +49,47 @@ pub(crate) fn document() -> OpenApi {
     doc
 }
 
-/// `GET /openapi.json`.
+/// `GET /openapi.json`, and the Swagger UI at `/docs`.
 pub(crate) fn router<S: Clone + Send + Sync + 'static>() -> anyhow::Result<Router<S>> {
     let json = document().to_json()?;
-    Ok(Router::new().route(
-        "/openapi.json",
-        get(move || {
-            let json = json.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], json).into_response() }
-        }),
-    ))
+    Ok(Router::new()
+        .route(
+            "/openapi.json",
+            get(move || {
+                let json = json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], json).into_response() }
+            }),
+        )
+        .route("/docs", get(|| swagger_file("index.html".into())))
+        .route(
+            "/docs/{*file}",
+            get(|Path(file): Path<String>| swagger_file(file)),
+        ))
+}
+
+/// One file of the Swagger UI. The page's links are relative, and the edge drops a trailing
+/// slash (`/docs/` routes as `/docs`), so the page names its base: `/docs/` either way.
+async fn swagger_file(file: String) -> axum::response::Response {
+    let config = std::sync::Arc::new(utoipa_swagger_ui::Config::from("/openapi.json"));
+    match utoipa_swagger_ui::serve(&file, config) {
+        Ok(Some(found)) => {
+            let bytes = if file == "index.html" {
+                String::from_utf8_lossy(&found.bytes)
+                    .replacen("<head>", "<head><base href=\"/docs/\">", 1)
+                    .into_bytes()
+            } else {
+                found.bytes.into_owned()
+            };
+            ([(header::CONTENT_TYPE, found.content_type)], bytes).into_response()
+        }
+        Ok(None) => api::ApiError::new(
+            kernel::ErrorCode::RouteNotFound,
+            format!("No documentation file /docs/{file}."),
+        )
+        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, file, "the Swagger UI failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

@@ -346,7 +346,10 @@ pub(crate) fn routers(
         .chain([(
             "gateway",
             args.gateway_port,
-            gateway.merge(openapi).merge(web::router()),
+            gateway
+                .merge(openapi)
+                .merge(crate::metrics::router())
+                .merge(web::router()),
         )])
         .map(|(name, port, router)| {
             let router = router

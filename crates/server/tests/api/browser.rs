@@ -498,3 +498,30 @@ async fn a_new_account_buys_a_seat_and_finds_the_order_under_my_orders() -> anyh
     browser.quit().await;
     Ok(())
 }
+
+/// The API documentation renders in a browser with no network: the Swagger UI comes from the
+/// binary and lists the operations of `/openapi.json`.
+#[tokio::test]
+async fn the_api_documentation_renders_every_operation() -> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo"]).await;
+    let browser = Browser::launch().await?;
+    browser.goto(&url(&app, "/docs")).await?;
+    browser
+        .wait_for_text(".swagger-ui .title", "Boxoffice", 20)
+        .await?;
+    let paths = browser
+        .find_all(Locator::Css(".opblock-summary-path"))
+        .await?;
+    let mut shown = Vec::new();
+    for path in paths {
+        shown.push(path.text().await?);
+    }
+    assert!(
+        shown.iter().any(|p| p.contains("/orders/checkout")),
+        "{shown:?}"
+    );
+    assert!(shown.len() >= 28, "{} operations: {shown:?}", shown.len());
+    browser.screenshot("api-docs").await?;
+    browser.quit().await;
+    Ok(())
+}

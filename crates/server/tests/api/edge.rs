@@ -155,3 +155,99 @@ async fn cors_allows_the_original_front_end_only() -> anyhow::Result<()> {
     assert!(refused.headers.get("access-control-allow-origin").is_none());
     Ok(())
 }
+
+/// `/metrics` counts requests by route template and status and shows the wait for the
+/// database writer, in the Prometheus text format.
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_show_the_writer_queue() -> anyhow::Result<()> {
+    let app = spawn_demo_app().await;
+    let held = app
+        .post(
+            "/reservations",
+            json!({"seatId": SEAT_A12, "customerId": "metrics@example.com"}),
+        )
+        .await?;
+    assert_eq!(held.status, 201, "{}", held.text);
+    let refused = app
+        .post(
+            "/reservations",
+            json!({"seatId": SEAT_A12, "customerId": "other@example.com"}),
+        )
+        .await?;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+
+    let reply = app
+        .client()
+        .get(format!("{}/metrics", app.base("gateway")))
+        .send()
+        .await?;
+    assert_eq!(reply.status(), 200);
+    assert!(
+        reply
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain")),
+        "{:?}",
+        reply.headers()
+    );
+    let text = reply.text().await?;
+    let line = |status: &str| {
+        text.lines()
+            .find(|l| {
+                l.starts_with("http_requests_total{")
+                    && l.contains(r#"service="gateway""#)
+                    && l.contains(r#"route="/reservations""#)
+                    && l.contains(&format!(r#"status="{status}""#))
+            })
+            .map(|l| l.rsplit(' ').next().unwrap_or_default().to_string())
+    };
+    assert_eq!(line("201").as_deref(), Some("1"), "{text}");
+    assert_eq!(line("409").as_deref(), Some("1"), "{text}");
+    assert!(
+        text.contains(r#"http_request_duration_seconds_bucket{service="gateway",method="POST",route="/reservations",le="0.5"}"#),
+        "{text}"
+    );
+    assert!(text.contains("db_write_wait_seconds_count"), "{text}");
+    Ok(())
+}
+
+/// `/docs` is the Swagger UI, with its files served by the gateway itself (nothing from a CDN),
+/// reading `/openapi.json`, with or without the trailing slash.
+#[tokio::test]
+async fn docs_serve_the_swagger_ui_from_the_binary() -> anyhow::Result<()> {
+    let app = spawn_app().await;
+    let app = &app;
+    let get = |path: &str| {
+        let url = format!("{}{path}", app.base("gateway"));
+        async move {
+            let reply = app.client().get(url).send().await?;
+            let status = reply.status().as_u16();
+            let kind = reply
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            anyhow::Ok((status, kind, reply.text().await?))
+        }
+    };
+    for path in ["/docs", "/docs/"] {
+        let (status, kind, page) = get(path).await?;
+        assert_eq!(status, 200, "{path}");
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+        assert!(page.contains(r#"<base href="/docs/">"#), "{page}");
+        assert!(
+            !page.contains("https://"),
+            "the page loads nothing from elsewhere"
+        );
+    }
+    let (status, _, script) = get("/docs/swagger-initializer.js").await?;
+    assert_eq!(status, 200);
+    assert!(script.contains("/openapi.json"), "{script}");
+    let (status, kind, _) = get("/docs/swagger-ui-bundle.js").await?;
+    assert_eq!((status, kind.contains("javascript")), (200, true), "{kind}");
+    let (status, _, missing) = get("/docs/nothing-here.js").await?;
+    assert_eq!(status, 404, "{missing}");
+    Ok(())
+}
