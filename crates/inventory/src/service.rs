@@ -95,9 +95,17 @@ impl InventoryService {
             return Err(InventoryError::NotOnSale(listing.event_id));
         }
         let seat = SeatRecord::from(listing);
-        // Asked on a reader, outside the writer's queue: seats are usually known already (from
-        // `seats-generated`), and the single writer is what limits holds per second.
-        let known = store::seat_known(self.db.read().await?.conn(), seat.seat_id).await?;
+        // Asked on a reader, outside the writer's queue (the single writer is what limits holds
+        // per second): whether the seat is recorded yet (usually, from `seats-generated`), and
+        // whether a live hold or a sale takes it. A taken seat is refused here, as the writer
+        // would refuse it: what the reader saw was committed, so the refusal is ordered after
+        // that hold and before any release that commits later. In a rush most attempts on a
+        // hot seat end here, without queueing for the writer.
+        let (known, taken) =
+            store::seat_state(self.db.read().await?.conn(), seat.seat_id, now).await?;
+        if taken {
+            return Err(InventoryError::SeatAlreadyReserved(seat.seat_id));
+        }
         let mut tx = self.db.begin().await?;
         if !known {
             store::upsert_seat(tx.conn(), &seat).await?;

@@ -155,15 +155,22 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let health = load::health(&client, &server.base, args).await;
     progress(&format!("GET /health: {:.0} requests/s", health.per_sec()));
     let cpu_before = server.cpu_time();
+    let writes_before = server::writer_queue(&client, &server.base).await;
     let sale = load::sale(&client, &server.base, &seats, args).await;
     let cpu = server.cpu_time().zip(cpu_before).map(|(a, b)| a - b);
     let invariants = server.invariants(sale.totals.purchases).await?;
+    // After the backlog drained: the consumers' transactions count too.
+    let writes = server::writer_queue(&client, &server.base)
+        .await
+        .zip(writes_before)
+        .map(|((count, secs), (count0, secs0))| (count - count0, secs - secs0));
     let measured = report::Measured {
         health,
         sale,
         server_cpu: cpu,
         server_peak_rss_mib: server.peak_rss_mib(),
         invariants,
+        writes,
     };
     Ok(Report::new(args, seats.len(), &server.base, measured))
 }

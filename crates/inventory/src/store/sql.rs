@@ -168,14 +168,22 @@ pub(crate) async fn seat_taken(mut conn: Conn<'_>, seat: SeatId) -> Result<bool,
     Ok(found.is_some())
 }
 
-/// Whether inventory has recorded the seat.
-pub(crate) async fn seat_known(mut conn: Conn<'_>, seat: SeatId) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(
-        "select 1 from inventory_seats where seat_id = $1")
-        .bind(seat.uuid())
-        .fetch_optional(c)
-        .await)?;
-    Ok(found.is_some())
+/// Whether inventory has recorded the seat, and whether a live hold or a sale takes it now
+/// (a lapsed hold does not: the writer expires it and the seat is free).
+pub(crate) async fn seat_state(
+    mut conn: Conn<'_>,
+    seat: SeatId,
+    now: DateTime<Utc>,
+) -> Result<(bool, bool), sqlx::Error> {
+    on_conn!(conn.reborrow(), c => sqlx::query_as(
+        "select exists(select 1 from inventory_seats where seat_id = $1),
+                exists(select 1 from inventory_reservations where seat_id = $1
+                    and (status = 'confirmed' or (status = 'active' and expires_at > $2)))",
+    )
+    .bind(seat.uuid())
+    .bind(to_micros(now))
+    .fetch_one(c)
+    .await)
 }
 
 /// Marks the lapsed active hold of one seat expired; returns it if there was one.

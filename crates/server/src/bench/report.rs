@@ -16,6 +16,8 @@ pub(crate) struct Measured {
     pub(crate) server_cpu: Option<Duration>,
     pub(crate) server_peak_rss_mib: Option<f64>,
     pub(crate) invariants: Option<Invariants>,
+    /// Write transactions during the sale and its backlog, and their total queueing seconds.
+    pub(crate) writes: Option<(f64, f64)>,
 }
 
 /// Latency of one step.
@@ -90,6 +92,11 @@ pub(crate) struct Report {
     timed_out: bool,
     server_cpu_ms_per_purchase: Option<f64>,
     server_peak_rss_mib: Option<f64>,
+    /// Write transactions per purchase, the request's and the event consumers' (from the
+    /// server's `/metrics`, over the sale and its backlog).
+    write_transactions_per_purchase: Option<f64>,
+    /// Mean wait of a write transaction for the writer, in ms.
+    writer_wait_mean_ms: Option<f64>,
     seats_sold_twice: Option<i64>,
     orders_without_tickets: Option<i64>,
     completed_orders: Option<i64>,
@@ -110,6 +117,7 @@ impl Report {
             server_cpu: cpu,
             server_peak_rss_mib,
             invariants,
+            writes,
         } = m;
         let secs = sale.elapsed.as_secs_f64().max(1e-9);
         let t = sale.totals;
@@ -143,6 +151,12 @@ impl Report {
                 .filter(|_| t.purchases > 0)
                 .map(|c| round(c.as_secs_f64() * 1000.0 / t.purchases as f64)),
             server_peak_rss_mib: server_peak_rss_mib.map(round),
+            write_transactions_per_purchase: writes
+                .filter(|_| t.purchases > 0)
+                .map(|(count, _)| round(count / t.purchases as f64)),
+            writer_wait_mean_ms: writes
+                .filter(|(count, _)| *count > 0.0)
+                .map(|(count, secs)| round(secs * 1000.0 / count)),
             seats_sold_twice: invariants.map(|i| i.seats_sold_twice),
             orders_without_tickets: invariants.map(|i| i.orders_without_tickets),
             completed_orders: invariants.map(|i| i.completed_orders),
@@ -223,6 +237,14 @@ impl Report {
         );
         if let Some(cpu) = self.server_cpu_ms_per_purchase {
             text += &format!("  server CPU: {cpu:.2} ms per purchase\n");
+        }
+        if let (Some(per), Some(wait)) = (
+            self.write_transactions_per_purchase,
+            self.writer_wait_mean_ms,
+        ) {
+            text += &format!(
+                "  database: {per:.1} write transactions per purchase, each waiting {wait:.2} ms for the writer on average\n"
+            );
         }
         if let Some(rss) = self.server_peak_rss_mib {
             text += &format!("  server memory: {rss:.0} MiB at its peak\n");

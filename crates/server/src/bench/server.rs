@@ -379,3 +379,26 @@ pub(crate) async fn create_event(
     anyhow::ensure!(!seats.is_empty(), "the event has no seats");
     Ok(seats)
 }
+
+/// The server's write transactions so far and the seconds they queued for the writer, from
+/// its `/metrics` (`db_write_wait_seconds`); `None` when it does not serve them.
+pub(crate) async fn writer_queue(client: &reqwest::Client, base: &str) -> Option<(f64, f64)> {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .error_for_status()
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+    };
+    Some((
+        value("db_write_wait_seconds_count ")?,
+        value("db_write_wait_seconds_sum ")?,
+    ))
+}

@@ -68,6 +68,20 @@ async fn a_small_flash_sale_reports_numbers_and_clean_invariants() -> anyhow::Re
         report["conflicts"].as_u64().is_some_and(|c| c > 0),
         "hotspot buyers collide: {report}"
     );
+    // Read from the server's /metrics: at least the hold, the cart, the checkout and the
+    // payment's two transactions per purchase, before the event consumers'.
+    assert!(
+        report["writeTransactionsPerPurchase"]
+            .as_f64()
+            .is_some_and(|n| n >= 5.0),
+        "{report}"
+    );
+    assert!(
+        report["writerWaitMeanMs"]
+            .as_f64()
+            .is_some_and(|ms| ms >= 0.0),
+        "{report}"
+    );
     assert_eq!(report["settings"]["mode"], "hotspot");
     assert_eq!(report["steps"]["pay"]["requests"], 120);
     Ok(())
