@@ -169,7 +169,8 @@ pub(crate) async fn seat_taken(mut conn: Conn<'_>, seat: SeatId) -> Result<bool,
 }
 
 /// Whether inventory has recorded the seat, and whether a live hold or a sale takes it now
-/// (a lapsed hold does not: the writer expires it and the seat is free).
+/// (a lapsed hold does not: the writer expires it and the seat is free). The `status in` term
+/// repeats the partial unique index's condition, without which SQLite scans every hold.
 pub(crate) async fn seat_state(
     mut conn: Conn<'_>,
     seat: SeatId,
@@ -178,7 +179,8 @@ pub(crate) async fn seat_state(
     on_conn!(conn.reborrow(), c => sqlx::query_as(
         "select exists(select 1 from inventory_seats where seat_id = $1),
                 exists(select 1 from inventory_reservations where seat_id = $1
-                    and (status = 'confirmed' or (status = 'active' and expires_at > $2)))",
+                    and status in ('active', 'confirmed')
+                    and (status = 'confirmed' or expires_at > $2))",
     )
     .bind(seat.uuid())
     .bind(to_micros(now))
