@@ -147,13 +147,24 @@ impl Subscriber for FulfillmentSubscriber {
     }
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
-        let order: OrderCompletedIn = d.parse()?;
-        let facts = self.service.facts_for(&order).await?;
-        let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
-            return Ok(());
+        self.handle_batch(&[d]).await
+    }
+
+    /// The events' facts are read first, outside the writer's transaction; then every order's
+    /// tickets are issued in one transaction.
+    async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
+        let mut orders = Vec::with_capacity(deliveries.len());
+        for d in deliveries {
+            let order: OrderCompletedIn = d.parse()?;
+            let facts = self.service.facts_for(&order).await?;
+            orders.push((d.message_id, order, facts));
         }
-        self.service.issue(&mut tx, &order, &facts).await?;
+        let mut tx = self.service.db().begin().await?;
+        for (message_id, order, facts) in &orders {
+            if outbox::mark_processed(tx.conn(), self.name(), *message_id).await? {
+                self.service.issue(&mut tx, order, facts).await?;
+            }
+        }
         tx.commit().await?;
         self.service.wake_relay();
         Ok(())

@@ -206,11 +206,30 @@ impl Subscriber for InventorySubscriber {
     }
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
+        self.handle_batch(&[d]).await
+    }
+
+    async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
         let now = self.service.now();
         let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
-            return Ok(());
+        for d in deliveries {
+            if outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
+                self.apply(&mut tx, d, now).await?;
+            }
         }
+        tx.commit().await?;
+        self.service.relay_wake();
+        Ok(())
+    }
+}
+
+impl InventorySubscriber {
+    async fn apply(
+        &self,
+        tx: &mut outbox::Tx,
+        d: &Delivery,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<()> {
         match d.topic.as_str() {
             "seats-generated" => {
                 let e: SeatsGeneratedIn = d.parse()?;
@@ -244,12 +263,10 @@ impl Subscriber for InventorySubscriber {
                     "cart_item_removed"
                 };
                 for id in e.reservation_id.into_iter().chain(e.reservation_ids) {
-                    self.service.release_in(&mut tx, id, reason, now).await?;
+                    self.service.release_in(tx, id, reason, now).await?;
                 }
             }
         }
-        tx.commit().await?;
-        self.service.relay_wake();
         Ok(())
     }
 }

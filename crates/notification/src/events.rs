@@ -62,62 +62,32 @@ impl NotificationSubscriber {
         Self { service }
     }
 
-    async fn on_tickets(&self, d: &Delivery) -> anyhow::Result<()> {
+    /// What a `ticket-issued` asks for: the e-mail with the PDFs, or a record that there is no
+    /// address to send them to.
+    async fn on_tickets(&self, d: &Delivery) -> anyhow::Result<Plan> {
         let issued: TicketIssuedIn = d.parse()?;
         let key = format!("tickets:{}", issued.order_id);
-        let to = issued.customer_email.filter(|a| compose::is_address(a));
-        let message = match &to {
-            Some(to) => {
-                let pdfs = self.service.documents.pdfs(issued.order_id).await?;
-                Some(compose::tickets(
-                    to,
-                    &issued.event_name,
-                    &issued.seat_numbers,
-                    pdfs,
-                )?)
-            }
-            None => None,
+        let Some(to) = issued.customer_email.filter(|a| compose::is_address(a)) else {
+            let subject = format!("Your Ticket for {}", issued.event_name);
+            return Ok(Plan::Skip {
+                key,
+                kind: "tickets",
+                subject,
+            });
         };
-        let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
-            return Ok(());
-        }
-        match message {
-            Some(m) => self.service.store(&mut tx, &key, "tickets", &m).await?,
-            None => {
-                let subject = format!("Your Ticket for {}", issued.event_name);
-                self.service
-                    .skip(&mut tx, &key, "tickets", &subject)
-                    .await?;
-            }
-        }
-        tx.commit().await?;
-        self.service.wake();
-        Ok(())
+        let pdfs = self.service.documents.pdfs(issued.order_id).await?;
+        let message = compose::tickets(&to, &issued.event_name, &issued.seat_numbers, pdfs)?;
+        Ok(Plan::Store {
+            key,
+            kind: "tickets",
+            message,
+        })
     }
 
-    /// Stores `message` under `key` unless this delivery was handled before.
-    async fn keep(
-        &self,
-        d: &Delivery,
-        key: &str,
-        kind: &str,
-        message: &compose::Composed,
-    ) -> anyhow::Result<()> {
-        let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
-            return Ok(());
-        }
-        self.service.store(&mut tx, key, kind, message).await?;
-        tx.commit().await?;
-        self.service.wake();
-        Ok(())
-    }
-
-    async fn on_offered(&self, d: &Delivery) -> anyhow::Result<()> {
+    fn on_offered(d: &Delivery) -> anyhow::Result<Plan> {
         let o: WaitlistOfferedIn = d.parse()?;
         if !compose::is_address(&o.email) {
-            return Ok(());
+            return Ok(Plan::Nothing);
         }
         let message = compose::waitlist_offer(
             &o.email,
@@ -133,34 +103,72 @@ impl NotificationSubscriber {
                 pay_url: &o.pay_url,
             },
         )?;
-        let key = format!("waitlist_offer:{}:{}", o.entry_id, o.order_id);
-        self.keep(d, &key, "waitlist_offer", &message).await
+        Ok(Plan::Store {
+            key: format!("waitlist_offer:{}:{}", o.entry_id, o.order_id),
+            kind: "waitlist_offer",
+            message,
+        })
     }
 
-    async fn on_offer_ended(&self, d: &Delivery) -> anyhow::Result<()> {
+    fn on_offer_ended(d: &Delivery) -> anyhow::Result<Plan> {
         let ended: WaitlistOfferEndedIn = d.parse()?;
         if ended.reason == "left" || !compose::is_address(&ended.email) {
-            return Ok(());
+            return Ok(Plan::Nothing);
         }
         let message =
             compose::waitlist_offer_ended(&ended.email, &ended.event_name, &ended.reason)?;
-        let key = format!("waitlist_offer_ended:{}", ended.entry_id);
-        self.keep(d, &key, "waitlist_offer_ended", &message).await
+        Ok(Plan::Store {
+            key: format!("waitlist_offer_ended:{}", ended.entry_id),
+            kind: "waitlist_offer_ended",
+            message,
+        })
     }
 
-    async fn on_expired(&self, d: &Delivery) -> anyhow::Result<()> {
+    fn on_expired(d: &Delivery) -> anyhow::Result<Plan> {
         let expired: ReservationExpiredIn = d.parse()?;
         if !compose::is_address(&expired.customer_id) {
-            return Ok(());
+            return Ok(Plan::Nothing);
         }
         let message = compose::hold_expired(
             &expired.customer_id,
             &expired.reservation_id.to_string(),
             &expired.seat_id.to_string(),
         )?;
-        let key = format!("hold_expired:{}", expired.reservation_id);
-        self.keep(d, &key, "hold_expired", &message).await
+        Ok(Plan::Store {
+            key: format!("hold_expired:{}", expired.reservation_id),
+            kind: "hold_expired",
+            message,
+        })
     }
+
+    /// What `d` asks for, composed outside the writer's transaction (PDFs are read and
+    /// rendered here).
+    async fn plan(&self, d: &Delivery) -> anyhow::Result<Plan> {
+        match d.topic.as_str() {
+            "ticket-issued" => self.on_tickets(d).await,
+            "waitlist-offered" => Self::on_offered(d),
+            "waitlist-offer-ended" => Self::on_offer_ended(d),
+            _ => Self::on_expired(d),
+        }
+    }
+}
+
+/// What one event asks of notification.
+enum Plan {
+    /// Keep this message for sending (under `key`, so it is sent once).
+    Store {
+        key: String,
+        kind: &'static str,
+        message: compose::Composed,
+    },
+    /// Record that there was nobody to send it to.
+    Skip {
+        key: String,
+        kind: &'static str,
+        subject: String,
+    },
+    /// Nothing to write (the recipient is not an e-mail address).
+    Nothing,
 }
 
 #[async_trait::async_trait]
@@ -179,11 +187,37 @@ impl Subscriber for NotificationSubscriber {
     }
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
-        match d.topic.as_str() {
-            "ticket-issued" => self.on_tickets(d).await,
-            "waitlist-offered" => self.on_offered(d).await,
-            "waitlist-offer-ended" => self.on_offer_ended(d).await,
-            _ => self.on_expired(d).await,
+        self.handle_batch(&[d]).await
+    }
+
+    /// Every message is composed first, then all are stored in one transaction.
+    async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
+        let mut plans = Vec::with_capacity(deliveries.len());
+        for d in deliveries {
+            plans.push((d.message_id, self.plan(d).await?));
         }
+        if plans.iter().all(|(_, plan)| matches!(plan, Plan::Nothing)) {
+            return Ok(());
+        }
+        let mut tx = self.service.db().begin().await?;
+        for (message_id, plan) in &plans {
+            if matches!(plan, Plan::Nothing)
+                || !outbox::mark_processed(tx.conn(), self.name(), *message_id).await?
+            {
+                continue;
+            }
+            match plan {
+                Plan::Store { key, kind, message } => {
+                    self.service.store(&mut tx, key, kind, message).await?;
+                }
+                Plan::Skip { key, kind, subject } => {
+                    self.service.skip(&mut tx, key, kind, subject).await?;
+                }
+                Plan::Nothing => {}
+            }
+        }
+        tx.commit().await?;
+        self.service.wake();
+        Ok(())
     }
 }

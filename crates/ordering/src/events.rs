@@ -143,14 +143,28 @@ impl Subscriber for OrderingSubscriber {
     }
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
+        self.handle_batch(&[d]).await
+    }
+
+    async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
         let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
-            return Ok(());
+        for d in deliveries {
+            if outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
+                self.apply(&mut tx, d).await?;
+            }
         }
+        tx.commit().await?;
+        self.service.relay.wake();
+        Ok(())
+    }
+}
+
+impl OrderingSubscriber {
+    async fn apply(&self, tx: &mut outbox::Tx, d: &Delivery) -> anyhow::Result<()> {
         if d.topic == "payment-succeeded" {
             let paid: PaymentSucceededIn = d.parse()?;
             self.service
-                .complete(&mut tx, paid.order_id, paid.payment_id, paid.processed_at)
+                .complete(tx, paid.order_id, paid.payment_id, paid.processed_at)
                 .await?;
         } else {
             let ended: HoldEndedIn = d.parse()?;
@@ -160,11 +174,9 @@ impl Subscriber for OrderingSubscriber {
                 "hold_released"
             };
             self.service
-                .hold_ended(&mut tx, ended.reservation_id, reason)
+                .hold_ended(tx, ended.reservation_id, reason)
                 .await?;
         }
-        tx.commit().await?;
-        self.service.relay.wake();
         Ok(())
     }
 }

@@ -16,6 +16,31 @@ use tokio::sync::{Notify, watch};
 
 use crate::{Conn, Database, KafkaPublisher, on_conn};
 
+/// Most messages one subscriber handles in one call of [`Subscriber::handle_batch`]: large
+/// enough to spare most `BEGIN`/`COMMIT`s in a rush, small enough that a batch does not hold the
+/// single writer for long.
+const SUBSCRIBER_BATCH: usize = 64;
+
+/// What became of one message in one round of the relay.
+#[derive(Debug)]
+enum Outcome {
+    /// Every subscriber of its topic handled it.
+    Delivered,
+    /// A subscriber had not got it yet (an earlier message of its key failed there).
+    Waiting,
+    /// A subscriber failed on it: retried later, with backoff.
+    Failed(String),
+}
+
+impl Outcome {
+    /// Not delivered this round, unless it already failed (which keeps its error).
+    fn wait(&mut self) {
+        if matches!(self, Self::Delivered) {
+            *self = Self::Waiting;
+        }
+    }
+}
+
 /// One event handed to a subscriber.
 #[derive(Debug, Clone)]
 pub struct Delivery {
@@ -57,6 +82,20 @@ pub trait Subscriber: Send + Sync + 'static {
     /// # Errors
     /// Any error makes the relay retry the message later.
     async fn handle(&self, delivery: &Delivery) -> anyhow::Result<()>;
+
+    /// Handles several events, in order. Override it to handle them in one transaction: the
+    /// relay's consumers then cost one `BEGIN`/`COMMIT` (and one turn on the single writer) per
+    /// batch instead of per event. All or nothing: on an error the relay hands the events over
+    /// one by one with [`Subscriber::handle`] (events already handled are skipped by their ids).
+    ///
+    /// # Errors
+    /// Any error; the relay then falls back to one event at a time.
+    async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
+        for delivery in deliveries {
+            self.handle(delivery).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A cheap handle that services use to wake the relay after committing events.
@@ -181,8 +220,7 @@ impl Relay {
             .fetch_all(c)
             .await)?;
         let seen = rows.len();
-        let mut blocked_keys: HashSet<String> = HashSet::new();
-        let mut delivered: Vec<(i64, i64, Delivery)> = Vec::new();
+        let mut pending = Vec::with_capacity(rows.len());
         for row in rows {
             let delivery = Delivery {
                 message_id: MessageId(row.message_id),
@@ -191,16 +229,18 @@ impl Relay {
                 payload: serde_json::value::RawValue::from_string(row.payload)?,
                 occurred_at: from_micros(row.occurred_at),
             };
-            if blocked_keys.contains(&delivery.key) {
-                continue;
-            }
-            match self.deliver(&delivery).await {
-                Ok(()) => delivered.push((row.seq, row.attempts, delivery)),
-                Err(error) => {
+            pending.push((row.seq, row.attempts, delivery));
+        }
+        let messages: Vec<&Delivery> = pending.iter().map(|(_, _, d)| d).collect();
+        let outcomes = self.deliver_all(&messages).await;
+        let mut delivered: Vec<(i64, i64, Delivery)> = Vec::new();
+        for ((seq, attempts, delivery), outcome) in pending.into_iter().zip(outcomes) {
+            match outcome {
+                Outcome::Delivered => delivered.push((seq, attempts, delivery)),
+                Outcome::Waiting => {}
+                Outcome::Failed(error) => {
                     metrics::counter!("outbox_delivery_failures_total").increment(1);
-                    blocked_keys.insert(delivery.key.clone());
-                    self.postpone(&delivery, row.attempts, &format!("{error:#}"))
-                        .await?;
+                    self.postpone(&delivery, attempts, &error).await?;
                 }
             }
         }
@@ -239,21 +279,51 @@ impl Relay {
         Ok(completed)
     }
 
-    async fn deliver(&self, delivery: &Delivery) -> anyhow::Result<()> {
+    /// Hands `messages` (in commit order) to every subscriber of their topics: to each
+    /// subscriber in slices of [`SUBSCRIBER_BATCH`] through [`Subscriber::handle_batch`], and one
+    /// by one after a slice fails. After a failure, that subscriber gets no later message of the
+    /// same key in this round, so it never sees them out of order.
+    async fn deliver_all(&self, messages: &[&Delivery]) -> Vec<Outcome> {
+        let mut outcomes: Vec<Outcome> = messages.iter().map(|_| Outcome::Delivered).collect();
         for subscriber in &self.subscribers {
-            if !subscriber.topics().contains(&delivery.topic.as_str()) {
-                continue;
+            let mine: Vec<usize> = (0..messages.len())
+                .filter(|&i| subscriber.topics().contains(&messages[i].topic.as_str()))
+                .collect();
+            let mut blocked: HashSet<&str> = HashSet::new();
+            for slice in mine.chunks(SUBSCRIBER_BATCH) {
+                if blocked.is_empty() {
+                    let batch: Vec<&Delivery> = slice.iter().map(|&i| messages[i]).collect();
+                    match subscriber.handle_batch(&batch).await {
+                        Ok(()) => continue,
+                        Err(error) => tracing::debug!(
+                            subscriber = subscriber.name(),
+                            error = %format!("{error:#}"),
+                            "a batch failed; handing its messages over one by one"
+                        ),
+                    }
+                }
+                for &i in slice {
+                    let delivery = messages[i];
+                    if blocked.contains(delivery.key.as_str()) {
+                        outcomes[i].wait();
+                        continue;
+                    }
+                    if let Err(e) = subscriber.handle(delivery).await {
+                        blocked.insert(delivery.key.as_str());
+                        outcomes[i] = Outcome::Failed(format!(
+                            "{:#}",
+                            e.context(format!(
+                                "consumer {} failed on {} message {}",
+                                subscriber.name(),
+                                delivery.topic,
+                                delivery.message_id
+                            ))
+                        ));
+                    }
+                }
             }
-            subscriber.handle(delivery).await.map_err(|e| {
-                e.context(format!(
-                    "consumer {} failed on {} message {}",
-                    subscriber.name(),
-                    delivery.topic,
-                    delivery.message_id
-                ))
-            })?;
         }
-        Ok(())
+        outcomes
     }
 
     async fn postpone(
