@@ -240,7 +240,7 @@ impl Relay {
                 Outcome::Waiting => {}
                 Outcome::Failed(error) => {
                     metrics::counter!("outbox_delivery_failures_total").increment(1);
-                    self.postpone(&delivery, attempts, &error).await?;
+                    self.postpone(seq, &delivery, attempts, &error).await?;
                 }
             }
         }
@@ -271,7 +271,7 @@ impl Relay {
                 Ok(()) => completed.push(seq),
                 Err(error) => {
                     failed_keys.insert(delivery.key.clone());
-                    self.postpone(&delivery, attempts, &format!("{error:#}"))
+                    self.postpone(seq, &delivery, attempts, &format!("{error:#}"))
                         .await?;
                 }
             }
@@ -328,6 +328,7 @@ impl Relay {
 
     async fn postpone(
         &self,
+        seq: i64,
         delivery: &Delivery,
         attempts: i64,
         error: &str,
@@ -343,13 +344,26 @@ impl Relay {
         let next = self.clock.now() + ChronoDuration::milliseconds(backoff_ms.min(60_000));
         let sql = "update outbox_messages set attempts = attempts + 1, next_attempt_at = $1, last_error = $2
              where message_id = $3";
-        on_conn!(self.db.write().await?.conn(), c => sqlx::query(sql)
+        // Later messages of the key wait as long, so the next round cannot hand them over
+        // before this one (an expiry before the hold it expires).
+        let behind = "update outbox_messages set next_attempt_at = $1
+             where message_key = $2 and published_at is null and seq > $3 and next_attempt_at < $1";
+        let mut tx = self.db.begin().await?;
+        on_conn!(tx.conn(), c => sqlx::query(sql)
             .bind(to_micros(next))
             .bind(error)
             .bind(delivery.message_id.uuid())
             .execute(c)
             .await
             .map(|_| ()))?;
+        on_conn!(tx.conn(), c => sqlx::query(behind)
+            .bind(to_micros(next))
+            .bind(&delivery.key)
+            .bind(seq)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+        tx.commit().await?;
         Ok(())
     }
 }
