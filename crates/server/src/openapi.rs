@@ -70,8 +70,11 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>() -> anyhow::Result<Route
 /// One file of the Swagger UI. The page's links are relative, and the edge drops a trailing
 /// slash (`/docs/` routes as `/docs`), so the page names its base: `/docs/` either way.
 async fn swagger_file(file: String) -> axum::response::Response {
-    let config = std::sync::Arc::new(utoipa_swagger_ui::Config::from("/openapi.json"));
-    match utoipa_swagger_ui::serve(&file, config) {
+    static CONFIG: std::sync::LazyLock<std::sync::Arc<utoipa_swagger_ui::Config<'static>>> =
+        std::sync::LazyLock::new(|| {
+            std::sync::Arc::new(utoipa_swagger_ui::Config::from("/openapi.json"))
+        });
+    match utoipa_swagger_ui::serve(&file, CONFIG.clone()) {
         Ok(Some(found)) => {
             let bytes = if file == "index.html" {
                 String::from_utf8_lossy(&found.bytes)

@@ -76,6 +76,21 @@ impl Layout {
     }
 }
 
+/// Gives `flag` in `args` another value, or drops it with `None`.
+fn set_flag(args: &mut Vec<String>, flag: &str, value: Option<String>) -> anyhow::Result<()> {
+    let at = args
+        .iter()
+        .position(|a| a == flag)
+        .ok_or_else(|| anyhow::anyhow!("{flag} is not among {args:?}"))?;
+    match value {
+        Some(value) => args[at + 1] = value,
+        None => {
+            args.drain(at..at + 2);
+        }
+    }
+    Ok(())
+}
+
 /// The front process: identity, catalog and the gateway (where the admin sets events up).
 async fn front(broker: &KafkaBroker, layout: &Layout) -> anyhow::Result<TestServer> {
     let args = layout.args(broker, "identity,catalog,gateway", 0);
@@ -312,11 +327,8 @@ async fn a_service_that_does_not_answer_is_a_503_and_its_return_is_noticed() -> 
     let (_, other) = create_event(&front, 1, 1).await;
     // Ordering knows inventory only at replica 1's address, where nothing listens yet.
     let mut args = layout.args(&broker, "ordering,payment", 0);
-    let at = args
-        .iter()
-        .position(|a| a == "--inventory-url")
-        .unwrap_or_default();
-    args[at + 1] = format!("http://127.0.0.1:{}", layout.inventory[1]);
+    let replica_1 = format!("http://127.0.0.1:{}", layout.inventory[1]);
+    set_flag(&mut args, "--inventory-url", Some(replica_1))?;
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let sales = front.sibling(&args).await?;
     let held = post(
@@ -357,19 +369,11 @@ async fn a_service_that_does_not_answer_is_a_503_and_its_return_is_noticed() -> 
     // A catalog that accepts the connection and never answers: the price check times out.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let mut args = layout.args(&broker, "ordering", 0);
-    for (flag, value) in [
-        ("--catalog-url", format!("http://{}", silent.local_addr()?)),
-        ("--peer-timeout-ms", "300".into()),
-    ] {
-        let at = args.iter().position(|a| a == flag).unwrap_or_default();
-        args[at + 1] = value;
-    }
+    let silent_url = format!("http://{}", silent.local_addr()?);
+    set_flag(&mut args, "--catalog-url", Some(silent_url))?;
+    set_flag(&mut args, "--peer-timeout-ms", Some("300".into()))?;
     // A port of its own (the sales process has the layout's ordering port).
-    let at = args
-        .iter()
-        .position(|a| a == "--ordering-port")
-        .unwrap_or_default();
-    args.drain(at..at + 2);
+    set_flag(&mut args, "--ordering-port", None)?;
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let stuck = front.sibling(&args).await?;
     let held = post(
