@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, EventId, ReservationId, SeatId};
-use outbox::{Database, RelayHandle, Tx};
+use outbox::{Database, Direct, RelayHandle, Tx};
 use std::sync::Arc;
 
 use crate::InventoryError;
@@ -106,15 +106,6 @@ impl InventoryService {
         if taken {
             return Err(InventoryError::SeatAlreadyReserved(seat.seat_id));
         }
-        let mut tx = self.db.begin().await?;
-        if !known {
-            store::upsert_seat(tx.conn(), &seat).await?;
-        }
-        let mut handed_over = false;
-        for lapsed in store::expire_lapsed_on_seat(tx.conn(), seat.seat_id, now).await? {
-            outbox::enqueue(tx.conn(), &ReservationExpired::from_hold(&lapsed, now), now).await?;
-            handed_over |= self.hand_over(&mut tx, &lapsed, now).await?;
-        }
         let hold = Hold {
             id: ReservationId::new(),
             seat_id: seat.seat_id,
@@ -125,14 +116,43 @@ impl InventoryService {
             expires_at: now + self.settings.hold_duration,
         };
         let limit = i64::from(self.settings.max_holds_per_customer);
+        if self.db.has_direct_writer() {
+            // SQLite: the common case in one go on the writer (outbox::direct). A lapsed hold
+            // on the seat is left to the general path below, which may hand it to the waitlist.
+            let fast = self
+                .db
+                .write_direct(|c| {
+                    if !known {
+                        store::direct::upsert_seat(c, &seat)?;
+                    }
+                    if store::direct::has_lapsed_hold(c, seat.seat_id, now)? {
+                        return Ok(Direct::Rollback(None));
+                    }
+                    if !store::direct::insert_hold(c, &hold, Some(limit))? {
+                        let taken = store::direct::seat_taken(c, seat.seat_id)?;
+                        return Ok(Direct::Rollback(Some(Err(self.refusal(&seat, taken)))));
+                    }
+                    outbox::enqueue_direct(c, &ReservationCreated::new(&hold, &seat), now)?;
+                    Ok(Direct::Commit(Some(Ok(()))))
+                })
+                .await?;
+            if let Some(outcome) = fast {
+                outcome?;
+                self.relay.wake();
+                return Ok(hold);
+            }
+        }
+        let mut tx = self.db.begin().await?;
+        if !known {
+            store::upsert_seat(tx.conn(), &seat).await?;
+        }
+        let mut handed_over = false;
+        for lapsed in store::expire_lapsed_on_seat(tx.conn(), seat.seat_id, now).await? {
+            outbox::enqueue(tx.conn(), &ReservationExpired::from_hold(&lapsed, now), now).await?;
+            handed_over |= self.hand_over(&mut tx, &lapsed, now).await?;
+        }
         if !store::insert_hold(tx.conn(), &hold, Some(limit)).await? {
-            let refusal = if store::seat_taken(tx.conn(), seat.seat_id).await? {
-                InventoryError::SeatAlreadyReserved(seat.seat_id)
-            } else {
-                InventoryError::HoldLimitReached {
-                    limit: self.settings.max_holds_per_customer,
-                }
-            };
+            let refusal = self.refusal(&seat, store::seat_taken(tx.conn(), seat.seat_id).await?);
             if handed_over {
                 // The lapsed hold's seat went to the waitlist: keep that, refuse this buyer.
                 tx.commit().await?;
@@ -144,6 +164,17 @@ impl InventoryService {
         tx.commit().await?;
         self.relay.wake();
         Ok(hold)
+    }
+
+    /// Why a hold was not inserted: the seat is taken, or else the buyer is at the limit.
+    fn refusal(&self, seat: &SeatRecord, taken: bool) -> InventoryError {
+        if taken {
+            InventoryError::SeatAlreadyReserved(seat.seat_id)
+        } else {
+            InventoryError::HoldLimitReached {
+                limit: self.settings.max_holds_per_customer,
+            }
+        }
     }
 
     /// A hold by id, with its status as of now, for its owner (`None`: an administrator).

@@ -4,6 +4,7 @@
 
 mod sql;
 
+pub(crate) use sql::direct;
 pub(crate) use sql::{
     SeatRecord, confirm_hold, event_counts, expire_lapsed, expire_lapsed_on_seat, hold, holds,
     insert_hold, mark_offer, release_hold, seat, seat_state, seat_taken, taken_seats, upsert_seat,

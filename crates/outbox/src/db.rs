@@ -18,6 +18,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::checkpoint::Checkpointer;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -58,6 +61,10 @@ pub enum Database {
         writer: SqlitePool,
         /// Readers (WAL mode: they never wait for the writer).
         reader: SqlitePool,
+        /// The writer of [`Database::write_direct`], used only while holding `writer`.
+        direct: Arc<Mutex<rusqlite::Connection>>,
+        /// Copies the WAL back into the database file (checkpoint.rs).
+        checkpointer: Checkpointer,
     },
     /// Writers (serialised on an advisory lock) and readers, in pools of their own.
     Postgres {
@@ -90,7 +97,10 @@ impl Database {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-32768");
+            .pragma("cache_size", "-32768")
+            // Checkpoints run on a thread of their own (checkpoint.rs), not in a writer's commit.
+            .pragma("wal_autocheckpoint", "0");
+
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -109,7 +119,16 @@ impl Database {
             .connect_with(base)
             .await
             .map_err(wrap)?;
-        Ok(Self::Sqlite { writer, reader })
+        let checkpointer =
+            Checkpointer::start(file.clone()).map_err(|e| wrap(sqlx::Error::Io(e)))?;
+        let direct = crate::direct::open(&file)
+            .map_err(|e| wrap(sqlx::Error::AnyDriverError(Box::new(e))))?;
+        Ok(Self::Sqlite {
+            writer,
+            reader,
+            direct: Arc::new(Mutex::new(direct)),
+            checkpointer,
+        })
     }
 
     /// Connects to the PostgreSQL database at `url` (`postgres://…`).
@@ -250,7 +269,7 @@ impl Database {
     /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite { writer, reader } => {
+            Self::Sqlite { writer, reader, .. } => {
                 writer.close().await;
                 reader.close().await;
             }

@@ -9,12 +9,15 @@
 //! Tables: `outbox_messages` (pending and delivered events), `outbox_processed` (which consumer
 //! has handled which message, for idempotent consumers).
 
+pub mod checkpoint;
 mod db;
+pub mod direct;
 mod kafka;
 mod relay;
 mod writer;
 
 pub use db::{Backend, Conn, Database, DatabaseError, Leadership, Pooled, Tx};
+pub use direct::Direct;
 pub use kafka::{KafkaPublisher, consume};
 pub use relay::{Delivery, Relay, RelayHandle, Subscriber};
-pub use writer::{Event, enqueue, mark_processed};
+pub use writer::{Event, enqueue, enqueue_direct, mark_processed};

@@ -25,6 +25,23 @@ struct Stamped<'a, E> {
     occurred_at: String,
 }
 
+/// Inserts a message into the outbox.
+const INSERT_MESSAGE: &str = "insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at)
+     values ($1, $2, $3, $4, $5, $5)";
+
+/// The stored text of `event`: its fields plus a fresh `messageId` and `occurredAt`.
+fn stamp<E: Event>(event: &E, now: DateTime<Utc>) -> serde_json::Result<(MessageId, String)> {
+    let message_id = MessageId::new();
+    // Serialized straight to text: a `serde_json::Value` tree of a large event (100,000 seats
+    // generated at once) costs several times the text's size in memory.
+    let payload = serde_json::to_string(&Stamped {
+        event,
+        message_id: message_id.to_string(),
+        occurred_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+    })?;
+    Ok((message_id, payload))
+}
+
 /// Writes `event` to the outbox in the transaction behind `conn`, stamping it with a fresh
 /// `messageId` and `occurredAt` (added to the JSON payload).
 ///
@@ -35,17 +52,8 @@ pub async fn enqueue<E: Event>(
     event: &E,
     now: DateTime<Utc>,
 ) -> anyhow::Result<MessageId> {
-    let message_id = MessageId::new();
-    // Serialized straight to text: a `serde_json::Value` tree of a large event (100,000 seats
-    // generated at once) costs several times the text's size in memory.
-    let payload = serde_json::to_string(&Stamped {
-        event,
-        message_id: message_id.to_string(),
-        occurred_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-    })?;
-    let sql = "insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at)
-         values ($1, $2, $3, $4, $5, $5)";
-    on_conn!(conn, c => sqlx::query(sql)
+    let (message_id, payload) = stamp(event, now)?;
+    on_conn!(conn, c => sqlx::query(INSERT_MESSAGE)
         .bind(message_id.uuid())
         .bind(E::TOPIC)
         .bind(event.key())
@@ -54,6 +62,31 @@ pub async fn enqueue<E: Event>(
         .execute(c)
         .await
         .map(|_| ()))?;
+    Ok(message_id)
+}
+
+/// [`enqueue`] inside a [`Database::write_direct`](crate::Database::write_direct) transaction.
+///
+/// # Errors
+/// When the payload cannot be serialized or the insert fails.
+pub fn enqueue_direct<E: Event>(
+    c: &rusqlite::Connection,
+    event: &E,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<MessageId> {
+    let (message_id, payload) =
+        stamp(event, now).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    crate::direct::execute(
+        c,
+        INSERT_MESSAGE,
+        &[
+            &&message_id.uuid().as_bytes()[..],
+            &E::TOPIC,
+            &event.key(),
+            &payload,
+            &to_micros(now),
+        ],
+    )?;
     Ok(message_id)
 }
 

@@ -21,12 +21,12 @@ pub(crate) struct SeatRecord {
     pub(crate) price: Money,
 }
 
+const UPSERT_SEAT: &str = "insert into inventory_seats (seat_id, event_id, section_code, row_number, seat_number, price_cents)
+     values ($1, $2, $3, $4, $5, $6) on conflict (seat_id) do nothing";
+
 /// Records a seat; a seat already known is left as it is.
 pub(crate) async fn upsert_seat(mut conn: Conn<'_>, s: &SeatRecord) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
-        "insert into inventory_seats (seat_id, event_id, section_code, row_number, seat_number, price_cents)
-         values ($1, $2, $3, $4, $5, $6) on conflict (seat_id) do nothing",
-    )
+    on_conn!(conn.reborrow(), c => sqlx::query(UPSERT_SEAT)
     .bind(s.seat_id.uuid())
     .bind(s.event_id.uuid())
     .bind(&s.section_code)
@@ -128,6 +128,13 @@ pub(crate) async fn holds(
     Ok(out)
 }
 
+const INSERT_HOLD: &str = "insert into inventory_reservations
+        (reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at)
+     select $1, $2, $3, $4, 'active', $5, $6
+     where $7 is null or (select count(*) from inventory_reservations
+         where customer_id = $4 and event_id = $3 and status = 'active' and expires_at > $5) < $7
+     on conflict do nothing";
+
 /// Inserts an active hold unless the seat already has an active or confirmed one (the partial
 /// unique index decides) or, with `limit`, the customer already holds that many unexpired seats
 /// of the event; returns whether it was inserted. One statement for both checks: the hold path
@@ -137,14 +144,7 @@ pub(crate) async fn insert_hold(
     h: &Hold,
     limit: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
-        "insert into inventory_reservations
-            (reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at)
-         select $1, $2, $3, $4, 'active', $5, $6
-         where $7 is null or (select count(*) from inventory_reservations
-             where customer_id = $4 and event_id = $3 and status = 'active' and expires_at > $5) < $7
-         on conflict do nothing",
-    )
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(INSERT_HOLD)
     .bind(h.id.uuid())
     .bind(h.seat_id.uuid())
     .bind(h.event_id.uuid())
@@ -157,11 +157,12 @@ pub(crate) async fn insert_hold(
     Ok(done == 1)
 }
 
+const SEAT_TAKEN: &str =
+    "select 1 from inventory_reservations where seat_id = $1 and status in ('active', 'confirmed')";
+
 /// Whether the seat has an active or confirmed hold (after lapsed ones were expired).
 pub(crate) async fn seat_taken(mut conn: Conn<'_>, seat: SeatId) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(
-        "select 1 from inventory_reservations where seat_id = $1 and status in ('active', 'confirmed')",
-    )
+    let found: Option<i32> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(SEAT_TAKEN)
     .bind(seat.uuid())
     .fetch_optional(c)
     .await)?;
@@ -320,4 +321,72 @@ pub(crate) async fn confirm_hold(
             .fetch_optional(c)
             .await)?;
     Ok(status.as_deref() == Some("confirmed"))
+}
+
+/// Twins of the statements above for [`outbox::Database::write_direct`] (the hold's SQLite path).
+pub(crate) mod direct {
+    use chrono::{DateTime, Utc};
+    use kernel::{SeatId, to_micros};
+    use outbox::direct::{execute, query};
+    use rusqlite::{Connection, Result};
+
+    use super::{Hold, INSERT_HOLD, SEAT_TAKEN, SeatRecord, UPSERT_SEAT};
+
+    /// [`super::upsert_seat`].
+    pub(crate) fn upsert_seat(c: &Connection, s: &SeatRecord) -> Result<()> {
+        execute(
+            c,
+            UPSERT_SEAT,
+            &[
+                &s.seat_id.uuid().as_bytes(),
+                &s.event_id.uuid().as_bytes(),
+                &s.section_code,
+                &s.row_number,
+                &s.seat_number,
+                &s.price.cents(),
+            ],
+        )
+        .map(drop)
+    }
+
+    /// Whether the seat has an active hold past its end, which the general path expires (and
+    /// may hand to the waitlist) before a new hold.
+    pub(crate) fn has_lapsed_hold(
+        c: &Connection,
+        seat: SeatId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let found = query(
+            c,
+            "select 1 from inventory_reservations
+             where seat_id = $1 and status in ('active', 'confirmed') and status = 'active'
+               and expires_at <= $2",
+            &[&seat.uuid().as_bytes(), &to_micros(now)],
+            |_| Ok(()),
+        )?;
+        Ok(!found.is_empty())
+    }
+
+    /// [`super::insert_hold`].
+    pub(crate) fn insert_hold(c: &Connection, h: &Hold, limit: Option<i64>) -> Result<bool> {
+        let done = execute(
+            c,
+            INSERT_HOLD,
+            &[
+                &h.id.uuid().as_bytes(),
+                &h.seat_id.uuid().as_bytes(),
+                &h.event_id.uuid().as_bytes(),
+                &h.customer_id,
+                &to_micros(h.created_at),
+                &to_micros(h.expires_at),
+                &limit,
+            ],
+        )?;
+        Ok(done == 1)
+    }
+
+    /// [`super::seat_taken`].
+    pub(crate) fn seat_taken(c: &Connection, seat: SeatId) -> Result<bool> {
+        Ok(!query(c, SEAT_TAKEN, &[&seat.uuid().as_bytes()], |_| Ok(()))?.is_empty())
+    }
 }

@@ -1,0 +1,172 @@
+//! Write transactions run in one go on the SQLite writer connection.
+//!
+//! sqlx runs every SQLite statement on the connection's own thread: each statement is a hand-off
+//! to that thread and back (two wake-ups), and a transaction holds the one writer across all of
+//! them. On the busy paths of a sale (a hold, a seat into the cart) those hand-offs were most of
+//! the writer's time and most of the server's system time (docs/performance.md). Here a second
+//! writer connection, opened with `rusqlite` on the same file, runs the whole transaction as
+//! plain calls into SQLite on the caller's thread. It takes its turn in the same queue as the
+//! sqlx writer (it holds that connection while it writes), so there is still one writer.
+//!
+//! The SQL is the stores' own text (`$n` placeholders, bound by name), so a direct path and its
+//! sqlx twin (PostgreSQL, rare branches) cannot drift apart in what they write.
+
+use rusqlite::types::ToSql;
+use std::time::Instant;
+
+use crate::Database;
+
+/// How a direct transaction ends.
+#[derive(Debug)]
+pub enum Direct<R> {
+    /// Commit what was written, then answer `R`.
+    Commit(R),
+    /// Write nothing, answer `R` (a refusal, or a case left to the general path).
+    Rollback(R),
+}
+
+/// Placeholder names of the stores' SQL, by position.
+const NAMES: [&str; 16] = [
+    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
+    "$16",
+];
+
+/// A statement of the stores' SQL with `params` bound to `$1`, `$2`, … (each may occur several
+/// times or not at all), prepared once per transaction.
+///
+/// # Errors
+/// When the SQL does not prepare or a value does not bind.
+pub fn prepare<'c>(
+    c: &'c rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    for (name, value) in NAMES.iter().zip(params) {
+        if let Some(index) = stmt.parameter_index(name)? {
+            stmt.raw_bind_parameter(index, value)?;
+        }
+    }
+    Ok(stmt)
+}
+
+/// Runs a statement that returns no rows; the number of rows it changed.
+///
+/// # Errors
+/// When the statement fails.
+pub fn execute(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> rusqlite::Result<usize> {
+    prepare(c, sql, params)?.raw_execute()
+}
+
+/// Runs a query and maps each row.
+///
+/// # Errors
+/// When the statement fails or a row does not map.
+pub fn query<T>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    mut map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    let mut stmt = prepare(c, sql, params)?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+/// A 16-byte UUID column, as sqlx stores a `Uuid` on SQLite.
+///
+/// # Errors
+/// When the column is not a 16-byte blob.
+pub fn uuid_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<uuid::Uuid> {
+    let bytes: Vec<u8> = row.get(index)?;
+    uuid::Uuid::from_slice(&bytes).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Blob, Box::new(e))
+    })
+}
+
+fn driver_error(e: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::AnyDriverError(Box::new(e))
+}
+
+impl Database {
+    /// Whether [`Database::write_direct`] is available (SQLite).
+    pub fn has_direct_writer(&self) -> bool {
+        matches!(self, Self::Sqlite { .. })
+    }
+
+    /// Runs `work` as one write transaction (`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` as it
+    /// says) on the SQLite writer connection, in the single writer's queue like
+    /// [`Database::begin`], without a hand-off per statement. `work` must be short: it runs on
+    /// an async worker thread and holds the writer.
+    ///
+    /// # Errors
+    /// On PostgreSQL (use the sqlx path; see [`Database::has_direct_writer`]), or when the
+    /// connection, a statement or the commit fails (then nothing was written).
+    pub async fn write_direct<R>(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<Direct<R>>,
+    ) -> Result<R, sqlx::Error> {
+        let Self::Sqlite { writer, direct, .. } = self else {
+            return Err(sqlx::Error::Configuration(
+                "direct write transactions exist only on SQLite".into(),
+            ));
+        };
+        let started = Instant::now();
+        // The sqlx writer is the turn: while it is held, no other write transaction runs.
+        let turn = writer.acquire().await?;
+        metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
+        let outcome = {
+            let c = direct
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let outcome = run(&c, work);
+            if !c.is_autocommit() {
+                // A failed statement or COMMIT can leave the transaction open; the next writer
+                // must not inherit it.
+                let _ = c.execute_batch("rollback");
+            }
+            outcome
+        };
+        drop(turn);
+        outcome.map_err(driver_error)
+    }
+}
+
+fn run<R>(
+    c: &rusqlite::Connection,
+    work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<Direct<R>>,
+) -> rusqlite::Result<R> {
+    c.execute_batch("begin immediate")?;
+    match work(c)? {
+        Direct::Commit(r) => {
+            c.execute_batch("commit")?;
+            Ok(r)
+        }
+        Direct::Rollback(r) => {
+            c.execute_batch("rollback")?;
+            Ok(r)
+        }
+    }
+}
+
+/// Opens the direct writer on the database file, with the settings of the sqlx connections
+/// (WAL is the file's own mode, set by the first connection).
+pub(crate) fn open(file: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(file)?;
+    c.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Same durability as the sqlx writer (a process crash loses nothing), foreign keys on,
+    // and the writer's small page cache (docs/performance.md, memory).
+    c.execute_batch(
+        "pragma synchronous = normal; pragma foreign_keys = on; pragma cache_size = -8192;
+         pragma wal_autocheckpoint = 0;",
+    )?;
+    Ok(c)
+}
