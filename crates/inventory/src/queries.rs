@@ -97,11 +97,28 @@ impl InventoryQueries {
     /// # Errors
     /// When the database fails.
     pub async fn holds(&self, ids: &[ReservationId]) -> anyhow::Result<Vec<Hold>> {
+        let holds = store::holds(self.db.read().await?.conn(), ids).await?;
+        Ok(self.as_of_now(holds))
+    }
+
+    /// [`InventoryQueries::holds`] inside a direct write transaction on this database
+    /// (`outbox::Database::write_direct`), for a context that must decide on what it reads.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn holds_direct(
+        &self,
+        c: &rusqlite::Connection,
+        ids: &[ReservationId],
+    ) -> rusqlite::Result<Vec<Hold>> {
+        Ok(self.as_of_now(store::direct::holds(c, ids)?))
+    }
+
+    fn as_of_now(&self, mut holds: Vec<Hold>) -> Vec<Hold> {
         let now = self.clock.now();
-        let mut holds = store::holds(self.db.read().await?.conn(), ids).await?;
         for h in &mut holds {
             h.status = h.status_at(now);
         }
-        Ok(holds)
+        holds
     }
 }

@@ -114,4 +114,17 @@ impl OrderingQueries {
         let mut conn = self.db.read().await?;
         Ok(store::order(conn.conn(), id).await?)
     }
+
+    /// [`OrderingQueries::order`] inside a direct write transaction on this database
+    /// (`outbox::Database::write_direct`), for a context that must decide on what it reads.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn order_direct(
+        &self,
+        c: &rusqlite::Connection,
+        id: OrderId,
+    ) -> rusqlite::Result<Option<Order>> {
+        store::direct::order(c, id)
+    }
 }

@@ -37,6 +37,17 @@ pub trait PayableOrders: Send + Sync + 'static {
     /// # Errors
     /// When ordering cannot be asked.
     async fn order(&self, id: OrderId) -> anyhow::Result<Option<OrderForPayment>>;
+
+    /// The same question inside a direct write transaction on the SQLite writer
+    /// (`outbox::Database::write_direct`); `None` when this port cannot answer there (ordering
+    /// in another process): the caller then takes its general path.
+    fn order_direct(
+        &self,
+        _c: &rusqlite::Connection,
+        _id: OrderId,
+    ) -> Option<rusqlite::Result<Option<OrderForPayment>>> {
+        None
+    }
 }
 
 /// Inventory's holds.
@@ -50,4 +61,13 @@ pub trait HoldsOfOrder: Send + Sync + 'static {
         &self,
         ids: &[ReservationId],
     ) -> anyhow::Result<Option<DateTime<Utc>>>;
+
+    /// The same question inside a direct write transaction, as [`PayableOrders::order_direct`].
+    fn all_active_until_direct(
+        &self,
+        _c: &rusqlite::Connection,
+        _ids: &[ReservationId],
+    ) -> Option<rusqlite::Result<Option<DateTime<Utc>>>> {
+        None
+    }
 }

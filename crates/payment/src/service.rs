@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, Money, OrderId, ReservationId};
-use outbox::{Database, RelayHandle};
+use outbox::{Database, Direct, RelayHandle};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -174,13 +174,22 @@ impl PaymentService {
         order: &OrderForPayment,
         now: DateTime<Utc>,
     ) -> Result<(), PaymentError> {
-        match self.holds.all_active_until(&order.reservation_ids).await? {
-            Some(until) if until > now + Duration::seconds(HOLD_MARGIN_SECONDS) => Ok(()),
-            _ => Err(PaymentError::HoldExpired),
+        let until = self.holds.all_active_until(&order.reservation_ids).await?;
+        if holds_last(until, now) {
+            Ok(())
+        } else {
+            Err(PaymentError::HoldExpired)
         }
     }
 
     async fn claim(&self, payment: &Payment) -> Result<bool, PaymentError> {
+        if self.db.has_direct_writer() {
+            let claimed = self
+                .db
+                .write_direct(|c| store::direct::claim(c, payment).map(Direct::Commit))
+                .await?;
+            return Ok(claimed);
+        }
         let mut tx = self.db.begin().await?;
         let claimed = store::claim(tx.conn(), payment).await?;
         tx.commit().await?;
@@ -197,58 +206,62 @@ impl PaymentService {
         order: &OrderForPayment,
     ) -> Result<(), PaymentError> {
         let now = self.clock.now();
+        if self.db.has_direct_writer() {
+            // SQLite, ordering and inventory in this process: the checks and the writes in one
+            // go on the writer (outbox::direct), without holding it across reads elsewhere.
+            let done = self
+                .db
+                .write_direct(|c| {
+                    let still_valid = match &outcome {
+                        ChargeOutcome::Approved { .. } => {
+                            let (Some(current), Some(until)) = (
+                                self.orders.order_direct(c, order.order_id),
+                                self.holds
+                                    .all_active_until_direct(c, &order.reservation_ids),
+                            ) else {
+                                return Ok(Direct::Rollback(false));
+                            };
+                            current?.is_some_and(|o| o.state == "pending")
+                                && holds_last(until?, now)
+                        }
+                        ChargeOutcome::Declined { .. } => true,
+                    };
+                    let succeeded = settle(payment, outcome.clone(), still_valid, now);
+                    store::direct::finish(c, payment)?;
+                    if succeeded {
+                        let event =
+                            PaymentSucceeded::new(payment, order.reservation_ids.clone(), now);
+                        outbox::enqueue_direct(c, &event, now)?;
+                    } else {
+                        outbox::enqueue_direct(c, &PaymentFailed::new(payment, now), now)?;
+                    }
+                    Ok(Direct::Commit(true))
+                })
+                .await?;
+            if done {
+                self.relay.wake();
+                return Ok(());
+            }
+        }
         let mut tx = self.db.begin().await?;
-        let outcome = match outcome {
+        let still_valid = match &outcome {
             ChargeOutcome::Approved { .. } => {
                 let still_pending = self
                     .orders
                     .order(order.order_id)
                     .await?
                     .is_some_and(|o| o.state == "pending");
-                let holds_ok = self.check_holds(order, now).await.is_ok();
-                if still_pending && holds_ok {
-                    outcome
-                } else {
-                    declined(
-                        "HOLD_EXPIRED",
-                        "The seats were released before the payment completed; nothing was charged",
-                        "hold_expired",
-                    )
-                }
+                still_pending && self.check_holds(order, now).await.is_ok()
             }
-            declined @ ChargeOutcome::Declined { .. } => declined,
+            ChargeOutcome::Declined { .. } => true,
         };
-        payment.processed_at = Some(now);
-        match outcome {
-            ChargeOutcome::Approved {
-                transaction_id,
-                response,
-            } => {
-                payment.status = PaymentStatus::Succeeded;
-                payment.transaction_id = Some(transaction_id);
-                payment.simulated_response = Some(response);
-                store::finish(tx.conn(), payment).await?;
-                outbox::enqueue(
-                    tx.conn(),
-                    &PaymentSucceeded::new(payment, order.reservation_ids.clone(), now),
-                    now,
-                )
-                .await?;
-            }
-            ChargeOutcome::Declined {
-                code,
-                message,
-                reason,
-                response,
-            } => {
-                payment.status = PaymentStatus::Failed;
-                payment.error_code = Some(code);
-                payment.error_message = Some(message);
-                payment.failure_reason = Some(reason);
-                payment.simulated_response = Some(response);
-                store::finish(tx.conn(), payment).await?;
-                outbox::enqueue(tx.conn(), &PaymentFailed::new(payment, now), now).await?;
-            }
+        let succeeded = settle(payment, outcome, still_valid, now);
+        store::finish(tx.conn(), payment).await?;
+        if succeeded {
+            let event = PaymentSucceeded::new(payment, order.reservation_ids.clone(), now);
+            outbox::enqueue(tx.conn(), &event, now).await?;
+        } else {
+            outbox::enqueue(tx.conn(), &PaymentFailed::new(payment, now), now).await?;
         }
         tx.commit().await?;
         self.relay.wake();
@@ -278,6 +291,55 @@ impl PaymentService {
     pub async fn of_order(&self, order: OrderId) -> Result<Vec<Payment>, PaymentError> {
         let mut conn = self.db.read().await?;
         Ok(store::payments_of_order(conn.conn(), order).await?)
+    }
+}
+
+/// Whether holds active until `until` (the earliest; `None`: not all active) outlast the payment.
+fn holds_last(until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    until.is_some_and(|until| until > now + Duration::seconds(HOLD_MARGIN_SECONDS))
+}
+
+/// Writes the provider's answer into `payment`; an approval is kept only if the order and its
+/// holds are `still_valid` (otherwise the charge is voided and recorded as failed). Returns
+/// whether the payment succeeded.
+fn settle(
+    payment: &mut Payment,
+    outcome: ChargeOutcome,
+    still_valid: bool,
+    now: DateTime<Utc>,
+) -> bool {
+    let outcome = match outcome {
+        ChargeOutcome::Approved { .. } if !still_valid => declined(
+            "HOLD_EXPIRED",
+            "The seats were released before the payment completed; nothing was charged",
+            "hold_expired",
+        ),
+        outcome => outcome,
+    };
+    payment.processed_at = Some(now);
+    match outcome {
+        ChargeOutcome::Approved {
+            transaction_id,
+            response,
+        } => {
+            payment.status = PaymentStatus::Succeeded;
+            payment.transaction_id = Some(transaction_id);
+            payment.simulated_response = Some(response);
+            true
+        }
+        ChargeOutcome::Declined {
+            code,
+            message,
+            reason,
+            response,
+        } => {
+            payment.status = PaymentStatus::Failed;
+            payment.error_code = Some(code);
+            payment.error_message = Some(message);
+            payment.failure_reason = Some(reason);
+            payment.simulated_response = Some(response);
+            false
+        }
     }
 }
 

@@ -4,4 +4,5 @@
 
 mod sql;
 
+pub(crate) use sql::direct;
 pub(crate) use sql::{claim, finish, payment, payments_of_order, succeeded_for_order};

@@ -118,15 +118,27 @@ pub(crate) struct OrdersForPayment(pub(crate) ordering::OrderingQueries);
 #[async_trait::async_trait]
 impl payment::PayableOrders for OrdersForPayment {
     async fn order(&self, id: kernel::OrderId) -> anyhow::Result<Option<payment::OrderForPayment>> {
-        Ok(self.0.order(id).await?.map(|o| payment::OrderForPayment {
-            order_id: o.id,
-            state: o.state.as_str().to_string(),
-            total: o.total(),
-            currency: o.currency.clone(),
-            reservation_ids: o.items.iter().map(|i| i.reservation_id).collect(),
-            user_id: o.user_id,
-            guest_token: o.guest_token,
-        }))
+        Ok(self.0.order(id).await?.map(for_payment))
+    }
+
+    fn order_direct(
+        &self,
+        c: &rusqlite::Connection,
+        id: kernel::OrderId,
+    ) -> Option<rusqlite::Result<Option<payment::OrderForPayment>>> {
+        Some(self.0.order_direct(c, id).map(|o| o.map(for_payment)))
+    }
+}
+
+fn for_payment(o: ordering::Order) -> payment::OrderForPayment {
+    payment::OrderForPayment {
+        order_id: o.id,
+        state: o.state.as_str().to_string(),
+        total: o.total(),
+        currency: o.currency.clone(),
+        reservation_ids: o.items.iter().map(|i| i.reservation_id).collect(),
+        user_id: o.user_id,
+        guest_token: o.guest_token,
     }
 }
 
@@ -139,17 +151,36 @@ impl payment::HoldsOfOrder for HoldsForPayment {
         &self,
         ids: &[ReservationId],
     ) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
-        let holds = self.0.holds(ids).await?;
-        let all_active = !ids.is_empty()
-            && ids.iter().all(|id| {
-                holds
-                    .iter()
-                    .any(|h| h.id == *id && h.status == HoldStatus::Active)
-            });
-        Ok(all_active
-            .then(|| holds.iter().map(|h| h.expires_at).min())
-            .flatten())
+        Ok(earliest_end_if_all_active(ids, &self.0.holds(ids).await?))
     }
+
+    fn all_active_until_direct(
+        &self,
+        c: &rusqlite::Connection,
+        ids: &[ReservationId],
+    ) -> Option<rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>>> {
+        Some(
+            self.0
+                .holds_direct(c, ids)
+                .map(|holds| earliest_end_if_all_active(ids, &holds)),
+        )
+    }
+}
+
+/// The earliest expiry of `holds` if every one of `ids` is among them and active.
+fn earliest_end_if_all_active(
+    ids: &[ReservationId],
+    holds: &[inventory::Hold],
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let all_active = !ids.is_empty()
+        && ids.iter().all(|id| {
+            holds
+                .iter()
+                .any(|h| h.id == *id && h.status == HoldStatus::Active)
+        });
+    all_active
+        .then(|| holds.iter().map(|h| h.expires_at).min())
+        .flatten()
 }
 
 /// Payment's ledger, as ordering asks for it.

@@ -101,14 +101,15 @@ impl HoldRow {
     }
 }
 
+const HOLD_BY_ID: &str =
+    "select reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at
+     from inventory_reservations where reservation_id = $1";
+
 pub(crate) async fn hold(
     mut conn: Conn<'_>,
     id: ReservationId,
 ) -> Result<Option<Hold>, sqlx::Error> {
-    let row: Option<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
-        "select reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at
-         from inventory_reservations where reservation_id = $1",
-    )
+    let row: Option<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(HOLD_BY_ID)
     .bind(id.uuid())
     .fetch_optional(c)
     .await)?;
@@ -330,7 +331,30 @@ pub(crate) mod direct {
     use outbox::direct::{execute, query};
     use rusqlite::{Connection, Result};
 
-    use super::{Hold, INSERT_HOLD, SEAT_TAKEN, SeatRecord, UPSERT_SEAT};
+    use kernel::ReservationId;
+    use outbox::direct::uuid_at;
+
+    use super::{HOLD_BY_ID, Hold, HoldRow, INSERT_HOLD, SEAT_TAKEN, SeatRecord, UPSERT_SEAT};
+
+    /// [`super::holds`].
+    pub(crate) fn holds(c: &Connection, ids: &[ReservationId]) -> Result<Vec<Hold>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let rows = query(c, HOLD_BY_ID, &[&id.uuid().as_bytes()], |r| {
+                Ok(HoldRow {
+                    reservation_id: uuid_at(r, 0)?,
+                    seat_id: uuid_at(r, 1)?,
+                    event_id: uuid_at(r, 2)?,
+                    customer_id: r.get(3)?,
+                    status: r.get(4)?,
+                    created_at: r.get(5)?,
+                    expires_at: r.get(6)?,
+                })
+            })?;
+            out.extend(rows.into_iter().map(HoldRow::into_hold));
+        }
+        Ok(out)
+    }
 
     /// [`super::upsert_seat`].
     pub(crate) fn upsert_seat(c: &Connection, s: &SeatRecord) -> Result<()> {

@@ -2,6 +2,8 @@
 
 use kernel::{Money, OrderId, OrderItemId, ReservationId, SeatId};
 
+use outbox::Direct;
+
 use super::OrderingService;
 use crate::domain::{Buyer, Order, OrderItem, OrderState};
 use crate::events::CartItemRemoved;
@@ -68,21 +70,61 @@ impl OrderingService {
             });
         }
         let now = self.now();
+        let item = OrderItem {
+            id: OrderItemId::new(),
+            seat_id: seat.seat_id,
+            reservation_id,
+            price: seat.price,
+            event_id: seat.event_id,
+            event_name: seat.event_name,
+            section_code: seat.section_code,
+            row_number: seat.row_number,
+            seat_number: seat.seat_number,
+        };
+        let new_draft = || Order {
+            id: OrderId::new(),
+            user_id: request.buyer.user_id().map(str::to_owned),
+            guest_token: request.buyer.guest_token().map(str::to_owned),
+            state: OrderState::Draft,
+            currency: seat.currency.clone(),
+            items: Vec::new(),
+            created_at: now,
+            paid_at: None,
+            customer_email: request.buyer.email().map(str::to_owned),
+        };
+        if self.db.has_direct_writer() {
+            // SQLite: in one go on the writer (outbox::direct). A seat already in the cart is
+            // left to the general path below.
+            let fast = self
+                .db
+                .write_direct(|c| {
+                    let draft = match store::direct::draft_of(c, &request.buyer)? {
+                        Some(draft) if draft.item_for(item.seat_id).is_some() => {
+                            return Ok(Direct::Rollback(None));
+                        }
+                        Some(draft) => draft,
+                        None => {
+                            let draft = new_draft();
+                            store::direct::insert_order(c, &draft)?;
+                            draft
+                        }
+                    };
+                    if let Err(refusal) = same_currency(&draft, &seat.currency) {
+                        return Ok(Direct::Rollback(Some(Err(refusal))));
+                    }
+                    store::direct::insert_item(c, draft.id, &item, now)?;
+                    Ok(Direct::Commit(Some(Ok(draft))))
+                })
+                .await?;
+            if let Some(outcome) = fast {
+                return outcome.map(|draft| with_item(draft, item));
+            }
+        }
         let mut tx = self.db.begin().await?;
-        let mut draft = match store::draft_of(tx.conn(), &request.buyer).await? {
+        let draft = match store::draft_of(tx.conn(), &request.buyer).await? {
             Some(draft) => draft,
             None => {
-                let draft = Order {
-                    id: OrderId::new(),
-                    user_id: request.buyer.user_id().map(str::to_owned),
-                    guest_token: request.buyer.guest_token().map(str::to_owned),
-                    state: OrderState::Draft,
-                    currency: seat.currency.clone(),
-                    items: Vec::new(),
-                    created_at: now,
-                    paid_at: None,
-                    customer_email: request.buyer.email().map(str::to_owned),
-                };
+                let draft = new_draft();
                 store::insert_order(tx.conn(), &draft).await?;
                 draft
             }
@@ -95,30 +137,10 @@ impl OrderingService {
             // end event may simply not have been applied yet. The new hold replaces it.
             store::delete_item(tx.conn(), draft.id, existing.id, now).await?;
         }
-        if !draft.items.is_empty() && draft.currency != seat.currency {
-            return Err(OrderingError::Invalid(format!(
-                "This seat is priced in {}, but the cart is in {}; check out the cart first.",
-                seat.currency, draft.currency
-            )));
-        }
-        let item = OrderItem {
-            id: OrderItemId::new(),
-            seat_id: seat.seat_id,
-            reservation_id,
-            price: seat.price,
-            event_id: seat.event_id,
-            event_name: seat.event_name,
-            section_code: seat.section_code,
-            row_number: seat.row_number,
-            seat_number: seat.seat_number,
-        };
+        same_currency(&draft, &seat.currency)?;
         store::insert_item(tx.conn(), draft.id, &item, now).await?;
         tx.commit().await?;
-        // The answer is built from what this transaction read and wrote rather than read back:
-        // every statement on the single writer counts (docs/performance.md).
-        draft.items.retain(|i| i.seat_id != item.seat_id);
-        draft.items.push(item);
-        Ok(draft)
+        Ok(with_item(draft, item))
     }
 
     /// Removes a seat from the buyer's draft; its hold is released (through an event).
@@ -159,4 +181,24 @@ impl OrderingService {
         self.relay.wake();
         Ok(order)
     }
+}
+
+/// A seat priced in `currency` may join `draft` only if the draft is empty or in that currency.
+fn same_currency(draft: &Order, currency: &str) -> Result<(), OrderingError> {
+    if draft.items.is_empty() || draft.currency == currency {
+        return Ok(());
+    }
+    Err(OrderingError::Invalid(format!(
+        "This seat is priced in {currency}, but the cart is in {}; check out the cart first.",
+        draft.currency
+    )))
+}
+
+/// The answer to an add: the draft as read, with `item` in place of any line for its seat. It is
+/// built from what the transaction read and wrote rather than read back: every statement on the
+/// single writer counts (docs/performance.md).
+fn with_item(mut draft: Order, item: OrderItem) -> Order {
+    draft.items.retain(|i| i.seat_id != item.seat_id);
+    draft.items.push(item);
+    draft
 }

@@ -33,19 +33,61 @@ struct ItemRow {
     seat_number: i64,
 }
 
-const ORDER_COLUMNS: &str =
-    "order_id, user_id, guest_token, state, currency, created_at, paid_at, customer_email";
+macro_rules! order_columns {
+    () => {
+        "order_id, user_id, guest_token, state, currency, created_at, paid_at, customer_email"
+    };
+}
+
+const ORDER_COLUMNS: &str = order_columns!();
+
+const ORDER_BY_ID: &str = concat!(
+    "select ",
+    order_columns!(),
+    " from ordering_orders where order_id = $1"
+);
+
+const DRAFT_OF_USER: &str = concat!(
+    "select ",
+    order_columns!(),
+    " from ordering_orders where user_id = $1 and state = 'draft'"
+);
+
+const DRAFT_OF_GUEST: &str = concat!(
+    "select ",
+    order_columns!(),
+    " from ordering_orders where user_id is null and guest_token = $1 and state = 'draft'"
+);
+
+const ITEMS_OF_ORDER: &str =
+    "select item_id, seat_id, reservation_id, price_cents, event_id, event_name, section_code,
+        row_number, seat_number
+     from ordering_order_items where order_id = $1 order by position";
+
+const INSERT_ORDER: &str = "insert into ordering_orders (order_id, user_id, guest_token, state, currency, total_cents, created_at,
+        updated_at, customer_email)
+     values ($1, $2, $3, $4, $5, 0, $6, $6, $7)";
+
+const INSERT_ITEM: &str = "insert into ordering_order_items (item_id, order_id, seat_id, reservation_id, price_cents, event_id,
+        event_name, section_code, row_number, seat_number, position)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+        (select coalesce(max(position), 0) + 1 from ordering_order_items where order_id = $2))";
+
+const REFRESH_TOTAL: &str = "update ordering_orders set updated_at = $2, total_cents =
+        (select coalesce(sum(price_cents), 0) from ordering_order_items where order_id = $1)
+     where order_id = $1";
 
 async fn with_items(mut conn: Conn<'_>, row: OrderRow) -> Result<Order, sqlx::Error> {
-    let items: Vec<ItemRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
-        "select item_id, seat_id, reservation_id, price_cents, event_id, event_name, section_code,
-                row_number, seat_number
-         from ordering_order_items where order_id = $1 order by position",
-    )
+    let items: Vec<ItemRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(ITEMS_OF_ORDER)
     .bind(row.order_id)
     .fetch_all(c)
     .await)?;
-    Ok(Order {
+    Ok(assemble(row, items))
+}
+
+/// An order from its row and its lines' rows.
+fn assemble(row: OrderRow, items: Vec<ItemRow>) -> Order {
+    Order {
         id: OrderId(row.order_id),
         user_id: row.user_id,
         guest_token: row.guest_token,
@@ -69,14 +111,11 @@ async fn with_items(mut conn: Conn<'_>, row: OrderRow) -> Result<Order, sqlx::Er
         created_at: from_micros(row.created_at),
         paid_at: row.paid_at.map(from_micros),
         customer_email: row.customer_email,
-    })
+    }
 }
 
 pub(crate) async fn order(mut conn: Conn<'_>, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "select {ORDER_COLUMNS} from ordering_orders where order_id = $1"
-    ));
-    let row: Option<OrderRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+    let row: Option<OrderRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(ORDER_BY_ID)
         .bind(id.uuid())
         .fetch_optional(c)
         .await)?;
@@ -92,25 +131,14 @@ pub(crate) async fn draft_of(
     buyer: &Buyer,
 ) -> Result<Option<Order>, sqlx::Error> {
     let row: Option<OrderRow> = match (buyer.user_id(), buyer.guest_token()) {
-        (Some(user), _) => {
-            let sql = sqlx::AssertSqlSafe(format!(
-                "select {ORDER_COLUMNS} from ordering_orders where user_id = $1 and state = 'draft'"
-            ));
-            on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+        (Some(user), _) => on_conn!(conn.reborrow(), c => sqlx::query_as(DRAFT_OF_USER)
                 .bind(user)
                 .fetch_optional(c)
-                .await)?
-        }
-        (None, Some(token)) => {
-            let sql = sqlx::AssertSqlSafe(format!(
-                "select {ORDER_COLUMNS} from ordering_orders
-                 where user_id is null and guest_token = $1 and state = 'draft'"
-            ));
-            on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+                .await)?,
+        (None, Some(token)) => on_conn!(conn.reborrow(), c => sqlx::query_as(DRAFT_OF_GUEST)
                 .bind(token)
                 .fetch_optional(c)
-                .await)?
-        }
+                .await)?,
         (None, None) => None,
     };
     match row {
@@ -173,11 +201,7 @@ pub(crate) async fn open_orders_with_reservation(
 }
 
 pub(crate) async fn insert_order(mut conn: Conn<'_>, o: &Order) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
-        "insert into ordering_orders (order_id, user_id, guest_token, state, currency, total_cents, created_at,
-            updated_at, customer_email)
-         values ($1, $2, $3, $4, $5, 0, $6, $6, $7)",
-    )
+    on_conn!(conn.reborrow(), c => sqlx::query(INSERT_ORDER)
     .bind(o.id.uuid())
     .bind(&o.user_id)
     .bind(&o.guest_token)
@@ -197,12 +221,7 @@ pub(crate) async fn insert_item(
     item: &OrderItem,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
-        "insert into ordering_order_items (item_id, order_id, seat_id, reservation_id, price_cents, event_id,
-            event_name, section_code, row_number, seat_number, position)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-            (select coalesce(max(position), 0) + 1 from ordering_order_items where order_id = $2))",
-    )
+    on_conn!(conn.reborrow(), c => sqlx::query(INSERT_ITEM)
     .bind(item.id.uuid())
     .bind(order.uuid())
     .bind(item.seat_id.uuid())
@@ -237,11 +256,7 @@ async fn refresh_total(
     order: OrderId,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
-        "update ordering_orders set updated_at = $2, total_cents =
-            (select coalesce(sum(price_cents), 0) from ordering_order_items where order_id = $1)
-         where order_id = $1",
-    )
+    on_conn!(conn.reborrow(), c => sqlx::query(REFRESH_TOTAL)
     .bind(order.uuid())
     .bind(to_micros(now))
     .execute(c)
@@ -327,4 +342,118 @@ pub(crate) async fn sales_of_event(
             price: Money::from_cents(cents),
         })
         .collect())
+}
+
+/// Twins of the cart's statements for [`outbox::Database::write_direct`] (SQLite).
+pub(crate) mod direct {
+    use chrono::{DateTime, Utc};
+    use kernel::{OrderId, to_micros};
+    use outbox::direct::{execute, query, uuid_at};
+    use rusqlite::{Connection, Result, Row};
+
+    use super::{
+        DRAFT_OF_GUEST, DRAFT_OF_USER, INSERT_ITEM, INSERT_ORDER, ITEMS_OF_ORDER, ItemRow,
+        ORDER_BY_ID, OrderRow, REFRESH_TOTAL, assemble,
+    };
+    use crate::domain::{Buyer, Order, OrderItem};
+
+    fn order_row(r: &Row<'_>) -> Result<OrderRow> {
+        Ok(OrderRow {
+            order_id: uuid_at(r, 0)?,
+            user_id: r.get(1)?,
+            guest_token: r.get(2)?,
+            state: r.get(3)?,
+            currency: r.get(4)?,
+            created_at: r.get(5)?,
+            paid_at: r.get(6)?,
+            customer_email: r.get(7)?,
+        })
+    }
+
+    fn item_row(r: &Row<'_>) -> Result<ItemRow> {
+        Ok(ItemRow {
+            item_id: uuid_at(r, 0)?,
+            seat_id: uuid_at(r, 1)?,
+            reservation_id: uuid_at(r, 2)?,
+            price_cents: r.get(3)?,
+            event_id: uuid_at(r, 4)?,
+            event_name: r.get(5)?,
+            section_code: r.get(6)?,
+            row_number: r.get(7)?,
+            seat_number: r.get(8)?,
+        })
+    }
+
+    /// [`super::draft_of`].
+    pub(crate) fn draft_of(c: &Connection, buyer: &Buyer) -> Result<Option<Order>> {
+        let rows = match (buyer.user_id(), buyer.guest_token()) {
+            (Some(user), _) => query(c, DRAFT_OF_USER, &[&user], order_row)?,
+            (None, Some(token)) => query(c, DRAFT_OF_GUEST, &[&token], order_row)?,
+            (None, None) => Vec::new(),
+        };
+        with_items(c, rows)
+    }
+
+    /// [`super::order`].
+    pub(crate) fn order(c: &Connection, id: OrderId) -> Result<Option<Order>> {
+        let rows = query(c, ORDER_BY_ID, &[&id.uuid().as_bytes()], order_row)?;
+        with_items(c, rows)
+    }
+
+    fn with_items(c: &Connection, rows: Vec<OrderRow>) -> Result<Option<Order>> {
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let items = query(c, ITEMS_OF_ORDER, &[&row.order_id.as_bytes()], item_row)?;
+        Ok(Some(assemble(row, items)))
+    }
+
+    /// [`super::insert_order`].
+    pub(crate) fn insert_order(c: &Connection, o: &Order) -> Result<()> {
+        execute(
+            c,
+            INSERT_ORDER,
+            &[
+                &o.id.uuid().as_bytes(),
+                &o.user_id,
+                &o.guest_token,
+                &o.state.as_str(),
+                &o.currency,
+                &to_micros(o.created_at),
+                &o.customer_email,
+            ],
+        )
+        .map(drop)
+    }
+
+    /// [`super::insert_item`].
+    pub(crate) fn insert_item(
+        c: &Connection,
+        order: OrderId,
+        item: &OrderItem,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        execute(
+            c,
+            INSERT_ITEM,
+            &[
+                &item.id.uuid().as_bytes(),
+                &order.uuid().as_bytes(),
+                &item.seat_id.uuid().as_bytes(),
+                &item.reservation_id.uuid().as_bytes(),
+                &item.price.cents(),
+                &item.event_id.uuid().as_bytes(),
+                &item.event_name,
+                &item.section_code,
+                &item.row_number,
+                &item.seat_number,
+            ],
+        )?;
+        execute(
+            c,
+            REFRESH_TOTAL,
+            &[&order.uuid().as_bytes(), &to_micros(now)],
+        )
+        .map(drop)
+    }
 }

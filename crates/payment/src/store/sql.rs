@@ -94,12 +94,16 @@ pub(crate) async fn payments_of_order(
 
 /// Inserts a `processing` payment unless the order already has one processing or succeeded
 /// (the partial unique index decides); returns whether it was inserted.
+const CLAIM: &str = "insert into payment_payments (payment_id, order_id, customer_id, reservation_id, amount_cents, currency,
+        payment_method, status, is_simulated, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9) on conflict do nothing";
+
+const FINISH: &str = "update payment_payments set status = $2, transaction_id = $3, error_code = $4, error_message = $5,
+        failure_reason = $6, provider_response = $7, processed_at = $8
+     where payment_id = $1 and status = 'processing'";
+
 pub(crate) async fn claim(mut conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
-        "insert into payment_payments (payment_id, order_id, customer_id, reservation_id, amount_cents, currency,
-            payment_method, status, is_simulated, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9) on conflict do nothing",
-    )
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(CLAIM)
     .bind(p.id)
     .bind(p.order_id.uuid())
     .bind(&p.customer_id)
@@ -116,11 +120,7 @@ pub(crate) async fn claim(mut conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx:
 
 /// Records the provider's answer on a processing payment.
 pub(crate) async fn finish(mut conn: Conn<'_>, p: &Payment) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
-        "update payment_payments set status = $2, transaction_id = $3, error_code = $4, error_message = $5,
-            failure_reason = $6, provider_response = $7, processed_at = $8
-         where payment_id = $1 and status = 'processing'",
-    )
+    on_conn!(conn.reborrow(), c => sqlx::query(FINISH)
     .bind(p.id)
     .bind(p.status.as_str())
     .bind(&p.transaction_id)
@@ -132,4 +132,53 @@ pub(crate) async fn finish(mut conn: Conn<'_>, p: &Payment) -> Result<(), sqlx::
     .execute(c)
     .await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Twins of the payment's writes for [`outbox::Database::write_direct`] (SQLite).
+pub(crate) mod direct {
+    use kernel::to_micros;
+    use outbox::direct::execute;
+    use rusqlite::{Connection, Result};
+
+    use super::{CLAIM, FINISH};
+    use crate::domain::Payment;
+
+    /// [`super::claim`].
+    pub(crate) fn claim(c: &Connection, p: &Payment) -> Result<bool> {
+        let done = execute(
+            c,
+            CLAIM,
+            &[
+                &p.id.as_bytes(),
+                &p.order_id.uuid().as_bytes(),
+                &p.customer_id,
+                &p.reservation_id.map(|r| *r.uuid().as_bytes()),
+                &p.amount.cents(),
+                &p.currency,
+                &p.payment_method,
+                &p.is_simulated,
+                &to_micros(p.created_at),
+            ],
+        )?;
+        Ok(done == 1)
+    }
+
+    /// [`super::finish`].
+    pub(crate) fn finish(c: &Connection, p: &Payment) -> Result<()> {
+        execute(
+            c,
+            FINISH,
+            &[
+                &p.id.as_bytes(),
+                &p.status.as_str(),
+                &p.transaction_id,
+                &p.error_code,
+                &p.error_message,
+                &p.failure_reason,
+                &p.simulated_response,
+                &p.processed_at.map(to_micros),
+            ],
+        )
+        .map(drop)
+    }
 }
