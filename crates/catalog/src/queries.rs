@@ -50,6 +50,12 @@ impl CatalogQueries {
     /// # Errors
     /// When the database fails.
     pub async fn seat_listing(&self, seat: SeatId) -> anyhow::Result<Option<SeatListing>> {
+        if let Some(found) = self
+            .db
+            .read_direct(|c| store::direct::seat_listing(c, seat))
+        {
+            return Ok(found?);
+        }
         Ok(store::seat_listing(self.db.read().await?.conn(), seat).await?)
     }
 

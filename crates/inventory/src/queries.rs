@@ -97,7 +97,10 @@ impl InventoryQueries {
     /// # Errors
     /// When the database fails.
     pub async fn holds(&self, ids: &[ReservationId]) -> anyhow::Result<Vec<Hold>> {
-        let holds = store::holds(self.db.read().await?.conn(), ids).await?;
+        let holds = match self.db.read_direct(|c| store::direct::holds(c, ids)) {
+            Some(found) => found?,
+            None => store::holds(self.db.read().await?.conn(), ids).await?,
+        };
         Ok(self.as_of_now(holds))
     }
 

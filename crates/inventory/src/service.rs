@@ -101,8 +101,13 @@ impl InventoryService {
         // would refuse it: what the reader saw was committed, so the refusal is ordered after
         // that hold and before any release that commits later. In a rush most attempts on a
         // hot seat end here, without queueing for the writer.
-        let (known, taken) =
-            store::seat_state(self.db.read().await?.conn(), seat.seat_id, now).await?;
+        let (known, taken) = match self
+            .db
+            .read_direct(|c| store::direct::seat_state(c, seat.seat_id, now))
+        {
+            Some(state) => state?,
+            None => store::seat_state(self.db.read().await?.conn(), seat.seat_id, now).await?,
+        };
         if taken {
             return Err(InventoryError::SeatAlreadyReserved(seat.seat_id));
         }

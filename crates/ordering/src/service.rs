@@ -111,6 +111,9 @@ impl OrderingQueries {
     /// # Errors
     /// When the database fails.
     pub async fn order(&self, id: OrderId) -> anyhow::Result<Option<Order>> {
+        if let Some(found) = self.db.read_direct(|c| store::direct::order(c, id)) {
+            return Ok(found?);
+        }
         let mut conn = self.db.read().await?;
         Ok(store::order(conn.conn(), id).await?)
     }

@@ -63,6 +63,8 @@ pub enum Database {
         reader: SqlitePool,
         /// The writer of [`Database::write_direct`], used only while holding `writer`.
         direct: Arc<Mutex<rusqlite::Connection>>,
+        /// Readers of [`Database::read_direct`].
+        direct_readers: Arc<crate::direct::DirectReaders>,
         /// Copies the WAL back into the database file (checkpoint.rs).
         checkpointer: Checkpointer,
     },
@@ -127,6 +129,7 @@ impl Database {
             writer,
             reader,
             direct: Arc::new(Mutex::new(direct)),
+            direct_readers: Arc::new(crate::direct::DirectReaders::new(file.clone())),
             checkpointer,
         })
     }

@@ -102,6 +102,23 @@ impl Database {
         matches!(self, Self::Sqlite { .. })
     }
 
+    /// Runs `work` on a reader connection of its own on the calling thread, as
+    /// [`Database::write_direct`] does for writes: for the point reads of the purchase path,
+    /// where handing each statement to sqlx's thread cost more than the read. `None` on
+    /// PostgreSQL (use the sqlx path). Like any reader in WAL mode it sees every committed write.
+    ///
+    /// # Errors
+    /// When a connection cannot be opened or a statement fails.
+    pub fn read_direct<R>(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
+    ) -> Option<Result<R, sqlx::Error>> {
+        let Self::Sqlite { direct_readers, .. } = self else {
+            return None;
+        };
+        Some(direct_readers.with(work).map_err(driver_error))
+    }
+
     /// Runs `work` as one write transaction (`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` as it
     /// says) on the SQLite writer connection, in the single writer's queue like
     /// [`Database::begin`], without a hand-off per statement. `work` must be short: it runs on
@@ -169,4 +186,54 @@ pub(crate) fn open(file: &std::path::Path) -> rusqlite::Result<rusqlite::Connect
          pragma wal_autocheckpoint = 0;",
     )?;
     Ok(c)
+}
+
+/// Reader connections for [`Database::read_direct`], opened when needed and kept for reuse.
+#[derive(Debug)]
+pub struct DirectReaders {
+    file: std::path::PathBuf,
+    idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Idle readers kept; more may be open at once under load (one per busy thread at most).
+const IDLE_READERS: usize = 4;
+
+impl DirectReaders {
+    pub(crate) fn new(file: std::path::PathBuf) -> Self {
+        Self {
+            file,
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn with<R>(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
+    ) -> rusqlite::Result<R> {
+        let idle = || {
+            self.idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let taken = idle().pop();
+        let c = match taken {
+            Some(c) => c,
+            None => {
+                let c = rusqlite::Connection::open_with_flags(
+                    &self.file,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c.execute_batch("pragma cache_size = -8192;")?;
+                c
+            }
+        };
+        let out = work(&c);
+        let mut idle = idle();
+        if idle.len() < IDLE_READERS {
+            idle.push(c);
+        }
+        out
+    }
 }

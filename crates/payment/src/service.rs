@@ -269,6 +269,12 @@ impl PaymentService {
     }
 
     async fn succeeded_for(&self, order: OrderId) -> Result<Option<Payment>, PaymentError> {
+        if let Some(found) = self
+            .db
+            .read_direct(|c| store::direct::succeeded_for_order(c, order))
+        {
+            return Ok(found?);
+        }
         let mut conn = self.db.read().await?;
         Ok(store::succeeded_for_order(conn.conn(), order).await?)
     }

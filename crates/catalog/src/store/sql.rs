@@ -230,25 +230,63 @@ pub(crate) async fn seat_listing(
     mut conn: Conn<'_>,
     seat: SeatId,
 ) -> Result<Option<SeatListing>, sqlx::Error> {
-    let row: Option<ListingRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
-        "select s.seat_id, s.event_id, s.section_code, s.row_number, s.seat_number, s.price_cents,
-                e.name, e.venue, e.event_date, e.currency, e.status
-         from catalog_seats s join catalog_events e on e.event_id = s.event_id where s.seat_id = $1",
-    )
+    let row: Option<ListingRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(SEAT_LISTING)
     .bind(seat.uuid())
     .fetch_optional(c)
     .await)?;
-    Ok(row.map(|r| SeatListing {
-        seat_id: SeatId(r.seat_id),
-        event_id: EventId(r.event_id),
-        event_name: r.name,
-        venue: r.venue,
-        event_date: from_micros(r.event_date),
-        is_active: r.status == "active",
-        section_code: r.section_code,
-        row_number: r.row_number,
-        seat_number: r.seat_number,
-        price: Money::from_cents(r.price_cents),
-        currency: r.currency,
-    }))
+    Ok(row.map(ListingRow::into_listing))
+}
+
+const SEAT_LISTING: &str =
+    "select s.seat_id, s.event_id, s.section_code, s.row_number, s.seat_number, s.price_cents,
+        e.name, e.venue, e.event_date, e.currency, e.status
+     from catalog_seats s join catalog_events e on e.event_id = s.event_id where s.seat_id = $1";
+
+impl ListingRow {
+    fn into_listing(self) -> SeatListing {
+        let r = self;
+        SeatListing {
+            seat_id: SeatId(r.seat_id),
+            event_id: EventId(r.event_id),
+            event_name: r.name,
+            venue: r.venue,
+            event_date: from_micros(r.event_date),
+            is_active: r.status == "active",
+            section_code: r.section_code,
+            row_number: r.row_number,
+            seat_number: r.seat_number,
+            price: Money::from_cents(r.price_cents),
+            currency: r.currency,
+        }
+    }
+}
+
+/// Twins for `outbox::Database::read_direct` (SQLite).
+pub(crate) mod direct {
+    use kernel::SeatId;
+    use outbox::direct::{query, uuid_at};
+    use rusqlite::{Connection, Result};
+
+    use super::{ListingRow, SEAT_LISTING};
+    use crate::queries::SeatListing;
+
+    /// [`super::seat_listing`].
+    pub(crate) fn seat_listing(c: &Connection, seat: SeatId) -> Result<Option<SeatListing>> {
+        let rows = query(c, SEAT_LISTING, &[&seat.uuid().as_bytes()], |r| {
+            Ok(ListingRow {
+                seat_id: uuid_at(r, 0)?,
+                event_id: uuid_at(r, 1)?,
+                section_code: r.get(2)?,
+                row_number: r.get(3)?,
+                seat_number: r.get(4)?,
+                price_cents: r.get(5)?,
+                name: r.get(6)?,
+                venue: r.get(7)?,
+                event_date: r.get(8)?,
+                currency: r.get(9)?,
+                status: r.get(10)?,
+            })
+        })?;
+        Ok(rows.into_iter().next().map(ListingRow::into_listing))
+    }
 }

@@ -170,6 +170,11 @@ pub(crate) async fn seat_taken(mut conn: Conn<'_>, seat: SeatId) -> Result<bool,
     Ok(found.is_some())
 }
 
+const SEAT_STATE: &str = "select exists(select 1 from inventory_seats where seat_id = $1),
+        exists(select 1 from inventory_reservations where seat_id = $1
+            and status in ('active', 'confirmed')
+            and (status = 'confirmed' or expires_at > $2))";
+
 /// Whether inventory has recorded the seat, and whether a live hold or a sale takes it now
 /// (a lapsed hold does not: the writer expires it and the seat is free). The `status in` term
 /// repeats the partial unique index's condition, without which SQLite scans every hold.
@@ -178,12 +183,7 @@ pub(crate) async fn seat_state(
     seat: SeatId,
     now: DateTime<Utc>,
 ) -> Result<(bool, bool), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_as(
-        "select exists(select 1 from inventory_seats where seat_id = $1),
-                exists(select 1 from inventory_reservations where seat_id = $1
-                    and status in ('active', 'confirmed')
-                    and (status = 'confirmed' or expires_at > $2))",
-    )
+    on_conn!(conn.reborrow(), c => sqlx::query_as(SEAT_STATE)
     .bind(seat.uuid())
     .bind(to_micros(now))
     .fetch_one(c)
@@ -334,7 +334,24 @@ pub(crate) mod direct {
     use kernel::ReservationId;
     use outbox::direct::uuid_at;
 
-    use super::{HOLD_BY_ID, Hold, HoldRow, INSERT_HOLD, SEAT_TAKEN, SeatRecord, UPSERT_SEAT};
+    use super::{
+        HOLD_BY_ID, Hold, HoldRow, INSERT_HOLD, SEAT_STATE, SEAT_TAKEN, SeatRecord, UPSERT_SEAT,
+    };
+
+    /// [`super::seat_state`].
+    pub(crate) fn seat_state(
+        c: &Connection,
+        seat: SeatId,
+        now: DateTime<Utc>,
+    ) -> Result<(bool, bool)> {
+        let rows = query(
+            c,
+            SEAT_STATE,
+            &[&seat.uuid().as_bytes(), &to_micros(now)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(rows.into_iter().next().unwrap_or((false, false)))
+    }
 
     /// [`super::holds`].
     pub(crate) fn holds(c: &Connection, ids: &[ReservationId]) -> Result<Vec<Hold>> {

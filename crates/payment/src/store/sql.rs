@@ -51,9 +51,21 @@ impl PaymentRow {
     }
 }
 
-const COLUMNS: &str = "payment_id, order_id, customer_id, reservation_id, amount_cents, currency, payment_method, \
-     status, transaction_id, error_code, error_message, failure_reason, provider_response, is_simulated, \
-     created_at, processed_at";
+macro_rules! columns {
+    () => {
+        "payment_id, order_id, customer_id, reservation_id, amount_cents, currency, payment_method, \
+         status, transaction_id, error_code, error_message, failure_reason, provider_response, \
+         is_simulated, created_at, processed_at"
+    };
+}
+
+const COLUMNS: &str = columns!();
+
+const SUCCEEDED_FOR_ORDER: &str = concat!(
+    "select ",
+    columns!(),
+    " from payment_payments where order_id = $1 and status = 'succeeded'"
+);
 
 pub(crate) async fn payment(mut conn: Conn<'_>, id: Uuid) -> Result<Option<Payment>, sqlx::Error> {
     let sql = sqlx::AssertSqlSafe(format!(
@@ -68,10 +80,7 @@ pub(crate) async fn succeeded_for_order(
     mut conn: Conn<'_>,
     order: OrderId,
 ) -> Result<Option<Payment>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from payment_payments where order_id = $1 and status = 'succeeded'"
-    ));
-    let row: Option<PaymentRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+    let row: Option<PaymentRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(SUCCEEDED_FOR_ORDER)
         .bind(order.uuid())
         .fetch_optional(c)
         .await)?;
@@ -140,8 +149,39 @@ pub(crate) mod direct {
     use outbox::direct::execute;
     use rusqlite::{Connection, Result};
 
-    use super::{CLAIM, FINISH};
+    use kernel::OrderId;
+    use outbox::direct::{query, uuid_at};
+
+    use super::{CLAIM, FINISH, PaymentRow, SUCCEEDED_FOR_ORDER};
     use crate::domain::Payment;
+
+    /// [`super::succeeded_for_order`].
+    pub(crate) fn succeeded_for_order(c: &Connection, order: OrderId) -> Result<Option<Payment>> {
+        let rows = query(c, SUCCEEDED_FOR_ORDER, &[&order.uuid().as_bytes()], |r| {
+            Ok(PaymentRow {
+                payment_id: uuid_at(r, 0)?,
+                order_id: uuid_at(r, 1)?,
+                customer_id: r.get(2)?,
+                reservation_id: match r.get::<_, Option<Vec<u8>>>(3)? {
+                    Some(_) => Some(uuid_at(r, 3)?),
+                    None => None,
+                },
+                amount_cents: r.get(4)?,
+                currency: r.get(5)?,
+                payment_method: r.get(6)?,
+                status: r.get(7)?,
+                transaction_id: r.get(8)?,
+                error_code: r.get(9)?,
+                error_message: r.get(10)?,
+                failure_reason: r.get(11)?,
+                provider_response: r.get(12)?,
+                is_simulated: r.get(13)?,
+                created_at: r.get(14)?,
+                processed_at: r.get(15)?,
+            })
+        })?;
+        Ok(rows.into_iter().next().map(PaymentRow::into_payment))
+    }
 
     /// [`super::claim`].
     pub(crate) fn claim(c: &Connection, p: &Payment) -> Result<bool> {
