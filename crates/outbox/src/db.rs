@@ -18,7 +18,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::checkpoint::Checkpointer;
 use std::str::FromStr;
@@ -62,7 +62,7 @@ pub enum Database {
         /// Readers (WAL mode: they never wait for the writer).
         reader: SqlitePool,
         /// The writer of [`Database::write_direct`], used only while holding `writer`.
-        direct: Arc<Mutex<rusqlite::Connection>>,
+        direct: Arc<crate::direct::DirectWriter>,
         /// Readers of [`Database::read_direct`].
         direct_readers: Arc<crate::direct::DirectReaders>,
         /// Copies the WAL back into the database file (checkpoint.rs).
@@ -128,7 +128,7 @@ impl Database {
         Ok(Self::Sqlite {
             writer,
             reader,
-            direct: Arc::new(Mutex::new(direct)),
+            direct: Arc::new(crate::direct::DirectWriter::new(direct)),
             direct_readers: Arc::new(crate::direct::DirectReaders::new(file.clone())),
             checkpointer,
         })

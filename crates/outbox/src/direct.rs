@@ -12,6 +12,7 @@
 //! sqlx twin (PostgreSQL, rare branches) cannot drift apart in what they write.
 
 use rusqlite::types::ToSql;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use crate::Database;
@@ -137,41 +138,225 @@ impl Database {
             ));
         };
         let started = Instant::now();
-        // The sqlx writer is the turn: while it is held, no other write transaction runs.
-        let turn = writer.acquire().await?;
-        metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
-        let outcome = {
-            let c = direct
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let outcome = run(&c, work);
-            if !c.is_autocommit() {
-                // A failed statement or COMMIT can leave the transaction open; the next writer
-                // must not inherit it.
-                let _ = c.execute_batch("rollback");
+        metrics::counter!("db_direct_transactions_total").increment(1);
+        let mut work = work;
+        let mut waited = false;
+        let leading = loop {
+            match direct.arrive(work, waited) {
+                Arrival::Joined(epoch, mine) => {
+                    metrics::histogram!("db_write_wait_seconds")
+                        .record(started.elapsed().as_secs_f64());
+                    return finish(mine, &epoch).await;
+                }
+                Arrival::Wait(epoch, w) => {
+                    // Another request is taking the writer's turn for a batch: join it once open.
+                    work = w;
+                    waited = true;
+                    let mut phase = epoch.subscribe();
+                    let _ = phase.wait_for(|p| !matches!(p, Phase::Opening)).await;
+                }
+                Arrival::Lead(epoch, w) => {
+                    work = w;
+                    break Leading {
+                        writer: direct,
+                        epoch,
+                        turn: None,
+                    };
+                }
             }
-            outcome
         };
-        drop(turn);
-        outcome.map_err(driver_error)
+        let mut leading = leading;
+        // The sqlx writer is the turn: while it is held, no other write transaction runs.
+        leading.turn = Some(writer.acquire().await?);
+        metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
+        let mine = direct.begin(&leading.epoch, work).map_err(driver_error)?;
+        // Those who waited for this batch join it now; give them the moment it takes.
+        for _ in 0..JOIN_WINDOW_YIELDS {
+            if direct.lock().waiting == 0 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        let epoch = leading.epoch.clone();
+        drop(leading);
+        finish(mine, &epoch).await
     }
 }
 
-fn run<R>(
-    c: &rusqlite::Connection,
-    work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<Direct<R>>,
-) -> rusqlite::Result<R> {
-    c.execute_batch("begin immediate")?;
-    match work(c)? {
-        Direct::Commit(r) => {
-            c.execute_batch("commit")?;
-            Ok(r)
-        }
-        Direct::Rollback(r) => {
-            c.execute_batch("rollback")?;
-            Ok(r)
+/// At most how many times the opener of a batch lets other tasks run before committing, while
+/// requests that waited for the batch have not joined it yet.
+const JOIN_WINDOW_YIELDS: usize = 8;
+
+/// Where a batch is.
+#[derive(Debug, Clone)]
+enum Phase {
+    /// Its opener waits for the writer's turn; others wait to join.
+    Opening,
+    /// Open: requests join by running their work in it.
+    Open,
+    /// Committed (or not, with the reason).
+    Done(Result<(), String>),
+    /// Its opener gave up before it opened (cancelled, or no turn): waiters try again.
+    Abandoned,
+}
+
+/// A batch's phase, watched by its members.
+type Epoch = tokio::sync::watch::Sender<Phase>;
+
+/// What an arriving request does.
+enum Arrival<R, W> {
+    /// It ran in the open batch.
+    Joined(Arc<Epoch>, rusqlite::Result<Direct<R>>),
+    /// A batch is opening: wait, then arrive again.
+    Wait(Arc<Epoch>, W),
+    /// No batch: open one.
+    Lead(Arc<Epoch>, W),
+}
+
+/// The direct writer connection and the batch (one transaction) it may be running.
+///
+/// Group commit: every request's work runs inside its own savepoint of the batch's transaction,
+/// so a refusal or a failure undoes only that request's writes, and one `COMMIT` (one WAL
+/// append, the larger part of a small transaction's cost) serves every member. A request that
+/// arrives while a batch is open runs in it at once; one that arrives while a batch waits for
+/// the writer's turn waits to join it rather than queueing a batch of its own. No member answers
+/// before the commit: not even a refusal, which may rest on another member's write.
+#[derive(Debug)]
+pub struct DirectWriter {
+    batch: Mutex<Batch>,
+}
+
+#[derive(Debug)]
+struct Batch {
+    conn: rusqlite::Connection,
+    /// The batch being opened or open, and whether it is open.
+    current: Option<(Arc<Epoch>, bool)>,
+    /// Requests waiting to join the current batch.
+    waiting: usize,
+}
+
+impl DirectWriter {
+    pub(crate) fn new(conn: rusqlite::Connection) -> Self {
+        Self {
+            batch: Mutex::new(Batch {
+                conn,
+                current: None,
+                waiting: 0,
+            }),
         }
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Batch> {
+        self.batch.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn arrive<R, W: Work<R>>(&self, work: W, waited: bool) -> Arrival<R, W> {
+        let mut batch = self.lock();
+        if waited {
+            batch.waiting = batch.waiting.saturating_sub(1);
+        }
+        match batch.current.clone() {
+            Some((epoch, true)) => Arrival::Joined(epoch, in_savepoint(&batch.conn, work)),
+            Some((epoch, false)) => {
+                batch.waiting += 1;
+                Arrival::Wait(epoch, work)
+            }
+            None => {
+                let epoch = Arc::new(Epoch::new(Phase::Opening));
+                batch.current = Some((epoch.clone(), false));
+                Arrival::Lead(epoch, work)
+            }
+        }
+    }
+
+    /// Opens the batch `epoch` (its opener holds the writer's turn) and runs `work` in it; the
+    /// outer error is the batch's (it did not open), the inner one the work's.
+    fn begin<R>(
+        &self,
+        epoch: &Arc<Epoch>,
+        work: impl Work<R>,
+    ) -> rusqlite::Result<rusqlite::Result<Direct<R>>> {
+        let mut batch = self.lock();
+        batch.conn.execute_batch("begin immediate")?;
+        batch.current = Some((epoch.clone(), true));
+        let mine = in_savepoint(&batch.conn, work);
+        epoch.send_replace(Phase::Open);
+        Ok(mine)
+    }
+
+    /// Ends the batch `epoch`: commits it if it opened (rolling back if the commit fails),
+    /// and tells its members.
+    fn close(&self, epoch: &Arc<Epoch>) {
+        let mut batch = self.lock();
+        let opened = match &batch.current {
+            Some((current, open)) if Arc::ptr_eq(current, epoch) => *open,
+            _ => return,
+        };
+        batch.current = None;
+        batch.waiting = 0;
+        if !opened {
+            epoch.send_replace(Phase::Abandoned);
+            return;
+        }
+        let committed = batch.conn.execute_batch("commit");
+        if !batch.conn.is_autocommit() {
+            // A failed COMMIT can leave the transaction open; the next batch must not inherit it.
+            let _ = batch.conn.execute_batch("rollback");
+        }
+        metrics::counter!("db_direct_commits_total").increment(1);
+        epoch.send_replace(Phase::Done(committed.map_err(|e| e.to_string())));
+    }
+}
+
+/// The opener of a batch. Dropping it ends the batch, also when the request is cancelled
+/// halfway (a client that hangs up): the commit happens before the turn is given back.
+struct Leading<'a> {
+    writer: &'a DirectWriter,
+    epoch: Arc<Epoch>,
+    turn: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        self.writer.close(&self.epoch);
+        drop(self.turn.take());
+    }
+}
+
+/// The work of one request in a direct transaction.
+trait Work<R>: FnOnce(&rusqlite::Connection) -> rusqlite::Result<Direct<R>> {}
+
+impl<R, F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<Direct<R>>> Work<R> for F {}
+
+/// Runs `work` inside a savepoint: kept if it asks to commit, undone otherwise.
+fn in_savepoint<R>(c: &rusqlite::Connection, work: impl Work<R>) -> rusqlite::Result<Direct<R>> {
+    c.execute_batch("savepoint member")?;
+    let outcome = work(c);
+    let keep = matches!(outcome, Ok(Direct::Commit(_)));
+    let end = if keep {
+        "release member"
+    } else {
+        "rollback to member; release member"
+    };
+    c.execute_batch(end)?;
+    outcome
+}
+
+/// A member's answer once its batch is committed; a failed member answers at once.
+async fn finish<R>(mine: rusqlite::Result<Direct<R>>, epoch: &Epoch) -> Result<R, sqlx::Error> {
+    let mine = mine.map_err(driver_error)?;
+    let mut phase = epoch.subscribe();
+    let done = phase
+        .wait_for(|p| matches!(p, Phase::Done(_)))
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
+        .clone();
+    if let Phase::Done(Err(e)) = done {
+        return Err(sqlx::Error::AnyDriverError(e.into()));
+    }
+    Ok(match mine {
+        Direct::Commit(r) | Direct::Rollback(r) => r,
+    })
 }
 
 /// Opens the direct writer on the database file, with the settings of the sqlx connections

@@ -163,7 +163,7 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let writes = server::writer_queue(&client, &server.base)
         .await
         .zip(writes_before)
-        .map(|((count, secs), (count0, secs0))| (count - count0, secs - secs0));
+        .map(|(after, before)| after - before);
     let measured = report::Measured {
         health,
         sale,

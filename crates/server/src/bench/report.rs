@@ -17,7 +17,7 @@ pub(crate) struct Measured {
     pub(crate) server_peak_rss_mib: Option<f64>,
     pub(crate) invariants: Option<Invariants>,
     /// Write transactions during the sale and its backlog, and their total queueing seconds.
-    pub(crate) writes: Option<(f64, f64)>,
+    pub(crate) writes: Option<super::server::WriterStats>,
 }
 
 /// Latency of one step.
@@ -97,6 +97,8 @@ pub(crate) struct Report {
     write_transactions_per_purchase: Option<f64>,
     /// Mean wait of a write transaction for the writer, in ms.
     writer_wait_mean_ms: Option<f64>,
+    /// Direct (SQLite) write transactions per commit: how many requests a group commit served.
+    transactions_per_group_commit: Option<f64>,
     seats_sold_twice: Option<i64>,
     orders_without_tickets: Option<i64>,
     completed_orders: Option<i64>,
@@ -153,10 +155,13 @@ impl Report {
             server_peak_rss_mib: server_peak_rss_mib.map(round),
             write_transactions_per_purchase: writes
                 .filter(|_| t.purchases > 0)
-                .map(|(count, _)| round(count / t.purchases as f64)),
+                .map(|w| round(w.transactions / t.purchases as f64)),
             writer_wait_mean_ms: writes
-                .filter(|(count, _)| *count > 0.0)
-                .map(|(count, secs)| round(secs * 1000.0 / count)),
+                .filter(|w| w.transactions > 0.0)
+                .map(|w| round(w.wait_secs * 1000.0 / w.transactions)),
+            transactions_per_group_commit: writes
+                .filter(|w| w.direct_commits > 0.0)
+                .map(|w| round(w.direct / w.direct_commits)),
             seats_sold_twice: invariants.map(|i| i.seats_sold_twice),
             orders_without_tickets: invariants.map(|i| i.orders_without_tickets),
             completed_orders: invariants.map(|i| i.completed_orders),
@@ -245,6 +250,9 @@ impl Report {
             text += &format!(
                 "  database: {per:.1} write transactions per purchase, each waiting {wait:.2} ms for the writer on average\n"
             );
+        }
+        if let Some(group) = self.transactions_per_group_commit {
+            text += &format!("  group commit: {group:.1} request transactions per commit\n");
         }
         if let Some(rss) = self.server_peak_rss_mib {
             text += &format!("  server memory: {rss:.0} MiB at its peak\n");

@@ -380,9 +380,33 @@ pub(crate) async fn create_event(
     Ok(seats)
 }
 
-/// The server's write transactions so far and the seconds they queued for the writer, from
-/// its `/metrics` (`db_write_wait_seconds`); `None` when it does not serve them.
-pub(crate) async fn writer_queue(client: &reqwest::Client, base: &str) -> Option<(f64, f64)> {
+/// The server's writer so far, from its `/metrics`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WriterStats {
+    /// Write transactions (`db_write_wait_seconds_count`).
+    pub(crate) transactions: f64,
+    /// Seconds they queued for the writer (`db_write_wait_seconds_sum`).
+    pub(crate) wait_secs: f64,
+    /// Of them, direct ones (SQLite, group-committed; `db_direct_transactions_total`).
+    pub(crate) direct: f64,
+    /// Commits of the direct batches (`db_direct_commits_total`).
+    pub(crate) direct_commits: f64,
+}
+
+impl std::ops::Sub for WriterStats {
+    type Output = Self;
+    fn sub(self, before: Self) -> Self {
+        Self {
+            transactions: self.transactions - before.transactions,
+            wait_secs: self.wait_secs - before.wait_secs,
+            direct: self.direct - before.direct,
+            direct_commits: self.direct_commits - before.direct_commits,
+        }
+    }
+}
+
+/// The server's writer statistics; `None` when it does not serve `/metrics`.
+pub(crate) async fn writer_queue(client: &reqwest::Client, base: &str) -> Option<WriterStats> {
     let text = client
         .get(format!("{base}/metrics"))
         .send()
@@ -397,8 +421,10 @@ pub(crate) async fn writer_queue(client: &reqwest::Client, base: &str) -> Option
         text.lines()
             .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
     };
-    Some((
-        value("db_write_wait_seconds_count ")?,
-        value("db_write_wait_seconds_sum ")?,
-    ))
+    Some(WriterStats {
+        transactions: value("db_write_wait_seconds_count ")?,
+        wait_secs: value("db_write_wait_seconds_sum ")?,
+        direct: value("db_direct_transactions_total ").unwrap_or(0.0),
+        direct_commits: value("db_direct_commits_total ").unwrap_or(0.0),
+    })
 }
