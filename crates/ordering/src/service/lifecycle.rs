@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{OrderId, OrderItemId, ReservationId};
-use outbox::Tx;
+use outbox::{Direct, Tx};
 
 use super::OrderingService;
 use crate::domain::{Buyer, Order, OrderItem, OrderState};
@@ -70,12 +70,11 @@ impl OrderingService {
     /// The seed page's: not found (404), not the owner (401), not a draft, empty; and
     /// [`OrderingError::HoldExpired`] when a hold lapsed.
     pub async fn checkout(&self, order_id: OrderId, buyer: &Buyer) -> Result<Order, OrderingError> {
-        let order = {
-            let mut conn = self.db.read().await?;
-            store::order(conn.conn(), order_id)
-                .await?
-                .ok_or(OrderingError::OrderNotFound(order_id))?
-        };
+        let order = match self.db.read_direct(|c| store::direct::order(c, order_id)) {
+            Some(found) => found?,
+            None => store::order(self.db.read().await?.conn(), order_id).await?,
+        }
+        .ok_or(OrderingError::OrderNotFound(order_id))?;
         if !buyer.owns(&order) {
             return Err(OrderingError::Unauthorized);
         }
@@ -96,14 +95,47 @@ impl OrderingService {
             }
         }
         let now = self.now();
+        let mut order = order;
+        // A guest names the address for the tickets at checkout.
+        let email = buyer.email().filter(|_| order.customer_email.is_none());
+        if self.db.has_direct_writer() {
+            // SQLite: both writes in one direct transaction (outbox::direct).
+            let moved = self
+                .db
+                .write_direct(|c| {
+                    if let Some(email) = email {
+                        store::direct::set_email_if_missing(c, order_id, email)?;
+                    }
+                    let moved = store::direct::set_state(
+                        c,
+                        order_id,
+                        OrderState::Draft,
+                        OrderState::Pending,
+                        now,
+                    )?;
+                    Ok(if moved {
+                        Direct::Commit(true)
+                    } else {
+                        Direct::Rollback(false)
+                    })
+                })
+                .await?;
+            if !moved {
+                return Err(OrderingError::NotDraft);
+            }
+            if let Some(email) = email {
+                order.customer_email = Some(email.to_owned());
+            }
+            order.state = OrderState::Pending;
+            return Ok(order);
+        }
         // One guarded UPDATE, committed on its own: the order read above is the answer, with its
         // new state (no transaction and no read-back on the single writer). A guest's e-mail,
         // when given, is stored first.
         let mut conn = self.db.write().await?;
-        let mut order = order;
-        if let (None, Some(email)) = (&order.customer_email, buyer.email()) {
-            // A guest names the address for the tickets at checkout. Written before the state
-            // changes, so a crash in between never leaves a pending order without it.
+        if let Some(email) = email {
+            // Written before the state changes, so a crash in between never leaves a pending
+            // order without it.
             store::set_email_if_missing(conn.conn(), order_id, email).await?;
             order.customer_email = Some(email.to_owned());
         }

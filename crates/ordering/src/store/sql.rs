@@ -265,6 +265,10 @@ async fn refresh_total(
 }
 
 /// Moves an order from `from` to `to`; returns false if it was not in `from` any more.
+const SET_STATE: &str = "update ordering_orders set state = $3, updated_at = $4,
+        cancelled_at = case when $3 = 'cancelled' then $4 else cancelled_at end
+     where order_id = $1 and state = $2";
+
 pub(crate) async fn set_state(
     mut conn: Conn<'_>,
     order: OrderId,
@@ -272,11 +276,7 @@ pub(crate) async fn set_state(
     to: OrderState,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
-        "update ordering_orders set state = $3, updated_at = $4,
-            cancelled_at = case when $3 = 'cancelled' then $4 else cancelled_at end
-         where order_id = $1 and state = $2",
-    )
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(SET_STATE)
     .bind(order.uuid())
     .bind(from.as_str())
     .bind(to.as_str())
@@ -304,15 +304,15 @@ pub(crate) async fn mark_paid(
 }
 
 /// Sets the address tickets go to (a guest's, given at checkout) when the order has none.
+const SET_EMAIL_IF_MISSING: &str =
+    "update ordering_orders set customer_email = $2 where order_id = $1 and customer_email is null";
+
 pub(crate) async fn set_email_if_missing(
     mut conn: Conn<'_>,
     order: OrderId,
     email: &str,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
-        "update ordering_orders set customer_email = $2
-         where order_id = $1 and customer_email is null",
-    )
+    on_conn!(conn.reborrow(), c => sqlx::query(SET_EMAIL_IF_MISSING)
     .bind(order.uuid())
     .bind(email)
     .execute(c)
@@ -353,9 +353,35 @@ pub(crate) mod direct {
 
     use super::{
         DRAFT_OF_GUEST, DRAFT_OF_USER, INSERT_ITEM, INSERT_ORDER, ITEMS_OF_ORDER, ItemRow,
-        ORDER_BY_ID, OrderRow, REFRESH_TOTAL, assemble,
+        ORDER_BY_ID, OrderRow, REFRESH_TOTAL, SET_EMAIL_IF_MISSING, SET_STATE, assemble,
     };
-    use crate::domain::{Buyer, Order, OrderItem};
+    use crate::domain::{Buyer, Order, OrderItem, OrderState};
+
+    /// [`super::set_state`].
+    pub(crate) fn set_state(
+        c: &Connection,
+        order: OrderId,
+        from: OrderState,
+        to: OrderState,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let changed = execute(
+            c,
+            SET_STATE,
+            &[
+                &order.uuid().as_bytes(),
+                &from.as_str(),
+                &to.as_str(),
+                &to_micros(now),
+            ],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// [`super::set_email_if_missing`].
+    pub(crate) fn set_email_if_missing(c: &Connection, order: OrderId, email: &str) -> Result<()> {
+        execute(c, SET_EMAIL_IF_MISSING, &[&order.uuid().as_bytes(), &email]).map(drop)
+    }
 
     fn order_row(r: &Row<'_>) -> Result<OrderRow> {
         Ok(OrderRow {

@@ -1,0 +1,137 @@
+//! Direct SQLite write transactions and their group commit, on a real database file: each
+//! member's outcome is its own (kept, undone, failed), a row many members race for goes to
+//! exactly one, and an opener cancelled before its batch opened leaves nothing stuck.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use outbox::{Database, Direct};
+
+async fn database(dir: &tempfile::TempDir) -> anyhow::Result<Arc<Database>> {
+    let db = Database::open_in_dir(dir.path()).await?;
+    db.write_direct(|c| {
+        c.execute_batch("create table t (k integer primary key, who integer not null)")?;
+        Ok(Direct::Commit(()))
+    })
+    .await?;
+    Ok(Arc::new(db))
+}
+
+fn count(db: &Database, sql: &str) -> anyhow::Result<i64> {
+    let found = db
+        .read_direct(|c| c.query_row(sql, [], |r| r.get(0)))
+        .ok_or_else(|| anyhow::anyhow!("a SQLite database has direct readers"))??;
+    Ok(found)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_member_of_a_group_commit_keeps_its_own_outcome() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = database(&dir).await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..300_i64 {
+        let db = db.clone();
+        tasks.spawn(async move {
+            let outcome = db
+                .write_direct(|c| {
+                    c.execute("insert into t (k, who) values (?1, ?1)", [i])?;
+                    Ok(match i % 3 {
+                        0 => Direct::Commit(i),
+                        1 => Direct::Rollback(i),
+                        // A failure after a write: the member's savepoint undoes it.
+                        _ => return Err(rusqlite::Error::QueryReturnedNoRows),
+                    })
+                })
+                .await;
+            (i, outcome.is_ok())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (i, ok) = done?;
+        assert_eq!(
+            ok,
+            i % 3 != 2,
+            "member {i}: only the failing ones report an error"
+        );
+    }
+    assert_eq!(count(&db, "select count(*) from t")?, 100);
+    assert_eq!(count(&db, "select count(*) from t where k % 3 != 0")?, 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_many_members_race_for_goes_to_exactly_one() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = database(&dir).await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for who in 0..200_i64 {
+        let db = db.clone();
+        tasks.spawn(async move {
+            db.write_direct(|c| {
+                let won = c.execute(
+                    "insert into t (k, who) values (1, ?1) on conflict do nothing",
+                    [who],
+                )? == 1;
+                Ok(if won {
+                    Direct::Commit(who)
+                } else {
+                    Direct::Rollback(-1)
+                })
+            })
+            .await
+        });
+    }
+    let mut winners = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let who = done??;
+        if who >= 0 {
+            winners.push(who);
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one member wins the row");
+    assert_eq!(count(&db, "select who from t where k = 1")?, winners[0]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_opener_hands_its_waiters_on_and_leaves_the_writer_free() -> anyhow::Result<()>
+{
+    let dir = tempfile::tempdir()?;
+    let db = database(&dir).await?;
+    // Hold the writer's turn with an ordinary transaction: the next direct write must wait.
+    let blocker = db.begin().await?;
+    let opener = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.write_direct(|c| {
+                c.execute("insert into t (k, who) values (1, 1)", [])?;
+                Ok(Direct::Commit(()))
+            })
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let waiter = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.write_direct(|c| {
+                c.execute("insert into t (k, who) values (2, 2)", [])?;
+                Ok(Direct::Commit(()))
+            })
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The opener's request goes away while it waits for the turn (a client hanging up).
+    opener.abort();
+    assert!(opener.await.is_err_and(|e| e.is_cancelled()));
+    drop(blocker);
+    // The waiter opens a batch of its own and commits.
+    tokio::time::timeout(Duration::from_secs(5), waiter).await???;
+    assert_eq!(count(&db, "select count(*) from t where k = 2")?, 1);
+    assert_eq!(count(&db, "select count(*) from t where k = 1")?, 0);
+    // Nothing was left open: an ordinary transaction gets the writer at once.
+    let tx = tokio::time::timeout(Duration::from_secs(2), db.begin()).await??;
+    tx.commit().await?;
+    Ok(())
+}
