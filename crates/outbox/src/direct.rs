@@ -22,7 +22,7 @@ use crate::Database;
 pub enum Direct<R> {
     /// Commit what was written, then answer `R`.
     Commit(R),
-    /// Write nothing, answer `R` (a refusal, or a case left to the general path).
+    /// Undo what this work wrote, answer `R` (a refusal, or a case left to the general path).
     Rollback(R),
 }
 
@@ -42,6 +42,12 @@ pub fn prepare<'c>(
     sql: &str,
     params: &[&dyn ToSql],
 ) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    if params.len() > NAMES.len() {
+        return Err(rusqlite::Error::InvalidParameterCount(
+            params.len(),
+            NAMES.len(),
+        ));
+    }
     let mut stmt = c.prepare_cached(sql)?;
     for (name, value) in NAMES.iter().zip(params) {
         if let Some(index) = stmt.parameter_index(name)? {
@@ -82,6 +88,21 @@ pub fn query<T>(
     Ok(out)
 }
 
+/// Runs a query for at most one row and maps it.
+///
+/// # Errors
+/// When the statement fails or the row does not map.
+pub fn query_optional<T>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    let mut stmt = prepare(c, sql, params)?;
+    let mut rows = stmt.raw_query();
+    rows.next()?.map(map).transpose()
+}
+
 /// A 16-byte UUID column, as sqlx stores a `Uuid` on SQLite.
 ///
 /// # Errors
@@ -120,10 +141,12 @@ impl Database {
         Some(direct_readers.with(work).map_err(driver_error))
     }
 
-    /// Runs `work` as one write transaction (`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` as it
-    /// says) on the SQLite writer connection, in the single writer's queue like
-    /// [`Database::begin`], without a hand-off per statement. `work` must be short: it runs on
-    /// an async worker thread and holds the writer.
+    /// Runs `work` as a write transaction on the SQLite writer, in the single writer's queue like
+    /// [`Database::begin`], without a hand-off per statement: in a savepoint of a batch that
+    /// several requests share and commit together ([`DirectWriter`]). Its writes are kept if it
+    /// returns [`Direct::Commit`] and undone otherwise; either way the answer comes after the
+    /// batch's commit. `work` must be short and must not block: it runs on an async worker
+    /// thread while every other writer waits.
     ///
     /// # Errors
     /// On PostgreSQL (use the sqlx path; see [`Database::has_direct_writer`]), or when the
@@ -331,7 +354,14 @@ impl<R, F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<Direct<R>>> Work<R>
 /// Runs `work` inside a savepoint: kept if it asks to commit, undone otherwise.
 fn in_savepoint<R>(c: &rusqlite::Connection, work: impl Work<R>) -> rusqlite::Result<Direct<R>> {
     c.execute_batch("savepoint member")?;
-    let outcome = work(c);
+    // A panic in the work must not leave its half-done writes in the batch for others' commit.
+    let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(c))) {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let _ = c.execute_batch("rollback to member; release member");
+            std::panic::resume_unwind(panic);
+        }
+    };
     let keep = matches!(outcome, Ok(Direct::Commit(_)));
     let end = if keep {
         "release member"

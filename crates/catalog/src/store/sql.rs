@@ -264,7 +264,7 @@ impl ListingRow {
 /// Twins for `outbox::Database::read_direct` (SQLite).
 pub(crate) mod direct {
     use kernel::SeatId;
-    use outbox::direct::{query, uuid_at};
+    use outbox::direct::{query_optional, uuid_at};
     use rusqlite::{Connection, Result};
 
     use super::{ListingRow, SEAT_LISTING};
@@ -272,7 +272,7 @@ pub(crate) mod direct {
 
     /// [`super::seat_listing`].
     pub(crate) fn seat_listing(c: &Connection, seat: SeatId) -> Result<Option<SeatListing>> {
-        let rows = query(c, SEAT_LISTING, &[&seat.uuid().as_bytes()], |r| {
+        let row = query_optional(c, SEAT_LISTING, &[&seat.uuid().as_bytes()], |r| {
             Ok(ListingRow {
                 seat_id: uuid_at(r, 0)?,
                 event_id: uuid_at(r, 1)?,
@@ -287,6 +287,6 @@ pub(crate) mod direct {
                 status: r.get(10)?,
             })
         })?;
-        Ok(rows.into_iter().next().map(ListingRow::into_listing))
+        Ok(row.map(ListingRow::into_listing))
     }
 }

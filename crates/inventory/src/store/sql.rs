@@ -327,12 +327,9 @@ pub(crate) async fn confirm_hold(
 /// Twins of the statements above for [`outbox::Database::write_direct`] (the hold's SQLite path).
 pub(crate) mod direct {
     use chrono::{DateTime, Utc};
-    use kernel::{SeatId, to_micros};
-    use outbox::direct::{execute, query};
+    use kernel::{ReservationId, SeatId, to_micros};
+    use outbox::direct::{execute, query, query_optional, uuid_at};
     use rusqlite::{Connection, Result};
-
-    use kernel::ReservationId;
-    use outbox::direct::uuid_at;
 
     use super::{
         HOLD_BY_ID, Hold, HoldRow, INSERT_HOLD, SEAT_STATE, SEAT_TAKEN, SeatRecord, UPSERT_SEAT,
@@ -344,13 +341,12 @@ pub(crate) mod direct {
         seat: SeatId,
         now: DateTime<Utc>,
     ) -> Result<(bool, bool)> {
-        let rows = query(
-            c,
-            SEAT_STATE,
-            &[&seat.uuid().as_bytes(), &to_micros(now)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        Ok(rows.into_iter().next().unwrap_or((false, false)))
+        let (seat, now) = (seat.uuid(), to_micros(now));
+        // Two `exists` always make one row.
+        let state = query_optional(c, SEAT_STATE, &[seat.as_bytes(), &now], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(state.unwrap_or((false, false)))
     }
 
     /// [`super::holds`].

@@ -150,14 +150,14 @@ pub(crate) mod direct {
     use rusqlite::{Connection, Result};
 
     use kernel::OrderId;
-    use outbox::direct::{query, uuid_at};
+    use outbox::direct::{query_optional, uuid_at};
 
     use super::{CLAIM, FINISH, PaymentRow, SUCCEEDED_FOR_ORDER};
     use crate::domain::Payment;
 
     /// [`super::succeeded_for_order`].
     pub(crate) fn succeeded_for_order(c: &Connection, order: OrderId) -> Result<Option<Payment>> {
-        let rows = query(c, SUCCEEDED_FOR_ORDER, &[&order.uuid().as_bytes()], |r| {
+        let row = query_optional(c, SUCCEEDED_FOR_ORDER, &[&order.uuid().as_bytes()], |r| {
             Ok(PaymentRow {
                 payment_id: uuid_at(r, 0)?,
                 order_id: uuid_at(r, 1)?,
@@ -180,7 +180,7 @@ pub(crate) mod direct {
                 processed_at: r.get(15)?,
             })
         })?;
-        Ok(rows.into_iter().next().map(PaymentRow::into_payment))
+        Ok(row.map(PaymentRow::into_payment))
     }
 
     /// [`super::claim`].
