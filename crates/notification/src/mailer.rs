@@ -10,7 +10,8 @@ use std::path::PathBuf;
 pub enum Mailer {
     /// An SMTP server (`smtp://host:port`, or `smtps://` for implicit TLS).
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// One `.eml` file per message in this directory.
+    /// One `.eml` file per message in this directory (each appears whole: it is written in a
+    /// sibling `.mail-partial` directory first).
     Files(PathBuf),
 }
 
@@ -55,10 +56,20 @@ impl Mailer {
                 transport.send_raw(&envelope, raw).await?;
             }
             Self::Files(dir) => {
-                let path = dir.join(format!("{id}.eml"));
-                tokio::fs::write(&path, raw)
+                // Written beside the directory, then moved in: whoever watches it (a pickup
+                // job, a person, a test) only ever sees whole messages, as in a maildir.
+                let partial = dir.with_file_name(".mail-partial");
+                tokio::fs::create_dir_all(&partial)
                     .await
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                    .with_context(|| format!("cannot create {}", partial.display()))?;
+                let written = partial.join(format!("{id}.eml"));
+                tokio::fs::write(&written, raw)
+                    .await
+                    .with_context(|| format!("cannot write {}", written.display()))?;
+                let path = dir.join(format!("{id}.eml"));
+                tokio::fs::rename(&written, &path)
+                    .await
+                    .with_context(|| format!("cannot move the message to {}", path.display()))?;
             }
         }
         Ok(())
