@@ -150,23 +150,32 @@ impl Subscriber for FulfillmentSubscriber {
         self.handle_batch(&[d]).await
     }
 
-    /// The events' facts are read first, outside the writer's transaction; then every order's
-    /// tickets are issued in one transaction.
+    /// The events' facts are read and the tickets signed first, outside the writer's
+    /// transaction; then every order's tickets are issued in one transaction.
     async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
         let mut orders = Vec::with_capacity(deliveries.len());
         for d in deliveries {
             let order: OrderCompletedIn = d.parse()?;
             let facts = self.service.facts_for(&order).await?;
-            orders.push((d.message_id, order, facts));
+            let tickets = self.service.tickets_for(&order, &facts);
+            orders.push((d.message_id, (order, tickets)));
         }
-        let mut tx = self.service.db().begin().await?;
-        for (message_id, order, facts) in &orders {
-            if outbox::mark_processed(tx.conn(), self.name(), *message_id).await? {
-                self.service.issue(&mut tx, order, facts).await?;
+        let service = &self.service;
+        let direct = outbox::consume_direct(service.db(), self.name(), &orders, |c, (o, t)| {
+            service.issue_direct(c, o, t)
+        });
+        if let Some(done) = direct.await {
+            done?;
+        } else {
+            let mut tx = service.db().begin().await?;
+            for (message_id, (order, tickets)) in &orders {
+                if outbox::mark_processed(tx.conn(), self.name(), *message_id).await? {
+                    service.issue(&mut tx, order, tickets).await?;
+                }
             }
+            tx.commit().await?;
         }
-        tx.commit().await?;
-        self.service.wake_relay();
+        service.wake_relay();
         Ok(())
     }
 }

@@ -66,14 +66,13 @@ impl FulfillmentService {
         Ok(facts)
     }
 
-    /// Issues one ticket per seat of a completed order inside `tx`; seats that already have
-    /// their ticket are skipped. Announces the new tickets with one `ticket-issued`.
-    pub(crate) async fn issue(
+    /// One ticket per seat of a completed order, signed. Made before the write transaction:
+    /// signing is most of a ticket's cost, and the writer need not wait for it.
+    pub(crate) fn tickets_for(
         &self,
-        tx: &mut Tx,
         order: &OrderCompletedIn,
         facts: &HashMap<EventId, EventFacts>,
-    ) -> anyhow::Result<()> {
+    ) -> Vec<Ticket> {
         let now = self.clock.now();
         let holder = order
             .customer_email
@@ -81,42 +80,79 @@ impl FulfillmentService {
             .or_else(|| order.user_id.clone())
             .or_else(|| order.guest_token.clone())
             .unwrap_or_default();
-        let mut issued = Vec::new();
-        for item in &order.items {
-            let id = Uuid::new_v4();
-            let fact = facts.get(&item.event_id);
-            let ticket = Ticket {
-                id,
-                order_id: order.order_id,
-                event_id: item.event_id,
-                event_name: item.event_name.clone(),
-                venue: fact.map(|f| f.venue.clone()).unwrap_or_default(),
-                event_date: fact.map_or(now, |f| f.event_date),
-                seat_id: item.seat_id,
-                section_code: item.section_code.clone(),
-                row_number: item.row_number,
-                seat_number: item.seat_number,
-                price: item.price,
-                currency: order.currency.clone(),
-                holder: holder.clone(),
-                user_id: order.user_id.clone(),
-                guest_token: order.guest_token.clone(),
-                customer_email: order.customer_email.clone(),
-                status: TicketStatus::Issued,
-                qr: self.signer.sign(&TicketToken {
-                    ticket_id: id,
+        order
+            .items
+            .iter()
+            .map(|item| {
+                let id = Uuid::new_v4();
+                let fact = facts.get(&item.event_id);
+                Ticket {
+                    id,
+                    order_id: order.order_id,
                     event_id: item.event_id,
+                    event_name: item.event_name.clone(),
+                    venue: fact.map(|f| f.venue.clone()).unwrap_or_default(),
+                    event_date: fact.map_or(now, |f| f.event_date),
                     seat_id: item.seat_id,
-                }),
-                issued_at: now,
-                checked_in_at: None,
-            };
-            if store::insert_ticket(tx.conn(), &ticket).await? {
-                issued.push(ticket);
+                    section_code: item.section_code.clone(),
+                    row_number: item.row_number,
+                    seat_number: item.seat_number,
+                    price: item.price,
+                    currency: order.currency.clone(),
+                    holder: holder.clone(),
+                    user_id: order.user_id.clone(),
+                    guest_token: order.guest_token.clone(),
+                    customer_email: order.customer_email.clone(),
+                    status: TicketStatus::Issued,
+                    qr: self.signer.sign(&TicketToken {
+                        ticket_id: id,
+                        event_id: item.event_id,
+                        seat_id: item.seat_id,
+                    }),
+                    issued_at: now,
+                    checked_in_at: None,
+                }
+            })
+            .collect()
+    }
+
+    /// Issues a completed order's `tickets` inside `tx`; seats that already have their ticket
+    /// are skipped. Announces the new tickets with one `ticket-issued`.
+    pub(crate) async fn issue(
+        &self,
+        tx: &mut Tx,
+        order: &OrderCompletedIn,
+        tickets: &[Ticket],
+    ) -> anyhow::Result<()> {
+        let mut issued = Vec::with_capacity(tickets.len());
+        for ticket in tickets {
+            if store::insert_ticket(tx.conn(), ticket).await? {
+                issued.push(ticket.clone());
             }
         }
         if !issued.is_empty() {
+            let now = self.clock.now();
             outbox::enqueue(tx.conn(), &TicketIssued::new(order, &issued, now), now).await?;
+        }
+        Ok(())
+    }
+
+    /// [`FulfillmentService::issue`] in a direct write transaction (SQLite).
+    pub(crate) fn issue_direct(
+        &self,
+        c: &rusqlite::Connection,
+        order: &OrderCompletedIn,
+        tickets: &[Ticket],
+    ) -> anyhow::Result<()> {
+        let mut issued = Vec::with_capacity(tickets.len());
+        for ticket in tickets {
+            if store::direct::insert_ticket(c, ticket)? {
+                issued.push(ticket.clone());
+            }
+        }
+        if !issued.is_empty() {
+            let now = self.clock.now();
+            outbox::enqueue_direct(c, &TicketIssued::new(order, &issued, now), now)?;
         }
         Ok(())
     }

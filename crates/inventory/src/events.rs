@@ -211,6 +211,29 @@ impl Subscriber for InventorySubscriber {
 
     async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
         let now = self.service.now();
+        // Payments (a sale's stream of events) on the direct writer; anything else, or a batch
+        // mixing it in, on the general path.
+        if deliveries.iter().all(|d| d.topic == "payment-succeeded") {
+            let mut paid = Vec::with_capacity(deliveries.len());
+            for d in deliveries {
+                paid.push((d.message_id, d.parse::<PaymentSucceededIn>()?));
+            }
+            if let Some(done) =
+                outbox::consume_direct(self.service.db(), self.name(), &paid, |c, p| {
+                    for &id in &p.reservation_ids {
+                        if !store::direct::confirm_hold(c, id, now)? {
+                            unconfirmable(p.order_id, id);
+                        }
+                    }
+                    Ok(())
+                })
+                .await
+            {
+                done?;
+                self.service.relay_wake();
+                return Ok(());
+            }
+        }
         let mut tx = self.service.db().begin().await?;
         for d in deliveries {
             if outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
@@ -249,9 +272,7 @@ impl InventorySubscriber {
                 let e: PaymentSucceededIn = d.parse()?;
                 for id in e.reservation_ids {
                     if !store::confirm_hold(tx.conn(), id, now).await? {
-                        // Cannot happen while payments re-check holds in their own write
-                        // transaction; if it does, a person must refund this order.
-                        tracing::error!(order.id = %e.order_id, reservation.id = %id, "paid hold could not be confirmed: its seat belongs to someone else");
+                        unconfirmable(e.order_id, id);
                     }
                 }
             }
@@ -269,4 +290,10 @@ impl InventorySubscriber {
         }
         Ok(())
     }
+}
+
+/// A paid hold whose seat belongs to someone else. Cannot happen while payments re-check holds
+/// in their own write transaction; if it does, a person must refund this order.
+fn unconfirmable(order: kernel::OrderId, hold: ReservationId) {
+    tracing::error!(order.id = %order, reservation.id = %hold, "paid hold could not be confirmed: its seat belongs to someone else");
 }

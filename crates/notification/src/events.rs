@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::NotificationService;
 use crate::compose;
+use crate::store::NewMessage;
 
 #[derive(Deserialize)]
 struct TicketIssuedIn {
@@ -171,6 +172,31 @@ enum Plan {
     Nothing,
 }
 
+impl Plan {
+    /// The message to store, if any.
+    fn message(&self) -> Option<NewMessage<'_>> {
+        match self {
+            Self::Store { key, kind, message } => Some(NewMessage {
+                dedup_key: key,
+                kind,
+                recipient: &message.recipient,
+                subject: &message.subject,
+                raw: &message.raw,
+                status: "pending",
+            }),
+            Self::Skip { key, kind, subject } => Some(NewMessage {
+                dedup_key: key,
+                kind,
+                recipient: "",
+                subject,
+                raw: &[],
+                status: "skipped",
+            }),
+            Self::Nothing => None,
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl Subscriber for NotificationSubscriber {
     fn name(&self) -> &'static str {
@@ -194,30 +220,33 @@ impl Subscriber for NotificationSubscriber {
     async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
         let mut plans = Vec::with_capacity(deliveries.len());
         for d in deliveries {
-            plans.push((d.message_id, self.plan(d).await?));
+            let plan = self.plan(d).await?;
+            if !matches!(plan, Plan::Nothing) {
+                plans.push((d.message_id, plan));
+            }
         }
-        if plans.iter().all(|(_, plan)| matches!(plan, Plan::Nothing)) {
+        if plans.is_empty() {
             return Ok(());
         }
-        let mut tx = self.service.db().begin().await?;
-        for (message_id, plan) in &plans {
-            if matches!(plan, Plan::Nothing)
-                || !outbox::mark_processed(tx.conn(), self.name(), *message_id).await?
-            {
-                continue;
-            }
-            match plan {
-                Plan::Store { key, kind, message } => {
-                    self.service.store(&mut tx, key, kind, message).await?;
+        let service = &self.service;
+        let direct = outbox::consume_direct(service.db(), self.name(), &plans, |c, plan| {
+            plan.message()
+                .map_or(Ok(()), |m| service.store_direct(c, &m))
+        });
+        if let Some(done) = direct.await {
+            done?;
+        } else {
+            let mut tx = service.db().begin().await?;
+            for (message_id, plan) in &plans {
+                if let Some(message) = plan.message()
+                    && outbox::mark_processed(tx.conn(), self.name(), *message_id).await?
+                {
+                    service.store(&mut tx, &message).await?;
                 }
-                Plan::Skip { key, kind, subject } => {
-                    self.service.skip(&mut tx, key, kind, subject).await?;
-                }
-                Plan::Nothing => {}
             }
+            tx.commit().await?;
         }
-        tx.commit().await?;
-        self.service.wake();
+        service.wake();
         Ok(())
     }
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::compose::Composed;
 use crate::mailer::Mailer;
 use crate::ports::TicketDocuments;
+use crate::store::NewMessage;
 use crate::{NotificationError, store};
 
 const FROM: &str = "tickets@boxoffice.local";
@@ -71,39 +71,19 @@ impl NotificationService {
         &self.db
     }
 
-    /// Stores a composed message (once per `dedup_key`) inside `tx`.
-    pub(crate) async fn store(
-        &self,
-        tx: &mut Tx,
-        dedup_key: &str,
-        kind: &str,
-        message: &Composed,
-    ) -> anyhow::Result<()> {
-        let now = self.clock.now();
-        store::insert(
-            tx.conn(),
-            dedup_key,
-            kind,
-            &message.recipient,
-            &message.subject,
-            &message.raw,
-            "pending",
-            now,
-        )
-        .await?;
+    /// Stores `message` (once per its key) inside `tx`.
+    pub(crate) async fn store(&self, tx: &mut Tx, message: &NewMessage<'_>) -> anyhow::Result<()> {
+        store::insert(tx.conn(), message, self.clock.now()).await?;
         Ok(())
     }
 
-    /// Records that a message could not be sent for lack of an address.
-    pub(crate) async fn skip(
+    /// [`NotificationService::store`] in a direct write transaction (SQLite).
+    pub(crate) fn store_direct(
         &self,
-        tx: &mut Tx,
-        dedup_key: &str,
-        kind: &str,
-        subject: &str,
+        c: &rusqlite::Connection,
+        message: &NewMessage<'_>,
     ) -> anyhow::Result<()> {
-        let now = self.clock.now();
-        store::insert(tx.conn(), dedup_key, kind, "", subject, &[], "skipped", now).await?;
+        store::direct::insert(c, message, self.clock.now())?;
         Ok(())
     }
 

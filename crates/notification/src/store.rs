@@ -4,4 +4,7 @@
 
 mod sql;
 
-pub(crate) use sql::{claim, due, insert, instant, list_for, mark_failed_attempt, mark_sent};
+pub(crate) use sql::direct;
+pub(crate) use sql::{
+    NewMessage, claim, due, insert, instant, list_for, mark_failed_attempt, mark_sent,
+};

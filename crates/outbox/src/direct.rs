@@ -27,9 +27,9 @@ pub enum Direct<R> {
 }
 
 /// Placeholder names of the stores' SQL, by position.
-const NAMES: [&str; 16] = [
+const NAMES: [&str; 24] = [
     "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
-    "$16",
+    "$16", "$17", "$18", "$19", "$20", "$21", "$22", "$23", "$24",
 ];
 
 /// A statement of the stores' SQL with `params` bound to `$1`, `$2`, … (each may occur several

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kernel::{MessageId, to_micros};
 use serde::Serialize;
 
-use crate::{Conn, on_conn};
+use crate::{Conn, Database, Direct, on_conn};
 
 /// An event published by a context: a past-tense payload with a topic and a partition key.
 pub trait Event: Serialize {
@@ -90,6 +90,10 @@ pub fn enqueue_direct<E: Event>(
     Ok(message_id)
 }
 
+/// Records a consumer's message as handled, once.
+const MARK_PROCESSED: &str =
+    "insert into outbox_processed (consumer, message_id) values ($1, $2) on conflict do nothing";
+
 /// Records that `consumer` handled `message_id`, inside the consumer's own transaction.
 /// Returns `false` when it had already been handled: the caller must then skip its effects.
 ///
@@ -100,12 +104,58 @@ pub async fn mark_processed(
     consumer: &str,
     message_id: MessageId,
 ) -> Result<bool, sqlx::Error> {
-    let sql = "insert into outbox_processed (consumer, message_id) values ($1, $2) on conflict do nothing";
-    let done = on_conn!(conn, c => sqlx::query(sql)
+    let done = on_conn!(conn, c => sqlx::query(MARK_PROCESSED)
         .bind(consumer)
         .bind(message_id.uuid())
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(done == 1)
+}
+
+/// Most messages of a consumer handled in one direct transaction: each such transaction holds
+/// the single writer (and blocks an async worker) while it runs, so a slice of the relay's
+/// batch is cut into pieces about as long as a few requests' transactions.
+const DIRECT_CONSUMER_CHUNK: usize = 16;
+
+/// Handles a consumer's messages on the direct writer ([`Database::write_direct`]): in pieces,
+/// each one transaction in which every message not yet marked handled by `consumer` is marked
+/// and given to `apply`. A failing `apply` undoes its piece (earlier pieces stay: their marks
+/// skip them when the relay hands the messages over again). `None` without a direct writer
+/// (PostgreSQL): the caller takes its sqlx path.
+///
+/// # Errors
+/// The first failure of `apply`, a statement or a commit.
+pub async fn consume_direct<T: Sync>(
+    db: &Database,
+    consumer: &str,
+    messages: &[(MessageId, T)],
+    apply: impl Fn(&rusqlite::Connection, &T) -> anyhow::Result<()> + Sync,
+) -> Option<anyhow::Result<()>> {
+    if !db.has_direct_writer() {
+        return None;
+    }
+    for piece in messages.chunks(DIRECT_CONSUMER_CHUNK) {
+        let done = db
+            .write_direct(|c| {
+                for (message_id, message) in piece {
+                    let fresh = crate::direct::execute(
+                        c,
+                        MARK_PROCESSED,
+                        &[&consumer, &&message_id.uuid().as_bytes()[..]],
+                    )? == 1;
+                    if fresh && let Err(e) = apply(c, message) {
+                        return Ok(Direct::Rollback(Err(e)));
+                    }
+                }
+                Ok(Direct::Commit(Ok(())))
+            })
+            .await;
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Some(Err(e)),
+            Err(e) => return Some(Err(e.into())),
+        }
+    }
+    Some(Ok(()))
 }

@@ -1,6 +1,7 @@
 //! Direct SQLite write transactions and their group commit, on a real database file: each
 //! member's outcome is its own (kept, undone, failed), a row many members race for goes to
-//! exactly one, and an opener cancelled before its batch opened leaves nothing stuck.
+//! exactly one, an opener cancelled before its batch opened leaves nothing stuck, and a
+//! consumer's messages are applied once each across a refusal and a redelivery.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,5 +134,53 @@ async fn a_cancelled_opener_hands_its_waiters_on_and_leaves_the_writer_free() ->
     // Nothing was left open: an ordinary transaction gets the writer at once.
     let tx = tokio::time::timeout(Duration::from_secs(2), db.begin()).await??;
     tx.commit().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_on_the_direct_writer_applies_each_message_once() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = database(&dir).await?;
+    db.migrate().await?;
+    let messages: Vec<(kernel::MessageId, i64)> =
+        (0..40).map(|i| (kernel::MessageId::new(), i)).collect();
+    // Applying a message inserts its row: applying it twice would break the primary key.
+    let apply = |refuse: Option<i64>| {
+        move |c: &rusqlite::Connection, &i: &i64| {
+            c.execute("insert into t (k, who) values (?1, 0)", [i])?;
+            anyhow::ensure!(Some(i) != refuse, "message {i} refused");
+            Ok(())
+        }
+    };
+    let first = outbox::consume_direct(&db, "test", &messages, apply(Some(20)))
+        .await
+        .ok_or_else(|| anyhow::anyhow!("a SQLite database has a direct writer"))?;
+    assert!(first.is_err(), "the refusal is reported");
+    // The pieces before the refused message are kept; its own piece (with the rows it wrote
+    // before the refusal) is undone; nothing after it ran.
+    assert_eq!(count(&db, "select count(*) from t where k = 0")?, 1);
+    assert_eq!(count(&db, "select count(*) from t where k >= 20")?, 0);
+    let kept = count(&db, "select count(*) from t")?;
+    assert_eq!(
+        count(
+            &db,
+            "select count(*) from outbox_processed where consumer = 'test'"
+        )?,
+        kept,
+        "exactly the kept messages are marked handled"
+    );
+
+    // The relay hands everything over again: the kept ones are skipped by their marks.
+    outbox::consume_direct(&db, "test", &messages, apply(None))
+        .await
+        .ok_or_else(|| anyhow::anyhow!("a SQLite database has a direct writer"))??;
+    assert_eq!(count(&db, "select count(*) from t")?, 40);
+    assert_eq!(
+        count(
+            &db,
+            "select count(*) from outbox_processed where consumer = 'test'"
+        )?,
+        40
+    );
     Ok(())
 }

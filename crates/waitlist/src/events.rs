@@ -117,21 +117,49 @@ impl Subscriber for WaitlistSubscriber {
     }
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
-        let mut tx = self.service.db().begin().await?;
-        if !outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
+        self.handle_batch(&[d]).await
+    }
+
+    /// One transaction for the batch, and none for the payments that were not an offer's
+    /// (almost all of them in a sale): those change nothing, so they need neither the writer
+    /// nor a processed mark.
+    async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
+        let mut work = Vec::with_capacity(deliveries.len());
+        for &d in deliveries {
+            if d.topic == "payment-succeeded" {
+                let paid: PaymentSucceededIn = d.parse()?;
+                if !self.service.is_offer(paid.order_id).await? {
+                    continue;
+                }
+            }
+            work.push(d);
+        }
+        if work.is_empty() {
             return Ok(());
         }
-        if d.topic == "payment-succeeded" {
-            let paid: PaymentSucceededIn = d.parse()?;
-            self.service.offer_paid(&mut tx, paid.order_id).await?;
-        } else {
-            let changed: EventStatusChangedIn = d.parse()?;
-            self.service
-                .event_status_changed(&mut tx, changed.event_id, changed.is_active)
-                .await?;
+        let mut tx = self.service.db().begin().await?;
+        for d in work {
+            if outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
+                self.apply(&mut tx, d).await?;
+            }
         }
         tx.commit().await?;
         self.service.wake();
+        Ok(())
+    }
+}
+
+impl WaitlistSubscriber {
+    async fn apply(&self, tx: &mut outbox::Tx, d: &Delivery) -> anyhow::Result<()> {
+        if d.topic == "payment-succeeded" {
+            let paid: PaymentSucceededIn = d.parse()?;
+            self.service.offer_paid(tx, paid.order_id).await?;
+        } else {
+            let changed: EventStatusChangedIn = d.parse()?;
+            self.service
+                .event_status_changed(tx, changed.event_id, changed.is_active)
+                .await?;
+        }
         Ok(())
     }
 }

@@ -190,6 +190,14 @@ impl WaitlistService {
         Ok(())
     }
 
+    /// Whether a payment of `order` has anything to complete here. Read outside the writer:
+    /// an offer's order is placed in the transaction that assigns the offer, so by the time the
+    /// order is paid the assignment is committed, and a `false` stays `false` for that payment.
+    pub(crate) async fn is_offer(&self, order: OrderId) -> Result<bool, sqlx::Error> {
+        let mut conn = self.db.read().await?;
+        store::is_offer(conn.conn(), order).await
+    }
+
     /// A paid order completes the entry it was offered to.
     pub(crate) async fn offer_paid(&self, tx: &mut Tx, order: OrderId) -> anyhow::Result<()> {
         store::complete_by_order(tx.conn(), order, self.clock.now()).await?;

@@ -87,15 +87,16 @@ pub(crate) async fn tickets_of_order(
     Ok(rows.into_iter().map(TicketRow::into_ticket).collect())
 }
 
+/// Inserts a ticket unless its order has one for the seat.
+const INSERT_TICKET: &str = "insert into fulfillment_tickets (ticket_id, order_id, event_id, event_name, venue, event_date, seat_id,
+        section_code, row_number, seat_number, price_cents, currency, holder, user_id, guest_token,
+        customer_email, status, qr, issued_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'issued', $17, $18)
+     on conflict (order_id, seat_id) do nothing";
+
 /// Inserts a ticket unless the order already has one for that seat; returns whether it did.
 pub(crate) async fn insert_ticket(mut conn: Conn<'_>, t: &Ticket) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
-        "insert into fulfillment_tickets (ticket_id, order_id, event_id, event_name, venue, event_date, seat_id,
-            section_code, row_number, seat_number, price_cents, currency, holder, user_id, guest_token,
-            customer_email, status, qr, issued_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'issued', $17, $18)
-         on conflict (order_id, seat_id) do nothing",
-    )
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(INSERT_TICKET)
     .bind(t.id)
     .bind(t.order_id.uuid())
     .bind(t.event_id.uuid())
@@ -133,4 +134,43 @@ pub(crate) async fn check_in(
     .execute(c)
     .await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
+}
+
+/// Twins of the statements above for [`outbox::Database::write_direct`] (issuing on SQLite).
+pub(crate) mod direct {
+    use kernel::to_micros;
+    use outbox::direct::execute;
+    use rusqlite::{Connection, Result};
+
+    use super::INSERT_TICKET;
+    use crate::domain::Ticket;
+
+    /// [`super::insert_ticket`].
+    pub(crate) fn insert_ticket(c: &Connection, t: &Ticket) -> Result<bool> {
+        let inserted = execute(
+            c,
+            INSERT_TICKET,
+            &[
+                &t.id.as_bytes(),
+                &t.order_id.uuid().as_bytes(),
+                &t.event_id.uuid().as_bytes(),
+                &t.event_name,
+                &t.venue,
+                &to_micros(t.event_date),
+                &t.seat_id.uuid().as_bytes(),
+                &t.section_code,
+                &t.row_number,
+                &t.seat_number,
+                &t.price.cents(),
+                &t.currency,
+                &t.holder,
+                &t.user_id,
+                &t.guest_token,
+                &t.customer_email,
+                &t.qr,
+                &to_micros(t.issued_at),
+            ],
+        )?;
+        Ok(inserted == 1)
+    }
 }

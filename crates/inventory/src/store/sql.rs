@@ -299,17 +299,21 @@ pub(crate) async fn event_counts(
 /// Confirms a paid hold: the seat is sold. A hold that lapsed after the payment was recorded is
 /// confirmed too, provided nobody else holds the seat. Returns false when the seat went to
 /// someone else (or the hold does not exist).
+/// `active → confirmed` (or a lapsed hold whose seat nobody took since).
+const CONFIRM_HOLD: &str = "update inventory_reservations set status = 'confirmed', ended_at = $2
+     where reservation_id = $1 and (status = 'active' or (status = 'expired' and not exists (
+         select 1 from inventory_reservations other
+         where other.seat_id = inventory_reservations.seat_id and other.status in ('active', 'confirmed'))))";
+
+/// A hold's status.
+const HOLD_STATUS: &str = "select status from inventory_reservations where reservation_id = $1";
+
 pub(crate) async fn confirm_hold(
     mut conn: Conn<'_>,
     id: ReservationId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
-        "update inventory_reservations set status = 'confirmed', ended_at = $2
-         where reservation_id = $1 and (status = 'active' or (status = 'expired' and not exists (
-             select 1 from inventory_reservations other
-             where other.seat_id = inventory_reservations.seat_id and other.status in ('active', 'confirmed'))))",
-    )
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(CONFIRM_HOLD)
     .bind(id.uuid())
     .bind(to_micros(now))
     .execute(c)
@@ -317,7 +321,7 @@ pub(crate) async fn confirm_hold(
     if done == 1 {
         return Ok(true);
     }
-    let status: Option<String> = on_conn!(conn.reborrow(), c => sqlx::query_scalar("select status from inventory_reservations where reservation_id = $1")
+    let status: Option<String> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(HOLD_STATUS)
             .bind(id.uuid())
             .fetch_optional(c)
             .await)?;
@@ -332,8 +336,24 @@ pub(crate) mod direct {
     use rusqlite::{Connection, Result};
 
     use super::{
-        HOLD_BY_ID, Hold, HoldRow, INSERT_HOLD, SEAT_STATE, SEAT_TAKEN, SeatRecord, UPSERT_SEAT,
+        CONFIRM_HOLD, HOLD_BY_ID, HOLD_STATUS, Hold, HoldRow, INSERT_HOLD, SEAT_STATE, SEAT_TAKEN,
+        SeatRecord, UPSERT_SEAT,
     };
+
+    /// [`super::confirm_hold`].
+    pub(crate) fn confirm_hold(
+        c: &Connection,
+        id: ReservationId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let id = id.uuid();
+        if execute(c, CONFIRM_HOLD, &[&id.as_bytes(), &to_micros(now)])? == 1 {
+            return Ok(true);
+        }
+        let status: Option<String> =
+            query_optional(c, HOLD_STATUS, &[&id.as_bytes()], |r| r.get(0))?;
+        Ok(status.as_deref() == Some("confirmed"))
+    }
 
     /// [`super::seat_state`].
     pub(crate) fn seat_state(

@@ -29,33 +29,38 @@ pub(crate) struct Due {
     pub(crate) attempts: i64,
 }
 
+/// A message to store: what notification keeps of one event.
+pub(crate) struct NewMessage<'a> {
+    /// Sent once per key.
+    pub(crate) dedup_key: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) recipient: &'a str,
+    pub(crate) subject: &'a str,
+    /// The whole message, as sent.
+    pub(crate) raw: &'a [u8],
+    /// `pending` (to send) or `skipped` (nobody to send it to).
+    pub(crate) status: &'a str,
+}
+
+/// Stores a message unless one with the same `dedup_key` exists.
+const INSERT_MESSAGE: &str = "insert into notification_messages (message_id, dedup_key, kind, recipient, subject, raw, status, attempts,
+        next_attempt_at, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8) on conflict (dedup_key) do nothing";
+
 /// Stores a message unless one with the same `dedup_key` exists; returns whether it did.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one column each; a struct would only rename them"
-)]
 pub(crate) async fn insert(
     mut conn: Conn<'_>,
-    dedup_key: &str,
-    kind: &str,
-    recipient: &str,
-    subject: &str,
-    raw: &[u8],
-    status: &str,
+    m: &NewMessage<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
-        "insert into notification_messages (message_id, dedup_key, kind, recipient, subject, raw, status, attempts,
-            next_attempt_at, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8) on conflict (dedup_key) do nothing",
-    )
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(INSERT_MESSAGE)
     .bind(Uuid::new_v4())
-    .bind(dedup_key)
-    .bind(kind)
-    .bind(recipient)
-    .bind(subject)
-    .bind(raw)
-    .bind(status)
+    .bind(m.dedup_key)
+    .bind(m.kind)
+    .bind(m.recipient)
+    .bind(m.subject)
+    .bind(m.raw)
+    .bind(m.status)
     .bind(to_micros(now))
     .execute(c)
     .await.map(|r| r.rows_affected()))?;
@@ -151,4 +156,34 @@ pub(crate) async fn list_for(
 /// Converts stored microseconds for callers.
 pub(crate) fn instant(micros: i64) -> DateTime<Utc> {
     from_micros(micros)
+}
+
+/// Twins of the statements above for [`outbox::Database::write_direct`] (storing on SQLite).
+pub(crate) mod direct {
+    use chrono::{DateTime, Utc};
+    use kernel::to_micros;
+    use outbox::direct::execute;
+    use rusqlite::{Connection, Result};
+    use uuid::Uuid;
+
+    use super::{INSERT_MESSAGE, NewMessage};
+
+    /// [`super::insert`].
+    pub(crate) fn insert(c: &Connection, m: &NewMessage<'_>, now: DateTime<Utc>) -> Result<bool> {
+        let inserted = execute(
+            c,
+            INSERT_MESSAGE,
+            &[
+                &Uuid::new_v4().as_bytes(),
+                &m.dedup_key,
+                &m.kind,
+                &m.recipient,
+                &m.subject,
+                &m.raw,
+                &m.status,
+                &to_micros(now),
+            ],
+        )?;
+        Ok(inserted == 1)
+    }
 }

@@ -222,39 +222,29 @@ impl OrderingService {
         if order.state == OrderState::Completed {
             return Ok(());
         }
-        if !store::mark_paid(tx.conn(), order_id, paid_at).await? {
-            // The payment re-checked this order inside its own transaction, so this means the
-            // data was changed by hand; shout rather than sell seats of a cancelled order.
-            return Err(OrderingError::Internal(anyhow::anyhow!(
-                "order {order_id} was {} when its payment {payment_id} succeeded",
-                order.state.as_str()
-            )));
-        }
-        let completed = OrderCompleted {
-            order_id,
-            payment_id,
-            customer_email: crate::domain::email_of(&order),
-            user_id: order.user_id.clone(),
-            guest_token: order.guest_token.clone(),
-            total_amount: order.total(),
-            currency: order.currency.clone(),
-            paid_at,
-            items: order
-                .items
-                .iter()
-                .map(|i| CompletedItem {
-                    seat_id: i.seat_id,
-                    reservation_id: i.reservation_id,
-                    event_id: i.event_id,
-                    event_name: i.event_name.clone(),
-                    section_code: i.section_code.clone(),
-                    row_number: i.row_number,
-                    seat_number: i.seat_number,
-                    price: i.price,
-                })
-                .collect(),
-        };
+        let paid = store::mark_paid(tx.conn(), order_id, paid_at).await?;
+        let completed = completed_event(&order, paid, payment_id, paid_at)?;
         outbox::enqueue(tx.conn(), &completed, self.now()).await?;
+        Ok(())
+    }
+
+    /// [`OrderingService::complete`] in a direct write transaction (SQLite).
+    pub(crate) fn complete_direct(
+        &self,
+        c: &rusqlite::Connection,
+        order_id: OrderId,
+        payment_id: uuid::Uuid,
+        paid_at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let Some(order) = store::direct::order(c, order_id)? else {
+            return Err(OrderingError::OrderNotFound(order_id).into());
+        };
+        if order.state == OrderState::Completed {
+            return Ok(());
+        }
+        let paid = store::direct::mark_paid(c, order_id, paid_at)?;
+        let completed = completed_event(&order, paid, payment_id, paid_at)?;
+        outbox::enqueue_direct(c, &completed, self.now())?;
         Ok(())
     }
 
@@ -286,4 +276,47 @@ impl OrderingService {
         }
         Ok(())
     }
+}
+
+/// The announcement of `order` paid by `payment_id`, once `paid` says the order went from
+/// `pending` to `completed`.
+fn completed_event(
+    order: &Order,
+    paid: bool,
+    payment_id: uuid::Uuid,
+    paid_at: DateTime<Utc>,
+) -> Result<OrderCompleted, OrderingError> {
+    if !paid {
+        // The payment re-checked this order inside its own transaction, so this means the
+        // data was changed by hand; shout rather than sell seats of a cancelled order.
+        return Err(OrderingError::Internal(anyhow::anyhow!(
+            "order {} was {} when its payment {payment_id} succeeded",
+            order.id,
+            order.state.as_str()
+        )));
+    }
+    Ok(OrderCompleted {
+        order_id: order.id,
+        payment_id,
+        customer_email: crate::domain::email_of(order),
+        user_id: order.user_id.clone(),
+        guest_token: order.guest_token.clone(),
+        total_amount: order.total(),
+        currency: order.currency.clone(),
+        paid_at,
+        items: order
+            .items
+            .iter()
+            .map(|i| CompletedItem {
+                seat_id: i.seat_id,
+                reservation_id: i.reservation_id,
+                event_id: i.event_id,
+                event_name: i.event_name.clone(),
+                section_code: i.section_code.clone(),
+                row_number: i.row_number,
+                seat_number: i.seat_number,
+                price: i.price,
+            })
+            .collect(),
+    })
 }

@@ -287,15 +287,17 @@ pub(crate) async fn set_state(
 }
 
 /// `pending → completed` with the payment instant; returns false if the order was not pending.
+/// `pending → completed` with `paidAt`.
+const MARK_PAID: &str =
+    "update ordering_orders set state = 'completed', paid_at = $2, updated_at = $2
+     where order_id = $1 and state = 'pending'";
+
 pub(crate) async fn mark_paid(
     mut conn: Conn<'_>,
     order: OrderId,
     paid_at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
-        "update ordering_orders set state = 'completed', paid_at = $2, updated_at = $2
-         where order_id = $1 and state = 'pending'",
-    )
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(MARK_PAID)
     .bind(order.uuid())
     .bind(to_micros(paid_at))
     .execute(c)
@@ -353,9 +355,24 @@ pub(crate) mod direct {
 
     use super::{
         DRAFT_OF_GUEST, DRAFT_OF_USER, INSERT_ITEM, INSERT_ORDER, ITEMS_OF_ORDER, ItemRow,
-        ORDER_BY_ID, OrderRow, REFRESH_TOTAL, SET_EMAIL_IF_MISSING, SET_STATE, assemble,
+        MARK_PAID, ORDER_BY_ID, OrderRow, REFRESH_TOTAL, SET_EMAIL_IF_MISSING, SET_STATE, assemble,
     };
+
     use crate::domain::{Buyer, Order, OrderItem, OrderState};
+
+    /// [`super::mark_paid`].
+    pub(crate) fn mark_paid(
+        c: &Connection,
+        order: OrderId,
+        paid_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let changed = execute(
+            c,
+            MARK_PAID,
+            &[&order.uuid().as_bytes(), &to_micros(paid_at)],
+        )?;
+        Ok(changed == 1)
+    }
 
     /// [`super::set_state`].
     pub(crate) fn set_state(

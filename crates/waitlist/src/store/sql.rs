@@ -259,6 +259,17 @@ pub(crate) async fn end_entry(
     Ok(done == 1)
 }
 
+/// Whether `order` is the order of a standing offer (an entry `assigned` to it).
+pub(crate) async fn is_offer(mut conn: Conn<'_>, order: OrderId) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(
+        "select 1 from waitlist_entries where order_id = $1 and status = 'assigned'",
+    )
+    .bind(order.uuid())
+    .fetch_optional(c)
+    .await)?;
+    Ok(found.is_some())
+}
+
 /// `assigned → completed` for the entry whose offer is `order`; false if there is none.
 pub(crate) async fn complete_by_order(
     mut conn: Conn<'_>,
