@@ -203,6 +203,7 @@ impl Database {
             }
         };
         metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
+        metrics::counter!("db_write_transactions_total").increment(1);
         Ok(tx)
     }
 

@@ -162,6 +162,7 @@ impl Database {
         };
         let started = Instant::now();
         metrics::counter!("db_direct_transactions_total").increment(1);
+        metrics::counter!("db_write_transactions_total").increment(1);
         let mut work = work;
         let mut waited = false;
         let leading = loop {

@@ -157,8 +157,8 @@ impl Report {
                 .filter(|_| t.purchases > 0)
                 .map(|w| round(w.transactions / t.purchases as f64)),
             writer_wait_mean_ms: writes
-                .filter(|w| w.transactions > 0.0)
-                .map(|w| round(w.wait_secs * 1000.0 / w.transactions)),
+                .filter(|w| w.waits > 0.0)
+                .map(|w| round(w.wait_secs * 1000.0 / w.waits)),
             transactions_per_group_commit: writes
                 .filter(|w| w.direct_commits > 0.0)
                 .map(|w| round(w.direct / w.direct_commits)),

@@ -383,10 +383,13 @@ pub(crate) async fn create_event(
 /// The server's writer so far, from its `/metrics`.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct WriterStats {
-    /// Write transactions (`db_write_wait_seconds_count`).
+    /// Write transactions (`db_write_transactions_total`; a counter, exact where the wait
+    /// histogram's count is not).
     pub(crate) transactions: f64,
-    /// Seconds they queued for the writer (`db_write_wait_seconds_sum`).
+    /// Seconds they queued for the writer (`db_write_wait_seconds_sum`)…
     pub(crate) wait_secs: f64,
+    /// …over this many waits (`db_write_wait_seconds_count`).
+    pub(crate) waits: f64,
     /// Of them, direct ones (SQLite, group-committed; `db_direct_transactions_total`).
     pub(crate) direct: f64,
     /// Commits of the direct batches (`db_direct_commits_total`).
@@ -399,6 +402,7 @@ impl std::ops::Sub for WriterStats {
         Self {
             transactions: self.transactions - before.transactions,
             wait_secs: self.wait_secs - before.wait_secs,
+            waits: self.waits - before.waits,
             direct: self.direct - before.direct,
             direct_commits: self.direct_commits - before.direct_commits,
         }
@@ -422,8 +426,9 @@ pub(crate) async fn writer_queue(client: &reqwest::Client, base: &str) -> Option
             .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
     };
     Some(WriterStats {
-        transactions: value("db_write_wait_seconds_count ")?,
+        transactions: value("db_write_transactions_total ")?,
         wait_secs: value("db_write_wait_seconds_sum ")?,
+        waits: value("db_write_wait_seconds_count ")?,
         direct: value("db_direct_transactions_total ").unwrap_or(0.0),
         direct_commits: value("db_direct_commits_total ").unwrap_or(0.0),
     })

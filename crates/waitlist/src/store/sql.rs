@@ -261,13 +261,13 @@ pub(crate) async fn end_entry(
 
 /// Whether `order` is the order of a standing offer (an entry `assigned` to it).
 pub(crate) async fn is_offer(mut conn: Conn<'_>, order: OrderId) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(
-        "select 1 from waitlist_entries where order_id = $1 and status = 'assigned'",
+    // `exists` is a boolean on both backends (a bare `select 1` is int4 on PostgreSQL).
+    on_conn!(conn.reborrow(), c => sqlx::query_scalar(
+        "select exists (select 1 from waitlist_entries where order_id = $1 and status = 'assigned')",
     )
     .bind(order.uuid())
-    .fetch_optional(c)
-    .await)?;
-    Ok(found.is_some())
+    .fetch_one(c)
+    .await)
 }
 
 /// `assigned → completed` for the entry whose offer is `order`; false if there is none.
