@@ -252,7 +252,8 @@ pub struct DirectWriter {
 
 #[derive(Debug)]
 struct Batch {
-    conn: rusqlite::Connection,
+    /// The connection; taken out while a batch commits (see [`DirectWriter::close`]).
+    conn: Option<rusqlite::Connection>,
     /// The batch being opened or open, and whether it is open.
     current: Option<(Arc<Epoch>, bool)>,
     /// Requests waiting to join the current batch.
@@ -263,7 +264,7 @@ impl DirectWriter {
     pub(crate) fn new(conn: rusqlite::Connection) -> Self {
         Self {
             batch: Mutex::new(Batch {
-                conn,
+                conn: Some(conn),
                 current: None,
                 waiting: 0,
             }),
@@ -280,7 +281,11 @@ impl DirectWriter {
             batch.waiting = batch.waiting.saturating_sub(1);
         }
         match batch.current.clone() {
-            Some((epoch, true)) => Arrival::Joined(epoch, in_savepoint(&batch.conn, work)),
+            // An open batch has its connection: `close` takes it only as the batch ends.
+            Some((epoch, true)) => match &batch.conn {
+                Some(conn) => Arrival::Joined(epoch, in_savepoint(conn, work)),
+                None => Arrival::Joined(epoch, Err(connection_away())),
+            },
             Some((epoch, false)) => {
                 batch.waiting += 1;
                 Arrival::Wait(epoch, work)
@@ -301,9 +306,11 @@ impl DirectWriter {
         work: impl Work<R>,
     ) -> rusqlite::Result<rusqlite::Result<Direct<R>>> {
         let mut batch = self.lock();
-        batch.conn.execute_batch("begin immediate")?;
+        // The turn is handed on only after the previous batch's commit put the connection back.
+        let conn = batch.conn.as_ref().ok_or_else(connection_away)?;
+        conn.execute_batch("begin immediate")?;
+        let mine = in_savepoint(conn, work);
         batch.current = Some((epoch.clone(), true));
-        let mine = in_savepoint(&batch.conn, work);
         epoch.send_replace(Phase::Open);
         Ok(mine)
     }
@@ -322,14 +329,28 @@ impl DirectWriter {
             epoch.send_replace(Phase::Abandoned);
             return;
         }
-        let committed = batch.conn.execute_batch("commit");
-        if !batch.conn.is_autocommit() {
+        // The commit (the WAL write) runs without the lock: requests arriving meanwhile find no
+        // batch and wait for the turn asynchronously instead of blocking their threads here.
+        let Some(conn) = batch.conn.take() else {
+            epoch.send_replace(Phase::Done(Err(connection_away().to_string())));
+            return;
+        };
+        drop(batch);
+        let committed = conn.execute_batch("commit");
+        if !conn.is_autocommit() {
             // A failed COMMIT can leave the transaction open; the next batch must not inherit it.
-            let _ = batch.conn.execute_batch("rollback");
+            let _ = conn.execute_batch("rollback");
         }
+        self.lock().conn = Some(conn);
         metrics::counter!("db_direct_commits_total").increment(1);
         epoch.send_replace(Phase::Done(committed.map_err(|e| e.to_string())));
     }
+}
+
+/// The direct writer's connection is not where it should be: only while a batch commits is it
+/// out of [`Batch`], and then nobody holds the turn to use it. Never expected.
+fn connection_away() -> rusqlite::Error {
+    rusqlite::Error::InvalidParameterName("direct writer connection in use by a commit".into())
 }
 
 /// The opener of a batch. Dropping it ends the batch, also when the request is cancelled
