@@ -31,6 +31,10 @@ const PG_SEARCH_PATH: &str = "public,outbox,api,catalog,inventory,ordering,payme
 /// The advisory lock every PostgreSQL write transaction takes first (an arbitrary constant).
 const PG_WRITER_LOCK: i64 = 0x626f_786f_6666;
 
+/// Begins a PostgreSQL write transaction and takes [`PG_WRITER_LOCK`].
+static PG_BEGIN_LOCKED: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("begin; select pg_advisory_xact_lock({PG_WRITER_LOCK})"));
+
 /// Connections of a process for PostgreSQL write transactions (they queue for one lock).
 const PG_WRITER_CONNECTIONS: u32 = 4;
 
@@ -193,13 +197,9 @@ impl Database {
         let started = std::time::Instant::now();
         let tx = match self {
             Self::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
+            // `BEGIN` and the lock in one round trip (a simple query of two statements).
             Self::Postgres { writer, .. } => {
-                let mut tx = writer.begin().await?;
-                sqlx::query("select pg_advisory_xact_lock($1)")
-                    .bind(PG_WRITER_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                Tx::Postgres(tx)
+                Tx::Postgres(writer.begin_with(PG_BEGIN_LOCKED.as_str()).await?)
             }
         };
         metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());

@@ -190,10 +190,11 @@ impl PaymentService {
                 .await?;
             return Ok(claimed);
         }
-        let mut tx = self.db.begin().await?;
-        let claimed = store::claim(tx.conn(), payment).await?;
-        tx.commit().await?;
-        Ok(claimed)
+        // One guarded insert (the partial unique index decides between concurrent claims), so
+        // it needs neither a transaction nor the writer lock: on PostgreSQL that is four round
+        // trips fewer under the lock per payment.
+        let mut conn = self.db.write().await?;
+        Ok(store::claim(conn.conn(), payment).await?)
     }
 
     /// Records the provider's answer. A success is kept only if, inside this write transaction
