@@ -38,6 +38,17 @@ impl Mailer {
         }
     }
 
+    /// How long a message taken for delivery stays with its sender before another sender may
+    /// retry it: the longest a delivery may take. It is also how late a message is when its
+    /// sender crashed halfway. SMTP may be slow (and a retry may send it twice), so minutes; a
+    /// file is written in milliseconds and writing it again is harmless, so seconds.
+    pub(crate) fn lease(&self) -> chrono::Duration {
+        match self {
+            Self::Smtp(_) => chrono::Duration::minutes(5),
+            Self::Files(_) => chrono::Duration::seconds(5),
+        }
+    }
+
     /// Delivers one message.
     ///
     /// # Errors

@@ -15,8 +15,6 @@ use crate::{NotificationError, store};
 const FROM: &str = "tickets@boxoffice.local";
 const MAX_ATTEMPTS: i64 = 8;
 const BATCH: i64 = 20;
-/// How long a message taken for sending stays with its sender before another may retry it.
-const SEND_LEASE_MINUTES: i64 = 5;
 
 /// A message as the admin API lists it.
 #[derive(Debug, Clone)]
@@ -114,7 +112,7 @@ impl NotificationService {
             for message in due {
                 // Senders in other processes (split deployments) see the same due messages.
                 let now = self.clock.now();
-                let lease = now + Duration::minutes(SEND_LEASE_MINUTES);
+                let lease = now + self.mailer.lease();
                 let mine = store::claim(
                     self.db.write().await?.conn(),
                     message.message_id,
