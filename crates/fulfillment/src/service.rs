@@ -84,7 +84,7 @@ impl FulfillmentService {
             .items
             .iter()
             .map(|item| {
-                let id = Uuid::new_v4();
+                let id = kernel::new_uuid();
                 let fact = facts.get(&item.event_id);
                 Ticket {
                     id,

@@ -5,6 +5,17 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
+/// A fresh identifier for a new row: a UUIDv7, time-ordered, with 74 random bits.
+///
+/// Rows are keyed and indexed by these ids. Random (v4) keys land each insert on a random leaf
+/// page of every index, so a commit rewrote one 4 KiB page per index per row, and the pages had
+/// to be read back from disk first. Time-ordered keys put a moment's inserts on the same few
+/// right-hand pages, for SQLite's WAL and PostgreSQL's B-trees alike (docs/performance.md).
+/// The time a v7 id carries is no secret here: every record also shows its creation time.
+pub fn new_uuid() -> Uuid {
+    Uuid::now_v7()
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -13,9 +24,9 @@ macro_rules! id_type {
         pub struct $name(pub Uuid);
 
         impl $name {
-            /// A fresh random identifier.
+            /// A fresh identifier ([`new_uuid`]).
             pub fn new() -> Self {
-                Self(Uuid::new_v4())
+                Self(new_uuid())
             }
 
             /// The underlying UUID.

@@ -11,7 +11,9 @@ mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error_code::ErrorCode;
-pub use ids::{EventId, MessageId, OrderId, OrderItemId, ReservationId, SeatId, WaitlistEntryId};
+pub use ids::{
+    EventId, MessageId, OrderId, OrderItemId, ReservationId, SeatId, WaitlistEntryId, new_uuid,
+};
 pub use money::{Money, MoneyError};
 pub use peer::PeerUnavailable;
 pub use time::{from_micros, to_micros};

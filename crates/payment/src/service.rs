@@ -87,7 +87,7 @@ impl PaymentService {
         }
         let now = self.clock.now();
         let mut payment = Payment {
-            id: Uuid::new_v4(),
+            id: kernel::new_uuid(),
             order_id: order.order_id,
             customer_id: request.customer_id.clone(),
             reservation_id: request.reservation_id,

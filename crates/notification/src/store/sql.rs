@@ -54,7 +54,7 @@ pub(crate) async fn insert(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let done = on_conn!(conn.reborrow(), c => sqlx::query(INSERT_MESSAGE)
-    .bind(Uuid::new_v4())
+    .bind(kernel::new_uuid())
     .bind(m.dedup_key)
     .bind(m.kind)
     .bind(m.recipient)
@@ -164,7 +164,6 @@ pub(crate) mod direct {
     use kernel::to_micros;
     use outbox::direct::execute;
     use rusqlite::{Connection, Result};
-    use uuid::Uuid;
 
     use super::{INSERT_MESSAGE, NewMessage};
 
@@ -174,7 +173,7 @@ pub(crate) mod direct {
             c,
             INSERT_MESSAGE,
             &[
-                &Uuid::new_v4().as_bytes(),
+                &kernel::new_uuid().as_bytes(),
                 &m.dedup_key,
                 &m.kind,
                 &m.recipient,
