@@ -13,7 +13,7 @@ pub struct SeatsGenerated {
     pub event_id: EventId,
     /// The new seats.
     pub seats: Vec<GeneratedSeat>,
-    /// How many.
+    /// How many seats this message carries (a large venue comes in several messages).
     pub total_seats: usize,
     /// When.
     pub generated_at: DateTime<Utc>,

@@ -143,14 +143,7 @@ impl CatalogService {
         let mut tx = self.db.begin().await?;
         store::insert_event(tx.conn(), event).await?;
         store::insert_seats(tx.conn(), seats).await?;
-        if !seats.is_empty() {
-            outbox::enqueue(
-                tx.conn(),
-                &seats_generated(event, seats, self.now()),
-                self.now(),
-            )
-            .await?;
-        }
+        announce_seats(&mut tx, event, seats, self.now()).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok(())
@@ -173,22 +166,104 @@ impl CatalogService {
     }
 }
 
-fn seats_generated(event: &Event, seats: &[Seat], now: DateTime<Utc>) -> SeatsGenerated {
-    SeatsGenerated {
-        event_id: event.id,
-        seats: seats
-            .iter()
-            .map(|s| GeneratedSeat {
-                seat_id: s.id,
-                section: s.section_code.clone(),
-                row: s.row_number.to_string(),
-                number: s.seat_number,
-                price: s.price,
+/// Most seats one `seats-generated` message carries (about 300 KB of JSON).
+///
+/// A venue is announced in messages of at most this many seats: one message for a
+/// 100,000-seat venue was 15 MB of text, more than a Kafka broker accepts by default (1 MB),
+/// and the relay and inventory held several copies of it at once (the server's peak memory).
+/// Inventory records each message's seats on their own, so the split changes nothing there.
+const SEATS_PER_MESSAGE: usize = 2_000;
+
+/// Announces `seats` of `event` (none: no message) in the transaction that writes them.
+async fn announce_seats(
+    tx: &mut outbox::Tx,
+    event: &Event,
+    seats: &[Seat],
+    now: DateTime<Utc>,
+) -> Result<(), CatalogError> {
+    for message in seats_generated(event, seats, now) {
+        outbox::enqueue(tx.conn(), &message, now).await?;
+    }
+    Ok(())
+}
+
+/// The `seats-generated` messages of `seats`, [`SEATS_PER_MESSAGE`] at most in each.
+fn seats_generated(event: &Event, seats: &[Seat], now: DateTime<Utc>) -> Vec<SeatsGenerated> {
+    seats
+        .chunks(SEATS_PER_MESSAGE)
+        .map(|chunk| SeatsGenerated {
+            event_id: event.id,
+            seats: chunk
+                .iter()
+                .map(|s| GeneratedSeat {
+                    seat_id: s.id,
+                    section: s.section_code.clone(),
+                    row: s.row_number.to_string(),
+                    number: s.seat_number,
+                    price: s.price,
+                })
+                .collect(),
+            total_seats: chunk.len(),
+            generated_at: now,
+            event_date: event.event_date,
+            is_active: event.status == EventStatus::Active,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernel::SeatId;
+
+    #[test]
+    fn a_large_venue_is_announced_in_messages_a_broker_accepts() {
+        let now = Utc::now();
+        let event = Event {
+            id: EventId::new(),
+            name: "Stadium".into(),
+            description: String::new(),
+            event_date: now,
+            venue: "Big".into(),
+            max_capacity: 4_500,
+            base_price: Money::from_cents(5_000),
+            currency: "USD".into(),
+            status: EventStatus::Active,
+            created_at: now,
+            updated_at: None,
+        };
+        let seats: Vec<Seat> = (0..4_500)
+            .map(|i| Seat {
+                id: SeatId::new(),
+                event_id: event.id,
+                section_code: "GENERAL-ADMISSION".into(),
+                row_number: 1 + i / 100,
+                seat_number: 1 + i % 100,
+                price: Money::from_cents(123_456),
             })
-            .collect(),
-        total_seats: seats.len(),
-        generated_at: now,
-        event_date: event.event_date,
-        is_active: event.status == EventStatus::Active,
+            .collect();
+
+        let messages = seats_generated(&event, &seats, now);
+
+        let sizes: Vec<(usize, usize)> = messages
+            .iter()
+            .map(|m| (m.seats.len(), m.total_seats))
+            .collect();
+        assert_eq!(sizes, [(2_000, 2_000), (2_000, 2_000), (500, 500)]);
+        let announced: Vec<SeatId> = messages
+            .iter()
+            .flat_map(|m| m.seats.iter().map(|s| s.seat_id))
+            .collect();
+        let laid_out: Vec<SeatId> = seats.iter().map(|s| s.id).collect();
+        assert_eq!(announced, laid_out, "every seat once, in order");
+        for m in &messages {
+            assert_eq!((m.event_id, m.is_active), (event.id, true));
+            let bytes = serde_json::to_vec(m).expect("serializes").len();
+            assert!(
+                bytes < 1_000_000,
+                "{bytes} bytes: over Kafka's default limit"
+            );
+        }
+        assert!(seats_generated(&event, &[], now).is_empty());
     }
 }

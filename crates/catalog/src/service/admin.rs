@@ -166,7 +166,7 @@ impl CatalogService {
             });
         }
         store::insert_seats(tx.conn(), seats).await?;
-        outbox::enqueue(tx.conn(), &super::seats_generated(event, seats, now), now).await?;
+        super::announce_seats(&mut tx, event, seats, now).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok(())
