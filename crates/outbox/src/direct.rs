@@ -108,8 +108,9 @@ pub fn query_optional<T>(
 /// # Errors
 /// When the column is not a 16-byte blob.
 pub fn uuid_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<uuid::Uuid> {
-    let bytes: Vec<u8> = row.get(index)?;
-    uuid::Uuid::from_slice(&bytes).map_err(|e| {
+    // Borrowed from the row, not copied into a `Vec` (one allocation per id read).
+    let bytes = row.get_ref(index)?.as_blob()?;
+    uuid::Uuid::from_slice(bytes).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Blob, Box::new(e))
     })
 }
