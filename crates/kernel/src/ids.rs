@@ -5,7 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
-/// A fresh identifier for a new row: a UUIDv7, time-ordered, with 74 random bits.
+/// A fresh identifier for a new row: a UUIDv7, a millisecond timestamp followed by a counter
+/// (randomly seeded each millisecond) and random bits, so one process's ids sort by creation.
 ///
 /// Rows are keyed and indexed by these ids. Random (v4) keys land each insert on a random leaf
 /// page of every index, so a commit rewrote one 4 KiB page per index per row, and the pages had
