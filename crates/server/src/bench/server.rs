@@ -84,6 +84,9 @@ pub(crate) struct Invariants {
     /// How long after the last purchase the event backlog took to drain (every ticket issued,
     /// every message delivered); `None` when it had not drained within the bench's wait.
     pub(crate) backlog_drain: Option<Duration>,
+    /// How long after the last purchase its last e-mail was handed over (none pending); `None`
+    /// when the backlog or the e-mails had not drained within the bench's wait.
+    pub(crate) mail_drain: Option<Duration>,
 }
 
 impl Server {
@@ -263,6 +266,23 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
+        // Then the e-mails (tickets, notices), which the sender delivers after the events.
+        let mut mail_drain = None;
+        while backlog_drain.is_some() {
+            let pending: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
+                "select count(*) from notification_messages where status = 'pending'",
+            )
+            .fetch_one(c)
+            .await)?;
+            if pending == 0 {
+                mail_drain = Some(started.elapsed());
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         let sold_twice: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
             "select (select count(*) from (select seat_id from inventory_reservations
                        where status = 'confirmed' group by seat_id having count(*) > 1) twice_held)
@@ -289,6 +309,7 @@ impl Server {
             orders_without_tickets: without_tickets,
             completed_orders: completed,
             backlog_drain,
+            mail_drain,
         }))
     }
 

@@ -51,6 +51,7 @@ async fn a_small_flash_sale_reports_numbers_and_clean_invariants() -> anyhow::Re
         "p99Ms",
         "p999Ms",
         "serverCpuMsPerPurchase",
+        "serverCpuMsPerPurchaseAll",
     ] {
         assert!(
             report[field].as_f64().is_some_and(|v| v > 0.0),
@@ -60,6 +61,12 @@ async fn a_small_flash_sale_reports_numbers_and_clean_invariants() -> anyhow::Re
     assert_eq!(report["httpErrors"], 0, "{report}");
     assert_eq!(report["seatsSoldTwice"], 0, "{report}");
     assert_eq!(report["ordersWithoutTickets"], 0, "{report}");
+    // The whole purchase costs at least its part during the sale, and its e-mails went out.
+    assert!(
+        report["serverCpuMsPerPurchaseAll"].as_f64() >= report["serverCpuMsPerPurchase"].as_f64(),
+        "{report}"
+    );
+    assert!(report["mailDrainSecs"].as_f64().is_some(), "{report}");
     assert_eq!(report["purchases"], 120, "every seat sold: {report}");
     assert_eq!(
         report["completedOrders"], 120,
