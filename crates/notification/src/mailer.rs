@@ -49,6 +49,12 @@ impl Mailer {
         }
     }
 
+    /// Whether delivering a message a second time does no harm: a file of the same name
+    /// replaces the first, while SMTP would send a second e-mail.
+    pub(crate) fn resending_is_harmless(&self) -> bool {
+        matches!(self, Self::Files(_))
+    }
+
     /// Delivers one message.
     ///
     /// # Errors

@@ -6,5 +6,5 @@ mod sql;
 
 pub(crate) use sql::direct;
 pub(crate) use sql::{
-    NewMessage, claim, due, insert, instant, list_for, mark_failed_attempt, mark_sent,
+    Due, NewMessage, claim, due, insert, instant, list_for, mark_failed_attempt, mark_sent,
 };

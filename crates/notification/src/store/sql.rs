@@ -83,6 +83,13 @@ pub(crate) async fn due(
     .await)
 }
 
+/// Leases a due message: `$1` id, `$2` now, `$3` the end of the lease.
+const CLAIM_MESSAGE: &str = "update notification_messages set next_attempt_at = $3
+     where message_id = $1 and status = 'pending' and next_attempt_at <= $2";
+
+/// Records a delivery: `$1` id, `$2` when.
+const MARK_SENT: &str = "update notification_messages set status = 'sent', sent_at = $2, attempts = attempts + 1 where message_id = $1";
+
 /// Takes a due message for one sending attempt until `lease_until` (when a sender that died
 /// mid-send would have it retried); false when another sender took it first.
 pub(crate) async fn claim(
@@ -91,10 +98,7 @@ pub(crate) async fn claim(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
-        "update notification_messages set next_attempt_at = $3
-         where message_id = $1 and status = 'pending' and next_attempt_at <= $2",
-    )
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(CLAIM_MESSAGE)
     .bind(id)
     .bind(to_micros(now))
     .bind(to_micros(lease_until))
@@ -109,7 +113,7 @@ pub(crate) async fn mark_sent(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query("update notification_messages set status = 'sent', sent_at = $2, attempts = attempts + 1 where message_id = $1")
+    on_conn!(conn.reborrow(), c => sqlx::query(MARK_SENT)
         .bind(id)
         .bind(to_micros(now))
         .execute(c)
@@ -164,8 +168,30 @@ pub(crate) mod direct {
     use kernel::to_micros;
     use outbox::direct::execute;
     use rusqlite::{Connection, Result};
+    use uuid::Uuid;
 
-    use super::{INSERT_MESSAGE, NewMessage};
+    use super::{CLAIM_MESSAGE, INSERT_MESSAGE, MARK_SENT, NewMessage};
+
+    /// [`super::claim`].
+    pub(crate) fn claim(
+        c: &Connection,
+        id: Uuid,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = execute(
+            c,
+            CLAIM_MESSAGE,
+            &[&id.as_bytes(), &to_micros(now), &to_micros(lease_until)],
+        )?;
+        Ok(done == 1)
+    }
+
+    /// [`super::mark_sent`].
+    pub(crate) fn mark_sent(c: &Connection, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        execute(c, MARK_SENT, &[&id.as_bytes(), &to_micros(now)])?;
+        Ok(())
+    }
 
     /// [`super::insert`].
     pub(crate) fn insert(c: &Connection, m: &NewMessage<'_>, now: DateTime<Utc>) -> Result<bool> {
