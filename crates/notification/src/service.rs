@@ -186,9 +186,9 @@ impl NotificationService {
                 .await?;
             return Ok(mine);
         }
+        let mut conn = self.db.write().await?;
         let mut mine = Vec::with_capacity(due.len());
         for m in due {
-            let mut conn = self.db.write().await?;
             mine.push(store::claim(conn.conn(), m.message_id, now, lease_until).await?);
         }
         Ok(mine)
@@ -210,8 +210,9 @@ impl NotificationService {
                 })
                 .await?;
         } else {
+            let mut conn = self.db.write().await?;
             for id in ids.iter() {
-                store::mark_sent(self.db.write().await?.conn(), *id, now).await?;
+                store::mark_sent(conn.conn(), *id, now).await?;
             }
         }
         ids.clear();
