@@ -493,6 +493,8 @@ async fn a_new_account_buys_a_seat_and_finds_the_order_under_my_orders() -> anyh
     );
     // Signing out forgets the session: the list is empty again.
     browser.click("form[action=\"/ui/signout\"] button").await?;
+    // Wait for the sign-out's page: navigating at once could cancel the form's request.
+    browser.wait_for_text("header", "Sign in", 10).await?;
     browser.goto(&url(&app, "/ui/orders")).await?;
     assert!(browser.text_of("main", 5).await?.contains("No orders yet"));
     browser.quit().await;
