@@ -1,6 +1,7 @@
 //! Direct SQLite write transactions and their group commit, on a real database file: each
 //! member's outcome is its own (kept, undone, failed), a row many members race for goes to
-//! exactly one, an opener cancelled before its batch opened leaves nothing stuck, and a
+//! exactly one, members waiting for the batch leave their threads to other tasks, an opener
+//! cancelled before its batch opened leaves nothing stuck, and a
 //! consumer's messages are applied once each across a refusal and a redelivery.
 
 use std::sync::Arc;
@@ -91,6 +92,54 @@ async fn a_row_many_members_race_for_goes_to_exactly_one() -> anyhow::Result<()>
     }
     assert_eq!(winners.len(), 1, "exactly one member wins the row");
     assert_eq!(count(&db, "select who from t where k = 1")?, winners[0]);
+    Ok(())
+}
+
+/// While one member's work runs, others that arrive wait for the batch without blocking their
+/// async worker threads: here, with both workers of the runtime busy (one running a slow member,
+/// the other given twenty members to run), a plain task still gets to run and lets the slow
+/// member finish. A member blocking its thread on the batch's lock would leave no worker for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_waiting_for_the_batch_leave_their_threads_to_other_tasks() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = database(&dir).await?;
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+    let slow = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.write_direct(move |c| {
+                let _ = started.send(());
+                // Blocks this worker thread until the plain task below has run.
+                let let_go = released.recv_timeout(Duration::from_secs(5)).is_ok();
+                c.execute("insert into t (k, who) values (0, 0)", [])?;
+                Ok(Direct::Commit(let_go))
+            })
+            .await
+        })
+    };
+    has_started.await?;
+    let mut others = tokio::task::JoinSet::new();
+    for i in 1..=20_i64 {
+        let db = db.clone();
+        others.spawn(async move {
+            db.write_direct(move |c| {
+                c.execute("insert into t (k, who) values (?1, ?1)", [i])?;
+                Ok(Direct::Commit(()))
+            })
+            .await
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::spawn(async move { release.send(()) });
+    assert!(
+        slow.await??,
+        "the plain task ran while members waited for the batch"
+    );
+    while let Some(done) = others.join_next().await {
+        done??;
+    }
+    assert_eq!(count(&db, "select count(*) from t")?, 21);
     Ok(())
 }
 
