@@ -64,6 +64,10 @@ impl CatalogQueries {
     /// # Errors
     /// When the database fails.
     pub async fn event(&self, id: EventId) -> anyhow::Result<Option<crate::Event>> {
+        // Asked once per paid order (its tickets name the event): a direct read on SQLite.
+        if let Some(found) = self.db.read_direct(|c| store::direct::event(c, id)) {
+            return Ok(found?);
+        }
         let mut conn = self.db.read().await?;
         Ok(store::event(conn.conn(), id).await?)
     }

@@ -86,10 +86,13 @@ pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sq
     Ok(())
 }
 
+/// One event by id, in [`EVENT_COLUMNS`] order.
+static EVENT_BY_ID: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("select {EVENT_COLUMNS} from catalog_events where event_id = $1")
+});
+
 pub(crate) async fn event(mut conn: Conn<'_>, id: EventId) -> Result<Option<Event>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "select {EVENT_COLUMNS} from catalog_events where event_id = $1"
-    ));
+    let sql = sqlx::AssertSqlSafe(EVENT_BY_ID.as_str());
     let row: Option<EventRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
         .bind(id.uuid())
         .fetch_optional(c)
@@ -267,8 +270,28 @@ pub(crate) mod direct {
     use outbox::direct::{query_optional, uuid_at};
     use rusqlite::{Connection, Result};
 
-    use super::{ListingRow, SEAT_LISTING};
+    use super::{EVENT_BY_ID, EventRow, ListingRow, SEAT_LISTING};
     use crate::queries::SeatListing;
+
+    /// [`super::event`].
+    pub(crate) fn event(c: &Connection, id: kernel::EventId) -> Result<Option<crate::Event>> {
+        let row = query_optional(c, &EVENT_BY_ID, &[&id.uuid().as_bytes()], |r| {
+            Ok(EventRow {
+                event_id: uuid_at(r, 0)?,
+                name: r.get(1)?,
+                description: r.get(2)?,
+                event_date: r.get(3)?,
+                venue: r.get(4)?,
+                max_capacity: r.get(5)?,
+                base_price_cents: r.get(6)?,
+                currency: r.get(7)?,
+                status: r.get(8)?,
+                created_at: r.get(9)?,
+                updated_at: r.get(10)?,
+            })
+        })?;
+        Ok(row.map(EventRow::into_event))
+    }
 
     /// [`super::seat_listing`].
     pub(crate) fn seat_listing(c: &Connection, seat: SeatId) -> Result<Option<SeatListing>> {

@@ -259,12 +259,13 @@ pub(crate) async fn end_entry(
     Ok(done == 1)
 }
 
+/// `exists` is a boolean on both backends (a bare `select 1` is int4 on PostgreSQL).
+const IS_OFFER: &str =
+    "select exists (select 1 from waitlist_entries where order_id = $1 and status = 'assigned')";
+
 /// Whether `order` is the order of a standing offer (an entry `assigned` to it).
 pub(crate) async fn is_offer(mut conn: Conn<'_>, order: OrderId) -> Result<bool, sqlx::Error> {
-    // `exists` is a boolean on both backends (a bare `select 1` is int4 on PostgreSQL).
-    on_conn!(conn.reborrow(), c => sqlx::query_scalar(
-        "select exists (select 1 from waitlist_entries where order_id = $1 and status = 'assigned')",
-    )
+    on_conn!(conn.reborrow(), c => sqlx::query_scalar(IS_OFFER)
     .bind(order.uuid())
     .fetch_one(c)
     .await)
@@ -285,4 +286,17 @@ pub(crate) async fn complete_by_order(
     .execute(c)
     .await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
+}
+
+/// The statements of the purchase path, run directly on a SQLite reader.
+pub(crate) mod direct {
+    use kernel::OrderId;
+    use rusqlite::{Connection, Result};
+
+    /// [`super::is_offer`].
+    pub(crate) fn is_offer(c: &Connection, order: OrderId) -> Result<bool> {
+        let mut stmt = outbox::direct::prepare(c, super::IS_OFFER, &[&order.uuid().as_bytes()])?;
+        let found = stmt.raw_query().next()?.map(|r| r.get(0)).transpose()?;
+        Ok(found.unwrap_or(false))
+    }
 }
