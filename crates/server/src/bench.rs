@@ -155,9 +155,14 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let health = load::health(&client, &server.base, args).await;
     progress(&format!("GET /health: {:.0} requests/s", health.per_sec()));
     let cpu_before = server.cpu_time();
+    let switches_before = server.context_switches();
     let writes_before = server::writer_queue(&client, &server.base).await;
     let sale = load::sale(&client, &server.base, &seats, args).await;
     let cpu = server.cpu_time().zip(cpu_before).map(|(a, b)| a - b);
+    let switches = server
+        .context_switches()
+        .zip(switches_before)
+        .map(|(a, b)| a.saturating_sub(b));
     let invariants = server.invariants(sale.totals.purchases).await?;
     // Up to the moment the last e-mail went: the work the sale left behind counts too.
     let cpu_all = server
@@ -175,6 +180,7 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
         sale,
         server_cpu: cpu,
         server_cpu_all: cpu_all,
+        server_switches: switches,
         server_peak_rss_mib: server.peak_rss_mib(),
         invariants,
         writes,

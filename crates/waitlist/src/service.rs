@@ -195,10 +195,7 @@ impl WaitlistService {
     /// order is paid the assignment is committed, and a `false` stays `false` for that payment.
     pub(crate) async fn is_offer(&self, order: OrderId) -> Result<bool, sqlx::Error> {
         // Asked once per paid order: a direct read on SQLite.
-        if let Some(found) = self
-            .db
-            .read_direct(|c| store::direct::is_offer(c, order))
-        {
+        if let Some(found) = self.db.read_direct(|c| store::direct::is_offer(c, order)) {
             return found;
         }
         let mut conn = self.db.read().await?;

@@ -16,6 +16,8 @@ pub(crate) struct Measured {
     pub(crate) server_cpu: Option<Duration>,
     /// CPU time the server used from the sale's start until its last e-mail was handed over.
     pub(crate) server_cpu_all: Option<Duration>,
+    /// Context switches of the server's threads during the sale.
+    pub(crate) server_switches: Option<u64>,
     pub(crate) server_peak_rss_mib: Option<f64>,
     pub(crate) invariants: Option<Invariants>,
     /// Write transactions during the sale and its backlog, and their total queueing seconds.
@@ -97,6 +99,10 @@ pub(crate) struct Report {
     /// e-mails finished after the last purchase): what a purchase costs in all. Work deferred
     /// past the sale lowers `serverCpuMsPerPurchase` but not this.
     server_cpu_ms_per_purchase_all: Option<f64>,
+    /// Times a server thread went to sleep or was preempted during the sale, per purchase: a
+    /// thread asleep on a lock leaves its core idle although requests wait, which CPU time
+    /// does not show.
+    server_context_switches_per_purchase: Option<f64>,
     server_peak_rss_mib: Option<f64>,
     /// Write transactions per purchase, the request's and the event consumers' (from the
     /// server's `/metrics`, over the sale and its backlog).
@@ -126,6 +132,7 @@ impl Report {
             sale,
             server_cpu: cpu,
             server_cpu_all: cpu_all,
+            server_switches,
             server_peak_rss_mib,
             invariants,
             writes,
@@ -164,6 +171,9 @@ impl Report {
             server_cpu_ms_per_purchase_all: cpu_all
                 .filter(|_| t.purchases > 0)
                 .map(|c| round(c.as_secs_f64() * 1000.0 / t.purchases as f64)),
+            server_context_switches_per_purchase: server_switches
+                .filter(|_| t.purchases > 0)
+                .map(|n| round(n as f64 / t.purchases as f64)),
             server_peak_rss_mib: server_peak_rss_mib.map(round),
             write_transactions_per_purchase: writes
                 .filter(|_| t.purchases > 0)
@@ -261,6 +271,11 @@ impl Report {
                 text += &format!(", {all:.2} ms with the work it left (events, tickets, e-mails)");
             }
             text += "\n";
+        }
+        if let Some(switches) = self.server_context_switches_per_purchase {
+            text += &format!(
+                "  server threads slept or were preempted {switches:.1} times per purchase\n"
+            );
         }
         if let (Some(per), Some(wait)) = (
             self.write_transactions_per_purchase,

@@ -215,6 +215,30 @@ impl Server {
         Some(Duration::from_millis(ticks * 10))
     }
 
+    /// Context switches of all the server's threads so far (voluntary: a thread went to sleep;
+    /// involuntary: it was preempted), when it is ours (Linux). Threads that ended are not
+    /// counted; the server's threads live as long as it does.
+    pub(crate) fn context_switches(&self) -> Option<u64> {
+        let own = self.own.as_ref()?;
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", own.pid)).ok()?;
+        let mut total = 0;
+        for task in tasks.flatten() {
+            // A thread may end between the listing and the read: skip it.
+            let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
+                continue;
+            };
+            total += status
+                .lines()
+                .filter_map(|l| {
+                    l.strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+                })
+                .filter_map(|n| n.trim().parse::<u64>().ok())
+                .sum::<u64>();
+        }
+        Some(total)
+    }
+
     /// The server's peak resident memory in MiB (`VmHWM`), when it is ours (Linux).
     pub(crate) fn peak_rss_mib(&self) -> Option<f64> {
         let own = self.own.as_ref()?;

@@ -52,6 +52,7 @@ async fn a_small_flash_sale_reports_numbers_and_clean_invariants() -> anyhow::Re
         "p999Ms",
         "serverCpuMsPerPurchase",
         "serverCpuMsPerPurchaseAll",
+        "serverContextSwitchesPerPurchase",
     ] {
         assert!(
             report[field].as_f64().is_some_and(|v| v > 0.0),
