@@ -481,9 +481,26 @@ pub async fn read(resp: reqwest::Response) -> anyhow::Result<Reply> {
 /// A loopback port free at the time of asking, for a process the test must know the address of
 /// before it starts (the peers of a split deployment name each other by URL).
 ///
+/// It is picked at random below the system's ephemeral range, which every other server of the
+/// tests binds from (port 0). A port from that range could be handed to a process of a test
+/// running alongside before ours bound it: a peer's URL then reached a stranger, which refused
+/// the call, and the request failed with a 500 (seen once in CI).
+///
 /// # Errors
 /// When no port can be bound.
 pub fn free_port() -> anyhow::Result<u16> {
+    let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768);
+    let (low, high) = (10_000_u16, ephemeral_from.max(20_000));
+    for _ in 0..200 {
+        let offset = uuid::Uuid::new_v4().as_u128() % u128::from(high - low);
+        let port = low + u16::try_from(offset)?;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
