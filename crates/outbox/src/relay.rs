@@ -125,14 +125,6 @@ const BATCH: i64 = 512;
 const RELAY_LOCK: i64 = 0x6f75_7462_6f78;
 const POLL: Duration = Duration::from_millis(500);
 
-/// How long the relay lets commits gather after it is woken, before it reads the outbox (as a
-/// Kafka producer's `linger.ms` does). In a rush every write transaction wakes it, and every
-/// round costs the same whatever it carries: reading the outbox, one turn of each subscriber on
-/// the single writer, marking the batch delivered. Rounds of a few messages each cost the sale
-/// a sixth of its purchases and more server CPU in all (docs/performance.md); an event that
-/// reaches its consumers this much later changes nothing a buyer sees.
-const LINGER: Duration = Duration::from_millis(10);
-
 impl Relay {
     /// A relay over `db`, woken through `handle`.
     pub fn new(db: Database, clock: Arc<dyn Clock>, handle: RelayHandle) -> Self {
@@ -210,12 +202,7 @@ impl Relay {
                 tracing::error!(error = %format!("{error:#}"), "outbox relay failed; retrying");
             }
             tokio::select! {
-                () = self.handle.signal.notified() => {
-                    tokio::select! {
-                        () = tokio::time::sleep(LINGER) => {}
-                        _ = shutdown.changed() => return,
-                    }
-                }
+                () = self.handle.signal.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
                 _ = shutdown.changed() => return,
             }
