@@ -4,7 +4,7 @@ use serde_json::json;
 use std::time::Duration;
 use testkit::eventually;
 
-use crate::helpers::{create_event, hold, seat_map, seat_status, spawn_app, spawn_with};
+use crate::helpers::{cart_with, create_event, hold, seat_map, seat_status, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn a_held_seat_shows_reserved_at_once_and_available_the_instant_its_hold_lapses()
@@ -322,6 +322,60 @@ async fn admin_input_errors_are_clear_400s_and_unknown_events_404() -> anyhow::R
         app.admin("GET", "/admin/events", None).await?.json,
         json!([]),
         "nothing was created"
+    );
+    Ok(())
+}
+
+/// A change to an event reaches the very next hold and cart, not a later one: a guard for any
+/// copy of the catalogue kept in memory (one was tried, docs/performance.md).
+#[tokio::test]
+async fn a_renamed_or_withdrawn_event_reaches_the_next_hold_and_cart_at_once() -> anyhow::Result<()>
+{
+    let app = spawn_app().await;
+    let (event, seats) = create_event(&app, 1, 2).await;
+
+    let before = cart_with(&app, &seats[0], "user-1").await;
+    assert_eq!(before["eventName"], "Test Night");
+    let renamed = app
+        .admin(
+            "PUT",
+            &format!("/admin/events/{event}"),
+            Some(json!({"name": "Test Night (second show)"})),
+        )
+        .await?;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let after = cart_with(&app, &seats[1], "user-2").await;
+    assert_eq!(after["items"][0]["eventName"], "Test Night (second show)");
+
+    // Withdrawing needs no seat on hold: a second event, one of whose seats was held (its
+    // listing read) and let go.
+    let (event, seats) = create_event(&app, 1, 2).await;
+    let seat = |i: usize| seats[i]["id"].as_str().expect("seat").to_string();
+    let held = hold(&app, &seat(0), "user-3").await;
+    assert_eq!(held.status, 201, "{}", held.text);
+    let id = held.json["reservationId"].as_str().expect("hold");
+    let released = app
+        .call(
+            "DELETE",
+            &format!("/reservations/{id}?customerId=user-3"),
+            None,
+        )
+        .await?;
+    assert_eq!(released.status, 200, "{}", released.text);
+    let off = app
+        .admin(
+            "POST",
+            &format!("/admin/events/{event}/deactivate"),
+            Some(json!({})),
+        )
+        .await?;
+    assert_eq!(off.status, 200, "{}", off.text);
+    let refused = hold(&app, &seat(1), "user-4").await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (409, "event_not_on_sale"),
+        "{}",
+        refused.text
     );
     Ok(())
 }
