@@ -168,8 +168,10 @@ impl Subscriber for FulfillmentSubscriber {
             done?;
         } else {
             let mut tx = service.db().begin().await?;
-            for (message_id, (order, tickets)) in &orders {
-                if outbox::mark_processed(tx.conn(), self.name(), *message_id).await? {
+            let ids: Vec<_> = orders.iter().map(|(id, _)| *id).collect();
+            let fresh = outbox::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+            for ((_, (order, tickets)), fresh) in orders.iter().zip(fresh) {
+                if fresh {
                     service.issue(&mut tx, order, tickets).await?;
                 }
             }

@@ -151,12 +151,23 @@ impl InventoryService {
         if !known {
             store::upsert_seat(tx.conn(), &seat).await?;
         }
+        // Most holds find the seat free, so the hold is tried first (one statement fewer under
+        // the writer lock). A refusal may come from a lapsed hold still marked active: that one
+        // is expired (perhaps handing the seat to the waitlist), and the hold tried again.
         let mut handed_over = false;
-        for lapsed in store::expire_lapsed_on_seat(tx.conn(), seat.seat_id, now).await? {
-            outbox::enqueue(tx.conn(), &ReservationExpired::from_hold(&lapsed, now), now).await?;
-            handed_over |= self.hand_over(&mut tx, &lapsed, now).await?;
+        let mut inserted = store::insert_hold(tx.conn(), &hold, Some(limit)).await?;
+        if !inserted {
+            let lapsed = store::expire_lapsed_on_seat(tx.conn(), seat.seat_id, now).await?;
+            for lapsed in &lapsed {
+                outbox::enqueue(tx.conn(), &ReservationExpired::from_hold(lapsed, now), now)
+                    .await?;
+                handed_over |= self.hand_over(&mut tx, lapsed, now).await?;
+            }
+            if !lapsed.is_empty() {
+                inserted = store::insert_hold(tx.conn(), &hold, Some(limit)).await?;
+            }
         }
-        if !store::insert_hold(tx.conn(), &hold, Some(limit)).await? {
+        if !inserted {
             let refusal = self.refusal(&seat, store::seat_taken(tx.conn(), seat.seat_id).await?);
             if handed_over {
                 // The lapsed hold's seat went to the waitlist: keep that, refuse this buyer.

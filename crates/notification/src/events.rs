@@ -237,11 +237,15 @@ impl Subscriber for NotificationSubscriber {
             done?;
         } else {
             let mut tx = service.db().begin().await?;
-            for (message_id, plan) in &plans {
-                if let Some(message) = plan.message()
-                    && outbox::mark_processed(tx.conn(), self.name(), *message_id).await?
-                {
-                    service.store(&mut tx, &message).await?;
+            let stored: Vec<_> = plans
+                .iter()
+                .filter_map(|(id, plan)| plan.message().map(|m| (*id, m)))
+                .collect();
+            let ids: Vec<_> = stored.iter().map(|(id, _)| *id).collect();
+            let fresh = outbox::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+            for ((_, message), fresh) in stored.iter().zip(fresh) {
+                if fresh {
+                    service.store(&mut tx, message).await?;
                 }
             }
             tx.commit().await?;

@@ -166,8 +166,10 @@ impl Subscriber for OrderingSubscriber {
             }
         }
         let mut tx = self.service.db().begin().await?;
-        for d in deliveries {
-            if outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
+        let ids: Vec<_> = deliveries.iter().map(|d| d.message_id).collect();
+        let fresh = outbox::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+        for (d, fresh) in deliveries.iter().zip(fresh) {
+            if fresh {
                 self.apply(&mut tx, d).await?;
             }
         }

@@ -20,4 +20,6 @@ pub use db::{Backend, Conn, Database, DatabaseError, Leadership, Pooled, Tx};
 pub use direct::Direct;
 pub use kafka::{KafkaPublisher, consume};
 pub use relay::{Delivery, Relay, RelayHandle, Subscriber};
-pub use writer::{Event, consume_direct, enqueue, enqueue_direct, mark_processed};
+pub use writer::{
+    Event, consume_direct, enqueue, enqueue_direct, mark_all_processed, mark_processed,
+};

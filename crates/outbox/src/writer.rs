@@ -113,6 +113,50 @@ pub async fn mark_processed(
     Ok(done == 1)
 }
 
+/// [`MARK_PROCESSED`] for a whole batch, in one statement (PostgreSQL); answers the ids it
+/// recorded.
+const MARK_ALL_PROCESSED: &str = "insert into outbox_processed (consumer, message_id)
+     select $1, unnest($2::uuid[]) on conflict do nothing returning message_id";
+
+/// [`mark_processed`] for each of `message_ids` (a consumer's batch, in its transaction), in
+/// order: `true` where the message is new to `consumer` (its effects are to be applied), `false`
+/// where it was handled before or occurs earlier in the batch. On PostgreSQL this is one round
+/// trip for the batch instead of one per message, all of them under the writer lock.
+///
+/// # Errors
+/// When the insert fails.
+pub async fn mark_all_processed(
+    conn: Conn<'_>,
+    consumer: &str,
+    message_ids: &[MessageId],
+) -> Result<Vec<bool>, sqlx::Error> {
+    match conn {
+        Conn::Postgres(c) => {
+            let ids: Vec<uuid::Uuid> = message_ids.iter().map(|m| m.uuid()).collect();
+            let recorded: std::collections::HashSet<uuid::Uuid> =
+                sqlx::query_scalar(MARK_ALL_PROCESSED)
+                    .bind(consumer)
+                    .bind(&ids)
+                    .fetch_all(c)
+                    .await?
+                    .into_iter()
+                    .collect();
+            let mut seen = std::collections::HashSet::with_capacity(ids.len());
+            Ok(ids
+                .iter()
+                .map(|id| recorded.contains(id) && seen.insert(*id))
+                .collect())
+        }
+        mut sqlite @ Conn::Sqlite(_) => {
+            let mut fresh = Vec::with_capacity(message_ids.len());
+            for id in message_ids {
+                fresh.push(mark_processed(sqlite.reborrow(), consumer, *id).await?);
+            }
+            Ok(fresh)
+        }
+    }
+}
+
 /// Most messages of a consumer handled in one direct transaction: each such transaction holds
 /// the single writer (and blocks an async worker) while it runs, so a slice of the relay's
 /// batch is cut into pieces about as long as a few requests' transactions.

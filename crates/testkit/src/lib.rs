@@ -389,9 +389,24 @@ impl Drop for TestServer {
     }
 }
 
+/// A PostgreSQL database of its own for a test that opens the database itself, when the tests
+/// run on PostgreSQL (`TEST_DATABASE=postgres`); `None` when they run on SQLite. The database is
+/// dropped with the value.
+///
+/// # Errors
+/// When `TEST_DATABASE` is invalid or the database cannot be created.
+pub async fn scratch_postgres() -> anyhow::Result<Option<ScratchDatabase>> {
+    if ScratchDatabase::wanted()? {
+        Ok(Some(ScratchDatabase::create().await?))
+    } else {
+        Ok(None)
+    }
+}
+
 /// A PostgreSQL database of its own for one test server, on the cluster the test script started
 /// (`TEST_DATABASE=postgres`, `TEST_POSTGRES_URL`).
-struct ScratchDatabase {
+#[derive(Debug)]
+pub struct ScratchDatabase {
     admin_url: String,
     name: String,
     url: String,
@@ -401,6 +416,11 @@ struct ScratchDatabase {
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:55432/postgres";
 
 impl ScratchDatabase {
+    /// Its URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Whether the tests run on PostgreSQL (`TEST_DATABASE`).
     fn wanted() -> anyhow::Result<bool> {
         match std::env::var("TEST_DATABASE").as_deref() {

@@ -138,8 +138,10 @@ impl Subscriber for WaitlistSubscriber {
             return Ok(());
         }
         let mut tx = self.service.db().begin().await?;
-        for d in work {
-            if outbox::mark_processed(tx.conn(), self.name(), d.message_id).await? {
+        let ids: Vec<_> = work.iter().map(|d| d.message_id).collect();
+        let fresh = outbox::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+        for (d, fresh) in work.into_iter().zip(fresh) {
+            if fresh {
                 self.apply(&mut tx, d).await?;
             }
         }

@@ -1,0 +1,33 @@
+//! Consumers' records of handled messages, on the backend the tests run on (`TEST_DATABASE`).
+
+use kernel::MessageId;
+use outbox::Database;
+
+#[tokio::test]
+async fn a_batch_is_marked_handled_once_per_message_and_consumer() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let scratch = testkit::scratch_postgres().await?;
+    let db = match &scratch {
+        Some(pg) => Database::open_postgres(pg.url(), 2).await?,
+        None => Database::open_in_dir(dir.path()).await?,
+    };
+    db.migrate().await?;
+    let (a, b, c) = (MessageId::new(), MessageId::new(), MessageId::new());
+
+    let mut tx = db.begin().await?;
+    assert!(outbox::mark_processed(tx.conn(), "tickets", a).await?);
+    // `a` was handled before; `b` comes twice in the batch (a redelivery): its second copy is
+    // not to be applied again.
+    let fresh = outbox::mark_all_processed(tx.conn(), "tickets", &[a, b, c, b]).await?;
+    assert_eq!(fresh, [false, true, true, false]);
+    let other = outbox::mark_all_processed(tx.conn(), "mail", &[a, c]).await?;
+    assert_eq!(other, [true, true], "another consumer has handled neither");
+    tx.commit().await?;
+
+    let mut tx = db.begin().await?;
+    let again = outbox::mark_all_processed(tx.conn(), "tickets", &[c, b, a]).await?;
+    assert_eq!(again, [false, false, false], "committed marks last");
+    tx.commit().await?;
+    db.close().await;
+    Ok(())
+}
