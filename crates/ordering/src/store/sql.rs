@@ -33,6 +33,45 @@ struct ItemRow {
     seat_number: i64,
 }
 
+/// A row of [`ORDER_WITH_ITEMS`].
+#[derive(FromRow)]
+struct OrderLineRow {
+    #[sqlx(flatten)]
+    order: OrderRow,
+    #[sqlx(flatten)]
+    item: OptionalItemRow,
+}
+
+/// An [`ItemRow`] from an outer join: all `None` when the order has no line.
+#[derive(FromRow)]
+struct OptionalItemRow {
+    item_id: Option<Uuid>,
+    seat_id: Option<Uuid>,
+    reservation_id: Option<Uuid>,
+    price_cents: Option<i64>,
+    event_id: Option<Uuid>,
+    event_name: Option<String>,
+    section_code: Option<String>,
+    row_number: Option<i64>,
+    seat_number: Option<i64>,
+}
+
+impl OptionalItemRow {
+    fn into_item(self) -> Option<ItemRow> {
+        Some(ItemRow {
+            item_id: self.item_id?,
+            seat_id: self.seat_id?,
+            reservation_id: self.reservation_id?,
+            price_cents: self.price_cents?,
+            event_id: self.event_id?,
+            event_name: self.event_name?,
+            section_code: self.section_code?,
+            row_number: self.row_number?,
+            seat_number: self.seat_number?,
+        })
+    }
+}
+
 macro_rules! order_columns {
     () => {
         "order_id, user_id, guest_token, state, currency, created_at, paid_at, customer_email"
@@ -46,6 +85,13 @@ const ORDER_BY_ID: &str = concat!(
     order_columns!(),
     " from ordering_orders where order_id = $1"
 );
+
+/// An order with its lines, one row per line (one row with no line for an empty order).
+const ORDER_WITH_ITEMS: &str = "select o.order_id, o.user_id, o.guest_token, o.state, o.currency,
+        o.created_at, o.paid_at, o.customer_email, i.item_id, i.seat_id, i.reservation_id,
+        i.price_cents, i.event_id, i.event_name, i.section_code, i.row_number, i.seat_number
+     from ordering_orders o left join ordering_order_items i on i.order_id = o.order_id
+     where o.order_id = $1 order by i.position";
 
 const DRAFT_OF_USER: &str = concat!(
     "select ",
@@ -115,14 +161,21 @@ fn assemble(row: OrderRow, items: Vec<ItemRow>) -> Order {
 }
 
 pub(crate) async fn order(mut conn: Conn<'_>, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
-    let row: Option<OrderRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(ORDER_BY_ID)
+    // The order and its lines in one statement: on PostgreSQL each statement is a round trip,
+    // and payment and the completion of a paid order read the order under the writer lock.
+    let rows: Vec<OrderLineRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(ORDER_WITH_ITEMS)
         .bind(id.uuid())
-        .fetch_optional(c)
+        .fetch_all(c)
         .await)?;
-    match row {
-        Some(row) => Ok(Some(with_items(conn.reborrow(), row).await?)),
-        None => Ok(None),
-    }
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
+    let items = std::iter::once(first.item)
+        .chain(rows.map(|r| r.item))
+        .filter_map(OptionalItemRow::into_item)
+        .collect();
+    Ok(Some(assemble(first.order, items)))
 }
 
 /// The buyer's draft: found by user id when one is given, else by guest token.
