@@ -4,7 +4,9 @@ use serde_json::json;
 use std::time::Duration;
 use testkit::eventually;
 
-use crate::helpers::{cart_with, create_event, hold, seat_map, seat_status, spawn_app, spawn_with};
+use crate::helpers::{
+    cart_with, create_event, deactivate, hold, seat_map, seat_status, spawn_app, spawn_with,
+};
 
 #[tokio::test]
 async fn a_held_seat_shows_reserved_at_once_and_available_the_instant_its_hold_lapses()
@@ -51,13 +53,7 @@ async fn events_list_shows_only_active_upcoming_events_with_counts() -> anyhow::
     let app = spawn_app().await;
     let (active, _) = create_event(&app, 2, 5).await;
     let (withdrawn, _) = create_event(&app, 1, 1).await;
-    let off = app
-        .admin(
-            "POST",
-            &format!("/admin/events/{withdrawn}/deactivate"),
-            Some(json!({})),
-        )
-        .await?;
+    let off = deactivate(&app, &withdrawn).await;
     assert_eq!(off.status, 200, "{}", off.text);
 
     let list = app.get("/events").await?;
@@ -187,26 +183,14 @@ async fn a_withdrawn_event_cannot_be_held_and_comes_back_on_reactivation() -> an
     let second = seats[1]["id"].as_str().expect("seat");
 
     assert_eq!(hold(&app, first, "fan").await.status, 201);
-    let blocked = app
-        .admin(
-            "POST",
-            &format!("/admin/events/{event}/deactivate"),
-            Some(json!({})),
-        )
-        .await?;
+    let blocked = deactivate(&app, &event).await;
     assert_eq!(
         (blocked.status, blocked.code()),
         (409, "event_state_conflict")
     );
 
     let (event2, seats2) = create_event(&app, 1, 2).await;
-    let off = app
-        .admin(
-            "POST",
-            &format!("/admin/events/{event2}/deactivate"),
-            Some(json!({})),
-        )
-        .await?;
+    let off = deactivate(&app, &event2).await;
     assert_eq!(off.json["status"], "inactive");
     assert_eq!(off.json["success"], true);
     assert_eq!(
@@ -362,13 +346,7 @@ async fn a_renamed_or_withdrawn_event_reaches_the_next_hold_and_cart_at_once() -
         )
         .await?;
     assert_eq!(released.status, 200, "{}", released.text);
-    let off = app
-        .admin(
-            "POST",
-            &format!("/admin/events/{event}/deactivate"),
-            Some(json!({})),
-        )
-        .await?;
+    let off = deactivate(&app, &event).await;
     assert_eq!(off.status, 200, "{}", off.text);
     let refused = hold(&app, &seat(1), "user-4").await;
     assert_eq!(

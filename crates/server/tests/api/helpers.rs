@@ -109,6 +109,17 @@ pub(crate) async fn seat_status(app: &TestServer, event: &str, seat: &str) -> St
         .to_string()
 }
 
+/// `POST /admin/events/{event}/deactivate`, as the administrator.
+pub(crate) async fn deactivate(app: &TestServer, event: &str) -> Reply {
+    app.admin(
+        "POST",
+        &format!("/admin/events/{event}/deactivate"),
+        Some(json!({})),
+    )
+    .await
+    .expect("deactivate")
+}
+
 /// `POST /reservations`.
 pub(crate) async fn hold(app: &TestServer, seat: &str, customer: &str) -> Reply {
     app.post(

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 use testkit::{SmtpSink, TestServer, eventually};
 
-use crate::helpers::{create_event, hold, pay, pending_order, seat_status, spawn_with};
+use crate::helpers::{create_event, deactivate, hold, pay, pending_order, seat_status, spawn_with};
 
 /// `POST /api/v1/waitlist/join`.
 async fn join(app: &TestServer, email: &str, event: &str) -> testkit::Reply {
@@ -384,13 +384,7 @@ async fn deactivating_the_event_withdraws_offers_and_pauses_the_line() -> anyhow
     let second = join(&app, "two@example.com", &event).await.json["entryId"].clone();
     let offered = entry_in(&app, &first, "assigned", 10).await;
 
-    let off = app
-        .admin(
-            "POST",
-            &format!("/admin/events/{event}/deactivate"),
-            Some(json!({})),
-        )
-        .await?;
+    let off = deactivate(&app, &event).await;
     assert_eq!(
         off.status, 200,
         "an offer does not block deactivation: {}",
