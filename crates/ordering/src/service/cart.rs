@@ -121,13 +121,16 @@ impl OrderingService {
             }
         }
         let mut tx = self.db.begin().await?;
-        let draft = match store::draft_of(tx.conn(), &request.buyer).await? {
-            Some(draft) => draft,
-            None => {
-                let draft = new_draft();
-                store::insert_order(tx.conn(), &draft).await?;
-                draft
-            }
+        let Some(draft) = store::draft_of(tx.conn(), &request.buyer).await? else {
+            // A new draft is written with its first line's total, so the total needs no
+            // refresh: one statement fewer under the writer lock (PostgreSQL).
+            let draft = new_draft();
+            let mut written = draft.clone();
+            written.items.push(item.clone());
+            store::insert_order(tx.conn(), &written).await?;
+            store::insert_line(tx.conn(), draft.id, &item).await?;
+            tx.commit().await?;
+            return Ok(with_item(draft, item));
         };
         if let Some(existing) = draft.item_for(request.seat_id) {
             if existing.reservation_id == reservation_id {

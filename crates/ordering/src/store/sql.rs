@@ -112,7 +112,7 @@ const ITEMS_OF_ORDER: &str =
 
 const INSERT_ORDER: &str = "insert into ordering_orders (order_id, user_id, guest_token, state, currency, total_cents, created_at,
         updated_at, customer_email)
-     values ($1, $2, $3, $4, $5, 0, $6, $6, $7)";
+     values ($1, $2, $3, $4, $5, $8, $6, $6, $7)";
 
 const INSERT_ITEM: &str = "insert into ordering_order_items (item_id, order_id, seat_id, reservation_id, price_cents, event_id,
         event_name, section_code, row_number, seat_number, position)
@@ -262,6 +262,7 @@ pub(crate) async fn insert_order(mut conn: Conn<'_>, o: &Order) -> Result<(), sq
     .bind(&o.currency)
     .bind(to_micros(o.created_at))
     .bind(&o.customer_email)
+    .bind(o.total().cents())
     .execute(c)
     .await.map(|r| r.rows_affected()))?;
     Ok(())
@@ -273,6 +274,16 @@ pub(crate) async fn insert_item(
     order: OrderId,
     item: &OrderItem,
     now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    insert_line(conn.reborrow(), order, item).await?;
+    refresh_total(conn.reborrow(), order, now).await
+}
+
+/// Adds a line, leaving the stored total as it is: for an order written with its total.
+pub(crate) async fn insert_line(
+    mut conn: Conn<'_>,
+    order: OrderId,
+    item: &OrderItem,
 ) -> Result<(), sqlx::Error> {
     on_conn!(conn.reborrow(), c => sqlx::query(INSERT_ITEM)
     .bind(item.id.uuid())
@@ -287,7 +298,7 @@ pub(crate) async fn insert_item(
     .bind(item.seat_number)
     .execute(c)
     .await.map(|r| r.rows_affected()))?;
-    refresh_total(conn.reborrow(), order, now).await
+    Ok(())
 }
 
 /// Removes a line and refreshes the stored total.
@@ -517,6 +528,7 @@ pub(crate) mod direct {
                 &o.currency,
                 &to_micros(o.created_at),
                 &o.customer_email,
+                &o.total().cents(),
             ],
         )
         .map(drop)
