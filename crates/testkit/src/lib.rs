@@ -506,6 +506,11 @@ pub async fn read(resp: reqwest::Response) -> anyhow::Result<Reply> {
 /// running alongside before ours bound it: a peer's URL then reached a stranger, which refused
 /// the call, and the request failed with a 500 (seen once in CI).
 ///
+/// A free port is also claimed (see [`claim_port`]) before it is handed out: two tests running
+/// at once, or one test asking for a deployment's dozen ports before starting any, could
+/// otherwise draw the same free port, and the second server to start failed with "Address
+/// already in use" (seen once in CI).
+///
 /// # Errors
 /// When no port can be bound.
 pub fn free_port() -> anyhow::Result<u16> {
@@ -517,7 +522,7 @@ pub fn free_port() -> anyhow::Result<u16> {
     for _ in 0..200 {
         let offset = uuid::Uuid::new_v4().as_u128() % u128::from(high - low);
         let port = low + u16::try_from(offset)?;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() && claim_port(port) {
             return Ok(port);
         }
     }
@@ -525,6 +530,38 @@ pub fn free_port() -> anyhow::Result<u16> {
         .local_addr()?
         .port())
 }
+
+/// Claims `port` for this test run among every test process of the machine: a file created only
+/// if absent, in a directory all of them share. A claim older than [`PORT_CLAIM_LASTS`] is from
+/// a finished run and is taken over. Without a usable directory, nothing is claimed (the bind
+/// check alone decides, as before).
+fn claim_port(port: u16) -> bool {
+    let dir = std::env::temp_dir().join("boxoffice-test-ports");
+    if std::fs::create_dir_all(&dir).is_err() {
+        return true;
+    }
+    let path = dir.join(port.to_string());
+    let create = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+    };
+    match create() {
+        Ok(_) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let stale = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at.elapsed().unwrap_or_default() > PORT_CLAIM_LASTS);
+            // Of two processes taking over the same stale claim, one creates the file anew.
+            stale && std::fs::remove_file(&path).is_ok() && create().is_ok()
+        }
+        Err(_) => true,
+    }
+}
+
+/// How long a port claimed by [`free_port`] stays another test's: longer than any test runs.
+const PORT_CLAIM_LASTS: Duration = Duration::from_secs(600);
 
 /// Polls `check` every 50 ms until it returns true or `timeout` passes.
 ///
