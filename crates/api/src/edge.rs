@@ -96,6 +96,7 @@ fn normalize_path(mut req: Request) -> Request {
 /// The route is the template (`/orders/{order_id}`), never the concrete path, so the number of
 /// series stays bounded.
 async fn measure(State(service): State<&'static str>, req: Request, next: Next) -> Response {
+    let _in_flight = InFlight::start();
     let started = std::time::Instant::now();
     let method = req.method().as_str().to_owned();
     let route = req
@@ -114,6 +115,30 @@ async fn measure(State(service): State<&'static str>, req: Request, next: Next) 
     let status = ("status", response.status().as_u16().to_string());
     metrics::counter!("http_requests_total", &[service, method, route, status]).increment(1);
     response
+}
+
+/// Requests being answered by every server of this process at this instant.
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many requests this process is answering right now: the outbox relay's sign of a rush.
+pub fn requests_in_flight() -> usize {
+    IN_FLIGHT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// One request counted in [`IN_FLIGHT`] until dropped (also when the client hangs up).
+struct InFlight;
+
+impl InFlight {
+    fn start() -> Self {
+        IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 async fn timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {

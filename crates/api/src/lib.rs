@@ -17,7 +17,7 @@ pub use auth::{
     AUDIENCE, Admin, Auth, BuyerIdentity, Caller, Claims, GuestTokens, ISSUER, JwtKeys, Peer, Role,
     SERVICE_TOKEN_SECONDS, Staff, TOKEN_HOURS,
 };
-pub use edge::{EdgeConfig, EdgeService, finish};
+pub use edge::{EdgeConfig, EdgeService, finish, requests_in_flight};
 pub use error::{ApiError, ErrorResponse, status_of};
 pub use extract::{AppJson, AppPath, AppQuery};
 pub use health::health_router;

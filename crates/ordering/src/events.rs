@@ -97,6 +97,9 @@ pub struct CompletedItem {
 
 impl Event for OrderCompleted {
     const TOPIC: &'static str = "order-completed";
+    // Tickets and their e-mail may follow a rush (the payment is confirmed and the seats are
+    // sold without it), and no later event of an order follows its completion.
+    const DEFERRABLE: bool = true;
     fn key(&self) -> String {
         self.order_id.to_string()
     }

@@ -19,7 +19,7 @@ mod writer;
 pub use db::{Backend, Conn, Database, DatabaseError, Leadership, Pooled, Tx};
 pub use direct::Direct;
 pub use kafka::{KafkaPublisher, consume};
-pub use relay::{Delivery, Relay, RelayHandle, Subscriber};
+pub use relay::{Delivery, Relay, RelayHandle, RushPolicy, Subscriber};
 pub use writer::{
     Event, consume_direct, enqueue, enqueue_direct, mark_all_processed, mark_processed,
 };

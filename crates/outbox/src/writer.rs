@@ -12,6 +12,10 @@ pub trait Event: Serialize {
     const TOPIC: &'static str;
     /// The key that orders messages (e.g. the seat or order id).
     fn key(&self) -> String;
+    /// Whether its consumers may get it later while the server is in a rush (the relay's
+    /// [`RushPolicy`](crate::RushPolicy)). Only for work nobody is waiting for at that moment
+    /// and that no other event of the same key follows, which would overtake it.
+    const DEFERRABLE: bool = false;
 }
 
 /// An event with the stamps every message carries.
@@ -26,8 +30,8 @@ struct Stamped<'a, E> {
 }
 
 /// Inserts a message into the outbox.
-const INSERT_MESSAGE: &str = "insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at)
-     values ($1, $2, $3, $4, $5, $5)";
+const INSERT_MESSAGE: &str = "insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at, may_wait)
+     values ($1, $2, $3, $4, $5, $5, $6)";
 
 /// The stored text of `event`: its fields plus a fresh `messageId` and `occurredAt`.
 fn stamp<E: Event>(event: &E, now: DateTime<Utc>) -> serde_json::Result<(MessageId, String)> {
@@ -59,6 +63,7 @@ pub async fn enqueue<E: Event>(
         .bind(event.key())
         .bind(&payload)
         .bind(to_micros(now))
+        .bind(i32::from(E::DEFERRABLE))
         .execute(c)
         .await
         .map(|_| ()))?;
@@ -85,6 +90,7 @@ pub fn enqueue_direct<E: Event>(
             &event.key(),
             &payload,
             &to_micros(now),
+            &i32::from(E::DEFERRABLE),
         ],
     )?;
     Ok(message_id)

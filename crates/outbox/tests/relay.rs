@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use kernel::{Clock, ManualClock};
-use outbox::{Database, Delivery, Event, Relay, RelayHandle, Subscriber};
+use outbox::{Database, Delivery, Event, Relay, RelayHandle, RushPolicy, Subscriber};
 
 #[derive(Serialize, Deserialize)]
 struct Numbered {
@@ -19,6 +19,19 @@ impl Event for Numbered {
     const TOPIC: &'static str = "numbered";
     fn key(&self) -> String {
         self.key.clone()
+    }
+}
+
+/// A [`Numbered`] whose consumers may get it after a rush.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Deferrable(Numbered);
+
+impl Event for Deferrable {
+    const TOPIC: &'static str = "numbered-later";
+    const DEFERRABLE: bool = true;
+    fn key(&self) -> String {
+        self.0.key.clone()
     }
 }
 
@@ -65,7 +78,7 @@ impl Subscriber for Recorder {
     }
 
     fn topics(&self) -> &'static [&'static str] {
-        &["numbered"]
+        &["numbered", "numbered-later"]
     }
 
     /// Idempotent, as real consumers are (they record message ids in their transaction).
@@ -152,5 +165,159 @@ async fn a_failed_message_holds_back_its_key_for_that_consumer_only() -> anyhow:
         vec![2],
         "the first slice failed whole; the retry is one slice of two"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_deferrable_message_waits_out_a_rush_but_not_longer_than_its_bound() -> anyhow::Result<()>
+{
+    let dir = tempfile::tempdir()?;
+    let scratch = testkit::scratch_postgres().await?;
+    let db = match &scratch {
+        Some(pg) => Database::open_postgres(pg.url(), 2).await?,
+        None => Database::open_in_dir(dir.path()).await?,
+    };
+    db.migrate().await?;
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let enqueue = |n: u32, later: bool| {
+        let (db, now) = (db.clone(), clock.now());
+        async move {
+            let event = Numbered {
+                n,
+                key: format!("k{n}"),
+            };
+            let mut tx = db.begin().await?;
+            if later {
+                outbox::enqueue(tx.conn(), &Deferrable(event), now).await?;
+            } else {
+                outbox::enqueue(tx.conn(), &event, now).await?;
+            }
+            tx.commit().await?;
+            anyhow::Ok(())
+        }
+    };
+    enqueue(1, false).await?;
+    enqueue(2, true).await?;
+    enqueue(3, false).await?;
+
+    let busy = Arc::new(AtomicBool::new(true));
+    let recorder = Recorder::new("recorder", true, &Arc::new(AtomicBool::new(false)));
+    let relay = |max_wait| {
+        let mut relay = Relay::new(db.clone(), clock.clone(), RelayHandle::default());
+        relay.subscribe(recorder.clone());
+        let signal = busy.clone();
+        relay.defer_in_rush(RushPolicy {
+            busy: Arc::new(move || signal.load(Ordering::SeqCst)),
+            max_wait,
+        });
+        relay
+    };
+
+    // In a rush, the deferrable 2 waits; 3, written after it, does not wait behind it.
+    let short = std::time::Duration::from_millis(400);
+    let relay_short = relay(short);
+    assert_eq!(relay_short.drain().await?, 2);
+    assert_eq!(recorder.seen(), vec![1, 3]);
+    assert_eq!(relay_short.drain().await?, 0, "still within its bound");
+
+    // The rush goes on past the bound: 2 goes anyway.
+    tokio::time::sleep(short).await;
+    assert_eq!(relay_short.drain().await?, 1);
+    assert_eq!(recorder.seen(), vec![1, 3, 2]);
+
+    // Caught up, the next deferrable message waits a bound of its own.
+    enqueue(4, true).await?;
+    assert_eq!(relay_short.drain().await?, 0);
+
+    // With a long bound, it goes soon after the rush ends.
+    let relay_long = relay(std::time::Duration::from_secs(600));
+    assert_eq!(relay_long.drain().await?, 0);
+    busy.store(false, Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    while recorder.seen().len() < 4 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "4 was not delivered after the rush: {:?}",
+            recorder.seen()
+        );
+        relay_long.drain().await?;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(recorder.seen(), vec![1, 3, 2, 4]);
+    db.close().await;
+    Ok(())
+}
+
+/// A consumer that handles a slice only once the other one has started on its own: it can
+/// finish only if the relay hands the round to both at the same time.
+struct Meeting {
+    name: &'static str,
+    both_started: Arc<tokio::sync::Barrier>,
+    handled: Mutex<usize>,
+}
+
+#[async_trait::async_trait]
+impl Subscriber for Meeting {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn topics(&self) -> &'static [&'static str] {
+        &["numbered"]
+    }
+
+    async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
+        self.handle_batch(&[d]).await
+    }
+
+    async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
+        tokio::time::timeout(std::time::Duration::from_secs(5), self.both_started.wait())
+            .await
+            .map_err(|_| anyhow::anyhow!("{}: the other consumer never started", self.name))?;
+        *self
+            .handled
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned lock"))? += deliveries.len();
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_consumers_of_a_round_work_side_by_side() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = Database::open_in_dir(dir.path()).await?;
+    db.migrate().await?;
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let mut tx = db.begin().await?;
+    for n in 1..=3 {
+        let event = Numbered {
+            n,
+            key: format!("k{n}"),
+        };
+        outbox::enqueue(tx.conn(), &event, clock.now()).await?;
+    }
+    tx.commit().await?;
+
+    let both_started = Arc::new(tokio::sync::Barrier::new(2));
+    let meeting = |name| {
+        Arc::new(Meeting {
+            name,
+            both_started: both_started.clone(),
+            handled: Mutex::new(0),
+        })
+    };
+    let (first, second) = (meeting("first"), meeting("second"));
+    let mut relay = Relay::new(db.clone(), clock.clone(), RelayHandle::default());
+    relay.subscribe(first.clone());
+    relay.subscribe(second.clone());
+
+    assert_eq!(relay.drain().await?, 3, "one consumer waited for the other");
+    for consumer in [&first, &second] {
+        assert_eq!(
+            *consumer.handled.lock().unwrap_or_else(|e| e.into_inner()),
+            3
+        );
+    }
+    db.close().await;
     Ok(())
 }

@@ -4,6 +4,7 @@
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -12,11 +13,16 @@ use identity::IdentityService;
 use inventory::InventoryService;
 use kernel::{Clock, SystemClock};
 use notification::NotificationService;
-use outbox::{Database, KafkaPublisher, Relay, RelayHandle, Subscriber};
+use outbox::{Database, KafkaPublisher, Relay, RelayHandle, RushPolicy, Subscriber};
 
 use crate::background::{keep_metrics, send_mail, sweep_holds, wait_for_signal};
 use crate::config::{ServeArgs, StorageArgs};
 use crate::wiring::{edge_config, jwt_keys, routers, services, subscribers};
+
+/// Requests in flight from which the server counts as in a rush (its tickets and e-mails then
+/// wait, `--rush-ticket-delay-secs`). A browsing crowd keeps a handful in flight; a queue of
+/// this length means requests are waiting for the cores.
+const RUSH_IN_FLIGHT: usize = 16;
 
 /// The original's documented administrator, created in demo mode only.
 const DEMO_ADMIN: (&str, &str) = ("admin@ticketing.com", "Admin123!");
@@ -122,6 +128,12 @@ impl Application {
                 (true, true) => consumers.push(subscriber),
                 (true, false) => {}
             }
+        }
+        if !args.is_split() && args.rush_ticket_delay_secs > 0 {
+            relay.defer_in_rush(RushPolicy {
+                busy: Arc::new(|| api::requests_in_flight() >= RUSH_IN_FLIGHT),
+                max_wait: Duration::from_secs(u64::from(args.rush_ticket_delay_secs)),
+            });
         }
         if let Some(brokers) = &args.kafka_brokers {
             relay

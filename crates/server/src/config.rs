@@ -184,6 +184,11 @@ pub struct ServeArgs {
     /// Port of the waitlist service.
     #[arg(long, env = "BOXOFFICE_WAITLIST_PORT", default_value_t = 5006)]
     pub waitlist_port: u16,
+    /// The longest tickets and their e-mails may wait while the server is in a rush (many
+    /// requests at once), in seconds: the buyers of an on-sale get the cores first. 0 sends
+    /// them at once, rush or not. Applies when one process runs every service.
+    #[arg(long, env = "BOXOFFICE_RUSH_TICKET_DELAY_SECS", default_value_t = 30)]
+    pub rush_ticket_delay_secs: u32,
     /// How long a seat offered to someone on the waitlist is kept for them, in minutes.
     #[arg(long, env = "BOXOFFICE_OFFER_MINUTES", default_value_t = 30)]
     pub offer_minutes: u32,
@@ -247,6 +252,8 @@ struct FileSettings {
     waitlist_port: Option<u16>,
     #[serde(alias = "offer_minutes")]
     offer_minutes: Option<u32>,
+    #[serde(alias = "rush_ticket_delay_secs")]
+    rush_ticket_delay_secs: Option<u32>,
     #[serde(alias = "public_url")]
     public_url: Option<String>,
 }
@@ -298,6 +305,7 @@ impl ServeArgs {
         take!(notification_port);
         take!(waitlist_port);
         take!(offer_minutes);
+        take!(rush_ticket_delay_secs);
         if file.public_url.is_some() && default("public_url") {
             self.public_url = file.public_url;
         }
@@ -331,6 +339,9 @@ impl ServeArgs {
         }
         if !(1..=10080).contains(&self.offer_minutes) {
             bail!("--offer-minutes must be between 1 and 10080");
+        }
+        if self.rush_ticket_delay_secs > 3600 {
+            bail!("--rush-ticket-delay-secs must be between 0 and 3600");
         }
         if self.offer_seconds == Some(0) {
             bail!("--offer-seconds must be at least 1");
