@@ -1,17 +1,13 @@
 //! Consumers' records of handled messages, on the backend the tests run on (`TEST_DATABASE`).
 
+mod common;
+
 use kernel::MessageId;
-use outbox::Database;
 
 #[tokio::test]
 async fn a_batch_is_marked_handled_once_per_message_and_consumer() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let scratch = testkit::scratch_postgres().await?;
-    let db = match &scratch {
-        Some(pg) => Database::open_postgres(pg.url(), 2).await?,
-        None => Database::open_in_dir(dir.path()).await?,
-    };
-    db.migrate().await?;
+    let outbox = common::open().await?;
+    let db = &outbox.db;
     let (a, b, c) = (MessageId::new(), MessageId::new(), MessageId::new());
 
     let mut tx = db.begin().await?;

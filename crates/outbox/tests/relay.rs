@@ -1,13 +1,15 @@
-//! The relay against a real SQLite outbox: consumers get slices of messages, a failing
-//! message is retried later, and no consumer ever sees a key's messages out of order, in the
-//! round of the failure or after it.
+//! The relay against a real outbox (the backend of `TEST_DATABASE`): consumers get slices of
+//! messages, side by side; a failing message is retried later, and no consumer ever sees a
+//! key's messages out of order, in the round of the failure or after it.
 
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+mod common;
+
 use kernel::{Clock, ManualClock};
-use outbox::{Database, Delivery, Event, Relay, RelayHandle, RushPolicy, Subscriber};
+use outbox::{Delivery, Event, Relay, RelayHandle, RushPolicy, Subscriber};
 
 #[derive(Serialize, Deserialize)]
 struct Numbered {
@@ -119,9 +121,8 @@ impl Subscriber for Recorder {
 
 #[tokio::test]
 async fn a_failed_message_holds_back_its_key_for_that_consumer_only() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let db = Database::open_in_dir(dir.path()).await?;
-    db.migrate().await?;
+    let outbox = common::open().await?;
+    let db = &outbox.db;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let mut tx = db.begin().await?;
     for (n, key) in [(1, "a"), (2, "b"), (3, "b"), (4, "c"), (5, "a")] {
@@ -171,13 +172,8 @@ async fn a_failed_message_holds_back_its_key_for_that_consumer_only() -> anyhow:
 #[tokio::test]
 async fn a_deferrable_message_waits_out_a_rush_but_not_longer_than_its_bound() -> anyhow::Result<()>
 {
-    let dir = tempfile::tempdir()?;
-    let scratch = testkit::scratch_postgres().await?;
-    let db = match &scratch {
-        Some(pg) => Database::open_postgres(pg.url(), 2).await?,
-        None => Database::open_in_dir(dir.path()).await?,
-    };
-    db.migrate().await?;
+    let outbox = common::open().await?;
+    let db = &outbox.db;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let enqueue = |n: u32, later: bool| {
         let (db, now) = (db.clone(), clock.now());
@@ -284,9 +280,8 @@ impl Subscriber for Meeting {
 
 #[tokio::test]
 async fn the_consumers_of_a_round_work_side_by_side() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let db = Database::open_in_dir(dir.path()).await?;
-    db.migrate().await?;
+    let outbox = common::open().await?;
+    let db = &outbox.db;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let mut tx = db.begin().await?;
     for n in 1..=3 {

@@ -506,7 +506,7 @@ pub async fn read(resp: reqwest::Response) -> anyhow::Result<Reply> {
 /// running alongside before ours bound it: a peer's URL then reached a stranger, which refused
 /// the call, and the request failed with a 500 (seen once in CI).
 ///
-/// A free port is also claimed (see [`claim_port`]) before it is handed out: two tests running
+/// A free port is also claimed (see `claim_port`) before it is handed out: two tests running
 /// at once, or one test asking for a deployment's dozen ports before starting any, could
 /// otherwise draw the same free port, and the second server to start failed with "Address
 /// already in use" (seen once in CI).
