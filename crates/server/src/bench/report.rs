@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::BenchArgs;
 use super::load::{Health, Sale, StepStats};
-use super::server::Invariants;
+use super::server::{Invariants, Lag};
 
 /// What the run measured, for [`Report::new`].
 pub(crate) struct Measured {
@@ -43,6 +43,38 @@ impl From<&StepStats> for Latency {
             p999_ms: round(s.quantile_ms(0.999)),
         }
     }
+}
+
+/// One delay after payment, as the server's own timestamps show it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LagMs {
+    count: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+impl From<Lag> for LagMs {
+    fn from(l: Lag) -> Self {
+        let ms = |d: Duration| round(d.as_secs_f64() * 1000.0);
+        Self {
+            count: l.count,
+            p50_ms: ms(l.p50),
+            p99_ms: ms(l.p99),
+            max_ms: ms(l.max),
+        }
+    }
+}
+
+/// What followed each payment, and how late: the relay's lag as buyers feel it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AfterPayment {
+    /// The paid seat confirmed (inventory handled `payment-succeeded`).
+    seat_confirmed: LagMs,
+    /// The ticket issued (fulfillment handled `order-completed`).
+    ticket_issued: LagMs,
 }
 
 /// Latency per step of the purchase.
@@ -118,6 +150,8 @@ pub(crate) struct Report {
     backlog_drain_secs: Option<f64>,
     /// Seconds after the sale until its last e-mail was handed over.
     mail_drain_secs: Option<f64>,
+    /// How long after each payment its seat was confirmed and its ticket issued.
+    after_payment: Option<AfterPayment>,
     settings: Settings,
 }
 
@@ -193,6 +227,10 @@ impl Report {
             mail_drain_secs: invariants
                 .and_then(|i| i.mail_drain)
                 .map(|d| round(d.as_secs_f64())),
+            after_payment: invariants.map(|i| AfterPayment {
+                seat_confirmed: i.seat_confirmed_after_pay.into(),
+                ticket_issued: i.ticket_issued_after_pay.into(),
+            }),
             settings: Settings {
                 target: base.to_string(),
                 own_server: args.target.is_none(),
@@ -309,6 +347,16 @@ impl Report {
         }
         if let Some(secs) = self.mail_drain_secs {
             text += &format!("  the last e-mail was sent {secs:.1} s after the last purchase\n");
+        }
+        if let Some(after) = &self.after_payment {
+            let lag = |what: &str, l: &LagMs| {
+                format!(
+                    "  {what} after its payment: p50 {:.0} ms, p99 {:.0} ms, at most {:.0} ms ({} measured)\n",
+                    l.p50_ms, l.p99_ms, l.max_ms, l.count
+                )
+            };
+            text += &lag("a seat was confirmed", &after.seat_confirmed);
+            text += &lag("a ticket was issued", &after.ticket_issued);
         }
         text
     }

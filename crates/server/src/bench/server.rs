@@ -87,6 +87,42 @@ pub(crate) struct Invariants {
     /// How long after the last purchase its last e-mail was handed over (none pending); `None`
     /// when the backlog or the e-mails had not drained within the bench's wait.
     pub(crate) mail_drain: Option<Duration>,
+    /// How long after its payment each paid seat was confirmed (the relay's `payment-succeeded`
+    /// reaching inventory).
+    pub(crate) seat_confirmed_after_pay: Lag,
+    /// How long after its payment each ticket was issued (`order-completed` reaching
+    /// fulfillment, which may wait out a rush).
+    pub(crate) ticket_issued_after_pay: Lag,
+}
+
+/// The distribution of one delay after payment, from the server's own timestamps.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Lag {
+    /// How many were measured.
+    pub(crate) count: usize,
+    pub(crate) p50: Duration,
+    pub(crate) p99: Duration,
+    pub(crate) max: Duration,
+}
+
+impl Lag {
+    /// From delays in microseconds (negative ones, a clock step, count as zero).
+    fn from_micros(mut delays: Vec<i64>) -> Self {
+        delays.sort_unstable();
+        let at = |q: f64| {
+            let i = ((delays.len() as f64 * q).ceil() as usize).clamp(1, delays.len()) - 1;
+            Duration::from_micros(u64::try_from(delays[i]).unwrap_or(0))
+        };
+        if delays.is_empty() {
+            return Self::default();
+        }
+        Self {
+            count: delays.len(),
+            p50: at(0.50),
+            p99: at(0.99),
+            max: at(1.0),
+        }
+    }
 }
 
 impl Server {
@@ -326,6 +362,22 @@ impl Server {
         let completed: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar("select count(*) from ordering_orders where state = 'completed'")
                 .fetch_one(c)
                 .await)?;
+        // Both backends keep instants as microseconds since the epoch, stamped by the server.
+        let confirmed: Vec<i64> = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
+            "select r.ended_at - p.processed_at from payment_payments p
+               join ordering_order_items i on i.order_id = p.order_id
+               join inventory_reservations r on r.reservation_id = i.reservation_id
+              where p.status = 'succeeded' and r.status = 'confirmed'",
+        )
+        .fetch_all(c)
+        .await)?;
+        let issued: Vec<i64> = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
+            "select t.issued_at - p.processed_at from payment_payments p
+               join fulfillment_tickets t on t.order_id = p.order_id
+              where p.status = 'succeeded' and t.status != 'void'",
+        )
+        .fetch_all(c)
+        .await)?;
         drop(conn);
         db.close().await;
         Ok(Some(Invariants {
@@ -334,6 +386,8 @@ impl Server {
             completed_orders: completed,
             backlog_drain,
             mail_drain,
+            seat_confirmed_after_pay: Lag::from_micros(confirmed),
+            ticket_issued_after_pay: Lag::from_micros(issued),
         }))
     }
 
@@ -477,4 +531,22 @@ pub(crate) async fn writer_queue(client: &reqwest::Client, base: &str) -> Option
         direct: value("db_direct_transactions_total ").unwrap_or(0.0),
         direct_commits: value("db_direct_commits_total ").unwrap_or(0.0),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lag;
+    use std::time::Duration;
+
+    #[test]
+    fn a_lag_is_read_off_the_sorted_delays() {
+        let lag = Lag::from_micros((1..=200).rev().map(|ms| ms * 1000).collect());
+        assert_eq!(lag.count, 200);
+        assert_eq!(lag.p50, Duration::from_millis(100));
+        assert_eq!(lag.p99, Duration::from_millis(198));
+        assert_eq!(lag.max, Duration::from_millis(200));
+        // A clock stepped back between the two stamps is no delay, not a panic.
+        assert_eq!(Lag::from_micros(vec![-5]).max, Duration::ZERO);
+        assert_eq!(Lag::from_micros(Vec::new()), Lag::default());
+    }
 }

@@ -94,6 +94,21 @@ async fn a_small_flash_sale_reports_numbers_and_clean_invariants() -> anyhow::Re
             .is_some_and(|ms| ms >= 0.0),
         "{report}"
     );
+    // Every paid seat was confirmed and ticketed after its payment, read off the server's
+    // timestamps: as many delays as seats, each after the payment, in order.
+    for lag in ["seatConfirmed", "ticketIssued"] {
+        let l = &report["afterPayment"][lag];
+        assert_eq!(l["count"], 120, "{lag}: {report}");
+        let (p50, p99, max) = (
+            l["p50Ms"].as_f64(),
+            l["p99Ms"].as_f64(),
+            l["maxMs"].as_f64(),
+        );
+        assert!(
+            p50.is_some_and(|v| v >= 0.0) && p50 <= p99 && p99 <= max,
+            "{lag}: {report}"
+        );
+    }
     assert_eq!(report["settings"]["mode"], "hotspot");
     assert_eq!(report["steps"]["pay"]["requests"], 120);
     Ok(())
