@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, EventId, ReservationId, SeatId};
-use outbox::{Database, Direct, RelayHandle, Tx};
+use outbox::{Database, Direct, LockKey, RelayHandle, Tx};
 use std::sync::Arc;
 
 use crate::InventoryError;
@@ -143,6 +143,20 @@ impl InventoryService {
                 .await?;
             if let Some(outcome) = fast {
                 outcome?;
+                self.relay.wake();
+                return Ok(hold);
+            }
+        }
+        if known && !self.db.has_direct_writer() {
+            // PostgreSQL: most holds find the seat free, and then touch nothing but their own new
+            // row (the partial unique index decides between two holds of one seat) and the
+            // buyer's count of holds (under the buyer's key): such holds run side by side
+            // (`Database::begin_beside`). Any other case is left to the path below, alone.
+            let key = LockKey::new("holds-of-customer", &hold.customer_id);
+            let mut tx = self.db.begin_beside(key).await?;
+            if store::insert_hold(tx.conn(), &hold, Some(limit)).await? {
+                outbox::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
+                tx.commit().await?;
                 self.relay.wake();
                 return Ok(hold);
             }

@@ -62,6 +62,15 @@ impl Buyer {
         self.guest_token.as_deref()
     }
 
+    /// The lock of this buyer's cart, for writes that run beside others (PostgreSQL).
+    pub fn lock_key(&self) -> outbox::LockKey {
+        match (&self.user_id, &self.guest_token) {
+            (Some(user), _) => outbox::LockKey::new("cart-of-user", user),
+            (None, Some(guest)) => outbox::LockKey::new("cart-of-guest", guest),
+            (None, None) => outbox::LockKey::new("cart-of-nobody", ""),
+        }
+    }
+
     /// Whether this buyer owns `order`: by user id when one is given, else by guest token.
     pub fn owns(&self, order: &Order) -> bool {
         match (&self.user_id, &self.guest_token) {

@@ -7,8 +7,14 @@
 //! PostgreSQL keeps the same contract: every write transaction begins by taking one
 //! transaction-scoped advisory lock, so write transactions run one after another across every
 //! process and replica sharing the database, exactly as on SQLite. The stores' check-then-write
-//! sequences therefore mean the same thing on both backends; finer-grained locking is a
-//! performance question (issue #6), not a correctness one.
+//! sequences therefore mean the same thing on both backends.
+//!
+//! The one exception is [`Database::begin_beside`], for the few transactions of a purchase
+//! (a hold, a cart line, a payment's outcome) that were reviewed to be safe *beside each
+//! other*: they take that lock in shared mode, so they run side by side on PostgreSQL, but never
+//! beside any other write transaction, which takes it exclusively; and each takes an exclusive
+//! lock on the [`LockKey`] of what it decides on (a buyer's holds, a buyer's cart). On SQLite it
+//! is [`Database::begin`].
 //!
 //! Stores take a [`Conn`] and write their SQL once with `$n` placeholders (both backends accept
 //! them); [`on_conn!`](crate::on_conn) runs the statement on whichever connection it holds.
@@ -35,8 +41,33 @@ const PG_WRITER_LOCK: i64 = 0x626f_786f_6666;
 static PG_BEGIN_LOCKED: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("begin; select pg_advisory_xact_lock({PG_WRITER_LOCK})"));
 
-/// Connections of a process for PostgreSQL write transactions (they queue for one lock).
-const PG_WRITER_CONNECTIONS: u32 = 4;
+/// Connections of a process for PostgreSQL write transactions: most queue for one lock, but
+/// [`Database::begin_beside`] transactions run side by side, one per buyer in flight.
+const PG_WRITER_CONNECTIONS: u32 = 16;
+
+/// What a [`Database::begin_beside`] transaction decides on, locked exclusively for its length.
+///
+/// A stable 64-bit hash (FNV-1a) of a kind and an id, the same in every process and build
+/// sharing the database; two ids that collide only wait for each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockKey(i64);
+
+impl LockKey {
+    /// The key of `id` among things of `kind` (e.g. `"holds-of-customer"`).
+    pub fn new(kind: &str, id: &str) -> Self {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in kind.bytes().chain([0]).chain(id.bytes()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        Self(hash.cast_signed())
+    }
+
+    /// The number locked (`pg_advisory_xact_lock(id)`; `pg_locks` shows it as two halves).
+    pub fn id(self) -> i64 {
+        self.0
+    }
+}
 
 /// A pooled PostgreSQL connection idle for longer than this is pinged before it is handed out.
 ///
@@ -226,6 +257,29 @@ impl Database {
                 Tx::Postgres(writer.begin_with(PG_BEGIN_LOCKED.as_str()).await?)
             }
         };
+        metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
+        metrics::counter!("db_write_transactions_total").increment(1);
+        Ok(tx)
+    }
+
+    /// Starts a write transaction that may run beside other `begin_beside` transactions (on
+    /// PostgreSQL; on SQLite it is [`Database::begin`]), each holding the lock of `key`
+    /// (module docs). Only for transactions whose check-then-write is safe beside every other
+    /// one: on its own rows, decided by a unique index, or under `key`.
+    ///
+    /// # Errors
+    /// When the connection cannot be acquired or `BEGIN` fails.
+    pub async fn begin_beside(&self, key: LockKey) -> Result<Tx, sqlx::Error> {
+        let Self::Postgres { writer, .. } = self else {
+            return self.begin().await;
+        };
+        let started = std::time::Instant::now();
+        // `BEGIN` and both locks in one round trip; the key is a number, not text from outside.
+        let begin = format!(
+            "begin; select pg_advisory_xact_lock_shared({PG_WRITER_LOCK}), pg_advisory_xact_lock({})",
+            key.id()
+        );
+        let tx = Tx::Postgres(writer.begin_with(sqlx::AssertSqlSafe(begin)).await?);
         metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
         metrics::counter!("db_write_transactions_total").increment(1);
         Ok(tx)

@@ -16,7 +16,7 @@ mod kafka;
 mod relay;
 mod writer;
 
-pub use db::{Backend, Conn, Database, DatabaseError, Leadership, Pooled, Tx};
+pub use db::{Backend, Conn, Database, DatabaseError, Leadership, LockKey, Pooled, Tx};
 pub use direct::Direct;
 pub use kafka::{KafkaPublisher, consume};
 pub use relay::{Delivery, Relay, RelayHandle, RushPolicy, Subscriber};

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, Money, OrderId, ReservationId};
-use outbox::{Database, Direct, RelayHandle};
+use outbox::{Database, Direct, LockKey, RelayHandle};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -198,8 +198,9 @@ impl PaymentService {
     }
 
     /// Records the provider's answer. A success is kept only if, inside this write transaction
-    /// (which no other write can interleave with), the order is still pending and every hold
-    /// still active; otherwise the charge is voided and recorded as failed.
+    /// (which no write that ends a hold or moves an order can interleave with), the order is
+    /// still pending and every hold still active; otherwise the charge is voided and recorded
+    /// as failed.
     async fn record(
         &self,
         payment: &mut Payment,
@@ -244,7 +245,10 @@ impl PaymentService {
                 return Ok(());
             }
         }
-        let mut tx = self.db.begin().await?;
+        // Beside the other purchase steps only (`Database::begin_beside`): none of them ends a
+        // hold or moves a pending order, so what is checked here holds until the commit.
+        let key = LockKey::new("payment-of-order", &order.order_id.to_string());
+        let mut tx = self.db.begin_beside(key).await?;
         let still_valid = match &outcome {
             ChargeOutcome::Approved { .. } => {
                 let still_pending = self

@@ -120,7 +120,9 @@ impl OrderingService {
                 return outcome.map(|draft| with_item(draft, item));
             }
         }
-        let mut tx = self.db.begin().await?;
+        // Adds of different buyers touch different drafts (one per buyer, by unique index), so
+        // they run side by side on PostgreSQL; one buyer's adds queue on the buyer's key.
+        let mut tx = self.db.begin_beside(request.buyer.lock_key()).await?;
         let Some(draft) = store::draft_of(tx.conn(), &request.buyer).await? else {
             // A new draft is written with its first line's total, so the total needs no
             // refresh: one statement fewer under the writer lock (PostgreSQL).

@@ -10,7 +10,7 @@ use testkit::Reply;
 use kernel::ManualClock;
 use server::{Application, CreateAdminArgs, ServeArgs};
 
-use crate::helpers::{create_event, spawn_with};
+use crate::helpers::{add_to_cart, create_event, create_priced_event, hold, spawn_with};
 
 #[tokio::test]
 async fn hundreds_of_buyers_racing_for_one_seat_produce_exactly_one_hold() -> anyhow::Result<()> {
@@ -80,6 +80,75 @@ async fn concurrent_buyers_over_a_few_seats_never_share_one() -> anyhow::Result<
         ),
         (Some(5), Some(0))
     );
+    Ok(())
+}
+
+/// Buyers' holds run side by side on PostgreSQL, but each buyer's limit is decided under that
+/// buyer's own lock: bursts of many buyers' holds at once get each of them exactly the limit.
+#[tokio::test]
+async fn buyers_holding_many_seats_at_once_get_exactly_the_limit() -> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0", "--hold-limit", "2"]).await;
+    let (_, seats) = create_event(&app, 4, 50).await;
+    let attempts = seats.iter().enumerate().map(|(i, seat)| {
+        let seat = seat["id"].as_str().unwrap_or_default().to_string();
+        let app = &app;
+        async move {
+            (
+                i % 25,
+                hold(app, &seat, &format!("greedy-{}", i % 25)).await,
+            )
+        }
+    });
+    let replies = join_all(attempts).await;
+    let mut granted = [0usize; 25];
+    for (buyer, reply) in &replies {
+        match (reply.status, reply.code()) {
+            (201, _) => granted[*buyer] += 1,
+            (409, "hold_limit_reached") => {}
+            _ => panic!("buyer {buyer}: {}", reply.text),
+        }
+    }
+    assert_eq!(granted, [2; 25], "holds granted per buyer");
+    Ok(())
+}
+
+/// Many buyers adding their seats to their carts at once: each ends with one draft holding every
+/// one of their seats, at their total.
+#[tokio::test]
+async fn buyers_adding_seats_at_once_each_fill_one_draft() -> anyhow::Result<()> {
+    const BUYERS: usize = 20;
+    let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0", "--hold-limit", "5"]).await;
+    let (_, seats) = create_priced_event(&app, "10.00", 2, 50).await;
+    let mut held = Vec::new();
+    for (i, seat) in seats.iter().enumerate() {
+        let (id, buyer) = (seat["id"].as_str().unwrap_or_default(), i % BUYERS);
+        let reply = hold(&app, id, &format!("eager-{buyer}")).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        held.push((buyer, id.to_string(), reply.json["reservationId"].clone()));
+    }
+    let adds = held.iter().map(|(buyer, seat, reservation)| {
+        let app = &app;
+        async move {
+            let user = format!("eager-{buyer}");
+            let reply = add_to_cart(app, reservation, seat, json!(10.0), &user).await;
+            (*buyer, reply)
+        }
+    });
+    let replies = join_all(adds).await;
+    let mut drafts: Vec<std::collections::HashSet<String>> = vec![Default::default(); BUYERS];
+    for (buyer, reply) in &replies {
+        assert_eq!(reply.status, 200, "buyer {buyer}: {}", reply.text);
+        drafts[*buyer].insert(reply.json["id"].as_str().unwrap_or_default().to_string());
+    }
+    for (buyer, ids) in drafts.iter().enumerate() {
+        assert_eq!(ids.len(), 1, "buyer {buyer} has one draft: {ids:?}");
+        let checkout = json!({"orderId": ids.iter().next(), "userId": format!("eager-{buyer}")});
+        let done = app.post("/orders/checkout", checkout).await?;
+        assert_eq!(done.status, 200, "{}", done.text);
+        let items = done.json["items"].as_array().map(Vec::len);
+        assert_eq!(items, Some(5), "buyer {buyer}: {}", done.text);
+        assert_eq!(done.json["totalAmount"], json!(50.0), "{}", done.text);
+    }
     Ok(())
 }
 
