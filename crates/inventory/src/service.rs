@@ -151,7 +151,9 @@ impl InventoryService {
             // PostgreSQL: most holds find the seat free, and then touch nothing but their own new
             // row (the partial unique index decides between two holds of one seat) and the
             // buyer's count of holds (under the buyer's key): such holds run side by side
-            // (`Database::begin_beside`). Any other case is left to the path below, alone.
+            // (`Database::begin_beside`). So are refusals, unless a lapsed hold still marked
+            // active is in the way (only transactions that run alone end one, so what is read
+            // here stays true until the end): that case is left to the path below, alone.
             let key = LockKey::new("holds-of-customer", &hold.customer_id);
             let mut tx = self.db.begin_beside(key).await?;
             if store::insert_hold(tx.conn(), &hold, Some(limit)).await? {
@@ -160,6 +162,13 @@ impl InventoryService {
                 self.relay.wake();
                 return Ok(hold);
             }
+            if !store::has_lapsed_hold(tx.conn(), seat.seat_id, now).await? {
+                let taken = store::seat_taken(tx.conn(), seat.seat_id).await?;
+                tx.rollback().await?;
+                return Err(self.refusal(&seat, taken));
+            }
+            // Released before the path below waits for the writers' lock alone.
+            tx.rollback().await?;
         }
         let mut tx = self.db.begin().await?;
         if !known {

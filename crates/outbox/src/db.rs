@@ -411,6 +411,18 @@ impl Tx {
             Self::Postgres(tx) => tx.commit().await,
         }
     }
+
+    /// Rolls the transaction back now, releasing its locks before the next one is begun
+    /// (dropping it rolls back too, but only once its connection is used again).
+    ///
+    /// # Errors
+    /// When `ROLLBACK` fails.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Sqlite(tx) => tx.rollback().await,
+            Self::Postgres(tx) => tx.rollback().await,
+        }
+    }
 }
 
 /// A connection borrowed from a pool, outside any transaction.

@@ -170,6 +170,25 @@ pub(crate) async fn seat_taken(mut conn: Conn<'_>, seat: SeatId) -> Result<bool,
     Ok(found.is_some())
 }
 
+const HAS_LAPSED_HOLD: &str = "select 1 from inventory_reservations
+     where seat_id = $1 and status in ('active', 'confirmed') and status = 'active'
+       and expires_at <= $2";
+
+/// Whether the seat has an active hold past its end, which the general path expires (and may
+/// hand to the waitlist) before a new hold.
+pub(crate) async fn has_lapsed_hold(
+    mut conn: Conn<'_>,
+    seat: SeatId,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i32> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(HAS_LAPSED_HOLD)
+    .bind(seat.uuid())
+    .bind(to_micros(now))
+    .fetch_optional(c)
+    .await)?;
+    Ok(found.is_some())
+}
+
 const SEAT_STATE: &str = "select exists(select 1 from inventory_seats where seat_id = $1),
         exists(select 1 from inventory_reservations where seat_id = $1
             and status in ('active', 'confirmed')
@@ -336,8 +355,8 @@ pub(crate) mod direct {
     use rusqlite::{Connection, Result};
 
     use super::{
-        CONFIRM_HOLD, HOLD_BY_ID, HOLD_STATUS, Hold, HoldRow, INSERT_HOLD, SEAT_STATE, SEAT_TAKEN,
-        SeatRecord, UPSERT_SEAT,
+        CONFIRM_HOLD, HAS_LAPSED_HOLD, HOLD_BY_ID, HOLD_STATUS, Hold, HoldRow, INSERT_HOLD,
+        SEAT_STATE, SEAT_TAKEN, SeatRecord, UPSERT_SEAT,
     };
 
     /// [`super::confirm_hold`].
@@ -406,8 +425,7 @@ pub(crate) mod direct {
         .map(drop)
     }
 
-    /// Whether the seat has an active hold past its end, which the general path expires (and
-    /// may hand to the waitlist) before a new hold.
+    /// [`super::has_lapsed_hold`].
     pub(crate) fn has_lapsed_hold(
         c: &Connection,
         seat: SeatId,
@@ -415,9 +433,7 @@ pub(crate) mod direct {
     ) -> Result<bool> {
         let found = query(
             c,
-            "select 1 from inventory_reservations
-             where seat_id = $1 and status in ('active', 'confirmed') and status = 'active'
-               and expires_at <= $2",
+            HAS_LAPSED_HOLD,
             &[&seat.uuid().as_bytes(), &to_micros(now)],
             |_| Ok(()),
         )?;
