@@ -257,8 +257,7 @@ impl Database {
                 Tx::Postgres(writer.begin_with(PG_BEGIN_LOCKED.as_str()).await?)
             }
         };
-        metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
-        metrics::counter!("db_write_transactions_total").increment(1);
+        record_begun(started);
         Ok(tx)
     }
 
@@ -280,8 +279,7 @@ impl Database {
             key.id()
         );
         let tx = Tx::Postgres(writer.begin_with(sqlx::AssertSqlSafe(begin)).await?);
-        metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
-        metrics::counter!("db_write_transactions_total").increment(1);
+        record_begun(started);
         Ok(tx)
     }
 
@@ -423,6 +421,13 @@ impl Tx {
             Self::Postgres(tx) => tx.rollback().await,
         }
     }
+}
+
+/// Records how long a write transaction waited for its locks (`db_write_wait_seconds`) and
+/// counts it (`db_write_transactions_total`).
+fn record_begun(started: std::time::Instant) {
+    metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
+    metrics::counter!("db_write_transactions_total").increment(1);
 }
 
 /// A connection borrowed from a pool, outside any transaction.
