@@ -64,11 +64,7 @@ impl Buyer {
 
     /// The lock of this buyer's cart, for writes that run beside others (PostgreSQL).
     pub fn lock_key(&self) -> outbox::LockKey {
-        match (&self.user_id, &self.guest_token) {
-            (Some(user), _) => outbox::LockKey::new("cart-of-user", user),
-            (None, Some(guest)) => outbox::LockKey::new("cart-of-guest", guest),
-            (None, None) => outbox::LockKey::new("cart-of-nobody", ""),
-        }
+        cart_key(self.user_id.as_deref(), self.guest_token.as_deref())
     }
 
     /// Whether this buyer owns `order`: by user id when one is given, else by guest token.
@@ -181,6 +177,12 @@ pub struct Order {
 }
 
 impl Order {
+    /// The lock its buyer's adds to the cart take ([`Buyer::lock_key`]): a write that must not
+    /// run beside an add to this draft takes it too.
+    pub fn cart_lock_key(&self) -> outbox::LockKey {
+        cart_key(self.user_id.as_deref(), self.guest_token.as_deref())
+    }
+
     /// Sum of the lines' prices (invariant 2).
     pub fn total(&self) -> Money {
         self.items.iter().map(|i| i.price).sum()
@@ -208,6 +210,16 @@ pub(crate) fn email_of(order: &Order) -> Option<String> {
     .flatten()
     .find(|s| s.contains('@') && !s.starts_with('@') && !s.ends_with('@'))
     .map(str::to_owned)
+}
+
+/// The lock of a buyer's cart: by user id when there is one, else by guest token, the way a
+/// buyer's draft is found.
+fn cart_key(user: Option<&str>, guest: Option<&str>) -> outbox::LockKey {
+    match (user, guest) {
+        (Some(user), _) => outbox::LockKey::new("cart-of-user", user),
+        (None, Some(guest)) => outbox::LockKey::new("cart-of-guest", guest),
+        (None, None) => outbox::LockKey::new("cart-of-nobody", ""),
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ mod sql;
 
 pub(crate) use sql::direct;
 pub(crate) use sql::{
-    delete_item, draft_of, insert_item, insert_line, insert_order, mark_paid,
+    Lines, check_out, delete_item, draft_of, insert_item, insert_line, insert_order, mark_paid,
     open_orders_with_reservation, order, orders_of, sales_of_event, set_email_if_missing,
     set_state,
 };

@@ -25,6 +25,9 @@ pub struct OfferOrder {
     pub reservation_id: ReservationId,
 }
 
+/// How many times a checkout starts over when the draft's lines changed under it.
+const CHECKOUT_ATTEMPTS: usize = 5;
+
 impl OrderingService {
     /// Records an offer's order straight as `pending` (nothing to check out: the seat was handed
     /// over, not chosen), inside the caller's transaction so it exists exactly when the hold does.
@@ -70,6 +73,25 @@ impl OrderingService {
     /// The seed page's: not found (404), not the owner (401), not a draft, empty; and
     /// [`OrderingError::HoldExpired`] when a hold lapsed.
     pub async fn checkout(&self, order_id: OrderId, buyer: &Buyer) -> Result<Order, OrderingError> {
+        // A line the buyer adds (in another tab) between the read and the write makes the write
+        // refuse; the checkout then starts over from a fresh read, so its answer is the order
+        // as checked out. Five changes in a row within that moment are not a buyer's doing.
+        for _ in 0..CHECKOUT_ATTEMPTS {
+            if let Some(order) = self.try_checkout(order_id, buyer).await? {
+                return Ok(order);
+            }
+        }
+        Err(OrderingError::Invalid(
+            "The cart changed during checkout; check out again.".into(),
+        ))
+    }
+
+    /// One checkout from one read of the order: `None` if its lines changed before the write.
+    async fn try_checkout(
+        &self,
+        order_id: OrderId,
+        buyer: &Buyer,
+    ) -> Result<Option<Order>, OrderingError> {
         let order = match self.db.read_direct(|c| store::direct::order(c, order_id)) {
             Some(found) => found?,
             None => store::order(self.db.read().await?.conn(), order_id).await?,
@@ -81,9 +103,7 @@ impl OrderingService {
         if order.state != OrderState::Draft {
             return Err(OrderingError::NotDraft);
         }
-        if order.items.is_empty() {
-            return Err(OrderingError::Empty);
-        }
+        let lines = store::Lines::of(&order).ok_or(OrderingError::Empty)?;
         let ids: Vec<ReservationId> = order.items.iter().map(|i| i.reservation_id).collect();
         let holds = self.holds.holds(&ids).await?;
         for item in &order.items {
@@ -98,60 +118,47 @@ impl OrderingService {
         let mut order = order;
         // A guest names the address for the tickets at checkout.
         let email = buyer.email().filter(|_| order.customer_email.is_none());
-        if self.db.has_direct_writer() {
+        let moved = if self.db.has_direct_writer() {
             // SQLite: both writes in one direct transaction (outbox::direct).
-            let moved = self
-                .db
+            self.db
                 .write_direct(|c| {
                     if let Some(email) = email {
                         store::direct::set_email_if_missing(c, order_id, email)?;
                     }
-                    let moved = store::direct::set_state(
-                        c,
-                        order_id,
-                        OrderState::Draft,
-                        OrderState::Pending,
-                        now,
-                    )?;
-                    Ok(if moved {
+                    Ok(if store::direct::check_out(c, order_id, &lines, now)? {
                         Direct::Commit(true)
                     } else {
                         Direct::Rollback(false)
                     })
                 })
-                .await?;
-            if !moved {
-                return Err(OrderingError::NotDraft);
-            }
+                .await?
+        } else {
+            // PostgreSQL: beside other buyers' writes, on the key the buyer's adds to the cart
+            // take, so no add is half done while the guard counts the lines (an UPDATE's
+            // subqueries see only what was committed when it started). The order read above is
+            // the answer, with its new state.
+            let mut tx = self.db.begin_beside(order.cart_lock_key()).await?;
             if let Some(email) = email {
-                order.customer_email = Some(email.to_owned());
+                store::set_email_if_missing(tx.conn(), order_id, email).await?;
             }
-            order.state = OrderState::Pending;
-            return Ok(order);
+            let moved = store::check_out(tx.conn(), order_id, &lines, now).await?;
+            if moved {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            moved
+        };
+        if !moved {
+            // No longer a draft (checked out or cancelled meanwhile), or its lines changed: the
+            // next read tells which.
+            return Ok(None);
         }
-        // One guarded UPDATE, committed on its own: the order read above is the answer, with its
-        // new state (no transaction and no read-back on the single writer). A guest's e-mail,
-        // when given, is stored first.
-        let mut conn = self.db.write().await?;
         if let Some(email) = email {
-            // Written before the state changes, so a crash in between never leaves a pending
-            // order without it.
-            store::set_email_if_missing(conn.conn(), order_id, email).await?;
             order.customer_email = Some(email.to_owned());
         }
-        if !store::set_state(
-            conn.conn(),
-            order_id,
-            OrderState::Draft,
-            OrderState::Pending,
-            now,
-        )
-        .await?
-        {
-            return Err(OrderingError::NotDraft);
-        }
         order.state = OrderState::Pending;
-        Ok(order)
+        Ok(Some(order))
     }
 
     /// Cancels a draft or pending order for its owner (`None`: an administrator) and releases its

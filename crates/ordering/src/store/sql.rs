@@ -350,6 +350,50 @@ pub(crate) async fn set_state(
     Ok(done == 1)
 }
 
+/// `draft → pending`, only while the draft's lines are the ones the checkout read: as many, with
+/// the same newest line. Line ids are time-ordered (UUIDv7), so a line added since the read is the
+/// newest and changes the last; a line removed changes the count. Without this guard a line added
+/// between the checkout's read and its write was checked out unseen: not in the answer's items
+/// and total, and its hold never checked.
+const CHECK_OUT: &str = "update ordering_orders set state = 'pending', updated_at = $2
+     where order_id = $1 and state = 'draft'
+       and (select count(*) from ordering_order_items where order_id = $1) = $3
+       and (select item_id from ordering_order_items where order_id = $1
+            order by item_id desc limit 1) = $4";
+
+/// The lines a checkout read, as [`CHECK_OUT`] compares them.
+pub(crate) struct Lines {
+    count: i64,
+    newest: Uuid,
+}
+
+impl Lines {
+    /// `None` for an order without lines (nothing to check out).
+    pub(crate) fn of(order: &Order) -> Option<Self> {
+        Some(Self {
+            count: i64::try_from(order.items.len()).ok()?,
+            newest: order.items.iter().map(|i| i.id.uuid()).max()?,
+        })
+    }
+}
+
+/// [`CHECK_OUT`]: false if the order is no longer a draft or its lines changed since `lines`.
+pub(crate) async fn check_out(
+    mut conn: Conn<'_>,
+    order: OrderId,
+    lines: &Lines,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(CHECK_OUT)
+    .bind(order.uuid())
+    .bind(to_micros(now))
+    .bind(lines.count)
+    .bind(lines.newest)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
 /// `pending → completed` with the payment instant; returns false if the order was not pending.
 /// `pending → completed` with `paidAt`.
 const MARK_PAID: &str =
@@ -418,11 +462,12 @@ pub(crate) mod direct {
     use rusqlite::{Connection, Result, Row};
 
     use super::{
-        DRAFT_OF_GUEST, DRAFT_OF_USER, INSERT_ITEM, INSERT_ORDER, ITEMS_OF_ORDER, ItemRow,
-        MARK_PAID, ORDER_BY_ID, OrderRow, REFRESH_TOTAL, SET_EMAIL_IF_MISSING, SET_STATE, assemble,
+        CHECK_OUT, DRAFT_OF_GUEST, DRAFT_OF_USER, INSERT_ITEM, INSERT_ORDER, ITEMS_OF_ORDER,
+        ItemRow, Lines, MARK_PAID, ORDER_BY_ID, OrderRow, REFRESH_TOTAL, SET_EMAIL_IF_MISSING,
+        assemble,
     };
 
-    use crate::domain::{Buyer, Order, OrderItem, OrderState};
+    use crate::domain::{Buyer, Order, OrderItem};
 
     /// [`super::mark_paid`].
     pub(crate) fn mark_paid(
@@ -438,22 +483,21 @@ pub(crate) mod direct {
         Ok(changed == 1)
     }
 
-    /// [`super::set_state`].
-    pub(crate) fn set_state(
+    /// [`super::check_out`].
+    pub(crate) fn check_out(
         c: &Connection,
         order: OrderId,
-        from: OrderState,
-        to: OrderState,
+        lines: &Lines,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let changed = execute(
             c,
-            SET_STATE,
+            CHECK_OUT,
             &[
                 &order.uuid().as_bytes(),
-                &from.as_str(),
-                &to.as_str(),
                 &to_micros(now),
+                &lines.count,
+                &lines.newest.as_bytes(),
             ],
         )?;
         Ok(changed == 1)

@@ -362,3 +362,64 @@ proptest! {
         prop_assert!(outcome.is_ok(), "{:?}", outcome);
     }
 }
+
+/// A buyer who adds a seat in one tab while checking out in another: the checkout's answer is
+/// the order as it was checked out (every line it moved to `pending`, and their total), never
+/// an older read of the draft. Without the guard on the draft's lines, an add landing between
+/// the checkout's read and its write was checked out without showing in the answer.
+#[tokio::test]
+async fn a_checkout_answers_with_every_line_it_checked_out() -> anyhow::Result<()> {
+    const BUYERS: usize = 40;
+    let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0", "--hold-limit", "2"]).await;
+    let (_, seats) = create_priced_event(&app, "10.00", 2, BUYERS as u32).await;
+    let mut buyers = Vec::new();
+    for b in 0..BUYERS {
+        let user = format!("two-tabs-{b}");
+        let mut lines = Vec::new();
+        for seat in &seats[2 * b..2 * b + 2] {
+            let id = seat["id"].as_str().unwrap_or_default().to_string();
+            let reply = hold(&app, &id, &user).await;
+            assert_eq!(reply.status, 201, "{}", reply.text);
+            lines.push((id, reply.json["reservationId"].clone()));
+        }
+        let (seat, reservation) = &lines[0];
+        let first = add_to_cart(&app, reservation, seat, json!(10.0), &user).await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        buyers.push((user, first.json["id"].clone(), lines.pop()));
+    }
+    // Every buyer's second add and checkout at once, all buyers together.
+    let races = buyers.iter().map(|(user, order, second)| {
+        let app = &app;
+        async move {
+            let (seat, reservation) = second.as_ref().expect("a second seat");
+            let add = add_to_cart(app, reservation, seat, json!(10.0), user);
+            let checkout = app.post(
+                "/orders/checkout",
+                json!({"orderId": order, "userId": user}),
+            );
+            let (added, done) = futures::join!(add, checkout);
+            (user, order, added, done)
+        }
+    });
+    let mut after_read = 0;
+    for (user, order, added, done) in join_all(races).await {
+        let done = done?;
+        assert_eq!(done.status, 200, "{user}: {}", done.text);
+        assert_eq!(added.status, 200, "{user}: {}", added.text);
+        let order = order.as_str().unwrap_or_default();
+        let stored = app.get(&format!("/orders/{order}?userId={user}")).await?;
+        assert_eq!(stored.status, 200, "{}", stored.text);
+        assert_eq!(stored.json["state"], "pending", "{}", stored.text);
+        assert_eq!(
+            done.json["items"], stored.json["items"],
+            "{user}: the checkout's answer is the order checked out"
+        );
+        assert_eq!(done.json["totalAmount"], stored.json["totalAmount"]);
+        if stored.json["items"].as_array().map(Vec::len) == Some(2) {
+            after_read += 1;
+        }
+    }
+    // Both orders of events happened: some adds joined the draft before its checkout.
+    assert!(after_read > 0, "no add reached a draft before its checkout");
+    Ok(())
+}
