@@ -6,6 +6,7 @@
 //! each holds a seat, adds it to the cart, checks out and pays; a buyer who loses a seat tries
 //! another. Afterwards it reads the invariants back from the server's own database.
 
+mod conn;
 mod load;
 mod report;
 mod server;
@@ -152,13 +153,18 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
         .await?;
     let seats = server::create_event(&client, &server.base, &token, args.seats).await?;
     progress(&format!("event ready: {} seats", seats.len()));
-    let health = load::health(&client, &server.base, args).await;
+    let target = conn::Target::new(&server.base)?;
+    let health = load::health(&target, args).await;
     progress(&format!("GET /health: {:.0} requests/s", health.per_sec()));
     let cpu_before = server.cpu_time();
+    let bench_cpu_before = server::process_cpu_time("self");
     let switches_before = server.context_switches();
     let writes_before = server::writer_queue(&client, &server.base).await;
-    let sale = load::sale(&client, &server.base, &seats, args).await;
+    let sale = load::sale(&target, &seats, args).await;
     let cpu = server.cpu_time().zip(cpu_before).map(|(a, b)| a - b);
+    let bench_cpu = server::process_cpu_time("self")
+        .zip(bench_cpu_before)
+        .map(|(a, b)| a - b);
     let switches = server
         .context_switches()
         .zip(switches_before)
@@ -180,6 +186,7 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
         sale,
         server_cpu: cpu,
         server_cpu_all: cpu_all,
+        bench_cpu,
         server_switches: switches,
         server_peak_rss_mib: server.peak_rss_mib(),
         invariants,

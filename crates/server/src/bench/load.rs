@@ -1,11 +1,14 @@
 //! The load: `GET /health` as the ceiling, then the buyers.
 
+use bytes::Bytes;
 use rand::Rng;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::conn::{Conn, Target};
 use super::{BenchArgs, Mode, progress};
 
 /// Latencies of one step, in microseconds.
@@ -55,23 +58,22 @@ impl Health {
 }
 
 /// Hammers `GET /health` with the sale's concurrency for `--health-secs`.
-pub(crate) async fn health(client: &reqwest::Client, base: &str, args: &BenchArgs) -> Health {
-    let url = format!("{base}/health");
+pub(crate) async fn health(target: &Target, args: &BenchArgs) -> Health {
     let until = Instant::now() + Duration::from_secs(args.health_secs);
     let requests = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..args.concurrency {
-        let (client, url) = (client.clone(), url.clone());
+        let mut conn = Conn::new(target.clone());
         let (requests, errors) = (requests.clone(), errors.clone());
         tasks.spawn(async move {
             while Instant::now() < until {
-                let ok = match client.get(&url).send().await {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
+                let counter = if conn.get_ok("/health").await {
+                    &requests
+                } else {
+                    &errors
                 };
-                let counter = if ok { &requests } else { &errors };
                 counter.fetch_add(1, Ordering::Relaxed);
             }
         });
@@ -114,7 +116,6 @@ pub(crate) struct Sale {
 
 /// State shared by the buyers.
 struct Shared {
-    base: String,
     seats: Vec<Value>,
     /// Seats a buyer of this run has bought or is buying (what a fresh seat map would show).
     taken: Vec<AtomicBool>,
@@ -172,15 +173,9 @@ struct Local {
 }
 
 /// Runs the buyers until every buyer has had a turn, the seats are sold, or `--max-secs`.
-pub(crate) async fn sale(
-    client: &reqwest::Client,
-    base: &str,
-    seats: &[Value],
-    args: &BenchArgs,
-) -> Sale {
+pub(crate) async fn sale(target: &Target, seats: &[Value], args: &BenchArgs) -> Sale {
     let started = Instant::now();
     let shared = Arc::new(Shared {
-        base: base.to_string(),
         seats: seats.to_vec(),
         taken: seats.iter().map(|_| AtomicBool::new(false)).collect(),
         taken_count: AtomicUsize::new(0),
@@ -199,7 +194,7 @@ pub(crate) async fn sale(
     let reporter = tokio::spawn(report_progress(shared.clone(), started));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..args.concurrency {
-        let (client, shared) = (client.clone(), shared.clone());
+        let (mut conn, shared) = (Conn::new(target.clone()), shared.clone());
         tasks.spawn(async move {
             let mut local = Local::default();
             loop {
@@ -207,7 +202,7 @@ pub(crate) async fn sale(
                 if n >= shared.buyers || Instant::now() > shared.deadline {
                     break;
                 }
-                buy(&client, &shared, n, &mut local).await;
+                buy(&mut conn, &shared, n, &mut local).await;
             }
             local
         });
@@ -265,27 +260,75 @@ async fn report_progress(shared: Arc<Shared>, started: Instant) {
     }
 }
 
+/// What a buyer sends: the seed page's request bodies, serialized straight from borrowed
+/// fields (no `Value` tree per request).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HoldRequest<'a> {
+    seat_id: &'a Value,
+    customer_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CartRequest<'a> {
+    reservation_id: &'a str,
+    seat_id: &'a Value,
+    price: &'a Value,
+    user_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckoutRequest<'a> {
+    order_id: &'a str,
+    user_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PayRequest<'a> {
+    order_id: &'a str,
+    customer_id: &'a str,
+    amount: &'a Value,
+}
+
+/// The one field a buyer needs from the hold's answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Held {
+    reservation_id: String,
+}
+
+/// The one field a buyer needs from the cart's answer (the draft order).
+#[derive(Deserialize)]
+struct Draft {
+    id: String,
+}
+
 /// One buyer: hold (another seat after a conflict), cart, checkout, pay.
-async fn buy(client: &reqwest::Client, shared: &Shared, n: u64, local: &mut Local) {
+async fn buy(conn: &mut Conn, shared: &Shared, n: u64, local: &mut Local) {
     let customer = format!("bench-buyer-{n}");
-    let base = &shared.base;
     let mut held = None;
     for _ in 0..shared.attempts {
         let Some(i) = shared.pick() else { break };
         let seat = &shared.seats[i];
+        let body = HoldRequest {
+            seat_id: &seat["id"],
+            customer_id: &customer,
+        };
         let t = Instant::now();
-        let reply = post(
-            client,
-            &format!("{base}/reservations"),
-            json!({"seatId": seat["id"], "customerId": customer}),
-        )
-        .await;
+        let reply = post(conn, "/reservations", &body).await;
         local.hold.record(t);
         shared.mark_taken(i);
         match reply {
-            Some((201, body)) => {
+            Some((201, answer)) => {
+                let Ok(answer) = serde_json::from_slice::<Held>(&answer) else {
+                    shared.errors.fetch_add(1, Ordering::Relaxed);
+                    return;
+                };
                 shared.holds.fetch_add(1, Ordering::Relaxed);
-                held = Some((seat, body["reservationId"].clone()));
+                held = Some((seat, answer.reservation_id));
                 break;
             }
             Some((409, _)) => {
@@ -301,46 +344,54 @@ async fn buy(client: &reqwest::Client, shared: &Shared, n: u64, local: &mut Loca
         shared.gave_up.fetch_add(1, Ordering::Relaxed);
         return;
     };
-    let steps = [
-        (
-            &mut local.cart,
-            "cart/add",
-            json!({"reservationId": reservation, "seatId": seat["id"], "price": seat["price"], "userId": customer}),
-        ),
-        (&mut local.checkout, "orders/checkout", Value::Null),
-        (&mut local.pay, "payments", Value::Null),
+    let cart = CartRequest {
+        reservation_id: &reservation,
+        seat_id: &seat["id"],
+        price: &seat["price"],
+        user_id: &customer,
+    };
+    let t = Instant::now();
+    let reply = post(conn, "/cart/add", &cart).await;
+    local.cart.record(t);
+    let order = match reply {
+        Some((200, answer)) => serde_json::from_slice::<Draft>(&answer).ok(),
+        _ => None,
+    };
+    let Some(Draft { id: order }) = order else {
+        shared.errors.fetch_add(1, Ordering::Relaxed);
+        return;
+    };
+    let checkout = CheckoutRequest {
+        order_id: &order,
+        user_id: &customer,
+    };
+    let pay = PayRequest {
+        order_id: &order,
+        customer_id: &customer,
+        amount: &seat["price"],
+    };
+    let steps: [(&mut StepStats, &str, Vec<u8>); 2] = [
+        (&mut local.checkout, "/orders/checkout", to_json(&checkout)),
+        (&mut local.pay, "/payments", to_json(&pay)),
     ];
-    let mut order = Value::Null;
     for (stats, path, body) in steps {
-        let body = match path {
-            "orders/checkout" => json!({"orderId": order, "userId": customer}),
-            "payments" => {
-                json!({"orderId": order, "customerId": customer, "amount": seat["price"]})
-            }
-            _ => body,
-        };
         let t = Instant::now();
-        let reply = post(client, &format!("{base}/{path}"), body).await;
+        let reply = conn.post(path, body).await;
         stats.record(t);
-        match reply {
-            Some((200, answer)) => {
-                if path == "cart/add" {
-                    order = answer["id"].clone();
-                }
-            }
-            _ => {
-                shared.errors.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
+        if !matches!(reply, Some((200, _))) {
+            shared.errors.fetch_add(1, Ordering::Relaxed);
+            return;
         }
     }
     shared.purchases.fetch_add(1, Ordering::Relaxed);
 }
 
-/// POSTs JSON; the status and body, or `None` when the request failed in transport.
-async fn post(client: &reqwest::Client, url: &str, body: Value) -> Option<(u16, Value)> {
-    let reply = client.post(url).json(&body).send().await.ok()?;
-    let status = reply.status().as_u16();
-    let body = reply.json().await.unwrap_or(Value::Null);
-    Some((status, body))
+fn to_json(body: &impl Serialize) -> Vec<u8> {
+    // Serializing borrowed strings and JSON values cannot fail.
+    serde_json::to_vec(body).unwrap_or_default()
+}
+
+/// POSTs a JSON body: the status and body, or `None` when the request failed in transport.
+async fn post(conn: &mut Conn, path: &str, body: &impl Serialize) -> Option<(u16, Bytes)> {
+    conn.post(path, to_json(body)).await
 }

@@ -16,6 +16,8 @@ pub(crate) struct Measured {
     pub(crate) server_cpu: Option<Duration>,
     /// CPU time the server used from the sale's start until its last e-mail was handed over.
     pub(crate) server_cpu_all: Option<Duration>,
+    /// CPU time this load generator used during the sale (it shares the machine's cores).
+    pub(crate) bench_cpu: Option<Duration>,
     /// Context switches of the server's threads during the sale.
     pub(crate) server_switches: Option<u64>,
     pub(crate) server_peak_rss_mib: Option<f64>,
@@ -131,6 +133,9 @@ pub(crate) struct Report {
     /// e-mails finished after the last purchase): what a purchase costs in all. Work deferred
     /// past the sale lowers `serverCpuMsPerPurchase` but not this.
     server_cpu_ms_per_purchase_all: Option<f64>,
+    /// The load generator's own CPU per purchase during the sale: on one machine it takes
+    /// cores from the server, so a cheaper client leaves more to the server.
+    bench_cpu_ms_per_purchase: Option<f64>,
     /// Times a server thread went to sleep or was preempted during the sale, per purchase: a
     /// thread asleep on a lock leaves its core idle although requests wait, which CPU time
     /// does not show.
@@ -166,6 +171,7 @@ impl Report {
             sale,
             server_cpu: cpu,
             server_cpu_all: cpu_all,
+            bench_cpu,
             server_switches,
             server_peak_rss_mib,
             invariants,
@@ -203,6 +209,9 @@ impl Report {
                 .filter(|_| t.purchases > 0)
                 .map(|c| round(c.as_secs_f64() * 1000.0 / t.purchases as f64)),
             server_cpu_ms_per_purchase_all: cpu_all
+                .filter(|_| t.purchases > 0)
+                .map(|c| round(c.as_secs_f64() * 1000.0 / t.purchases as f64)),
+            bench_cpu_ms_per_purchase: bench_cpu
                 .filter(|_| t.purchases > 0)
                 .map(|c| round(c.as_secs_f64() * 1000.0 / t.purchases as f64)),
             server_context_switches_per_purchase: server_switches
@@ -309,6 +318,9 @@ impl Report {
                 text += &format!(", {all:.2} ms with the work it left (events, tickets, e-mails)");
             }
             text += "\n";
+        }
+        if let Some(cpu) = self.bench_cpu_ms_per_purchase {
+            text += &format!("  load generator CPU: {cpu:.2} ms per purchase during the sale\n");
         }
         if let Some(switches) = self.server_context_switches_per_purchase {
             text += &format!(

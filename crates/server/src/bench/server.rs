@@ -240,15 +240,7 @@ impl Server {
 
     /// CPU time (user + system) the server process has used, when it is ours (Linux).
     pub(crate) fn cpu_time(&self) -> Option<Duration> {
-        let own = self.own.as_ref()?;
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", own.pid)).ok()?;
-        // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
-        let rest = stat.rsplit_once(')')?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 =
-            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        // USER_HZ is 100 on every Linux this runs on.
-        Some(Duration::from_millis(ticks * 10))
+        process_cpu_time(&self.own.as_ref()?.pid.to_string())
     }
 
     /// Context switches of all the server's threads so far (voluntary: a thread went to sleep;
@@ -531,6 +523,17 @@ pub(crate) async fn writer_queue(client: &reqwest::Client, base: &str) -> Option
         direct: value("db_direct_transactions_total ").unwrap_or(0.0),
         direct_commits: value("db_direct_commits_total ").unwrap_or(0.0),
     })
+}
+
+/// CPU time (user + system) a process has used (Linux): `pid` is a number or `self`.
+pub(crate) fn process_cpu_time(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some(Duration::from_millis(ticks * 10))
 }
 
 #[cfg(test)]

@@ -53,6 +53,7 @@ async fn a_small_flash_sale_reports_numbers_and_clean_invariants() -> anyhow::Re
         "serverCpuMsPerPurchase",
         "serverCpuMsPerPurchaseAll",
         "serverContextSwitchesPerPurchase",
+        "benchCpuMsPerPurchase",
     ] {
         assert!(
             report[field].as_f64().is_some_and(|v| v > 0.0),
