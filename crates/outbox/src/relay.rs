@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use kernel::{Clock, MessageId, from_micros, to_micros};
 use sqlx::FromRow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
@@ -177,7 +177,30 @@ pub struct Relay {
     handle: RelayHandle,
     kafka: Option<Arc<KafkaPublisher>>,
     rush: Option<(RushPolicy, Mutex<Rush>)>,
+    /// Keys whose earliest undelivered message waits for a retry ([`HeldBack`]); `None` until
+    /// read from the outbox (at the first round, and again whenever this process becomes the
+    /// relaying one: another may have postponed messages meanwhile).
+    held_back: Mutex<Option<HashMap<String, HeldBack>>>,
 }
+
+/// A key held back: its message `seq` failed and is retried at `until`; no later message of the
+/// key may go before it. The postponement pushes back the key's later messages already written
+/// (`postpone`), but one written afterwards is due at once; without this it overtook the failed
+/// one (say, an expiry delivered before the hold it expires).
+#[derive(Debug, Clone, Copy)]
+struct HeldBack {
+    seq: i64,
+    until: DateTime<Utc>,
+}
+
+/// The keys held back, read from the outbox: the earliest message of each key that waits for a
+/// later attempt (the failed one; those behind it wait as long).
+const HELD_BACK: &str = "select message_key, min(seq) as seq, max(next_attempt_at) as until
+     from outbox_messages where published_at is null and next_attempt_at > $1 group by message_key";
+
+/// Pushes a key's later messages back to the retry of its failed one.
+const BEHIND: &str = "update outbox_messages set next_attempt_at = $1
+     where message_key = $2 and published_at is null and seq > $3 and next_attempt_at < $1";
 
 /// Deferrable events ([`Event::DEFERRABLE`](crate::Event::DEFERRABLE): tickets and their e-mail)
 /// wait while the server is in a rush, so that the buyers of an on-sale get the writer and the
@@ -245,6 +268,7 @@ impl Relay {
             handle,
             kafka: None,
             rush: None,
+            held_back: Mutex::new(None),
         }
     }
 
@@ -344,7 +368,12 @@ impl Relay {
             }
             if leadership.is_none() {
                 leadership = match self.db.try_lead(RELAY_LOCK).await {
-                    Ok(granted) => granted,
+                    Ok(Some(granted)) => {
+                        // Another process may have postponed messages while it relayed.
+                        self.forget_held_back();
+                        Some(granted)
+                    }
+                    Ok(None) => None,
                     Err(error) => {
                         tracing::error!(%error, "cannot ask for the relay's lock; retrying");
                         None
@@ -381,8 +410,16 @@ impl Relay {
         if lane == Lane::All && seen < BATCH as usize {
             self.caught_up();
         }
+        let held_back = self.held_back(now).await?;
+        let mut overtaking: HashMap<String, HeldBack> = HashMap::new();
         let mut pending = Vec::with_capacity(rows.len());
         for row in rows {
+            if let Some(held) = held_back.get(&row.message_key)
+                && row.seq > held.seq
+            {
+                overtaking.insert(row.message_key, *held);
+                continue;
+            }
             let delivery = Delivery {
                 message_id: MessageId(row.message_id),
                 topic: row.topic,
@@ -391,6 +428,11 @@ impl Relay {
                 occurred_at: from_micros(row.occurred_at),
             };
             pending.push((row.seq, row.attempts, delivery));
+        }
+        // Rare (a failure, then a new message of its key): they wait with the ones behind it,
+        // so they do not come back at the head of every read until then.
+        for (key, held) in &overtaking {
+            self.push_back(key, *held).await?;
         }
         let messages: Vec<&Delivery> = pending.iter().map(|(_, _, d)| d).collect();
         let outcomes = self.deliver_all(&messages).await;
@@ -480,9 +522,8 @@ impl Relay {
         let sql = "update outbox_messages set attempts = attempts + 1, next_attempt_at = $1, last_error = $2
              where message_id = $3";
         // Later messages of the key wait as long, so the next round cannot hand them over
-        // before this one (an expiry before the hold it expires).
-        let behind = "update outbox_messages set next_attempt_at = $1
-             where message_key = $2 and published_at is null and seq > $3 and next_attempt_at < $1";
+        // before this one (an expiry before the hold it expires); those written later are held
+        // back by `held_back`.
         let mut tx = self.db.begin().await?;
         on_conn!(tx.conn(), c => sqlx::query(sql)
             .bind(to_micros(next))
@@ -491,7 +532,7 @@ impl Relay {
             .execute(c)
             .await
             .map(|_| ()))?;
-        on_conn!(tx.conn(), c => sqlx::query(behind)
+        on_conn!(tx.conn(), c => sqlx::query(BEHIND)
             .bind(to_micros(next))
             .bind(&delivery.key)
             .bind(seq)
@@ -499,6 +540,68 @@ impl Relay {
             .await
             .map(|_| ()))?;
         tx.commit().await?;
+        let mut held_back = self
+            .held_back
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(keys) = held_back.as_mut() {
+            let held = keys
+                .entry(delivery.key.clone())
+                .or_insert(HeldBack { seq, until: next });
+            held.seq = held.seq.min(seq);
+            held.until = held.until.max(next);
+        }
+        Ok(())
+    }
+
+    /// The keys held back at `now`, read from the outbox the first time; keys whose retry is
+    /// due are let go (the failed message comes first again, in commit order).
+    async fn held_back(&self, now: DateTime<Utc>) -> anyhow::Result<HashMap<String, HeldBack>> {
+        let known = self
+            .held_back
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut keys = match known {
+            Some(keys) => keys,
+            None => {
+                let rows: Vec<(String, i64, i64)> = on_conn!(self.db.read().await?.conn(), c => sqlx::query_as(HELD_BACK)
+                    .bind(to_micros(now))
+                    .fetch_all(c)
+                    .await)?;
+                rows.into_iter()
+                    .map(|(key, seq, until)| {
+                        let until = from_micros(until);
+                        (key, HeldBack { seq, until })
+                    })
+                    .collect()
+            }
+        };
+        keys.retain(|_, held| held.until > now);
+        *self
+            .held_back
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(keys.clone());
+        Ok(keys)
+    }
+
+    /// Reads the held-back keys from the outbox again at the next round.
+    fn forget_held_back(&self) {
+        *self
+            .held_back
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Makes `key`'s messages after the failed one wait for its retry.
+    async fn push_back(&self, key: &str, held: HeldBack) -> anyhow::Result<()> {
+        on_conn!(self.db.write().await?.conn(), c => sqlx::query(BEHIND)
+            .bind(to_micros(held.until))
+            .bind(key)
+            .bind(held.seq)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 }

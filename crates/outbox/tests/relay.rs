@@ -147,24 +147,48 @@ async fn a_failed_message_holds_back_its_key_for_that_consumer_only() -> anyhow:
     assert_eq!(batching.seen(), vec![1, 4, 5]);
     assert_eq!(plain.seen(), vec![1, 4, 5]);
 
-    // Still poisoned and not yet due: nothing moves, and 3 does not overtake 2.
+    // Still poisoned and not yet due: nothing moves, and 3 does not overtake 2. Nor does 6,
+    // of the same key, written after the failure (so not pushed back with 3): it is due now.
+    let mut tx = db.begin().await?;
+    let six = Numbered {
+        n: 6,
+        key: "b".into(),
+    };
+    outbox::enqueue(tx.conn(), &six, clock.now()).await?;
+    tx.commit().await?;
     assert_eq!(relay.drain().await?, 0);
     assert_eq!(batching.seen(), vec![1, 4, 5]);
+    assert_eq!(plain.seen(), vec![1, 4, 5]);
 
-    // After the backoff, with 2 healed, 2 then 3 arrive, in one slice.
+    // A relay that takes over (another process, or this one after a restart) knows it too:
+    // it holds back 7, written after that.
+    let mut tx = db.begin().await?;
+    let seven = Numbered {
+        n: 7,
+        key: "b".into(),
+    };
+    outbox::enqueue(tx.conn(), &seven, clock.now()).await?;
+    tx.commit().await?;
+    let mut successor = Relay::new(db.clone(), clock.clone(), RelayHandle::default());
+    successor.subscribe(batching.clone());
+    successor.subscribe(plain.clone());
+    assert_eq!(successor.drain().await?, 0);
+    assert_eq!(batching.seen(), vec![1, 4, 5]);
+
+    // After the backoff, with 2 healed, 2, 3, 6 and 7 arrive in order, in one slice.
     poisoned.store(false, Ordering::SeqCst);
     clock.advance(chrono::Duration::seconds(5));
-    assert_eq!(relay.drain().await?, 2);
-    assert_eq!(batching.seen(), vec![1, 4, 5, 2, 3]);
-    assert_eq!(plain.seen(), vec![1, 4, 5, 2, 3]);
+    assert_eq!(relay.drain().await?, 4);
+    assert_eq!(batching.seen(), vec![1, 4, 5, 2, 3, 6, 7]);
+    assert_eq!(plain.seen(), vec![1, 4, 5, 2, 3, 6, 7]);
     assert_eq!(
         batching
             .slices
             .lock()
             .map(|s| s.clone())
             .unwrap_or_default(),
-        vec![2],
-        "the first slice failed whole; the retry is one slice of two"
+        vec![4],
+        "the first slice failed whole; the retry is one slice of four"
     );
     Ok(())
 }
