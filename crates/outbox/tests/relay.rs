@@ -119,17 +119,32 @@ impl Subscriber for Recorder {
     }
 }
 
+/// Commits [`Numbered`] events `(n, key)` to the outbox in one transaction.
+async fn write(
+    db: &outbox::Database,
+    clock: &ManualClock,
+    events: &[(u32, &str)],
+) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    for &(n, key) in events {
+        let event = Numbered { n, key: key.into() };
+        outbox::enqueue(tx.conn(), &event, clock.now()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_failed_message_holds_back_its_key_for_that_consumer_only() -> anyhow::Result<()> {
     let outbox = common::open().await?;
     let db = &outbox.db;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
-    let mut tx = db.begin().await?;
-    for (n, key) in [(1, "a"), (2, "b"), (3, "b"), (4, "c"), (5, "a")] {
-        let event = Numbered { n, key: key.into() };
-        outbox::enqueue(tx.conn(), &event, clock.now()).await?;
-    }
-    tx.commit().await?;
+    write(
+        db,
+        &clock,
+        &[(1, "a"), (2, "b"), (3, "b"), (4, "c"), (5, "a")],
+    )
+    .await?;
 
     let poisoned = Arc::new(AtomicBool::new(true));
     let batching = Recorder::new("batching", true, &poisoned);
@@ -149,26 +164,14 @@ async fn a_failed_message_holds_back_its_key_for_that_consumer_only() -> anyhow:
 
     // Still poisoned and not yet due: nothing moves, and 3 does not overtake 2. Nor does 6,
     // of the same key, written after the failure (so not pushed back with 3): it is due now.
-    let mut tx = db.begin().await?;
-    let six = Numbered {
-        n: 6,
-        key: "b".into(),
-    };
-    outbox::enqueue(tx.conn(), &six, clock.now()).await?;
-    tx.commit().await?;
+    write(db, &clock, &[(6, "b")]).await?;
     assert_eq!(relay.drain().await?, 0);
     assert_eq!(batching.seen(), vec![1, 4, 5]);
     assert_eq!(plain.seen(), vec![1, 4, 5]);
 
     // A relay that takes over (another process, or this one after a restart) knows it too:
     // it holds back 7, written after that.
-    let mut tx = db.begin().await?;
-    let seven = Numbered {
-        n: 7,
-        key: "b".into(),
-    };
-    outbox::enqueue(tx.conn(), &seven, clock.now()).await?;
-    tx.commit().await?;
+    write(db, &clock, &[(7, "b")]).await?;
     let mut successor = Relay::new(db.clone(), clock.clone(), RelayHandle::default());
     successor.subscribe(batching.clone());
     successor.subscribe(plain.clone());
@@ -307,15 +310,7 @@ async fn the_consumers_of_a_round_work_side_by_side() -> anyhow::Result<()> {
     let outbox = common::open().await?;
     let db = &outbox.db;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
-    let mut tx = db.begin().await?;
-    for n in 1..=3 {
-        let event = Numbered {
-            n,
-            key: format!("k{n}"),
-        };
-        outbox::enqueue(tx.conn(), &event, clock.now()).await?;
-    }
-    tx.commit().await?;
+    write(db, &clock, &[(1, "k1"), (2, "k2"), (3, "k3")]).await?;
 
     let both_started = Arc::new(tokio::sync::Barrier::new(2));
     let meeting = |name| {
