@@ -168,11 +168,13 @@ impl JwtKeys {
     }
 
     /// The claims of a valid token: HS256 only (so `alg: none` and key confusion fail), right
-    /// issuer and audience, not expired.
+    /// issuer and audience, not expired, and not before its `nbf`.
     pub fn verify(&self, token: &str) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 0;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .ok()

@@ -1,10 +1,11 @@
-//! `GET /health` (the process answers) and `GET /ready` (the database answers) on every port.
+//! `GET /health` (the process answers) and `GET /ready` (the database answers and the events
+//! left from before a restart are delivered) on every port.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use kernel::ErrorCode;
-use outbox::{Database, on_conn};
+use outbox::{Database, RelayHandle, on_conn};
 use serde_json::{Value, json};
 
 use crate::ApiError;
@@ -13,17 +14,19 @@ use crate::ApiError;
 struct HealthState {
     service: &'static str,
     db: Database,
+    relay: RelayHandle,
 }
 
-/// The health routes of one service.
+/// The health routes of one service, over `db` and the process's outbox `relay`.
 pub fn health_router<S: Clone + Send + Sync + 'static>(
     service: &'static str,
     db: Database,
+    relay: RelayHandle,
 ) -> Router<S> {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .with_state(HealthState { service, db })
+        .with_state(HealthState { service, db, relay })
 }
 
 async fn health(State(state): State<HealthState>) -> Json<Value> {
@@ -38,6 +41,10 @@ async fn ready(State(state): State<HealthState>) -> Result<Json<Value>, ApiError
         Err(e) => Err(e),
     };
     match probe {
+        Ok(_) if !state.relay.has_caught_up() => Err(ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "Starting: the events left from before the restart are still being delivered.",
+        )),
         Ok(_) => Ok(Json(
             json!({ "status": "ready", "service": state.service, "database": "ok" }),
         )),

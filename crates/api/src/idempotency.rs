@@ -1,6 +1,9 @@
 //! `Idempotency-Key` on state-changing POSTs (SPEC §3): the same key with the same request
 //! returns the first response again for 24 hours; the same key with another request is 422;
 //! a retry while the first is still running is 409. A 5xx is not remembered, so it can be retried.
+//! A claim is leased for the request timeout: a retry after its process died runs again (see
+//! `store`), and a client that hangs up does not stop the request (`edge::detach`), so its
+//! answer is remembered for the retry.
 
 mod store;
 
@@ -14,7 +17,7 @@ use kernel::ErrorCode;
 use sha2::{Digest, Sha256};
 
 use store::Claim;
-pub use store::{IdempotencyStore, purge_expired_keys};
+pub use store::{IdempotencyStore, forget_unfinished_keys, purge_expired_keys};
 
 use crate::{ApiError, BODY_LIMIT};
 

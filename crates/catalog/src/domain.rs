@@ -104,11 +104,16 @@ pub(crate) fn parse_event_date(text: &str) -> Result<DateTime<Utc>, CatalogError
     )))
 }
 
-/// A trimmed, non-blank text of at most `max` characters.
+/// A trimmed, non-blank text of at most `max` characters, without control characters.
 pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<String, CatalogError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(CatalogError::Invalid(format!("{field} is required.")));
+    }
+    if kernel::has_control_chars(trimmed) {
+        return Err(CatalogError::Invalid(format!(
+            "{field} must not contain control characters."
+        )));
     }
     if trimmed.chars().count() > max {
         return Err(CatalogError::Invalid(format!(
@@ -116,6 +121,27 @@ pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<Stri
         )));
     }
     Ok(trimmed.to_string())
+}
+
+/// A trimmed, non-blank text of at most `max` characters, in lines and paragraphs: line breaks
+/// and tabs are kept, every other control character is refused.
+pub(crate) fn required_paragraphs(
+    field: &str,
+    value: &str,
+    max: usize,
+) -> Result<String, CatalogError> {
+    let single_line: String = value
+        .chars()
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    required_text(field, &single_line, max)?;
+    Ok(value.trim().to_string())
 }
 
 /// A capacity between 1 and 1,000,000.
@@ -185,6 +211,13 @@ mod tests {
         assert!(required_text("name", "  ", 10).is_err());
         assert!(required_text("name", "abcdefghijk", 10).is_err());
         assert_eq!(required_text("name", " Rock ", 10).expect("ok"), "Rock");
+        assert!(required_text("name", "Rock\r\nBcc: x", 20).is_err());
+        assert!(required_text("name", "Rock\0", 20).is_err());
+        assert_eq!(
+            required_paragraphs("description", " One.\n\tTwo. ", 20).expect("ok"),
+            "One.\n\tTwo."
+        );
+        assert!(required_paragraphs("description", "One.\0", 20).is_err());
         assert!(valid_capacity(0).is_err());
         assert!(valid_price("basePrice", Money::from_cents(-1)).is_err());
         assert!(valid_section_code("VIP 1").is_err());

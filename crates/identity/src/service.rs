@@ -40,6 +40,10 @@ pub struct IdentityService {
     /// A hash to verify against when the e-mail is unknown, so a wrong e-mail costs as much time
     /// as a wrong password and sign-in does not reveal which accounts exist.
     decoy_hash: String,
+    /// Password hashes computed at once, one per core: each takes 19 MiB and a core for ~20 ms,
+    /// so without a bound a burst of registrations takes every blocking thread and gigabytes
+    /// (glibc keeps each thread's arena), and slows every other request.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl IdentityService {
@@ -49,12 +53,29 @@ impl IdentityService {
     /// When the decoy hash cannot be computed.
     pub fn new(db: Database, clock: Arc<dyn Clock>, keys: JwtKeys) -> anyhow::Result<Self> {
         let decoy_hash = hash_password("decoy-password-never-used")?;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Ok(Self {
             db,
             clock,
             keys,
             decoy_hash,
+            hashing: Arc::new(tokio::sync::Semaphore::new(cores)),
         })
+    }
+
+    /// Runs password hashing `work` on a blocking thread, at most one per core at a time.
+    async fn hash_bounded<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, IdentityError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| IdentityError::Internal(e.into()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| IdentityError::Internal(e.into()))
     }
 
     /// Creates an account. Staff and Admin accounts need an administrator (`by_admin`).
@@ -73,9 +94,9 @@ impl IdentityService {
         }
         let email = Email::parse(email)?;
         let password = valid_password(password)?.to_owned();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| IdentityError::Internal(e.into()))??;
+        let hash = self
+            .hash_bounded(move || hash_password(&password))
+            .await??;
         let now = self.clock.now();
         let row = UserRow {
             user_id: Uuid::new_v4(),
@@ -121,9 +142,9 @@ impl IdentityService {
             .as_ref()
             .map_or_else(|| self.decoy_hash.clone(), |u| u.password_hash.clone());
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|e| IdentityError::Internal(e.into()))?;
+        let matches = self
+            .hash_bounded(move || verify_password(&password, &hash))
+            .await?;
         let user = user
             .filter(|_| matches)
             .ok_or(IdentityError::InvalidCredentials)?;

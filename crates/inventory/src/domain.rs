@@ -10,7 +10,7 @@ use crate::InventoryError;
 pub struct CustomerId(String);
 
 impl CustomerId {
-    /// A non-blank identity of at most 256 characters.
+    /// A non-blank identity of at most 256 characters, without control characters.
     ///
     /// # Errors
     /// [`InventoryError::Invalid`] otherwise.
@@ -24,6 +24,11 @@ impl CustomerId {
         if trimmed.chars().count() > 256 {
             return Err(InventoryError::Invalid(
                 "customerId must be at most 256 characters.".into(),
+            ));
+        }
+        if kernel::has_control_chars(trimmed) {
+            return Err(InventoryError::Invalid(
+                "customerId must not contain control characters.".into(),
             ));
         }
         Ok(Self(trimmed.to_string()))

@@ -22,6 +22,11 @@ pub enum InventoryError {
     /// The event is withdrawn or over.
     #[error("Seats of event {0} are not on sale.")]
     NotOnSale(EventId),
+    /// The hold's order is being paid: releasing it would sell the seat twice.
+    #[error(
+        "Reservation {0} belongs to an order whose payment is in progress or done; it cannot be released."
+    )]
+    BeingPaid(ReservationId),
     /// The reservation is not active any more.
     #[error("Reservation is {0}")]
     NotActive(&'static str),
@@ -43,6 +48,7 @@ impl InventoryError {
             Self::HoldLimitReached { .. } => ErrorCode::HoldLimitReached,
             Self::NotOnSale(_) => ErrorCode::EventNotOnSale,
             Self::NotActive(_) => ErrorCode::ReservationNotActive,
+            Self::BeingPaid(_) => ErrorCode::PaymentInProgress,
             Self::Invalid(_) => ErrorCode::ValidationFailed,
             Self::Internal(_) => ErrorCode::Internal,
         }

@@ -27,6 +27,9 @@ pub use events::{
     InventorySubscriber, ReservationCreated, ReservationExpired, ReservationReleased,
 };
 pub use http::{openapi, router};
-pub use ports::{FreedSeat, NoSuccession, SeatDirectory, SeatListing, SeatSuccession, Successor};
+pub use ports::{
+    FreedSeat, HoldPayments, NoPayments, NoSuccession, SeatDirectory, SeatListing, SeatSuccession,
+    Successor,
+};
 pub use queries::{EventCounts, InventoryQueries, SeatTaken};
 pub use service::{HoldRequest, HoldSettings, InventoryService};

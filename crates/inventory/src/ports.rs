@@ -100,3 +100,25 @@ impl SeatSuccession for NoSuccession {
         Ok(None)
     }
 }
+
+/// Whether a hold is being paid for, asked by an early release inside its own write transaction
+/// (payments are recorded in write transactions too, so the answer cannot change before the
+/// release commits; a payment claimed after the question finds the hold released and refunds).
+#[async_trait::async_trait]
+pub trait HoldPayments: Send + Sync + 'static {
+    /// Whether an order holding `hold` has a payment in flight or succeeded.
+    ///
+    /// # Errors
+    /// When the question cannot be asked.
+    async fn is_being_paid(&self, hold: ReservationId) -> anyhow::Result<bool>;
+}
+
+/// No payments anywhere (inventory alone, as in its own tests).
+pub struct NoPayments;
+
+#[async_trait::async_trait]
+impl HoldPayments for NoPayments {
+    async fn is_being_paid(&self, _hold: ReservationId) -> anyhow::Result<bool> {
+        Ok(false)
+    }
+}

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use crate::InventoryError;
 use crate::domain::{CustomerId, Hold, HoldStatus};
 use crate::events::{ReservationCreated, ReservationExpired, ReservationReleased};
-use crate::ports::{FreedSeat, NoSuccession, SeatDirectory, SeatSuccession};
+use crate::ports::{
+    FreedSeat, HoldPayments, NoPayments, NoSuccession, SeatDirectory, SeatSuccession,
+};
 use crate::store::{self, SeatRecord};
 
 /// Hold rules.
@@ -38,6 +40,7 @@ pub struct InventoryService {
     clock: Arc<dyn Clock>,
     directory: Arc<dyn SeatDirectory>,
     succession: Arc<dyn SeatSuccession>,
+    payments: Arc<dyn HoldPayments>,
     relay: RelayHandle,
     settings: HoldSettings,
 }
@@ -58,6 +61,7 @@ impl InventoryService {
             clock,
             directory,
             succession: Arc::new(NoSuccession),
+            payments: Arc::new(NoPayments),
             relay,
             settings,
         }
@@ -67,6 +71,13 @@ impl InventoryService {
     #[must_use]
     pub fn with_succession(mut self, succession: Arc<dyn SeatSuccession>) -> Self {
         self.succession = succession;
+        self
+    }
+
+    /// The same inventory, refusing to release a hold that `payments` says is being paid for.
+    #[must_use]
+    pub fn with_payments(mut self, payments: Arc<dyn HoldPayments>) -> Self {
+        self.payments = payments;
         self
     }
 
@@ -253,6 +264,9 @@ impl InventoryService {
         if status != HoldStatus::Active {
             return Err(InventoryError::NotActive(status.as_str()));
         }
+        if self.payments.is_being_paid(id).await? {
+            return Err(InventoryError::BeingPaid(id));
+        }
         let released = self
             .release_in(&mut tx, id, "released_by_customer", now)
             .await?;
@@ -353,6 +367,41 @@ impl InventoryService {
             self.relay.wake();
         }
         Ok(total)
+    }
+
+    /// Confirms the paid holds `ids` inside the payment's transaction `tx` (see
+    /// `payment::PaidHolds`); `false` if one of them is neither active nor already confirmed.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn confirm_paid_in(
+        tx: &mut Tx,
+        ids: &[ReservationId],
+        now: DateTime<Utc>,
+    ) -> Result<bool, InventoryError> {
+        for &id in ids {
+            if !store::confirm_hold(tx.conn(), id, now).await? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// [`InventoryService::confirm_paid_in`] in a direct write transaction (SQLite).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub fn confirm_paid_direct(
+        c: &rusqlite::Connection,
+        ids: &[ReservationId],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<bool> {
+        for &id in ids {
+            if !store::direct::confirm_hold(c, id, now)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     pub(crate) fn db(&self) -> &Database {

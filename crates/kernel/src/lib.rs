@@ -7,6 +7,7 @@ mod ids;
 mod money;
 mod peer;
 mod schema;
+mod text;
 mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -16,6 +17,7 @@ pub use ids::{
 };
 pub use money::{Money, MoneyError};
 pub use peer::PeerUnavailable;
+pub use text::has_control_chars;
 pub use time::{from_micros, to_micros};
 
 /// The name of every Boxoffice service and the port it listens on by default (SPEC §2).

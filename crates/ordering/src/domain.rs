@@ -19,12 +19,15 @@ impl Buyer {
     ///
     /// # Errors
     /// [`OrderingError::MissingBuyer`] when both are absent, [`OrderingError::Invalid`] when one
-    /// is longer than 256 characters.
+    /// is longer than 256 characters or holds a control character.
     pub fn parse(user_id: Option<&str>, guest_token: Option<&str>) -> Result<Self, OrderingError> {
         let clean = |field: &str, v: Option<&str>| -> Result<Option<String>, OrderingError> {
             match v.map(str::trim).filter(|s| !s.is_empty()) {
                 Some(s) if s.chars().count() > 256 => Err(OrderingError::Invalid(format!(
                     "{field} must be at most 256 characters."
+                ))),
+                Some(s) if kernel::has_control_chars(s) => Err(OrderingError::Invalid(format!(
+                    "{field} must not contain control characters."
                 ))),
                 other => Ok(other.map(str::to_owned)),
             }

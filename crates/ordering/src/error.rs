@@ -23,6 +23,9 @@ pub enum OrderingError {
     /// Cancel of a completed order.
     #[error("Order {0} is completed and cannot be cancelled.")]
     NotCancellable(OrderId),
+    /// Cancel of an order whose payment is being processed or succeeded.
+    #[error("Order {0} has a payment in progress and cannot be cancelled now.")]
+    PaymentUnderway(OrderId),
     /// No such reservation.
     #[error("Reservation not found")]
     ReservationNotFound,
@@ -70,7 +73,7 @@ impl OrderingError {
             Self::Unauthorized | Self::HoldNotOwned => ErrorCode::Unauthorized,
             Self::NotDraft => ErrorCode::OrderNotDraft,
             Self::Empty => ErrorCode::OrderEmpty,
-            Self::NotCancellable(_) => ErrorCode::OrderNotCancellable,
+            Self::NotCancellable(_) | Self::PaymentUnderway(_) => ErrorCode::OrderNotCancellable,
             Self::ReservationNotFound => ErrorCode::ReservationNotFound,
             Self::ReservationForOtherSeat => ErrorCode::ReservationMismatch,
             Self::ReservationExpired | Self::HoldExpired(_) => ErrorCode::HoldExpired,

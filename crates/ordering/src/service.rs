@@ -118,6 +118,18 @@ impl OrderingQueries {
         Ok(store::order(conn.conn(), id).await?)
     }
 
+    /// The draft and pending orders that hold `reservation` among their items.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn open_orders_with_reservation(
+        &self,
+        reservation: kernel::ReservationId,
+    ) -> anyhow::Result<Vec<Order>> {
+        let mut conn = self.db.read().await?;
+        Ok(store::open_orders_with_reservation(conn.conn(), reservation).await?)
+    }
+
     /// [`OrderingQueries::order`] inside a direct write transaction on this database
     /// (`outbox::Database::write_direct`), for a context that must decide on what it reads.
     ///

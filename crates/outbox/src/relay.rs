@@ -160,12 +160,29 @@ pub trait Subscriber: Send + Sync + 'static {
 #[derive(Debug, Clone, Default)]
 pub struct RelayHandle {
     signal: Arc<Notify>,
+    /// Set once the events left from before this process started are delivered (or another
+    /// process relays them): what `/ready` waits for after a restart.
+    caught_up: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RelayHandle {
     /// Asks the relay to look at the outbox now rather than at its next poll.
     pub fn wake(&self) {
         self.signal.notify_one();
+    }
+
+    /// Whether the backlog found at start-up has been delivered.
+    pub fn has_caught_up(&self) -> bool {
+        self.caught_up.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn mark_caught_up(&self) {
+        if !self
+            .caught_up
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::info!("the outbox backlog found at start-up is delivered");
+        }
     }
 }
 
@@ -380,10 +397,16 @@ impl Relay {
                     }
                 };
             }
-            if leadership.is_some()
-                && let Err(error) = self.drain().await
-            {
-                tracing::error!(error = %format!("{error:#}"), "outbox relay failed; retrying");
+            if leadership.is_none() {
+                // Another process relays: its backlog is not this one's to wait for.
+                self.handle.mark_caught_up();
+            } else {
+                match self.drain().await {
+                    Ok(_) => self.handle.mark_caught_up(),
+                    Err(error) => {
+                        tracing::error!(error = %format!("{error:#}"), "outbox relay failed; retrying");
+                    }
+                }
             }
             tokio::select! {
                 () = self.handle.signal.notified() => {}

@@ -22,6 +22,6 @@ pub use domain::{Payment, PaymentStatus};
 pub use error::PaymentError;
 pub use events::{PaymentFailed, PaymentSucceeded};
 pub use http::{openapi, router};
-pub use ports::{HoldsOfOrder, OrderForPayment, PayableOrders};
+pub use ports::{HoldsOfOrder, OrderForPayment, PaidHolds, PayableOrders};
 pub use provider::{Charge, ChargeOutcome, PaymentProvider, SimulatedProcessor};
-pub use service::{PayRequest, PaymentQueries, PaymentService};
+pub use service::{PayRequest, PaymentPorts, PaymentQueries, PaymentService};

@@ -71,3 +71,32 @@ pub trait HoldsOfOrder: Send + Sync + 'static {
         None
     }
 }
+
+/// Inventory's confirmation of paid holds, written inside the payment's own write transaction
+/// (every process shares the database): a seat is `sold` the instant its payment succeeds, so
+/// no release or expiry can come between the charge and the confirmation.
+#[async_trait::async_trait]
+pub trait PaidHolds: Send + Sync + 'static {
+    /// Confirms every one of `ids` inside `tx`; `false` if one of them could not be (the
+    /// caller then rolls back).
+    ///
+    /// # Errors
+    /// When the database fails.
+    async fn confirm_in(
+        &self,
+        tx: &mut outbox::Tx,
+        ids: &[ReservationId],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
+
+    /// The same inside a direct write transaction on the SQLite writer.
+    ///
+    /// # Errors
+    /// When the database fails.
+    fn confirm_direct(
+        &self,
+        c: &rusqlite::Connection,
+        ids: &[ReservationId],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<bool>;
+}

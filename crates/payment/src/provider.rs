@@ -5,6 +5,9 @@ use kernel::Money;
 /// A charge to make.
 #[derive(Debug, Clone)]
 pub struct Charge {
+    /// Our payment's id, given to the provider so that the charge can be looked up by it later
+    /// (after a crash or a lost answer) and is never made twice.
+    pub reference: uuid::Uuid,
     /// Amount.
     pub amount: Money,
     /// Currency.
@@ -45,6 +48,20 @@ pub trait PaymentProvider: Send + Sync + 'static {
     /// When the provider cannot be reached (nothing was charged).
     async fn charge(&self, charge: &Charge) -> anyhow::Result<ChargeOutcome>;
 
+    /// What became of the charge made (or perhaps never made) for `charge.reference`: asked when
+    /// a payment stayed `processing` because its process died or its answer was lost. `None`:
+    /// the provider never received it.
+    ///
+    /// # Errors
+    /// When the provider cannot be reached (ask again later).
+    async fn lookup(&self, charge: &Charge) -> anyhow::Result<Option<ChargeOutcome>>;
+
+    /// Gives back an approved charge in full (idempotent per transaction).
+    ///
+    /// # Errors
+    /// When the provider cannot be reached or refuses (ask again later).
+    async fn refund(&self, transaction_id: &str, charge: &Charge) -> anyhow::Result<()>;
+
     /// Whether answers come from a simulation.
     fn is_simulated(&self) -> bool;
 }
@@ -54,8 +71,9 @@ pub trait PaymentProvider: Send + Sync + 'static {
 pub struct SimulatedProcessor;
 
 impl SimulatedProcessor {
-    /// The outcome for `amount`, as a pure function.
-    pub fn outcome(amount: Money) -> ChargeOutcome {
+    /// The outcome for `amount` charged as `reference`, as a pure function (the transaction id
+    /// comes from the reference, so a lookup answers what the charge answered).
+    pub fn outcome(amount: Money, reference: uuid::Uuid) -> ChargeOutcome {
         let cents = amount.cents();
         let declined = |code: &str, message: &str, reason: &str| ChargeOutcome::Declined {
             code: code.into(),
@@ -89,8 +107,9 @@ impl SimulatedProcessor {
             ),
             99 => declined("PROCESSOR_TIMEOUT", "Payment processor timeout", "timeout"),
             _ => {
-                let simple = uuid::Uuid::new_v4().simple().to_string();
-                let transaction_id = format!("txn_{}", &simple[..16]);
+                // The reference's last 16 hex digits: its random part, also in a UUIDv7.
+                let simple = reference.simple().to_string();
+                let transaction_id = format!("txn_{}", &simple[16..]);
                 ChargeOutcome::Approved {
                     response: format!("Success - TransactionId: {transaction_id}"),
                     transaction_id,
@@ -103,7 +122,16 @@ impl SimulatedProcessor {
 #[async_trait::async_trait]
 impl PaymentProvider for SimulatedProcessor {
     async fn charge(&self, charge: &Charge) -> anyhow::Result<ChargeOutcome> {
-        Ok(Self::outcome(charge.amount))
+        Ok(Self::outcome(charge.amount, charge.reference))
+    }
+
+    async fn lookup(&self, charge: &Charge) -> anyhow::Result<Option<ChargeOutcome>> {
+        Ok(Some(Self::outcome(charge.amount, charge.reference)))
+    }
+
+    async fn refund(&self, transaction_id: &str, _charge: &Charge) -> anyhow::Result<()> {
+        tracing::info!(payment.transaction_id = transaction_id, "simulated refund");
+        Ok(())
     }
 
     fn is_simulated(&self) -> bool {
@@ -116,7 +144,7 @@ mod tests {
     use super::*;
 
     fn code(amount: &str) -> Option<String> {
-        match SimulatedProcessor::outcome(amount.parse().expect("amount")) {
+        match SimulatedProcessor::outcome(amount.parse().expect("amount"), uuid::Uuid::nil()) {
             ChargeOutcome::Approved { .. } => None,
             ChargeOutcome::Declined { code, .. } => Some(code),
         }
@@ -138,7 +166,7 @@ mod tests {
         let ChargeOutcome::Approved {
             transaction_id,
             response,
-        } = SimulatedProcessor::outcome(Money::from_cents(100))
+        } = SimulatedProcessor::outcome(Money::from_cents(100), kernel::new_uuid())
         else {
             panic!("approved");
         };

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::{Payment, PaymentStatus};
 use crate::events::{PaymentFailed, PaymentSucceeded};
-use crate::ports::{HoldsOfOrder, OrderForPayment, PayableOrders};
+use crate::ports::{HoldsOfOrder, OrderForPayment, PaidHolds, PayableOrders};
 use crate::provider::{Charge, ChargeOutcome, PaymentProvider};
 use crate::{PaymentError, store};
 
@@ -32,34 +32,90 @@ pub struct PayRequest {
     pub payment_method: Option<String>,
 }
 
+/// What payment asks of others: the order, its holds, and the provider that charges.
+pub struct PaymentPorts {
+    /// Ordering's orders.
+    pub orders: Arc<dyn PayableOrders>,
+    /// Inventory's holds, as questions.
+    pub holds: Arc<dyn HoldsOfOrder>,
+    /// Inventory's holds, confirmed inside the payment's transaction.
+    pub paid_holds: Arc<dyn PaidHolds>,
+    /// The processor.
+    pub provider: Arc<dyn PaymentProvider>,
+}
+
 /// The payment context.
 pub struct PaymentService {
     db: Database,
     clock: Arc<dyn Clock>,
     orders: Arc<dyn PayableOrders>,
     holds: Arc<dyn HoldsOfOrder>,
+    paid_holds: Arc<dyn PaidHolds>,
     provider: Arc<dyn PaymentProvider>,
     relay: RelayHandle,
 }
 
+/// What became of an attempt to record a success.
+enum Recorded {
+    /// Written, with the holds confirmed.
+    Succeeded,
+    /// Nothing written: the payment was settled by someone else meanwhile.
+    AlreadySettled,
+    /// Nothing written: the order moved or a hold ended while the card was charged.
+    SeatsLost,
+}
+
 impl PaymentService {
-    /// Payment over `db`, asking `orders` and `holds`, charging through `provider`.
+    /// Payment over `db`, asking and charging through `ports`.
     pub fn new(
         db: Database,
         clock: Arc<dyn Clock>,
-        orders: Arc<dyn PayableOrders>,
-        holds: Arc<dyn HoldsOfOrder>,
-        provider: Arc<dyn PaymentProvider>,
+        ports: PaymentPorts,
         relay: RelayHandle,
     ) -> Self {
         Self {
             db,
             clock,
-            orders,
-            holds,
-            provider,
+            orders: ports.orders,
+            holds: ports.holds,
+            paid_holds: ports.paid_holds,
+            provider: ports.provider,
             relay,
         }
+    }
+
+    /// Settles the payments still `processing` that were claimed before `cutoff` (their process
+    /// died, or their answer was lost): asks the provider what became of each and records it as
+    /// [`PaymentService::pay`] would have (a charge whose seats are gone is refunded). Run at
+    /// start-up and periodically; returns how many were settled.
+    ///
+    /// # Errors
+    /// When the database or the provider fails (the rest are tried on the next round).
+    pub async fn resolve_stale(&self, cutoff: DateTime<Utc>) -> Result<usize, PaymentError> {
+        let stale = {
+            let mut conn = self.db.read().await?;
+            store::processing_before(conn.conn(), cutoff).await?
+        };
+        let mut settled = 0;
+        for mut payment in stale {
+            let outcome = match self.provider.lookup(&charge_of(&payment)).await? {
+                Some(outcome) => outcome,
+                None => declined(
+                    "INTERRUPTED",
+                    "The payment was interrupted before the card was charged; nothing was charged",
+                    "interrupted",
+                ),
+            };
+            let Some(order) = self.orders.order(payment.order_id).await? else {
+                tracing::error!(payment.id = %payment.id, order.id = %payment.order_id, "a processing payment's order is gone");
+                continue;
+            };
+            tracing::warn!(payment.id = %payment.id, order.id = %order.order_id, "settling a payment left processing");
+            self.record(&mut payment, outcome, &order).await?;
+            metrics::counter!("payment_stale_settled_total").increment(1);
+            settled += 1;
+        }
+        Ok(settled)
     }
 
     /// Pays an order. A second payment of a paid order returns the first. A decline is returned
@@ -114,12 +170,7 @@ impl PaymentService {
                 .await?
                 .ok_or(PaymentError::InProgress);
         }
-        let charge = Charge {
-            amount: payment.amount,
-            currency: payment.currency.clone(),
-            payment_method: payment.payment_method.clone(),
-        };
-        let outcome = match self.provider.charge(&charge).await {
+        let outcome = match self.provider.charge(&charge_of(&payment)).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 self.record(
@@ -197,78 +248,152 @@ impl PaymentService {
         Ok(store::claim(conn.conn(), payment).await?)
     }
 
-    /// Records the provider's answer. A success is kept only if, inside this write transaction
+    /// Records the provider's answer. An approval is kept only if, inside one write transaction
     /// (which no write that ends a hold or moves an order can interleave with), the order is
-    /// still pending and every hold still active; otherwise the charge is voided and recorded
-    /// as failed.
+    /// still pending and every hold still active: the holds are then confirmed in that same
+    /// transaction, so a paid seat is never free. Otherwise the charge is refunded through the
+    /// provider before the payment is recorded as failed; if the refund fails the payment stays
+    /// `processing`, and [`PaymentService::resolve_stale`] tries again.
     async fn record(
         &self,
         payment: &mut Payment,
         outcome: ChargeOutcome,
         order: &OrderForPayment,
     ) -> Result<(), PaymentError> {
+        let outcome = match outcome {
+            ChargeOutcome::Approved {
+                transaction_id,
+                response,
+            } => {
+                let mut paid = payment.clone();
+                settle(
+                    &mut paid,
+                    approved(&transaction_id, &response),
+                    self.clock.now(),
+                );
+                match self.record_success(&paid, order).await? {
+                    Recorded::Succeeded => {
+                        *payment = paid;
+                        return Ok(());
+                    }
+                    Recorded::AlreadySettled => {
+                        *payment = self.get(payment.id).await?;
+                        return Ok(());
+                    }
+                    Recorded::SeatsLost => {}
+                }
+                self.provider
+                    .refund(&transaction_id, &charge_of(payment))
+                    .await
+                    .map_err(|e| {
+                        PaymentError::Internal(e.context(format!(
+                            "refund of payment {} (transaction {transaction_id})",
+                            payment.id
+                        )))
+                    })?;
+                metrics::counter!("payment_refunds_total", "reason" => "seats_lost").increment(1);
+                declined(
+                    "HOLD_EXPIRED",
+                    "The seats were released before the payment completed; the charge was refunded",
+                    "hold_expired",
+                )
+            }
+            declined => declined,
+        };
+        settle(payment, outcome, self.clock.now());
+        self.record_failure(payment).await
+    }
+
+    /// Writes the succeeded `paid` if it is still processing, its order still pending and its
+    /// holds still active, confirming the holds in the same transaction.
+    async fn record_success(
+        &self,
+        paid: &Payment,
+        order: &OrderForPayment,
+    ) -> Result<Recorded, PaymentError> {
         let now = self.clock.now();
+        let ids = &order.reservation_ids;
+        let event = PaymentSucceeded::new(paid, ids.clone(), now);
         if self.db.has_direct_writer() {
             // SQLite, ordering and inventory in this process: the checks and the writes in one
             // go on the writer (outbox::direct), without holding it across reads elsewhere.
             let done = self
                 .db
                 .write_direct(|c| {
-                    let still_valid = match &outcome {
-                        ChargeOutcome::Approved { .. } => {
-                            let (Some(current), Some(until)) = (
-                                self.orders.order_direct(c, order.order_id),
-                                self.holds
-                                    .all_active_until_direct(c, &order.reservation_ids),
-                            ) else {
-                                return Ok(Direct::Rollback(false));
-                            };
-                            current?.is_some_and(|o| o.state == "pending")
-                                && holds_last(until?, now)
-                        }
-                        ChargeOutcome::Declined { .. } => true,
+                    let (Some(current), Some(until)) = (
+                        self.orders.order_direct(c, order.order_id),
+                        self.holds.all_active_until_direct(c, ids),
+                    ) else {
+                        return Ok(Direct::Rollback(None));
                     };
-                    let succeeded = settle(payment, outcome.clone(), still_valid, now);
-                    store::direct::finish(c, payment)?;
-                    if succeeded {
-                        let event =
-                            PaymentSucceeded::new(payment, order.reservation_ids.clone(), now);
-                        outbox::enqueue_direct(c, &event, now)?;
-                    } else {
-                        outbox::enqueue_direct(c, &PaymentFailed::new(payment, now), now)?;
+                    if !store::direct::finish(c, paid)? {
+                        return Ok(Direct::Rollback(Some(Recorded::AlreadySettled)));
                     }
-                    Ok(Direct::Commit(true))
+                    let valid = current?.is_some_and(|o| o.state == "pending")
+                        && holds_last(until?, now)
+                        && self.paid_holds.confirm_direct(c, ids, now)?;
+                    if !valid {
+                        return Ok(Direct::Rollback(Some(Recorded::SeatsLost)));
+                    }
+                    outbox::enqueue_direct(c, &event, now)?;
+                    Ok(Direct::Commit(Some(Recorded::Succeeded)))
                 })
                 .await?;
-            if done {
+            if let Some(done) = done {
                 self.relay.wake();
-                return Ok(());
+                return Ok(done);
             }
         }
         // Beside the other purchase steps only (`Database::begin_beside`): none of them ends a
         // hold or moves a pending order, so what is checked here holds until the commit.
         let key = LockKey::new("payment-of-order", &order.order_id.to_string());
         let mut tx = self.db.begin_beside(key).await?;
-        let still_valid = match &outcome {
-            ChargeOutcome::Approved { .. } => {
-                let still_pending = self
-                    .orders
-                    .order(order.order_id)
-                    .await?
-                    .is_some_and(|o| o.state == "pending");
-                still_pending && self.check_holds(order, now).await.is_ok()
-            }
-            ChargeOutcome::Declined { .. } => true,
-        };
-        let succeeded = settle(payment, outcome, still_valid, now);
-        store::finish(tx.conn(), payment).await?;
-        if succeeded {
-            let event = PaymentSucceeded::new(payment, order.reservation_ids.clone(), now);
-            outbox::enqueue(tx.conn(), &event, now).await?;
-        } else {
-            outbox::enqueue(tx.conn(), &PaymentFailed::new(payment, now), now).await?;
+        if !store::finish(tx.conn(), paid).await? {
+            tx.rollback().await?;
+            return Ok(Recorded::AlreadySettled);
         }
+        let still_pending = self
+            .orders
+            .order(order.order_id)
+            .await?
+            .is_some_and(|o| o.state == "pending");
+        let valid = still_pending
+            && self.check_holds(order, now).await.is_ok()
+            && self.paid_holds.confirm_in(&mut tx, ids, now).await?;
+        if !valid {
+            tx.rollback().await?;
+            return Ok(Recorded::SeatsLost);
+        }
+        outbox::enqueue(tx.conn(), &event, now).await?;
         tx.commit().await?;
+        self.relay.wake();
+        Ok(Recorded::Succeeded)
+    }
+
+    /// Writes the failed `payment` and announces it, unless it was settled meanwhile.
+    async fn record_failure(&self, payment: &Payment) -> Result<(), PaymentError> {
+        let now = self.clock.now();
+        let event = PaymentFailed::new(payment, now);
+        if self.db.has_direct_writer() {
+            self.db
+                .write_direct(|c| {
+                    if !store::direct::finish(c, payment)? {
+                        return Ok(Direct::Rollback(()));
+                    }
+                    outbox::enqueue_direct(c, &event, now)?;
+                    Ok(Direct::Commit(()))
+                })
+                .await?;
+        } else {
+            let key = LockKey::new("payment-of-order", &payment.order_id.to_string());
+            let mut tx = self.db.begin_beside(key).await?;
+            if store::finish(tx.conn(), payment).await? {
+                outbox::enqueue(tx.conn(), &event, now).await?;
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+        }
         self.relay.wake();
         Ok(())
     }
@@ -310,23 +435,8 @@ fn holds_last(until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     until.is_some_and(|until| until > now + Duration::seconds(HOLD_MARGIN_SECONDS))
 }
 
-/// Writes the provider's answer into `payment`; an approval is kept only if the order and its
-/// holds are `still_valid` (otherwise the charge is voided and recorded as failed). Returns
-/// whether the payment succeeded.
-fn settle(
-    payment: &mut Payment,
-    outcome: ChargeOutcome,
-    still_valid: bool,
-    now: DateTime<Utc>,
-) -> bool {
-    let outcome = match outcome {
-        ChargeOutcome::Approved { .. } if !still_valid => declined(
-            "HOLD_EXPIRED",
-            "The seats were released before the payment completed; nothing was charged",
-            "hold_expired",
-        ),
-        outcome => outcome,
-    };
+/// Writes the provider's answer into `payment`.
+fn settle(payment: &mut Payment, outcome: ChargeOutcome, now: DateTime<Utc>) {
     payment.processed_at = Some(now);
     match outcome {
         ChargeOutcome::Approved {
@@ -336,7 +446,6 @@ fn settle(
             payment.status = PaymentStatus::Succeeded;
             payment.transaction_id = Some(transaction_id);
             payment.simulated_response = Some(response);
-            true
         }
         ChargeOutcome::Declined {
             code,
@@ -349,8 +458,24 @@ fn settle(
             payment.error_message = Some(message);
             payment.failure_reason = Some(reason);
             payment.simulated_response = Some(response);
-            false
         }
+    }
+}
+
+fn approved(transaction_id: &str, response: &str) -> ChargeOutcome {
+    ChargeOutcome::Approved {
+        transaction_id: transaction_id.into(),
+        response: response.into(),
+    }
+}
+
+/// The charge a payment makes (or made).
+fn charge_of(payment: &Payment) -> Charge {
+    Charge {
+        reference: payment.id,
+        amount: payment.amount,
+        currency: payment.currency.clone(),
+        payment_method: payment.payment_method.clone(),
     }
 }
 

@@ -5,4 +5,6 @@
 mod sql;
 
 pub(crate) use sql::direct;
-pub(crate) use sql::{claim, finish, payment, payments_of_order, succeeded_for_order};
+pub(crate) use sql::{
+    claim, finish, payment, payments_of_order, processing_before, succeeded_for_order,
+};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use catalog::{CatalogQueries, EventCounts, SeatAvailability, TakenState};
 use inventory::{HoldStatus, InventoryQueries, SeatDirectory, SeatListing, SeatTaken};
 use kernel::{EventId, ReservationId, SeatId};
-use ordering::{HoldState, HoldView, Holds, PricedSeat, SeatPrices};
+use ordering::{HoldState, HoldView, Holds, OrderingQueries, PricedSeat, SeatPrices};
 
 /// Inventory's live seat status, as the catalog asks for it.
 pub(crate) struct AvailabilityFromInventory(pub(crate) InventoryQueries);
@@ -181,6 +181,50 @@ fn earliest_end_if_all_active(
     all_active
         .then(|| holds.iter().map(|h| h.expires_at).min())
         .flatten()
+}
+
+/// Inventory's confirmation of paid holds, inside the payment's own transaction (the database
+/// is shared by every process, so this adapter is the same in a split deployment).
+pub(crate) struct PaidHoldsFromInventory;
+
+#[async_trait::async_trait]
+impl payment::PaidHolds for PaidHoldsFromInventory {
+    async fn confirm_in(
+        &self,
+        tx: &mut Tx,
+        ids: &[ReservationId],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        Ok(inventory::InventoryService::confirm_paid_in(tx, ids, now).await?)
+    }
+
+    fn confirm_direct(
+        &self,
+        c: &rusqlite::Connection,
+        ids: &[ReservationId],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<bool> {
+        inventory::InventoryService::confirm_paid_direct(c, ids, now)
+    }
+}
+
+/// Whether a hold is being paid for, as inventory asks before an early release: an open order
+/// holding it (ordering's tables) with a payment in flight or succeeded (payment's).
+pub(crate) struct PaymentsOfHold {
+    pub(crate) orders: OrderingQueries,
+    pub(crate) payments: payment::PaymentQueries,
+}
+
+#[async_trait::async_trait]
+impl inventory::HoldPayments for PaymentsOfHold {
+    async fn is_being_paid(&self, hold: ReservationId) -> anyhow::Result<bool> {
+        for order in self.orders.open_orders_with_reservation(hold).await? {
+            if self.payments.has_live_payment(order.id).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
 /// Payment's ledger, as ordering asks for it.

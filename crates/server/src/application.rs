@@ -15,7 +15,7 @@ use kernel::{Clock, SystemClock};
 use notification::NotificationService;
 use outbox::{Database, KafkaPublisher, Relay, RelayHandle, RushPolicy, Subscriber};
 
-use crate::background::{keep_metrics, send_mail, sweep_holds, wait_for_signal};
+use crate::background::{keep_metrics, send_mail, settle_payments, sweep_holds, wait_for_signal};
 use crate::config::{ServeArgs, StorageArgs};
 use crate::wiring::{edge_config, jwt_keys, routers, services, subscribers};
 
@@ -39,6 +39,15 @@ pub struct Application {
     inventory: Option<Arc<InventoryService>>,
     /// The e-mail sender, when this process runs notification.
     notification: Option<Arc<NotificationService>>,
+    /// The payment service with when this process started (a process running every service
+    /// settles all payments claimed before then) and the request timeout (any older claim).
+    payment: Option<(
+        Arc<payment::PaymentService>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Duration,
+    )>,
+    /// How long a client may take to send a request's head, or to start its next one.
+    header_timeout: Duration,
     db: Database,
     shutdown: watch::Sender<bool>,
 }
@@ -118,7 +127,7 @@ impl Application {
         let db = migrate(&args.storage).await?;
         let relay_handle = RelayHandle::default();
         let state = services(&db, &clock, &relay_handle, args)?;
-        let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle);
+        let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle.clone());
         let mut consumers = Vec::new();
         for (service, subscriber) in subscribers(&state) {
             match (args.is_split(), args.runs(service)) {
@@ -162,18 +171,24 @@ impl Application {
                 DEMO_ADMIN.1
             );
         }
-        // Split processes leave the shared outbox to whichever of them holds the relay's lock.
+        // The events left from before a crash are delivered by the relay once the ports are
+        // open (`/ready` answers 503 until then): after kill -9 the server answers in a moment
+        // whatever the backlog. Claims of idempotency keys whose requests died with the last
+        // process are dropped, so their retries run.
         if !args.is_split() {
-            relay
-                .drain()
-                .await
-                .context("delivering pending events at start-up")?;
+            let forgotten = api::forget_unfinished_keys(&db).await?;
+            if forgotten > 0 {
+                tracing::warn!(
+                    keys = forgotten,
+                    "dropped the claims of idempotency keys whose requests never finished"
+                );
+            }
         }
 
         let edge = edge_config(args, &db)?;
         let mut listeners = Vec::new();
         let mut ports = BTreeMap::new();
-        for (name, port, router) in routers(&state, &db, args)?
+        for (name, port, router) in routers(&state, &db, &relay_handle, args)?
             .into_iter()
             .filter(|(name, _, _)| args.runs(name))
         {
@@ -196,6 +211,15 @@ impl Application {
             kafka_brokers: args.kafka_brokers.clone(),
             inventory: args.runs("inventory").then_some(state.inventory),
             notification: args.runs("notification").then_some(state.notification),
+            payment: args.runs("payment").then(|| {
+                let started = (!args.is_split()).then(|| clock.now());
+                (
+                    state.payment,
+                    started,
+                    Duration::from_secs(args.request_timeout_secs),
+                )
+            }),
+            header_timeout: Duration::from_secs(args.header_timeout_secs),
             db,
             shutdown,
         })
@@ -226,18 +250,12 @@ impl Application {
             signal_tx.send_replace(true);
         });
         let mut tasks = tokio::task::JoinSet::new();
-        for (name, listener, service) in self.listeners {
-            let mut stop = self.shutdown.subscribe();
+        for (_name, listener, service) in self.listeners {
+            let stop = self.shutdown.subscribe();
+            let header_timeout = self.header_timeout;
             tasks.spawn(async move {
-                axum::serve(
-                    listener,
-                    axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(service),
-                )
-                .with_graceful_shutdown(async move {
-                    let _stopped = stop.wait_for(|s| *s).await;
-                })
-                .await
-                .with_context(|| format!("{name} server failed"))
+                crate::serve::serve(listener, service, header_timeout, stop).await;
+                Ok(())
             });
         }
         tasks.spawn(keep_metrics(self.shutdown.subscribe()));
@@ -245,6 +263,14 @@ impl Application {
             tasks.spawn(sweep_holds(
                 inventory,
                 self.db.clone(),
+                self.shutdown.subscribe(),
+            ));
+        }
+        if let Some((payment, started, lease)) = self.payment {
+            tasks.spawn(settle_payments(
+                payment,
+                lease,
+                started,
                 self.shutdown.subscribe(),
             ));
         }

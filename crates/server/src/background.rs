@@ -1,5 +1,5 @@
-//! Background jobs of a process: hold expiry, idempotency-key purge, e-mail delivery, metrics
-//! upkeep, signals.
+//! Background jobs of a process: hold expiry, idempotency-key purge, stale payments, e-mail
+//! delivery, metrics upkeep, signals.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use inventory::InventoryService;
 use notification::NotificationService;
 use outbox::Database;
+use payment::PaymentService;
 
 /// Expires lapsed holds every second (SPEC §4: `reservation-expired` within 5 s) and purges
 /// old idempotency keys every hour.
@@ -31,6 +32,35 @@ pub(crate) async fn sweep_holds(
             && let Err(e) = api::purge_expired_keys(&db).await
         {
             tracing::error!(error = %e, "idempotency key purge failed");
+        }
+    }
+}
+
+/// Settles payments left `processing` by a process that died or a provider answer that was
+/// lost: every 5 s, those claimed before `cutoff_floor` (the start of a process that runs
+/// every service: nothing before it can still be running) and any claimed longer than `lease`
+/// ago (the longest a request may run).
+pub(crate) async fn settle_payments(
+    payment: Arc<PaymentService>,
+    lease: Duration,
+    cutoff_floor: Option<chrono::DateTime<chrono::Utc>>,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    let lease = chrono::Duration::from_std(lease)?;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return Ok(()),
+        }
+        let by_age = chrono::Utc::now() - lease;
+        let cutoff = cutoff_floor.map_or(by_age, |floor| floor.max(by_age));
+        match payment.resolve_stale(cutoff).await {
+            Ok(0) => {}
+            Ok(settled) => tracing::warn!(payments = settled, "settled payments left processing"),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "settling stale payments failed; retrying")
+            }
         }
     }
 }

@@ -136,6 +136,10 @@ pub struct ServeArgs {
     /// Most sign-in attempts per second from one IP address (0 turns the limit off).
     #[arg(long, env = "BOXOFFICE_LOGIN_RATE_LIMIT", default_value_t = 5)]
     pub login_rate_limit: u32,
+    /// Most registrations and guest tokens per second from one IP address, each (0 turns the
+    /// limit off): every registration costs a password hash, every guest token a new buyer.
+    #[arg(long, env = "BOXOFFICE_SIGNUP_RATE_LIMIT", default_value_t = 5)]
+    pub signup_rate_limit: u32,
     /// Port of the payment service.
     #[arg(long, env = "BOXOFFICE_PAYMENT_PORT", default_value_t = 5004)]
     pub payment_port: u16,
@@ -202,6 +206,10 @@ pub struct ServeArgs {
     /// Port of the gateway (every route).
     #[arg(long, env = "BOXOFFICE_GATEWAY_PORT", default_value_t = 8080)]
     pub gateway_port: u16,
+    /// Longest a client may take to send a request's line and headers, in seconds; also how long
+    /// an idle keep-alive connection stays open (slow or idle clients cannot hold connections).
+    #[arg(long, env = "BOXOFFICE_HEADER_TIMEOUT_SECS", default_value_t = 30)]
+    pub header_timeout_secs: u64,
     /// Longest a request may take, in seconds.
     #[arg(long, env = "BOXOFFICE_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout_secs: u64,
@@ -331,6 +339,15 @@ impl ServeArgs {
     /// # Errors
     /// Naming the setting that is out of range.
     pub fn validate(&self) -> anyhow::Result<()> {
+        if !self.require_auth && !is_loopback(&self.bind) {
+            bail!(
+                "refusing to listen on {} without --require-auth: without it the server takes each \
+                 buyer's identity from the request (demo mode), so anyone who can reach it could \
+                 read and cancel other buyers' orders. Add --require-auth (and --no-demo), or \
+                 listen on 127.0.0.1.",
+                self.bind
+            );
+        }
         if !(1..=1440).contains(&self.hold_minutes) {
             bail!("--hold-minutes must be between 1 and 1440");
         }
@@ -398,6 +415,9 @@ impl ServeArgs {
         if !(1..=60_000).contains(&self.peer_timeout_ms) {
             bail!("--peer-timeout-ms must be between 1 and 60000");
         }
+        if !(1..=3600).contains(&self.header_timeout_secs) {
+            bail!("--header-timeout-secs must be between 1 and 3600");
+        }
         if self.request_timeout_secs == 0 {
             bail!("--request-timeout-secs must be at least 1");
         }
@@ -454,6 +474,14 @@ impl ServeArgs {
             .map(|w| w.args)
             .expect("ServeArgs has a default for every field")
     }
+}
+
+/// Whether `bind` reaches this machine only (an address of 127.0.0.0/8 or ::1, or `localhost`).
+fn is_loopback(bind: &str) -> bool {
+    bind.eq_ignore_ascii_case("localhost")
+        || bind
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn read_file(path: &Path) -> anyhow::Result<Option<FileSettings>> {

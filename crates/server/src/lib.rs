@@ -12,6 +12,7 @@ mod metrics;
 mod openapi;
 mod remote;
 mod secrets;
+mod serve;
 mod state;
 mod wiring;
 

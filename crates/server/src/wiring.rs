@@ -18,7 +18,7 @@ use notification::{Mailer, NotificationService};
 use ordering::OrderingSubscriber;
 use ordering::{OrderingPorts, OrderingQueries, OrderingService};
 use outbox::{Database, RelayHandle, Subscriber};
-use payment::{PaymentQueries, PaymentService, SimulatedProcessor};
+use payment::{PaymentPorts, PaymentQueries, PaymentService, SimulatedProcessor};
 use std::time::Duration;
 
 use waitlist::{Succession, WaitlistService, WaitlistSettings};
@@ -26,8 +26,8 @@ use waitlist::{Succession, WaitlistService, WaitlistSettings};
 use crate::adapters::{
     AvailabilityFromInventory, DirectoryFromCatalog, DocumentsFromFulfillment, EventsForWaitlist,
     EventsFromCatalog, HoldsForOffers, HoldsForPayment, HoldsFromInventory, LedgerFromPayment,
-    OrdersForOffers, OrdersForPayment, PricesFromCatalog, SuccessionFromWaitlist,
-    TokensFromIdentity,
+    OrdersForOffers, OrdersForPayment, PaidHoldsFromInventory, PaymentsOfHold, PricesFromCatalog,
+    SuccessionFromWaitlist, TokensFromIdentity,
 };
 use crate::config::ServeArgs;
 use crate::internal::LocalPorts;
@@ -165,7 +165,11 @@ pub(crate) fn services(
                 max_holds_per_customer: args.hold_limit,
             },
         )
-        .with_succession(Arc::new(SuccessionFromWaitlist(Arc::new(succession)))),
+        .with_succession(Arc::new(SuccessionFromWaitlist(Arc::new(succession))))
+        .with_payments(Arc::new(PaymentsOfHold {
+            orders: OrderingQueries::new(db.clone()),
+            payments: PaymentQueries::new(db.clone()),
+        })),
     );
     let waitlist_events: Arc<dyn waitlist::EventFacts> = Arc::new(EventsForWaitlist {
         catalog: catalog.clone(),
@@ -213,24 +217,28 @@ pub(crate) fn services(
         ordering_ports,
         relay.clone(),
     ));
-    let payment = Arc::new(PaymentService::new(
-        db.clone(),
-        clock.clone(),
-        either(
+    let payment_ports = PaymentPorts {
+        orders: either(
             peers
                 .ordering
                 .clone()
                 .map(|p| p as Arc<dyn payment::PayableOrders>),
             &payable,
         ),
-        either(
+        holds: either(
             peers
                 .inventory
                 .clone()
                 .map(|p| p as Arc<dyn payment::HoldsOfOrder>),
             &holds_of_order,
         ),
-        Arc::new(SimulatedProcessor),
+        paid_holds: Arc::new(PaidHoldsFromInventory),
+        provider: Arc::new(SimulatedProcessor),
+    };
+    let payment = Arc::new(PaymentService::new(
+        db.clone(),
+        clock.clone(),
+        payment_ports,
         relay.clone(),
     ));
     let signer = TicketSigner::from_secret(secrets::load_or_create(
@@ -321,6 +329,7 @@ pub(crate) fn jwt_keys(args: &ServeArgs) -> anyhow::Result<JwtKeys> {
 pub(crate) fn routers(
     state: &AppState,
     db: &Database,
+    relay: &RelayHandle,
     args: &ServeArgs,
 ) -> anyhow::Result<Vec<(&'static str, u16, Router)>> {
     let openapi = crate::openapi::router()?;
@@ -353,7 +362,7 @@ pub(crate) fn routers(
         )])
         .map(|(name, port, router)| {
             let router = router
-                .merge(health_router(name, db.clone()))
+                .merge(health_router(name, db.clone(), relay.clone()))
                 .with_state(state.clone())
                 .merge(crate::internal::router(
                     name,
@@ -401,7 +410,10 @@ pub(crate) fn edge_config(args: &ServeArgs, db: &Database) -> anyhow::Result<Edg
             .map(|o| HeaderValue::from_str(o).with_context(|| format!("invalid CORS origin {o:?}")))
             .collect::<anyhow::Result<_>>()?,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
-        idempotency: IdempotencyStore::new(db.clone()),
+        idempotency: IdempotencyStore::new(
+            db.clone(),
+            Duration::from_secs(args.request_timeout_secs),
+        ),
         rate_limits: RateLimits::new(vec![
             RateRule {
                 method: Method::POST,
@@ -412,6 +424,21 @@ pub(crate) fn edge_config(args: &ServeArgs, db: &Database) -> anyhow::Result<Edg
                 method: Method::POST,
                 path: "/token",
                 per_second: args.login_rate_limit,
+            },
+            RateRule {
+                method: Method::POST,
+                path: "/users",
+                per_second: args.signup_rate_limit,
+            },
+            RateRule {
+                method: Method::POST,
+                path: "/guest-tokens",
+                per_second: args.signup_rate_limit,
+            },
+            RateRule {
+                method: Method::POST,
+                path: "/ui/register",
+                per_second: args.signup_rate_limit,
             },
             // The web UI's doors to the same actions.
             RateRule {

@@ -31,18 +31,28 @@ struct KeyRow {
     status_code: Option<i64>,
     content_type: Option<String>,
     body: Option<Vec<u8>>,
+    lease_until: Option<i64>,
 }
 
 /// Remembered idempotency keys and their responses.
 #[derive(Debug, Clone)]
 pub struct IdempotencyStore {
     db: Database,
+    /// This process, as the owner of the claims it makes.
+    owner: String,
+    /// How long a claim keeps a retry out: the longest a request may run (the edge's timeout
+    /// answers by then, and the work itself runs to its end detached from the client).
+    lease: Duration,
 }
 
 impl IdempotencyStore {
-    /// A store over `db`.
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    /// A store over `db` whose claims last `lease`.
+    pub fn new(db: Database, lease: std::time::Duration) -> Self {
+        Self {
+            db,
+            owner: kernel::new_uuid().to_string(),
+            lease: Duration::from_std(lease).unwrap_or(Duration::seconds(30)),
+        }
     }
 
     pub(crate) async fn claim(&self, key: &str, fingerprint: &[u8]) -> Result<Claim, sqlx::Error> {
@@ -57,7 +67,7 @@ impl IdempotencyStore {
         .execute(c)
         .await.map(|r| r.rows_affected()))?;
         let row: Option<KeyRow> = on_conn!(tx.conn(), c => sqlx::query_as(
-            "select fingerprint, status_code, content_type, body from api_idempotency_keys
+            "select fingerprint, status_code, content_type, body, lease_until from api_idempotency_keys
              where idempotency_key = $1",
         )
         .bind(key)
@@ -66,18 +76,34 @@ impl IdempotencyStore {
         let claim = match row {
             None => {
                 on_conn!(tx.conn(), c => sqlx::query(
-                    "insert into api_idempotency_keys (idempotency_key, fingerprint, created_at)
-                     values ($1, $2, $3)",
+                    "insert into api_idempotency_keys (idempotency_key, fingerprint, created_at, owner, lease_until)
+                     values ($1, $2, $3, $4, $5)",
                 )
                 .bind(key)
                 .bind(fingerprint)
                 .bind(to_micros(now))
+                .bind(&self.owner)
+                .bind(to_micros(now + self.lease))
                 .execute(c)
                 .await.map(|r| r.rows_affected()))?;
                 Claim::Fresh
             }
             Some(row) if row.fingerprint != fingerprint => Claim::Mismatch,
             Some(row) => match row.status_code {
+                // The first request's process died, or lost its answer: this one takes over.
+                None if row.lease_until.is_none_or(|until| until <= to_micros(now)) => {
+                    on_conn!(tx.conn(), c => sqlx::query(
+                        "update api_idempotency_keys set owner = $2, lease_until = $3
+                         where idempotency_key = $1",
+                    )
+                    .bind(key)
+                    .bind(&self.owner)
+                    .bind(to_micros(now + self.lease))
+                    .execute(c)
+                    .await.map(|r| r.rows_affected()))?;
+                    tracing::warn!("an idempotency key's claim lapsed; running its request again");
+                    Claim::Fresh
+                }
                 None => Claim::InProgress,
                 Some(status) => Claim::Replay {
                     status: u16::try_from(status).unwrap_or(200),
@@ -117,6 +143,18 @@ impl IdempotencyStore {
             .await.map(|r| r.rows_affected()))?;
         Ok(())
     }
+}
+
+/// Forgets every claim whose request never finished: at the start of a process that runs
+/// every service (no other process can be answering them); returns how many.
+///
+/// # Errors
+/// When the delete fails.
+pub async fn forget_unfinished_keys(db: &Database) -> Result<u64, sqlx::Error> {
+    let done = on_conn!(db.write().await?.conn(), c => sqlx::query("delete from api_idempotency_keys where status_code is null")
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(done)
 }
 
 /// Deletes keys older than the retention period; returns how many.

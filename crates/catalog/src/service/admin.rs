@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::{CatalogService, GenerationSummary, SectionSummary};
 use crate::domain::{
-    Event, EventStatus, Seat, parse_event_date, required_text, valid_capacity, valid_currency,
-    valid_price, valid_section_code,
+    Event, EventStatus, Seat, parse_event_date, required_paragraphs, required_text, valid_capacity,
+    valid_currency, valid_price, valid_section_code,
 };
 use crate::events::EventStatusChanged;
 use crate::{CatalogError, store};
@@ -74,7 +74,7 @@ impl CatalogService {
         let event = Event {
             id: EventId::new(),
             name: required_text("name", &input.name, 200)?,
-            description: required_text("description", &input.description, 4000)?,
+            description: required_paragraphs("description", &input.description, 4000)?,
             event_date,
             venue: required_text("venue", &input.venue, 200)?,
             max_capacity: valid_capacity(input.max_capacity)?,
@@ -189,7 +189,7 @@ impl CatalogService {
             event.name = required_text("name", name, 200)?;
         }
         if let Some(description) = &update.description {
-            event.description = required_text("description", description, 4000)?;
+            event.description = required_paragraphs("description", description, 4000)?;
         }
         if let Some(capacity) = update.max_capacity {
             let capacity = valid_capacity(capacity)?;

@@ -185,7 +185,7 @@ impl OrderingService {
         // Read inside this write transaction: a payment recorded before it is seen, and one
         // recorded after it re-reads this order's state and refuses.
         if self.payments.has_live_payment(order_id).await? {
-            return Err(OrderingError::NotCancellable(order_id));
+            return Err(OrderingError::PaymentUnderway(order_id));
         }
         let order = self.cancel_in(&mut tx, order, "cancelled_by_buyer").await?;
         tx.commit().await?;

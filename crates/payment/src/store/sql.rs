@@ -1,5 +1,6 @@
 //! SQLite statements of payment.
 
+use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, ReservationId, from_micros, to_micros};
 use outbox::{Conn, on_conn};
 use sqlx::FromRow;
@@ -127,9 +128,10 @@ pub(crate) async fn claim(mut conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx:
     Ok(done == 1)
 }
 
-/// Records the provider's answer on a processing payment.
-pub(crate) async fn finish(mut conn: Conn<'_>, p: &Payment) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(FINISH)
+/// Records the provider's answer on a processing payment; `false` if it was no longer
+/// processing (another process or the stale-payment resolver settled it first).
+pub(crate) async fn finish(mut conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx::Error> {
+    let done = on_conn!(conn.reborrow(), c => sqlx::query(FINISH)
     .bind(p.id)
     .bind(p.status.as_str())
     .bind(&p.transaction_id)
@@ -140,7 +142,25 @@ pub(crate) async fn finish(mut conn: Conn<'_>, p: &Payment) -> Result<(), sqlx::
     .bind(p.processed_at.map(to_micros))
     .execute(c)
     .await.map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(done == 1)
+}
+
+const PROCESSING_BEFORE: &str = concat!(
+    "select ",
+    columns!(),
+    " from payment_payments where status = 'processing' and created_at < $1 order by created_at limit 100"
+);
+
+/// Payments still `processing` that were claimed before `cutoff` (oldest first, at most 100).
+pub(crate) async fn processing_before(
+    mut conn: Conn<'_>,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<Payment>, sqlx::Error> {
+    let rows: Vec<PaymentRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(PROCESSING_BEFORE)
+        .bind(to_micros(cutoff))
+        .fetch_all(c)
+        .await)?;
+    Ok(rows.into_iter().map(PaymentRow::into_payment).collect())
 }
 
 /// Twins of the payment's writes for [`outbox::Database::write_direct`] (SQLite).
@@ -204,8 +224,8 @@ pub(crate) mod direct {
     }
 
     /// [`super::finish`].
-    pub(crate) fn finish(c: &Connection, p: &Payment) -> Result<()> {
-        execute(
+    pub(crate) fn finish(c: &Connection, p: &Payment) -> Result<bool> {
+        let done = execute(
             c,
             FINISH,
             &[
@@ -218,7 +238,7 @@ pub(crate) mod direct {
                 &p.simulated_response,
                 &p.processed_at.map(to_micros),
             ],
-        )
-        .map(drop)
+        )?;
+        Ok(done == 1)
     }
 }

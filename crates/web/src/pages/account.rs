@@ -30,9 +30,13 @@ pub(crate) struct Next {
     next: String,
 }
 
-/// Only a path of this site is a place to return to (no open redirect).
+/// Only a path of this site is a place to return to (no open redirect): it starts with one
+/// `/`, and holds visible ASCII only. Browsers drop tabs and line breaks from a `Location`
+/// (`/<TAB>/evil.example` would read as `//evil.example`) and read `\` as `/`, and anything but
+/// visible ASCII cannot be a header value at all; such a `next` is ignored.
 fn local(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let visible = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if visible && next.starts_with('/') && !next.starts_with("//") {
         next.to_owned()
     } else {
         String::new()
@@ -130,4 +134,31 @@ pub(crate) async fn register(
 /// `POST /ui/signout`: forgets the session (and a guest's token).
 pub(crate) async fn sign_out() -> Response {
     SetCookies::default().signed_out().on(Redirect::to("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local;
+
+    #[test]
+    fn only_a_path_of_this_site_is_kept() {
+        for kept in ["/", "/ui/orders", "/ui/events/1?x=a%2Fb#top"] {
+            assert_eq!(local(kept), kept);
+        }
+        for refused in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/ui/orders\r\nSet-Cookie: x=1",
+            "/caf\u{e9}",
+            "/a b",
+            "",
+        ] {
+            assert_eq!(local(refused), "", "{refused:?}");
+        }
+    }
 }
