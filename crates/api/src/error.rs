@@ -93,6 +93,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::ReservationNotFound
         | C::OrderNotFound
         | C::PaymentNotFound
+        | C::MessageNotFound
         | C::TicketNotFound
         | C::WaitlistEntryNotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

@@ -74,6 +74,8 @@ pub enum ErrorCode {
     PaymentDeclined,
     /// No payment with that id.
     PaymentNotFound,
+    /// No parked event message with that id.
+    MessageNotFound,
     /// No ticket with that id visible to the caller.
     TicketNotFound,
     /// An account with that e-mail exists.
@@ -134,6 +136,7 @@ impl ErrorCode {
             Self::PaymentInProgress => "payment_in_progress",
             Self::PaymentDeclined => "payment_declined",
             Self::PaymentNotFound => "payment_not_found",
+            Self::MessageNotFound => "message_not_found",
             Self::TicketNotFound => "ticket_not_found",
             Self::EmailTaken => "email_taken",
             Self::InvalidCredentials => "invalid_credentials",

@@ -13,12 +13,14 @@ pub mod checkpoint;
 mod db;
 pub mod direct;
 mod kafka;
+mod parked;
 mod relay;
 mod writer;
 
 pub use db::{Backend, Conn, Database, DatabaseError, Leadership, LockKey, Pooled, Tx};
 pub use direct::Direct;
 pub use kafka::{KafkaPublisher, consume};
+pub use parked::{MAX_ATTEMPTS, ParkedMessage, parked_messages, unpark};
 pub use relay::{Delivery, Relay, RelayHandle, RushPolicy, Subscriber};
 pub use writer::{
     Event, consume_direct, enqueue, enqueue_direct, mark_all_processed, mark_processed,

@@ -533,6 +533,9 @@ impl Relay {
         attempts: i64,
         error: &str,
     ) -> anyhow::Result<()> {
+        if attempts + 1 >= crate::parked::MAX_ATTEMPTS {
+            return self.park(seq, delivery, error).await;
+        }
         tracing::warn!(
             message.id = %delivery.message_id,
             message.topic = %delivery.topic,
@@ -573,6 +576,42 @@ impl Relay {
                 .or_insert(HeldBack { seq, until: next });
             held.seq = held.seq.min(seq);
             held.until = held.until.max(next);
+        }
+        Ok(())
+    }
+
+    /// Takes a message that failed [`crate::parked::MAX_ATTEMPTS`] times out of the queue (see
+    /// `parked`); the messages of its key behind it go on at their own time.
+    async fn park(&self, seq: i64, delivery: &Delivery, error: &str) -> anyhow::Result<()> {
+        tracing::error!(
+            message.id = %delivery.message_id,
+            message.topic = %delivery.topic,
+            message.key = %delivery.key,
+            error,
+            "event parked after {} failed attempts: listed at GET /admin/outbox/parked",
+            crate::parked::MAX_ATTEMPTS
+        );
+        metrics::counter!("outbox_parked_messages_total", "topic" => delivery.topic.clone())
+            .increment(1);
+        let now = to_micros(self.clock.now());
+        on_conn!(self.db.write().await?.conn(), c => sqlx::query(
+            "update outbox_messages set attempts = attempts + 1, last_error = $1, parked_at = $2, published_at = $2
+             where message_id = $3",
+        )
+        .bind(error)
+        .bind(now)
+        .bind(delivery.message_id.uuid())
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+        let mut held_back = self
+            .held_back
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(keys) = held_back.as_mut()
+            && keys.get(&delivery.key).is_some_and(|held| held.seq >= seq)
+        {
+            keys.remove(&delivery.key);
         }
         Ok(())
     }

@@ -335,3 +335,61 @@ async fn the_consumers_of_a_round_work_side_by_side() -> anyhow::Result<()> {
     db.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_message_that_always_fails_is_parked_and_its_key_goes_on() -> anyhow::Result<()> {
+    let outbox = common::open().await?;
+    let db = &outbox.db;
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    write(db, &clock, &[(1, "a"), (2, "b"), (3, "b")]).await?;
+    let poisoned = Arc::new(AtomicBool::new(true));
+    let recorder = Recorder::new("recorder", true, &poisoned);
+    let mut relay = Relay::new(db.clone(), clock.clone(), RelayHandle::default());
+    relay.subscribe(recorder.clone());
+
+    // Every round after its backoff, 2 fails again; 3 waits behind it.
+    let mut rounds = 0;
+    while outbox::parked_messages(db, 10).await?.is_empty() {
+        relay.drain().await?;
+        clock.advance(chrono::Duration::seconds(61));
+        rounds += 1;
+        assert!(
+            rounds <= outbox::MAX_ATTEMPTS,
+            "still retried after {rounds} rounds"
+        );
+        if rounds < outbox::MAX_ATTEMPTS {
+            assert!(
+                !recorder.seen().contains(&3),
+                "3 overtook 2 in round {rounds}"
+            );
+        }
+    }
+    assert_eq!(rounds, outbox::MAX_ATTEMPTS);
+
+    // Parked with its error, out of the queue: the rest of its key goes on.
+    let parked = outbox::parked_messages(db, 10).await?;
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].topic, "numbered");
+    assert_eq!(parked[0].key, "b");
+    assert_eq!(parked[0].payload["n"], 2);
+    assert_eq!(parked[0].attempts, outbox::MAX_ATTEMPTS);
+    assert!(
+        parked[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("message 2 is poisoned")),
+        "{:?}",
+        parked[0].last_error
+    );
+    relay.drain().await?;
+    assert_eq!(recorder.seen(), vec![1, 3]);
+    assert_eq!(relay.drain().await?, 0, "nothing is retried any more");
+
+    // Put back by the operator once healed, it is delivered.
+    poisoned.store(false, Ordering::SeqCst);
+    assert!(outbox::unpark(db, parked[0].message_id, clock.now()).await?);
+    assert_eq!(relay.drain().await?, 1);
+    assert_eq!(recorder.seen(), vec![1, 3, 2]);
+    assert!(outbox::parked_messages(db, 10).await?.is_empty());
+    Ok(())
+}

@@ -10,6 +10,7 @@ mod config;
 mod internal;
 mod metrics;
 mod openapi;
+mod operator;
 mod remote;
 mod secrets;
 mod serve;

@@ -43,6 +43,7 @@ pub(crate) fn document() -> OpenApi {
         fulfillment::openapi(),
         notification::openapi(),
         waitlist::openapi(),
+        crate::operator::openapi(),
     ] {
         doc.merge(part);
     }

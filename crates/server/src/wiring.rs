@@ -358,6 +358,7 @@ pub(crate) fn routers(
             gateway
                 .merge(openapi)
                 .merge(crate::metrics::router())
+                .merge(crate::operator::router(db.clone(), state.auth.clone()))
                 .merge(web::router()),
         )])
         .map(|(name, port, router)| {

@@ -1,0 +1,98 @@
+//! Parked messages: events a consumer failed on [`MAX_ATTEMPTS`] times. The relay takes such a
+//! message out of its queue instead of retrying it for ever (one message that can never be
+//! applied would otherwise hold back its key, and be retried every minute for good); the
+//! operator sees it here, with its last error, and puts it back once the cause is fixed.
+
+use chrono::{DateTime, Utc};
+use kernel::{from_micros, to_micros};
+
+use crate::{Database, on_conn};
+
+/// Attempts before a failing message is parked: with the relay's backoff (200 ms doubling,
+/// at most a minute) about three and a half minutes of retries, which outlast a database
+/// restart or a peer's brief absence.
+pub const MAX_ATTEMPTS: i64 = 10;
+
+/// A parked message, as the operator sees it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParkedMessage {
+    /// The message id.
+    pub message_id: uuid::Uuid,
+    /// Its topic.
+    pub topic: String,
+    /// Its key (orders, seats, …).
+    pub key: String,
+    /// Failed attempts.
+    pub attempts: i64,
+    /// The last consumer error.
+    pub last_error: Option<String>,
+    /// When it was written.
+    pub occurred_at: DateTime<Utc>,
+    /// When it was parked.
+    pub parked_at: DateTime<Utc>,
+    /// The payload.
+    pub payload: serde_json::Value,
+}
+
+#[derive(sqlx::FromRow)]
+struct ParkedRow {
+    message_id: uuid::Uuid,
+    topic: String,
+    message_key: String,
+    attempts: i64,
+    last_error: Option<String>,
+    occurred_at: i64,
+    parked_at: i64,
+    payload: String,
+}
+
+/// The parked messages, newest first (at most `limit`).
+///
+/// # Errors
+/// When the outbox cannot be read.
+pub async fn parked_messages(db: &Database, limit: i64) -> anyhow::Result<Vec<ParkedMessage>> {
+    let rows: Vec<ParkedRow> = on_conn!(db.read().await?.conn(), c => sqlx::query_as(
+        "select message_id, topic, message_key, attempts, last_error, occurred_at, parked_at, payload
+         from outbox_messages where parked_at is not null order by parked_at desc limit $1",
+    )
+    .bind(limit)
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ParkedMessage {
+                message_id: r.message_id,
+                topic: r.topic,
+                key: r.message_key,
+                attempts: r.attempts,
+                last_error: r.last_error,
+                occurred_at: from_micros(r.occurred_at),
+                parked_at: from_micros(r.parked_at),
+                payload: serde_json::from_str(&r.payload)?,
+            })
+        })
+        .collect()
+}
+
+/// Puts a parked message back in the relay's queue, due now, with its attempts reset; `false`
+/// if no such message is parked.
+///
+/// # Errors
+/// When the outbox cannot be written.
+pub async fn unpark(
+    db: &Database,
+    message_id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let done = on_conn!(db.write().await?.conn(), c => sqlx::query(
+        "update outbox_messages set parked_at = null, published_at = null, attempts = 0, next_attempt_at = $2
+         where message_id = $1 and parked_at is not null",
+    )
+    .bind(message_id)
+    .bind(to_micros(now))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
