@@ -6,6 +6,7 @@
 mod domain;
 mod error;
 mod http;
+mod password;
 mod service;
 mod store;
 

@@ -1,8 +1,6 @@
 //! Accounts, sign-in and guest tokens.
 
 use api::{JwtKeys, Role};
-use argon2::password_hash::PasswordHasher;
-use argon2::{Argon2, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
@@ -14,6 +12,7 @@ use uuid::Uuid;
 
 use crate::IdentityError;
 use crate::domain::{Email, User, valid_password};
+use crate::password::HashingThreads;
 use crate::store::{self, UserRow};
 
 /// How long a guest token stays valid.
@@ -40,10 +39,8 @@ pub struct IdentityService {
     /// A hash to verify against when the e-mail is unknown, so a wrong e-mail costs as much time
     /// as a wrong password and sign-in does not reveal which accounts exist.
     decoy_hash: String,
-    /// Password hashes computed at once, one per core: each takes 19 MiB and a core for ~20 ms,
-    /// so without a bound a burst of registrations takes every blocking thread and gigabytes
-    /// (glibc keeps each thread's arena), and slows every other request.
-    hashing: Arc<tokio::sync::Semaphore>,
+    /// Where passwords are hashed and verified: one thread per core.
+    hashing: HashingThreads,
 }
 
 impl IdentityService {
@@ -52,30 +49,15 @@ impl IdentityService {
     /// # Errors
     /// When the decoy hash cannot be computed.
     pub fn new(db: Database, clock: Arc<dyn Clock>, keys: JwtKeys) -> anyhow::Result<Self> {
-        let decoy_hash = hash_password("decoy-password-never-used")?;
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let hashing = HashingThreads::start();
+        let decoy_hash = hashing.hash_now("decoy-password-never-used")?;
         Ok(Self {
             db,
             clock,
             keys,
             decoy_hash,
-            hashing: Arc::new(tokio::sync::Semaphore::new(cores)),
+            hashing,
         })
-    }
-
-    /// Runs password hashing `work` on a blocking thread, at most one per core at a time.
-    async fn hash_bounded<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, IdentityError> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| IdentityError::Internal(e.into()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| IdentityError::Internal(e.into()))
     }
 
     /// Creates an account. Staff and Admin accounts need an administrator (`by_admin`).
@@ -95,8 +77,10 @@ impl IdentityService {
         let email = Email::parse(email)?;
         let password = valid_password(password)?.to_owned();
         let hash = self
-            .hash_bounded(move || hash_password(&password))
-            .await??;
+            .hashing
+            .hash(password)
+            .await
+            .map_err(IdentityError::Internal)?;
         let now = self.clock.now();
         let row = UserRow {
             user_id: Uuid::new_v4(),
@@ -143,8 +127,10 @@ impl IdentityService {
             .map_or_else(|| self.decoy_hash.clone(), |u| u.password_hash.clone());
         let password = password.to_owned();
         let matches = self
-            .hash_bounded(move || verify_password(&password, &hash))
-            .await?;
+            .hashing
+            .verify(password, hash)
+            .await
+            .map_err(IdentityError::Internal)?;
         let user = user
             .filter(|_| matches)
             .ok_or(IdentityError::InvalidCredentials)?;
@@ -224,20 +210,6 @@ fn to_user(row: UserRow) -> User {
         role: Role::parse(&row.role).unwrap_or(Role::User),
         created_at: from_micros(row.created_at),
     }
-}
-
-/// Argon2id with the crate's defaults (OWASP: 19 MiB, 2 passes, 1 lane).
-fn hash_password(password: &str) -> anyhow::Result<String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
 }
 
 #[async_trait::async_trait]

@@ -311,6 +311,12 @@ impl TestServer {
         self.spawn().await
     }
 
+    /// The server process's id, while it runs (to read its memory, or to kill it with
+    /// `kill -9` while requests are in flight).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(Child::id)
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()

@@ -18,9 +18,16 @@ pub(crate) async fn spawn_demo_app() -> TestServer {
 
 /// A server with extra arguments.
 pub(crate) async fn spawn_with(args: &[&str]) -> TestServer {
-    TestServer::start(env!("CARGO_BIN_EXE_boxoffice").as_ref(), args)
+    TestServer::start(&binary(), args)
         .await
         .expect("the server starts")
+}
+
+/// The `boxoffice` binary under test: this build's, or `BOXOFFICE_TEST_BIN` (to show that a
+/// new test fails against an older build).
+pub(crate) fn binary() -> std::path::PathBuf {
+    std::env::var_os("BOXOFFICE_TEST_BIN")
+        .map_or_else(|| env!("CARGO_BIN_EXE_boxoffice").into(), Into::into)
 }
 
 /// Creates an upcoming event with one section `A` of `rows` × `per_row` seats at 25.00 and

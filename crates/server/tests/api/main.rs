@@ -16,4 +16,5 @@ mod purchase;
 mod restart;
 mod security;
 mod tickets;
+mod trust;
 mod waitlist;
