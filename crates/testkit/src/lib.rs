@@ -304,11 +304,35 @@ impl TestServer {
     /// # Errors
     /// When it does not come back.
     pub async fn crash_and_restart(&mut self) -> anyhow::Result<()> {
+        self.crash().await?;
+        self.spawn().await
+    }
+
+    /// Kills the process with SIGKILL and waits for it to be gone; [`TestServer::restart`]
+    /// starts it again (meanwhile a test may work on its database).
+    ///
+    /// # Errors
+    /// When the process cannot be killed.
+    pub async fn crash(&mut self) -> anyhow::Result<()> {
         if let Some(mut child) = self.child.take() {
             child.start_kill()?;
             child.wait().await?;
         }
+        Ok(())
+    }
+
+    /// Starts the process again on the same data directory and database.
+    ///
+    /// # Errors
+    /// When it does not come up.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
         self.spawn().await
+    }
+
+    /// The PostgreSQL URL of the server's database; `None` on SQLite (then the database is in
+    /// [`TestServer::data_dir`]).
+    pub fn database_url(&self) -> Option<&str> {
+        self.postgres.as_deref().map(ScratchDatabase::url)
     }
 
     /// The server process's id, while it runs (to read its memory, or to kill it with
