@@ -54,7 +54,6 @@ pub fn finish(router: Router, config: &EdgeConfig, service: &'static str) -> Edg
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(config.idempotency.clone(), idempotency))
-        .layer(axum::middleware::from_fn(detach))
         .layer(from_fn_with_state(service, measure))
         .layer(from_fn_with_state(config.request_timeout, timeout))
         .layer(from_fn_with_state(config.rate_limits.clone(), rate_limit))
@@ -139,20 +138,6 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// Runs a state-changing request (and the recording of its idempotency key) as a task of its
-/// own, so that it runs to its end even when the client hangs up or the timeout answers first:
-/// a hold, a checkout or a payment stopped half-way would leave a payment `processing` or a key
-/// "in progress" that no retry could settle. Reads are not detached: stopping one is harmless.
-async fn detach(req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
-    }
-    match tokio::spawn(next.run(req)).await {
-        Ok(response) => response,
-        Err(e) => ApiError::internal(anyhow::anyhow!("request task failed: {e}")).into_response(),
     }
 }
 

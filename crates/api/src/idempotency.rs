@@ -2,7 +2,7 @@
 //! returns the first response again for 24 hours; the same key with another request is 422;
 //! a retry while the first is still running is 409. A 5xx is not remembered, so it can be retried.
 //! A claim is leased for the request timeout: a retry after its process died runs again (see
-//! `store`), and a client that hangs up does not stop the request (`edge::detach`), so its
+//! `store`), and a client that hangs up does not stop the request (see [`idempotency`]), so its
 //! answer is remembered for the retry.
 
 mod store;
@@ -26,21 +26,44 @@ const MAX_KEY_LEN: usize = 255;
 /// Stored responses are small JSON documents; anything larger is passed through unremembered.
 const MAX_STORED_RESPONSE: usize = 1024 * 1024;
 
-/// Middleware applying idempotency keys to POST requests that carry one.
+/// Middleware applying idempotency keys to POST requests that carry one, and running every
+/// request that must not stop half-way as a task of its own, so that it runs to its end even
+/// when the client hangs up or the timeout answers first: one with an `Idempotency-Key` (its
+/// outcome is recorded for the retry; stopped, its key would stay "in progress") and a payment
+/// (stopped between its claim and its record, it would stay `processing` until settled). Other
+/// requests are one transaction each, which a hang-up rolls back or not at all. (One layer for
+/// both: each `from_fn` layer clones the layers under it for every request.)
 pub(crate) async fn idempotency(
     State(store): State<IdempotencyStore>,
     req: Request,
     next: Next,
 ) -> Response {
-    let Some(key) = req.headers().get(HEADER).cloned() else {
+    if !must_finish(&req) {
         return next.run(req).await;
+    }
+    let work = async move {
+        let Some(key) = req.headers().get(HEADER).cloned() else {
+            return next.run(req).await;
+        };
+        match run_idempotent(&store, key, req, next).await {
+            Ok(response) | Err(response) => response,
+        }
     };
+    match tokio::spawn(work).await {
+        Ok(response) => response,
+        Err(e) => ApiError::internal(anyhow::anyhow!("request task failed: {e}")).into_response(),
+    }
+}
+
+/// See [`idempotency`]: a POST with a key, or a payment. Paths are normalised (lower case).
+fn must_finish(req: &Request) -> bool {
     if req.method() != Method::POST {
-        return next.run(req).await;
+        return false;
     }
-    match run_idempotent(&store, key, req, next).await {
-        Ok(response) | Err(response) => response,
-    }
+    let path = req.uri().path();
+    req.headers().contains_key(HEADER)
+        || path == "/payments"
+        || (path.starts_with("/ui/orders/") && path.ends_with("/pay"))
 }
 
 async fn run_idempotent(

@@ -46,7 +46,7 @@ pub struct Application {
         Option<chrono::DateTime<chrono::Utc>>,
         Duration,
     )>,
-    /// How long a client may take to send a request's head, or to start its next one.
+    /// How long a connection may stay without a request in progress.
     header_timeout: Duration,
     db: Database,
     shutdown: watch::Sender<bool>,

@@ -206,8 +206,9 @@ pub struct ServeArgs {
     /// Port of the gateway (every route).
     #[arg(long, env = "BOXOFFICE_GATEWAY_PORT", default_value_t = 8080)]
     pub gateway_port: u16,
-    /// Longest a client may take to send a request's line and headers, in seconds; also how long
-    /// an idle keep-alive connection stays open (slow or idle clients cannot hold connections).
+    /// Longest a connection may stay without a request in progress, in seconds: an idle
+    /// keep-alive connection, or a client that never finishes a request's head, is closed after
+    /// it (slow or idle clients cannot hold connections).
     #[arg(long, env = "BOXOFFICE_HEADER_TIMEOUT_SECS", default_value_t = 30)]
     pub header_timeout_secs: u64,
     /// Longest a request may take, in seconds.

@@ -1,17 +1,21 @@
-//! The HTTP server loop of every port: the edge's service on hyper's HTTP/1 connections, with
-//! a timer, so that a client must finish a request's head within `--header-timeout-secs`
-//! (hyper applies the same bound to a keep-alive connection waiting for its next request).
-//! `axum::serve` installs no timer, so there a slow or idle client holds a connection and its
-//! task for ever. On stop, accepting ends and open connections finish their current request.
+//! The HTTP server loop of every port: the edge's service on hyper's HTTP/1 connections, each
+//! watched so that a client cannot hold one for ever: a connection that has been without a
+//! request in progress for `--header-timeout-secs` is closed, whether it sends nothing (idle
+//! keep-alive) or never finishes a request's head (slowloris). `axum::serve` closes neither.
+//! One periodic check per connection rather than hyper's header-read timer, which arms a timer
+//! for every request: that cost a sixth of `/health`'s throughput (docs/performance.md).
+//! On stop, accepting ends and open connections finish their current request.
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -22,7 +26,7 @@ use tower::ServiceExt;
 pub(crate) async fn serve(
     listener: TcpListener,
     service: api::EdgeService,
-    header_timeout: Duration,
+    idle_limit: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
     let (closing, closed) = watch::channel(false);
@@ -45,43 +49,104 @@ pub(crate) async fn serve(
             },
             () = &mut stopping => break,
         };
-        if let Err(e) = stream.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot turn Nagle off");
-        }
         let service = service.clone();
         let closed = closed.clone();
-        connections.spawn(connection(stream, remote, service, header_timeout, closed));
+        connections.spawn(connection(stream, remote, service, idle_limit, closed));
         while connections.try_join_next().is_some() {}
     }
     closing.send_replace(true);
     while connections.join_next().await.is_some() {}
 }
 
+/// When a connection last had a request in progress, and how many it has now.
+struct Activity {
+    since: Instant,
+    /// Milliseconds after `since` when the last request ended (or the connection opened).
+    last_ms: AtomicU64,
+    in_progress: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            since: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            in_progress: AtomicUsize::new(0),
+        })
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A request has begun (hyper has read its head); it ends when the guard is dropped.
+    fn begin(self: &Arc<Self>) -> InProgress {
+        self.in_progress.fetch_add(1, Ordering::Relaxed);
+        InProgress(self.clone())
+    }
+
+    /// Whether no request has been in progress for `limit`.
+    fn is_idle_for(&self, limit: Duration) -> bool {
+        self.in_progress.load(Ordering::Relaxed) == 0
+            && self
+                .now_ms()
+                .saturating_sub(self.last_ms.load(Ordering::Relaxed))
+                >= u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+struct InProgress(Arc<Activity>);
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        self.0.last_ms.store(self.0.now_ms(), Ordering::Relaxed);
+        self.0.in_progress.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 async fn connection(
     stream: tokio::net::TcpStream,
     remote: SocketAddr,
     service: api::EdgeService,
-    header_timeout: Duration,
+    idle_limit: Duration,
     mut closed: watch::Receiver<bool>,
 ) {
-    let requests = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-        request.extensions_mut().insert(ConnectInfo(remote));
-        service.clone().oneshot(request.map(Body::new))
-    });
-    let conn = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(stream), requests);
+    let activity = Activity::new();
+    let requests = {
+        let activity = activity.clone();
+        hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            let in_progress = activity.begin();
+            request.extensions_mut().insert(ConnectInfo(remote));
+            let answer = service.clone().oneshot(request.map(Body::new));
+            async move {
+                let response = answer.await;
+                drop(in_progress);
+                response
+            }
+        })
+    };
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), requests);
     tokio::pin!(conn);
     let closing = async move {
-        // Only the moment matters, not the value (a held `Ref` would not be `Send`).
         let _closed = closed.wait_for(|closed| *closed).await.is_ok();
     };
-    let outcome = tokio::select! {
-        outcome = conn.as_mut() => outcome,
-        () = closing => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
+    tokio::pin!(closing);
+    let mut watchdog = tokio::time::interval((idle_limit / 2).max(Duration::from_millis(100)));
+    watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let outcome = loop {
+        tokio::select! {
+            outcome = conn.as_mut() => break outcome,
+            _ = watchdog.tick() => {
+                if activity.is_idle_for(idle_limit) {
+                    // Dropping the connection closes its socket; nothing is in progress on it.
+                    tracing::debug!(client = %remote, "closing a connection idle or slow for {idle_limit:?}");
+                    return;
+                }
+            }
+            () = &mut closing => {
+                conn.as_mut().graceful_shutdown();
+                break conn.await;
+            }
         }
     };
     if let Err(e) = outcome {

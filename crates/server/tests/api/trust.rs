@@ -540,6 +540,7 @@ async fn serving_beyond_this_machine_needs_require_auth() -> anyhow::Result<()> 
     let out = tokio::time::timeout(
         Duration::from_secs(30),
         tokio::process::Command::new(binary())
+            .kill_on_drop(true)
             .args(["serve", "--no-demo", "--bind", "0.0.0.0", "--data-dir"])
             .arg(dir.path())
             .output(),
