@@ -194,7 +194,14 @@ impl Application {
         {
             let listener = TcpListener::bind((args.bind.as_str(), port))
                 .await
-                .with_context(|| format!("cannot listen on {}:{port} for {name}", args.bind))?;
+                .with_context(|| {
+                    format!(
+                        "the {name} service cannot listen on {}:{port}; if another program holds \
+                         the port, choose another with --{name}-port (BOXOFFICE_{}_PORT)",
+                        args.bind,
+                        name.to_ascii_uppercase()
+                    )
+                })?;
             ports.insert(name, listener.local_addr()?.port());
             listeners.push((name, listener, api::finish(router, &edge, name)));
         }

@@ -727,3 +727,38 @@ async fn a_restart_answers_at_once_whatever_its_backlog() -> anyhow::Result<()> 
     eprintln!("ready {:?} after the restart", started.elapsed());
     Ok(())
 }
+
+#[tokio::test]
+async fn a_port_in_use_names_the_service_and_the_setting() -> anyhow::Result<()> {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = taken.local_addr()?.port().to_string();
+    let dir = tempfile::tempdir()?;
+    let mut command = tokio::process::Command::new(binary());
+    command
+        .kill_on_drop(true)
+        .args(["serve", "--no-demo", "--data-dir"]);
+    command.arg(dir.path()).args(["--gateway-port", &port]);
+    for service in [
+        "identity",
+        "catalog",
+        "inventory",
+        "ordering",
+        "payment",
+        "fulfillment",
+        "notification",
+        "waitlist",
+    ] {
+        command.args([format!("--{service}-port"), "0".into()]);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(30), command.output()).await??;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!(
+            "the gateway service cannot listen on 127.0.0.1:{port}"
+        )) && stderr.contains("--gateway-port (BOXOFFICE_GATEWAY_PORT)"),
+        "{stderr}"
+    );
+    drop(taken);
+    Ok(())
+}
