@@ -78,6 +78,9 @@ impl LockKey {
 const PG_PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Pool options for PostgreSQL: ping only after [`PG_PING_AFTER_IDLE`].
+/// The longest start-up waits for PostgreSQL's first answer.
+const PG_FIRST_CONNECTION: Duration = Duration::from_secs(10);
+
 fn pg_pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)
@@ -218,6 +221,23 @@ impl Database {
             location: location.clone(),
             source,
         };
+        // One connection first, with a short wait: a pool retries until its acquire timeout
+        // and then reports only that it timed out, not why (refused, unknown host, password).
+        match tokio::time::timeout(
+            PG_FIRST_CONNECTION,
+            <sqlx::PgConnection as sqlx::Connection>::connect_with(&options),
+        )
+        .await
+        {
+            Ok(Ok(conn)) => sqlx::Connection::close(conn).await.map_err(wrap)?,
+            Ok(Err(source)) => return Err(wrap(source)),
+            Err(_) => {
+                return Err(wrap(sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer within {} s", PG_FIRST_CONNECTION.as_secs()),
+                ))));
+            }
+        }
         // Readers have a pool of their own: a write transaction reads through ports while it
         // holds the writer lock, and must never wait for a connection that a writer queued
         // behind it is holding. Writers run one at a time, so a few connections suffice.

@@ -11,7 +11,9 @@
 
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
+use rdkafka::client::{ClientContext, DefaultClientContext};
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::error::KafkaError;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -36,6 +38,39 @@ impl std::fmt::Debug for KafkaPublisher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KafkaPublisher").finish_non_exhaustive()
     }
+}
+
+/// A client context that keeps quiet: the start-up probe reports its failure in one sentence,
+/// not as librdkafka's stream of connection errors.
+struct Quiet;
+
+impl ClientContext for Quiet {
+    fn log(&self, _level: RDKafkaLogLevel, _fac: &str, _log_message: &str) {}
+    fn error(&self, _error: KafkaError, _reason: &str) {}
+}
+
+impl rdkafka::consumer::ConsumerContext for Quiet {}
+
+/// Asks the brokers for their metadata once, so that a start-up with a broker that does not
+/// answer fails at once with one clear sentence instead of logging connection errors forever.
+///
+/// # Errors
+/// When no broker answers within `within`.
+pub async fn check_brokers(brokers: &str, within: Duration) -> anyhow::Result<()> {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", brokers);
+    let probe: rdkafka::consumer::BaseConsumer<Quiet> = config.create_with_context(Quiet)?;
+    let answered = tokio::task::spawn_blocking(move || {
+        rdkafka::consumer::Consumer::fetch_metadata(&probe, None, within).map(drop)
+    })
+    .await?;
+    answered.map_err(|e| {
+        anyhow::anyhow!(
+            "no Kafka broker answers at {brokers} (waited {} s: {e}); start one there, or correct \
+             --kafka-brokers (BOXOFFICE_KAFKA_BROKERS, kafka-brokers in boxoffice.toml)",
+            within.as_secs()
+        )
+    })
 }
 
 impl KafkaPublisher {

@@ -19,7 +19,7 @@ mod writer;
 
 pub use db::{Backend, Conn, Database, DatabaseError, Leadership, LockKey, Pooled, Tx};
 pub use direct::Direct;
-pub use kafka::{KafkaPublisher, consume};
+pub use kafka::{KafkaPublisher, check_brokers, consume};
 pub use parked::{MAX_ATTEMPTS, ParkedMessage, parked_messages, unpark};
 pub use relay::{Delivery, Relay, RelayHandle, RushPolicy, Subscriber};
 pub use writer::{

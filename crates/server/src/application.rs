@@ -24,6 +24,9 @@ use crate::wiring::{edge_config, jwt_keys, routers, services, subscribers};
 /// this length means requests are waiting for the cores.
 const RUSH_IN_FLIGHT: usize = 16;
 
+/// The longest start-up waits for a Kafka broker's first answer.
+const KAFKA_FIRST_ANSWER: Duration = Duration::from_secs(10);
+
 /// The original's documented administrator, created in demo mode only.
 const DEMO_ADMIN: (&str, &str) = ("admin@ticketing.com", "Admin123!");
 
@@ -70,10 +73,29 @@ impl ShutdownHandle {
 /// When the directory, the database or a migration fails.
 pub async fn migrate(storage: &StorageArgs) -> anyhow::Result<Database> {
     let data_dir = &storage.data_dir;
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let unusable = |e: std::io::Error| {
+        anyhow::anyhow!(
+            "the data directory {} cannot be created or written ({e}); choose another with \
+             --data-dir (BOXOFFICE_DATA_DIR, data-dir in boxoffice.toml)",
+            data_dir.display()
+        )
+    };
+    std::fs::create_dir_all(data_dir).map_err(unusable)?;
+    // The keys and the mail folder are written here whatever the database.
+    tempfile::tempfile_in(data_dir).map_err(unusable)?;
     let db = match &storage.database_url {
-        Some(url) => Database::open_postgres(url, storage.database_connections).await?,
+        Some(url) => Database::open_postgres(url, storage.database_connections)
+            .await
+            .map_err(|e| {
+                // sqlx's error repeats its own cause, so only the first level is shown.
+                let cause = std::error::Error::source(&e).map(ToString::to_string);
+                anyhow::anyhow!(
+                    "{e} ({}); check that PostgreSQL runs there and lets this user in, or \
+                     correct --database-url (BOXOFFICE_DATABASE_URL, database-url in \
+                     boxoffice.toml)",
+                    cause.unwrap_or_default()
+                )
+            })?,
         None => Database::open_in_dir(data_dir).await?,
     };
     db.migrate().await.context("migration failed")?;
@@ -145,6 +167,7 @@ impl Application {
             });
         }
         if let Some(brokers) = &args.kafka_brokers {
+            outbox::check_brokers(brokers, KAFKA_FIRST_ANSWER).await?;
             relay
                 .publish_to(Arc::new(KafkaPublisher::new(brokers)?))
                 .await
@@ -197,7 +220,8 @@ impl Application {
                 .with_context(|| {
                     format!(
                         "the {name} service cannot listen on {}:{port}; if another program holds \
-                         the port, choose another with --{name}-port (BOXOFFICE_{}_PORT)",
+                         the port, choose another with --{name}-port (BOXOFFICE_{}_PORT, \
+                         {name}-port in boxoffice.toml)",
                         args.bind,
                         name.to_ascii_uppercase()
                     )

@@ -1,11 +1,15 @@
 //! Command line and configuration: flags, then `BOXOFFICE_*` environment variables, then an
-//! optional `boxoffice.toml`, then defaults (SPEC §2).
+//! optional `boxoffice.toml`, then defaults (SPEC §2). Each setting of `serve` is declared once,
+//! below, as a field of [`ServeArgs`]; `layers` folds the file and the environment into it.
 
-use anyhow::{Context, bail};
-use clap::parser::ValueSource;
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use serde::Deserialize;
+mod layers;
+
+use anyhow::bail;
+use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
+
+pub use layers::{Effective, Origin, Provenance};
+pub use layers::{render_effective, render_example};
 
 /// The services `--services` may name.
 pub(crate) const SERVICES: [&str; 9] = [
@@ -34,6 +38,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the services (all of them in one process by default).
     Serve(Box<ServeArgs>),
+    /// Print the settings `serve` would run with, as TOML, with where each comes from.
+    Config(Box<ConfigArgs>),
     /// Create or upgrade the database schema, then exit.
     Migrate(StorageArgs),
     /// Administer accounts.
@@ -41,6 +47,16 @@ pub enum Command {
     Admin(AdminCommand),
     /// Run a flash sale against a server (one it starts, or `--target`) and report its speed.
     Bench(crate::bench::BenchArgs),
+}
+
+/// `boxoffice config`: takes every setting of `serve`, as `serve` does.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Print a commented `boxoffice.toml` listing every setting with its default instead.
+    #[arg(long)]
+    pub example: bool,
 }
 
 /// `boxoffice admin …`.
@@ -74,8 +90,9 @@ pub struct StorageArgs {
     #[arg(long, env = "BOXOFFICE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
     /// A PostgreSQL database (`postgres://user:password@host:port/db`) to use instead of the
-    /// embedded SQLite file; the keys and the mail folder stay in the data directory.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    /// embedded SQLite file; the keys and the mail folder stay in the data directory. The
+    /// variable `DATABASE_URL` is read too, after this one.
+    #[arg(long, env = "BOXOFFICE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Most connections to PostgreSQL per process.
     #[arg(long, env = "BOXOFFICE_DATABASE_CONNECTIONS", default_value_t = 16)]
@@ -90,26 +107,12 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "BOXOFFICE_BIND", default_value = "127.0.0.1")]
     pub bind: String,
-    /// Skip loading the demo catalogue on first start.
-    #[arg(long, env = "BOXOFFICE_NO_DEMO")]
-    pub no_demo: bool,
-    /// How long a seat hold lasts, in minutes.
-    #[arg(long, env = "BOXOFFICE_HOLD_MINUTES", default_value_t = 15)]
-    pub hold_minutes: u32,
-    /// Hold time in seconds, overriding --hold-minutes (for tests and demos of expiry).
-    #[arg(long, env = "BOXOFFICE_HOLD_SECONDS")]
-    pub hold_seconds: Option<u32>,
-    /// Most seats one buyer may hold at once for one event.
-    #[arg(long, env = "BOXOFFICE_HOLD_LIMIT", default_value_t = 6)]
-    pub hold_limit: u32,
-    /// Origins allowed by CORS (repeat or separate with commas).
-    #[arg(
-        long,
-        env = "BOXOFFICE_CORS_ORIGIN",
-        value_delimiter = ',',
-        default_value = "http://localhost:3000"
-    )]
-    pub cors_origin: Vec<String>,
+    /// Port of the gateway (every route).
+    #[arg(long, env = "BOXOFFICE_GATEWAY_PORT", default_value_t = 8080)]
+    pub gateway_port: u16,
+    /// Port of the identity service.
+    #[arg(long, env = "BOXOFFICE_IDENTITY_PORT", default_value_t = 50000)]
+    pub identity_port: u16,
     /// Port of the catalog service (0 picks a free one).
     #[arg(long, env = "BOXOFFICE_CATALOG_PORT", default_value_t = 50001)]
     pub catalog_port: u16,
@@ -119,9 +122,33 @@ pub struct ServeArgs {
     /// Port of the ordering service.
     #[arg(long, env = "BOXOFFICE_ORDERING_PORT", default_value_t = 5003)]
     pub ordering_port: u16,
-    /// Port of the identity service.
-    #[arg(long, env = "BOXOFFICE_IDENTITY_PORT", default_value_t = 50000)]
-    pub identity_port: u16,
+    /// Port of the payment service.
+    #[arg(long, env = "BOXOFFICE_PAYMENT_PORT", default_value_t = 5004)]
+    pub payment_port: u16,
+    /// Port of the fulfillment service (tickets).
+    #[arg(long, env = "BOXOFFICE_FULFILLMENT_PORT", default_value_t = 50004)]
+    pub fulfillment_port: u16,
+    /// Port of the notification service.
+    #[arg(long, env = "BOXOFFICE_NOTIFICATION_PORT", default_value_t = 50005)]
+    pub notification_port: u16,
+    /// Port of the waitlist service.
+    #[arg(long, env = "BOXOFFICE_WAITLIST_PORT", default_value_t = 5006)]
+    pub waitlist_port: u16,
+    /// The address people reach the gateway at, for links in e-mails
+    /// (default `http://localhost:<gateway port>`).
+    #[arg(long, env = "BOXOFFICE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Origins allowed by CORS (repeat or separate with commas).
+    #[arg(
+        long,
+        env = "BOXOFFICE_CORS_ORIGIN",
+        value_delimiter = ',',
+        default_value = "http://localhost:3000"
+    )]
+    pub cors_origin: Vec<String>,
+    /// Skip loading the demo catalogue on first start.
+    #[arg(long, env = "BOXOFFICE_NO_DEMO")]
+    pub no_demo: bool,
     /// Refuse buyer calls that carry neither a JWT nor a guest token from `POST /guest-tokens`
     /// (off in demo mode; turn it on in production).
     #[arg(long, env = "BOXOFFICE_REQUIRE_AUTH")]
@@ -140,18 +167,37 @@ pub struct ServeArgs {
     /// limit off): every registration costs a password hash, every guest token a new buyer.
     #[arg(long, env = "BOXOFFICE_SIGNUP_RATE_LIMIT", default_value_t = 5)]
     pub signup_rate_limit: u32,
-    /// Port of the payment service.
-    #[arg(long, env = "BOXOFFICE_PAYMENT_PORT", default_value_t = 5004)]
-    pub payment_port: u16,
-    /// Port of the fulfillment service (tickets).
-    #[arg(long, env = "BOXOFFICE_FULFILLMENT_PORT", default_value_t = 50004)]
-    pub fulfillment_port: u16,
-    /// Port of the notification service.
-    #[arg(long, env = "BOXOFFICE_NOTIFICATION_PORT", default_value_t = 50005)]
-    pub notification_port: u16,
+    /// How long a seat hold lasts, in minutes.
+    #[arg(long, env = "BOXOFFICE_HOLD_MINUTES", default_value_t = 15)]
+    pub hold_minutes: u32,
+    /// Hold time in seconds, overriding --hold-minutes (for tests and demos of expiry).
+    #[arg(long, env = "BOXOFFICE_HOLD_SECONDS")]
+    pub hold_seconds: Option<u32>,
+    /// Most seats one buyer may hold at once for one event.
+    #[arg(long, env = "BOXOFFICE_HOLD_LIMIT", default_value_t = 6)]
+    pub hold_limit: u32,
+    /// How long a seat offered to someone on the waitlist is kept for them, in minutes.
+    #[arg(long, env = "BOXOFFICE_OFFER_MINUTES", default_value_t = 30)]
+    pub offer_minutes: u32,
+    /// Offer time in seconds, overriding --offer-minutes (for tests and demos).
+    #[arg(long, env = "BOXOFFICE_OFFER_SECONDS")]
+    pub offer_seconds: Option<u32>,
+    /// The longest tickets and their e-mails may wait while the server is in a rush (many
+    /// requests at once), in seconds: the buyers of an on-sale get the cores first. 0 sends
+    /// them at once, rush or not. Applies when one process runs every service.
+    #[arg(long, env = "BOXOFFICE_RUSH_TICKET_DELAY_SECS", default_value_t = 30)]
+    pub rush_ticket_delay_secs: u32,
+    /// Longest a connection may stay without a request in progress, in seconds: an idle
+    /// keep-alive connection, or a client that never finishes a request's head, is closed after
+    /// it (slow or idle clients cannot hold connections).
+    #[arg(long, env = "BOXOFFICE_HEADER_TIMEOUT_SECS", default_value_t = 30)]
+    pub header_timeout_secs: u64,
+    /// Longest a request may take, in seconds.
+    #[arg(long, env = "BOXOFFICE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
     /// SMTP server for e-mail (`smtp://host:port`, `smtps://host:port`); without it each message
     /// is written as an `.eml` file under `<data-dir>/mail/`.
-    #[arg(long, env = "BOXOFFICE_SMTP_URL")]
+    #[arg(long, env = "BOXOFFICE_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Kafka brokers (`host:port[,host:port…]`): every event is also published there, to the
     /// reference's topics, for consumers outside this process.
@@ -185,100 +231,27 @@ pub struct ServeArgs {
     /// Longest wait for another service's answer, in milliseconds, per replica tried.
     #[arg(long, env = "BOXOFFICE_PEER_TIMEOUT_MS", default_value_t = 2000)]
     pub peer_timeout_ms: u64,
-    /// Port of the waitlist service.
-    #[arg(long, env = "BOXOFFICE_WAITLIST_PORT", default_value_t = 5006)]
-    pub waitlist_port: u16,
-    /// The longest tickets and their e-mails may wait while the server is in a rush (many
-    /// requests at once), in seconds: the buyers of an on-sale get the cores first. 0 sends
-    /// them at once, rush or not. Applies when one process runs every service.
-    #[arg(long, env = "BOXOFFICE_RUSH_TICKET_DELAY_SECS", default_value_t = 30)]
-    pub rush_ticket_delay_secs: u32,
-    /// How long a seat offered to someone on the waitlist is kept for them, in minutes.
-    #[arg(long, env = "BOXOFFICE_OFFER_MINUTES", default_value_t = 30)]
-    pub offer_minutes: u32,
-    /// Offer time in seconds, overriding --offer-minutes (for tests and demos).
-    #[arg(long, env = "BOXOFFICE_OFFER_SECONDS")]
-    pub offer_seconds: Option<u32>,
-    /// The address people reach the gateway at, for links in e-mails
-    /// (default `http://localhost:<gateway port>`).
-    #[arg(long, env = "BOXOFFICE_PUBLIC_URL")]
-    pub public_url: Option<String>,
-    /// Port of the gateway (every route).
-    #[arg(long, env = "BOXOFFICE_GATEWAY_PORT", default_value_t = 8080)]
-    pub gateway_port: u16,
-    /// Longest a connection may stay without a request in progress, in seconds: an idle
-    /// keep-alive connection, or a client that never finishes a request's head, is closed after
-    /// it (slow or idle clients cannot hold connections).
-    #[arg(long, env = "BOXOFFICE_HEADER_TIMEOUT_SECS", default_value_t = 30)]
-    pub header_timeout_secs: u64,
-    /// Longest a request may take, in seconds.
-    #[arg(long, env = "BOXOFFICE_REQUEST_TIMEOUT", default_value_t = 30)]
-    pub request_timeout_secs: u64,
     /// Write the bound ports as JSON to this file once listening (for scripts and tests).
     #[arg(long, env = "BOXOFFICE_PORTS_FILE")]
     pub ports_file: Option<PathBuf>,
     /// Configuration file read for settings not given as flags or environment variables.
     #[arg(long, env = "BOXOFFICE_CONFIG", default_value = "boxoffice.toml")]
     pub config: PathBuf,
-}
-
-/// Settings a `boxoffice.toml` may hold (same names as the flags, with `_` or `-`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct FileSettings {
-    #[serde(alias = "data_dir")]
-    data_dir: Option<PathBuf>,
-    #[serde(alias = "database_url")]
-    database_url: Option<String>,
-    bind: Option<String>,
-    #[serde(alias = "no_demo")]
-    no_demo: Option<bool>,
-    #[serde(alias = "hold_minutes")]
-    hold_minutes: Option<u32>,
-    #[serde(alias = "hold_limit")]
-    hold_limit: Option<u32>,
-    #[serde(alias = "cors_origin")]
-    cors_origin: Option<Vec<String>>,
-    #[serde(alias = "catalog_port")]
-    catalog_port: Option<u16>,
-    #[serde(alias = "inventory_port")]
-    inventory_port: Option<u16>,
-    #[serde(alias = "ordering_port")]
-    ordering_port: Option<u16>,
-    #[serde(alias = "gateway_port")]
-    gateway_port: Option<u16>,
-    #[serde(alias = "payment_port")]
-    payment_port: Option<u16>,
-    #[serde(alias = "fulfillment_port")]
-    fulfillment_port: Option<u16>,
-    #[serde(alias = "notification_port")]
-    notification_port: Option<u16>,
-    #[serde(alias = "smtp_url")]
-    smtp_url: Option<String>,
-    #[serde(alias = "kafka_brokers")]
-    kafka_brokers: Option<String>,
-    #[serde(alias = "waitlist_port")]
-    waitlist_port: Option<u16>,
-    #[serde(alias = "offer_minutes")]
-    offer_minutes: Option<u32>,
-    #[serde(alias = "rush_ticket_delay_secs")]
-    rush_ticket_delay_secs: Option<u32>,
-    #[serde(alias = "public_url")]
-    public_url: Option<String>,
+    /// Where each setting's value came from (filled by [`Cli::load`]).
+    #[arg(skip)]
+    pub provenance: Provenance,
 }
 
 impl Cli {
     /// Parses the command line, the environment and the configuration file.
     ///
     /// # Errors
-    /// When the configuration file is unreadable or a setting is out of range.
+    /// When the configuration file is unreadable, a file key or `BOXOFFICE_*` variable is
+    /// unknown, or a setting is out of range.
     pub fn load() -> anyhow::Result<Self> {
-        let matches = Cli::command().get_matches();
-        let mut cli = Cli::from_arg_matches(&matches)?;
-        if let Command::Serve(args) = &mut cli.command {
-            if let Some(("serve", serve)) = matches.subcommand() {
-                args.apply_file(serve)?;
-            }
+        let cli = layers::load()?;
+        // `config` prints the settings first, then says what is wrong with them.
+        if let Command::Serve(args) = &cli.command {
             args.validate()?;
         }
         Ok(cli)
@@ -286,55 +259,6 @@ impl Cli {
 }
 
 impl ServeArgs {
-    fn apply_file(&mut self, m: &ArgMatches) -> anyhow::Result<()> {
-        let Some(file) = read_file(&self.config)? else {
-            return Ok(());
-        };
-        let default = |id: &str| m.value_source(id) == Some(ValueSource::DefaultValue);
-        macro_rules! take {
-            ($field:ident) => {
-                if let Some(v) = file.$field
-                    && default(stringify!($field))
-                {
-                    self.$field = v;
-                }
-            };
-        }
-        take!(bind);
-        take!(no_demo);
-        take!(hold_minutes);
-        take!(hold_limit);
-        take!(cors_origin);
-        take!(catalog_port);
-        take!(inventory_port);
-        take!(ordering_port);
-        take!(gateway_port);
-        take!(payment_port);
-        take!(fulfillment_port);
-        take!(notification_port);
-        take!(waitlist_port);
-        take!(offer_minutes);
-        take!(rush_ticket_delay_secs);
-        if file.public_url.is_some() && default("public_url") {
-            self.public_url = file.public_url;
-        }
-        if file.smtp_url.is_some() && default("smtp_url") {
-            self.smtp_url = file.smtp_url;
-        }
-        if file.kafka_brokers.is_some() && default("kafka_brokers") {
-            self.kafka_brokers = file.kafka_brokers;
-        }
-        if let Some(dir) = file.data_dir
-            && default("data_dir")
-        {
-            self.storage.data_dir = dir;
-        }
-        if file.database_url.is_some() && default("database_url") {
-            self.storage.database_url = file.database_url;
-        }
-        Ok(())
-    }
-
     /// Checks ranges once, at start-up.
     ///
     /// # Errors
@@ -483,16 +407,4 @@ fn is_loopback(bind: &str) -> bool {
         || bind
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
-}
-
-fn read_file(path: &Path) -> anyhow::Result<Option<FileSettings>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let settings = toml::from_str(&text)
-                .with_context(|| format!("invalid configuration file {}", path.display()))?;
-            Ok(Some(settings))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
 }

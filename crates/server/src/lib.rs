@@ -19,4 +19,7 @@ mod wiring;
 
 pub use application::{Application, ShutdownHandle, create_account, migrate, telemetry};
 pub use bench::{BenchArgs, run_bench};
-pub use config::{AdminCommand, Cli, Command, CreateAdminArgs, ServeArgs, StorageArgs};
+pub use config::{
+    AdminCommand, Cli, Command, ConfigArgs, CreateAdminArgs, Effective, Origin, Provenance,
+    ServeArgs, StorageArgs, render_effective, render_example,
+};

@@ -14,13 +14,13 @@ pub struct SmtpSink {
 }
 
 impl SmtpSink {
-    /// Starts aiosmtpd with the `Mailbox` handler. Python comes from `BOXOFFICE_TEST_PYTHON` or
+    /// Starts aiosmtpd with the `Mailbox` handler. Python comes from `TEST_PYTHON` or
     /// the repository's `.venv` (made by `.ci/run`).
     ///
     /// # Errors
     /// When Python or aiosmtpd is missing, or the server does not listen within 20 s.
     pub async fn start() -> anyhow::Result<Self> {
-        let python = std::env::var_os("BOXOFFICE_TEST_PYTHON")
+        let python = std::env::var_os("TEST_PYTHON")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
                 PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")

@@ -23,10 +23,10 @@ pub(crate) async fn spawn_with(args: &[&str]) -> TestServer {
         .expect("the server starts")
 }
 
-/// The `boxoffice` binary under test: this build's, or `BOXOFFICE_TEST_BIN` (to show that a
+/// The `boxoffice` binary under test: this build's, or `TEST_BOXOFFICE_BIN` (to show that a
 /// new test fails against an older build).
 pub(crate) fn binary() -> std::path::PathBuf {
-    std::env::var_os("BOXOFFICE_TEST_BIN")
+    std::env::var_os("TEST_BOXOFFICE_BIN")
         .map_or_else(|| env!("CARGO_BIN_EXE_boxoffice").into(), Into::into)
 }
 

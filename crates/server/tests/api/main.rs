@@ -15,6 +15,7 @@ mod ordering;
 mod purchase;
 mod restart;
 mod security;
+mod settings;
 mod tickets;
 mod trust;
 mod waitlist;

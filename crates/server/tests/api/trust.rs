@@ -756,7 +756,8 @@ async fn a_port_in_use_names_the_service_and_the_setting() -> anyhow::Result<()>
     assert!(
         stderr.contains(&format!(
             "the gateway service cannot listen on 127.0.0.1:{port}"
-        )) && stderr.contains("--gateway-port (BOXOFFICE_GATEWAY_PORT)"),
+        )) && stderr
+            .contains("--gateway-port (BOXOFFICE_GATEWAY_PORT, gateway-port in boxoffice.toml)"),
         "{stderr}"
     );
     drop(taken);
