@@ -6,6 +6,7 @@ mod adapters;
 mod application;
 mod background;
 mod bench;
+pub mod cli;
 mod config;
 mod internal;
 mod metrics;

@@ -57,7 +57,12 @@ impl Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let driver_bin = crate::tools::require(
+            &std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
+        )?;
+        let chrome = crate::tools::require(
+            &std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+        )?;
         let driver = Command::new(&driver_bin)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
@@ -66,10 +71,9 @@ impl Browser {
             .process_group(0)
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("cannot start {driver_bin}: install chromium-driver"))?;
+            .with_context(|| format!("cannot start {}", driver_bin.display()))?;
         let profile = tempfile::tempdir()?;
         let downloads = tempfile::tempdir()?;
-        let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let mut caps = Capabilities::new();
         caps.insert(
             "goog:chromeOptions".into(),

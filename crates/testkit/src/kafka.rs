@@ -1,7 +1,6 @@
 //! A real Kafka-protocol broker for tests: tansu (crates.io) with in-memory storage.
 
 use anyhow::{Context, bail};
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
@@ -14,13 +13,13 @@ pub struct KafkaBroker {
 
 impl KafkaBroker {
     /// Starts `tansu broker` with memory storage on a free port. The binary comes from
-    /// `TANSU_BIN`, else `tansu` on the `PATH` (`.ci/run` installs it).
+    /// `TANSU_BIN`, else `tansu` on the `PATH` (`scripts/test.sh` installs it).
     ///
     /// # Errors
     /// When tansu is missing or does not listen within 20 s.
     pub async fn start() -> anyhow::Result<Self> {
         let binary =
-            std::env::var_os("TANSU_BIN").map_or_else(|| PathBuf::from("tansu"), PathBuf::from);
+            crate::tools::require(&std::env::var("TANSU_BIN").unwrap_or_else(|_| "tansu".into()))?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -39,13 +38,7 @@ impl KafkaBroker {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| {
-                format!(
-                    "cannot start {} (install it: cargo install tansu --version 0.6.0 --locked \
-                     --features dynostore, or set TANSU_BIN)",
-                    binary.display()
-                )
-            })?;
+            .with_context(|| format!("cannot start {}", binary.display()))?;
         let deadline = Instant::now() + Duration::from_secs(20);
         while tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await

@@ -4,6 +4,7 @@
 mod browser;
 mod kafka;
 mod smtp;
+pub mod tools;
 
 pub use browser::Browser;
 pub use kafka::KafkaBroker;
@@ -442,7 +443,7 @@ pub struct ScratchDatabase {
     url: String,
 }
 
-/// The test cluster `.ci/run` starts, unless `TEST_POSTGRES_URL` names another.
+/// The test cluster `scripts/test.sh --postgres` starts, unless `TEST_POSTGRES_URL` names another.
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:55432/postgres";
 
 impl ScratchDatabase {
@@ -465,16 +466,19 @@ impl ScratchDatabase {
         let admin_url =
             std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
         let name = format!("boxoffice_test_{}", uuid::Uuid::new_v4().simple());
-        let out = Command::new("psql")
+        let out = Command::new(tools::require("psql")?)
             .args([admin_url.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c"])
             .arg(format!("create database {name}"))
             .output()
-            .await
-            .context("psql is needed for TEST_DATABASE=postgres")?;
+            .await?;
         if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr);
             bail!(
-                "cannot create a test database on {admin_url}: {}",
-                String::from_utf8_lossy(&out.stderr)
+                "this test needs a PostgreSQL server at {admin_url} (TEST_POSTGRES_URL), which \
+                 answered: {}; `{}` runs the suite with one, `bash scripts/test.sh --postgres` \
+                 starts one for plain cargo nextest runs",
+                why.trim().lines().next().unwrap_or_default(),
+                tools::INSTALL
             );
         }
         let base = admin_url

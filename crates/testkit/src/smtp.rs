@@ -15,22 +15,15 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     /// Starts aiosmtpd with the `Mailbox` handler. Python comes from `TEST_PYTHON` or
-    /// the repository's `.venv` (made by `.ci/run`).
+    /// the repository's `.venv` (made by `scripts/test.sh`).
     ///
     /// # Errors
     /// When Python or aiosmtpd is missing, or the server does not listen within 20 s.
     pub async fn start() -> anyhow::Result<Self> {
-        let python = std::env::var_os("TEST_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")
-            });
-        if !python.exists() {
-            bail!(
-                "{} not found: run .ci/run (or make a venv with aiosmtpd==1.4.6)",
-                python.display()
-            );
-        }
+        let python = match std::env::var_os("TEST_PYTHON") {
+            Some(python) => PathBuf::from(python),
+            None => crate::tools::venv_program("python", "aiosmtpd")?,
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();

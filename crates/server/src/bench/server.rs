@@ -163,6 +163,9 @@ impl Server {
             "could not create the bench administrator"
         );
         let ports_file = dir.path().join("ports.json");
+        // An empty configuration of its own: no boxoffice.toml of the working directory applies.
+        let settings = dir.path().join("boxoffice.toml");
+        std::fs::write(&settings, "")?;
         let log = std::fs::File::create(dir.path().join("server.log"))?;
         let mut cmd = Command::new(&exe);
         cmd.arg("serve")
@@ -174,7 +177,7 @@ impl Server {
             .arg("--ports-file")
             .arg(&ports_file)
             .arg("--config")
-            .arg(dir.path().join("none.toml"))
+            .arg(&settings)
             .env("RUST_LOG", "warn")
             .stdout(log.try_clone()?)
             .stderr(log)

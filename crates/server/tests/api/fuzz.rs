@@ -1,7 +1,6 @@
 //! A bounded fuzz run of every JSON endpoint from the OpenAPI document (schemathesis, PyPI):
 //! whatever it sends, nothing answers 5xx.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use crate::helpers::spawn_with;
@@ -10,13 +9,7 @@ use crate::helpers::spawn_with;
 async fn fuzzing_every_endpoint_from_the_openapi_document_finds_no_server_error()
 -> anyhow::Result<()> {
     let app = spawn_with(&["--hold-rate-limit", "0", "--login-rate-limit", "0"]).await;
-    let schemathesis =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/schemathesis");
-    anyhow::ensure!(
-        schemathesis.exists(),
-        "{} not found: run .ci/run",
-        schemathesis.display()
-    );
+    let schemathesis = testkit::tools::venv_program("schemathesis", "schemathesis")?;
     let document = app.get("/openapi.json").await?;
     assert_eq!(document.status, 200);
     assert!(

@@ -37,6 +37,8 @@ fn retarget(script: &str, app: &testkit::TestServer) -> String {
 
 #[tokio::test]
 async fn the_seed_bash_script_produces_a_pending_order_without_its_wait() -> anyhow::Result<()> {
+    testkit::tools::require("curl")?;
+    testkit::tools::require("jq")?;
     let app = spawn_demo_app().await;
     let script = retarget(
         &seed_section("Bash Script - Complete Flow", "Workflow"),
@@ -71,11 +73,12 @@ async fn the_seed_bash_script_produces_a_pending_order_without_its_wait() -> any
 
 #[tokio::test]
 async fn the_seed_javascript_purchase_runs_without_its_wait() -> anyhow::Result<()> {
+    let node = testkit::tools::require("node")?;
     let app = spawn_demo_app().await;
     let js = retarget(&seed_section("Complete Purchase Flow", "Python"), &app)
         .replace("setTimeout(resolve, 3000)", "setTimeout(resolve, 0)");
 
-    let out = Command::new("node").arg("-e").arg(&js).output()?;
+    let out = Command::new(node).arg("-e").arg(&js).output()?;
 
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -39,13 +39,13 @@ fn scan_qr(pdf: &[u8]) -> anyhow::Result<String> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("ticket.pdf");
     std::fs::write(&file, pdf)?;
-    let render = Command::new("pdftoppm")
+    let render = Command::new(testkit::tools::require("pdftoppm")?)
         .args(["-r", "150", "-png", "-singlefile"])
         .arg(&file)
         .arg(dir.path().join("page"))
         .status()?;
     anyhow::ensure!(render.success(), "pdftoppm failed");
-    let out = Command::new("zbarimg")
+    let out = Command::new(testkit::tools::require("zbarimg")?)
         .args(["--quiet", "--raw"])
         .arg(dir.path().join("page.png"))
         .output()?;
@@ -61,7 +61,10 @@ fn pdf_text(pdf: &[u8]) -> anyhow::Result<String> {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("ticket.pdf");
     std::fs::write(&file, pdf)?;
-    let out = Command::new("pdftotext").arg(&file).arg("-").output()?;
+    let out = Command::new(testkit::tools::require("pdftotext")?)
+        .arg(&file)
+        .arg("-")
+        .output()?;
     anyhow::ensure!(out.status.success(), "pdftotext failed");
     Ok(String::from_utf8(out.stdout)?)
 }
