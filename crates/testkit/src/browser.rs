@@ -1,5 +1,5 @@
 //! A headless Chromium driven over WebDriver (Debian's `chromium` and `chromium-driver`, which
-//! `.ci/run` installs), for the web UI's tests.
+//! `scripts/test.sh` installs), for the web UI's tests.
 //!
 //! Each [`Browser`] has its own `chromedriver` on a free loopback port, its own empty profile
 //! and download folder. [`Browser::quit`] ends the session (the driver stops Chromium and reaps
