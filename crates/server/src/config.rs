@@ -99,6 +99,16 @@ pub struct StorageArgs {
     pub database_connections: u32,
 }
 
+impl StorageArgs {
+    /// `DATABASE_URL` (SPEC §2), when neither `--database-url` nor `BOXOFFICE_DATABASE_URL` gave
+    /// a database.
+    fn read_database_url_variable(&mut self) {
+        if self.database_url.is_none() {
+            self.database_url = std::env::var(layers::DATABASE_URL_VARIABLE).ok();
+        }
+    }
+}
+
 /// Settings of `boxoffice serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -249,10 +259,16 @@ impl Cli {
     /// When the configuration file is unreadable, a file key or `BOXOFFICE_*` variable is
     /// unknown, or a setting is out of range.
     pub fn load() -> anyhow::Result<Self> {
-        let cli = layers::load()?;
-        // `config` prints the settings first, then says what is wrong with them.
-        if let Command::Serve(args) = &cli.command {
-            args.validate()?;
+        let mut cli = layers::load()?;
+        match &mut cli.command {
+            Command::Serve(args) => args.validate()?,
+            // `serve` and `config` read `DATABASE_URL` in `layers`, with its origin.
+            Command::Migrate(storage) => storage.read_database_url_variable(),
+            Command::Admin(AdminCommand::Create(args)) => {
+                args.storage.read_database_url_variable();
+            }
+            // `config` prints the settings first, then says what is wrong with them.
+            Command::Config(_) | Command::Bench(_) => {}
         }
         Ok(cli)
     }

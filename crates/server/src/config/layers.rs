@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use super::{Cli, Command, ServeArgs};
 
 /// The variable the PostgreSQL tools read, accepted for `--database-url` as SPEC §2 says.
-const DATABASE_URL_VARIABLE: &str = "DATABASE_URL";
+pub(super) const DATABASE_URL_VARIABLE: &str = "DATABASE_URL";
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

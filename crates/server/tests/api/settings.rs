@@ -302,3 +302,65 @@ async fn a_start_that_cannot_succeed_says_why_in_one_sentence() -> anyhow::Resul
     assert!(run.took < Duration::from_secs(20), "took {:?}", run.took);
     Ok(())
 }
+
+/// `DATABASE_URL` (SPEC §2) names the database for every command, after `--database-url` and
+/// `BOXOFFICE_DATABASE_URL`.
+#[tokio::test]
+async fn every_command_reads_database_url() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let data = data.to_string_lossy();
+    let url = format!(
+        "postgres://app:secret@127.0.0.1:{}/boxoffice",
+        closed_port()?
+    );
+    let env = [("DATABASE_URL", url.as_str())];
+    let migrate = boxoffice(&["migrate", "--data-dir", &data], &env, dir.path()).await?;
+    assert_one_clear_error(
+        &migrate,
+        &["cannot open the database at postgres://127.0.0.1:"],
+    );
+    let admin = boxoffice(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--password",
+            "long enough",
+        ],
+        &env,
+        dir.path(),
+    )
+    .await?;
+    assert_one_clear_error(
+        &admin,
+        &["cannot open the database at postgres://127.0.0.1:"],
+    );
+    let config = boxoffice(&["config"], &env, dir.path()).await?;
+    assert!(
+        config.stdout.lines().any(
+            |l| l.starts_with("database-url = \"postgres://app:********@")
+                && l.ends_with("# environment DATABASE_URL")
+        ),
+        "{}",
+        config.stdout
+    );
+    let named = boxoffice(
+        &["config"],
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("BOXOFFICE_DATABASE_URL", "postgres://db/named"),
+        ],
+        dir.path(),
+    )
+    .await?;
+    assert!(
+        named.stdout.contains(
+            "database-url = \"postgres://db/named\"  # environment BOXOFFICE_DATABASE_URL"
+        ),
+        "{}",
+        named.stdout
+    );
+    Ok(())
+}
