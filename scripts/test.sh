@@ -39,13 +39,14 @@ install() {
   [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
   if [ "${#missing[@]}" -gt 0 ]; then
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
     step "installing Debian packages: ${missing[*]}"
     local sudo=()
     [ "$(id -u)" = 0 ] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
     # The cluster is ours to start; a package's own would only take memory and port 5432.
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-      $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+      "${missing[@]}" >/dev/null
     if command -v pg_ctlcluster >/dev/null 2>&1; then
       "${sudo[@]}" pg_lsclusters -h 2>/dev/null | while read -r version name _; do
         "${sudo[@]}" pg_ctlcluster "$version" "$name" stop 2>/dev/null || true
