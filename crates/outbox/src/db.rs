@@ -77,10 +77,10 @@ impl LockKey {
 /// a cut network would have broken it) is still checked, and replaced when the ping fails.
 const PG_PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
-/// Pool options for PostgreSQL: ping only after [`PG_PING_AFTER_IDLE`].
 /// The longest start-up waits for PostgreSQL's first answer.
 const PG_FIRST_CONNECTION: Duration = Duration::from_secs(10);
 
+/// Pool options for PostgreSQL: ping only after [`PG_PING_AFTER_IDLE`].
 fn pg_pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)
