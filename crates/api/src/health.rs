@@ -5,8 +5,9 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use kernel::ErrorCode;
-use outbox::{Database, RelayHandle, on_conn};
+use outbox::RelayHandle;
 use serde_json::{Value, json};
+use storage::{Database, on_conn};
 
 use crate::ApiError;
 

@@ -39,7 +39,7 @@ pub struct GeneratedSeat {
     pub price: Money,
 }
 
-impl outbox::Event for SeatsGenerated {
+impl storage::Event for SeatsGenerated {
     const TOPIC: &'static str = "seats-generated";
     fn key(&self) -> String {
         self.event_id.to_string()
@@ -60,7 +60,7 @@ pub struct EventStatusChanged {
     pub event_date: DateTime<Utc>,
 }
 
-impl outbox::Event for EventStatusChanged {
+impl storage::Event for EventStatusChanged {
     const TOPIC: &'static str = "event-status-changed";
     fn key(&self) -> String {
         self.event_id.to_string()

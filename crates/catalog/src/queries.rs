@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, SeatId};
-use outbox::Database;
+use storage::Database;
 
 use crate::store;
 

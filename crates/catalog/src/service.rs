@@ -11,9 +11,10 @@ pub use views::{
 
 use chrono::{DateTime, Utc};
 use kernel::{Clock, EventId, Money};
-use outbox::{Database, RelayHandle};
+use outbox::RelayHandle;
 use std::collections::HashMap;
 use std::sync::Arc;
+use storage::Database;
 
 use crate::domain::{Event, EventStatus, Seat};
 use crate::events::{GeneratedSeat, SeatsGenerated};
@@ -176,13 +177,13 @@ const SEATS_PER_MESSAGE: usize = 2_000;
 
 /// Announces `seats` of `event` (none: no message) in the transaction that writes them.
 async fn announce_seats(
-    tx: &mut outbox::Tx,
+    tx: &mut storage::Tx,
     event: &Event,
     seats: &[Seat],
     now: DateTime<Utc>,
 ) -> Result<(), CatalogError> {
     for message in seats_generated(event, seats, now) {
-        outbox::enqueue(tx.conn(), &message, now).await?;
+        storage::enqueue(tx.conn(), &message, now).await?;
     }
     Ok(())
 }

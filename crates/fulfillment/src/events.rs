@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, ReservationId, SeatId};
-use outbox::{Delivery, Event, Subscriber};
+use outbox::{Delivery, Subscriber};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use storage::Event;
 use uuid::Uuid;
 
 use crate::FulfillmentService;
@@ -161,7 +162,7 @@ impl Subscriber for FulfillmentSubscriber {
             orders.push((d.message_id, (order, tickets)));
         }
         let service = &self.service;
-        let direct = outbox::consume_direct(service.db(), self.name(), &orders, |c, (o, t)| {
+        let direct = storage::consume_direct(service.db(), self.name(), &orders, |c, (o, t)| {
             service.issue_direct(c, o, t)
         });
         if let Some(done) = direct.await {
@@ -169,7 +170,7 @@ impl Subscriber for FulfillmentSubscriber {
         } else {
             let mut tx = service.db().begin().await?;
             let ids: Vec<_> = orders.iter().map(|(id, _)| *id).collect();
-            let fresh = outbox::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+            let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;
             for ((_, (order, tickets)), fresh) in orders.iter().zip(fresh) {
                 if fresh {
                     service.issue(&mut tx, order, tickets).await?;

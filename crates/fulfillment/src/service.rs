@@ -1,9 +1,10 @@
 //! Issuing tickets, rendering them, and admitting them at the door.
 
 use kernel::{Clock, EventId, OrderId};
-use outbox::{Database, RelayHandle, Tx};
+use outbox::RelayHandle;
 use std::collections::HashMap;
 use std::sync::Arc;
+use storage::{Database, Tx};
 use uuid::Uuid;
 
 use crate::domain::{CheckInResult, Ticket, TicketStatus};
@@ -132,7 +133,7 @@ impl FulfillmentService {
         }
         if !issued.is_empty() {
             let now = self.clock.now();
-            outbox::enqueue(tx.conn(), &TicketIssued::new(order, &issued, now), now).await?;
+            storage::enqueue(tx.conn(), &TicketIssued::new(order, &issued, now), now).await?;
         }
         Ok(())
     }
@@ -152,7 +153,7 @@ impl FulfillmentService {
         }
         if !issued.is_empty() {
             let now = self.clock.now();
-            outbox::enqueue_direct(c, &TicketIssued::new(order, &issued, now), now)?;
+            storage::enqueue_direct(c, &TicketIssued::new(order, &issued, now), now)?;
         }
         Ok(())
     }
@@ -251,7 +252,7 @@ impl FulfillmentService {
         } else if ticket.status == TicketStatus::Void {
             CheckInResult::Void
         } else if store::check_in(tx.conn(), ticket.id, now).await? {
-            outbox::enqueue(tx.conn(), &TicketCheckedIn::new(&ticket, now), now).await?;
+            storage::enqueue(tx.conn(), &TicketCheckedIn::new(&ticket, now), now).await?;
             CheckInResult::Admitted
         } else {
             CheckInResult::AlreadyCheckedIn

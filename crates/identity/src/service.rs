@@ -5,9 +5,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, from_micros, to_micros};
-use outbox::{Database, Tx};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use storage::{Database, Tx};
 use uuid::Uuid;
 
 use crate::IdentityError;

@@ -5,9 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, ReservationId, SeatId};
-use outbox::{Delivery, Event, Subscriber};
+use outbox::{Delivery, Subscriber};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use storage::Event;
 
 use crate::InventoryService;
 use crate::domain::Hold;
@@ -219,7 +220,7 @@ impl Subscriber for InventorySubscriber {
                 paid.push((d.message_id, d.parse::<PaymentSucceededIn>()?));
             }
             if let Some(done) =
-                outbox::consume_direct(self.service.db(), self.name(), &paid, |c, p| {
+                storage::consume_direct(self.service.db(), self.name(), &paid, |c, p| {
                     for &id in &p.reservation_ids {
                         if !store::direct::confirm_hold(c, id, now)? {
                             unconfirmable(p.order_id, id);
@@ -236,7 +237,7 @@ impl Subscriber for InventorySubscriber {
         }
         let mut tx = self.service.db().begin().await?;
         let ids: Vec<_> = deliveries.iter().map(|d| d.message_id).collect();
-        let fresh = outbox::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+        let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;
         for (d, fresh) in deliveries.iter().zip(fresh) {
             if fresh {
                 self.apply(&mut tx, d, now).await?;
@@ -251,7 +252,7 @@ impl Subscriber for InventorySubscriber {
 impl InventorySubscriber {
     async fn apply(
         &self,
-        tx: &mut outbox::Tx,
+        tx: &mut storage::Tx,
         d: &Delivery,
         now: chrono::DateTime<chrono::Utc>,
     ) -> anyhow::Result<()> {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, ReservationId, SeatId};
-use outbox::Tx;
+use storage::Tx;
 
 /// A seat as the catalog lists it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

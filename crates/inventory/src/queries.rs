@@ -2,9 +2,9 @@
 //! as of the instant of the call.
 
 use kernel::{Clock, EventId, Money, ReservationId, SeatId};
-use outbox::Database;
 use std::collections::HashMap;
 use std::sync::Arc;
+use storage::Database;
 
 use crate::domain::Hold;
 use crate::store;
@@ -105,7 +105,7 @@ impl InventoryQueries {
     }
 
     /// [`InventoryQueries::holds`] inside a direct write transaction on this database
-    /// (`outbox::Database::write_direct`), for a context that must decide on what it reads.
+    /// (`storage::Database::write_direct`), for a context that must decide on what it reads.
     ///
     /// # Errors
     /// When the database fails.

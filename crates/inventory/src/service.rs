@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, EventId, ReservationId, SeatId};
-use outbox::{Database, Direct, LockKey, RelayHandle, Tx};
+use outbox::RelayHandle;
 use std::sync::Arc;
+use storage::{Database, Direct, LockKey, Tx};
 
 use crate::InventoryError;
 use crate::domain::{CustomerId, Hold, HoldStatus};
@@ -133,7 +134,7 @@ impl InventoryService {
         };
         let limit = i64::from(self.settings.max_holds_per_customer);
         if self.db.has_direct_writer() {
-            // SQLite: the common case in one go on the writer (outbox::direct). A lapsed hold
+            // SQLite: the common case in one go on the writer (storage::sqlite). A lapsed hold
             // on the seat is left to the general path below, which may hand it to the waitlist.
             let fast = self
                 .db
@@ -148,7 +149,7 @@ impl InventoryService {
                         let taken = store::direct::seat_taken(c, seat.seat_id)?;
                         return Ok(Direct::Rollback(Some(Err(self.refusal(&seat, taken)))));
                     }
-                    outbox::enqueue_direct(c, &ReservationCreated::new(&hold, &seat), now)?;
+                    storage::enqueue_direct(c, &ReservationCreated::new(&hold, &seat), now)?;
                     Ok(Direct::Commit(Some(Ok(()))))
                 })
                 .await?;
@@ -168,7 +169,7 @@ impl InventoryService {
             let key = LockKey::new("holds-of-customer", &hold.customer_id);
             let mut tx = self.db.begin_beside(key).await?;
             if store::insert_hold(tx.conn(), &hold, Some(limit)).await? {
-                outbox::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
+                storage::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
                 tx.commit().await?;
                 self.relay.wake();
                 return Ok(hold);
@@ -193,7 +194,7 @@ impl InventoryService {
         if !inserted {
             let lapsed = store::expire_lapsed_on_seat(tx.conn(), seat.seat_id, now).await?;
             for lapsed in &lapsed {
-                outbox::enqueue(tx.conn(), &ReservationExpired::from_hold(lapsed, now), now)
+                storage::enqueue(tx.conn(), &ReservationExpired::from_hold(lapsed, now), now)
                     .await?;
                 handed_over |= self.hand_over(&mut tx, lapsed, now).await?;
             }
@@ -210,7 +211,7 @@ impl InventoryService {
             }
             return Err(refusal);
         }
-        outbox::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
+        storage::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok(hold)
@@ -290,7 +291,7 @@ impl InventoryService {
         let Some(hold) = store::release_hold(tx.conn(), id, now).await? else {
             return Ok(None);
         };
-        outbox::enqueue(
+        storage::enqueue(
             tx.conn(),
             &ReservationReleased::from_hold(&hold, reason, now),
             now,
@@ -339,7 +340,7 @@ impl InventoryService {
             )));
         }
         store::mark_offer(tx.conn(), hold.id).await?;
-        outbox::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
+        storage::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
         Ok(true)
     }
 
@@ -354,7 +355,7 @@ impl InventoryService {
             let mut tx = self.db.begin().await?;
             let lapsed = store::expire_lapsed(tx.conn(), now, SWEEP_BATCH).await?;
             for hold in &lapsed {
-                outbox::enqueue(tx.conn(), &ReservationExpired::from_hold(hold, now), now).await?;
+                storage::enqueue(tx.conn(), &ReservationExpired::from_hold(hold, now), now).await?;
                 self.hand_over(&mut tx, hold, now).await?;
             }
             tx.commit().await?;

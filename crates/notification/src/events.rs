@@ -229,7 +229,7 @@ impl Subscriber for NotificationSubscriber {
             return Ok(());
         }
         let service = &self.service;
-        let direct = outbox::consume_direct(service.db(), self.name(), &plans, |c, plan| {
+        let direct = storage::consume_direct(service.db(), self.name(), &plans, |c, plan| {
             plan.message()
                 .map_or(Ok(()), |m| service.store_direct(c, &m))
         });
@@ -242,7 +242,7 @@ impl Subscriber for NotificationSubscriber {
                 .filter_map(|(id, plan)| plan.message().map(|m| (*id, m)))
                 .collect();
             let ids: Vec<_> = stored.iter().map(|(id, _)| *id).collect();
-            let fresh = outbox::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+            let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;
             for ((_, message), fresh) in stored.iter().zip(fresh) {
                 if fresh {
                     service.store(&mut tx, message).await?;

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::Clock;
-use outbox::{Database, Direct, Tx};
 use std::sync::Arc;
+use storage::{Database, Direct, Tx};
 use tokio::sync::Notify;
 use uuid::Uuid;
 

@@ -66,7 +66,7 @@ impl Buyer {
     }
 
     /// The lock of this buyer's cart, for writes that run beside others (PostgreSQL).
-    pub fn lock_key(&self) -> outbox::LockKey {
+    pub fn lock_key(&self) -> storage::LockKey {
         cart_key(self.user_id.as_deref(), self.guest_token.as_deref())
     }
 
@@ -182,7 +182,7 @@ pub struct Order {
 impl Order {
     /// The lock its buyer's adds to the cart take ([`Buyer::lock_key`]): a write that must not
     /// run beside an add to this draft takes it too.
-    pub fn cart_lock_key(&self) -> outbox::LockKey {
+    pub fn cart_lock_key(&self) -> storage::LockKey {
         cart_key(self.user_id.as_deref(), self.guest_token.as_deref())
     }
 
@@ -217,11 +217,11 @@ pub(crate) fn email_of(order: &Order) -> Option<String> {
 
 /// The lock of a buyer's cart: by user id when there is one, else by guest token, the way a
 /// buyer's draft is found.
-fn cart_key(user: Option<&str>, guest: Option<&str>) -> outbox::LockKey {
+fn cart_key(user: Option<&str>, guest: Option<&str>) -> storage::LockKey {
     match (user, guest) {
-        (Some(user), _) => outbox::LockKey::new("cart-of-user", user),
-        (None, Some(guest)) => outbox::LockKey::new("cart-of-guest", guest),
-        (None, None) => outbox::LockKey::new("cart-of-nobody", ""),
+        (Some(user), _) => storage::LockKey::new("cart-of-user", user),
+        (None, Some(guest)) => storage::LockKey::new("cart-of-guest", guest),
+        (None, None) => storage::LockKey::new("cart-of-nobody", ""),
     }
 }
 

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, ReservationId, SeatId};
-use outbox::{Delivery, Event, Subscriber};
+use outbox::{Delivery, Subscriber};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use storage::Event;
 
 use crate::OrderingService;
 
@@ -158,7 +159,7 @@ impl Subscriber for OrderingSubscriber {
                 paid.push((d.message_id, d.parse::<PaymentSucceededIn>()?));
             }
             let service = &self.service;
-            if let Some(done) = outbox::consume_direct(service.db(), self.name(), &paid, |c, p| {
+            if let Some(done) = storage::consume_direct(service.db(), self.name(), &paid, |c, p| {
                 service.complete_direct(c, p.order_id, p.payment_id, p.processed_at)
             })
             .await
@@ -170,7 +171,7 @@ impl Subscriber for OrderingSubscriber {
         }
         let mut tx = self.service.db().begin().await?;
         let ids: Vec<_> = deliveries.iter().map(|d| d.message_id).collect();
-        let fresh = outbox::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+        let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;
         for (d, fresh) in deliveries.iter().zip(fresh) {
             if fresh {
                 self.apply(&mut tx, d).await?;
@@ -183,7 +184,7 @@ impl Subscriber for OrderingSubscriber {
 }
 
 impl OrderingSubscriber {
-    async fn apply(&self, tx: &mut outbox::Tx, d: &Delivery) -> anyhow::Result<()> {
+    async fn apply(&self, tx: &mut storage::Tx, d: &Delivery) -> anyhow::Result<()> {
         if d.topic == "payment-succeeded" {
             let paid: PaymentSucceededIn = d.parse()?;
             self.service

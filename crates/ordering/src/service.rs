@@ -9,8 +9,9 @@ pub use lifecycle::OfferOrder;
 
 use chrono::{DateTime, Utc};
 use kernel::{Clock, EventId, OrderId};
-use outbox::{Database, RelayHandle};
+use outbox::RelayHandle;
 use std::sync::Arc;
+use storage::Database;
 
 use crate::domain::{Buyer, Order, Sale};
 use crate::ports::{Holds, PaymentLedger, SeatPrices};
@@ -131,7 +132,7 @@ impl OrderingQueries {
     }
 
     /// [`OrderingQueries::order`] inside a direct write transaction on this database
-    /// (`outbox::Database::write_direct`), for a context that must decide on what it reads.
+    /// (`storage::Database::write_direct`), for a context that must decide on what it reads.
     ///
     /// # Errors
     /// When the database fails.

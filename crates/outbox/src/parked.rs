@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use kernel::{from_micros, to_micros};
 
-use crate::{Database, on_conn};
+use storage::{Database, on_conn};
 
 /// Attempts before a failing message is parked: with the relay's backoff (200 ms doubling,
 /// at most a minute) about three and a half minutes of retries, which outlast a database

@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 
-use crate::{Conn, Database, KafkaPublisher, on_conn};
+use crate::KafkaPublisher;
+use storage::{Conn, Database, on_conn};
 
 /// Most messages one subscriber handles in one call of [`Subscriber::handle_batch`]: large
 /// enough to spare most `BEGIN`/`COMMIT`s in a rush, small enough that a batch does not hold the
@@ -125,7 +126,7 @@ impl Delivery {
     }
 }
 
-/// A consumer of events. `handle` must be idempotent: use [`mark_processed`](crate::mark_processed) inside its own
+/// A consumer of events. `handle` must be idempotent: use [`mark_processed`](storage::mark_processed) inside its own
 /// transaction to make its effects exactly-once. (The relay does not record deliveries itself:
 /// that would cost a write per consumer and message, and only the consumer's own transaction can
 /// make the record atomic with the effect.)
@@ -219,7 +220,7 @@ const HELD_BACK: &str = "select message_key, min(seq) as seq, max(next_attempt_a
 const BEHIND: &str = "update outbox_messages set next_attempt_at = $1
      where message_key = $2 and published_at is null and seq > $3 and next_attempt_at < $1";
 
-/// Deferrable events ([`Event::DEFERRABLE`](crate::Event::DEFERRABLE): tickets and their e-mail)
+/// Deferrable events ([`Event::DEFERRABLE`](storage::Event::DEFERRABLE): tickets and their e-mail)
 /// wait while the server is in a rush, so that the buyers of an on-sale get the writer and the
 /// cores; they go out once the rush is over, or after [`RushPolicy::max_wait`] whatever happens.
 ///
@@ -375,7 +376,7 @@ impl Relay {
     /// processes sharing a PostgreSQL database, one relays at a time (the others stand by and
     /// take over when it stops): at least once either way, but without doubling every event.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut leadership: Option<crate::Leadership> = None;
+        let mut leadership: Option<storage::Leadership> = None;
         loop {
             if let Some(held) = &mut leadership
                 && !held.is_held().await

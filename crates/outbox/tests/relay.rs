@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 mod common;
 
 use kernel::{Clock, ManualClock};
-use outbox::{Delivery, Event, Relay, RelayHandle, RushPolicy, Subscriber};
+use outbox::{Delivery, Relay, RelayHandle, RushPolicy, Subscriber};
+use storage::Event;
 
 #[derive(Serialize, Deserialize)]
 struct Numbered {
@@ -121,14 +122,14 @@ impl Subscriber for Recorder {
 
 /// Commits [`Numbered`] events `(n, key)` to the outbox in one transaction.
 async fn write(
-    db: &outbox::Database,
+    db: &storage::Database,
     clock: &ManualClock,
     events: &[(u32, &str)],
 ) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     for &(n, key) in events {
         let event = Numbered { n, key: key.into() };
-        outbox::enqueue(tx.conn(), &event, clock.now()).await?;
+        storage::enqueue(tx.conn(), &event, clock.now()).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -211,9 +212,9 @@ async fn a_deferrable_message_waits_out_a_rush_but_not_longer_than_its_bound() -
             };
             let mut tx = db.begin().await?;
             if later {
-                outbox::enqueue(tx.conn(), &Deferrable(event), now).await?;
+                storage::enqueue(tx.conn(), &Deferrable(event), now).await?;
             } else {
-                outbox::enqueue(tx.conn(), &event, now).await?;
+                storage::enqueue(tx.conn(), &event, now).await?;
             }
             tx.commit().await?;
             anyhow::Ok(())

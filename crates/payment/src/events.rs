@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, ReservationId};
-use outbox::Event;
 use serde::{Deserialize, Serialize};
+use storage::Event;
 use uuid::Uuid;
 
 use crate::domain::Payment;

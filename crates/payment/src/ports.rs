@@ -39,7 +39,7 @@ pub trait PayableOrders: Send + Sync + 'static {
     async fn order(&self, id: OrderId) -> anyhow::Result<Option<OrderForPayment>>;
 
     /// The same question inside a direct write transaction on the SQLite writer
-    /// (`outbox::Database::write_direct`); `None` when this port cannot answer there (ordering
+    /// (`storage::Database::write_direct`); `None` when this port cannot answer there (ordering
     /// in another process): the caller then takes its general path.
     fn order_direct(
         &self,
@@ -84,7 +84,7 @@ pub trait PaidHolds: Send + Sync + 'static {
     /// When the database fails.
     async fn confirm_in(
         &self,
-        tx: &mut outbox::Tx,
+        tx: &mut storage::Tx,
         ids: &[ReservationId],
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool>;

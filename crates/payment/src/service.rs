@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, Money, OrderId, ReservationId};
-use outbox::{Database, Direct, LockKey, RelayHandle};
+use outbox::RelayHandle;
 use std::sync::Arc;
+use storage::{Database, Direct, LockKey};
 use uuid::Uuid;
 
 use crate::domain::{Payment, PaymentStatus};
@@ -316,7 +317,7 @@ impl PaymentService {
         let event = PaymentSucceeded::new(paid, ids.clone(), now);
         if self.db.has_direct_writer() {
             // SQLite, ordering and inventory in this process: the checks and the writes in one
-            // go on the writer (outbox::direct), without holding it across reads elsewhere.
+            // go on the writer (storage::sqlite), without holding it across reads elsewhere.
             let done = self
                 .db
                 .write_direct(|c| {
@@ -335,7 +336,7 @@ impl PaymentService {
                     if !valid {
                         return Ok(Direct::Rollback(Some(Recorded::SeatsLost)));
                     }
-                    outbox::enqueue_direct(c, &event, now)?;
+                    storage::enqueue_direct(c, &event, now)?;
                     Ok(Direct::Commit(Some(Recorded::Succeeded)))
                 })
                 .await?;
@@ -364,7 +365,7 @@ impl PaymentService {
             tx.rollback().await?;
             return Ok(Recorded::SeatsLost);
         }
-        outbox::enqueue(tx.conn(), &event, now).await?;
+        storage::enqueue(tx.conn(), &event, now).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok(Recorded::Succeeded)
@@ -380,7 +381,7 @@ impl PaymentService {
                     if !store::direct::finish(c, payment)? {
                         return Ok(Direct::Rollback(()));
                     }
-                    outbox::enqueue_direct(c, &event, now)?;
+                    storage::enqueue_direct(c, &event, now)?;
                     Ok(Direct::Commit(()))
                 })
                 .await?;
@@ -388,7 +389,7 @@ impl PaymentService {
             let key = LockKey::new("payment-of-order", &payment.order_id.to_string());
             let mut tx = self.db.begin_beside(key).await?;
             if store::finish(tx.conn(), payment).await? {
-                outbox::enqueue(tx.conn(), &event, now).await?;
+                storage::enqueue(tx.conn(), &event, now).await?;
                 tx.commit().await?;
             } else {
                 tx.rollback().await?;

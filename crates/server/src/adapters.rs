@@ -2,9 +2,9 @@
 //! single-process mode. (The distributed mode plugs HTTP adapters into the same ports.)
 
 use chrono::{DateTime, Utc};
-use outbox::Tx;
 use std::collections::HashMap;
 use std::sync::Arc;
+use storage::Tx;
 
 use catalog::{CatalogQueries, EventCounts, SeatAvailability, TakenState};
 use inventory::{HoldStatus, InventoryQueries, SeatDirectory, SeatListing, SeatTaken};

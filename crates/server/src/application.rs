@@ -13,7 +13,8 @@ use identity::IdentityService;
 use inventory::InventoryService;
 use kernel::{Clock, SystemClock};
 use notification::NotificationService;
-use outbox::{Database, KafkaPublisher, Relay, RelayHandle, RushPolicy, Subscriber};
+use outbox::{KafkaPublisher, Relay, RelayHandle, RushPolicy, Subscriber};
+use storage::Database;
 
 use crate::background::{keep_metrics, send_mail, settle_payments, sweep_holds, wait_for_signal};
 use crate::config::{ServeArgs, StorageArgs};

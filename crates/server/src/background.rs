@@ -7,8 +7,8 @@ use tokio::sync::watch;
 
 use inventory::InventoryService;
 use notification::NotificationService;
-use outbox::Database;
 use payment::PaymentService;
+use storage::Database;
 
 /// Expires lapsed holds every second (SPEC §4: `reservation-expired` within 5 s) and purges
 /// old idempotency keys every hour.

@@ -7,7 +7,8 @@ use axum::extract::{FromRef, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use kernel::ErrorCode;
-use outbox::{Database, ParkedMessage};
+use outbox::ParkedMessage;
+use storage::Database;
 
 use api::{Admin, ApiError, AppPath, Auth};
 

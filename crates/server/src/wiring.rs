@@ -17,9 +17,10 @@ use notification::NotificationSubscriber;
 use notification::{Mailer, NotificationService};
 use ordering::OrderingSubscriber;
 use ordering::{OrderingPorts, OrderingQueries, OrderingService};
-use outbox::{Database, RelayHandle, Subscriber};
+use outbox::{RelayHandle, Subscriber};
 use payment::{PaymentPorts, PaymentQueries, PaymentService, SimulatedProcessor};
 use std::time::Duration;
+use storage::Database;
 
 use waitlist::{Succession, WaitlistService, WaitlistSettings};
 

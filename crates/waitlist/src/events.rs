@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, ReservationId, SeatId, WaitlistEntryId};
-use outbox::{Delivery, Event, Subscriber};
+use outbox::{Delivery, Subscriber};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use storage::Event;
 
 use crate::WaitlistService;
 
@@ -139,7 +140,7 @@ impl Subscriber for WaitlistSubscriber {
         }
         let mut tx = self.service.db().begin().await?;
         let ids: Vec<_> = work.iter().map(|d| d.message_id).collect();
-        let fresh = outbox::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+        let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;
         for (d, fresh) in work.into_iter().zip(fresh) {
             if fresh {
                 self.apply(&mut tx, d).await?;
@@ -152,7 +153,7 @@ impl Subscriber for WaitlistSubscriber {
 }
 
 impl WaitlistSubscriber {
-    async fn apply(&self, tx: &mut outbox::Tx, d: &Delivery) -> anyhow::Result<()> {
+    async fn apply(&self, tx: &mut storage::Tx, d: &Delivery) -> anyhow::Result<()> {
         if d.topic == "payment-succeeded" {
             let paid: PaymentSucceededIn = d.parse()?;
             self.service.offer_paid(tx, paid.order_id).await?;

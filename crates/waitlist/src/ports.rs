@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, ReservationId, SeatId};
-use outbox::Tx;
+use storage::Tx;
 
 /// An event as the waitlist needs to see it when someone joins.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -4,8 +4,9 @@ mod succession;
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, EventId, OrderId, WaitlistEntryId};
-use outbox::{Database, RelayHandle, Tx};
+use outbox::RelayHandle;
 use std::sync::Arc;
+use storage::{Database, Tx};
 
 pub use succession::{Succession, SuccessorHold};
 
@@ -179,7 +180,7 @@ impl WaitlistService {
             reason: status.as_str().into(),
             ended_at: now,
         };
-        outbox::enqueue(tx.conn(), &ended, now).await?;
+        storage::enqueue(tx.conn(), &ended, now).await?;
         let reason = match status {
             EntryStatus::Left => "waitlist_left",
             _ => "event_deactivated",

@@ -2,8 +2,8 @@
 
 use chrono::{Duration, Utc};
 use kernel::to_micros;
-use outbox::{Database, on_conn};
 use sqlx::FromRow;
+use storage::{Database, on_conn};
 
 /// How long a key is remembered.
 const RETENTION_HOURS: i64 = 24;

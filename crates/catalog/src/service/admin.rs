@@ -253,7 +253,7 @@ impl CatalogService {
             is_active: status == EventStatus::Active,
             event_date: event.event_date,
         };
-        outbox::enqueue(tx.conn(), &changed, now).await?;
+        storage::enqueue(tx.conn(), &changed, now).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok(event)

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, SeatId, from_micros, to_micros};
-use outbox::{Conn, on_conn};
 use sqlx::FromRow;
 use std::collections::HashMap;
+use storage::{Conn, on_conn};
 use uuid::Uuid;
 
 use crate::CatalogError;
@@ -264,11 +264,11 @@ impl ListingRow {
     }
 }
 
-/// Twins for `outbox::Database::read_direct` (SQLite).
+/// Twins for `storage::Database::read_direct` (SQLite).
 pub(crate) mod direct {
     use kernel::SeatId;
-    use outbox::direct::{query_optional, uuid_at};
     use rusqlite::{Connection, Result};
+    use storage::sqlite::{query_optional, uuid_at};
 
     use super::{EVENT_BY_ID, EventRow, ListingRow, SEAT_LISTING};
     use crate::queries::SeatListing;

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, SeatId, from_micros, to_micros};
-use outbox::{Conn, on_conn};
 use sqlx::FromRow;
+use storage::{Conn, on_conn};
 use uuid::Uuid;
 
 use crate::domain::{Ticket, TicketStatus};
@@ -136,11 +136,11 @@ pub(crate) async fn check_in(
     Ok(done == 1)
 }
 
-/// Twins of the statements above for [`outbox::Database::write_direct`] (issuing on SQLite).
+/// Twins of the statements above for [`storage::Database::write_direct`] (issuing on SQLite).
 pub(crate) mod direct {
     use kernel::to_micros;
-    use outbox::direct::execute;
     use rusqlite::{Connection, Result};
+    use storage::sqlite::execute;
 
     use super::INSERT_TICKET;
     use crate::domain::Ticket;

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::to_micros;
-use outbox::{Conn, on_conn};
 use sqlx::FromRow;
+use storage::{Conn, on_conn};
 use uuid::Uuid;
 
 /// A stored account.

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, ReservationId, SeatId, from_micros, to_micros};
-use outbox::{Conn, on_conn};
 use sqlx::FromRow;
+use storage::{Conn, on_conn};
 
 use crate::ports::SeatListing;
 use uuid::Uuid;
@@ -347,12 +347,12 @@ pub(crate) async fn confirm_hold(
     Ok(status.as_deref() == Some("confirmed"))
 }
 
-/// Twins of the statements above for [`outbox::Database::write_direct`] (the hold's SQLite path).
+/// Twins of the statements above for [`storage::Database::write_direct`] (the hold's SQLite path).
 pub(crate) mod direct {
     use chrono::{DateTime, Utc};
     use kernel::{ReservationId, SeatId, to_micros};
-    use outbox::direct::{execute, query, query_optional, uuid_at};
     use rusqlite::{Connection, Result};
+    use storage::sqlite::{execute, query, query_optional, uuid_at};
 
     use super::{
         CONFIRM_HOLD, HAS_LAPSED_HOLD, HOLD_BY_ID, HOLD_STATUS, Hold, HoldRow, INSERT_HOLD,

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{from_micros, to_micros};
-use outbox::{Conn, on_conn};
 use sqlx::FromRow;
+use storage::{Conn, on_conn};
 use uuid::Uuid;
 
 /// A stored message.
@@ -162,12 +162,12 @@ pub(crate) fn instant(micros: i64) -> DateTime<Utc> {
     from_micros(micros)
 }
 
-/// Twins of the statements above for [`outbox::Database::write_direct`] (storing on SQLite).
+/// Twins of the statements above for [`storage::Database::write_direct`] (storing on SQLite).
 pub(crate) mod direct {
     use chrono::{DateTime, Utc};
     use kernel::to_micros;
-    use outbox::direct::execute;
     use rusqlite::{Connection, Result};
+    use storage::sqlite::execute;
     use uuid::Uuid;
 
     use super::{CLAIM_MESSAGE, INSERT_MESSAGE, MARK_SENT, NewMessage};

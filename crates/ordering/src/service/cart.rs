@@ -2,7 +2,7 @@
 
 use kernel::{Money, OrderId, OrderItemId, ReservationId, SeatId};
 
-use outbox::Direct;
+use storage::Direct;
 
 use super::OrderingService;
 use crate::domain::{Buyer, Order, OrderItem, OrderState};
@@ -93,7 +93,7 @@ impl OrderingService {
             customer_email: request.buyer.email().map(str::to_owned),
         };
         if self.db.has_direct_writer() {
-            // SQLite: in one go on the writer (outbox::direct). A seat already in the cart is
+            // SQLite: in one go on the writer (storage::sqlite). A seat already in the cart is
             // left to the general path below.
             let fast = self
                 .db
@@ -178,7 +178,7 @@ impl OrderingService {
             reservation_id: item.reservation_id,
             seat_id,
         };
-        outbox::enqueue(tx.conn(), &removed, now).await?;
+        storage::enqueue(tx.conn(), &removed, now).await?;
         let order = store::order(tx.conn(), order_id)
             .await?
             .ok_or(OrderingError::OrderNotFound(order_id))?;

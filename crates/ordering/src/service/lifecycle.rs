@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{OrderId, OrderItemId, ReservationId};
-use outbox::{Direct, Tx};
+use storage::{Direct, Tx};
 
 use super::OrderingService;
 use crate::domain::{Buyer, Order, OrderItem, OrderState};
@@ -119,7 +119,7 @@ impl OrderingService {
         // A guest names the address for the tickets at checkout.
         let email = buyer.email().filter(|_| order.customer_email.is_none());
         let moved = if self.db.has_direct_writer() {
-            // SQLite: both writes in one direct transaction (outbox::direct).
+            // SQLite: both writes in one direct transaction (storage::sqlite).
             self.db
                 .write_direct(|c| {
                     if let Some(email) = email {
@@ -209,7 +209,7 @@ impl OrderingService {
             seat_ids: order.items.iter().map(|i| i.seat_id).collect(),
             reason: reason.into(),
         };
-        outbox::enqueue(tx.conn(), &cancelled, now).await?;
+        storage::enqueue(tx.conn(), &cancelled, now).await?;
         order.state = OrderState::Cancelled;
         Ok(order)
     }
@@ -231,7 +231,7 @@ impl OrderingService {
         }
         let paid = store::mark_paid(tx.conn(), order_id, paid_at).await?;
         let completed = completed_event(&order, paid, payment_id, paid_at)?;
-        outbox::enqueue(tx.conn(), &completed, self.now()).await?;
+        storage::enqueue(tx.conn(), &completed, self.now()).await?;
         Ok(())
     }
 
@@ -251,7 +251,7 @@ impl OrderingService {
         }
         let paid = store::direct::mark_paid(c, order_id, paid_at)?;
         let completed = completed_event(&order, paid, payment_id, paid_at)?;
-        outbox::enqueue_direct(c, &completed, self.now())?;
+        storage::enqueue_direct(c, &completed, self.now())?;
         Ok(())
     }
 

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, OrderItemId, ReservationId, SeatId, from_micros, to_micros};
-use outbox::{Conn, on_conn};
 use sqlx::FromRow;
+use storage::{Conn, on_conn};
 use uuid::Uuid;
 
 use crate::domain::{Buyer, Order, OrderItem, OrderState, Sale};
@@ -454,12 +454,12 @@ pub(crate) async fn sales_of_event(
         .collect())
 }
 
-/// Twins of the cart's statements for [`outbox::Database::write_direct`] (SQLite).
+/// Twins of the cart's statements for [`storage::Database::write_direct`] (SQLite).
 pub(crate) mod direct {
     use chrono::{DateTime, Utc};
     use kernel::{OrderId, to_micros};
-    use outbox::direct::{execute, query, uuid_at};
     use rusqlite::{Connection, Result, Row};
+    use storage::sqlite::{execute, query, uuid_at};
 
     use super::{
         CHECK_OUT, DRAFT_OF_GUEST, DRAFT_OF_USER, INSERT_ITEM, INSERT_ORDER, ITEMS_OF_ORDER,

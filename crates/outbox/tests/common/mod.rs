@@ -1,6 +1,6 @@
 //! What the outbox's test files share.
 
-use outbox::Database;
+use storage::Database;
 
 /// A migrated outbox on the backend the tests run on (`TEST_DATABASE`), with what keeps it
 /// alive: its SQLite directory or its scratch PostgreSQL database, both gone when dropped.

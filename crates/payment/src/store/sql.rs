@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, ReservationId, from_micros, to_micros};
-use outbox::{Conn, on_conn};
 use sqlx::FromRow;
+use storage::{Conn, on_conn};
 use uuid::Uuid;
 
 use crate::domain::{Payment, PaymentStatus};
@@ -163,14 +163,14 @@ pub(crate) async fn processing_before(
     Ok(rows.into_iter().map(PaymentRow::into_payment).collect())
 }
 
-/// Twins of the payment's writes for [`outbox::Database::write_direct`] (SQLite).
+/// Twins of the payment's writes for [`storage::Database::write_direct`] (SQLite).
 pub(crate) mod direct {
     use kernel::to_micros;
-    use outbox::direct::execute;
     use rusqlite::{Connection, Result};
+    use storage::sqlite::execute;
 
     use kernel::OrderId;
-    use outbox::direct::{query_optional, uuid_at};
+    use storage::sqlite::{query_optional, uuid_at};
 
     use super::{CLAIM, FINISH, PaymentRow, SUCCEEDED_FOR_ORDER};
     use crate::domain::Payment;

@@ -293,15 +293,15 @@ impl Server {
             return Ok(None);
         };
         let db = match &own.postgres {
-            Some(pg) => outbox::Database::open_postgres(&pg.url, 1).await?,
-            None => outbox::Database::open_in_dir(own.dir.path()).await?,
+            Some(pg) => storage::Database::open_postgres(&pg.url, 1).await?,
+            None => storage::Database::open_in_dir(own.dir.path()).await?,
         };
         let mut conn = db.read().await?;
         let started = tokio::time::Instant::now();
         let deadline = started + Duration::from_secs(120);
         let mut announced = false;
         let backlog_drain = loop {
-            let (tickets, undelivered): (i64, i64) = outbox::on_conn!(conn.conn(), c => sqlx::query_as(
+            let (tickets, undelivered): (i64, i64) = storage::on_conn!(conn.conn(), c => sqlx::query_as(
                 "select (select count(*) from fulfillment_tickets where status != 'void'),
                         (select count(*) from outbox_messages where published_at is null)",
             )
@@ -324,7 +324,7 @@ impl Server {
         // Then the e-mails (tickets, notices), which the sender delivers after the events.
         let mut mail_drain = None;
         while backlog_drain.is_some() {
-            let pending: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
+            let pending: i64 = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
                 "select count(*) from notification_messages where status = 'pending'",
             )
             .fetch_one(c)
@@ -338,7 +338,7 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let sold_twice: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
+        let sold_twice: i64 = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
             "select (select count(*) from (select seat_id from inventory_reservations
                        where status = 'confirmed' group by seat_id having count(*) > 1) twice_held)
                   + (select count(*) from (select seat_id from fulfillment_tickets
@@ -346,7 +346,7 @@ impl Server {
         )
         .fetch_one(c)
         .await)?;
-        let without_tickets: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
+        let without_tickets: i64 = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
             "select count(*) from ordering_orders o where o.state = 'completed'
                and (select count(*) from fulfillment_tickets t
                     where t.order_id = o.order_id and t.status != 'void')
@@ -354,11 +354,11 @@ impl Server {
         )
         .fetch_one(c)
         .await)?;
-        let completed: i64 = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar("select count(*) from ordering_orders where state = 'completed'")
+        let completed: i64 = storage::on_conn!(conn.conn(), c => sqlx::query_scalar("select count(*) from ordering_orders where state = 'completed'")
                 .fetch_one(c)
                 .await)?;
         // Both backends keep instants as microseconds since the epoch, stamped by the server.
-        let confirmed: Vec<i64> = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
+        let confirmed: Vec<i64> = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
             "select r.ended_at - p.processed_at from payment_payments p
                join ordering_order_items i on i.order_id = p.order_id
                join inventory_reservations r on r.reservation_id = i.reservation_id
@@ -366,7 +366,7 @@ impl Server {
         )
         .fetch_all(c)
         .await)?;
-        let issued: Vec<i64> = outbox::on_conn!(conn.conn(), c => sqlx::query_scalar(
+        let issued: Vec<i64> = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
             "select t.issued_at - p.processed_at from payment_payments p
                join fulfillment_tickets t on t.order_id = p.order_id
               where p.status = 'succeeded' and t.status != 'void'",

@@ -675,7 +675,7 @@ struct Filler {
     n: u32,
 }
 
-impl outbox::Event for Filler {
+impl storage::Event for Filler {
     const TOPIC: &'static str = "test-filler";
     fn key(&self) -> String {
         (self.n % 64).to_string()
@@ -685,14 +685,14 @@ impl outbox::Event for Filler {
 /// Writes `count` undelivered events into the outbox of a server that is not running.
 async fn leave_a_backlog(app: &TestServer, count: u32) -> anyhow::Result<()> {
     let db = match app.database_url() {
-        Some(url) => outbox::Database::open_postgres(url, 2).await?,
-        None => outbox::Database::open_in_dir(app.data_dir()).await?,
+        Some(url) => storage::Database::open_postgres(url, 2).await?,
+        None => storage::Database::open_in_dir(app.data_dir()).await?,
     };
     let now = chrono::Utc::now();
     for chunk in 0..count.div_ceil(1000) {
         let mut tx = db.begin().await?;
         for n in chunk * 1000..((chunk + 1) * 1000).min(count) {
-            outbox::enqueue(tx.conn(), &Filler { n }, now).await?;
+            storage::enqueue(tx.conn(), &Filler { n }, now).await?;
         }
         tx.commit().await?;
     }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{OrderId, ReservationId};
-use outbox::Tx;
 use std::sync::Arc;
+use storage::Tx;
 
 use super::WaitlistSettings;
 use crate::domain::{EntryStatus, Offer};
@@ -76,7 +76,7 @@ impl Succession {
                 reason: EntryStatus::Expired.as_str().into(),
                 ended_at: now,
             };
-            outbox::enqueue(tx.conn(), &ended, now).await?;
+            storage::enqueue(tx.conn(), &ended, now).await?;
         }
         if !event.is_active {
             return Ok(None);
@@ -126,7 +126,7 @@ impl Succession {
             offer_url: format!("{base}/ui/waitlist/{}?token={guest_token}", next.id),
             pay_url: format!("{base}/payments"),
         };
-        outbox::enqueue(tx.conn(), &offered, now).await?;
+        storage::enqueue(tx.conn(), &offered, now).await?;
         Ok(Some(SuccessorHold {
             reservation_id: offer.reservation_id,
             guest_token,

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, OrderId, ReservationId, SeatId, WaitlistEntryId, from_micros, to_micros};
-use outbox::{Conn, on_conn};
 use sqlx::FromRow;
+use storage::{Conn, on_conn};
 use uuid::Uuid;
 
 use crate::domain::{Entry, EntryStatus, Offer};
@@ -295,7 +295,7 @@ pub(crate) mod direct {
 
     /// [`super::is_offer`].
     pub(crate) fn is_offer(c: &Connection, order: OrderId) -> Result<bool> {
-        let mut stmt = outbox::direct::prepare(c, super::IS_OFFER, &[&order.uuid().as_bytes()])?;
+        let mut stmt = storage::sqlite::prepare(c, super::IS_OFFER, &[&order.uuid().as_bytes()])?;
         let found = stmt.raw_query().next()?.map(|r| r.get(0)).transpose()?;
         Ok(found.unwrap_or(false))
     }

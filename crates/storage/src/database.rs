@@ -124,9 +124,9 @@ pub enum Database {
         /// Readers (WAL mode: they never wait for the writer).
         reader: SqlitePool,
         /// The writer of [`Database::write_direct`], used only while holding `writer`.
-        direct: Arc<crate::direct::DirectWriter>,
+        direct: Arc<crate::writer::DirectWriter>,
         /// Readers of [`Database::read_direct`].
-        direct_readers: Arc<crate::direct::DirectReaders>,
+        direct_readers: Arc<crate::sqlite::DirectReaders>,
         /// Copies the WAL back into the database file (checkpoint.rs).
         checkpointer: Checkpointer,
     },
@@ -189,13 +189,13 @@ impl Database {
             .map_err(wrap)?;
         let checkpointer =
             Checkpointer::start(file.clone()).map_err(|e| wrap(sqlx::Error::Io(e)))?;
-        let direct = crate::direct::open(&file)
+        let direct = crate::sqlite::open(&file)
             .map_err(|e| wrap(sqlx::Error::AnyDriverError(Box::new(e))))?;
         Ok(Self::Sqlite {
             writer,
             reader,
-            direct: Arc::new(crate::direct::DirectWriter::new(direct)),
-            direct_readers: Arc::new(crate::direct::DirectReaders::new(file.clone())),
+            direct: Arc::new(crate::writer::DirectWriter::new(direct)),
+            direct_readers: Arc::new(crate::sqlite::DirectReaders::new(file.clone())),
             checkpointer,
         })
     }

@@ -81,7 +81,7 @@ pub fn enqueue_direct<E: Event>(
 ) -> rusqlite::Result<MessageId> {
     let (message_id, payload) =
         stamp(event, now).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    crate::direct::execute(
+    crate::sqlite::execute(
         c,
         INSERT_MESSAGE,
         &[
@@ -189,7 +189,7 @@ pub async fn consume_direct<T: Sync>(
         let done = db
             .write_direct(|c| {
                 for (message_id, message) in piece {
-                    let fresh = crate::direct::execute(
+                    let fresh = crate::sqlite::execute(
                         c,
                         MARK_PROCESSED,
                         &[&consumer, &&message_id.uuid().as_bytes()[..]],

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use outbox::{Backend, LockKey, Tx};
+use storage::{Backend, LockKey, Tx};
 
 /// Long enough for a transaction that could start to have started.
 const PATIENCE: Duration = Duration::from_millis(500);

@@ -1,21 +1,40 @@
-//! Write transactions run in one go on the SQLite writer connection.
+//! The SQLite writer: one connection, one write transaction at a time, shared by the requests
+//! that arrive together (group commit).
 //!
-//! sqlx runs every SQLite statement on the connection's own thread: each statement is a hand-off
-//! to that thread and back (two wake-ups), and a transaction holds the one writer across all of
-//! them. On the busy paths of a sale (a hold, a seat into the cart) those hand-offs were most of
-//! the writer's time and most of the server's system time (docs/performance.md). Here a second
-//! writer connection, opened with `rusqlite` on the same file, runs the whole transaction as
-//! plain calls into SQLite on the caller's thread. It takes its turn in the same queue as the
-//! sqlx writer (it holds that connection while it writes), so there is still one writer.
+//! # The contract
 //!
-//! The SQL is the stores' own text (`$n` placeholders, bound by name), so a direct path and its
-//! sqlx twin (PostgreSQL, rare branches) cannot drift apart in what they write.
+//! * **Who writes.** Every SQLite write transaction runs on this one connection; there is no
+//!   other writer of the file. [`Database::write_direct`] is the door: a caller hands over its
+//!   work, a synchronous closure over the connection, and gets the closure's answer back.
+//!   (sqlx's writer connection is the turn: while a batch holds it, no `Database::begin`
+//!   transaction runs, so there is still one writer.)
+//! * **How a batch forms.** The first caller to arrive when no batch exists becomes its
+//!   *opener*: it waits for the writer's turn, runs `BEGIN IMMEDIATE` and its own work. Callers
+//!   that arrive while the batch is open run their work in it at once; callers that arrive while
+//!   it waits for the turn wait to join it rather than queueing a batch of their own. Work runs
+//!   one closure at a time, each in its own savepoint.
+//! * **How a batch ends.** Once the callers that waited for it have joined (the opener yields
+//!   at most [`JOIN_WINDOW_YIELDS`] times for them), the opener commits: one `COMMIT`, one WAL
+//!   append, for every member. Callers arriving during the commit find no batch and open the
+//!   next one. An opener cancelled before its batch opened (a client that hung up) hands its
+//!   waiters on: they arrive again and one of them opens a batch. An opener cancelled after
+//!   its batch opened still commits it before the turn is given back.
+//! * **What a caller gets back.** Its closure's answer, and only after the batch's commit:
+//!   [`Direct::Commit`] keeps its writes, [`Direct::Rollback`] undoes them (a refusal); both
+//!   answer after the commit, because a refusal may rest on another member's write.
+//! * **What a failure does to the others.** A closure that fails (an error) or panics has its
+//!   savepoint rolled back; its caller gets the error (or the panic) and the other members are
+//!   untouched. A failed `COMMIT` undoes the whole batch and every member gets the error:
+//!   nothing any of them wrote was kept.
+//!
+//! The closures must be short and must not block: they run on an async worker thread while
+//! every other writer waits. Tests: `crates/storage/tests/writer.rs`.
 
-use rusqlite::types::ToSql;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use crate::Database;
+use crate::sqlite::driver_error;
 
 /// How a direct transaction ends.
 #[derive(Debug)]
@@ -26,122 +45,7 @@ pub enum Direct<R> {
     Rollback(R),
 }
 
-/// Placeholder names of the stores' SQL, by position.
-const NAMES: [&str; 24] = [
-    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
-    "$16", "$17", "$18", "$19", "$20", "$21", "$22", "$23", "$24",
-];
-
-/// A statement of the stores' SQL with `params` bound to `$1`, `$2`, … (each may occur several
-/// times or not at all), prepared once per transaction.
-///
-/// # Errors
-/// When the SQL does not prepare or a value does not bind.
-pub fn prepare<'c>(
-    c: &'c rusqlite::Connection,
-    sql: &str,
-    params: &[&dyn ToSql],
-) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
-    if params.len() > NAMES.len() {
-        return Err(rusqlite::Error::InvalidParameterCount(
-            params.len(),
-            NAMES.len(),
-        ));
-    }
-    let mut stmt = c.prepare_cached(sql)?;
-    for (name, value) in NAMES.iter().zip(params) {
-        if let Some(index) = stmt.parameter_index(name)? {
-            stmt.raw_bind_parameter(index, value)?;
-        }
-    }
-    Ok(stmt)
-}
-
-/// Runs a statement that returns no rows; the number of rows it changed.
-///
-/// # Errors
-/// When the statement fails.
-pub fn execute(
-    c: &rusqlite::Connection,
-    sql: &str,
-    params: &[&dyn ToSql],
-) -> rusqlite::Result<usize> {
-    prepare(c, sql, params)?.raw_execute()
-}
-
-/// Runs a query and maps each row.
-///
-/// # Errors
-/// When the statement fails or a row does not map.
-pub fn query<T>(
-    c: &rusqlite::Connection,
-    sql: &str,
-    params: &[&dyn ToSql],
-    mut map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<Vec<T>> {
-    let mut stmt = prepare(c, sql, params)?;
-    let mut rows = stmt.raw_query();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(map(row)?);
-    }
-    Ok(out)
-}
-
-/// Runs a query for at most one row and maps it.
-///
-/// # Errors
-/// When the statement fails or the row does not map.
-pub fn query_optional<T>(
-    c: &rusqlite::Connection,
-    sql: &str,
-    params: &[&dyn ToSql],
-    map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<Option<T>> {
-    let mut stmt = prepare(c, sql, params)?;
-    let mut rows = stmt.raw_query();
-    rows.next()?.map(map).transpose()
-}
-
-/// A 16-byte UUID column, as sqlx stores a `Uuid` on SQLite.
-///
-/// # Errors
-/// When the column is not a 16-byte blob.
-pub fn uuid_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<uuid::Uuid> {
-    // Borrowed from the row, not copied into a `Vec` (one allocation per id read).
-    let bytes = row.get_ref(index)?.as_blob()?;
-    uuid::Uuid::from_slice(bytes).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Blob, Box::new(e))
-    })
-}
-
-fn driver_error(e: rusqlite::Error) -> sqlx::Error {
-    sqlx::Error::AnyDriverError(Box::new(e))
-}
-
 impl Database {
-    /// Whether [`Database::write_direct`] is available (SQLite).
-    pub fn has_direct_writer(&self) -> bool {
-        matches!(self, Self::Sqlite { .. })
-    }
-
-    /// Runs `work` on a reader connection of its own on the calling thread, as
-    /// [`Database::write_direct`] does for writes: for the point reads of the purchase path,
-    /// where handing each statement to sqlx's thread cost more than the read. `None` on
-    /// PostgreSQL (use the sqlx path). Like any reader in WAL mode it sees every committed write.
-    ///
-    /// # Errors
-    /// When a connection cannot be opened or a statement fails.
-    pub fn read_direct<R>(
-        &self,
-        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
-    ) -> Option<Result<R, sqlx::Error>> {
-        let Self::Sqlite { direct_readers, .. } = self else {
-            return None;
-        };
-        Some(direct_readers.with(work).map_err(driver_error))
-    }
-
     /// Runs `work` as a write transaction on the SQLite writer, in the single writer's queue like
     /// [`Database::begin`], without a hand-off per statement: in a savepoint of a batch that
     /// several requests share and commit together ([`DirectWriter`]). Its writes are kept if it
@@ -348,10 +252,13 @@ impl DirectWriter {
         // The turn is handed on only after the previous batch's commit put the connection back.
         let conn = batch.conn.as_ref().ok_or_else(connection_away)?;
         conn.execute_batch("begin immediate")?;
-        let mine = in_savepoint(conn, work);
+        // Open before the opener's own work runs (nobody joins before this lock is let go): if
+        // that work panics, the batch is still ended by the opener's `Leading`, which commits
+        // what else joined and leaves no transaction open on the connection for the next one.
         batch.current = Some((epoch.clone(), true));
         epoch.send_replace(Phase::Open);
-        Ok(mine)
+        let conn = batch.conn.as_ref().ok_or_else(connection_away)?;
+        Ok(in_savepoint(conn, work))
     }
 
     /// Ends the batch `epoch`: commits it if it opened (rolling back if the commit fails),
@@ -484,70 +391,4 @@ async fn finish<R>(mine: rusqlite::Result<Direct<R>>, epoch: &Epoch) -> Result<R
     Ok(match mine {
         Direct::Commit(r) | Direct::Rollback(r) => r,
     })
-}
-
-/// Opens the direct writer on the database file, with the settings of the sqlx connections
-/// (WAL is the file's own mode, set by the first connection).
-pub(crate) fn open(file: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
-    let c = rusqlite::Connection::open(file)?;
-    c.busy_timeout(std::time::Duration::from_secs(10))?;
-    // Same durability as the sqlx writer (a process crash loses nothing), foreign keys on,
-    // and the writer's small page cache (docs/performance.md, memory). Every member of a group
-    // commit runs in a savepoint, whose journal SQLite keeps in a temporary file by default: in
-    // memory it costs a few pages and spares the kernel's write path (docs/performance.md).
-    c.execute_batch(
-        "pragma synchronous = normal; pragma foreign_keys = on; pragma cache_size = -8192;
-         pragma wal_autocheckpoint = 0; pragma temp_store = memory;",
-    )?;
-    Ok(c)
-}
-
-/// Reader connections for [`Database::read_direct`], opened when needed and kept for reuse.
-#[derive(Debug)]
-pub struct DirectReaders {
-    file: std::path::PathBuf,
-    idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
-}
-
-/// Idle readers kept; more may be open at once under load (one per busy thread at most).
-const IDLE_READERS: usize = 4;
-
-impl DirectReaders {
-    pub(crate) fn new(file: std::path::PathBuf) -> Self {
-        Self {
-            file,
-            idle: std::sync::Mutex::new(Vec::new()),
-        }
-    }
-
-    fn with<R>(
-        &self,
-        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
-    ) -> rusqlite::Result<R> {
-        let idle = || {
-            self.idle
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        let taken = idle().pop();
-        let c = match taken {
-            Some(c) => c,
-            None => {
-                let c = rusqlite::Connection::open_with_flags(
-                    &self.file,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                c.busy_timeout(std::time::Duration::from_secs(10))?;
-                c.execute_batch("pragma cache_size = -8192;")?;
-                c
-            }
-        };
-        let out = work(&c);
-        let mut idle = idle();
-        if idle.len() < IDLE_READERS {
-            idle.push(c);
-        }
-        out
-    }
 }

@@ -1,13 +1,14 @@
-//! Direct SQLite write transactions and their group commit, on a real database file: each
-//! member's outcome is its own (kept, undone, failed), a row many members race for goes to
-//! exactly one, members waiting for the batch leave their threads to other tasks, an opener
-//! cancelled before its batch opened leaves nothing stuck, and a
-//! consumer's messages are applied once each across a refusal and a redelivery.
+//! The SQLite writer (`crates/storage/src/writer.rs`) alone, on a real database file: each
+//! member's outcome is its own (kept, undone, failed, panicked), a row many members race for goes
+//! to exactly one, members waiting for the batch leave their threads to other tasks, an opener
+//! cancelled before its batch opened leaves nothing stuck, a failed commit fails every member and
+//! keeps nothing, and a consumer's messages are applied once each across a refusal and a
+//! redelivery.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use outbox::{Database, Direct};
+use storage::{Database, Direct};
 
 async fn database(dir: &tempfile::TempDir) -> anyhow::Result<Arc<Database>> {
     let db = Database::open_in_dir(dir.path()).await?;
@@ -201,7 +202,7 @@ async fn a_consumer_on_the_direct_writer_applies_each_message_once() -> anyhow::
             Ok(())
         }
     };
-    let first = outbox::consume_direct(&db, "test", &messages, apply(Some(20)))
+    let first = storage::consume_direct(&db, "test", &messages, apply(Some(20)))
         .await
         .ok_or_else(|| anyhow::anyhow!("a SQLite database has a direct writer"))?;
     assert!(first.is_err(), "the refusal is reported");
@@ -220,7 +221,7 @@ async fn a_consumer_on_the_direct_writer_applies_each_message_once() -> anyhow::
     );
 
     // The relay hands everything over again: the kept ones are skipped by their marks.
-    outbox::consume_direct(&db, "test", &messages, apply(None))
+    storage::consume_direct(&db, "test", &messages, apply(None))
         .await
         .ok_or_else(|| anyhow::anyhow!("a SQLite database has a direct writer"))??;
     assert_eq!(count(&db, "select count(*) from t")?, 40);
@@ -231,5 +232,124 @@ async fn a_consumer_on_the_direct_writer_applies_each_message_once() -> anyhow::
         )?,
         40
     );
+    Ok(())
+}
+
+/// A member's work that panics is undone alone: its own savepoint is rolled back, its task gets
+/// the panic, and the writer goes on. Here the panicking member is a batch's opener (nothing else
+/// is in flight when it arrives) and then a member that joined an open batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_member_is_undone_alone_and_the_writer_goes_on() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = database(&dir).await?;
+    let panicking = |db: Arc<Database>, k: i64| {
+        tokio::spawn(async move {
+            db.write_direct(|c| {
+                c.execute("insert into t (k, who) values (?1, 0)", [k])?;
+                panic!("member {k} fails halfway");
+                #[allow(unreachable_code)]
+                Ok(Direct::Commit(()))
+            })
+            .await
+        })
+    };
+    let alone = panicking(db.clone(), 1).await;
+    assert!(
+        alone.is_err_and(|e| e.is_panic()),
+        "the opener's task gets its panic"
+    );
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for k in 10..60_i64 {
+        let db = db.clone();
+        tasks.spawn(async move {
+            db.write_direct(|c| {
+                c.execute("insert into t (k, who) values (?1, ?1)", [k])?;
+                Ok(Direct::Commit(()))
+            })
+            .await
+        });
+    }
+    let among = panicking(db.clone(), 2).await;
+    assert!(among.is_err_and(|e| e.is_panic()));
+    while let Some(done) = tasks.join_next().await {
+        done??;
+    }
+    // Nothing of either panicking member was kept; everything of the others was.
+    assert_eq!(count(&db, "select count(*) from t where k < 10")?, 0);
+    assert_eq!(count(&db, "select count(*) from t")?, 50);
+    let after = tokio::time::timeout(
+        Duration::from_secs(5),
+        db.write_direct(|c| {
+            c.execute("insert into t (k, who) values (100, 100)", [])?;
+            Ok(Direct::Commit(()))
+        }),
+    )
+    .await?;
+    after?;
+    Ok(())
+}
+
+/// A batch whose `COMMIT` fails keeps nothing, and every member is told: here one member's row
+/// breaks a foreign key checked only at commit (deferred), in a batch it shares with the members
+/// that waited to join it. The writer is then free for the next batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_commit_fails_every_member_and_keeps_nothing() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = database(&dir).await?;
+    db.write_direct(|c| {
+        c.execute_batch(
+            "create table parent (id integer primary key);
+             create table child (id integer primary key,
+                 parent integer references parent (id) deferrable initially deferred)",
+        )?;
+        Ok(Direct::Commit(()))
+    })
+    .await?;
+    // The writer's turn is held by an ordinary transaction: the opener waits for it, and the
+    // members arriving meanwhile wait to join its batch.
+    let blocker = db.begin().await?;
+    let opener = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.write_direct(|c| {
+                // An orphan: accepted now, refused by the commit.
+                c.execute("insert into child (id, parent) values (1, 404)", [])?;
+                Ok(Direct::Commit(()))
+            })
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut members = tokio::task::JoinSet::new();
+    for k in 10..20_i64 {
+        let db = db.clone();
+        members.spawn(async move {
+            db.write_direct(|c| {
+                c.execute("insert into t (k, who) values (?1, ?1)", [k])?;
+                Ok(Direct::Commit(()))
+            })
+            .await
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    blocker.rollback().await?;
+    assert!(
+        opener.await?.is_err(),
+        "the opener is told the commit failed"
+    );
+    let mut failed = 0;
+    while let Some(done) = members.join_next().await {
+        failed += usize::from(done?.is_err());
+    }
+    assert_eq!(failed, 10, "every member of the failed batch is told");
+    assert_eq!(count(&db, "select count(*) from t")?, 0);
+    assert_eq!(count(&db, "select count(*) from child")?, 0);
+    db.write_direct(|c| {
+        c.execute("insert into t (k, who) values (100, 100)", [])?;
+        Ok(Direct::Commit(()))
+    })
+    .await?;
+    assert_eq!(count(&db, "select count(*) from t")?, 1);
     Ok(())
 }

@@ -11,17 +11,17 @@ async fn a_batch_is_marked_handled_once_per_message_and_consumer() -> anyhow::Re
     let (a, b, c) = (MessageId::new(), MessageId::new(), MessageId::new());
 
     let mut tx = db.begin().await?;
-    assert!(outbox::mark_processed(tx.conn(), "tickets", a).await?);
+    assert!(storage::mark_processed(tx.conn(), "tickets", a).await?);
     // `a` was handled before; `b` comes twice in the batch (a redelivery): its second copy is
     // not to be applied again.
-    let fresh = outbox::mark_all_processed(tx.conn(), "tickets", &[a, b, c, b]).await?;
+    let fresh = storage::mark_all_processed(tx.conn(), "tickets", &[a, b, c, b]).await?;
     assert_eq!(fresh, [false, true, true, false]);
-    let other = outbox::mark_all_processed(tx.conn(), "mail", &[a, c]).await?;
+    let other = storage::mark_all_processed(tx.conn(), "mail", &[a, c]).await?;
     assert_eq!(other, [true, true], "another consumer has handled neither");
     tx.commit().await?;
 
     let mut tx = db.begin().await?;
-    let again = outbox::mark_all_processed(tx.conn(), "tickets", &[c, b, a]).await?;
+    let again = storage::mark_all_processed(tx.conn(), "tickets", &[c, b, a]).await?;
     assert_eq!(again, [false, false, false], "committed marks last");
     tx.commit().await?;
     db.close().await;

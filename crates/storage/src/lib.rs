@@ -1,0 +1,29 @@
+//! Storage: what every context's store shares, on either engine — embedded SQLite (the
+//! default) or PostgreSQL, chosen once at start-up by the database URL.
+//!
+//! * [`Database`] (`database.rs`): the pools, write transactions ([`Tx`]) and the connection a
+//!   store takes ([`Conn`]); migrations (`migrations/sqlite`, `migrations/postgres`).
+//! * The SQLite writer (`writer.rs`): the one connection every SQLite write runs on, with group
+//!   commit; its contract is that file's header.
+//! * SQLite statements in place (`sqlite.rs`): the helpers the stores' SQLite code uses, and
+//!   the reader connections beside the writer. `checkpoint.rs` copies the WAL back off the
+//!   commit path.
+//! * The outbox's write side (`outbox.rs`): [`Event`], [`enqueue`] in the caller's
+//!   transaction, and the consumers' records of handled messages. The relay that delivers the
+//!   messages is the `outbox` crate.
+//!
+//! The seam, as docs/architecture.md draws it: services and ports speak in domain terms and
+//! hand a [`Tx`] or a [`Conn`] to their context's store; only the stores, this crate, the
+//! migrations and the test kit name a database driver.
+
+pub mod checkpoint;
+mod database;
+mod outbox;
+pub mod sqlite;
+mod writer;
+
+pub use database::{Backend, Conn, Database, DatabaseError, Leadership, LockKey, Pooled, Tx};
+pub use outbox::{
+    Event, consume_direct, enqueue, enqueue_direct, mark_all_processed, mark_processed,
+};
+pub use writer::Direct;

@@ -1,0 +1,199 @@
+//! SQLite statements run in place with `rusqlite`: the helpers the stores' SQLite code uses,
+//! the connection settings, and the reader connections of [`Database::read_direct`].
+//!
+//! sqlx runs every SQLite statement on the connection's own thread: each statement is a hand-off
+//! to that thread and back (two wake-ups). On the busy paths of a sale (a hold, a seat into the
+//! cart) those hand-offs were most of the writer's time and most of the server's system time
+//! (docs/performance.md), so those paths run their statements here, as plain calls into SQLite
+//! on the caller's thread: writes on the group-commit writer (`writer.rs`), reads on a reader
+//! connection of this module.
+//!
+//! The SQL is the stores' own text (`$n` placeholders, bound by name), so the SQLite code of an
+//! operation and its PostgreSQL code cannot drift apart in what they write.
+
+use rusqlite::types::ToSql;
+
+use crate::Database;
+
+/// Placeholder names of the stores' SQL, by position.
+const NAMES: [&str; 24] = [
+    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
+    "$16", "$17", "$18", "$19", "$20", "$21", "$22", "$23", "$24",
+];
+
+/// A statement of the stores' SQL with `params` bound to `$1`, `$2`, … (each may occur several
+/// times or not at all), prepared once per transaction.
+///
+/// # Errors
+/// When the SQL does not prepare or a value does not bind.
+pub fn prepare<'c>(
+    c: &'c rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    if params.len() > NAMES.len() {
+        return Err(rusqlite::Error::InvalidParameterCount(
+            params.len(),
+            NAMES.len(),
+        ));
+    }
+    let mut stmt = c.prepare_cached(sql)?;
+    for (name, value) in NAMES.iter().zip(params) {
+        if let Some(index) = stmt.parameter_index(name)? {
+            stmt.raw_bind_parameter(index, value)?;
+        }
+    }
+    Ok(stmt)
+}
+
+/// Runs a statement that returns no rows; the number of rows it changed.
+///
+/// # Errors
+/// When the statement fails.
+pub fn execute(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+) -> rusqlite::Result<usize> {
+    prepare(c, sql, params)?.raw_execute()
+}
+
+/// Runs a query and maps each row.
+///
+/// # Errors
+/// When the statement fails or a row does not map.
+pub fn query<T>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    mut map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    let mut stmt = prepare(c, sql, params)?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+/// Runs a query for at most one row and maps it.
+///
+/// # Errors
+/// When the statement fails or the row does not map.
+pub fn query_optional<T>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    let mut stmt = prepare(c, sql, params)?;
+    let mut rows = stmt.raw_query();
+    rows.next()?.map(map).transpose()
+}
+
+/// A 16-byte UUID column, as sqlx stores a `Uuid` on SQLite.
+///
+/// # Errors
+/// When the column is not a 16-byte blob.
+pub fn uuid_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<uuid::Uuid> {
+    // Borrowed from the row, not copied into a `Vec` (one allocation per id read).
+    let bytes = row.get_ref(index)?.as_blob()?;
+    uuid::Uuid::from_slice(bytes).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Blob, Box::new(e))
+    })
+}
+
+pub(crate) fn driver_error(e: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::AnyDriverError(Box::new(e))
+}
+
+impl Database {
+    /// Whether [`Database::write_direct`] is available (SQLite).
+    pub fn has_direct_writer(&self) -> bool {
+        matches!(self, Self::Sqlite { .. })
+    }
+
+    /// Runs `work` on a reader connection of its own on the calling thread, as
+    /// [`Database::write_direct`] does for writes: for the point reads of the purchase path,
+    /// where handing each statement to sqlx's thread cost more than the read. `None` on
+    /// PostgreSQL (use the sqlx path). Like any reader in WAL mode it sees every committed write.
+    ///
+    /// # Errors
+    /// When a connection cannot be opened or a statement fails.
+    pub fn read_direct<R>(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
+    ) -> Option<Result<R, sqlx::Error>> {
+        let Self::Sqlite { direct_readers, .. } = self else {
+            return None;
+        };
+        Some(direct_readers.with(work).map_err(driver_error))
+    }
+}
+
+/// Opens the direct writer on the database file, with the settings of the sqlx connections
+/// (WAL is the file's own mode, set by the first connection).
+pub(crate) fn open(file: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(file)?;
+    c.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Same durability as the sqlx writer (a process crash loses nothing), foreign keys on,
+    // and the writer's small page cache (docs/performance.md, memory). Every member of a group
+    // commit runs in a savepoint, whose journal SQLite keeps in a temporary file by default: in
+    // memory it costs a few pages and spares the kernel's write path (docs/performance.md).
+    c.execute_batch(
+        "pragma synchronous = normal; pragma foreign_keys = on; pragma cache_size = -8192;
+         pragma wal_autocheckpoint = 0; pragma temp_store = memory;",
+    )?;
+    Ok(c)
+}
+
+/// Reader connections for [`Database::read_direct`], opened when needed and kept for reuse.
+#[derive(Debug)]
+pub struct DirectReaders {
+    file: std::path::PathBuf,
+    idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Idle readers kept; more may be open at once under load (one per busy thread at most).
+const IDLE_READERS: usize = 4;
+
+impl DirectReaders {
+    pub(crate) fn new(file: std::path::PathBuf) -> Self {
+        Self {
+            file,
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn with<R>(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
+    ) -> rusqlite::Result<R> {
+        let idle = || {
+            self.idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let taken = idle().pop();
+        let c = match taken {
+            Some(c) => c,
+            None => {
+                let c = rusqlite::Connection::open_with_flags(
+                    &self.file,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c.execute_batch("pragma cache_size = -8192;")?;
+                c
+            }
+        };
+        let out = work(&c);
+        let mut idle = idle();
+        if idle.len() < IDLE_READERS {
+            idle.push(c);
+        }
+        out
+    }
+}
