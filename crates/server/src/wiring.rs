@@ -85,13 +85,50 @@ impl Peers {
     }
 }
 
-/// The remote port when there is one, else the in-process one.
-fn either<T: ?Sized>(remote: Option<Arc<T>>, local: &Arc<T>) -> Arc<T> {
-    remote.unwrap_or_else(|| local.clone())
+/// A port answered by another process: `Some` when the service that owns the port's data
+/// runs elsewhere and has a URL.
+trait Remote<P: ?Sized> {
+    fn remote(&self) -> Option<Arc<P>>;
+}
+
+/// Which service owns each port's answers: the table [`Remote`] is implemented from.
+macro_rules! owners {
+    ($($port:path => $owner:ident),* $(,)?) => {
+        $(impl Remote<dyn $port> for Peers {
+            fn remote(&self) -> Option<Arc<dyn $port>> {
+                self.$owner.clone().map(|p| p as Arc<dyn $port>)
+            }
+        })*
+    };
+}
+
+owners! {
+    catalog::SeatAvailability => inventory,
+    ordering::Holds => inventory,
+    payment::HoldsOfOrder => inventory,
+    inventory::SeatDirectory => catalog,
+    ordering::SeatPrices => catalog,
+    fulfillment::EventDetails => catalog,
+    waitlist::EventFacts => catalog,
+    payment::PayableOrders => ordering,
+    ordering::PaymentLedger => payment,
+    notification::TicketDocuments => fulfillment,
+    api::GuestTokens => identity,
+}
+
+impl Peers {
+    /// The port `local` answers here, unless its owner runs in another process.
+    fn port<P: ?Sized>(&self, local: &Arc<P>) -> Arc<P>
+    where
+        Self: Remote<P>,
+    {
+        self.remote().unwrap_or_else(|| local.clone())
+    }
 }
 
 /// Builds every service of the process, each port plugged into the in-process adapter or, in a
-/// split deployment with a URL for its owner, the HTTP one.
+/// split deployment with a URL for its owner, the HTTP one ([`owners!`]). Services come in the
+/// order their ports need them: a port answered by a service here is built after it.
 pub(crate) fn services(
     db: &Database,
     clock: &Arc<dyn Clock>,
@@ -100,148 +137,44 @@ pub(crate) fn services(
 ) -> anyhow::Result<AppState> {
     let keys = jwt_keys(args)?;
     let peers = Peers::new(args, &keys)?;
-    let inventory_queries = InventoryQueries::new(db.clone(), clock.clone());
-    let catalog_queries = CatalogQueries::new(db.clone());
-    let availability: Arc<dyn catalog::SeatAvailability> =
-        Arc::new(AvailabilityFromInventory(inventory_queries.clone()));
-    let directory: Arc<dyn inventory::SeatDirectory> =
-        Arc::new(DirectoryFromCatalog(catalog_queries.clone()));
-    let holds: Arc<dyn ordering::Holds> = Arc::new(HoldsFromInventory(inventory_queries.clone()));
-    let holds_of_order: Arc<dyn payment::HoldsOfOrder> =
-        Arc::new(HoldsForPayment(inventory_queries));
-    let prices: Arc<dyn ordering::SeatPrices> =
-        Arc::new(PricesFromCatalog(catalog_queries.clone()));
-    let event_details: Arc<dyn fulfillment::EventDetails> =
-        Arc::new(EventsFromCatalog(catalog_queries));
-    let payable: Arc<dyn payment::PayableOrders> =
-        Arc::new(OrdersForPayment(OrderingQueries::new(db.clone())));
-    let ledger: Arc<dyn ordering::PaymentLedger> =
-        Arc::new(LedgerFromPayment(PaymentQueries::new(db.clone())));
+    let (inventory_q, catalog_q) = (
+        InventoryQueries::new(db.clone(), clock.clone()),
+        CatalogQueries::new(db.clone()),
+    );
+    let (ordering_q, payment_q) = (
+        OrderingQueries::new(db.clone()),
+        PaymentQueries::new(db.clone()),
+    );
 
-    let hold_duration = match args.hold_seconds {
-        Some(secs) => chrono::Duration::seconds(i64::from(secs)),
-        None => chrono::Duration::minutes(i64::from(args.hold_minutes)),
-    };
+    // The in-process answer of every port (crate::adapters), also served to peers
+    // (crate::internal); the three that wrap a service follow it below.
+    let availability: Arc<dyn catalog::SeatAvailability> =
+        Arc::new(AvailabilityFromInventory(inventory_q.clone()));
+    let holds: Arc<dyn ordering::Holds> = Arc::new(HoldsFromInventory(inventory_q.clone()));
+    let holds_of_order: Arc<dyn payment::HoldsOfOrder> = Arc::new(HoldsForPayment(inventory_q));
+    let directory: Arc<dyn inventory::SeatDirectory> =
+        Arc::new(DirectoryFromCatalog(catalog_q.clone()));
+    let prices: Arc<dyn ordering::SeatPrices> = Arc::new(PricesFromCatalog(catalog_q.clone()));
+    let event_details: Arc<dyn fulfillment::EventDetails> = Arc::new(EventsFromCatalog(catalog_q));
+    let payable: Arc<dyn payment::PayableOrders> = Arc::new(OrdersForPayment(ordering_q.clone()));
+    let ledger: Arc<dyn ordering::PaymentLedger> = Arc::new(LedgerFromPayment(payment_q.clone()));
+
+    let identity = Arc::new(IdentityService::new(
+        db.clone(),
+        clock.clone(),
+        keys.clone(),
+    )?);
+    let guest_tokens: Arc<dyn api::GuestTokens> = identity.clone();
     let catalog = Arc::new(CatalogService::new(
         db.clone(),
         clock.clone(),
-        either(
-            peers
-                .inventory
-                .clone()
-                .map(|p| p as Arc<dyn catalog::SeatAvailability>),
-            &availability,
-        ),
+        peers.port(&availability),
         relay.clone(),
     ));
-    let waitlist_settings = WaitlistSettings {
-        offer_duration: match args.offer_seconds {
-            Some(secs) => chrono::Duration::seconds(i64::from(secs)),
-            None => chrono::Duration::minutes(i64::from(args.offer_minutes)),
-        },
-        public_url: args
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://localhost:{}", args.gateway_port)),
-    };
-    let succession = Succession::new(
-        Arc::new(TokensFromIdentity),
-        Arc::new(OrdersForOffers),
-        waitlist_settings,
-    );
-    let inventory = Arc::new(
-        InventoryService::new(
-            db.clone(),
-            clock.clone(),
-            either(
-                peers
-                    .catalog
-                    .clone()
-                    .map(|p| p as Arc<dyn inventory::SeatDirectory>),
-                &directory,
-            ),
-            relay.clone(),
-            HoldSettings {
-                hold_duration,
-                max_holds_per_customer: args.hold_limit,
-            },
-        )
-        .with_succession(Arc::new(SuccessionFromWaitlist(Arc::new(succession))))
-        .with_payments(Arc::new(PaymentsOfHold {
-            orders: OrderingQueries::new(db.clone()),
-            payments: PaymentQueries::new(db.clone()),
-        })),
-    );
     let waitlist_events: Arc<dyn waitlist::EventFacts> = Arc::new(EventsForWaitlist {
         catalog: catalog.clone(),
         clock: clock.clone(),
     });
-    let waitlist = Arc::new(WaitlistService::new(
-        db.clone(),
-        clock.clone(),
-        either(
-            peers
-                .catalog
-                .clone()
-                .map(|p| p as Arc<dyn waitlist::EventFacts>),
-            &waitlist_events,
-        ),
-        Arc::new(HoldsForOffers(inventory.clone())),
-        relay.clone(),
-    ));
-    let ordering_ports = OrderingPorts {
-        holds: either(
-            peers
-                .inventory
-                .clone()
-                .map(|p| p as Arc<dyn ordering::Holds>),
-            &holds,
-        ),
-        prices: either(
-            peers
-                .catalog
-                .clone()
-                .map(|p| p as Arc<dyn ordering::SeatPrices>),
-            &prices,
-        ),
-        payments: either(
-            peers
-                .payment
-                .clone()
-                .map(|p| p as Arc<dyn ordering::PaymentLedger>),
-            &ledger,
-        ),
-    };
-    let ordering = Arc::new(OrderingService::new(
-        db.clone(),
-        clock.clone(),
-        ordering_ports,
-        relay.clone(),
-    ));
-    let payment_ports = PaymentPorts {
-        orders: either(
-            peers
-                .ordering
-                .clone()
-                .map(|p| p as Arc<dyn payment::PayableOrders>),
-            &payable,
-        ),
-        holds: either(
-            peers
-                .inventory
-                .clone()
-                .map(|p| p as Arc<dyn payment::HoldsOfOrder>),
-            &holds_of_order,
-        ),
-        paid_holds: Arc::new(PaidHoldsFromInventory),
-        provider: Arc::new(SimulatedProcessor),
-    };
-    let payment = Arc::new(PaymentService::new(
-        db.clone(),
-        clock.clone(),
-        payment_ports,
-        relay.clone(),
-    ));
     let signer = TicketSigner::from_secret(secrets::load_or_create(
         &args.storage.data_dir.join("ticket-signing.key"),
     )?);
@@ -249,44 +182,68 @@ pub(crate) fn services(
         db.clone(),
         clock.clone(),
         signer,
-        either(
-            peers
-                .catalog
-                .clone()
-                .map(|p| p as Arc<dyn fulfillment::EventDetails>),
-            &event_details,
-        ),
+        peers.port(&event_details),
         relay.clone(),
     ));
     let documents: Arc<dyn notification::TicketDocuments> =
         Arc::new(DocumentsFromFulfillment(fulfillment.clone()));
+    // The waitlist's hand-over runs inside inventory's transaction: always in this process.
+    let succession = Succession::new(
+        Arc::new(TokensFromIdentity),
+        Arc::new(OrdersForOffers),
+        waitlist_settings(args),
+    );
+    let inventory = Arc::new(
+        InventoryService::new(
+            db.clone(),
+            clock.clone(),
+            peers.port(&directory),
+            relay.clone(),
+            hold_settings(args),
+        )
+        .with_succession(Arc::new(SuccessionFromWaitlist(Arc::new(succession))))
+        .with_payments(Arc::new(PaymentsOfHold {
+            orders: ordering_q,
+            payments: payment_q,
+        })),
+    );
+    let waitlist = Arc::new(WaitlistService::new(
+        db.clone(),
+        clock.clone(),
+        peers.port(&waitlist_events),
+        Arc::new(HoldsForOffers(inventory.clone())),
+        relay.clone(),
+    ));
+    let ordering = Arc::new(OrderingService::new(
+        db.clone(),
+        clock.clone(),
+        OrderingPorts {
+            holds: peers.port(&holds),
+            prices: peers.port(&prices),
+            payments: peers.port(&ledger),
+        },
+        relay.clone(),
+    ));
+    let payment = Arc::new(PaymentService::new(
+        db.clone(),
+        clock.clone(),
+        PaymentPorts {
+            orders: peers.port(&payable),
+            holds: peers.port(&holds_of_order),
+            // Confirmed inside the payment's own transaction: always in this process.
+            paid_holds: Arc::new(PaidHoldsFromInventory),
+            provider: Arc::new(SimulatedProcessor),
+        },
+        relay.clone(),
+    ));
     let mailer = Mailer::new(args.smtp_url.as_deref(), args.storage.data_dir.join("mail"))?;
     let notification = Arc::new(NotificationService::new(
         db.clone(),
         clock.clone(),
         mailer,
-        either(
-            peers
-                .fulfillment
-                .clone()
-                .map(|p| p as Arc<dyn notification::TicketDocuments>),
-            &documents,
-        ),
+        peers.port(&documents),
     ));
-    let identity = Arc::new(IdentityService::new(
-        db.clone(),
-        clock.clone(),
-        keys.clone(),
-    )?);
-    let guest_tokens: Arc<dyn api::GuestTokens> = identity.clone();
-    let auth = Auth::new(
-        keys,
-        either(
-            peers.identity.map(|p| p as Arc<dyn api::GuestTokens>),
-            &guest_tokens,
-        ),
-        args.require_auth,
-    );
+    let auth = Auth::new(keys, peers.port(&guest_tokens), args.require_auth);
     let local_ports = Arc::new(LocalPorts {
         availability,
         holds,
@@ -312,6 +269,31 @@ pub(crate) fn services(
         auth,
         local_ports,
     })
+}
+
+/// How long a hold lasts, and how many a buyer may have.
+fn hold_settings(args: &ServeArgs) -> HoldSettings {
+    HoldSettings {
+        hold_duration: match args.hold_seconds {
+            Some(secs) => chrono::Duration::seconds(i64::from(secs)),
+            None => chrono::Duration::minutes(i64::from(args.hold_minutes)),
+        },
+        max_holds_per_customer: args.hold_limit,
+    }
+}
+
+/// How long a waitlist offer lasts, and where its e-mail links to.
+fn waitlist_settings(args: &ServeArgs) -> WaitlistSettings {
+    WaitlistSettings {
+        offer_duration: match args.offer_seconds {
+            Some(secs) => chrono::Duration::seconds(i64::from(secs)),
+            None => chrono::Duration::minutes(i64::from(args.offer_minutes)),
+        },
+        public_url: args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://localhost:{}", args.gateway_port)),
+    }
 }
 
 /// The JWT keys: from `--jwt-secret`, or a secret generated once in the data directory.
