@@ -8,6 +8,8 @@
 //! * SQLite statements in place (`sqlite.rs`): the helpers the stores' SQLite code uses, and
 //!   the reader connections beside the writer. `checkpoint.rs` copies the WAL back off the
 //!   commit path.
+//! * [`Statement`] (`statement.rs`): a statement written once — SQL, values, how its rows map
+//!   ([`row!`]) — run on a [`Conn`] of either engine or in place on a SQLite connection.
 //! * The outbox's write side (`outbox.rs`): [`Event`], [`enqueue`] in the caller's
 //!   transaction, and the consumers' records of handled messages. The relay that delivers the
 //!   messages is the `outbox` crate.
@@ -20,10 +22,12 @@ pub mod checkpoint;
 mod database;
 mod outbox;
 pub mod sqlite;
+mod statement;
 mod writer;
 
 pub use database::{Backend, Conn, Database, DatabaseError, Leadership, LockKey, Pooled, Tx};
 pub use outbox::{
     Event, consume_direct, enqueue, enqueue_direct, mark_all_processed, mark_processed,
 };
+pub use statement::{At, Column, FromRow, Kind, Row, RowError, Statement, Typed, Value};
 pub use writer::Direct;

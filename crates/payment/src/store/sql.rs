@@ -1,31 +1,33 @@
-//! SQLite statements of payment.
+//! The statements of payment, run on SQLite and PostgreSQL alike (`$n` placeholders, portable
+//! types). Each is built once ([`storage::Statement`]); the `direct` functions run the same
+//! statements in place inside a direct SQLite transaction (`storage::Database::write_direct`).
 
 use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, ReservationId, from_micros, to_micros};
-use sqlx::FromRow;
-use storage::{Conn, on_conn};
+use storage::{Conn, Statement};
 use uuid::Uuid;
 
 use crate::domain::{Payment, PaymentStatus};
 
-#[derive(FromRow)]
-struct PaymentRow {
-    payment_id: Uuid,
-    order_id: Uuid,
-    customer_id: String,
-    reservation_id: Option<Uuid>,
-    amount_cents: i64,
-    currency: String,
-    payment_method: String,
-    status: String,
-    transaction_id: Option<String>,
-    error_code: Option<String>,
-    error_message: Option<String>,
-    failure_reason: Option<String>,
-    provider_response: Option<String>,
-    is_simulated: bool,
-    created_at: i64,
-    processed_at: Option<i64>,
+storage::row! {
+    struct PaymentRow {
+        payment_id: Uuid,
+        order_id: Uuid,
+        customer_id: String,
+        reservation_id: Option<Uuid>,
+        amount_cents: i64,
+        currency: String,
+        payment_method: String,
+        status: String,
+        transaction_id: Option<String>,
+        error_code: Option<String>,
+        error_message: Option<String>,
+        failure_reason: Option<String>,
+        provider_response: Option<String>,
+        is_simulated: bool,
+        created_at: i64,
+        processed_at: Option<i64>,
+    }
 }
 
 impl PaymentRow {
@@ -68,37 +70,36 @@ const SUCCEEDED_FOR_ORDER: &str = concat!(
     " from payment_payments where order_id = $1 and status = 'succeeded'"
 );
 
-pub(crate) async fn payment(mut conn: Conn<'_>, id: Uuid) -> Result<Option<Payment>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from payment_payments where payment_id = $1"
-    ));
-    let row: Option<PaymentRow> =
-        on_conn!(conn.reborrow(), c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?;
+pub(crate) async fn payment(conn: Conn<'_>, id: Uuid) -> Result<Option<Payment>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from payment_payments where payment_id = $1");
+    let row: Option<PaymentRow> = Statement::new(sql).bind(id).fetch_optional(conn).await?;
     Ok(row.map(PaymentRow::into_payment))
 }
 
+fn succeeded_for_order_statement<'a>(order: OrderId) -> Statement<'a> {
+    Statement::new(SUCCEEDED_FOR_ORDER).bind(order.uuid())
+}
+
 pub(crate) async fn succeeded_for_order(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     order: OrderId,
 ) -> Result<Option<Payment>, sqlx::Error> {
-    let row: Option<PaymentRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(SUCCEEDED_FOR_ORDER)
-        .bind(order.uuid())
-        .fetch_optional(c)
-        .await)?;
+    let row: Option<PaymentRow> = succeeded_for_order_statement(order)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(PaymentRow::into_payment))
 }
 
 pub(crate) async fn payments_of_order(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     order: OrderId,
 ) -> Result<Vec<Payment>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from payment_payments where order_id = $1 order by created_at"
-    ));
-    let rows: Vec<PaymentRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+    let sql =
+        format!("select {COLUMNS} from payment_payments where order_id = $1 order by created_at");
+    let rows: Vec<PaymentRow> = Statement::new(sql)
         .bind(order.uuid())
-        .fetch_all(c)
-        .await)?;
+        .fetch_all(conn)
+        .await?;
     Ok(rows.into_iter().map(PaymentRow::into_payment).collect())
 }
 
@@ -112,37 +113,39 @@ const FINISH: &str = "update payment_payments set status = $2, transaction_id = 
         failure_reason = $6, provider_response = $7, processed_at = $8
      where payment_id = $1 and status = 'processing'";
 
-pub(crate) async fn claim(mut conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(CLAIM)
-    .bind(p.id)
-    .bind(p.order_id.uuid())
-    .bind(&p.customer_id)
-    .bind(p.reservation_id.map(ReservationId::uuid))
-    .bind(p.amount.cents())
-    .bind(&p.currency)
-    .bind(&p.payment_method)
-    .bind(p.is_simulated)
-    .bind(to_micros(p.created_at))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+fn claim_statement(p: &Payment) -> Statement<'_> {
+    Statement::new(CLAIM)
+        .bind(p.id)
+        .bind(p.order_id.uuid())
+        .bind(&p.customer_id)
+        .bind(p.reservation_id.map(ReservationId::uuid))
+        .bind(p.amount.cents())
+        .bind(&p.currency)
+        .bind(&p.payment_method)
+        .bind(p.is_simulated)
+        .bind(to_micros(p.created_at))
+}
+
+fn finish_statement(p: &Payment) -> Statement<'_> {
+    Statement::new(FINISH)
+        .bind(p.id)
+        .bind(p.status.as_str())
+        .bind(p.transaction_id.as_ref())
+        .bind(p.error_code.as_ref())
+        .bind(p.error_message.as_ref())
+        .bind(p.failure_reason.as_ref())
+        .bind(p.simulated_response.as_ref())
+        .bind(p.processed_at.map(to_micros))
+}
+
+pub(crate) async fn claim(conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx::Error> {
+    Ok(claim_statement(p).execute(conn).await? == 1)
 }
 
 /// Records the provider's answer on a processing payment; `false` if it was no longer
 /// processing (another process or the stale-payment resolver settled it first).
-pub(crate) async fn finish(mut conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(FINISH)
-    .bind(p.id)
-    .bind(p.status.as_str())
-    .bind(&p.transaction_id)
-    .bind(&p.error_code)
-    .bind(&p.error_message)
-    .bind(&p.failure_reason)
-    .bind(&p.simulated_response)
-    .bind(p.processed_at.map(to_micros))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+pub(crate) async fn finish(conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx::Error> {
+    Ok(finish_statement(p).execute(conn).await? == 1)
 }
 
 const PROCESSING_BEFORE: &str = concat!(
@@ -153,92 +156,39 @@ const PROCESSING_BEFORE: &str = concat!(
 
 /// Payments still `processing` that were claimed before `cutoff` (oldest first, at most 100).
 pub(crate) async fn processing_before(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     cutoff: DateTime<Utc>,
 ) -> Result<Vec<Payment>, sqlx::Error> {
-    let rows: Vec<PaymentRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(PROCESSING_BEFORE)
+    let rows: Vec<PaymentRow> = Statement::new(PROCESSING_BEFORE)
         .bind(to_micros(cutoff))
-        .fetch_all(c)
-        .await)?;
+        .fetch_all(conn)
+        .await?;
     Ok(rows.into_iter().map(PaymentRow::into_payment).collect())
 }
 
-/// Twins of the payment's writes for [`storage::Database::write_direct`] (SQLite).
+/// The same statements in place, for [`storage::Database::write_direct`] and
+/// [`storage::Database::read_direct`] (SQLite).
 pub(crate) mod direct {
-    use kernel::to_micros;
-    use rusqlite::{Connection, Result};
-    use storage::sqlite::execute;
-
     use kernel::OrderId;
-    use storage::sqlite::{query_optional, uuid_at};
+    use rusqlite::{Connection, Result};
 
-    use super::{CLAIM, FINISH, PaymentRow, SUCCEEDED_FOR_ORDER};
+    use super::PaymentRow;
     use crate::domain::Payment;
 
     /// [`super::succeeded_for_order`].
     pub(crate) fn succeeded_for_order(c: &Connection, order: OrderId) -> Result<Option<Payment>> {
-        let row = query_optional(c, SUCCEEDED_FOR_ORDER, &[&order.uuid().as_bytes()], |r| {
-            Ok(PaymentRow {
-                payment_id: uuid_at(r, 0)?,
-                order_id: uuid_at(r, 1)?,
-                customer_id: r.get(2)?,
-                reservation_id: match r.get::<_, Option<Vec<u8>>>(3)? {
-                    Some(_) => Some(uuid_at(r, 3)?),
-                    None => None,
-                },
-                amount_cents: r.get(4)?,
-                currency: r.get(5)?,
-                payment_method: r.get(6)?,
-                status: r.get(7)?,
-                transaction_id: r.get(8)?,
-                error_code: r.get(9)?,
-                error_message: r.get(10)?,
-                failure_reason: r.get(11)?,
-                provider_response: r.get(12)?,
-                is_simulated: r.get(13)?,
-                created_at: r.get(14)?,
-                processed_at: r.get(15)?,
-            })
-        })?;
+        let row: Option<PaymentRow> =
+            super::succeeded_for_order_statement(order).fetch_optional_direct(c)?;
         Ok(row.map(PaymentRow::into_payment))
     }
 
     /// [`super::claim`].
     pub(crate) fn claim(c: &Connection, p: &Payment) -> Result<bool> {
-        let done = execute(
-            c,
-            CLAIM,
-            &[
-                &p.id.as_bytes(),
-                &p.order_id.uuid().as_bytes(),
-                &p.customer_id,
-                &p.reservation_id.map(|r| *r.uuid().as_bytes()),
-                &p.amount.cents(),
-                &p.currency,
-                &p.payment_method,
-                &p.is_simulated,
-                &to_micros(p.created_at),
-            ],
-        )?;
-        Ok(done == 1)
+        Ok(super::claim_statement(p).execute_direct(c)? == 1)
     }
 
     /// [`super::finish`].
     pub(crate) fn finish(c: &Connection, p: &Payment) -> Result<bool> {
-        let done = execute(
-            c,
-            FINISH,
-            &[
-                &p.id.as_bytes(),
-                &p.status.as_str(),
-                &p.transaction_id,
-                &p.error_code,
-                &p.error_message,
-                &p.failure_reason,
-                &p.simulated_response,
-                &p.processed_at.map(to_micros),
-            ],
-        )?;
-        Ok(done == 1)
+        Ok(super::finish_statement(p).execute_direct(c)? == 1)
     }
 }

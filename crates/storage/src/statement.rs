@@ -1,0 +1,493 @@
+//! A statement written once — its SQL, its values, how its rows map — and run on whichever
+//! connection the caller holds: a [`Conn`] of either engine (async), or the SQLite writer's
+//! or a reader's connection in place (`*_direct`, synchronous, inside
+//! [`Database::write_direct`](crate::Database::write_direct) or
+//! [`Database::read_direct`](crate::Database::read_direct)).
+//!
+//! Before this, each store function of the purchase path had a rusqlite twin that bound the same
+//! values and mapped the same columns again. A store now builds a [`Statement`] in one function
+//! and both paths run it. Rows map by column name ([`row!`](crate::row)), as sqlx's derive
+//! did, or by position for tuples and single columns.
+//!
+//! Values keep the types both engines store: ids are UUIDs (16-byte BLOB on SQLite, `uuid` on
+//! PostgreSQL), flags booleans (0/1 on SQLite), timestamps integer microseconds.
+
+use std::borrow::Cow;
+
+use sqlx::Row as _;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use uuid::Uuid;
+
+use crate::Conn;
+
+/// The type of a NULL (PostgreSQL types every parameter, a NULL too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An integer.
+    Int,
+    /// A floating-point number.
+    Real,
+    /// A flag.
+    Bool,
+    /// Text.
+    Text,
+    /// A UUID.
+    Uuid,
+    /// Bytes.
+    Blob,
+}
+
+/// A value bound to a `$n` placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// NULL of a type.
+    Null(Kind),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Real(f64),
+    /// A flag.
+    Bool(bool),
+    /// Text.
+    Text(&'a str),
+    /// A UUID.
+    Uuid(Uuid),
+    /// Bytes.
+    Blob(&'a [u8]),
+}
+
+/// A Rust type with the [`Kind`] of its NULL, for `Option`s of it.
+pub trait Typed {
+    /// Its kind.
+    const KIND: Kind;
+}
+
+macro_rules! value_from {
+    ($($ty:ty => $kind:ident, $v:ident => $make:expr;)*) => {
+        $(
+            impl<'a> From<$ty> for Value<'a> {
+                fn from($v: $ty) -> Self {
+                    $make
+                }
+            }
+            impl<'a> Typed for $ty {
+                const KIND: Kind = Kind::$kind;
+            }
+        )*
+    };
+}
+
+value_from! {
+    i64 => Int, v => Value::Int(v);
+    i32 => Int, v => Value::Int(i64::from(v));
+    u32 => Int, v => Value::Int(i64::from(v));
+    f64 => Real, v => Value::Real(v);
+    bool => Bool, v => Value::Bool(v);
+    Uuid => Uuid, v => Value::Uuid(v);
+    &'a str => Text, v => Value::Text(v);
+    &'a String => Text, v => Value::Text(v.as_str());
+    &'a [u8] => Blob, v => Value::Blob(v);
+}
+
+impl<'a, T: Into<Value<'a>> + Typed> From<Option<T>> for Value<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null(T::KIND), Into::into)
+    }
+}
+
+/// Where a column is in a row: its name or its position.
+#[derive(Debug, Clone, Copy)]
+pub enum At<'n> {
+    /// By position.
+    Pos(usize),
+    /// By name.
+    Name(&'n str),
+}
+
+impl From<usize> for At<'_> {
+    fn from(i: usize) -> Self {
+        Self::Pos(i)
+    }
+}
+
+impl<'n> From<&'n str> for At<'n> {
+    fn from(name: &'n str) -> Self {
+        Self::Name(name)
+    }
+}
+
+/// One column of a row, read from either engine's row.
+pub trait Column: Sized {
+    /// From a PostgreSQL row.
+    ///
+    /// # Errors
+    /// When the column is missing or of another type.
+    fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error>;
+    /// From a row of sqlx's SQLite driver.
+    ///
+    /// # Errors
+    /// When the column is missing or of another type.
+    fn from_sqlite(row: &SqliteRow, at: At<'_>) -> Result<Self, sqlx::Error>;
+    /// From a rusqlite row.
+    ///
+    /// # Errors
+    /// When the column is missing or of another type.
+    fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self>;
+}
+
+/// `at`'s position in a rusqlite row.
+fn direct_position(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<usize> {
+    match at {
+        At::Pos(i) => Ok(i),
+        At::Name(name) => row.as_ref().column_index(name),
+    }
+}
+
+/// Reads a column of a sqlx row of either engine.
+macro_rules! sqlx_get {
+    ($row:expr, $at:expr) => {
+        match $at {
+            At::Pos(i) => $row.try_get(i),
+            At::Name(name) => $row.try_get(name),
+        }
+    };
+}
+
+/// Columns that every engine decodes as they are (sqlx's types, rusqlite's `FromSql`).
+macro_rules! plain_column {
+    ($($ty:ty),*) => {$(
+        impl Column for $ty {
+            fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error> {
+                sqlx_get!(row, at)
+            }
+            fn from_sqlite(row: &SqliteRow, at: At<'_>) -> Result<Self, sqlx::Error> {
+                sqlx_get!(row, at)
+            }
+            fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
+                row.get(direct_position(row, at)?)
+            }
+        }
+    )*};
+}
+
+plain_column!(
+    i64,
+    i32,
+    f64,
+    bool,
+    String,
+    Vec<u8>,
+    Option<i64>,
+    Option<i32>,
+    Option<f64>,
+    Option<bool>,
+    Option<String>,
+    Option<Vec<u8>>
+);
+
+impl Column for Uuid {
+    fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error> {
+        sqlx_get!(row, at)
+    }
+    fn from_sqlite(row: &SqliteRow, at: At<'_>) -> Result<Self, sqlx::Error> {
+        sqlx_get!(row, at)
+    }
+    fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
+        crate::sqlite::uuid_at(row, direct_position(row, at)?)
+    }
+}
+
+impl Column for Option<Uuid> {
+    fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error> {
+        sqlx_get!(row, at)
+    }
+    fn from_sqlite(row: &SqliteRow, at: At<'_>) -> Result<Self, sqlx::Error> {
+        sqlx_get!(row, at)
+    }
+    fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
+        let i = direct_position(row, at)?;
+        match row.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => Ok(None),
+            _ => crate::sqlite::uuid_at(row, i).map(Some),
+        }
+    }
+}
+
+/// A row of either engine, as [`FromRow`] reads it.
+pub enum Row<'r, 's> {
+    /// PostgreSQL.
+    Pg(&'r PgRow),
+    /// sqlx's SQLite driver.
+    Sqlite(&'r SqliteRow),
+    /// rusqlite.
+    Direct(&'r rusqlite::Row<'s>),
+}
+
+/// Why a row did not map.
+#[derive(Debug, thiserror::Error)]
+pub enum RowError {
+    /// From sqlx.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// From rusqlite.
+    #[error(transparent)]
+    Direct(#[from] rusqlite::Error),
+}
+
+impl From<RowError> for sqlx::Error {
+    fn from(e: RowError) -> Self {
+        match e {
+            RowError::Sqlx(e) => e,
+            RowError::Direct(e) => crate::sqlite::driver_error(e),
+        }
+    }
+}
+
+impl From<RowError> for rusqlite::Error {
+    fn from(e: RowError) -> Self {
+        match e {
+            RowError::Direct(e) => e,
+            RowError::Sqlx(e) => rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+        }
+    }
+}
+
+impl Row<'_, '_> {
+    /// The column `column` (a name or a position).
+    ///
+    /// # Errors
+    /// When it is missing or of another type.
+    pub fn get<'n, T: Column>(&self, at: impl Into<At<'n>>) -> Result<T, RowError> {
+        let at = at.into();
+        Ok(match self {
+            Self::Pg(r) => T::from_pg(r, at)?,
+            Self::Sqlite(r) => T::from_sqlite(r, at)?,
+            Self::Direct(r) => T::from_direct(r, at)?,
+        })
+    }
+}
+
+/// A type a row maps to: a [`row!`](crate::row) struct (by column name), a tuple (by position).
+pub trait FromRow: Sized {
+    /// Maps `row`.
+    ///
+    /// # Errors
+    /// When a column is missing or of another type.
+    fn from_row(row: &Row<'_, '_>) -> Result<Self, RowError>;
+}
+
+macro_rules! tuple_from_row {
+    ($(($($t:ident $i:tt),*)),*) => {$(
+        impl<$($t: Column),*> FromRow for ($($t,)*) {
+            fn from_row(row: &Row<'_, '_>) -> Result<Self, RowError> {
+                Ok(($(row.get::<$t>($i)?,)*))
+            }
+        }
+    )*};
+}
+
+tuple_from_row!(
+    (A 0),
+    (A 0, B 1),
+    (A 0, B 1, C 2),
+    (A 0, B 1, C 2, D 3),
+    (A 0, B 1, C 2, D 3, E 4)
+);
+
+/// A struct whose fields are read from the row's columns of the same names.
+///
+/// ```ignore
+/// storage::row! {
+///     struct HoldRow { reservation_id: Uuid, expires_at: i64 }
+/// }
+/// ```
+#[macro_export]
+macro_rules! row {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($fvis:vis $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        $vis struct $name { $($fvis $field: $ty),* }
+
+        impl $crate::FromRow for $name {
+            fn from_row(row: &$crate::Row<'_, '_>) -> Result<Self, $crate::RowError> {
+                Ok(Self { $($field: row.get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null(_) => ValueRef::Null,
+            Value::Int(v) => ValueRef::Integer(*v),
+            Value::Real(v) => ValueRef::Real(*v),
+            Value::Bool(v) => ValueRef::Integer(i64::from(*v)),
+            Value::Text(v) => ValueRef::Text(v.as_bytes()),
+            Value::Uuid(v) => ValueRef::Blob(v.as_bytes()),
+            Value::Blob(v) => ValueRef::Blob(v),
+        }))
+    }
+}
+
+/// One statement and its values, ready to run on either engine.
+#[derive(Debug, Clone)]
+pub struct Statement<'a> {
+    sql: Cow<'static, str>,
+    values: Vec<Value<'a>>,
+}
+
+/// Binds `values` in order to a sqlx query of either engine.
+macro_rules! bind_values {
+    ($query:expr, $values:expr) => {{
+        let mut q = $query;
+        for value in $values {
+            q = match *value {
+                Value::Null(Kind::Int) => q.bind(None::<i64>),
+                Value::Null(Kind::Real) => q.bind(None::<f64>),
+                Value::Null(Kind::Bool) => q.bind(None::<bool>),
+                Value::Null(Kind::Text) => q.bind(None::<&str>),
+                Value::Null(Kind::Uuid) => q.bind(None::<Uuid>),
+                Value::Null(Kind::Blob) => q.bind(None::<&[u8]>),
+                Value::Int(v) => q.bind(v),
+                Value::Real(v) => q.bind(v),
+                Value::Bool(v) => q.bind(v),
+                Value::Text(v) => q.bind(v),
+                Value::Uuid(v) => q.bind(v),
+                Value::Blob(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs `$run` (a method of sqlx's `Query`) with `$rows` bound to the rows it returns, on the
+/// engine behind `$conn`, each row read as a [`Row`] through `$row`.
+macro_rules! on_engine {
+    ($self:ident, $conn:expr, |$q:ident, $c:ident, $wrap:ident| $body:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => {
+                let $q = bind_values!(
+                    sqlx::query(sqlx::AssertSqlSafe($self.sql.clone())),
+                    &$self.values
+                );
+                let $wrap = |r| Row::Sqlite(r);
+                $body
+            }
+            Conn::Postgres($c) => {
+                let $q = bind_values!(
+                    sqlx::query(sqlx::AssertSqlSafe($self.sql.clone())),
+                    &$self.values
+                );
+                let $wrap = |r| Row::Pg(r);
+                $body
+            }
+        }
+    };
+}
+
+impl<'a> Statement<'a> {
+    /// A statement of `sql` (`$n` placeholders) with no values yet.
+    pub fn new(sql: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            sql: sql.into(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Binds the next placeholder (`$1`, then `$2`, …).
+    #[must_use]
+    pub fn bind(mut self, value: impl Into<Value<'a>>) -> Self {
+        self.values.push(value.into());
+        self
+    }
+
+    /// Runs it; the number of rows it changed.
+    ///
+    /// # Errors
+    /// When the statement fails.
+    pub async fn execute(&self, conn: Conn<'_>) -> Result<u64, sqlx::Error> {
+        on_engine!(self, conn, |q, c, _wrap| Ok(q.execute(c).await?.rows_affected()))
+    }
+
+    /// Runs it for at most one row.
+    ///
+    /// # Errors
+    /// When the statement fails or the row does not map.
+    pub async fn fetch_optional<R: FromRow>(&self, conn: Conn<'_>) -> Result<Option<R>, sqlx::Error> {
+        on_engine!(self, conn, |q, c, wrap| match q.fetch_optional(c).await? {
+            Some(r) => Ok(Some(R::from_row(&wrap(&r))?)),
+            None => Ok(None),
+        })
+    }
+
+    /// Runs it for exactly one row.
+    ///
+    /// # Errors
+    /// When the statement fails, returns no row, or the row does not map.
+    pub async fn fetch_one<R: FromRow>(&self, conn: Conn<'_>) -> Result<R, sqlx::Error> {
+        self.fetch_optional(conn).await?.ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// Runs it for every row.
+    ///
+    /// # Errors
+    /// When the statement fails or a row does not map.
+    pub async fn fetch_all<R: FromRow>(&self, conn: Conn<'_>) -> Result<Vec<R>, sqlx::Error> {
+        on_engine!(self, conn, |q, c, wrap| {
+            let rows = q.fetch_all(c).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(R::from_row(&wrap(r))?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The values as rusqlite binds them.
+    fn direct_values(&self) -> Vec<&dyn rusqlite::ToSql> {
+        self.values.iter().map(|v| v as &dyn rusqlite::ToSql).collect()
+    }
+
+    /// Runs it on a rusqlite connection, in place; the rows it changed.
+    ///
+    /// # Errors
+    /// When the statement fails.
+    pub fn execute_direct(&self, c: &rusqlite::Connection) -> rusqlite::Result<u64> {
+        let refs = self.direct_values();
+        crate::sqlite::execute(c, &self.sql, &refs).map(|n| n as u64)
+    }
+
+    /// [`Statement::fetch_optional`] in place.
+    ///
+    /// # Errors
+    /// When the statement fails or the row does not map.
+    pub fn fetch_optional_direct<R: FromRow>(
+        &self,
+        c: &rusqlite::Connection,
+    ) -> rusqlite::Result<Option<R>> {
+        let refs = self.direct_values();
+        crate::sqlite::query_optional(c, &self.sql, &refs, |r| {
+            Ok(R::from_row(&Row::Direct(r))?)
+        })
+    }
+
+    /// [`Statement::fetch_one`] in place.
+    ///
+    /// # Errors
+    /// When the statement fails, returns no row, or the row does not map.
+    pub fn fetch_one_direct<R: FromRow>(&self, c: &rusqlite::Connection) -> rusqlite::Result<R> {
+        self.fetch_optional_direct(c)?
+            .ok_or(rusqlite::Error::QueryReturnedNoRows)
+    }
+
+    /// [`Statement::fetch_all`] in place.
+    ///
+    /// # Errors
+    /// When the statement fails or a row does not map.
+    pub fn fetch_all_direct<R: FromRow>(&self, c: &rusqlite::Connection) -> rusqlite::Result<Vec<R>> {
+        let refs = self.direct_values();
+        crate::sqlite::query(c, &self.sql, &refs, |r| Ok(R::from_row(&Row::Direct(r))?))
+    }
+}
