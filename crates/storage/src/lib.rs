@@ -18,10 +18,10 @@
 //! hand a [`Tx`] or a [`Conn`] to their context's store; only the stores, this crate, the
 //! migrations and the test kit name a database driver.
 
-pub mod checkpoint;
+mod checkpoint;
 mod database;
 mod outbox;
-pub mod sqlite;
+mod sqlite;
 mod statement;
 mod writer;
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kernel::{MessageId, to_micros};
 use serde::Serialize;
 
-use crate::{Conn, Database, Direct, on_conn};
+use crate::{Conn, Database, Direct, Statement};
 
 /// An event published by a context: a past-tense payload with a topic and a partition key.
 pub trait Event: Serialize {
@@ -46,6 +46,21 @@ fn stamp<E: Event>(event: &E, now: DateTime<Utc>) -> serde_json::Result<(Message
     Ok((message_id, payload))
 }
 
+/// The insert of `event` into the outbox: its text stamped with a fresh `messageId` and
+/// `occurredAt` (added to the JSON payload).
+fn enqueue_statement<E: Event>(
+    event: &E,
+    now: DateTime<Utc>,
+) -> serde_json::Result<(MessageId, Statement<'static>, String, String)> {
+    let (message_id, payload) = stamp(event, now)?;
+    Ok((
+        message_id,
+        Statement::new(INSERT_MESSAGE),
+        event.key(),
+        payload,
+    ))
+}
+
 /// Writes `event` to the outbox in the transaction behind `conn`, stamping it with a fresh
 /// `messageId` and `occurredAt` (added to the JSON payload).
 ///
@@ -56,17 +71,10 @@ pub async fn enqueue<E: Event>(
     event: &E,
     now: DateTime<Utc>,
 ) -> anyhow::Result<MessageId> {
-    let (message_id, payload) = stamp(event, now)?;
-    on_conn!(conn, c => sqlx::query(INSERT_MESSAGE)
-        .bind(message_id.uuid())
-        .bind(E::TOPIC)
-        .bind(event.key())
-        .bind(&payload)
-        .bind(to_micros(now))
-        .bind(i32::from(E::DEFERRABLE))
-        .execute(c)
-        .await
-        .map(|_| ()))?;
+    let (message_id, insert, key, payload) = enqueue_statement(event, now)?;
+    bind_message::<E>(insert, message_id, &key, &payload, now)
+        .execute(conn)
+        .await?;
     Ok(message_id)
 }
 
@@ -79,26 +87,38 @@ pub fn enqueue_direct<E: Event>(
     event: &E,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<MessageId> {
-    let (message_id, payload) =
-        stamp(event, now).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    crate::sqlite::execute(
-        c,
-        INSERT_MESSAGE,
-        &[
-            &&message_id.uuid().as_bytes()[..],
-            &E::TOPIC,
-            &event.key(),
-            &payload,
-            &to_micros(now),
-            &i32::from(E::DEFERRABLE),
-        ],
-    )?;
+    let (message_id, insert, key, payload) = enqueue_statement(event, now)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    bind_message::<E>(insert, message_id, &key, &payload, now).execute_direct(c)?;
     Ok(message_id)
+}
+
+/// [`INSERT_MESSAGE`]'s values.
+fn bind_message<'a, E: Event>(
+    insert: Statement<'a>,
+    message_id: MessageId,
+    key: &'a str,
+    payload: &'a str,
+    now: DateTime<Utc>,
+) -> Statement<'a> {
+    insert
+        .bind(message_id.uuid())
+        .bind(E::TOPIC)
+        .bind(key)
+        .bind(payload)
+        .bind(to_micros(now))
+        .bind(i32::from(E::DEFERRABLE))
 }
 
 /// Records a consumer's message as handled, once.
 const MARK_PROCESSED: &str =
     "insert into outbox_processed (consumer, message_id) values ($1, $2) on conflict do nothing";
+
+fn mark_statement(consumer: &str, message_id: MessageId) -> Statement<'_> {
+    Statement::new(MARK_PROCESSED)
+        .bind(consumer)
+        .bind(message_id.uuid())
+}
 
 /// Records that `consumer` handled `message_id`, inside the consumer's own transaction.
 /// Returns `false` when it had already been handled: the caller must then skip its effects.
@@ -110,12 +130,7 @@ pub async fn mark_processed(
     consumer: &str,
     message_id: MessageId,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn, c => sqlx::query(MARK_PROCESSED)
-        .bind(consumer)
-        .bind(message_id.uuid())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = mark_statement(consumer, message_id).execute(conn).await?;
     Ok(done == 1)
 }
 
@@ -189,11 +204,7 @@ pub async fn consume_direct<T: Sync>(
         let done = db
             .write_direct(|c| {
                 for (message_id, message) in piece {
-                    let fresh = crate::sqlite::execute(
-                        c,
-                        MARK_PROCESSED,
-                        &[&consumer, &&message_id.uuid().as_bytes()[..]],
-                    )? == 1;
+                    let fresh = mark_statement(consumer, *message_id).execute_direct(c)? == 1;
                     if fresh && let Err(e) = apply(c, message) {
                         return Ok(Direct::Rollback(Err(e)));
                     }

@@ -26,10 +26,10 @@ const NAMES: [&str; 24] = [
 ///
 /// # Errors
 /// When the SQL does not prepare or a value does not bind.
-pub fn prepare<'c>(
+pub(crate) fn prepare<'c, P: ToSql>(
     c: &'c rusqlite::Connection,
     sql: &str,
-    params: &[&dyn ToSql],
+    params: &[P],
 ) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
     if params.len() > NAMES.len() {
         return Err(rusqlite::Error::InvalidParameterCount(
@@ -50,10 +50,10 @@ pub fn prepare<'c>(
 ///
 /// # Errors
 /// When the statement fails.
-pub fn execute(
+pub(crate) fn execute<P: ToSql>(
     c: &rusqlite::Connection,
     sql: &str,
-    params: &[&dyn ToSql],
+    params: &[P],
 ) -> rusqlite::Result<usize> {
     prepare(c, sql, params)?.raw_execute()
 }
@@ -62,10 +62,10 @@ pub fn execute(
 ///
 /// # Errors
 /// When the statement fails or a row does not map.
-pub fn query<T>(
+pub(crate) fn query<T, P: ToSql>(
     c: &rusqlite::Connection,
     sql: &str,
-    params: &[&dyn ToSql],
+    params: &[P],
     mut map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<Vec<T>> {
     let mut stmt = prepare(c, sql, params)?;
@@ -81,10 +81,10 @@ pub fn query<T>(
 ///
 /// # Errors
 /// When the statement fails or the row does not map.
-pub fn query_optional<T>(
+pub(crate) fn query_optional<T, P: ToSql>(
     c: &rusqlite::Connection,
     sql: &str,
-    params: &[&dyn ToSql],
+    params: &[P],
     map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<Option<T>> {
     let mut stmt = prepare(c, sql, params)?;
@@ -96,7 +96,7 @@ pub fn query_optional<T>(
 ///
 /// # Errors
 /// When the column is not a 16-byte blob.
-pub fn uuid_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<uuid::Uuid> {
+pub(crate) fn uuid_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<uuid::Uuid> {
     // Borrowed from the row, not copied into a `Vec` (one allocation per id read).
     let bytes = row.get_ref(index)?.as_blob()?;
     uuid::Uuid::from_slice(bytes).map_err(|e| {

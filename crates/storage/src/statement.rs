@@ -408,14 +408,20 @@ impl<'a> Statement<'a> {
     /// # Errors
     /// When the statement fails.
     pub async fn execute(&self, conn: Conn<'_>) -> Result<u64, sqlx::Error> {
-        on_engine!(self, conn, |q, c, _wrap| Ok(q.execute(c).await?.rows_affected()))
+        on_engine!(self, conn, |q, c, _wrap| Ok(q
+            .execute(c)
+            .await?
+            .rows_affected()))
     }
 
     /// Runs it for at most one row.
     ///
     /// # Errors
     /// When the statement fails or the row does not map.
-    pub async fn fetch_optional<R: FromRow>(&self, conn: Conn<'_>) -> Result<Option<R>, sqlx::Error> {
+    pub async fn fetch_optional<R: FromRow>(
+        &self,
+        conn: Conn<'_>,
+    ) -> Result<Option<R>, sqlx::Error> {
         on_engine!(self, conn, |q, c, wrap| match q.fetch_optional(c).await? {
             Some(r) => Ok(Some(R::from_row(&wrap(&r))?)),
             None => Ok(None),
@@ -427,7 +433,9 @@ impl<'a> Statement<'a> {
     /// # Errors
     /// When the statement fails, returns no row, or the row does not map.
     pub async fn fetch_one<R: FromRow>(&self, conn: Conn<'_>) -> Result<R, sqlx::Error> {
-        self.fetch_optional(conn).await?.ok_or(sqlx::Error::RowNotFound)
+        self.fetch_optional(conn)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
     }
 
     /// Runs it for every row.
@@ -445,18 +453,12 @@ impl<'a> Statement<'a> {
         })
     }
 
-    /// The values as rusqlite binds them.
-    fn direct_values(&self) -> Vec<&dyn rusqlite::ToSql> {
-        self.values.iter().map(|v| v as &dyn rusqlite::ToSql).collect()
-    }
-
     /// Runs it on a rusqlite connection, in place; the rows it changed.
     ///
     /// # Errors
     /// When the statement fails.
     pub fn execute_direct(&self, c: &rusqlite::Connection) -> rusqlite::Result<u64> {
-        let refs = self.direct_values();
-        crate::sqlite::execute(c, &self.sql, &refs).map(|n| n as u64)
+        crate::sqlite::execute(c, &self.sql, &self.values).map(|n| n as u64)
     }
 
     /// [`Statement::fetch_optional`] in place.
@@ -467,8 +469,7 @@ impl<'a> Statement<'a> {
         &self,
         c: &rusqlite::Connection,
     ) -> rusqlite::Result<Option<R>> {
-        let refs = self.direct_values();
-        crate::sqlite::query_optional(c, &self.sql, &refs, |r| {
+        crate::sqlite::query_optional(c, &self.sql, &self.values, |r| {
             Ok(R::from_row(&Row::Direct(r))?)
         })
     }
@@ -486,8 +487,12 @@ impl<'a> Statement<'a> {
     ///
     /// # Errors
     /// When the statement fails or a row does not map.
-    pub fn fetch_all_direct<R: FromRow>(&self, c: &rusqlite::Connection) -> rusqlite::Result<Vec<R>> {
-        let refs = self.direct_values();
-        crate::sqlite::query(c, &self.sql, &refs, |r| Ok(R::from_row(&Row::Direct(r))?))
+    pub fn fetch_all_direct<R: FromRow>(
+        &self,
+        c: &rusqlite::Connection,
+    ) -> rusqlite::Result<Vec<R>> {
+        crate::sqlite::query(c, &self.sql, &self.values, |r| {
+            Ok(R::from_row(&Row::Direct(r))?)
+        })
     }
 }

@@ -4,26 +4,27 @@ use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, SeatId, from_micros, to_micros};
 use sqlx::FromRow;
 use std::collections::HashMap;
-use storage::{Conn, on_conn};
+use storage::{Conn, Statement, on_conn};
 use uuid::Uuid;
 
 use crate::CatalogError;
 use crate::domain::{Event, EventStatus, Seat};
 use crate::queries::SeatListing;
 
-#[derive(FromRow)]
-struct EventRow {
-    event_id: Uuid,
-    name: String,
-    description: String,
-    event_date: i64,
-    venue: String,
-    max_capacity: i64,
-    base_price_cents: i64,
-    currency: String,
-    status: String,
-    created_at: i64,
-    updated_at: Option<i64>,
+storage::row! {
+    struct EventRow {
+        event_id: Uuid,
+        name: String,
+        description: String,
+        event_date: i64,
+        venue: String,
+        max_capacity: i64,
+        base_price_cents: i64,
+        currency: String,
+        status: String,
+        created_at: i64,
+        updated_at: Option<i64>,
+    }
 }
 
 impl EventRow {
@@ -91,38 +92,31 @@ static EVENT_BY_ID: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!("select {EVENT_COLUMNS} from catalog_events where event_id = $1")
 });
 
-pub(crate) async fn event(mut conn: Conn<'_>, id: EventId) -> Result<Option<Event>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(EVENT_BY_ID.as_str());
-    let row: Option<EventRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
-        .bind(id.uuid())
-        .fetch_optional(c)
-        .await)?;
+fn event_statement<'a>(id: EventId) -> Statement<'a> {
+    Statement::new(EVENT_BY_ID.as_str()).bind(id.uuid())
+}
+
+pub(crate) async fn event(conn: Conn<'_>, id: EventId) -> Result<Option<Event>, sqlx::Error> {
+    let row: Option<EventRow> = event_statement(id).fetch_optional(conn).await?;
     Ok(row.map(EventRow::into_event))
 }
 
 /// All events, or only the active ones after `upcoming_after`, by date, latest first.
 pub(crate) async fn list_events(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     upcoming_after: Option<DateTime<Utc>>,
 ) -> Result<Vec<Event>, sqlx::Error> {
-    let rows: Vec<EventRow> = match upcoming_after {
-        Some(now) => {
-            let sql = sqlx::AssertSqlSafe(format!(
-                "select {EVENT_COLUMNS} from catalog_events where status = 'active' and event_date > $1
-                 order by event_date desc"
-            ));
-            on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
-                .bind(to_micros(now))
-                .fetch_all(c)
-                .await)?
-        }
-        None => {
-            let sql = sqlx::AssertSqlSafe(format!(
-                "select {EVENT_COLUMNS} from catalog_events order by event_date desc"
-            ));
-            on_conn!(conn.reborrow(), c => sqlx::query_as(sql).fetch_all(c).await)?
-        }
+    let list = match upcoming_after {
+        Some(now) => Statement::new(format!(
+            "select {EVENT_COLUMNS} from catalog_events where status = 'active' and event_date > $1
+             order by event_date desc"
+        ))
+        .bind(to_micros(now)),
+        None => Statement::new(format!(
+            "select {EVENT_COLUMNS} from catalog_events order by event_date desc"
+        )),
     };
+    let rows: Vec<EventRow> = list.fetch_all(conn).await?;
     Ok(rows.into_iter().map(EventRow::into_event).collect())
 }
 
@@ -213,31 +207,33 @@ pub(crate) async fn insert_seats(mut conn: Conn<'_>, seats: &[Seat]) -> Result<(
     Ok(())
 }
 
-#[derive(FromRow)]
-struct ListingRow {
-    seat_id: Uuid,
-    event_id: Uuid,
-    section_code: String,
-    row_number: i64,
-    seat_number: i64,
-    price_cents: i64,
-    name: String,
-    venue: String,
-    event_date: i64,
-    currency: String,
-    status: String,
+storage::row! {
+    struct ListingRow {
+        seat_id: Uuid,
+        event_id: Uuid,
+        section_code: String,
+        row_number: i64,
+        seat_number: i64,
+        price_cents: i64,
+        name: String,
+        venue: String,
+        event_date: i64,
+        currency: String,
+        status: String,
+    }
 }
 
 /// A seat with the facts of its event, for other contexts.
 pub(crate) async fn seat_listing(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     seat: SeatId,
 ) -> Result<Option<SeatListing>, sqlx::Error> {
-    let row: Option<ListingRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(SEAT_LISTING)
-    .bind(seat.uuid())
-    .fetch_optional(c)
-    .await)?;
+    let row: Option<ListingRow> = seat_listing_statement(seat).fetch_optional(conn).await?;
     Ok(row.map(ListingRow::into_listing))
+}
+
+fn seat_listing_statement<'a>(seat: SeatId) -> Statement<'a> {
+    Statement::new(SEAT_LISTING).bind(seat.uuid())
 }
 
 const SEAT_LISTING: &str =
@@ -268,48 +264,20 @@ impl ListingRow {
 pub(crate) mod direct {
     use kernel::SeatId;
     use rusqlite::{Connection, Result};
-    use storage::sqlite::{query_optional, uuid_at};
 
-    use super::{EVENT_BY_ID, EventRow, ListingRow, SEAT_LISTING};
+    use super::{EventRow, ListingRow};
     use crate::queries::SeatListing;
 
     /// [`super::event`].
     pub(crate) fn event(c: &Connection, id: kernel::EventId) -> Result<Option<crate::Event>> {
-        let row = query_optional(c, &EVENT_BY_ID, &[&id.uuid().as_bytes()], |r| {
-            Ok(EventRow {
-                event_id: uuid_at(r, 0)?,
-                name: r.get(1)?,
-                description: r.get(2)?,
-                event_date: r.get(3)?,
-                venue: r.get(4)?,
-                max_capacity: r.get(5)?,
-                base_price_cents: r.get(6)?,
-                currency: r.get(7)?,
-                status: r.get(8)?,
-                created_at: r.get(9)?,
-                updated_at: r.get(10)?,
-            })
-        })?;
+        let row: Option<EventRow> = super::event_statement(id).fetch_optional_direct(c)?;
         Ok(row.map(EventRow::into_event))
     }
 
     /// [`super::seat_listing`].
     pub(crate) fn seat_listing(c: &Connection, seat: SeatId) -> Result<Option<SeatListing>> {
-        let row = query_optional(c, SEAT_LISTING, &[&seat.uuid().as_bytes()], |r| {
-            Ok(ListingRow {
-                seat_id: uuid_at(r, 0)?,
-                event_id: uuid_at(r, 1)?,
-                section_code: r.get(2)?,
-                row_number: r.get(3)?,
-                seat_number: r.get(4)?,
-                price_cents: r.get(5)?,
-                name: r.get(6)?,
-                venue: r.get(7)?,
-                event_date: r.get(8)?,
-                currency: r.get(9)?,
-                status: r.get(10)?,
-            })
-        })?;
+        let row: Option<ListingRow> =
+            super::seat_listing_statement(seat).fetch_optional_direct(c)?;
         Ok(row.map(ListingRow::into_listing))
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, SeatId, from_micros, to_micros};
 use sqlx::FromRow;
-use storage::{Conn, on_conn};
+use storage::{Conn, Statement, on_conn};
 use uuid::Uuid;
 
 use crate::domain::{Ticket, TicketStatus};
@@ -95,29 +95,30 @@ const INSERT_TICKET: &str = "insert into fulfillment_tickets (ticket_id, order_i
      on conflict (order_id, seat_id) do nothing";
 
 /// Inserts a ticket unless the order already has one for that seat; returns whether it did.
-pub(crate) async fn insert_ticket(mut conn: Conn<'_>, t: &Ticket) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(INSERT_TICKET)
-    .bind(t.id)
-    .bind(t.order_id.uuid())
-    .bind(t.event_id.uuid())
-    .bind(&t.event_name)
-    .bind(&t.venue)
-    .bind(to_micros(t.event_date))
-    .bind(t.seat_id.uuid())
-    .bind(&t.section_code)
-    .bind(t.row_number)
-    .bind(t.seat_number)
-    .bind(t.price.cents())
-    .bind(&t.currency)
-    .bind(&t.holder)
-    .bind(&t.user_id)
-    .bind(&t.guest_token)
-    .bind(&t.customer_email)
-    .bind(&t.qr)
-    .bind(to_micros(t.issued_at))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+pub(crate) async fn insert_ticket(conn: Conn<'_>, t: &Ticket) -> Result<bool, sqlx::Error> {
+    Ok(insert_ticket_statement(t).execute(conn).await? == 1)
+}
+
+fn insert_ticket_statement(t: &Ticket) -> Statement<'_> {
+    Statement::new(INSERT_TICKET)
+        .bind(t.id)
+        .bind(t.order_id.uuid())
+        .bind(t.event_id.uuid())
+        .bind(&t.event_name)
+        .bind(&t.venue)
+        .bind(to_micros(t.event_date))
+        .bind(t.seat_id.uuid())
+        .bind(&t.section_code)
+        .bind(t.row_number)
+        .bind(t.seat_number)
+        .bind(t.price.cents())
+        .bind(&t.currency)
+        .bind(&t.holder)
+        .bind(t.user_id.as_ref())
+        .bind(t.guest_token.as_ref())
+        .bind(t.customer_email.as_ref())
+        .bind(&t.qr)
+        .bind(to_micros(t.issued_at))
 }
 
 /// `issued → checked_in`; returns whether this call admitted the ticket.
@@ -138,39 +139,12 @@ pub(crate) async fn check_in(
 
 /// Twins of the statements above for [`storage::Database::write_direct`] (issuing on SQLite).
 pub(crate) mod direct {
-    use kernel::to_micros;
     use rusqlite::{Connection, Result};
-    use storage::sqlite::execute;
 
-    use super::INSERT_TICKET;
     use crate::domain::Ticket;
 
     /// [`super::insert_ticket`].
     pub(crate) fn insert_ticket(c: &Connection, t: &Ticket) -> Result<bool> {
-        let inserted = execute(
-            c,
-            INSERT_TICKET,
-            &[
-                &t.id.as_bytes(),
-                &t.order_id.uuid().as_bytes(),
-                &t.event_id.uuid().as_bytes(),
-                &t.event_name,
-                &t.venue,
-                &to_micros(t.event_date),
-                &t.seat_id.uuid().as_bytes(),
-                &t.section_code,
-                &t.row_number,
-                &t.seat_number,
-                &t.price.cents(),
-                &t.currency,
-                &t.holder,
-                &t.user_id,
-                &t.guest_token,
-                &t.customer_email,
-                &t.qr,
-                &to_micros(t.issued_at),
-            ],
-        )?;
-        Ok(inserted == 1)
+        Ok(super::insert_ticket_statement(t).execute_direct(c)? == 1)
     }
 }

@@ -1,9 +1,10 @@
-//! SQLite statements of the inventory.
+//! The statements of the inventory, run on SQLite and PostgreSQL alike (`$n` placeholders,
+//! portable types). Each is built once ([`storage::Statement`]); the `direct` functions run the
+//! same statements in place on SQLite (the hold's path, `storage::Database::write_direct`).
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, ReservationId, SeatId, from_micros, to_micros};
-use sqlx::FromRow;
-use storage::{Conn, on_conn};
+use storage::{Conn, Statement};
 
 use crate::ports::SeatListing;
 use uuid::Uuid;
@@ -24,32 +25,30 @@ pub(crate) struct SeatRecord {
 const UPSERT_SEAT: &str = "insert into inventory_seats (seat_id, event_id, section_code, row_number, seat_number, price_cents)
      values ($1, $2, $3, $4, $5, $6) on conflict (seat_id) do nothing";
 
+fn upsert_seat_statement(s: &SeatRecord) -> Statement<'_> {
+    Statement::new(UPSERT_SEAT)
+        .bind(s.seat_id.uuid())
+        .bind(s.event_id.uuid())
+        .bind(&s.section_code)
+        .bind(s.row_number)
+        .bind(s.seat_number)
+        .bind(s.price.cents())
+}
+
 /// Records a seat; a seat already known is left as it is.
-pub(crate) async fn upsert_seat(mut conn: Conn<'_>, s: &SeatRecord) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(UPSERT_SEAT)
-    .bind(s.seat_id.uuid())
-    .bind(s.event_id.uuid())
-    .bind(&s.section_code)
-    .bind(s.row_number)
-    .bind(s.seat_number)
-    .bind(s.price.cents())
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(())
+pub(crate) async fn upsert_seat(conn: Conn<'_>, s: &SeatRecord) -> Result<(), sqlx::Error> {
+    upsert_seat_statement(s).execute(conn).await.map(drop)
 }
 
 /// A seat inventory has recorded.
-pub(crate) async fn seat(
-    mut conn: Conn<'_>,
-    id: SeatId,
-) -> Result<Option<SeatRecord>, sqlx::Error> {
-    let row: Option<(Uuid, String, i64, i64, i64)> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+pub(crate) async fn seat(conn: Conn<'_>, id: SeatId) -> Result<Option<SeatRecord>, sqlx::Error> {
+    let row: Option<(Uuid, String, i64, i64, i64)> = Statement::new(
         "select event_id, section_code, row_number, seat_number, price_cents
          from inventory_seats where seat_id = $1",
     )
     .bind(id.uuid())
-    .fetch_optional(c)
-    .await)?;
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(
         |(event, section_code, row_number, seat_number, cents)| SeatRecord {
             seat_id: id,
@@ -75,15 +74,16 @@ impl From<SeatListing> for SeatRecord {
     }
 }
 
-#[derive(FromRow)]
-struct HoldRow {
-    reservation_id: Uuid,
-    seat_id: Uuid,
-    event_id: Uuid,
-    customer_id: String,
-    status: String,
-    created_at: i64,
-    expires_at: i64,
+storage::row! {
+    struct HoldRow {
+        reservation_id: Uuid,
+        seat_id: Uuid,
+        event_id: Uuid,
+        customer_id: String,
+        status: String,
+        created_at: i64,
+        expires_at: i64,
+    }
 }
 
 impl HoldRow {
@@ -101,18 +101,24 @@ impl HoldRow {
     }
 }
 
-const HOLD_BY_ID: &str =
-    "select reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at
-     from inventory_reservations where reservation_id = $1";
+/// The columns of [`HoldRow`], for `select` and `returning`.
+macro_rules! hold_columns {
+    () => {
+        "reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at"
+    };
+}
 
-pub(crate) async fn hold(
-    mut conn: Conn<'_>,
-    id: ReservationId,
-) -> Result<Option<Hold>, sqlx::Error> {
-    let row: Option<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(HOLD_BY_ID)
-    .bind(id.uuid())
-    .fetch_optional(c)
-    .await)?;
+const HOLD_BY_ID: &str = concat!(
+    "select ",
+    hold_columns!(),
+    " from inventory_reservations where reservation_id = $1"
+);
+
+pub(crate) async fn hold(conn: Conn<'_>, id: ReservationId) -> Result<Option<Hold>, sqlx::Error> {
+    let row: Option<HoldRow> = Statement::new(HOLD_BY_ID)
+        .bind(id.uuid())
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(HoldRow::into_hold))
 }
 
@@ -136,149 +142,161 @@ const INSERT_HOLD: &str = "insert into inventory_reservations
          where customer_id = $4 and event_id = $3 and status = 'active' and expires_at > $5) < $7
      on conflict do nothing";
 
+fn insert_hold_statement(h: &Hold, limit: Option<i64>) -> Statement<'_> {
+    Statement::new(INSERT_HOLD)
+        .bind(h.id.uuid())
+        .bind(h.seat_id.uuid())
+        .bind(h.event_id.uuid())
+        .bind(&h.customer_id)
+        .bind(to_micros(h.created_at))
+        .bind(to_micros(h.expires_at))
+        .bind(limit)
+}
+
 /// Inserts an active hold unless the seat already has an active or confirmed one (the partial
 /// unique index decides) or, with `limit`, the customer already holds that many unexpired seats
 /// of the event; returns whether it was inserted. One statement for both checks: the hold path
 /// runs on the single writer, where every statement costs a round trip.
 pub(crate) async fn insert_hold(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     h: &Hold,
     limit: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(INSERT_HOLD)
-    .bind(h.id.uuid())
-    .bind(h.seat_id.uuid())
-    .bind(h.event_id.uuid())
-    .bind(&h.customer_id)
-    .bind(to_micros(h.created_at))
-    .bind(to_micros(h.expires_at))
-    .bind(limit)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+    Ok(insert_hold_statement(h, limit).execute(conn).await? == 1)
 }
 
-const SEAT_TAKEN: &str =
-    "select 1 from inventory_reservations where seat_id = $1 and status in ('active', 'confirmed')";
+fn seat_taken_statement<'a>(seat: SeatId) -> Statement<'a> {
+    Statement::new(
+        "select 1 from inventory_reservations where seat_id = $1 and status in ('active', 'confirmed')",
+    )
+    .bind(seat.uuid())
+}
 
 /// Whether the seat has an active or confirmed hold (after lapsed ones were expired).
-pub(crate) async fn seat_taken(mut conn: Conn<'_>, seat: SeatId) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(SEAT_TAKEN)
-    .bind(seat.uuid())
-    .fetch_optional(c)
-    .await)?;
+pub(crate) async fn seat_taken(conn: Conn<'_>, seat: SeatId) -> Result<bool, sqlx::Error> {
+    let found: Option<(i32,)> = seat_taken_statement(seat).fetch_optional(conn).await?;
     Ok(found.is_some())
 }
 
-const HAS_LAPSED_HOLD: &str = "select 1 from inventory_reservations
-     where seat_id = $1 and status in ('active', 'confirmed') and status = 'active'
-       and expires_at <= $2";
+fn has_lapsed_hold_statement<'a>(seat: SeatId, now: DateTime<Utc>) -> Statement<'a> {
+    Statement::new(
+        "select 1 from inventory_reservations
+         where seat_id = $1 and status in ('active', 'confirmed') and status = 'active'
+           and expires_at <= $2",
+    )
+    .bind(seat.uuid())
+    .bind(to_micros(now))
+}
 
 /// Whether the seat has an active hold past its end, which the general path expires (and may
 /// hand to the waitlist) before a new hold.
 pub(crate) async fn has_lapsed_hold(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     seat: SeatId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(HAS_LAPSED_HOLD)
-    .bind(seat.uuid())
-    .bind(to_micros(now))
-    .fetch_optional(c)
-    .await)?;
+    let found: Option<(i32,)> = has_lapsed_hold_statement(seat, now)
+        .fetch_optional(conn)
+        .await?;
     Ok(found.is_some())
 }
-
-const SEAT_STATE: &str = "select exists(select 1 from inventory_seats where seat_id = $1),
-        exists(select 1 from inventory_reservations where seat_id = $1
-            and status in ('active', 'confirmed')
-            and (status = 'confirmed' or expires_at > $2))";
 
 /// Whether inventory has recorded the seat, and whether a live hold or a sale takes it now
 /// (a lapsed hold does not: the writer expires it and the seat is free). The `status in` term
 /// repeats the partial unique index's condition, without which SQLite scans every hold.
+fn seat_state_statement<'a>(seat: SeatId, now: DateTime<Utc>) -> Statement<'a> {
+    Statement::new(
+        "select exists(select 1 from inventory_seats where seat_id = $1),
+            exists(select 1 from inventory_reservations where seat_id = $1
+                and status in ('active', 'confirmed')
+                and (status = 'confirmed' or expires_at > $2))",
+    )
+    .bind(seat.uuid())
+    .bind(to_micros(now))
+}
+
+/// [`seat_state_statement`]: (recorded, taken).
 pub(crate) async fn seat_state(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     seat: SeatId,
     now: DateTime<Utc>,
 ) -> Result<(bool, bool), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_as(SEAT_STATE)
-    .bind(seat.uuid())
-    .bind(to_micros(now))
-    .fetch_one(c)
-    .await)
+    seat_state_statement(seat, now).fetch_one(conn).await
 }
 
 /// Marks the lapsed active hold of one seat expired; returns it if there was one.
 pub(crate) async fn expire_lapsed_on_seat(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     seat: SeatId,
     now: DateTime<Utc>,
 ) -> Result<Vec<Hold>, sqlx::Error> {
-    let rows: Vec<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+    let rows: Vec<HoldRow> = Statement::new(concat!(
         "update inventory_reservations set status = 'expired', ended_at = $2
          where seat_id = $1 and status = 'active' and expires_at <= $2
-         returning reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at",
-    )
+         returning ",
+        hold_columns!()
+    ))
     .bind(seat.uuid())
     .bind(to_micros(now))
-    .fetch_all(c)
-    .await)?;
+    .fetch_all(conn)
+    .await?;
     Ok(rows.into_iter().map(HoldRow::into_hold).collect())
 }
 
 /// Marks up to `limit` lapsed active holds expired; returns them.
 pub(crate) async fn expire_lapsed(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Hold>, sqlx::Error> {
-    let rows: Vec<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+    let rows: Vec<HoldRow> = Statement::new(concat!(
         "update inventory_reservations set status = 'expired', ended_at = $1
          where reservation_id in (
              select reservation_id from inventory_reservations
              where status = 'active' and expires_at <= $1 order by expires_at limit $2)
-         returning reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at",
-    )
+         returning ",
+        hold_columns!()
+    ))
     .bind(to_micros(now))
     .bind(limit)
-    .fetch_all(c)
-    .await)?;
+    .fetch_all(conn)
+    .await?;
     Ok(rows.into_iter().map(HoldRow::into_hold).collect())
 }
 
 /// Releases an active, unexpired hold; returns it if it was released.
 pub(crate) async fn release_hold(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     id: ReservationId,
     now: DateTime<Utc>,
 ) -> Result<Option<Hold>, sqlx::Error> {
-    let row: Option<HoldRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+    let row: Option<HoldRow> = Statement::new(concat!(
         "update inventory_reservations set status = 'released', ended_at = $2
          where reservation_id = $1 and status = 'active' and expires_at > $2
-         returning reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at",
-    )
+         returning ",
+        hold_columns!()
+    ))
     .bind(id.uuid())
     .bind(to_micros(now))
-    .fetch_optional(c)
-    .await)?;
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(HoldRow::into_hold))
 }
 
 /// Seats of an event that are held (unexpired) or sold at `now`, with whether they are sold.
 pub(crate) async fn taken_seats(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     event: EventId,
     now: DateTime<Utc>,
 ) -> Result<Vec<(SeatId, bool)>, sqlx::Error> {
-    let rows: Vec<(Uuid, String)> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+    let rows: Vec<(Uuid, String)> = Statement::new(
         "select seat_id, status from inventory_reservations
          where event_id = $1 and (status = 'confirmed' or (status = 'active' and expires_at > $2))",
     )
     .bind(event.uuid())
     .bind(to_micros(now))
-    .fetch_all(c)
-    .await)?;
+    .fetch_all(conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, status)| (SeatId(id), status == "confirmed"))
@@ -286,21 +304,21 @@ pub(crate) async fn taken_seats(
 }
 
 /// Marks a hold as a waitlist offer.
-pub(crate) async fn mark_offer(mut conn: Conn<'_>, id: ReservationId) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query("update inventory_reservations set is_offer = true where reservation_id = $1")
+pub(crate) async fn mark_offer(conn: Conn<'_>, id: ReservationId) -> Result<(), sqlx::Error> {
+    Statement::new("update inventory_reservations set is_offer = true where reservation_id = $1")
         .bind(id.uuid())
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
-    Ok(())
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// (held, of which waitlist offers, sold, revenue of sold seats) of an event at `now`.
 pub(crate) async fn event_counts(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     event: EventId,
     now: DateTime<Utc>,
 ) -> Result<(i64, i64, i64, Money), sqlx::Error> {
-    let (held, offered, sold, revenue): (i64, i64, i64, i64) = on_conn!(conn.reborrow(), c => sqlx::query_as(
+    let (held, offered, sold, revenue): (i64, i64, i64, i64) = Statement::new(
         "select cast(coalesce(sum(case when r.status = 'active' then 1 else 0 end), 0) as bigint),
                 cast(coalesce(sum(case when r.status = 'active' and r.is_offer then 1 else 0 end), 0) as bigint),
                 cast(coalesce(sum(case when r.status = 'confirmed' then 1 else 0 end), 0) as bigint),
@@ -310,8 +328,8 @@ pub(crate) async fn event_counts(
     )
     .bind(event.uuid())
     .bind(to_micros(now))
-    .fetch_one(c)
-    .await)?;
+    .fetch_one(conn)
+    .await?;
     Ok((held, offered, sold, Money::from_cents(revenue)))
 }
 
@@ -327,37 +345,40 @@ const CONFIRM_HOLD: &str = "update inventory_reservations set status = 'confirme
 /// A hold's status.
 const HOLD_STATUS: &str = "select status from inventory_reservations where reservation_id = $1";
 
+fn confirm_hold_statement<'a>(id: ReservationId, now: DateTime<Utc>) -> Statement<'a> {
+    Statement::new(CONFIRM_HOLD)
+        .bind(id.uuid())
+        .bind(to_micros(now))
+}
+
+fn hold_status_statement<'a>(id: ReservationId) -> Statement<'a> {
+    Statement::new(HOLD_STATUS).bind(id.uuid())
+}
+
 pub(crate) async fn confirm_hold(
     mut conn: Conn<'_>,
     id: ReservationId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(CONFIRM_HOLD)
-    .bind(id.uuid())
-    .bind(to_micros(now))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    if done == 1 {
+    if confirm_hold_statement(id, now)
+        .execute(conn.reborrow())
+        .await?
+        == 1
+    {
         return Ok(true);
     }
-    let status: Option<String> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(HOLD_STATUS)
-            .bind(id.uuid())
-            .fetch_optional(c)
-            .await)?;
-    Ok(status.as_deref() == Some("confirmed"))
+    let status: Option<(String,)> = hold_status_statement(id).fetch_optional(conn).await?;
+    Ok(status.is_some_and(|(s,)| s == "confirmed"))
 }
 
-/// Twins of the statements above for [`storage::Database::write_direct`] (the hold's SQLite path).
+/// The same statements in place, for [`storage::Database::write_direct`] and
+/// [`storage::Database::read_direct`] (the hold's SQLite path).
 pub(crate) mod direct {
     use chrono::{DateTime, Utc};
-    use kernel::{ReservationId, SeatId, to_micros};
+    use kernel::{ReservationId, SeatId};
     use rusqlite::{Connection, Result};
-    use storage::sqlite::{execute, query, query_optional, uuid_at};
 
-    use super::{
-        CONFIRM_HOLD, HAS_LAPSED_HOLD, HOLD_BY_ID, HOLD_STATUS, Hold, HoldRow, INSERT_HOLD,
-        SEAT_STATE, SEAT_TAKEN, SeatRecord, UPSERT_SEAT,
-    };
+    use super::{Hold, HoldRow, SeatRecord};
 
     /// [`super::confirm_hold`].
     pub(crate) fn confirm_hold(
@@ -365,13 +386,12 @@ pub(crate) mod direct {
         id: ReservationId,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let id = id.uuid();
-        if execute(c, CONFIRM_HOLD, &[&id.as_bytes(), &to_micros(now)])? == 1 {
+        if super::confirm_hold_statement(id, now).execute_direct(c)? == 1 {
             return Ok(true);
         }
-        let status: Option<String> =
-            query_optional(c, HOLD_STATUS, &[&id.as_bytes()], |r| r.get(0))?;
-        Ok(status.as_deref() == Some("confirmed"))
+        let status: Option<(String,)> =
+            super::hold_status_statement(id).fetch_optional_direct(c)?;
+        Ok(status.is_some_and(|(s,)| s == "confirmed"))
     }
 
     /// [`super::seat_state`].
@@ -380,49 +400,24 @@ pub(crate) mod direct {
         seat: SeatId,
         now: DateTime<Utc>,
     ) -> Result<(bool, bool)> {
-        let (seat, now) = (seat.uuid(), to_micros(now));
-        // Two `exists` always make one row.
-        let state = query_optional(c, SEAT_STATE, &[seat.as_bytes(), &now], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-        Ok(state.unwrap_or((false, false)))
+        super::seat_state_statement(seat, now).fetch_one_direct(c)
     }
 
     /// [`super::holds`].
     pub(crate) fn holds(c: &Connection, ids: &[ReservationId]) -> Result<Vec<Hold>> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let rows = query(c, HOLD_BY_ID, &[&id.uuid().as_bytes()], |r| {
-                Ok(HoldRow {
-                    reservation_id: uuid_at(r, 0)?,
-                    seat_id: uuid_at(r, 1)?,
-                    event_id: uuid_at(r, 2)?,
-                    customer_id: r.get(3)?,
-                    status: r.get(4)?,
-                    created_at: r.get(5)?,
-                    expires_at: r.get(6)?,
-                })
-            })?;
-            out.extend(rows.into_iter().map(HoldRow::into_hold));
+            let row: Option<HoldRow> = storage::Statement::new(super::HOLD_BY_ID)
+                .bind(id.uuid())
+                .fetch_optional_direct(c)?;
+            out.extend(row.map(HoldRow::into_hold));
         }
         Ok(out)
     }
 
     /// [`super::upsert_seat`].
     pub(crate) fn upsert_seat(c: &Connection, s: &SeatRecord) -> Result<()> {
-        execute(
-            c,
-            UPSERT_SEAT,
-            &[
-                &s.seat_id.uuid().as_bytes(),
-                &s.event_id.uuid().as_bytes(),
-                &s.section_code,
-                &s.row_number,
-                &s.seat_number,
-                &s.price.cents(),
-            ],
-        )
-        .map(drop)
+        super::upsert_seat_statement(s).execute_direct(c).map(drop)
     }
 
     /// [`super::has_lapsed_hold`].
@@ -431,35 +426,19 @@ pub(crate) mod direct {
         seat: SeatId,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let found = query(
-            c,
-            HAS_LAPSED_HOLD,
-            &[&seat.uuid().as_bytes(), &to_micros(now)],
-            |_| Ok(()),
-        )?;
-        Ok(!found.is_empty())
+        let found: Option<(i32,)> =
+            super::has_lapsed_hold_statement(seat, now).fetch_optional_direct(c)?;
+        Ok(found.is_some())
     }
 
     /// [`super::insert_hold`].
     pub(crate) fn insert_hold(c: &Connection, h: &Hold, limit: Option<i64>) -> Result<bool> {
-        let done = execute(
-            c,
-            INSERT_HOLD,
-            &[
-                &h.id.uuid().as_bytes(),
-                &h.seat_id.uuid().as_bytes(),
-                &h.event_id.uuid().as_bytes(),
-                &h.customer_id,
-                &to_micros(h.created_at),
-                &to_micros(h.expires_at),
-                &limit,
-            ],
-        )?;
-        Ok(done == 1)
+        Ok(super::insert_hold_statement(h, limit).execute_direct(c)? == 1)
     }
 
     /// [`super::seat_taken`].
     pub(crate) fn seat_taken(c: &Connection, seat: SeatId) -> Result<bool> {
-        Ok(!query(c, SEAT_TAKEN, &[&seat.uuid().as_bytes()], |_| Ok(()))?.is_empty())
+        let found: Option<(i32,)> = super::seat_taken_statement(seat).fetch_optional_direct(c)?;
+        Ok(found.is_some())
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use kernel::{from_micros, to_micros};
 use sqlx::FromRow;
-use storage::{Conn, on_conn};
+use storage::{Conn, Statement, on_conn};
 use uuid::Uuid;
 
 /// A stored message.
@@ -49,22 +49,23 @@ const INSERT_MESSAGE: &str = "insert into notification_messages (message_id, ded
 
 /// Stores a message unless one with the same `dedup_key` exists; returns whether it did.
 pub(crate) async fn insert(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     m: &NewMessage<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(INSERT_MESSAGE)
-    .bind(kernel::new_uuid())
-    .bind(m.dedup_key)
-    .bind(m.kind)
-    .bind(m.recipient)
-    .bind(m.subject)
-    .bind(m.raw)
-    .bind(m.status)
-    .bind(to_micros(now))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+    Ok(insert_statement(m, now).execute(conn).await? == 1)
+}
+
+fn insert_statement<'a>(m: &NewMessage<'a>, now: DateTime<Utc>) -> Statement<'a> {
+    Statement::new(INSERT_MESSAGE)
+        .bind(kernel::new_uuid())
+        .bind(m.dedup_key)
+        .bind(m.kind)
+        .bind(m.recipient)
+        .bind(m.subject)
+        .bind(m.raw)
+        .bind(m.status)
+        .bind(to_micros(now))
 }
 
 /// Pending messages whose next attempt is due.
@@ -93,32 +94,31 @@ const MARK_SENT: &str = "update notification_messages set status = 'sent', sent_
 /// Takes a due message for one sending attempt until `lease_until` (when a sender that died
 /// mid-send would have it retried); false when another sender took it first.
 pub(crate) async fn claim(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     id: Uuid,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(CLAIM_MESSAGE)
-    .bind(id)
-    .bind(to_micros(now))
-    .bind(to_micros(lease_until))
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+    Ok(claim_statement(id, now, lease_until).execute(conn).await? == 1)
+}
+
+fn claim_statement<'a>(id: Uuid, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Statement<'a> {
+    Statement::new(CLAIM_MESSAGE)
+        .bind(id)
+        .bind(to_micros(now))
+        .bind(to_micros(lease_until))
+}
+
+fn mark_sent_statement<'a>(id: Uuid, now: DateTime<Utc>) -> Statement<'a> {
+    Statement::new(MARK_SENT).bind(id).bind(to_micros(now))
 }
 
 pub(crate) async fn mark_sent(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(MARK_SENT)
-        .bind(id)
-        .bind(to_micros(now))
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
-    Ok(())
+    mark_sent_statement(id, now).execute(conn).await.map(drop)
 }
 
 /// Records a failed attempt: retried at `next`, or given up (`failed`) when `next` is `None`.
@@ -165,12 +165,10 @@ pub(crate) fn instant(micros: i64) -> DateTime<Utc> {
 /// Twins of the statements above for [`storage::Database::write_direct`] (storing on SQLite).
 pub(crate) mod direct {
     use chrono::{DateTime, Utc};
-    use kernel::to_micros;
     use rusqlite::{Connection, Result};
-    use storage::sqlite::execute;
     use uuid::Uuid;
 
-    use super::{CLAIM_MESSAGE, INSERT_MESSAGE, MARK_SENT, NewMessage};
+    use super::NewMessage;
 
     /// [`super::claim`].
     pub(crate) fn claim(
@@ -179,36 +177,18 @@ pub(crate) mod direct {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool> {
-        let done = execute(
-            c,
-            CLAIM_MESSAGE,
-            &[&id.as_bytes(), &to_micros(now), &to_micros(lease_until)],
-        )?;
-        Ok(done == 1)
+        Ok(super::claim_statement(id, now, lease_until).execute_direct(c)? == 1)
     }
 
     /// [`super::mark_sent`].
     pub(crate) fn mark_sent(c: &Connection, id: Uuid, now: DateTime<Utc>) -> Result<()> {
-        execute(c, MARK_SENT, &[&id.as_bytes(), &to_micros(now)])?;
-        Ok(())
+        super::mark_sent_statement(id, now)
+            .execute_direct(c)
+            .map(drop)
     }
 
     /// [`super::insert`].
     pub(crate) fn insert(c: &Connection, m: &NewMessage<'_>, now: DateTime<Utc>) -> Result<bool> {
-        let inserted = execute(
-            c,
-            INSERT_MESSAGE,
-            &[
-                &kernel::new_uuid().as_bytes(),
-                &m.dedup_key,
-                &m.kind,
-                &m.recipient,
-                &m.subject,
-                &m.raw,
-                &m.status,
-                &to_micros(now),
-            ],
-        )?;
-        Ok(inserted == 1)
+        Ok(super::insert_statement(m, now).execute_direct(c)? == 1)
     }
 }

@@ -1,59 +1,69 @@
-//! SQLite statements of ordering.
+//! The statements of ordering, run on SQLite and PostgreSQL alike (`$n` placeholders, portable
+//! types). Each is built once ([`storage::Statement`]); the `direct` functions run the same
+//! statements in place on SQLite (the cart's path, `storage::Database::write_direct`).
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, OrderItemId, ReservationId, SeatId, from_micros, to_micros};
-use sqlx::FromRow;
-use storage::{Conn, on_conn};
+use storage::{Conn, FromRow, Row, RowError, Statement};
 use uuid::Uuid;
 
 use crate::domain::{Buyer, Order, OrderItem, OrderState, Sale};
 
-#[derive(FromRow)]
-struct OrderRow {
-    order_id: Uuid,
-    user_id: Option<String>,
-    guest_token: Option<String>,
-    state: String,
-    currency: String,
-    created_at: i64,
-    paid_at: Option<i64>,
-    customer_email: Option<String>,
+storage::row! {
+    struct OrderRow {
+        order_id: Uuid,
+        user_id: Option<String>,
+        guest_token: Option<String>,
+        state: String,
+        currency: String,
+        created_at: i64,
+        paid_at: Option<i64>,
+        customer_email: Option<String>,
+    }
 }
 
-#[derive(FromRow)]
-struct ItemRow {
-    item_id: Uuid,
-    seat_id: Uuid,
-    reservation_id: Uuid,
-    price_cents: i64,
-    event_id: Uuid,
-    event_name: String,
-    section_code: String,
-    row_number: i64,
-    seat_number: i64,
+storage::row! {
+    struct ItemRow {
+        item_id: Uuid,
+        seat_id: Uuid,
+        reservation_id: Uuid,
+        price_cents: i64,
+        event_id: Uuid,
+        event_name: String,
+        section_code: String,
+        row_number: i64,
+        seat_number: i64,
+    }
 }
 
-/// A row of [`ORDER_WITH_ITEMS`].
-#[derive(FromRow)]
+/// A row of [`ORDER_WITH_ITEMS`]: the order's columns and a line's (no column name is in both).
 struct OrderLineRow {
-    #[sqlx(flatten)]
     order: OrderRow,
-    #[sqlx(flatten)]
     item: OptionalItemRow,
 }
 
-/// An [`ItemRow`] from an outer join: all `None` when the order has no line.
-#[derive(FromRow)]
-struct OptionalItemRow {
-    item_id: Option<Uuid>,
-    seat_id: Option<Uuid>,
-    reservation_id: Option<Uuid>,
-    price_cents: Option<i64>,
-    event_id: Option<Uuid>,
-    event_name: Option<String>,
-    section_code: Option<String>,
-    row_number: Option<i64>,
-    seat_number: Option<i64>,
+impl FromRow for OrderLineRow {
+    fn from_row(row: &Row<'_, '_>) -> Result<Self, RowError> {
+        Ok(Self {
+            order: OrderRow::from_row(row)?,
+            item: OptionalItemRow::from_row(row)?,
+        })
+    }
+}
+
+storage::row! {
+    /// An [`ItemRow`] from an outer join: all `None` when the order has no line.
+    struct OptionalItemRow {
+        item_id: Option<Uuid>,
+        seat_id: Option<Uuid>,
+        reservation_id: Option<Uuid>,
+        price_cents: Option<i64>,
+        event_id: Option<Uuid>,
+        event_name: Option<String>,
+        section_code: Option<String>,
+        row_number: Option<i64>,
+        seat_number: Option<i64>,
+    }
 }
 
 impl OptionalItemRow {
@@ -123,12 +133,13 @@ const REFRESH_TOTAL: &str = "update ordering_orders set updated_at = $2, total_c
         (select coalesce(sum(price_cents), 0) from ordering_order_items where order_id = $1)
      where order_id = $1";
 
-async fn with_items(mut conn: Conn<'_>, row: OrderRow) -> Result<Order, sqlx::Error> {
-    let items: Vec<ItemRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(ITEMS_OF_ORDER)
-    .bind(row.order_id)
-    .fetch_all(c)
-    .await)?;
+async fn with_items(conn: Conn<'_>, row: OrderRow) -> Result<Order, sqlx::Error> {
+    let items: Vec<ItemRow> = items_statement(row.order_id).fetch_all(conn).await?;
     Ok(assemble(row, items))
+}
+
+fn items_statement<'a>(order: Uuid) -> Statement<'a> {
+    Statement::new(ITEMS_OF_ORDER).bind(order)
 }
 
 /// An order from its row and its lines' rows.
@@ -163,10 +174,10 @@ fn assemble(row: OrderRow, items: Vec<ItemRow>) -> Order {
 pub(crate) async fn order(mut conn: Conn<'_>, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
     // The order and its lines in one statement: on PostgreSQL each statement is a round trip,
     // and payment and the completion of a paid order read the order under the writer lock.
-    let rows: Vec<OrderLineRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(ORDER_WITH_ITEMS)
+    let rows: Vec<OrderLineRow> = Statement::new(ORDER_WITH_ITEMS)
         .bind(id.uuid())
-        .fetch_all(c)
-        .await)?;
+        .fetch_all(conn.reborrow())
+        .await?;
     let mut rows = rows.into_iter();
     let Some(first) = rows.next() else {
         return Ok(None);
@@ -178,21 +189,23 @@ pub(crate) async fn order(mut conn: Conn<'_>, id: OrderId) -> Result<Option<Orde
     Ok(Some(assemble(first.order, items)))
 }
 
+/// The buyer's draft: by user id when one is given, else by guest token (`None`: neither).
+fn draft_statement(buyer: &Buyer) -> Option<Statement<'_>> {
+    match (buyer.user_id(), buyer.guest_token()) {
+        (Some(user), _) => Some(Statement::new(DRAFT_OF_USER).bind(user)),
+        (None, Some(token)) => Some(Statement::new(DRAFT_OF_GUEST).bind(token)),
+        (None, None) => None,
+    }
+}
+
 /// The buyer's draft: found by user id when one is given, else by guest token.
 pub(crate) async fn draft_of(
     mut conn: Conn<'_>,
     buyer: &Buyer,
 ) -> Result<Option<Order>, sqlx::Error> {
-    let row: Option<OrderRow> = match (buyer.user_id(), buyer.guest_token()) {
-        (Some(user), _) => on_conn!(conn.reborrow(), c => sqlx::query_as(DRAFT_OF_USER)
-                .bind(user)
-                .fetch_optional(c)
-                .await)?,
-        (None, Some(token)) => on_conn!(conn.reborrow(), c => sqlx::query_as(DRAFT_OF_GUEST)
-                .bind(token)
-                .fetch_optional(c)
-                .await)?,
-        (None, None) => None,
+    let row: Option<OrderRow> = match draft_statement(buyer) {
+        Some(draft) => draft.fetch_optional(conn.reborrow()).await?,
+        None => None,
     };
     match row {
         Some(row) => Ok(Some(with_items(conn.reborrow(), row).await?)),
@@ -207,20 +220,21 @@ pub(crate) async fn orders_of(
 ) -> Result<Vec<Order>, sqlx::Error> {
     let rows: Vec<OrderRow> = match (buyer.user_id(), buyer.guest_token()) {
         (Some(user), _) => {
-            let sql = sqlx::AssertSqlSafe(format!(
+            Statement::new(format!(
                 "select {ORDER_COLUMNS} from ordering_orders where user_id = $1 order by created_at desc"
-            ));
-            on_conn!(conn.reborrow(), c => sqlx::query_as(sql).bind(user).fetch_all(c).await)?
+            ))
+            .bind(user)
+            .fetch_all(conn.reborrow())
+            .await?
         }
         (None, Some(token)) => {
-            let sql = sqlx::AssertSqlSafe(format!(
+            Statement::new(format!(
                 "select {ORDER_COLUMNS} from ordering_orders
                  where user_id is null and guest_token = $1 order by created_at desc"
-            ));
-            on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
-                .bind(token)
-                .fetch_all(c)
-                .await)?
+            ))
+            .bind(token)
+            .fetch_all(conn.reborrow())
+            .await?
         }
         (None, None) => Vec::new(),
     };
@@ -236,16 +250,16 @@ pub(crate) async fn open_orders_with_reservation(
     mut conn: Conn<'_>,
     reservation: ReservationId,
 ) -> Result<Vec<Order>, sqlx::Error> {
-    let ids: Vec<Uuid> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(
+    let ids: Vec<(Uuid,)> = Statement::new(
         "select distinct o.order_id from ordering_orders o
          join ordering_order_items i on i.order_id = o.order_id
          where i.reservation_id = $1 and o.state in ('draft', 'pending')",
     )
     .bind(reservation.uuid())
-    .fetch_all(c)
-    .await)?;
+    .fetch_all(conn.reborrow())
+    .await?;
     let mut orders = Vec::with_capacity(ids.len());
-    for id in ids {
+    for (id,) in ids {
         if let Some(o) = order(conn.reborrow(), OrderId(id)).await? {
             orders.push(o);
         }
@@ -253,19 +267,20 @@ pub(crate) async fn open_orders_with_reservation(
     Ok(orders)
 }
 
-pub(crate) async fn insert_order(mut conn: Conn<'_>, o: &Order) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(INSERT_ORDER)
-    .bind(o.id.uuid())
-    .bind(&o.user_id)
-    .bind(&o.guest_token)
-    .bind(o.state.as_str())
-    .bind(&o.currency)
-    .bind(to_micros(o.created_at))
-    .bind(&o.customer_email)
-    .bind(o.total().cents())
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(())
+fn insert_order_statement(o: &Order) -> Statement<'_> {
+    Statement::new(INSERT_ORDER)
+        .bind(o.id.uuid())
+        .bind(o.user_id.as_ref())
+        .bind(o.guest_token.as_ref())
+        .bind(o.state.as_str())
+        .bind(&o.currency)
+        .bind(to_micros(o.created_at))
+        .bind(o.customer_email.as_ref())
+        .bind(o.total().cents())
+}
+
+pub(crate) async fn insert_order(conn: Conn<'_>, o: &Order) -> Result<(), sqlx::Error> {
+    insert_order_statement(o).execute(conn).await.map(drop)
 }
 
 /// Adds a line and refreshes the stored total.
@@ -281,24 +296,28 @@ pub(crate) async fn insert_item(
 
 /// Adds a line, leaving the stored total as it is: for an order written with its total.
 pub(crate) async fn insert_line(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     order: OrderId,
     item: &OrderItem,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(INSERT_ITEM)
-    .bind(item.id.uuid())
-    .bind(order.uuid())
-    .bind(item.seat_id.uuid())
-    .bind(item.reservation_id.uuid())
-    .bind(item.price.cents())
-    .bind(item.event_id.uuid())
-    .bind(&item.event_name)
-    .bind(&item.section_code)
-    .bind(item.row_number)
-    .bind(item.seat_number)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(())
+    insert_line_statement(order, item)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+fn insert_line_statement(order: OrderId, item: &OrderItem) -> Statement<'_> {
+    Statement::new(INSERT_ITEM)
+        .bind(item.id.uuid())
+        .bind(order.uuid())
+        .bind(item.seat_id.uuid())
+        .bind(item.reservation_id.uuid())
+        .bind(item.price.cents())
+        .bind(item.event_id.uuid())
+        .bind(&item.event_name)
+        .bind(&item.section_code)
+        .bind(item.row_number)
+        .bind(item.seat_number)
 }
 
 /// Removes a line and refreshes the stored total.
@@ -308,24 +327,28 @@ pub(crate) async fn delete_item(
     item: OrderItemId,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query("delete from ordering_order_items where item_id = $1")
+    Statement::new("delete from ordering_order_items where item_id = $1")
         .bind(item.uuid())
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .execute(conn.reborrow())
+        .await?;
     refresh_total(conn.reborrow(), order, now).await
 }
 
 async fn refresh_total(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     order: OrderId,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(REFRESH_TOTAL)
-    .bind(order.uuid())
-    .bind(to_micros(now))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(())
+    refresh_total_statement(order, now)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+fn refresh_total_statement<'a>(order: OrderId, now: DateTime<Utc>) -> Statement<'a> {
+    Statement::new(REFRESH_TOTAL)
+        .bind(order.uuid())
+        .bind(to_micros(now))
 }
 
 /// Moves an order from `from` to `to`; returns false if it was not in `from` any more.
@@ -334,19 +357,19 @@ const SET_STATE: &str = "update ordering_orders set state = $3, updated_at = $4,
      where order_id = $1 and state = $2";
 
 pub(crate) async fn set_state(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     order: OrderId,
     from: OrderState,
     to: OrderState,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(SET_STATE)
-    .bind(order.uuid())
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(to_micros(now))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    let done = Statement::new(SET_STATE)
+        .bind(order.uuid())
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .bind(to_micros(now))
+        .execute(conn)
+        .await?;
     Ok(done == 1)
 }
 
@@ -379,19 +402,20 @@ impl Lines {
 
 /// [`CHECK_OUT`]: false if the order is no longer a draft or its lines changed since `lines`.
 pub(crate) async fn check_out(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     order: OrderId,
     lines: &Lines,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(CHECK_OUT)
-    .bind(order.uuid())
-    .bind(to_micros(now))
-    .bind(lines.count)
-    .bind(lines.newest)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+    Ok(check_out_statement(order, lines, now).execute(conn).await? == 1)
+}
+
+fn check_out_statement<'a>(order: OrderId, lines: &Lines, now: DateTime<Utc>) -> Statement<'a> {
+    Statement::new(CHECK_OUT)
+        .bind(order.uuid())
+        .bind(to_micros(now))
+        .bind(lines.count)
+        .bind(lines.newest)
 }
 
 /// `pending → completed` with the payment instant; returns false if the order was not pending.
@@ -401,16 +425,17 @@ const MARK_PAID: &str =
      where order_id = $1 and state = 'pending'";
 
 pub(crate) async fn mark_paid(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     order: OrderId,
     paid_at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(MARK_PAID)
-    .bind(order.uuid())
-    .bind(to_micros(paid_at))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+    Ok(mark_paid_statement(order, paid_at).execute(conn).await? == 1)
+}
+
+fn mark_paid_statement<'a>(order: OrderId, paid_at: DateTime<Utc>) -> Statement<'a> {
+    Statement::new(MARK_PAID)
+        .bind(order.uuid())
+        .bind(to_micros(paid_at))
 }
 
 /// Sets the address tickets go to (a guest's, given at checkout) when the order has none.
@@ -418,32 +443,36 @@ const SET_EMAIL_IF_MISSING: &str =
     "update ordering_orders set customer_email = $2 where order_id = $1 and customer_email is null";
 
 pub(crate) async fn set_email_if_missing(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     order: OrderId,
     email: &str,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(SET_EMAIL_IF_MISSING)
-    .bind(order.uuid())
-    .bind(email)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(())
+    set_email_statement(order, email)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+fn set_email_statement(order: OrderId, email: &str) -> Statement<'_> {
+    Statement::new(SET_EMAIL_IF_MISSING)
+        .bind(order.uuid())
+        .bind(email)
 }
 
 /// Every seat sold for `event`: when it was paid, its section and price, oldest first.
 pub(crate) async fn sales_of_event(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     event: EventId,
 ) -> Result<Vec<Sale>, sqlx::Error> {
-    let rows: Vec<(i64, String, i64)> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+    let rows: Vec<(i64, String, i64)> = Statement::new(
         "select o.paid_at, i.section_code, i.price_cents
          from ordering_order_items i join ordering_orders o on o.order_id = i.order_id
          where i.event_id = $1 and o.state = 'completed' and o.paid_at is not null
          order by o.paid_at",
     )
     .bind(event.uuid())
-    .fetch_all(c)
-    .await)?;
+    .fetch_all(conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(paid_at, section_code, cents)| Sale {
@@ -454,19 +483,15 @@ pub(crate) async fn sales_of_event(
         .collect())
 }
 
-/// Twins of the cart's statements for [`storage::Database::write_direct`] (SQLite).
+/// The same statements in place, for [`storage::Database::write_direct`] (the cart's SQLite
+/// path).
 pub(crate) mod direct {
     use chrono::{DateTime, Utc};
-    use kernel::{OrderId, to_micros};
-    use rusqlite::{Connection, Result, Row};
-    use storage::sqlite::{execute, query, uuid_at};
+    use kernel::OrderId;
+    use rusqlite::{Connection, Result};
+    use storage::Statement;
 
-    use super::{
-        CHECK_OUT, DRAFT_OF_GUEST, DRAFT_OF_USER, INSERT_ITEM, INSERT_ORDER, ITEMS_OF_ORDER,
-        ItemRow, Lines, MARK_PAID, ORDER_BY_ID, OrderRow, REFRESH_TOTAL, SET_EMAIL_IF_MISSING,
-        assemble,
-    };
-
+    use super::{ItemRow, Lines, ORDER_BY_ID, OrderRow, assemble};
     use crate::domain::{Buyer, Order, OrderItem};
 
     /// [`super::mark_paid`].
@@ -475,12 +500,7 @@ pub(crate) mod direct {
         order: OrderId,
         paid_at: DateTime<Utc>,
     ) -> Result<bool> {
-        let changed = execute(
-            c,
-            MARK_PAID,
-            &[&order.uuid().as_bytes(), &to_micros(paid_at)],
-        )?;
-        Ok(changed == 1)
+        Ok(super::mark_paid_statement(order, paid_at).execute_direct(c)? == 1)
     }
 
     /// [`super::check_out`].
@@ -490,92 +510,44 @@ pub(crate) mod direct {
         lines: &Lines,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let changed = execute(
-            c,
-            CHECK_OUT,
-            &[
-                &order.uuid().as_bytes(),
-                &to_micros(now),
-                &lines.count,
-                &lines.newest.as_bytes(),
-            ],
-        )?;
-        Ok(changed == 1)
+        Ok(super::check_out_statement(order, lines, now).execute_direct(c)? == 1)
     }
 
     /// [`super::set_email_if_missing`].
     pub(crate) fn set_email_if_missing(c: &Connection, order: OrderId, email: &str) -> Result<()> {
-        execute(c, SET_EMAIL_IF_MISSING, &[&order.uuid().as_bytes(), &email]).map(drop)
-    }
-
-    fn order_row(r: &Row<'_>) -> Result<OrderRow> {
-        Ok(OrderRow {
-            order_id: uuid_at(r, 0)?,
-            user_id: r.get(1)?,
-            guest_token: r.get(2)?,
-            state: r.get(3)?,
-            currency: r.get(4)?,
-            created_at: r.get(5)?,
-            paid_at: r.get(6)?,
-            customer_email: r.get(7)?,
-        })
-    }
-
-    fn item_row(r: &Row<'_>) -> Result<ItemRow> {
-        Ok(ItemRow {
-            item_id: uuid_at(r, 0)?,
-            seat_id: uuid_at(r, 1)?,
-            reservation_id: uuid_at(r, 2)?,
-            price_cents: r.get(3)?,
-            event_id: uuid_at(r, 4)?,
-            event_name: r.get(5)?,
-            section_code: r.get(6)?,
-            row_number: r.get(7)?,
-            seat_number: r.get(8)?,
-        })
+        super::set_email_statement(order, email)
+            .execute_direct(c)
+            .map(drop)
     }
 
     /// [`super::draft_of`].
     pub(crate) fn draft_of(c: &Connection, buyer: &Buyer) -> Result<Option<Order>> {
-        let rows = match (buyer.user_id(), buyer.guest_token()) {
-            (Some(user), _) => query(c, DRAFT_OF_USER, &[&user], order_row)?,
-            (None, Some(token)) => query(c, DRAFT_OF_GUEST, &[&token], order_row)?,
-            (None, None) => Vec::new(),
+        let row: Option<OrderRow> = match super::draft_statement(buyer) {
+            Some(draft) => draft.fetch_optional_direct(c)?,
+            None => None,
         };
-        with_items(c, rows)
+        with_items(c, row)
     }
 
     /// [`super::order`].
     pub(crate) fn order(c: &Connection, id: OrderId) -> Result<Option<Order>> {
-        let rows = query(c, ORDER_BY_ID, &[&id.uuid().as_bytes()], order_row)?;
-        with_items(c, rows)
+        let row: Option<OrderRow> = Statement::new(ORDER_BY_ID)
+            .bind(id.uuid())
+            .fetch_optional_direct(c)?;
+        with_items(c, row)
     }
 
-    fn with_items(c: &Connection, rows: Vec<OrderRow>) -> Result<Option<Order>> {
-        let Some(row) = rows.into_iter().next() else {
+    fn with_items(c: &Connection, row: Option<OrderRow>) -> Result<Option<Order>> {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let items = query(c, ITEMS_OF_ORDER, &[&row.order_id.as_bytes()], item_row)?;
+        let items: Vec<ItemRow> = super::items_statement(row.order_id).fetch_all_direct(c)?;
         Ok(Some(assemble(row, items)))
     }
 
     /// [`super::insert_order`].
     pub(crate) fn insert_order(c: &Connection, o: &Order) -> Result<()> {
-        execute(
-            c,
-            INSERT_ORDER,
-            &[
-                &o.id.uuid().as_bytes(),
-                &o.user_id,
-                &o.guest_token,
-                &o.state.as_str(),
-                &o.currency,
-                &to_micros(o.created_at),
-                &o.customer_email,
-                &o.total().cents(),
-            ],
-        )
-        .map(drop)
+        super::insert_order_statement(o).execute_direct(c).map(drop)
     }
 
     /// [`super::insert_item`].
@@ -585,27 +557,9 @@ pub(crate) mod direct {
         item: &OrderItem,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        execute(
-            c,
-            INSERT_ITEM,
-            &[
-                &item.id.uuid().as_bytes(),
-                &order.uuid().as_bytes(),
-                &item.seat_id.uuid().as_bytes(),
-                &item.reservation_id.uuid().as_bytes(),
-                &item.price.cents(),
-                &item.event_id.uuid().as_bytes(),
-                &item.event_name,
-                &item.section_code,
-                &item.row_number,
-                &item.seat_number,
-            ],
-        )?;
-        execute(
-            c,
-            REFRESH_TOTAL,
-            &[&order.uuid().as_bytes(), &to_micros(now)],
-        )
-        .map(drop)
+        super::insert_line_statement(order, item).execute_direct(c)?;
+        super::refresh_total_statement(order, now)
+            .execute_direct(c)
+            .map(drop)
     }
 }

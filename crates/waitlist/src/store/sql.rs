@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use kernel::{EventId, OrderId, ReservationId, SeatId, WaitlistEntryId, from_micros, to_micros};
 use sqlx::FromRow;
-use storage::{Conn, on_conn};
+use storage::{Conn, Statement, on_conn};
 use uuid::Uuid;
 
 use crate::domain::{Entry, EntryStatus, Offer};
@@ -264,11 +264,13 @@ const IS_OFFER: &str =
     "select exists (select 1 from waitlist_entries where order_id = $1 and status = 'assigned')";
 
 /// Whether `order` is the order of a standing offer (an entry `assigned` to it).
-pub(crate) async fn is_offer(mut conn: Conn<'_>, order: OrderId) -> Result<bool, sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_scalar(IS_OFFER)
-    .bind(order.uuid())
-    .fetch_one(c)
-    .await)
+pub(crate) async fn is_offer(conn: Conn<'_>, order: OrderId) -> Result<bool, sqlx::Error> {
+    let (offer,): (bool,) = is_offer_statement(order).fetch_one(conn).await?;
+    Ok(offer)
+}
+
+fn is_offer_statement<'a>(order: OrderId) -> Statement<'a> {
+    Statement::new(IS_OFFER).bind(order.uuid())
 }
 
 /// `assigned → completed` for the entry whose offer is `order`; false if there is none.
@@ -295,8 +297,7 @@ pub(crate) mod direct {
 
     /// [`super::is_offer`].
     pub(crate) fn is_offer(c: &Connection, order: OrderId) -> Result<bool> {
-        let mut stmt = storage::sqlite::prepare(c, super::IS_OFFER, &[&order.uuid().as_bytes()])?;
-        let found = stmt.raw_query().next()?.map(|r| r.get(0)).transpose()?;
-        Ok(found.unwrap_or(false))
+        let (offer,): (bool,) = super::is_offer_statement(order).fetch_one_direct(c)?;
+        Ok(offer)
     }
 }
