@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use kernel::ErrorCode;
 use outbox::RelayHandle;
 use serde_json::{Value, json};
-use storage::{Database, on_conn};
+use storage::{Database, Statement};
 
 use crate::ApiError;
 
@@ -36,9 +36,11 @@ async fn health(State(state): State<HealthState>) -> Json<Value> {
 
 async fn ready(State(state): State<HealthState>) -> Result<Json<Value>, ApiError> {
     let probe = match state.db.read().await {
-        Ok(mut conn) => on_conn!(conn.conn(), c => sqlx::query_scalar::<_, i32>("select 1")
-            .fetch_one(c)
-            .await),
+        Ok(mut conn) => {
+            Statement::new("select 1")
+                .fetch_one::<(i32,)>(conn.conn())
+                .await
+        }
         Err(e) => Err(e),
     };
     match probe {

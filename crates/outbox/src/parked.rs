@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use kernel::{from_micros, to_micros};
 
-use storage::{Database, on_conn};
+use storage::{Database, Statement};
 
 /// Attempts before a failing message is parked: with the relay's backoff (200 ms doubling,
 /// at most a minute) about three and a half minutes of retries, which outlast a database
@@ -35,16 +35,18 @@ pub struct ParkedMessage {
     pub payload: serde_json::Value,
 }
 
-#[derive(sqlx::FromRow)]
-struct ParkedRow {
-    message_id: uuid::Uuid,
-    topic: String,
-    message_key: String,
-    attempts: i64,
-    last_error: Option<String>,
-    occurred_at: i64,
-    parked_at: i64,
-    payload: String,
+storage::row! {
+    #[derive(sqlx::FromRow)]
+    struct ParkedRow {
+        message_id: uuid::Uuid,
+        topic: String,
+        message_key: String,
+        attempts: i64,
+        last_error: Option<String>,
+        occurred_at: i64,
+        parked_at: i64,
+        payload: String,
+    }
 }
 
 /// The parked messages, newest first (at most `limit`).
@@ -52,13 +54,13 @@ struct ParkedRow {
 /// # Errors
 /// When the outbox cannot be read.
 pub async fn parked_messages(db: &Database, limit: i64) -> anyhow::Result<Vec<ParkedMessage>> {
-    let rows: Vec<ParkedRow> = on_conn!(db.read().await?.conn(), c => sqlx::query_as(
+    let rows: Vec<ParkedRow> = Statement::new(
         "select message_id, topic, message_key, attempts, last_error, occurred_at, parked_at, payload
          from outbox_messages where parked_at is not null order by parked_at desc limit $1",
     )
     .bind(limit)
-    .fetch_all(c)
-    .await)?;
+    .fetch_all(db.read().await?.conn())
+    .await?;
     rows.into_iter()
         .map(|r| {
             Ok(ParkedMessage {
@@ -85,14 +87,13 @@ pub async fn unpark(
     message_id: uuid::Uuid,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let done = on_conn!(db.write().await?.conn(), c => sqlx::query(
+    let done = Statement::new(
         "update outbox_messages set parked_at = null, published_at = null, attempts = 0, next_attempt_at = $2
          where message_id = $1 and parked_at is not null",
     )
     .bind(message_id)
     .bind(to_micros(now))
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    .execute(db.write().await?.conn())
+    .await?;
     Ok(done == 1)
 }

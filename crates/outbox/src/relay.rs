@@ -8,14 +8,13 @@
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use kernel::{Clock, MessageId, from_micros, to_micros};
-use sqlx::FromRow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 
 use crate::KafkaPublisher;
-use storage::{Conn, Database, on_conn};
+use storage::{Backend, Conn, Database, Statement};
 
 /// Most messages one subscriber handles in one call of [`Subscriber::handle_batch`]: large
 /// enough to spare most `BEGIN`/`COMMIT`s in a rush, small enough that a batch does not hold the
@@ -425,11 +424,11 @@ impl Relay {
             Lane::All => PENDING_ALL,
             Lane::Urgent => PENDING_URGENT,
         };
-        let rows: Vec<PendingRow> = on_conn!(self.db.read().await?.conn(), c => sqlx::query_as(sql)
+        let rows: Vec<PendingRow> = Statement::new(sql)
             .bind(to_micros(now))
             .bind(BATCH)
-            .fetch_all(c)
-            .await)?;
+            .fetch_all(self.db.read().await?.conn())
+            .await?;
         let seen = rows.len();
         if lane == Lane::All && seen < BATCH as usize {
             self.caught_up();
@@ -552,20 +551,20 @@ impl Relay {
         // before this one (an expiry before the hold it expires); those written later are held
         // back by `held_back`.
         let mut tx = self.db.begin().await?;
-        on_conn!(tx.conn(), c => sqlx::query(sql)
+        Statement::new(sql)
             .bind(to_micros(next))
             .bind(error)
             .bind(delivery.message_id.uuid())
-            .execute(c)
+            .execute(tx.conn())
             .await
-            .map(|_| ()))?;
-        on_conn!(tx.conn(), c => sqlx::query(BEHIND)
+            .map(drop)?;
+        Statement::new(BEHIND)
             .bind(to_micros(next))
             .bind(&delivery.key)
             .bind(seq)
-            .execute(c)
+            .execute(tx.conn())
             .await
-            .map(|_| ()))?;
+            .map(drop)?;
         tx.commit().await?;
         let mut held_back = self
             .held_back
@@ -595,16 +594,16 @@ impl Relay {
         metrics::counter!("outbox_parked_messages_total", "topic" => delivery.topic.clone())
             .increment(1);
         let now = to_micros(self.clock.now());
-        on_conn!(self.db.write().await?.conn(), c => sqlx::query(
+        Statement::new(
             "update outbox_messages set attempts = attempts + 1, last_error = $1, parked_at = $2, published_at = $2
              where message_id = $3",
         )
         .bind(error)
         .bind(now)
         .bind(delivery.message_id.uuid())
-        .execute(c)
+        .execute(self.db.write().await?.conn())
         .await
-        .map(|_| ()))?;
+            .map(drop)?;
         let mut held_back = self
             .held_back
             .lock()
@@ -628,10 +627,10 @@ impl Relay {
         let mut keys = match known {
             Some(keys) => keys,
             None => {
-                let rows: Vec<(String, i64, i64)> = on_conn!(self.db.read().await?.conn(), c => sqlx::query_as(HELD_BACK)
+                let rows: Vec<(String, i64, i64)> = Statement::new(HELD_BACK)
                     .bind(to_micros(now))
-                    .fetch_all(c)
-                    .await)?;
+                    .fetch_all(self.db.read().await?.conn())
+                    .await?;
                 rows.into_iter()
                     .map(|(key, seq, until)| {
                         let until = from_micros(until);
@@ -658,51 +657,43 @@ impl Relay {
 
     /// Makes `key`'s messages after the failed one wait for its retry.
     async fn push_back(&self, key: &str, held: HeldBack) -> anyhow::Result<()> {
-        on_conn!(self.db.write().await?.conn(), c => sqlx::query(BEHIND)
+        Statement::new(BEHIND)
             .bind(to_micros(held.until))
             .bind(key)
             .bind(held.seq)
-            .execute(c)
+            .execute(self.db.write().await?.conn())
             .await
-            .map(|_| ()))?;
+            .map(drop)?;
         Ok(())
     }
 }
 
-/// An outbox message waiting for delivery.
-#[derive(FromRow)]
-struct PendingRow {
-    seq: i64,
-    message_id: uuid::Uuid,
-    topic: String,
-    message_key: String,
-    payload: String,
-    occurred_at: i64,
-    attempts: i64,
+storage::row! {
+    /// An outbox message waiting for delivery.
+    struct PendingRow {
+        seq: i64,
+        message_id: uuid::Uuid,
+        topic: String,
+        message_key: String,
+        payload: String,
+        occurred_at: i64,
+        attempts: i64,
+    }
 }
 
-/// Marks a batch delivered in one statement.
+/// Marks a batch delivered in one statement (the list is an array on PostgreSQL, JSON text
+/// on SQLite, which has no array parameters).
 async fn mark_published(conn: Conn<'_>, seqs: &[i64], at: i64) -> Result<(), sqlx::Error> {
-    match conn {
-        // SQLite has no array parameters: the sequence numbers travel as a JSON array.
-        Conn::Sqlite(c) => {
-            let seqs = serde_json::to_string(seqs).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-            sqlx::query(
-                "update outbox_messages set published_at = $1
-                 where seq in (select value from json_each($2))",
-            )
-            .bind(at)
-            .bind(seqs)
-            .execute(c)
-            .await?;
+    let sql = match conn.backend() {
+        Backend::Sqlite => {
+            "update outbox_messages set published_at = $1 where seq in (select value from json_each($2))"
         }
-        Conn::Postgres(c) => {
-            sqlx::query("update outbox_messages set published_at = $1 where seq = any($2)")
-                .bind(at)
-                .bind(seqs)
-                .execute(c)
-                .await?;
-        }
-    }
+        Backend::Postgres => "update outbox_messages set published_at = $1 where seq = any($2)",
+    };
+    Statement::new(sql)
+        .bind(at)
+        .bind(seqs)
+        .execute(conn)
+        .await?;
     Ok(())
 }

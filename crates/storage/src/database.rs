@@ -17,7 +17,7 @@
 //! is [`Database::begin`].
 //!
 //! Stores take a [`Conn`] and write their SQL once with `$n` placeholders (both backends accept
-//! them); [`on_conn!`](crate::on_conn) runs the statement on whichever connection it holds.
+//! them); a [`Statement`](crate::Statement) runs on whichever connection it holds.
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -494,20 +494,4 @@ impl Conn<'_> {
             Self::Postgres(_) => Backend::Postgres,
         }
     }
-}
-
-/// Runs `$body` with `$c` bound to the concrete connection inside a [`Conn`]: the body is
-/// compiled once per backend, so one SQL text and one set of binds serve both.
-///
-/// ```ignore
-/// let n: i64 = on_conn!(conn, c => sqlx::query_scalar("select count(*) from t").fetch_one(c).await)?;
-/// ```
-#[macro_export]
-macro_rules! on_conn {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            $crate::Conn::Sqlite($c) => $body,
-            $crate::Conn::Postgres($c) => $body,
-        }
-    };
 }

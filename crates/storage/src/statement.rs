@@ -55,6 +55,29 @@ pub enum Value<'a> {
     Uuid(Uuid),
     /// Bytes.
     Blob(&'a [u8]),
+    /// A list of integers: an array on PostgreSQL (`= any($n)`), JSON text on SQLite
+    /// (`in (select value from json_each($n))`).
+    Ints(&'a [i64]),
+}
+
+impl<'a> From<&'a [i64]> for Value<'a> {
+    fn from(v: &'a [i64]) -> Self {
+        Value::Ints(v)
+    }
+}
+
+/// A list as JSON text, for SQLite's `json_each`.
+fn ints_json(v: &[i64]) -> String {
+    let mut out = String::with_capacity(v.len() * 8 + 2);
+    out.push('[');
+    for (i, n) in v.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&n.to_string());
+    }
+    out.push(']');
+    out
 }
 
 /// A Rust type with the [`Kind`] of its NULL, for `Option`s of it.
@@ -88,6 +111,37 @@ value_from! {
     &'a str => Text, v => Value::Text(v);
     &'a String => Text, v => Value::Text(v.as_str());
     &'a [u8] => Blob, v => Value::Blob(v);
+}
+
+/// Copy values by reference, as sqlx's `bind(&x)` took them.
+macro_rules! value_from_ref {
+    ($($ty:ty),*) => {$(
+        impl<'a> From<&'a $ty> for Value<'a> {
+            fn from(v: &'a $ty) -> Self {
+                (*v).into()
+            }
+        }
+        impl<'a> Typed for &'a $ty {
+            const KIND: Kind = <$ty as Typed>::KIND;
+        }
+    )*};
+}
+
+value_from_ref!(i64, i32, f64, bool, Uuid);
+
+impl<'a> From<&'a Vec<u8>> for Value<'a> {
+    fn from(v: &'a Vec<u8>) -> Self {
+        Value::Blob(v)
+    }
+}
+
+impl<'a, T> From<&'a Option<T>> for Value<'a>
+where
+    &'a T: Into<Value<'a>> + Typed,
+{
+    fn from(v: &'a Option<T>) -> Self {
+        v.as_ref().into()
+    }
 }
 
 impl<'a, T: Into<Value<'a>> + Typed> From<Option<T>> for Value<'a> {
@@ -319,6 +373,11 @@ macro_rules! row {
 impl rusqlite::ToSql for Value<'_> {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         use rusqlite::types::{ToSqlOutput, ValueRef};
+        if let Value::Ints(v) = self {
+            return Ok(ToSqlOutput::Owned(rusqlite::types::Value::Text(ints_json(
+                v,
+            ))));
+        }
         Ok(ToSqlOutput::Borrowed(match self {
             Value::Null(_) => ValueRef::Null,
             Value::Int(v) => ValueRef::Integer(*v),
@@ -327,6 +386,7 @@ impl rusqlite::ToSql for Value<'_> {
             Value::Text(v) => ValueRef::Text(v.as_bytes()),
             Value::Uuid(v) => ValueRef::Blob(v.as_bytes()),
             Value::Blob(v) => ValueRef::Blob(v),
+            Value::Ints(_) => ValueRef::Null,
         }))
     }
 }
@@ -340,7 +400,7 @@ pub struct Statement<'a> {
 
 /// Binds `values` in order to a sqlx query of either engine.
 macro_rules! bind_values {
-    ($query:expr, $values:expr) => {{
+    ($query:expr, $values:expr, |$ints:ident| $bind_ints:expr) => {{
         let mut q = $query;
         for value in $values {
             q = match *value {
@@ -356,6 +416,7 @@ macro_rules! bind_values {
                 Value::Text(v) => q.bind(v),
                 Value::Uuid(v) => q.bind(v),
                 Value::Blob(v) => q.bind(v),
+                Value::Ints($ints) => q.bind($bind_ints),
             };
         }
         q
@@ -370,7 +431,8 @@ macro_rules! on_engine {
             Conn::Sqlite($c) => {
                 let $q = bind_values!(
                     sqlx::query(sqlx::AssertSqlSafe($self.sql.clone())),
-                    &$self.values
+                    &$self.values,
+                    |v| ints_json(v)
                 );
                 let $wrap = |r| Row::Sqlite(r);
                 $body
@@ -378,7 +440,8 @@ macro_rules! on_engine {
             Conn::Postgres($c) => {
                 let $q = bind_values!(
                     sqlx::query(sqlx::AssertSqlSafe($self.sql.clone())),
-                    &$self.values
+                    &$self.values,
+                    |v| v
                 );
                 let $wrap = |r| Row::Pg(r);
                 $body

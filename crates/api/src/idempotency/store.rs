@@ -2,8 +2,7 @@
 
 use chrono::{Duration, Utc};
 use kernel::to_micros;
-use sqlx::FromRow;
-use storage::{Database, on_conn};
+use storage::{Database, Statement};
 
 /// How long a key is remembered.
 const RETENTION_HOURS: i64 = 24;
@@ -24,14 +23,15 @@ pub(crate) enum Claim {
     InProgress,
 }
 
-/// A remembered key.
-#[derive(FromRow)]
-struct KeyRow {
-    fingerprint: Vec<u8>,
-    status_code: Option<i64>,
-    content_type: Option<String>,
-    body: Option<Vec<u8>>,
-    lease_until: Option<i64>,
+storage::row! {
+    /// A remembered key.
+    struct KeyRow {
+        fingerprint: Vec<u8>,
+        status_code: Option<i64>,
+        content_type: Option<String>,
+        body: Option<Vec<u8>>,
+        lease_until: Option<i64>,
+    }
 }
 
 /// Remembered idempotency keys and their responses.
@@ -59,23 +59,23 @@ impl IdempotencyStore {
         let now = Utc::now();
         let cutoff = to_micros(now - Duration::hours(RETENTION_HOURS));
         let mut tx = self.db.begin().await?;
-        on_conn!(tx.conn(), c => sqlx::query(
+        Statement::new(
             "delete from api_idempotency_keys where idempotency_key = $1 and created_at < $2",
         )
         .bind(key)
         .bind(cutoff)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
-        let row: Option<KeyRow> = on_conn!(tx.conn(), c => sqlx::query_as(
+        .execute(tx.conn())
+        .await?;
+        let row: Option<KeyRow> = Statement::new(
             "select fingerprint, status_code, content_type, body, lease_until from api_idempotency_keys
              where idempotency_key = $1",
         )
         .bind(key)
-        .fetch_optional(c)
-        .await)?;
+        .fetch_optional(tx.conn())
+        .await?;
         let claim = match row {
             None => {
-                on_conn!(tx.conn(), c => sqlx::query(
+                Statement::new(
                     "insert into api_idempotency_keys (idempotency_key, fingerprint, created_at, owner, lease_until)
                      values ($1, $2, $3, $4, $5)",
                 )
@@ -84,23 +84,23 @@ impl IdempotencyStore {
                 .bind(to_micros(now))
                 .bind(&self.owner)
                 .bind(to_micros(now + self.lease))
-                .execute(c)
-                .await.map(|r| r.rows_affected()))?;
+                .execute(tx.conn())
+        .await?;
                 Claim::Fresh
             }
             Some(row) if row.fingerprint != fingerprint => Claim::Mismatch,
             Some(row) => match row.status_code {
                 // The first request's process died, or lost its answer: this one takes over.
                 None if row.lease_until.is_none_or(|until| until <= to_micros(now)) => {
-                    on_conn!(tx.conn(), c => sqlx::query(
+                    Statement::new(
                         "update api_idempotency_keys set owner = $2, lease_until = $3
                          where idempotency_key = $1",
                     )
                     .bind(key)
                     .bind(&self.owner)
                     .bind(to_micros(now + self.lease))
-                    .execute(c)
-                    .await.map(|r| r.rows_affected()))?;
+                    .execute(tx.conn())
+                    .await?;
                     tracing::warn!("an idempotency key's claim lapsed; running its request again");
                     Claim::Fresh
                 }
@@ -123,7 +123,7 @@ impl IdempotencyStore {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(), sqlx::Error> {
-        on_conn!(self.db.write().await?.conn(), c => sqlx::query(
+        Statement::new(
             "update api_idempotency_keys set status_code = $2, content_type = $3, body = $4
              where idempotency_key = $1",
         )
@@ -131,16 +131,16 @@ impl IdempotencyStore {
         .bind(i64::from(status))
         .bind(content_type)
         .bind(body)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .execute(self.db.write().await?.conn())
+        .await?;
         Ok(())
     }
 
     pub(crate) async fn forget(&self, key: &str) -> Result<(), sqlx::Error> {
-        on_conn!(self.db.write().await?.conn(), c => sqlx::query("delete from api_idempotency_keys where idempotency_key = $1")
+        Statement::new("delete from api_idempotency_keys where idempotency_key = $1")
             .bind(key)
-            .execute(c)
-            .await.map(|r| r.rows_affected()))?;
+            .execute(self.db.write().await?.conn())
+            .await?;
         Ok(())
     }
 }
@@ -151,9 +151,9 @@ impl IdempotencyStore {
 /// # Errors
 /// When the delete fails.
 pub async fn forget_unfinished_keys(db: &Database) -> Result<u64, sqlx::Error> {
-    let done = on_conn!(db.write().await?.conn(), c => sqlx::query("delete from api_idempotency_keys where status_code is null")
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    let done = Statement::new("delete from api_idempotency_keys where status_code is null")
+        .execute(db.write().await?.conn())
+        .await?;
     Ok(done)
 }
 
@@ -163,9 +163,9 @@ pub async fn forget_unfinished_keys(db: &Database) -> Result<u64, sqlx::Error> {
 /// When the delete fails.
 pub async fn purge_expired_keys(db: &Database) -> Result<u64, sqlx::Error> {
     let cutoff = to_micros(Utc::now() - Duration::hours(RETENTION_HOURS));
-    let done = on_conn!(db.write().await?.conn(), c => sqlx::query("delete from api_idempotency_keys where created_at < $1")
+    let done = Statement::new("delete from api_idempotency_keys where created_at < $1")
         .bind(cutoff)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .execute(db.write().await?.conn())
+        .await?;
     Ok(done)
 }

@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, SeatId, from_micros, to_micros};
-use sqlx::FromRow;
 use std::collections::HashMap;
-use storage::{Conn, Statement, on_conn};
+use storage::{Conn, Statement};
 use uuid::Uuid;
 
 use crate::CatalogError;
@@ -50,7 +49,7 @@ const EVENT_COLUMNS: &str = "event_id, name, description, event_date, venue, max
      base_price_cents, currency, status, created_at, updated_at";
 
 pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
+    Statement::new(
         "insert into catalog_events (event_id, name, description, event_date, venue, max_capacity,
             base_price_cents, currency, status, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -66,13 +65,13 @@ pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sq
     .bind(e.status.as_str())
     .bind(to_micros(e.created_at))
     .bind(e.updated_at.map(to_micros))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+    .await?;
     Ok(())
 }
 
 pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
+    Statement::new(
         "update catalog_events set name = $2, description = $3, max_capacity = $4, status = $5,
             updated_at = $6 where event_id = $1",
     )
@@ -82,8 +81,8 @@ pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sq
     .bind(e.max_capacity)
     .bind(e.status.as_str())
     .bind(e.updated_at.map(to_micros))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+    .await?;
     Ok(())
 }
 
@@ -124,43 +123,45 @@ pub(crate) async fn list_events(
 pub(crate) async fn seat_totals(
     mut conn: Conn<'_>,
 ) -> Result<HashMap<EventId, (i64, i64)>, sqlx::Error> {
-    let rows: Vec<(Uuid, i64, i64)> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+    let rows: Vec<(Uuid, i64, i64)> = Statement::new(
         "select event_id, count(*), min(price_cents) from catalog_seats group by event_id",
     )
-    .fetch_all(c)
-    .await)?;
+    .fetch_all(conn.reborrow())
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, n, min)| (EventId(id), (n, min)))
         .collect())
 }
 
-pub(crate) async fn count_seats(mut conn: Conn<'_>, event: EventId) -> Result<i64, sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_scalar("select count(*) from catalog_seats where event_id = $1")
+pub(crate) async fn count_seats(conn: Conn<'_>, event: EventId) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = Statement::new("select count(*) from catalog_seats where event_id = $1")
         .bind(event.uuid())
-        .fetch_one(c)
-        .await)
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
 }
 
-#[derive(FromRow)]
-struct SeatRow {
-    seat_id: Uuid,
-    event_id: Uuid,
-    section_code: String,
-    row_number: i64,
-    seat_number: i64,
-    price_cents: i64,
+storage::row! {
+    struct SeatRow {
+        seat_id: Uuid,
+        event_id: Uuid,
+        section_code: String,
+        row_number: i64,
+        seat_number: i64,
+        price_cents: i64,
+    }
 }
 
 /// Seats of an event ordered by section, row and seat.
 pub(crate) async fn seats_of(mut conn: Conn<'_>, event: EventId) -> Result<Vec<Seat>, sqlx::Error> {
-    let rows: Vec<SeatRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+    let rows: Vec<SeatRow> = Statement::new(
         "select seat_id, event_id, section_code, row_number, seat_number, price_cents from catalog_seats
          where event_id = $1 order by section_code, row_number, seat_number",
     )
     .bind(event.uuid())
-    .fetch_all(c)
-    .await)?;
+    .fetch_all(conn.reborrow())
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| Seat {
@@ -177,7 +178,7 @@ pub(crate) async fn seats_of(mut conn: Conn<'_>, event: EventId) -> Result<Vec<S
 /// Inserts seats; a duplicate (section, row, seat) becomes [`CatalogError::SeatAlreadyExists`].
 pub(crate) async fn insert_seats(mut conn: Conn<'_>, seats: &[Seat]) -> Result<(), CatalogError> {
     for s in seats {
-        let done = on_conn!(conn.reborrow(), c => sqlx::query(
+        let done = Statement::new(
             "insert into catalog_seats (seat_id, event_id, section_code, row_number, seat_number, price_cents)
              values ($1, $2, $3, $4, $5, $6)",
         )
@@ -187,8 +188,8 @@ pub(crate) async fn insert_seats(mut conn: Conn<'_>, seats: &[Seat]) -> Result<(
         .bind(s.row_number)
         .bind(s.seat_number)
         .bind(s.price.cents())
-        .execute(c)
-        .await.map(|r| r.rows_affected()));
+        .execute(conn.reborrow())
+        .await;
         if let Err(e) = done {
             let duplicate = e
                 .as_database_error()

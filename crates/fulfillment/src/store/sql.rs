@@ -2,34 +2,34 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, SeatId, from_micros, to_micros};
-use sqlx::FromRow;
-use storage::{Conn, Statement, on_conn};
+use storage::{Conn, Statement};
 use uuid::Uuid;
 
 use crate::domain::{Ticket, TicketStatus};
 
-#[derive(FromRow)]
-struct TicketRow {
-    ticket_id: Uuid,
-    order_id: Uuid,
-    event_id: Uuid,
-    event_name: String,
-    venue: String,
-    event_date: i64,
-    seat_id: Uuid,
-    section_code: String,
-    row_number: i64,
-    seat_number: i64,
-    price_cents: i64,
-    currency: String,
-    holder: String,
-    user_id: Option<String>,
-    guest_token: Option<String>,
-    customer_email: Option<String>,
-    status: String,
-    qr: String,
-    issued_at: i64,
-    checked_in_at: Option<i64>,
+storage::row! {
+    struct TicketRow {
+        ticket_id: Uuid,
+        order_id: Uuid,
+        event_id: Uuid,
+        event_name: String,
+        venue: String,
+        event_date: i64,
+        seat_id: Uuid,
+        section_code: String,
+        row_number: i64,
+        seat_number: i64,
+        price_cents: i64,
+        currency: String,
+        holder: String,
+        user_id: Option<String>,
+        guest_token: Option<String>,
+        customer_email: Option<String>,
+        status: String,
+        qr: String,
+        issued_at: i64,
+        checked_in_at: Option<i64>,
+    }
 }
 
 impl TicketRow {
@@ -65,11 +65,11 @@ const COLUMNS: &str = "ticket_id, order_id, event_id, event_name, venue, event_d
      issued_at, checked_in_at";
 
 pub(crate) async fn ticket(mut conn: Conn<'_>, id: Uuid) -> Result<Option<Ticket>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from fulfillment_tickets where ticket_id = $1"
-    ));
-    let row: Option<TicketRow> =
-        on_conn!(conn.reborrow(), c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)?;
+    let sql = format!("select {COLUMNS} from fulfillment_tickets where ticket_id = $1");
+    let row: Option<TicketRow> = Statement::new(sql)
+        .bind(id)
+        .fetch_optional(conn.reborrow())
+        .await?;
     Ok(row.map(TicketRow::into_ticket))
 }
 
@@ -77,13 +77,13 @@ pub(crate) async fn tickets_of_order(
     mut conn: Conn<'_>,
     order: OrderId,
 ) -> Result<Vec<Ticket>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "select {COLUMNS} from fulfillment_tickets where order_id = $1 order by section_code, row_number, seat_number"
-    ));
-    let rows: Vec<TicketRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+    );
+    let rows: Vec<TicketRow> = Statement::new(sql)
         .bind(order.uuid())
-        .fetch_all(c)
-        .await)?;
+        .fetch_all(conn.reborrow())
+        .await?;
     Ok(rows.into_iter().map(TicketRow::into_ticket).collect())
 }
 
@@ -127,13 +127,13 @@ pub(crate) async fn check_in(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+    let done = Statement::new(
         "update fulfillment_tickets set status = 'checked_in', checked_in_at = $2 where ticket_id = $1 and status = 'issued'",
     )
     .bind(id)
     .bind(to_micros(now))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+        .await?;
     Ok(done == 1)
 }
 

@@ -2,23 +2,24 @@
 
 use chrono::{DateTime, Utc};
 use kernel::to_micros;
-use sqlx::FromRow;
-use storage::{Conn, on_conn};
+use storage::{Conn, Statement};
 use uuid::Uuid;
 
-/// A stored account.
-#[derive(Debug, Clone, FromRow)]
-pub(crate) struct UserRow {
-    pub(crate) user_id: Uuid,
-    pub(crate) email: String,
-    pub(crate) password_hash: String,
-    pub(crate) role: String,
-    pub(crate) created_at: i64,
+storage::row! {
+    /// A stored account.
+    #[derive(Debug, Clone)]
+    pub(crate) struct UserRow {
+        pub(crate) user_id: Uuid,
+        pub(crate) email: String,
+        pub(crate) password_hash: String,
+        pub(crate) role: String,
+        pub(crate) created_at: i64,
+    }
 }
 
 /// Inserts an account; returns false when the e-mail is taken.
 pub(crate) async fn insert_user(mut conn: Conn<'_>, u: &UserRow) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+    let done = Statement::new(
         "insert into identity_users (user_id, email, password_hash, role, created_at) values ($1, $2, $3, $4, $5)
          on conflict (email) do nothing",
     )
@@ -27,8 +28,8 @@ pub(crate) async fn insert_user(mut conn: Conn<'_>, u: &UserRow) -> Result<bool,
     .bind(&u.password_hash)
     .bind(&u.role)
     .bind(u.created_at)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+        .await?;
     Ok(done == 1)
 }
 
@@ -36,20 +37,20 @@ pub(crate) async fn user_by_email(
     mut conn: Conn<'_>,
     email: &str,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_as("select user_id, email, password_hash, role, created_at from identity_users where email = $1")
+    Statement::new("select user_id, email, password_hash, role, created_at from identity_users where email = $1")
         .bind(email)
-        .fetch_optional(c)
-        .await)
+        .fetch_optional(conn.reborrow())
+        .await
 }
 
 pub(crate) async fn user_by_id(
     mut conn: Conn<'_>,
     id: Uuid,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_as("select user_id, email, password_hash, role, created_at from identity_users where user_id = $1")
+    Statement::new("select user_id, email, password_hash, role, created_at from identity_users where user_id = $1")
         .bind(id)
-        .fetch_optional(c)
-        .await)
+        .fetch_optional(conn.reborrow())
+        .await
 }
 
 /// Records the hash of an issued guest token.
@@ -59,12 +60,12 @@ pub(crate) async fn insert_guest_token(
     now: DateTime<Utc>,
     expires: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query("insert into identity_guest_tokens (token_hash, created_at, expires_at) values ($1, $2, $3)")
+    Statement::new("insert into identity_guest_tokens (token_hash, created_at, expires_at) values ($1, $2, $3)")
         .bind(hash)
         .bind(to_micros(now))
         .bind(to_micros(expires))
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .execute(conn.reborrow())
+        .await?;
     Ok(())
 }
 
@@ -74,12 +75,12 @@ pub(crate) async fn guest_token_exists(
     hash: &[u8],
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let found: Option<i32> = on_conn!(conn.reborrow(), c => sqlx::query_scalar(
+    let found: Option<(i32,)> = Statement::new(
         "select 1 from identity_guest_tokens where token_hash = $1 and expires_at > $2",
     )
     .bind(hash)
     .bind(to_micros(now))
-    .fetch_optional(c)
-    .await)?;
+    .fetch_optional(conn.reborrow())
+    .await?;
     Ok(found.is_some())
 }

@@ -2,31 +2,34 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{from_micros, to_micros};
-use sqlx::FromRow;
-use storage::{Conn, Statement, on_conn};
+use storage::{Conn, Statement};
 use uuid::Uuid;
 
-/// A stored message.
-#[derive(Debug, Clone, FromRow)]
-pub(crate) struct Stored {
-    pub(crate) message_id: Uuid,
-    pub(crate) kind: String,
-    pub(crate) recipient: String,
-    pub(crate) subject: String,
-    pub(crate) status: String,
-    pub(crate) attempts: i64,
-    pub(crate) last_error: Option<String>,
-    pub(crate) created_at: i64,
-    pub(crate) sent_at: Option<i64>,
+storage::row! {
+    /// A stored message.
+    #[derive(Debug, Clone)]
+    pub(crate) struct Stored {
+        pub(crate) message_id: Uuid,
+        pub(crate) kind: String,
+        pub(crate) recipient: String,
+        pub(crate) subject: String,
+        pub(crate) status: String,
+        pub(crate) attempts: i64,
+        pub(crate) last_error: Option<String>,
+        pub(crate) created_at: i64,
+        pub(crate) sent_at: Option<i64>,
+    }
 }
 
-/// A stored message with its bytes, due for delivery.
-#[derive(Debug, Clone, FromRow)]
-pub(crate) struct Due {
-    pub(crate) message_id: Uuid,
-    pub(crate) recipient: String,
-    pub(crate) raw: Vec<u8>,
-    pub(crate) attempts: i64,
+storage::row! {
+    /// A stored message with its bytes, due for delivery.
+    #[derive(Debug, Clone)]
+    pub(crate) struct Due {
+        pub(crate) message_id: Uuid,
+        pub(crate) recipient: String,
+        pub(crate) raw: Vec<u8>,
+        pub(crate) attempts: i64,
+    }
 }
 
 /// A message to store: what notification keeps of one event.
@@ -74,14 +77,14 @@ pub(crate) async fn due(
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Due>, sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_as(
+    Statement::new(
         "select message_id, recipient, raw, attempts from notification_messages
          where status = 'pending' and next_attempt_at <= $1 order by created_at limit $2",
     )
     .bind(to_micros(now))
     .bind(limit)
-    .fetch_all(c)
-    .await)
+    .fetch_all(conn.reborrow())
+    .await
 }
 
 /// Leases a due message: `$1` id, `$2` now, `$3` the end of the lease.
@@ -128,7 +131,7 @@ pub(crate) async fn mark_failed_attempt(
     error: &str,
     next: Option<DateTime<Utc>>,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
+    Statement::new(
         "update notification_messages set attempts = attempts + 1, last_error = $2,
             status = case when $3 is null then 'failed' else 'pending' end,
             next_attempt_at = coalesce($3, next_attempt_at)
@@ -137,8 +140,8 @@ pub(crate) async fn mark_failed_attempt(
     .bind(id)
     .bind(error)
     .bind(next.map(to_micros))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+    .await?;
     Ok(())
 }
 
@@ -147,14 +150,14 @@ pub(crate) async fn list_for(
     mut conn: Conn<'_>,
     recipient: Option<&str>,
 ) -> Result<Vec<Stored>, sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_as(
+    Statement::new(
         "select message_id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at
          from notification_messages where $1 is null or lower(recipient) = lower($1)
          order by created_at desc limit 500",
     )
     .bind(recipient)
-    .fetch_all(c)
-    .await)
+    .fetch_all(conn.reborrow())
+        .await
 }
 
 /// Converts stored microseconds for callers.

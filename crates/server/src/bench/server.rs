@@ -4,6 +4,7 @@ use anyhow::Context;
 use serde_json::{Value, json};
 use std::process::Stdio;
 use std::time::Duration;
+use storage::Statement;
 use tokio::process::{Child, Command};
 
 use super::progress;
@@ -301,12 +302,12 @@ impl Server {
         let deadline = started + Duration::from_secs(120);
         let mut announced = false;
         let backlog_drain = loop {
-            let (tickets, undelivered): (i64, i64) = storage::on_conn!(conn.conn(), c => sqlx::query_as(
+            let (tickets, undelivered): (i64, i64) = Statement::new(
                 "select (select count(*) from fulfillment_tickets where status != 'void'),
                         (select count(*) from outbox_messages where published_at is null)",
             )
-            .fetch_one(c)
-            .await)?;
+            .fetch_one(conn.conn())
+            .await?;
             if u64::try_from(tickets).unwrap_or(0) >= purchases && undelivered == 0 {
                 break Some(started.elapsed());
             }
@@ -324,11 +325,11 @@ impl Server {
         // Then the e-mails (tickets, notices), which the sender delivers after the events.
         let mut mail_drain = None;
         while backlog_drain.is_some() {
-            let pending: i64 = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
+            let (pending,): (i64,) = Statement::new(
                 "select count(*) from notification_messages where status = 'pending'",
             )
-            .fetch_one(c)
-            .await)?;
+            .fetch_one(conn.conn())
+            .await?;
             if pending == 0 {
                 mail_drain = Some(started.elapsed());
                 break;
@@ -338,41 +339,48 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let sold_twice: i64 = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
+        let (sold_twice,): (i64,) = Statement::new(
             "select (select count(*) from (select seat_id from inventory_reservations
                        where status = 'confirmed' group by seat_id having count(*) > 1) twice_held)
                   + (select count(*) from (select seat_id from fulfillment_tickets
                        where status != 'void' group by seat_id having count(*) > 1) twice_ticketed)",
         )
-        .fetch_one(c)
-        .await)?;
-        let without_tickets: i64 = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
+        .fetch_one(conn.conn())
+        .await?;
+        let (without_tickets,): (i64,) = Statement::new(
             "select count(*) from ordering_orders o where o.state = 'completed'
                and (select count(*) from fulfillment_tickets t
                     where t.order_id = o.order_id and t.status != 'void')
                  < (select count(*) from ordering_order_items i where i.order_id = o.order_id)",
         )
-        .fetch_one(c)
-        .await)?;
-        let completed: i64 = storage::on_conn!(conn.conn(), c => sqlx::query_scalar("select count(*) from ordering_orders where state = 'completed'")
-                .fetch_one(c)
-                .await)?;
+        .fetch_one(conn.conn())
+        .await?;
+        let (completed,): (i64,) =
+            Statement::new("select count(*) from ordering_orders where state = 'completed'")
+                .fetch_one(conn.conn())
+                .await?;
         // Both backends keep instants as microseconds since the epoch, stamped by the server.
-        let confirmed: Vec<i64> = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
+        let confirmed: Vec<i64> = Statement::new(
             "select r.ended_at - p.processed_at from payment_payments p
                join ordering_order_items i on i.order_id = p.order_id
                join inventory_reservations r on r.reservation_id = i.reservation_id
               where p.status = 'succeeded' and r.status = 'confirmed'",
         )
-        .fetch_all(c)
-        .await)?;
-        let issued: Vec<i64> = storage::on_conn!(conn.conn(), c => sqlx::query_scalar(
+        .fetch_all::<(i64,)>(conn.conn())
+        .await?
+        .into_iter()
+        .map(|(v,)| v)
+        .collect();
+        let issued: Vec<i64> = Statement::new(
             "select t.issued_at - p.processed_at from payment_payments p
                join fulfillment_tickets t on t.order_id = p.order_id
               where p.status = 'succeeded' and t.status != 'void'",
         )
-        .fetch_all(c)
-        .await)?;
+        .fetch_all::<(i64,)>(conn.conn())
+        .await?
+        .into_iter()
+        .map(|(v,)| v)
+        .collect();
         drop(conn);
         db.close().await;
         Ok(Some(Invariants {

@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, OrderId, ReservationId, SeatId, WaitlistEntryId, from_micros, to_micros};
-use sqlx::FromRow;
-use storage::{Conn, Statement, on_conn};
+use storage::{Conn, Statement};
 use uuid::Uuid;
 
 use crate::domain::{Entry, EntryStatus, Offer};
@@ -11,19 +10,20 @@ use crate::domain::{Entry, EntryStatus, Offer};
 const ENTRY_COLUMNS: &str = "entry_id, event_id, email, status, registered_at, seat_id, order_id,
     reservation_id, assigned_at, expires_at, ended_at";
 
-#[derive(FromRow)]
-struct EntryRow {
-    entry_id: Uuid,
-    event_id: Uuid,
-    email: String,
-    status: String,
-    registered_at: i64,
-    seat_id: Option<Uuid>,
-    order_id: Option<Uuid>,
-    reservation_id: Option<Uuid>,
-    assigned_at: Option<i64>,
-    expires_at: Option<i64>,
-    ended_at: Option<i64>,
+storage::row! {
+    struct EntryRow {
+        entry_id: Uuid,
+        event_id: Uuid,
+        email: String,
+        status: String,
+        registered_at: i64,
+        seat_id: Option<Uuid>,
+        order_id: Option<Uuid>,
+        reservation_id: Option<Uuid>,
+        assigned_at: Option<i64>,
+        expires_at: Option<i64>,
+        ended_at: Option<i64>,
+    }
 }
 
 impl EntryRow {
@@ -57,12 +57,14 @@ impl EntryRow {
     }
 }
 
-/// What the waitlist keeps of an event.
-#[derive(Debug, Clone, FromRow)]
-pub(crate) struct EventRow {
-    pub(crate) event_name: String,
-    pub(crate) currency: String,
-    pub(crate) is_active: bool,
+storage::row! {
+    /// What the waitlist keeps of an event.
+    #[derive(Debug, Clone)]
+    pub(crate) struct EventRow {
+        pub(crate) event_name: String,
+        pub(crate) currency: String,
+        pub(crate) is_active: bool,
+    }
 }
 
 /// Records (or refreshes) the facts of an event someone joins the line for.
@@ -72,15 +74,15 @@ pub(crate) async fn upsert_event(
     name: &str,
     currency: &str,
 ) -> Result<(), sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query(
+    Statement::new(
         "insert into waitlist_events (event_id, event_name, currency, is_active) values ($1, $2, $3, true)
          on conflict (event_id) do update set event_name = $2, currency = $3, is_active = true",
     )
     .bind(event.uuid())
     .bind(name)
     .bind(currency)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+        .await?;
     Ok(())
 }
 
@@ -88,12 +90,12 @@ pub(crate) async fn event(
     mut conn: Conn<'_>,
     event: EventId,
 ) -> Result<Option<EventRow>, sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_as(
+    Statement::new(
         "select event_name, currency, is_active from waitlist_events where event_id = $1",
     )
     .bind(event.uuid())
-    .fetch_optional(c)
-    .await)
+    .fetch_optional(conn.reborrow())
+    .await
 }
 
 /// Pauses or resumes hand-overs for an event the waitlist knows; false if it knows none.
@@ -102,11 +104,11 @@ pub(crate) async fn set_event_active(
     event: EventId,
     active: bool,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query("update waitlist_events set is_active = $2 where event_id = $1")
+    let done = Statement::new("update waitlist_events set is_active = $2 where event_id = $1")
         .bind(event.uuid())
         .bind(active)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .execute(conn.reborrow())
+        .await?;
     Ok(done == 1)
 }
 
@@ -118,7 +120,7 @@ pub(crate) async fn insert_entry(
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+    let done = Statement::new(
         "insert into waitlist_entries (entry_id, seq, event_id, email, email_key, status, registered_at)
          values ($1, (select coalesce(max(seq), 0) + 1 from waitlist_entries), $2, $3, lower($3), 'pending', $4)
          on conflict do nothing",
@@ -127,8 +129,8 @@ pub(crate) async fn insert_entry(
     .bind(event.uuid())
     .bind(email)
     .bind(to_micros(now))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+        .await?;
     Ok(done == 1)
 }
 
@@ -136,13 +138,11 @@ pub(crate) async fn entry(
     mut conn: Conn<'_>,
     id: WaitlistEntryId,
 ) -> Result<Option<Entry>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "select {ENTRY_COLUMNS} from waitlist_entries where entry_id = $1"
-    ));
-    let row: Option<EntryRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+    let sql = format!("select {ENTRY_COLUMNS} from waitlist_entries where entry_id = $1");
+    let row: Option<EntryRow> = Statement::new(sql)
         .bind(id.uuid())
-        .fetch_optional(c)
-        .await)?;
+        .fetch_optional(conn.reborrow())
+        .await?;
     Ok(row.map(EntryRow::into_entry))
 }
 
@@ -151,23 +151,25 @@ pub(crate) async fn position_of(
     mut conn: Conn<'_>,
     id: WaitlistEntryId,
 ) -> Result<Option<i64>, sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_scalar(
+    let found: Option<(i64,)> = Statement::new(
         "select (select count(*) from waitlist_entries o
                  where o.event_id = e.event_id and o.status = 'pending' and o.seq <= e.seq)
          from waitlist_entries e where e.entry_id = $1 and e.status = 'pending'",
     )
     .bind(id.uuid())
-    .fetch_optional(c)
-    .await)
+    .fetch_optional(conn.reborrow())
+    .await?;
+    Ok(found.map(|(n,)| n))
 }
 
 pub(crate) async fn pending_count(mut conn: Conn<'_>, event: EventId) -> Result<i64, sqlx::Error> {
-    on_conn!(conn.reborrow(), c => sqlx::query_scalar(
+    let found: (i64,) = Statement::new(
         "select count(*) from waitlist_entries where event_id = $1 and status = 'pending'",
     )
     .bind(event.uuid())
-    .fetch_one(c)
-    .await)
+    .fetch_one(conn.reborrow())
+    .await?;
+    Ok(found.0)
 }
 
 /// The first person waiting for the event.
@@ -175,14 +177,14 @@ pub(crate) async fn first_pending(
     mut conn: Conn<'_>,
     event: EventId,
 ) -> Result<Option<Entry>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "select {ENTRY_COLUMNS} from waitlist_entries
          where event_id = $1 and status = 'pending' order by seq limit 1"
-    ));
-    let row: Option<EntryRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+    );
+    let row: Option<EntryRow> = Statement::new(sql)
         .bind(event.uuid())
-        .fetch_optional(c)
-        .await)?;
+        .fetch_optional(conn.reborrow())
+        .await?;
     Ok(row.map(EntryRow::into_entry))
 }
 
@@ -192,7 +194,7 @@ pub(crate) async fn assign(
     id: WaitlistEntryId,
     offer: &Offer,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+    let done = Statement::new(
         "update waitlist_entries set status = 'assigned', seat_id = $2, order_id = $3,
             reservation_id = $4, assigned_at = $5, expires_at = $6
          where entry_id = $1 and status = 'pending'",
@@ -203,8 +205,8 @@ pub(crate) async fn assign(
     .bind(offer.reservation_id.uuid())
     .bind(to_micros(offer.assigned_at))
     .bind(to_micros(offer.expires_at))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+    .await?;
     Ok(done == 1)
 }
 
@@ -213,14 +215,14 @@ pub(crate) async fn assigned_by_reservation(
     mut conn: Conn<'_>,
     reservation: ReservationId,
 ) -> Result<Option<Entry>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "select {ENTRY_COLUMNS} from waitlist_entries
          where reservation_id = $1 and status = 'assigned'"
-    ));
-    let row: Option<EntryRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+    );
+    let row: Option<EntryRow> = Statement::new(sql)
         .bind(reservation.uuid())
-        .fetch_optional(c)
-        .await)?;
+        .fetch_optional(conn.reborrow())
+        .await?;
     Ok(row.map(EntryRow::into_entry))
 }
 
@@ -229,14 +231,14 @@ pub(crate) async fn open_offers_of_event(
     mut conn: Conn<'_>,
     event: EventId,
 ) -> Result<Vec<Entry>, sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "select {ENTRY_COLUMNS} from waitlist_entries
          where event_id = $1 and status = 'assigned' order by seq"
-    ));
-    let rows: Vec<EntryRow> = on_conn!(conn.reborrow(), c => sqlx::query_as(sql)
+    );
+    let rows: Vec<EntryRow> = Statement::new(sql)
         .bind(event.uuid())
-        .fetch_all(c)
-        .await)?;
+        .fetch_all(conn.reborrow())
+        .await?;
     Ok(rows.into_iter().map(EntryRow::into_entry).collect())
 }
 
@@ -247,15 +249,15 @@ pub(crate) async fn end_entry(
     status: EntryStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+    let done = Statement::new(
         "update waitlist_entries set status = $2, ended_at = $3
          where entry_id = $1 and status in ('pending', 'assigned')",
     )
     .bind(id.uuid())
     .bind(status.as_str())
     .bind(to_micros(now))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+    .await?;
     Ok(done == 1)
 }
 
@@ -279,14 +281,14 @@ pub(crate) async fn complete_by_order(
     order: OrderId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = on_conn!(conn.reborrow(), c => sqlx::query(
+    let done = Statement::new(
         "update waitlist_entries set status = 'completed', ended_at = $2
          where order_id = $1 and status = 'assigned'",
     )
     .bind(order.uuid())
     .bind(to_micros(now))
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .execute(conn.reborrow())
+    .await?;
     Ok(done == 1)
 }
 
