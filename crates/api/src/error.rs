@@ -64,8 +64,8 @@ impl ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<storage::Error> for ApiError {
+    fn from(e: storage::Error) -> Self {
         Self::internal(e)
     }
 }

@@ -152,7 +152,7 @@ async fn remember(store: &IdempotencyStore, key: &str, response: Response) -> Re
     Response::from_parts(parts, Body::from(bytes))
 }
 
-fn log_dropped(result: Result<(), sqlx::Error>) {
+fn log_dropped(result: Result<(), storage::Error>) {
     if let Err(e) = result {
         tracing::error!(error = %e, "could not record an idempotency key");
     }

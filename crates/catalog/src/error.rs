@@ -49,8 +49,8 @@ impl CatalogError {
     }
 }
 
-impl From<sqlx::Error> for CatalogError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<storage::Error> for CatalogError {
+    fn from(e: storage::Error) -> Self {
         Self::Internal(e.into())
     }
 }

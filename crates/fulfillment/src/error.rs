@@ -27,8 +27,8 @@ impl FulfillmentError {
     }
 }
 
-impl From<sqlx::Error> for FulfillmentError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<storage::Error> for FulfillmentError {
+    fn from(e: storage::Error) -> Self {
         Self::Internal(e.into())
     }
 }

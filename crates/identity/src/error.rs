@@ -39,8 +39,8 @@ impl IdentityError {
     }
 }
 
-impl From<sqlx::Error> for IdentityError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<storage::Error> for IdentityError {
+    fn from(e: storage::Error) -> Self {
         Self::Internal(e.into())
     }
 }

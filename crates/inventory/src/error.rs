@@ -55,8 +55,8 @@ impl InventoryError {
     }
 }
 
-impl From<sqlx::Error> for InventoryError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<storage::Error> for InventoryError {
+    fn from(e: storage::Error) -> Self {
         Self::Internal(e.into())
     }
 }

@@ -23,8 +23,8 @@ impl NotificationError {
     }
 }
 
-impl From<sqlx::Error> for NotificationError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<storage::Error> for NotificationError {
+    fn from(e: storage::Error) -> Self {
         Self::Internal(e.into())
     }
 }

@@ -88,8 +88,8 @@ impl OrderingError {
     }
 }
 
-impl From<sqlx::Error> for OrderingError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<storage::Error> for OrderingError {
+    fn from(e: storage::Error) -> Self {
         Self::Internal(e.into())
     }
 }

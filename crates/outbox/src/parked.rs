@@ -36,7 +36,6 @@ pub struct ParkedMessage {
 }
 
 storage::row! {
-    #[derive(sqlx::FromRow)]
     struct ParkedRow {
         message_id: uuid::Uuid,
         topic: String,

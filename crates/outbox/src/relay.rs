@@ -683,7 +683,7 @@ storage::row! {
 
 /// Marks a batch delivered in one statement (the list is an array on PostgreSQL, JSON text
 /// on SQLite, which has no array parameters).
-async fn mark_published(conn: Conn<'_>, seqs: &[i64], at: i64) -> Result<(), sqlx::Error> {
+async fn mark_published(conn: Conn<'_>, seqs: &[i64], at: i64) -> Result<(), storage::Error> {
     let sql = match conn.backend() {
         Backend::Sqlite => {
             "update outbox_messages set published_at = $1 where seq in (select value from json_each($2))"

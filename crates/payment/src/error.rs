@@ -51,8 +51,8 @@ impl PaymentError {
     }
 }
 
-impl From<sqlx::Error> for PaymentError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<storage::Error> for PaymentError {
+    fn from(e: storage::Error) -> Self {
         Self::Internal(e.into())
     }
 }

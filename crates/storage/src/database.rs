@@ -268,7 +268,7 @@ impl Database {
     ///
     /// The wait is recorded as `db_write_wait_seconds`: the queue in front of the one writer is
     /// where a busy sale spends its time (docs/performance.md).
-    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+    pub async fn begin(&self) -> Result<Tx, crate::Error> {
         let started = std::time::Instant::now();
         let tx = match self {
             Self::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
@@ -288,7 +288,7 @@ impl Database {
     ///
     /// # Errors
     /// When the connection cannot be acquired or `BEGIN` fails.
-    pub async fn begin_beside(&self, key: LockKey) -> Result<Tx, sqlx::Error> {
+    pub async fn begin_beside(&self, key: LockKey) -> Result<Tx, crate::Error> {
         let Self::Postgres { writer, .. } = self else {
             return self.begin().await;
         };
@@ -307,7 +307,7 @@ impl Database {
     ///
     /// # Errors
     /// When no connection can be acquired.
-    pub async fn read(&self) -> Result<Pooled, sqlx::Error> {
+    pub async fn read(&self) -> Result<Pooled, crate::Error> {
         match self {
             Self::Sqlite { reader, .. } => Ok(Pooled::Sqlite(reader.acquire().await?)),
             Self::Postgres { reader, .. } => Ok(Pooled::Postgres(reader.acquire().await?)),
@@ -319,7 +319,7 @@ impl Database {
     ///
     /// # Errors
     /// When no connection can be acquired.
-    pub async fn write(&self) -> Result<Pooled, sqlx::Error> {
+    pub async fn write(&self) -> Result<Pooled, crate::Error> {
         match self {
             Self::Sqlite { writer, .. } => Ok(Pooled::Sqlite(writer.acquire().await?)),
             // Single statements need no writer lock; the reader pool keeps the writers' free.
@@ -334,7 +334,7 @@ impl Database {
     ///
     /// # Errors
     /// When no connection can be acquired.
-    pub async fn try_lead(&self, job: i64) -> Result<Option<Leadership>, sqlx::Error> {
+    pub async fn try_lead(&self, job: i64) -> Result<Option<Leadership>, crate::Error> {
         match self {
             Self::Sqlite { .. } => Ok(Some(Leadership::Sole)),
             Self::Postgres { reader, .. } => {
@@ -423,11 +423,12 @@ impl Tx {
     ///
     /// # Errors
     /// When `COMMIT` fails (nothing was written).
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    pub async fn commit(self) -> Result<(), crate::Error> {
         match self {
-            Self::Sqlite(tx) => tx.commit().await,
-            Self::Postgres(tx) => tx.commit().await,
+            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.commit().await?,
         }
+        Ok(())
     }
 
     /// Rolls the transaction back now, releasing its locks before the next one is begun
@@ -435,11 +436,12 @@ impl Tx {
     ///
     /// # Errors
     /// When `ROLLBACK` fails.
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+    pub async fn rollback(self) -> Result<(), crate::Error> {
         match self {
-            Self::Sqlite(tx) => tx.rollback().await,
-            Self::Postgres(tx) => tx.rollback().await,
+            Self::Sqlite(tx) => tx.rollback().await?,
+            Self::Postgres(tx) => tx.rollback().await?,
         }
+        Ok(())
     }
 }
 

@@ -20,12 +20,14 @@
 
 mod checkpoint;
 mod database;
+mod error;
 mod outbox;
 mod sqlite;
 mod statement;
 mod writer;
 
 pub use database::{Backend, Conn, Database, DatabaseError, Leadership, LockKey, Pooled, Tx};
+pub use error::{Error, create_postgres_database, drop_postgres_database};
 pub use outbox::{
     Event, consume_direct, enqueue, enqueue_direct, mark_all_processed, mark_processed,
 };

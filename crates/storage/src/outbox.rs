@@ -129,7 +129,7 @@ pub async fn mark_processed(
     conn: Conn<'_>,
     consumer: &str,
     message_id: MessageId,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, crate::Error> {
     let done = mark_statement(consumer, message_id).execute(conn).await?;
     Ok(done == 1)
 }
@@ -150,7 +150,7 @@ pub async fn mark_all_processed(
     conn: Conn<'_>,
     consumer: &str,
     message_ids: &[MessageId],
-) -> Result<Vec<bool>, sqlx::Error> {
+) -> Result<Vec<bool>, crate::Error> {
     match conn {
         Conn::Postgres(c) => {
             let ids: Vec<uuid::Uuid> = message_ids.iter().map(|m| m.uuid()).collect();

@@ -124,11 +124,11 @@ impl Database {
     pub fn read_direct<R>(
         &self,
         work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
-    ) -> Option<Result<R, sqlx::Error>> {
+    ) -> Option<Result<R, crate::Error>> {
         let Self::Sqlite { direct_readers, .. } = self else {
             return None;
         };
-        Some(direct_readers.with(work).map_err(driver_error))
+        Some(direct_readers.with(work).map_err(crate::Error::from))
     }
 }
 

@@ -470,7 +470,7 @@ impl<'a> Statement<'a> {
     ///
     /// # Errors
     /// When the statement fails.
-    pub async fn execute(&self, conn: Conn<'_>) -> Result<u64, sqlx::Error> {
+    pub async fn execute(&self, conn: Conn<'_>) -> Result<u64, crate::Error> {
         on_engine!(self, conn, |q, c, _wrap| Ok(q
             .execute(c)
             .await?
@@ -484,7 +484,7 @@ impl<'a> Statement<'a> {
     pub async fn fetch_optional<R: FromRow>(
         &self,
         conn: Conn<'_>,
-    ) -> Result<Option<R>, sqlx::Error> {
+    ) -> Result<Option<R>, crate::Error> {
         on_engine!(self, conn, |q, c, wrap| match q.fetch_optional(c).await? {
             Some(r) => Ok(Some(R::from_row(&wrap(&r))?)),
             None => Ok(None),
@@ -495,17 +495,17 @@ impl<'a> Statement<'a> {
     ///
     /// # Errors
     /// When the statement fails, returns no row, or the row does not map.
-    pub async fn fetch_one<R: FromRow>(&self, conn: Conn<'_>) -> Result<R, sqlx::Error> {
+    pub async fn fetch_one<R: FromRow>(&self, conn: Conn<'_>) -> Result<R, crate::Error> {
         self.fetch_optional(conn)
             .await?
-            .ok_or(sqlx::Error::RowNotFound)
+            .ok_or_else(|| sqlx::Error::RowNotFound.into())
     }
 
     /// Runs it for every row.
     ///
     /// # Errors
     /// When the statement fails or a row does not map.
-    pub async fn fetch_all<R: FromRow>(&self, conn: Conn<'_>) -> Result<Vec<R>, sqlx::Error> {
+    pub async fn fetch_all<R: FromRow>(&self, conn: Conn<'_>) -> Result<Vec<R>, crate::Error> {
         on_engine!(self, conn, |q, c, wrap| {
             let rows = q.fetch_all(c).await?;
             let mut out = Vec::with_capacity(rows.len());

@@ -59,11 +59,12 @@ impl Database {
     pub async fn write_direct<R>(
         &self,
         work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<Direct<R>>,
-    ) -> Result<R, sqlx::Error> {
+    ) -> Result<R, crate::Error> {
         let Self::Sqlite { writer, direct, .. } = self else {
             return Err(sqlx::Error::Configuration(
                 "direct write transactions exist only on SQLite".into(),
-            ));
+            )
+            .into());
         };
         let started = Instant::now();
         metrics::counter!("db_direct_transactions_total").increment(1);
@@ -377,7 +378,7 @@ fn in_savepoint<R>(c: &rusqlite::Connection, work: impl Work<R>) -> rusqlite::Re
 }
 
 /// A member's answer once its batch is committed; a failed member answers at once.
-async fn finish<R>(mine: rusqlite::Result<Direct<R>>, epoch: &Epoch) -> Result<R, sqlx::Error> {
+async fn finish<R>(mine: rusqlite::Result<Direct<R>>, epoch: &Epoch) -> Result<R, crate::Error> {
     let mine = mine.map_err(driver_error)?;
     let mut phase = epoch.subscribe();
     let done = phase
@@ -386,7 +387,7 @@ async fn finish<R>(mine: rusqlite::Result<Direct<R>>, epoch: &Epoch) -> Result<R
         .map_err(|_| sqlx::Error::WorkerCrashed)?
         .clone();
     if let Phase::Done(Err(e)) = done {
-        return Err(sqlx::Error::AnyDriverError(e.into()));
+        return Err(sqlx::Error::AnyDriverError(e.into()).into());
     }
     Ok(match mine {
         Direct::Commit(r) | Direct::Rollback(r) => r,

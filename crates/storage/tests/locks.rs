@@ -16,9 +16,9 @@ const PATIENCE: Duration = Duration::from_millis(500);
 /// handle finishes it once the way is clear.
 async fn starts_at_once<F>(
     begin: F,
-) -> anyhow::Result<(bool, tokio::task::JoinHandle<Result<Tx, sqlx::Error>>)>
+) -> anyhow::Result<(bool, tokio::task::JoinHandle<Result<Tx, storage::Error>>)>
 where
-    F: std::future::Future<Output = Result<Tx, sqlx::Error>> + Send + 'static,
+    F: std::future::Future<Output = Result<Tx, storage::Error>> + Send + 'static,
 {
     let mut task = tokio::spawn(begin);
     match tokio::time::timeout(PATIENCE, &mut task).await {

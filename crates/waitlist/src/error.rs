@@ -47,8 +47,8 @@ impl WaitlistError {
     }
 }
 
-impl From<sqlx::Error> for WaitlistError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<storage::Error> for WaitlistError {
+    fn from(e: storage::Error) -> Self {
         Self::Internal(e.into())
     }
 }

@@ -194,7 +194,7 @@ impl WaitlistService {
     /// Whether a payment of `order` has anything to complete here. Read outside the writer:
     /// an offer's order is placed in the transaction that assigns the offer, so by the time the
     /// order is paid the assignment is committed, and a `false` stays `false` for that payment.
-    pub(crate) async fn is_offer(&self, order: OrderId) -> Result<bool, sqlx::Error> {
+    pub(crate) async fn is_offer(&self, order: OrderId) -> Result<bool, storage::Error> {
         // Asked once per paid order: a direct read on SQLite.
         if let Some(found) = self.db.read_direct(|c| store::direct::is_offer(c, order)) {
             return found;

@@ -55,7 +55,11 @@ impl IdempotencyStore {
         }
     }
 
-    pub(crate) async fn claim(&self, key: &str, fingerprint: &[u8]) -> Result<Claim, sqlx::Error> {
+    pub(crate) async fn claim(
+        &self,
+        key: &str,
+        fingerprint: &[u8],
+    ) -> Result<Claim, storage::Error> {
         let now = Utc::now();
         let cutoff = to_micros(now - Duration::hours(RETENTION_HOURS));
         let mut tx = self.db.begin().await?;
@@ -122,7 +126,7 @@ impl IdempotencyStore {
         status: u16,
         content_type: Option<&str>,
         body: &[u8],
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<(), storage::Error> {
         Statement::new(
             "update api_idempotency_keys set status_code = $2, content_type = $3, body = $4
              where idempotency_key = $1",
@@ -136,7 +140,7 @@ impl IdempotencyStore {
         Ok(())
     }
 
-    pub(crate) async fn forget(&self, key: &str) -> Result<(), sqlx::Error> {
+    pub(crate) async fn forget(&self, key: &str) -> Result<(), storage::Error> {
         Statement::new("delete from api_idempotency_keys where idempotency_key = $1")
             .bind(key)
             .execute(self.db.write().await?.conn())
@@ -150,7 +154,7 @@ impl IdempotencyStore {
 ///
 /// # Errors
 /// When the delete fails.
-pub async fn forget_unfinished_keys(db: &Database) -> Result<u64, sqlx::Error> {
+pub async fn forget_unfinished_keys(db: &Database) -> Result<u64, storage::Error> {
     let done = Statement::new("delete from api_idempotency_keys where status_code is null")
         .execute(db.write().await?.conn())
         .await?;
@@ -161,7 +165,7 @@ pub async fn forget_unfinished_keys(db: &Database) -> Result<u64, sqlx::Error> {
 ///
 /// # Errors
 /// When the delete fails.
-pub async fn purge_expired_keys(db: &Database) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired_keys(db: &Database) -> Result<u64, storage::Error> {
     let cutoff = to_micros(Utc::now() - Duration::hours(RETENTION_HOURS));
     let done = Statement::new("delete from api_idempotency_keys where created_at < $1")
         .bind(cutoff)

@@ -48,7 +48,7 @@ impl EventRow {
 const EVENT_COLUMNS: &str = "event_id, name, description, event_date, venue, max_capacity, \
      base_price_cents, currency, status, created_at, updated_at";
 
-pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), storage::Error> {
     Statement::new(
         "insert into catalog_events (event_id, name, description, event_date, venue, max_capacity,
             base_price_cents, currency, status, created_at, updated_at)
@@ -70,7 +70,7 @@ pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sq
     Ok(())
 }
 
-pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), sqlx::Error> {
+pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), storage::Error> {
     Statement::new(
         "update catalog_events set name = $2, description = $3, max_capacity = $4, status = $5,
             updated_at = $6 where event_id = $1",
@@ -95,7 +95,7 @@ fn event_statement<'a>(id: EventId) -> Statement<'a> {
     Statement::new(EVENT_BY_ID.as_str()).bind(id.uuid())
 }
 
-pub(crate) async fn event(conn: Conn<'_>, id: EventId) -> Result<Option<Event>, sqlx::Error> {
+pub(crate) async fn event(conn: Conn<'_>, id: EventId) -> Result<Option<Event>, storage::Error> {
     let row: Option<EventRow> = event_statement(id).fetch_optional(conn).await?;
     Ok(row.map(EventRow::into_event))
 }
@@ -104,7 +104,7 @@ pub(crate) async fn event(conn: Conn<'_>, id: EventId) -> Result<Option<Event>, 
 pub(crate) async fn list_events(
     conn: Conn<'_>,
     upcoming_after: Option<DateTime<Utc>>,
-) -> Result<Vec<Event>, sqlx::Error> {
+) -> Result<Vec<Event>, storage::Error> {
     let list = match upcoming_after {
         Some(now) => Statement::new(format!(
             "select {EVENT_COLUMNS} from catalog_events where status = 'active' and event_date > $1
@@ -122,7 +122,7 @@ pub(crate) async fn list_events(
 /// Number of seats and the lowest seat price (cents) of every event that has any.
 pub(crate) async fn seat_totals(
     mut conn: Conn<'_>,
-) -> Result<HashMap<EventId, (i64, i64)>, sqlx::Error> {
+) -> Result<HashMap<EventId, (i64, i64)>, storage::Error> {
     let rows: Vec<(Uuid, i64, i64)> = Statement::new(
         "select event_id, count(*), min(price_cents) from catalog_seats group by event_id",
     )
@@ -134,7 +134,7 @@ pub(crate) async fn seat_totals(
         .collect())
 }
 
-pub(crate) async fn count_seats(conn: Conn<'_>, event: EventId) -> Result<i64, sqlx::Error> {
+pub(crate) async fn count_seats(conn: Conn<'_>, event: EventId) -> Result<i64, storage::Error> {
     let (n,): (i64,) = Statement::new("select count(*) from catalog_seats where event_id = $1")
         .bind(event.uuid())
         .fetch_one(conn)
@@ -154,7 +154,10 @@ storage::row! {
 }
 
 /// Seats of an event ordered by section, row and seat.
-pub(crate) async fn seats_of(mut conn: Conn<'_>, event: EventId) -> Result<Vec<Seat>, sqlx::Error> {
+pub(crate) async fn seats_of(
+    mut conn: Conn<'_>,
+    event: EventId,
+) -> Result<Vec<Seat>, storage::Error> {
     let rows: Vec<SeatRow> = Statement::new(
         "select seat_id, event_id, section_code, row_number, seat_number, price_cents from catalog_seats
          where event_id = $1 order by section_code, row_number, seat_number",
@@ -191,9 +194,7 @@ pub(crate) async fn insert_seats(mut conn: Conn<'_>, seats: &[Seat]) -> Result<(
         .execute(conn.reborrow())
         .await;
         if let Err(e) = done {
-            let duplicate = e
-                .as_database_error()
-                .is_some_and(|d| d.is_unique_violation());
+            let duplicate = e.is_unique_violation();
             return Err(if duplicate {
                 CatalogError::SeatAlreadyExists {
                     section: s.section_code.clone(),
@@ -228,7 +229,7 @@ storage::row! {
 pub(crate) async fn seat_listing(
     conn: Conn<'_>,
     seat: SeatId,
-) -> Result<Option<SeatListing>, sqlx::Error> {
+) -> Result<Option<SeatListing>, storage::Error> {
     let row: Option<ListingRow> = seat_listing_statement(seat).fetch_optional(conn).await?;
     Ok(row.map(ListingRow::into_listing))
 }

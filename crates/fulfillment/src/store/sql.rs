@@ -64,7 +64,7 @@ const COLUMNS: &str = "ticket_id, order_id, event_id, event_name, venue, event_d
      row_number, seat_number, price_cents, currency, holder, user_id, guest_token, customer_email, status, qr, \
      issued_at, checked_in_at";
 
-pub(crate) async fn ticket(mut conn: Conn<'_>, id: Uuid) -> Result<Option<Ticket>, sqlx::Error> {
+pub(crate) async fn ticket(mut conn: Conn<'_>, id: Uuid) -> Result<Option<Ticket>, storage::Error> {
     let sql = format!("select {COLUMNS} from fulfillment_tickets where ticket_id = $1");
     let row: Option<TicketRow> = Statement::new(sql)
         .bind(id)
@@ -76,7 +76,7 @@ pub(crate) async fn ticket(mut conn: Conn<'_>, id: Uuid) -> Result<Option<Ticket
 pub(crate) async fn tickets_of_order(
     mut conn: Conn<'_>,
     order: OrderId,
-) -> Result<Vec<Ticket>, sqlx::Error> {
+) -> Result<Vec<Ticket>, storage::Error> {
     let sql = format!(
         "select {COLUMNS} from fulfillment_tickets where order_id = $1 order by section_code, row_number, seat_number"
     );
@@ -95,7 +95,7 @@ const INSERT_TICKET: &str = "insert into fulfillment_tickets (ticket_id, order_i
      on conflict (order_id, seat_id) do nothing";
 
 /// Inserts a ticket unless the order already has one for that seat; returns whether it did.
-pub(crate) async fn insert_ticket(conn: Conn<'_>, t: &Ticket) -> Result<bool, sqlx::Error> {
+pub(crate) async fn insert_ticket(conn: Conn<'_>, t: &Ticket) -> Result<bool, storage::Error> {
     Ok(insert_ticket_statement(t).execute(conn).await? == 1)
 }
 
@@ -126,7 +126,7 @@ pub(crate) async fn check_in(
     mut conn: Conn<'_>,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     let done = Statement::new(
         "update fulfillment_tickets set status = 'checked_in', checked_in_at = $2 where ticket_id = $1 and status = 'issued'",
     )

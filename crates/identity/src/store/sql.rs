@@ -18,7 +18,7 @@ storage::row! {
 }
 
 /// Inserts an account; returns false when the e-mail is taken.
-pub(crate) async fn insert_user(mut conn: Conn<'_>, u: &UserRow) -> Result<bool, sqlx::Error> {
+pub(crate) async fn insert_user(mut conn: Conn<'_>, u: &UserRow) -> Result<bool, storage::Error> {
     let done = Statement::new(
         "insert into identity_users (user_id, email, password_hash, role, created_at) values ($1, $2, $3, $4, $5)
          on conflict (email) do nothing",
@@ -36,7 +36,7 @@ pub(crate) async fn insert_user(mut conn: Conn<'_>, u: &UserRow) -> Result<bool,
 pub(crate) async fn user_by_email(
     mut conn: Conn<'_>,
     email: &str,
-) -> Result<Option<UserRow>, sqlx::Error> {
+) -> Result<Option<UserRow>, storage::Error> {
     Statement::new("select user_id, email, password_hash, role, created_at from identity_users where email = $1")
         .bind(email)
         .fetch_optional(conn.reborrow())
@@ -46,7 +46,7 @@ pub(crate) async fn user_by_email(
 pub(crate) async fn user_by_id(
     mut conn: Conn<'_>,
     id: Uuid,
-) -> Result<Option<UserRow>, sqlx::Error> {
+) -> Result<Option<UserRow>, storage::Error> {
     Statement::new("select user_id, email, password_hash, role, created_at from identity_users where user_id = $1")
         .bind(id)
         .fetch_optional(conn.reborrow())
@@ -59,7 +59,7 @@ pub(crate) async fn insert_guest_token(
     hash: &[u8],
     now: DateTime<Utc>,
     expires: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), storage::Error> {
     Statement::new("insert into identity_guest_tokens (token_hash, created_at, expires_at) values ($1, $2, $3)")
         .bind(hash)
         .bind(to_micros(now))
@@ -74,7 +74,7 @@ pub(crate) async fn guest_token_exists(
     mut conn: Conn<'_>,
     hash: &[u8],
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     let found: Option<(i32,)> = Statement::new(
         "select 1 from identity_guest_tokens where token_hash = $1 and expires_at > $2",
     )

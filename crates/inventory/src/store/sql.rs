@@ -36,12 +36,12 @@ fn upsert_seat_statement(s: &SeatRecord) -> Statement<'_> {
 }
 
 /// Records a seat; a seat already known is left as it is.
-pub(crate) async fn upsert_seat(conn: Conn<'_>, s: &SeatRecord) -> Result<(), sqlx::Error> {
+pub(crate) async fn upsert_seat(conn: Conn<'_>, s: &SeatRecord) -> Result<(), storage::Error> {
     upsert_seat_statement(s).execute(conn).await.map(drop)
 }
 
 /// A seat inventory has recorded.
-pub(crate) async fn seat(conn: Conn<'_>, id: SeatId) -> Result<Option<SeatRecord>, sqlx::Error> {
+pub(crate) async fn seat(conn: Conn<'_>, id: SeatId) -> Result<Option<SeatRecord>, storage::Error> {
     let row: Option<(Uuid, String, i64, i64, i64)> = Statement::new(
         "select event_id, section_code, row_number, seat_number, price_cents
          from inventory_seats where seat_id = $1",
@@ -114,7 +114,10 @@ const HOLD_BY_ID: &str = concat!(
     " from inventory_reservations where reservation_id = $1"
 );
 
-pub(crate) async fn hold(conn: Conn<'_>, id: ReservationId) -> Result<Option<Hold>, sqlx::Error> {
+pub(crate) async fn hold(
+    conn: Conn<'_>,
+    id: ReservationId,
+) -> Result<Option<Hold>, storage::Error> {
     let row: Option<HoldRow> = Statement::new(HOLD_BY_ID)
         .bind(id.uuid())
         .fetch_optional(conn)
@@ -125,7 +128,7 @@ pub(crate) async fn hold(conn: Conn<'_>, id: ReservationId) -> Result<Option<Hol
 pub(crate) async fn holds(
     mut conn: Conn<'_>,
     ids: &[ReservationId],
-) -> Result<Vec<Hold>, sqlx::Error> {
+) -> Result<Vec<Hold>, storage::Error> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(h) = hold(conn.reborrow(), *id).await? {
@@ -161,7 +164,7 @@ pub(crate) async fn insert_hold(
     conn: Conn<'_>,
     h: &Hold,
     limit: Option<i64>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     Ok(insert_hold_statement(h, limit).execute(conn).await? == 1)
 }
 
@@ -173,7 +176,7 @@ fn seat_taken_statement<'a>(seat: SeatId) -> Statement<'a> {
 }
 
 /// Whether the seat has an active or confirmed hold (after lapsed ones were expired).
-pub(crate) async fn seat_taken(conn: Conn<'_>, seat: SeatId) -> Result<bool, sqlx::Error> {
+pub(crate) async fn seat_taken(conn: Conn<'_>, seat: SeatId) -> Result<bool, storage::Error> {
     let found: Option<(i32,)> = seat_taken_statement(seat).fetch_optional(conn).await?;
     Ok(found.is_some())
 }
@@ -194,7 +197,7 @@ pub(crate) async fn has_lapsed_hold(
     conn: Conn<'_>,
     seat: SeatId,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     let found: Option<(i32,)> = has_lapsed_hold_statement(seat, now)
         .fetch_optional(conn)
         .await?;
@@ -220,7 +223,7 @@ pub(crate) async fn seat_state(
     conn: Conn<'_>,
     seat: SeatId,
     now: DateTime<Utc>,
-) -> Result<(bool, bool), sqlx::Error> {
+) -> Result<(bool, bool), storage::Error> {
     seat_state_statement(seat, now).fetch_one(conn).await
 }
 
@@ -229,7 +232,7 @@ pub(crate) async fn expire_lapsed_on_seat(
     conn: Conn<'_>,
     seat: SeatId,
     now: DateTime<Utc>,
-) -> Result<Vec<Hold>, sqlx::Error> {
+) -> Result<Vec<Hold>, storage::Error> {
     let rows: Vec<HoldRow> = Statement::new(concat!(
         "update inventory_reservations set status = 'expired', ended_at = $2
          where seat_id = $1 and status = 'active' and expires_at <= $2
@@ -248,7 +251,7 @@ pub(crate) async fn expire_lapsed(
     conn: Conn<'_>,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<Hold>, sqlx::Error> {
+) -> Result<Vec<Hold>, storage::Error> {
     let rows: Vec<HoldRow> = Statement::new(concat!(
         "update inventory_reservations set status = 'expired', ended_at = $1
          where reservation_id in (
@@ -269,7 +272,7 @@ pub(crate) async fn release_hold(
     conn: Conn<'_>,
     id: ReservationId,
     now: DateTime<Utc>,
-) -> Result<Option<Hold>, sqlx::Error> {
+) -> Result<Option<Hold>, storage::Error> {
     let row: Option<HoldRow> = Statement::new(concat!(
         "update inventory_reservations set status = 'released', ended_at = $2
          where reservation_id = $1 and status = 'active' and expires_at > $2
@@ -288,7 +291,7 @@ pub(crate) async fn taken_seats(
     conn: Conn<'_>,
     event: EventId,
     now: DateTime<Utc>,
-) -> Result<Vec<(SeatId, bool)>, sqlx::Error> {
+) -> Result<Vec<(SeatId, bool)>, storage::Error> {
     let rows: Vec<(Uuid, String)> = Statement::new(
         "select seat_id, status from inventory_reservations
          where event_id = $1 and (status = 'confirmed' or (status = 'active' and expires_at > $2))",
@@ -304,7 +307,7 @@ pub(crate) async fn taken_seats(
 }
 
 /// Marks a hold as a waitlist offer.
-pub(crate) async fn mark_offer(conn: Conn<'_>, id: ReservationId) -> Result<(), sqlx::Error> {
+pub(crate) async fn mark_offer(conn: Conn<'_>, id: ReservationId) -> Result<(), storage::Error> {
     Statement::new("update inventory_reservations set is_offer = true where reservation_id = $1")
         .bind(id.uuid())
         .execute(conn)
@@ -317,7 +320,7 @@ pub(crate) async fn event_counts(
     conn: Conn<'_>,
     event: EventId,
     now: DateTime<Utc>,
-) -> Result<(i64, i64, i64, Money), sqlx::Error> {
+) -> Result<(i64, i64, i64, Money), storage::Error> {
     let (held, offered, sold, revenue): (i64, i64, i64, i64) = Statement::new(
         "select cast(coalesce(sum(case when r.status = 'active' then 1 else 0 end), 0) as bigint),
                 cast(coalesce(sum(case when r.status = 'active' and r.is_offer then 1 else 0 end), 0) as bigint),
@@ -359,7 +362,7 @@ pub(crate) async fn confirm_hold(
     mut conn: Conn<'_>,
     id: ReservationId,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     if confirm_hold_statement(id, now)
         .execute(conn.reborrow())
         .await?

@@ -55,7 +55,7 @@ pub(crate) async fn insert(
     conn: Conn<'_>,
     m: &NewMessage<'_>,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     Ok(insert_statement(m, now).execute(conn).await? == 1)
 }
 
@@ -76,7 +76,7 @@ pub(crate) async fn due(
     mut conn: Conn<'_>,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<Due>, sqlx::Error> {
+) -> Result<Vec<Due>, storage::Error> {
     Statement::new(
         "select message_id, recipient, raw, attempts from notification_messages
          where status = 'pending' and next_attempt_at <= $1 order by created_at limit $2",
@@ -101,7 +101,7 @@ pub(crate) async fn claim(
     id: Uuid,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     Ok(claim_statement(id, now, lease_until).execute(conn).await? == 1)
 }
 
@@ -120,7 +120,7 @@ pub(crate) async fn mark_sent(
     conn: Conn<'_>,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), storage::Error> {
     mark_sent_statement(id, now).execute(conn).await.map(drop)
 }
 
@@ -130,7 +130,7 @@ pub(crate) async fn mark_failed_attempt(
     id: Uuid,
     error: &str,
     next: Option<DateTime<Utc>>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), storage::Error> {
     Statement::new(
         "update notification_messages set attempts = attempts + 1, last_error = $2,
             status = case when $3 is null then 'failed' else 'pending' end,
@@ -149,7 +149,7 @@ pub(crate) async fn mark_failed_attempt(
 pub(crate) async fn list_for(
     mut conn: Conn<'_>,
     recipient: Option<&str>,
-) -> Result<Vec<Stored>, sqlx::Error> {
+) -> Result<Vec<Stored>, storage::Error> {
     Statement::new(
         "select message_id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at
          from notification_messages where $1 is null or lower(recipient) = lower($1)

@@ -133,7 +133,7 @@ const REFRESH_TOTAL: &str = "update ordering_orders set updated_at = $2, total_c
         (select coalesce(sum(price_cents), 0) from ordering_order_items where order_id = $1)
      where order_id = $1";
 
-async fn with_items(conn: Conn<'_>, row: OrderRow) -> Result<Order, sqlx::Error> {
+async fn with_items(conn: Conn<'_>, row: OrderRow) -> Result<Order, storage::Error> {
     let items: Vec<ItemRow> = items_statement(row.order_id).fetch_all(conn).await?;
     Ok(assemble(row, items))
 }
@@ -171,7 +171,10 @@ fn assemble(row: OrderRow, items: Vec<ItemRow>) -> Order {
     }
 }
 
-pub(crate) async fn order(mut conn: Conn<'_>, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
+pub(crate) async fn order(
+    mut conn: Conn<'_>,
+    id: OrderId,
+) -> Result<Option<Order>, storage::Error> {
     // The order and its lines in one statement: on PostgreSQL each statement is a round trip,
     // and payment and the completion of a paid order read the order under the writer lock.
     let rows: Vec<OrderLineRow> = Statement::new(ORDER_WITH_ITEMS)
@@ -202,7 +205,7 @@ fn draft_statement(buyer: &Buyer) -> Option<Statement<'_>> {
 pub(crate) async fn draft_of(
     mut conn: Conn<'_>,
     buyer: &Buyer,
-) -> Result<Option<Order>, sqlx::Error> {
+) -> Result<Option<Order>, storage::Error> {
     let row: Option<OrderRow> = match draft_statement(buyer) {
         Some(draft) => draft.fetch_optional(conn.reborrow()).await?,
         None => None,
@@ -217,7 +220,7 @@ pub(crate) async fn draft_of(
 pub(crate) async fn orders_of(
     mut conn: Conn<'_>,
     buyer: &Buyer,
-) -> Result<Vec<Order>, sqlx::Error> {
+) -> Result<Vec<Order>, storage::Error> {
     let rows: Vec<OrderRow> = match (buyer.user_id(), buyer.guest_token()) {
         (Some(user), _) => {
             Statement::new(format!(
@@ -249,7 +252,7 @@ pub(crate) async fn orders_of(
 pub(crate) async fn open_orders_with_reservation(
     mut conn: Conn<'_>,
     reservation: ReservationId,
-) -> Result<Vec<Order>, sqlx::Error> {
+) -> Result<Vec<Order>, storage::Error> {
     let ids: Vec<(Uuid,)> = Statement::new(
         "select distinct o.order_id from ordering_orders o
          join ordering_order_items i on i.order_id = o.order_id
@@ -279,7 +282,7 @@ fn insert_order_statement(o: &Order) -> Statement<'_> {
         .bind(o.total().cents())
 }
 
-pub(crate) async fn insert_order(conn: Conn<'_>, o: &Order) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert_order(conn: Conn<'_>, o: &Order) -> Result<(), storage::Error> {
     insert_order_statement(o).execute(conn).await.map(drop)
 }
 
@@ -289,7 +292,7 @@ pub(crate) async fn insert_item(
     order: OrderId,
     item: &OrderItem,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), storage::Error> {
     insert_line(conn.reborrow(), order, item).await?;
     refresh_total(conn.reborrow(), order, now).await
 }
@@ -299,7 +302,7 @@ pub(crate) async fn insert_line(
     conn: Conn<'_>,
     order: OrderId,
     item: &OrderItem,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), storage::Error> {
     insert_line_statement(order, item)
         .execute(conn)
         .await
@@ -326,7 +329,7 @@ pub(crate) async fn delete_item(
     order: OrderId,
     item: OrderItemId,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), storage::Error> {
     Statement::new("delete from ordering_order_items where item_id = $1")
         .bind(item.uuid())
         .execute(conn.reborrow())
@@ -338,7 +341,7 @@ async fn refresh_total(
     conn: Conn<'_>,
     order: OrderId,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), storage::Error> {
     refresh_total_statement(order, now)
         .execute(conn)
         .await
@@ -362,7 +365,7 @@ pub(crate) async fn set_state(
     from: OrderState,
     to: OrderState,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     let done = Statement::new(SET_STATE)
         .bind(order.uuid())
         .bind(from.as_str())
@@ -406,7 +409,7 @@ pub(crate) async fn check_out(
     order: OrderId,
     lines: &Lines,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     Ok(check_out_statement(order, lines, now).execute(conn).await? == 1)
 }
 
@@ -428,7 +431,7 @@ pub(crate) async fn mark_paid(
     conn: Conn<'_>,
     order: OrderId,
     paid_at: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     Ok(mark_paid_statement(order, paid_at).execute(conn).await? == 1)
 }
 
@@ -446,7 +449,7 @@ pub(crate) async fn set_email_if_missing(
     conn: Conn<'_>,
     order: OrderId,
     email: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), storage::Error> {
     set_email_statement(order, email)
         .execute(conn)
         .await
@@ -463,7 +466,7 @@ fn set_email_statement(order: OrderId, email: &str) -> Statement<'_> {
 pub(crate) async fn sales_of_event(
     conn: Conn<'_>,
     event: EventId,
-) -> Result<Vec<Sale>, sqlx::Error> {
+) -> Result<Vec<Sale>, storage::Error> {
     let rows: Vec<(i64, String, i64)> = Statement::new(
         "select o.paid_at, i.section_code, i.price_cents
          from ordering_order_items i join ordering_orders o on o.order_id = i.order_id

@@ -70,7 +70,7 @@ const SUCCEEDED_FOR_ORDER: &str = concat!(
     " from payment_payments where order_id = $1 and status = 'succeeded'"
 );
 
-pub(crate) async fn payment(conn: Conn<'_>, id: Uuid) -> Result<Option<Payment>, sqlx::Error> {
+pub(crate) async fn payment(conn: Conn<'_>, id: Uuid) -> Result<Option<Payment>, storage::Error> {
     let sql = format!("select {COLUMNS} from payment_payments where payment_id = $1");
     let row: Option<PaymentRow> = Statement::new(sql).bind(id).fetch_optional(conn).await?;
     Ok(row.map(PaymentRow::into_payment))
@@ -83,7 +83,7 @@ fn succeeded_for_order_statement<'a>(order: OrderId) -> Statement<'a> {
 pub(crate) async fn succeeded_for_order(
     conn: Conn<'_>,
     order: OrderId,
-) -> Result<Option<Payment>, sqlx::Error> {
+) -> Result<Option<Payment>, storage::Error> {
     let row: Option<PaymentRow> = succeeded_for_order_statement(order)
         .fetch_optional(conn)
         .await?;
@@ -93,7 +93,7 @@ pub(crate) async fn succeeded_for_order(
 pub(crate) async fn payments_of_order(
     conn: Conn<'_>,
     order: OrderId,
-) -> Result<Vec<Payment>, sqlx::Error> {
+) -> Result<Vec<Payment>, storage::Error> {
     let sql =
         format!("select {COLUMNS} from payment_payments where order_id = $1 order by created_at");
     let rows: Vec<PaymentRow> = Statement::new(sql)
@@ -138,13 +138,13 @@ fn finish_statement(p: &Payment) -> Statement<'_> {
         .bind(p.processed_at.map(to_micros))
 }
 
-pub(crate) async fn claim(conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx::Error> {
+pub(crate) async fn claim(conn: Conn<'_>, p: &Payment) -> Result<bool, storage::Error> {
     Ok(claim_statement(p).execute(conn).await? == 1)
 }
 
 /// Records the provider's answer on a processing payment; `false` if it was no longer
 /// processing (another process or the stale-payment resolver settled it first).
-pub(crate) async fn finish(conn: Conn<'_>, p: &Payment) -> Result<bool, sqlx::Error> {
+pub(crate) async fn finish(conn: Conn<'_>, p: &Payment) -> Result<bool, storage::Error> {
     Ok(finish_statement(p).execute(conn).await? == 1)
 }
 
@@ -158,7 +158,7 @@ const PROCESSING_BEFORE: &str = concat!(
 pub(crate) async fn processing_before(
     conn: Conn<'_>,
     cutoff: DateTime<Utc>,
-) -> Result<Vec<Payment>, sqlx::Error> {
+) -> Result<Vec<Payment>, storage::Error> {
     let rows: Vec<PaymentRow> = Statement::new(PROCESSING_BEFORE)
         .bind(to_micros(cutoff))
         .fetch_all(conn)

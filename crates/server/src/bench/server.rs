@@ -39,17 +39,11 @@ struct ScratchDatabase {
 
 impl ScratchDatabase {
     async fn create(admin_url: &str) -> anyhow::Result<Self> {
-        use sqlx::Connection;
         let name = format!("boxoffice_bench_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(admin_url)
-            .await
-            .context("cannot reach the PostgreSQL server of --postgres")?;
         // The name is ours: a prefix and a UUID in hex.
-        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-            .execute(&mut conn)
+        storage::create_postgres_database(admin_url, &name)
             .await
-            .context("cannot create the bench database")?;
-        conn.close().await?;
+            .context("cannot create the bench database on the PostgreSQL server of --postgres")?;
         let mut url = reqwest::Url::parse(admin_url)?;
         url.set_path(&format!("/{name}"));
         Ok(Self {
@@ -60,15 +54,7 @@ impl ScratchDatabase {
     }
 
     async fn drop_database(&self) -> anyhow::Result<()> {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&self.admin_url).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "drop database if exists {} with (force)",
-            self.name
-        )))
-        .execute(&mut conn)
-        .await?;
-        conn.close().await?;
+        storage::drop_postgres_database(&self.admin_url, &self.name).await?;
         Ok(())
     }
 }

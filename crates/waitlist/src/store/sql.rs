@@ -73,7 +73,7 @@ pub(crate) async fn upsert_event(
     event: EventId,
     name: &str,
     currency: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), storage::Error> {
     Statement::new(
         "insert into waitlist_events (event_id, event_name, currency, is_active) values ($1, $2, $3, true)
          on conflict (event_id) do update set event_name = $2, currency = $3, is_active = true",
@@ -89,7 +89,7 @@ pub(crate) async fn upsert_event(
 pub(crate) async fn event(
     mut conn: Conn<'_>,
     event: EventId,
-) -> Result<Option<EventRow>, sqlx::Error> {
+) -> Result<Option<EventRow>, storage::Error> {
     Statement::new(
         "select event_name, currency, is_active from waitlist_events where event_id = $1",
     )
@@ -103,7 +103,7 @@ pub(crate) async fn set_event_active(
     mut conn: Conn<'_>,
     event: EventId,
     active: bool,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     let done = Statement::new("update waitlist_events set is_active = $2 where event_id = $1")
         .bind(event.uuid())
         .bind(active)
@@ -119,7 +119,7 @@ pub(crate) async fn insert_entry(
     event: EventId,
     email: &str,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     let done = Statement::new(
         "insert into waitlist_entries (entry_id, seq, event_id, email, email_key, status, registered_at)
          values ($1, (select coalesce(max(seq), 0) + 1 from waitlist_entries), $2, $3, lower($3), 'pending', $4)
@@ -137,7 +137,7 @@ pub(crate) async fn insert_entry(
 pub(crate) async fn entry(
     mut conn: Conn<'_>,
     id: WaitlistEntryId,
-) -> Result<Option<Entry>, sqlx::Error> {
+) -> Result<Option<Entry>, storage::Error> {
     let sql = format!("select {ENTRY_COLUMNS} from waitlist_entries where entry_id = $1");
     let row: Option<EntryRow> = Statement::new(sql)
         .bind(id.uuid())
@@ -150,7 +150,7 @@ pub(crate) async fn entry(
 pub(crate) async fn position_of(
     mut conn: Conn<'_>,
     id: WaitlistEntryId,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<i64>, storage::Error> {
     let found: Option<(i64,)> = Statement::new(
         "select (select count(*) from waitlist_entries o
                  where o.event_id = e.event_id and o.status = 'pending' and o.seq <= e.seq)
@@ -162,7 +162,10 @@ pub(crate) async fn position_of(
     Ok(found.map(|(n,)| n))
 }
 
-pub(crate) async fn pending_count(mut conn: Conn<'_>, event: EventId) -> Result<i64, sqlx::Error> {
+pub(crate) async fn pending_count(
+    mut conn: Conn<'_>,
+    event: EventId,
+) -> Result<i64, storage::Error> {
     let found: (i64,) = Statement::new(
         "select count(*) from waitlist_entries where event_id = $1 and status = 'pending'",
     )
@@ -176,7 +179,7 @@ pub(crate) async fn pending_count(mut conn: Conn<'_>, event: EventId) -> Result<
 pub(crate) async fn first_pending(
     mut conn: Conn<'_>,
     event: EventId,
-) -> Result<Option<Entry>, sqlx::Error> {
+) -> Result<Option<Entry>, storage::Error> {
     let sql = format!(
         "select {ENTRY_COLUMNS} from waitlist_entries
          where event_id = $1 and status = 'pending' order by seq limit 1"
@@ -193,7 +196,7 @@ pub(crate) async fn assign(
     mut conn: Conn<'_>,
     id: WaitlistEntryId,
     offer: &Offer,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     let done = Statement::new(
         "update waitlist_entries set status = 'assigned', seat_id = $2, order_id = $3,
             reservation_id = $4, assigned_at = $5, expires_at = $6
@@ -214,7 +217,7 @@ pub(crate) async fn assign(
 pub(crate) async fn assigned_by_reservation(
     mut conn: Conn<'_>,
     reservation: ReservationId,
-) -> Result<Option<Entry>, sqlx::Error> {
+) -> Result<Option<Entry>, storage::Error> {
     let sql = format!(
         "select {ENTRY_COLUMNS} from waitlist_entries
          where reservation_id = $1 and status = 'assigned'"
@@ -230,7 +233,7 @@ pub(crate) async fn assigned_by_reservation(
 pub(crate) async fn open_offers_of_event(
     mut conn: Conn<'_>,
     event: EventId,
-) -> Result<Vec<Entry>, sqlx::Error> {
+) -> Result<Vec<Entry>, storage::Error> {
     let sql = format!(
         "select {ENTRY_COLUMNS} from waitlist_entries
          where event_id = $1 and status = 'assigned' order by seq"
@@ -248,7 +251,7 @@ pub(crate) async fn end_entry(
     id: WaitlistEntryId,
     status: EntryStatus,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     let done = Statement::new(
         "update waitlist_entries set status = $2, ended_at = $3
          where entry_id = $1 and status in ('pending', 'assigned')",
@@ -266,7 +269,7 @@ const IS_OFFER: &str =
     "select exists (select 1 from waitlist_entries where order_id = $1 and status = 'assigned')";
 
 /// Whether `order` is the order of a standing offer (an entry `assigned` to it).
-pub(crate) async fn is_offer(conn: Conn<'_>, order: OrderId) -> Result<bool, sqlx::Error> {
+pub(crate) async fn is_offer(conn: Conn<'_>, order: OrderId) -> Result<bool, storage::Error> {
     let (offer,): (bool,) = is_offer_statement(order).fetch_one(conn).await?;
     Ok(offer)
 }
@@ -280,7 +283,7 @@ pub(crate) async fn complete_by_order(
     mut conn: Conn<'_>,
     order: OrderId,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, storage::Error> {
     let done = Statement::new(
         "update waitlist_entries set status = 'completed', ended_at = $2
          where order_id = $1 and status = 'assigned'",
