@@ -106,6 +106,60 @@ impl Hold {
     }
 }
 
+/// Whether a seat of the catalogue may be held now: `event_id` (when the buyer names one) must be
+/// the seat's event, and the event must be active and still to come.
+///
+/// # Errors
+/// [`InventoryError::Invalid`] for another event, [`InventoryError::NotOnSale`] otherwise.
+pub(crate) fn check_on_sale(
+    seat_id: SeatId,
+    listing_event: EventId,
+    event_id: Option<EventId>,
+    is_active: bool,
+    event_date: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), InventoryError> {
+    if event_id.is_some_and(|e| e != listing_event) {
+        return Err(InventoryError::Invalid(format!(
+            "eventId does not match the event of seat {seat_id}."
+        )));
+    }
+    if !is_active || event_date <= now {
+        return Err(InventoryError::NotOnSale(listing_event));
+    }
+    Ok(())
+}
+
+/// Why a hold was refused: the seat is taken (held or sold), or else the buyer is at `limit`.
+pub(crate) fn refusal(seat_id: SeatId, taken: bool, limit: u32) -> InventoryError {
+    if taken {
+        InventoryError::SeatAlreadyReserved(seat_id)
+    } else {
+        InventoryError::HoldLimitReached { limit }
+    }
+}
+
+impl Hold {
+    /// A new active hold of `seat_id` (of `event_id`) for `customer`, from `now` for `duration`.
+    pub fn active(
+        seat_id: SeatId,
+        event_id: EventId,
+        customer: &CustomerId,
+        now: DateTime<Utc>,
+        duration: chrono::Duration,
+    ) -> Self {
+        Self {
+            id: ReservationId::new(),
+            seat_id,
+            event_id,
+            customer_id: customer.as_str().to_string(),
+            status: HoldStatus::Active,
+            created_at: now,
+            expires_at: now + duration,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +200,64 @@ mod tests {
             CustomerId::parse(" user-123 ").expect("valid").as_str(),
             "user-123"
         );
+    }
+
+    #[test]
+    fn a_seat_is_on_sale_only_for_its_own_active_event_before_it_starts() {
+        let (seat, event, other) = (SeatId::new(), EventId::new(), EventId::new());
+        let now = Utc::now();
+        let later = now + chrono::Duration::days(1);
+        assert!(check_on_sale(seat, event, None, true, later, now).is_ok());
+        assert!(check_on_sale(seat, event, Some(event), true, later, now).is_ok());
+        assert!(matches!(
+            check_on_sale(seat, event, Some(other), true, later, now),
+            Err(InventoryError::Invalid(m)) if m.contains("eventId does not match")
+        ));
+        assert!(matches!(
+            check_on_sale(seat, event, None, false, later, now),
+            Err(InventoryError::NotOnSale(e)) if e == event
+        ));
+        // The instant the event starts, its seats are off sale.
+        assert!(matches!(
+            check_on_sale(seat, event, None, true, now, now),
+            Err(InventoryError::NotOnSale(_))
+        ));
+    }
+
+    #[test]
+    fn a_refused_hold_blames_the_seat_when_taken_else_the_limit() {
+        let seat = SeatId::new();
+        assert!(matches!(
+            refusal(seat, true, 4),
+            InventoryError::SeatAlreadyReserved(s) if s == seat
+        ));
+        assert!(matches!(
+            refusal(seat, false, 4),
+            InventoryError::HoldLimitReached { limit: 4 }
+        ));
+    }
+
+    #[test]
+    fn a_new_hold_is_active_for_its_duration() -> Result<(), InventoryError> {
+        let now = Utc::now();
+        let buyer = CustomerId::parse("buyer-1")?;
+        let hold = Hold::active(
+            SeatId::new(),
+            EventId::new(),
+            &buyer,
+            now,
+            chrono::Duration::minutes(15),
+        );
+        assert_eq!(hold.status, HoldStatus::Active);
+        assert_eq!(hold.customer_id, "buyer-1");
+        assert_eq!(
+            hold.expires_at - hold.created_at,
+            chrono::Duration::minutes(15)
+        );
+        assert_eq!(
+            hold.status_at(now + chrono::Duration::minutes(15)),
+            HoldStatus::Expired
+        );
+        Ok(())
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use storage::{Database, Direct, LockKey, Tx};
 
 use crate::InventoryError;
-use crate::domain::{CustomerId, Hold, HoldStatus};
+use crate::domain::{self, CustomerId, Hold, HoldStatus};
 use crate::events::{ReservationCreated, ReservationExpired, ReservationReleased};
 use crate::ports::{
     FreedSeat, HoldPayments, NoPayments, NoSuccession, SeatDirectory, SeatSuccession,
@@ -96,16 +96,15 @@ impl InventoryService {
             .locate(request.seat_id)
             .await?
             .ok_or(InventoryError::SeatNotFound(request.seat_id))?;
-        if request.event_id.is_some_and(|e| e != listing.event_id) {
-            return Err(InventoryError::Invalid(format!(
-                "eventId does not match the event of seat {}.",
-                request.seat_id
-            )));
-        }
         let now = self.now();
-        if !listing.is_active || listing.event_date <= now {
-            return Err(InventoryError::NotOnSale(listing.event_id));
-        }
+        domain::check_on_sale(
+            listing.seat_id,
+            listing.event_id,
+            request.event_id,
+            listing.is_active,
+            listing.event_date,
+            now,
+        )?;
         let seat = SeatRecord::from(listing);
         // Asked on a reader, outside the writer's queue (the single writer is what limits holds
         // per second): whether the seat is recorded yet (usually, from `seats-generated`), and
@@ -123,74 +122,113 @@ impl InventoryService {
         if taken {
             return Err(InventoryError::SeatAlreadyReserved(seat.seat_id));
         }
-        let hold = Hold {
-            id: ReservationId::new(),
-            seat_id: seat.seat_id,
-            event_id: seat.event_id,
-            customer_id: request.customer_id.as_str().to_string(),
-            status: HoldStatus::Active,
-            created_at: now,
-            expires_at: now + self.settings.hold_duration,
+        let hold = Hold::active(
+            seat.seat_id,
+            seat.event_id,
+            &request.customer_id,
+            now,
+            self.settings.hold_duration,
+        );
+        let decided = match self.hold_direct(&seat, &hold, known, now).await? {
+            Some(decided) => Some(decided),
+            None if known && !self.db.has_direct_writer() => {
+                self.hold_beside(&seat, &hold, now).await?
+            }
+            None => None,
         };
-        let limit = i64::from(self.settings.max_holds_per_customer);
-        if self.db.has_direct_writer() {
-            // SQLite: the common case in one go on the writer (storage::sqlite). A lapsed hold
-            // on the seat is left to the general path below, which may hand it to the waitlist.
-            let fast = self
-                .db
-                .write_direct(|c| {
-                    if !known {
-                        store::direct::upsert_seat(c, &seat)?;
-                    }
-                    if store::direct::has_lapsed_hold(c, seat.seat_id, now)? {
-                        return Ok(Direct::Rollback(None));
-                    }
-                    if !store::direct::insert_hold(c, &hold, Some(limit))? {
-                        let taken = store::direct::seat_taken(c, seat.seat_id)?;
-                        return Ok(Direct::Rollback(Some(Err(self.refusal(&seat, taken)))));
-                    }
-                    storage::enqueue_direct(c, &ReservationCreated::new(&hold, &seat), now)?;
-                    Ok(Direct::Commit(Some(Ok(()))))
-                })
-                .await?;
-            if let Some(outcome) = fast {
-                outcome?;
+        match decided {
+            Some(outcome) => outcome.map(|()| {
                 self.relay.wake();
-                return Ok(hold);
-            }
+                hold
+            }),
+            None => self.hold_alone(&seat, hold, known, now).await,
         }
-        if known && !self.db.has_direct_writer() {
-            // PostgreSQL: most holds find the seat free, and then touch nothing but their own new
-            // row (the partial unique index decides between two holds of one seat) and the
-            // buyer's count of holds (under the buyer's key): such holds run side by side
-            // (`Database::begin_beside`). So are refusals, unless a lapsed hold still marked
-            // active is in the way (only transactions that run alone end one, so what is read
-            // here stays true until the end): that case is left to the path below, alone.
-            let key = LockKey::new("holds-of-customer", &hold.customer_id);
-            let mut tx = self.db.begin_beside(key).await?;
-            if store::insert_hold(tx.conn(), &hold, Some(limit)).await? {
-                storage::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
-                tx.commit().await?;
-                self.relay.wake();
-                return Ok(hold);
-            }
-            if !store::has_lapsed_hold(tx.conn(), seat.seat_id, now).await? {
-                let taken = store::seat_taken(tx.conn(), seat.seat_id).await?;
-                tx.rollback().await?;
-                return Err(self.refusal(&seat, taken));
-            }
-            // Released before the path below waits for the writers' lock alone.
-            tx.rollback().await?;
+    }
+
+    /// Most active holds a buyer may have for one event, as the hold statement takes it.
+    fn limit(&self) -> i64 {
+        i64::from(self.settings.max_holds_per_customer)
+    }
+
+    /// SQLite: the common case of a hold in one go on the writer (`storage`'s group commit).
+    /// `None` on PostgreSQL, and when a lapsed hold on the seat is left to
+    /// [`InventoryService::hold_alone`], which may hand it to the waitlist.
+    async fn hold_direct(
+        &self,
+        seat: &SeatRecord,
+        hold: &Hold,
+        known: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Result<(), InventoryError>>, InventoryError> {
+        if !self.db.has_direct_writer() {
+            return Ok(None);
         }
+        let limit = self.settings.max_holds_per_customer;
+        Ok(self
+            .db
+            .write_direct(|c| {
+                if !known {
+                    store::direct::upsert_seat(c, seat)?;
+                }
+                if store::direct::has_lapsed_hold(c, seat.seat_id, now)? {
+                    return Ok(Direct::Rollback(None));
+                }
+                if !store::direct::insert_hold(c, hold, Some(i64::from(limit)))? {
+                    let taken = store::direct::seat_taken(c, seat.seat_id)?;
+                    let refused = domain::refusal(seat.seat_id, taken, limit);
+                    return Ok(Direct::Rollback(Some(Err(refused))));
+                }
+                storage::enqueue_direct(c, &ReservationCreated::new(hold, seat), now)?;
+                Ok(Direct::Commit(Some(Ok(()))))
+            })
+            .await?)
+    }
+
+    /// PostgreSQL: most holds find the seat free, and then touch nothing but their own new row
+    /// (the partial unique index decides between two holds of one seat) and the buyer's count
+    /// of holds (under the buyer's key): such holds run side by side
+    /// (`Database::begin_beside`). So are refusals, unless a lapsed hold still marked active is
+    /// in the way (only transactions that run alone end one, so what is read here stays true
+    /// until the end): that case answers `None`, for [`InventoryService::hold_alone`].
+    async fn hold_beside(
+        &self,
+        seat: &SeatRecord,
+        hold: &Hold,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Result<(), InventoryError>>, InventoryError> {
+        let key = LockKey::new("holds-of-customer", &hold.customer_id);
+        let mut tx = self.db.begin_beside(key).await?;
+        if store::insert_hold(tx.conn(), hold, Some(self.limit())).await? {
+            storage::enqueue(tx.conn(), &ReservationCreated::new(hold, seat), now).await?;
+            tx.commit().await?;
+            return Ok(Some(Ok(())));
+        }
+        let lapsed = store::has_lapsed_hold(tx.conn(), seat.seat_id, now).await?;
+        let taken = !lapsed && store::seat_taken(tx.conn(), seat.seat_id).await?;
+        // Released before the path alone waits for the writers' lock.
+        tx.rollback().await?;
+        let limit = self.settings.max_holds_per_customer;
+        Ok((!lapsed).then(|| Err(domain::refusal(seat.seat_id, taken, limit))))
+    }
+
+    /// The hold in a transaction of its own, alone among writers: records the seat if needed,
+    /// and ends a lapsed hold in the way (perhaps handing the seat to the waitlist) before
+    /// trying again.
+    async fn hold_alone(
+        &self,
+        seat: &SeatRecord,
+        hold: Hold,
+        known: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Hold, InventoryError> {
         let mut tx = self.db.begin().await?;
         if !known {
-            store::upsert_seat(tx.conn(), &seat).await?;
+            store::upsert_seat(tx.conn(), seat).await?;
         }
         // Most holds find the seat free, so the hold is tried first (one statement fewer under
-        // the writer lock). A refusal may come from a lapsed hold still marked active: that one
-        // is expired (perhaps handing the seat to the waitlist), and the hold tried again.
+        // the writer lock).
         let mut handed_over = false;
-        let mut inserted = store::insert_hold(tx.conn(), &hold, Some(limit)).await?;
+        let mut inserted = store::insert_hold(tx.conn(), &hold, Some(self.limit())).await?;
         if !inserted {
             let lapsed = store::expire_lapsed_on_seat(tx.conn(), seat.seat_id, now).await?;
             for lapsed in &lapsed {
@@ -199,33 +237,23 @@ impl InventoryService {
                 handed_over |= self.hand_over(&mut tx, lapsed, now).await?;
             }
             if !lapsed.is_empty() {
-                inserted = store::insert_hold(tx.conn(), &hold, Some(limit)).await?;
+                inserted = store::insert_hold(tx.conn(), &hold, Some(self.limit())).await?;
             }
         }
         if !inserted {
-            let refusal = self.refusal(&seat, store::seat_taken(tx.conn(), seat.seat_id).await?);
+            let taken = store::seat_taken(tx.conn(), seat.seat_id).await?;
             if handed_over {
                 // The lapsed hold's seat went to the waitlist: keep that, refuse this buyer.
                 tx.commit().await?;
                 self.relay.wake();
             }
-            return Err(refusal);
+            let limit = self.settings.max_holds_per_customer;
+            return Err(domain::refusal(seat.seat_id, taken, limit));
         }
-        storage::enqueue(tx.conn(), &ReservationCreated::new(&hold, &seat), now).await?;
+        storage::enqueue(tx.conn(), &ReservationCreated::new(&hold, seat), now).await?;
         tx.commit().await?;
         self.relay.wake();
         Ok(hold)
-    }
-
-    /// Why a hold was not inserted: the seat is taken, or else the buyer is at the limit.
-    fn refusal(&self, seat: &SeatRecord, taken: bool) -> InventoryError {
-        if taken {
-            InventoryError::SeatAlreadyReserved(seat.seat_id)
-        } else {
-            InventoryError::HoldLimitReached {
-                limit: self.settings.max_holds_per_customer,
-            }
-        }
     }
 
     /// A hold by id, with its status as of now, for its owner (`None`: an administrator).

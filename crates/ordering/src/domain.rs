@@ -225,9 +225,149 @@ fn cart_key(user: Option<&str>, guest: Option<&str>) -> storage::LockKey {
     }
 }
 
+/// Whether `buyer` may check `order` out: the buyer's own draft, with lines.
+///
+/// # Errors
+/// [`OrderingError::Unauthorized`], [`OrderingError::NotDraft`] or [`OrderingError::Empty`].
+pub(crate) fn check_checkout(order: &Order, buyer: &Buyer) -> Result<(), OrderingError> {
+    if !buyer.owns(order) {
+        return Err(OrderingError::Unauthorized);
+    }
+    if order.state != OrderState::Draft {
+        return Err(OrderingError::NotDraft);
+    }
+    if order.items.is_empty() {
+        return Err(OrderingError::Empty);
+    }
+    Ok(())
+}
+
+/// Every line's hold is still active, as inventory answers `holds` at the checkout.
+///
+/// # Errors
+/// [`OrderingError::HoldExpired`] naming the first seat whose hold is not active.
+pub(crate) fn check_holds_active(
+    order: &Order,
+    holds: &[crate::ports::HoldView],
+) -> Result<(), OrderingError> {
+    for item in &order.items {
+        let active = holds.iter().any(|h| {
+            h.reservation_id == item.reservation_id && h.state == crate::ports::HoldState::Active
+        });
+        if !active {
+            return Err(OrderingError::HoldExpired(item.seat_id));
+        }
+    }
+    Ok(())
+}
+
+/// The rules an add to the cart checks before it writes, on what the buyer sent and what
+/// inventory and the catalogue answer.
+pub(crate) mod cart {
+    use kernel::{Money, ReservationId, SeatId};
+
+    use super::{Buyer, Order, OrderItemId};
+    use crate::OrderingError;
+    use crate::ports::{HoldState, HoldView};
+
+    /// The hold named by the request (a seat cannot be carted without one), and the price it
+    /// names, if any, which must be positive.
+    ///
+    /// # Errors
+    /// [`OrderingError::Invalid`] for either.
+    pub(crate) fn check_request(
+        reservation: Option<ReservationId>,
+        price: Option<Money>,
+    ) -> Result<ReservationId, OrderingError> {
+        let reservation = reservation.ok_or_else(|| {
+            OrderingError::Invalid(
+                "reservationId is required: hold the seat first with POST /reservations.".into(),
+            )
+        })?;
+        if let Some(price) = price.filter(|p| !p.is_positive()) {
+            return Err(OrderingError::Invalid(format!(
+                "price must be greater than zero, got {price}."
+            )));
+        }
+        Ok(reservation)
+    }
+
+    /// The hold must be the buyer's, of this seat, and active.
+    ///
+    /// # Errors
+    /// Another buyer's hold, another seat's, or a hold no longer active.
+    pub(crate) fn check_hold(
+        hold: &HoldView,
+        buyer: &Buyer,
+        seat: SeatId,
+    ) -> Result<(), OrderingError> {
+        if !buyer.is_customer(&hold.customer_id) {
+            return Err(OrderingError::HoldNotOwned);
+        }
+        if hold.seat_id != seat {
+            return Err(OrderingError::ReservationForOtherSeat);
+        }
+        match hold.state {
+            HoldState::Active => Ok(()),
+            HoldState::Expired => Err(OrderingError::ReservationExpired),
+            other => Err(OrderingError::ReservationNotActive(other.as_str())),
+        }
+    }
+
+    /// A price the client sent must be the catalogue's.
+    ///
+    /// # Errors
+    /// [`OrderingError::PriceMismatch`].
+    pub(crate) fn check_price(given: Option<Money>, actual: Money) -> Result<(), OrderingError> {
+        match given.filter(|p| *p != actual) {
+            Some(given) => Err(OrderingError::PriceMismatch {
+                given: given.to_string(),
+                actual: actual.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The draft's line to replace with a line of `seat` under `reservation`: none when the
+    /// seat is not in the draft; the old line when the seat is held again under a new hold (the
+    /// old hold has ended; its end event may not have been applied yet).
+    ///
+    /// # Errors
+    /// [`OrderingError::SeatAlreadyInCart`] when the line is there under the same hold.
+    pub(crate) fn line_to_replace(
+        draft: &Order,
+        seat: SeatId,
+        reservation: ReservationId,
+    ) -> Result<Option<OrderItemId>, OrderingError> {
+        match draft.item_for(seat) {
+            Some(line) if line.reservation_id == reservation => {
+                Err(OrderingError::SeatAlreadyInCart)
+            }
+            Some(line) => Ok(Some(line.id)),
+            None => Ok(None),
+        }
+    }
+
+    /// A seat priced in `currency` joins the draft only in the draft's currency (an empty draft
+    /// takes any).
+    ///
+    /// # Errors
+    /// [`OrderingError::Invalid`] naming both currencies.
+    pub(crate) fn same_currency(draft: &Order, currency: &str) -> Result<(), OrderingError> {
+        if draft.items.is_empty() || draft.currency == currency {
+            return Ok(());
+        }
+        Err(OrderingError::Invalid(format!(
+            "This seat is priced in {currency}, but the cart is in {}; check out the cart first.",
+            draft.currency
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::{HoldState, HoldView};
 
     fn order(user: Option<&str>, guest: Option<&str>) -> Order {
         Order {
@@ -268,5 +408,130 @@ mod tests {
         );
         assert!(token.owns(&guest));
         assert!(other.is_customer("guest-abc"));
+    }
+
+    fn line(seat: SeatId, reservation: ReservationId) -> OrderItem {
+        OrderItem {
+            id: OrderItemId::new(),
+            seat_id: seat,
+            reservation_id: reservation,
+            price: Money::from_cents(5_000),
+            event_id: EventId::new(),
+            event_name: "Concert".into(),
+            section_code: "A".into(),
+            row_number: 1,
+            seat_number: 1,
+        }
+    }
+
+    #[test]
+    fn an_add_to_the_cart_names_a_hold_and_no_price_below_one_cent() {
+        let hold = ReservationId::new();
+        assert!(matches!(
+            cart::check_request(None, None),
+            Err(OrderingError::Invalid(m)) if m.contains("reservationId is required")
+        ));
+        assert!(matches!(
+            cart::check_request(Some(hold), Some(Money::from_cents(0))),
+            Err(OrderingError::Invalid(m)) if m.contains("greater than zero")
+        ));
+        assert_eq!(cart::check_request(Some(hold), None).ok(), Some(hold));
+        assert!(cart::check_price(Some(Money::from_cents(100)), Money::from_cents(120)).is_err());
+        assert!(cart::check_price(Some(Money::from_cents(120)), Money::from_cents(120)).is_ok());
+        assert!(cart::check_price(None, Money::from_cents(120)).is_ok());
+    }
+
+    #[test]
+    fn only_the_buyers_active_hold_of_the_seat_goes_in_the_cart() {
+        let seat = SeatId::new();
+        let buyer = Buyer::parse(Some("user-1"), None).expect("buyer");
+        let view = |customer: &str, seat: SeatId, state: HoldState| HoldView {
+            reservation_id: ReservationId::new(),
+            seat_id: seat,
+            customer_id: customer.into(),
+            state,
+            expires_at: Utc::now(),
+        };
+        assert!(cart::check_hold(&view("user-1", seat, HoldState::Active), &buyer, seat).is_ok());
+        assert!(matches!(
+            cart::check_hold(&view("user-2", seat, HoldState::Active), &buyer, seat),
+            Err(OrderingError::HoldNotOwned)
+        ));
+        assert!(matches!(
+            cart::check_hold(
+                &view("user-1", SeatId::new(), HoldState::Active),
+                &buyer,
+                seat
+            ),
+            Err(OrderingError::ReservationForOtherSeat)
+        ));
+        assert!(matches!(
+            cart::check_hold(&view("user-1", seat, HoldState::Expired), &buyer, seat),
+            Err(OrderingError::ReservationExpired)
+        ));
+        assert!(matches!(
+            cart::check_hold(&view("user-1", seat, HoldState::Confirmed), &buyer, seat),
+            Err(OrderingError::ReservationNotActive("confirmed"))
+        ));
+    }
+
+    #[test]
+    fn a_seat_held_again_replaces_its_line_and_the_same_hold_twice_is_refused() {
+        let (seat, first, again) = (SeatId::new(), ReservationId::new(), ReservationId::new());
+        let mut draft = order(Some("user-1"), None);
+        assert!(matches!(
+            cart::line_to_replace(&draft, seat, first),
+            Ok(None)
+        ));
+        draft.items.push(line(seat, first));
+        let old = draft.items[0].id;
+        assert!(matches!(
+            cart::line_to_replace(&draft, seat, first),
+            Err(OrderingError::SeatAlreadyInCart)
+        ));
+        assert!(matches!(cart::line_to_replace(&draft, seat, again), Ok(Some(id)) if id == old));
+        // A cart keeps one currency; an empty one takes any.
+        assert!(cart::same_currency(&draft, "USD").is_ok());
+        assert!(cart::same_currency(&draft, "EUR").is_err());
+        assert!(cart::same_currency(&order(Some("user-1"), None), "EUR").is_ok());
+    }
+
+    #[test]
+    fn only_the_owners_draft_with_lines_and_live_holds_is_checked_out() {
+        let buyer = Buyer::parse(Some("user-1"), None).expect("buyer");
+        let stranger = Buyer::parse(Some("user-2"), None).expect("buyer");
+        let mut draft = order(Some("user-1"), None);
+        assert!(matches!(
+            check_checkout(&draft, &buyer),
+            Err(OrderingError::Empty)
+        ));
+        let (seat, hold) = (SeatId::new(), ReservationId::new());
+        draft.items.push(line(seat, hold));
+        assert!(check_checkout(&draft, &buyer).is_ok());
+        assert!(matches!(
+            check_checkout(&draft, &stranger),
+            Err(OrderingError::Unauthorized)
+        ));
+        let view = |state| HoldView {
+            reservation_id: hold,
+            seat_id: seat,
+            customer_id: "user-1".into(),
+            state,
+            expires_at: Utc::now(),
+        };
+        assert!(check_holds_active(&draft, &[view(HoldState::Active)]).is_ok());
+        assert!(matches!(
+            check_holds_active(&draft, &[view(HoldState::Expired)]),
+            Err(OrderingError::HoldExpired(s)) if s == seat
+        ));
+        assert!(matches!(
+            check_holds_active(&draft, &[]),
+            Err(OrderingError::HoldExpired(_))
+        ));
+        draft.state = OrderState::Pending;
+        assert!(matches!(
+            check_checkout(&draft, &buyer),
+            Err(OrderingError::NotDraft)
+        ));
     }
 }

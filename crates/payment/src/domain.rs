@@ -72,3 +72,48 @@ pub struct Payment {
     /// When the provider answered.
     pub processed_at: Option<DateTime<Utc>>,
 }
+/// Holds must outlive the charge by this much: a hold about to lapse is not worth charging for.
+const HOLD_MARGIN_SECONDS: i64 = 2;
+
+/// Whether holds active until `until` (the earliest; `None`: not all active) outlast the
+/// payment recorded at `now`.
+pub(crate) fn holds_last(until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    until.is_some_and(|until| until > now + chrono::Duration::seconds(HOLD_MARGIN_SECONDS))
+}
+
+/// Whether an approved charge stands: its order is still pending and every hold outlasts the
+/// payment. Otherwise the charge is refunded and the payment recorded as failed.
+pub(crate) fn approval_stands(
+    order_pending: bool,
+    holds_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    order_pending && holds_last(holds_until, now)
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    #[test]
+    fn an_approval_stands_only_for_a_pending_order_whose_holds_outlast_it() {
+        let now = Utc::now();
+        let later = now + chrono::Duration::minutes(5);
+        assert!(approval_stands(true, Some(later), now));
+        assert!(
+            !approval_stands(false, Some(later), now),
+            "the order moved on"
+        );
+        assert!(
+            !approval_stands(true, None, now),
+            "a hold is no longer active"
+        );
+        // A hold about to lapse within the margin does not count as lasting.
+        let soon = now + chrono::Duration::seconds(HOLD_MARGIN_SECONDS);
+        assert!(!approval_stands(true, Some(soon), now));
+        assert!(holds_last(
+            Some(soon + chrono::Duration::milliseconds(1)),
+            now
+        ));
+    }
+}

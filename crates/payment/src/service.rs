@@ -1,20 +1,17 @@
 //! Paying an order: checks, claim, charge, record — and the queries other contexts use.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use kernel::{Clock, Money, OrderId, ReservationId};
 use outbox::RelayHandle;
 use std::sync::Arc;
 use storage::{Database, Direct, LockKey};
 use uuid::Uuid;
 
-use crate::domain::{Payment, PaymentStatus};
+use crate::domain::{Payment, PaymentStatus, approval_stands, holds_last};
 use crate::events::{PaymentFailed, PaymentSucceeded};
 use crate::ports::{HoldsOfOrder, OrderForPayment, PaidHolds, PayableOrders};
 use crate::provider::{Charge, ChargeOutcome, PaymentProvider};
 use crate::{PaymentError, store};
-
-/// Holds must outlive the charge by this much: a hold about to lapse is not worth charging for.
-const HOLD_MARGIN_SECONDS: i64 = 2;
 
 /// A request to pay an order.
 #[derive(Debug, Clone)]
@@ -57,6 +54,7 @@ pub struct PaymentService {
 }
 
 /// What became of an attempt to record a success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Recorded {
     /// Written, with the holds confirmed.
     Succeeded,
@@ -306,68 +304,100 @@ impl PaymentService {
     }
 
     /// Writes the succeeded `paid` if it is still processing, its order still pending and its
-    /// holds still active, confirming the holds in the same transaction.
+    /// holds still active ([`approval_stands`]), confirming the holds in the same transaction.
     async fn record_success(
         &self,
         paid: &Payment,
         order: &OrderForPayment,
     ) -> Result<Recorded, PaymentError> {
         let now = self.clock.now();
-        let ids = &order.reservation_ids;
-        let event = PaymentSucceeded::new(paid, ids.clone(), now);
-        if self.db.has_direct_writer() {
-            // SQLite, ordering and inventory in this process: the checks and the writes in one
-            // go on the writer (storage::sqlite), without holding it across reads elsewhere.
-            let done = self
-                .db
-                .write_direct(|c| {
-                    let (Some(current), Some(until)) = (
-                        self.orders.order_direct(c, order.order_id),
-                        self.holds.all_active_until_direct(c, ids),
-                    ) else {
-                        return Ok(Direct::Rollback(None));
-                    };
-                    if !store::direct::finish(c, paid)? {
-                        return Ok(Direct::Rollback(Some(Recorded::AlreadySettled)));
-                    }
-                    let valid = current?.is_some_and(|o| o.state == "pending")
-                        && holds_last(until?, now)
-                        && self.paid_holds.confirm_direct(c, ids, now)?;
-                    if !valid {
-                        return Ok(Direct::Rollback(Some(Recorded::SeatsLost)));
-                    }
-                    storage::enqueue_direct(c, &event, now)?;
-                    Ok(Direct::Commit(Some(Recorded::Succeeded)))
-                })
-                .await?;
-            if let Some(done) = done {
-                self.relay.wake();
-                return Ok(done);
-            }
+        let event = PaymentSucceeded::new(paid, order.reservation_ids.clone(), now);
+        let recorded = match self.record_success_direct(paid, order, &event, now).await? {
+            Some(recorded) => recorded,
+            None => self.record_success_in_tx(paid, order, &event, now).await?,
+        };
+        if recorded == Recorded::Succeeded {
+            self.relay.wake();
         }
-        // Beside the other purchase steps only (`Database::begin_beside`): none of them ends a
-        // hold or moves a pending order, so what is checked here holds until the commit.
+        Ok(recorded)
+    }
+
+    /// SQLite, ordering and inventory in this process: the checks and the writes in one go on
+    /// the writer (`storage`'s group commit), without holding it across reads elsewhere. `None`
+    /// on PostgreSQL, or when a port cannot answer inside the writer.
+    async fn record_success_direct(
+        &self,
+        paid: &Payment,
+        order: &OrderForPayment,
+        event: &PaymentSucceeded,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Recorded>, PaymentError> {
+        if !self.db.has_direct_writer() {
+            return Ok(None);
+        }
+        let ids = &order.reservation_ids;
+        Ok(self
+            .db
+            .write_direct(|c| {
+                let (Some(current), Some(until)) = (
+                    self.orders.order_direct(c, order.order_id),
+                    self.holds.all_active_until_direct(c, ids),
+                ) else {
+                    return Ok(Direct::Rollback(None));
+                };
+                if !store::direct::finish(c, paid)? {
+                    return Ok(Direct::Rollback(Some(Recorded::AlreadySettled)));
+                }
+                let pending = current?.is_some_and(|o| o.state == "pending");
+                if !(approval_stands(pending, until?, now)
+                    && self.paid_holds.confirm_direct(c, ids, now)?)
+                {
+                    return Ok(Direct::Rollback(Some(Recorded::SeatsLost)));
+                }
+                storage::enqueue_direct(c, event, now)?;
+                Ok(Direct::Commit(Some(Recorded::Succeeded)))
+            })
+            .await?)
+    }
+
+    /// [`PaymentService::record_success`] in a write transaction beside the other purchase
+    /// steps only (`Database::begin_beside`): none of them ends a hold or moves a pending order,
+    /// so what is checked here holds until the commit.
+    async fn record_success_in_tx(
+        &self,
+        paid: &Payment,
+        order: &OrderForPayment,
+        event: &PaymentSucceeded,
+        now: DateTime<Utc>,
+    ) -> Result<Recorded, PaymentError> {
+        let ids = &order.reservation_ids;
         let key = LockKey::new("payment-of-order", &order.order_id.to_string());
         let mut tx = self.db.begin_beside(key).await?;
         if !store::finish(tx.conn(), paid).await? {
             tx.rollback().await?;
             return Ok(Recorded::AlreadySettled);
         }
-        let still_pending = self
+        let pending = self
             .orders
             .order(order.order_id)
             .await?
             .is_some_and(|o| o.state == "pending");
-        let valid = still_pending
-            && self.check_holds(order, now).await.is_ok()
-            && self.paid_holds.confirm_in(&mut tx, ids, now).await?;
-        if !valid {
+        // Holds inventory cannot vouch for are not known to last: the approval does not stand.
+        let until = match self.holds.all_active_until(ids).await {
+            Ok(until) => until,
+            Err(e) => {
+                tracing::warn!(error = %e, order = %order.order_id, "cannot ask for the holds of a paid order");
+                None
+            }
+        };
+        if !(approval_stands(pending, until, now)
+            && self.paid_holds.confirm_in(&mut tx, ids, now).await?)
+        {
             tx.rollback().await?;
             return Ok(Recorded::SeatsLost);
         }
-        storage::enqueue(tx.conn(), &event, now).await?;
+        storage::enqueue(tx.conn(), event, now).await?;
         tx.commit().await?;
-        self.relay.wake();
         Ok(Recorded::Succeeded)
     }
 
@@ -429,11 +459,6 @@ impl PaymentService {
         let mut conn = self.db.read().await?;
         Ok(store::payments_of_order(conn.conn(), order).await?)
     }
-}
-
-/// Whether holds active until `until` (the earliest; `None`: not all active) outlast the payment.
-fn holds_last(until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    until.is_some_and(|until| until > now + Duration::seconds(HOLD_MARGIN_SECONDS))
 }
 
 /// Writes the provider's answer into `payment`.

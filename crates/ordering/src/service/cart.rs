@@ -1,13 +1,13 @@
 //! The cart: adding and removing seats of a draft order.
 
+use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, OrderItemId, ReservationId, SeatId};
 
 use storage::Direct;
 
 use super::OrderingService;
-use crate::domain::{Buyer, Order, OrderItem, OrderState};
+use crate::domain::{Buyer, Order, OrderItem, OrderState, cart};
 use crate::events::CartItemRemoved;
-use crate::ports::HoldState;
 use crate::{OrderingError, store};
 
 /// A request to put a held seat in the buyer's cart.
@@ -31,45 +31,22 @@ impl OrderingService {
     /// Missing, foreign, lapsed or mismatched hold; a price that is not the catalogue's; a seat
     /// already in the cart.
     pub async fn add_to_cart(&self, request: AddToCart) -> Result<Order, OrderingError> {
-        let reservation_id = request.reservation_id.ok_or_else(|| {
-            OrderingError::Invalid(
-                "reservationId is required: hold the seat first with POST /reservations.".into(),
-            )
-        })?;
-        if let Some(price) = request.price.filter(|p| !p.is_positive()) {
-            return Err(OrderingError::Invalid(format!(
-                "price must be greater than zero, got {price}."
-            )));
-        }
+        let reservation_id = cart::check_request(request.reservation_id, request.price)?;
         let hold = self
             .holds
             .holds(&[reservation_id])
             .await?
             .pop()
             .ok_or(OrderingError::ReservationNotFound)?;
-        if !request.buyer.is_customer(&hold.customer_id) {
-            return Err(OrderingError::HoldNotOwned);
-        }
-        if hold.seat_id != request.seat_id {
-            return Err(OrderingError::ReservationForOtherSeat);
-        }
-        match hold.state {
-            HoldState::Active => {}
-            HoldState::Expired => return Err(OrderingError::ReservationExpired),
-            other => return Err(OrderingError::ReservationNotActive(other.as_str())),
-        }
+        cart::check_hold(&hold, &request.buyer, request.seat_id)?;
         let seat = self
             .prices
             .seat(request.seat_id)
             .await?
             .ok_or(OrderingError::SeatNotFound(request.seat_id))?;
-        if let Some(given) = request.price.filter(|p| *p != seat.price) {
-            return Err(OrderingError::PriceMismatch {
-                given: given.to_string(),
-                actual: seat.price.to_string(),
-            });
-        }
+        cart::check_price(request.price, seat.price)?;
         let now = self.now();
+        let currency = seat.currency.clone();
         let item = OrderItem {
             id: OrderItemId::new(),
             seat_id: seat.seat_id,
@@ -86,66 +63,91 @@ impl OrderingService {
             user_id: request.buyer.user_id().map(str::to_owned),
             guest_token: request.buyer.guest_token().map(str::to_owned),
             state: OrderState::Draft,
-            currency: seat.currency.clone(),
+            currency: currency.clone(),
             items: Vec::new(),
             created_at: now,
             paid_at: None,
             customer_email: request.buyer.email().map(str::to_owned),
         };
-        if self.db.has_direct_writer() {
-            // SQLite: in one go on the writer (storage::sqlite). A seat already in the cart is
-            // left to the general path below.
-            let fast = self
-                .db
-                .write_direct(|c| {
-                    let draft = match store::direct::draft_of(c, &request.buyer)? {
-                        Some(draft) if draft.item_for(item.seat_id).is_some() => {
-                            return Ok(Direct::Rollback(None));
-                        }
-                        Some(draft) => draft,
-                        None => {
-                            let draft = new_draft();
-                            store::direct::insert_order(c, &draft)?;
-                            draft
-                        }
-                    };
-                    if let Err(refusal) = same_currency(&draft, &seat.currency) {
-                        return Ok(Direct::Rollback(Some(Err(refusal))));
-                    }
-                    store::direct::insert_item(c, draft.id, &item, now)?;
-                    Ok(Direct::Commit(Some(Ok(draft))))
-                })
-                .await?;
-            if let Some(outcome) = fast {
-                return outcome.map(|draft| with_item(draft, item));
-            }
+        if let Some(outcome) = self
+            .add_direct(&request.buyer, &item, &currency, now, &new_draft)
+            .await?
+        {
+            return outcome.map(|draft| with_item(draft, item));
         }
-        // Adds of different buyers touch different drafts (one per buyer, by unique index), so
-        // they run side by side on PostgreSQL; one buyer's adds queue on the buyer's key.
-        let mut tx = self.db.begin_beside(request.buyer.lock_key()).await?;
-        let Some(draft) = store::draft_of(tx.conn(), &request.buyer).await? else {
+        let draft = self
+            .add_in_tx(&request.buyer, &item, &currency, now, &new_draft)
+            .await?;
+        Ok(with_item(draft, item))
+    }
+
+    /// SQLite: the add in one go on the writer (`storage`'s group commit). `None` on
+    /// PostgreSQL, and when the seat is already in the cart (left to
+    /// [`OrderingService::add_in_tx`]).
+    async fn add_direct(
+        &self,
+        buyer: &Buyer,
+        item: &OrderItem,
+        currency: &str,
+        now: DateTime<Utc>,
+        new_draft: &(dyn Fn() -> Order + Sync),
+    ) -> Result<Option<Result<Order, OrderingError>>, OrderingError> {
+        if !self.db.has_direct_writer() {
+            return Ok(None);
+        }
+        Ok(self
+            .db
+            .write_direct(|c| {
+                let draft = match store::direct::draft_of(c, buyer)? {
+                    Some(draft) if draft.item_for(item.seat_id).is_some() => {
+                        return Ok(Direct::Rollback(None));
+                    }
+                    Some(draft) => draft,
+                    None => {
+                        let draft = new_draft();
+                        store::direct::insert_order(c, &draft)?;
+                        draft
+                    }
+                };
+                if let Err(refusal) = cart::same_currency(&draft, currency) {
+                    return Ok(Direct::Rollback(Some(Err(refusal))));
+                }
+                store::direct::insert_item(c, draft.id, item, now)?;
+                Ok(Direct::Commit(Some(Ok(draft))))
+            })
+            .await?)
+    }
+
+    /// The add in a write transaction. Adds of different buyers touch different drafts (one per
+    /// buyer, by unique index), so they run side by side on PostgreSQL; one buyer's adds queue
+    /// on the buyer's key. Answers the draft as read (or created).
+    async fn add_in_tx(
+        &self,
+        buyer: &Buyer,
+        item: &OrderItem,
+        currency: &str,
+        now: DateTime<Utc>,
+        new_draft: &(dyn Fn() -> Order + Sync),
+    ) -> Result<Order, OrderingError> {
+        let mut tx = self.db.begin_beside(buyer.lock_key()).await?;
+        let Some(draft) = store::draft_of(tx.conn(), buyer).await? else {
             // A new draft is written with its first line's total, so the total needs no
             // refresh: one statement fewer under the writer lock (PostgreSQL).
             let draft = new_draft();
             let mut written = draft.clone();
             written.items.push(item.clone());
             store::insert_order(tx.conn(), &written).await?;
-            store::insert_line(tx.conn(), draft.id, &item).await?;
+            store::insert_line(tx.conn(), draft.id, item).await?;
             tx.commit().await?;
-            return Ok(with_item(draft, item));
+            return Ok(draft);
         };
-        if let Some(existing) = draft.item_for(request.seat_id) {
-            if existing.reservation_id == reservation_id {
-                return Err(OrderingError::SeatAlreadyInCart);
-            }
-            // The seat is held again under a new hold, so the line's old hold has ended; its
-            // end event may simply not have been applied yet. The new hold replaces it.
-            store::delete_item(tx.conn(), draft.id, existing.id, now).await?;
+        if let Some(old) = cart::line_to_replace(&draft, item.seat_id, item.reservation_id)? {
+            store::delete_item(tx.conn(), draft.id, old, now).await?;
         }
-        same_currency(&draft, &seat.currency)?;
-        store::insert_item(tx.conn(), draft.id, &item, now).await?;
+        cart::same_currency(&draft, currency)?;
+        store::insert_item(tx.conn(), draft.id, item, now).await?;
         tx.commit().await?;
-        Ok(with_item(draft, item))
+        Ok(draft)
     }
 
     /// Removes a seat from the buyer's draft; its hold is released (through an event).
@@ -186,17 +188,6 @@ impl OrderingService {
         self.relay.wake();
         Ok(order)
     }
-}
-
-/// A seat priced in `currency` may join `draft` only if the draft is empty or in that currency.
-fn same_currency(draft: &Order, currency: &str) -> Result<(), OrderingError> {
-    if draft.items.is_empty() || draft.currency == currency {
-        return Ok(());
-    }
-    Err(OrderingError::Invalid(format!(
-        "This seat is priced in {currency}, but the cart is in {}; check out the cart first.",
-        draft.currency
-    )))
 }
 
 /// The answer to an add: the draft as read, with `item` in place of any line for its seat. It is

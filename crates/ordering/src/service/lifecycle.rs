@@ -5,9 +5,9 @@ use kernel::{OrderId, OrderItemId, ReservationId};
 use storage::{Direct, Tx};
 
 use super::OrderingService;
-use crate::domain::{Buyer, Order, OrderItem, OrderState};
+use crate::domain::{Buyer, Order, OrderItem, OrderState, check_checkout, check_holds_active};
 use crate::events::{CompletedItem, OrderCancelled, OrderCompleted};
-use crate::ports::{HoldState, PricedSeat};
+use crate::ports::PricedSeat;
 use crate::{OrderingError, store};
 
 /// The order of a seat offered to someone on the waitlist.
@@ -92,64 +92,18 @@ impl OrderingService {
         order_id: OrderId,
         buyer: &Buyer,
     ) -> Result<Option<Order>, OrderingError> {
-        let order = match self.db.read_direct(|c| store::direct::order(c, order_id)) {
+        let mut order = match self.db.read_direct(|c| store::direct::order(c, order_id)) {
             Some(found) => found?,
             None => store::order(self.db.read().await?.conn(), order_id).await?,
         }
         .ok_or(OrderingError::OrderNotFound(order_id))?;
-        if !buyer.owns(&order) {
-            return Err(OrderingError::Unauthorized);
-        }
-        if order.state != OrderState::Draft {
-            return Err(OrderingError::NotDraft);
-        }
+        check_checkout(&order, buyer)?;
         let lines = store::Lines::of(&order).ok_or(OrderingError::Empty)?;
         let ids: Vec<ReservationId> = order.items.iter().map(|i| i.reservation_id).collect();
-        let holds = self.holds.holds(&ids).await?;
-        for item in &order.items {
-            let active = holds
-                .iter()
-                .any(|h| h.reservation_id == item.reservation_id && h.state == HoldState::Active);
-            if !active {
-                return Err(OrderingError::HoldExpired(item.seat_id));
-            }
-        }
-        let now = self.now();
-        let mut order = order;
+        check_holds_active(&order, &self.holds.holds(&ids).await?)?;
         // A guest names the address for the tickets at checkout.
         let email = buyer.email().filter(|_| order.customer_email.is_none());
-        let moved = if self.db.has_direct_writer() {
-            // SQLite: both writes in one direct transaction (storage::sqlite).
-            self.db
-                .write_direct(|c| {
-                    if let Some(email) = email {
-                        store::direct::set_email_if_missing(c, order_id, email)?;
-                    }
-                    Ok(if store::direct::check_out(c, order_id, &lines, now)? {
-                        Direct::Commit(true)
-                    } else {
-                        Direct::Rollback(false)
-                    })
-                })
-                .await?
-        } else {
-            // PostgreSQL: beside other buyers' writes, on the key the buyer's adds to the cart
-            // take, so no add is half done while the guard counts the lines (an UPDATE's
-            // subqueries see only what was committed when it started). The order read above is
-            // the answer, with its new state.
-            let mut tx = self.db.begin_beside(order.cart_lock_key()).await?;
-            if let Some(email) = email {
-                store::set_email_if_missing(tx.conn(), order_id, email).await?;
-            }
-            let moved = store::check_out(tx.conn(), order_id, &lines, now).await?;
-            if moved {
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
-            }
-            moved
-        };
-        if !moved {
+        if !self.move_to_pending(&order, &lines, email).await? {
             // No longer a draft (checked out or cancelled meanwhile), or its lines changed: the
             // next read tells which.
             return Ok(None);
@@ -159,6 +113,47 @@ impl OrderingService {
         }
         order.state = OrderState::Pending;
         Ok(Some(order))
+    }
+
+    /// `draft → pending` while the draft still has `lines` (and the guest's `email` on it, if
+    /// none was set); false when the guard refused.
+    async fn move_to_pending(
+        &self,
+        order: &Order,
+        lines: &store::Lines,
+        email: Option<&str>,
+    ) -> Result<bool, OrderingError> {
+        let (order_id, now) = (order.id, self.now());
+        if self.db.has_direct_writer() {
+            // SQLite: both writes in one direct transaction (storage's group commit).
+            return Ok(self
+                .db
+                .write_direct(|c| {
+                    if let Some(email) = email {
+                        store::direct::set_email_if_missing(c, order_id, email)?;
+                    }
+                    Ok(if store::direct::check_out(c, order_id, lines, now)? {
+                        Direct::Commit(true)
+                    } else {
+                        Direct::Rollback(false)
+                    })
+                })
+                .await?);
+        }
+        // PostgreSQL: beside other buyers' writes, on the key the buyer's adds to the cart take,
+        // so no add is half done while the guard counts the lines (an UPDATE's subqueries see
+        // only what was committed when it started).
+        let mut tx = self.db.begin_beside(order.cart_lock_key()).await?;
+        if let Some(email) = email {
+            store::set_email_if_missing(tx.conn(), order_id, email).await?;
+        }
+        let moved = store::check_out(tx.conn(), order_id, lines, now).await?;
+        if moved {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(moved)
     }
 
     /// Cancels a draft or pending order for its owner (`None`: an administrator) and releases its
