@@ -6,8 +6,6 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-mod common;
-
 use kernel::{Clock, ManualClock};
 use outbox::{Delivery, Relay, RelayHandle, RushPolicy, Subscriber};
 use storage::Event;
@@ -137,7 +135,7 @@ async fn write(
 
 #[tokio::test]
 async fn a_failed_message_holds_back_its_key_for_that_consumer_only() -> anyhow::Result<()> {
-    let outbox = common::open().await?;
+    let outbox = testkit::TestDatabase::open().await?;
     let db = &outbox.db;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     write(
@@ -200,7 +198,7 @@ async fn a_failed_message_holds_back_its_key_for_that_consumer_only() -> anyhow:
 #[tokio::test]
 async fn a_deferrable_message_waits_out_a_rush_but_not_longer_than_its_bound() -> anyhow::Result<()>
 {
-    let outbox = common::open().await?;
+    let outbox = testkit::TestDatabase::open().await?;
     let db = &outbox.db;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let enqueue = |n: u32, later: bool| {
@@ -308,7 +306,7 @@ impl Subscriber for Meeting {
 
 #[tokio::test]
 async fn the_consumers_of_a_round_work_side_by_side() -> anyhow::Result<()> {
-    let outbox = common::open().await?;
+    let outbox = testkit::TestDatabase::open().await?;
     let db = &outbox.db;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     write(db, &clock, &[(1, "k1"), (2, "k2"), (3, "k3")]).await?;
@@ -339,7 +337,7 @@ async fn the_consumers_of_a_round_work_side_by_side() -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn a_message_that_always_fails_is_parked_and_its_key_goes_on() -> anyhow::Result<()> {
-    let outbox = common::open().await?;
+    let outbox = testkit::TestDatabase::open().await?;
     let db = &outbox.db;
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     write(db, &clock, &[(1, "a"), (2, "b"), (3, "b")]).await?;

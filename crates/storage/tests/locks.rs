@@ -3,8 +3,6 @@
 //! SQLite's single writer), one key's wait for each other, and no other write transaction runs
 //! beside any of them.
 
-mod common;
-
 use std::time::Duration;
 
 use storage::{Backend, LockKey, Tx};
@@ -33,7 +31,7 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beside_transactions_wait_only_for_their_key_and_for_exclusive_ones() -> anyhow::Result<()>
 {
-    let test = common::open().await?;
+    let test = testkit::TestDatabase::open().await?;
     let db = test.db.clone();
     let postgres = db.backend() == Backend::Postgres;
     let (alice, bob) = (

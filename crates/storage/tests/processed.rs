@@ -1,12 +1,10 @@
 //! Consumers' records of handled messages, on the backend the tests run on (`TEST_DATABASE`).
 
-mod common;
-
 use kernel::MessageId;
 
 #[tokio::test]
 async fn a_batch_is_marked_handled_once_per_message_and_consumer() -> anyhow::Result<()> {
-    let outbox = common::open().await?;
+    let outbox = testkit::TestDatabase::open().await?;
     let db = &outbox.db;
     let (a, b, c) = (MessageId::new(), MessageId::new(), MessageId::new());
 

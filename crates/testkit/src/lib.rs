@@ -2,9 +2,12 @@
 //! and talk to it over HTTP. Dev-dependency only.
 
 mod browser;
+mod database;
 mod kafka;
 mod smtp;
 pub mod tools;
+
+pub use database::TestDatabase;
 
 pub use browser::Browser;
 pub use kafka::KafkaBroker;
