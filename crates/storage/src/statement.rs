@@ -7,7 +7,7 @@
 //! Before this, each store function of the purchase path had a rusqlite twin that bound the same
 //! values and mapped the same columns again. A store now builds a [`Statement`] in one function
 //! and both paths run it. Rows map by column name ([`row!`](crate::row)), as sqlx's derive
-//! did, or by position for tuples and single columns.
+//! did, or by position for tuples (a single column is a one-tuple).
 //!
 //! Values keep the types both engines store: ids are UUIDs (16-byte BLOB on SQLite, `uuid` on
 //! PostgreSQL), flags booleans (0/1 on SQLite), timestamps integer microseconds.
@@ -423,8 +423,9 @@ macro_rules! bind_values {
     }};
 }
 
-/// Runs `$run` (a method of sqlx's `Query`) with `$rows` bound to the rows it returns, on the
-/// engine behind `$conn`, each row read as a [`Row`] through `$row`.
+/// Runs `$body` on the engine behind `$conn`, with `$q` the statement as a sqlx query with its
+/// values bound, `$c` the concrete connection, and `$wrap` what makes a [`Row`] of that
+/// engine's row.
 macro_rules! on_engine {
     ($self:ident, $conn:expr, |$q:ident, $c:ident, $wrap:ident| $body:expr) => {
         match $conn {
