@@ -447,7 +447,9 @@ macro_rules! on_engine {
                     &$self.values,
                     |v| ints_json(v)
                 );
-                let $wrap = |r| Row::Sqlite(r);
+                fn $wrap<'r, 's>(r: &'r SqliteRow) -> Row<'r, 's> {
+                    Row::Sqlite(r)
+                }
                 $body
             }
             Conn::Postgres($c) => {
@@ -456,7 +458,9 @@ macro_rules! on_engine {
                     &$self.values,
                     |v| v
                 );
-                let $wrap = |r| Row::Pg(r);
+                fn $wrap<'r, 's>(r: &'r PgRow) -> Row<'r, 's> {
+                    Row::Pg(r)
+                }
                 $body
             }
         }
@@ -519,11 +523,13 @@ impl<'a> Statement<'a> {
     /// # Errors
     /// When the statement fails or a row does not map.
     pub async fn fetch_all<R: FromRow>(&self, conn: Conn<'_>) -> Result<Vec<R>, crate::Error> {
+        // Each row is mapped as it arrives and its driver copy dropped: collecting the driver's
+        // rows first held a batch twice at its peak (the relay's batches of large events).
         on_engine!(self, conn, |q, c, wrap| {
-            let rows = q.fetch_all(c).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in &rows {
-                out.push(R::from_row(&wrap(r))?);
+            let mut rows = q.fetch(c);
+            let mut out = Vec::new();
+            while let Some(r) = futures::TryStreamExt::try_next(&mut rows).await? {
+                out.push(R::from_row(&wrap(&r))?);
             }
             Ok(out)
         })
