@@ -13,7 +13,7 @@ pub trait Event: Serialize {
     /// The key that orders messages (e.g. the seat or order id).
     fn key(&self) -> String;
     /// Whether its consumers may get it later while the server is in a rush (the relay's
-    /// [`RushPolicy`](crate::RushPolicy)). Only for work nobody is waiting for at that moment
+    /// `RushPolicy`, crate `outbox`). Only for work nobody is waiting for at that moment
     /// and that no other event of the same key follows, which would overtake it.
     const DEFERRABLE: bool = false;
 }

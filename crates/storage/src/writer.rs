@@ -48,7 +48,7 @@ pub enum Direct<R> {
 impl Database {
     /// Runs `work` as a write transaction on the SQLite writer, in the single writer's queue like
     /// [`Database::begin`], without a hand-off per statement: in a savepoint of a batch that
-    /// several requests share and commit together ([`DirectWriter`]). Its writes are kept if it
+    /// several requests share and commit together (the module's contract). Its writes are kept if it
     /// returns [`Direct::Commit`] and undone otherwise; either way the answer comes after the
     /// batch's commit. `work` must be short and must not block: it runs on an async worker
     /// thread while every other writer waits.
