@@ -348,8 +348,10 @@ impl PaymentService {
                 if !store::direct::finish(c, paid)? {
                     return Ok(Direct::Rollback(Some(Recorded::AlreadySettled)));
                 }
+                // In this order, as each answer is needed: the holds only for a pending order.
                 let pending = current?.is_some_and(|o| o.state == "pending");
-                if !(approval_stands(pending, until?, now)
+                if !(pending
+                    && approval_stands(pending, until?, now)
                     && self.paid_holds.confirm_direct(c, ids, now)?)
                 {
                     return Ok(Direct::Rollback(Some(Recorded::SeatsLost)));
@@ -383,12 +385,16 @@ impl PaymentService {
             .await?
             .is_some_and(|o| o.state == "pending");
         // Holds inventory cannot vouch for are not known to last: the approval does not stand.
-        let until = match self.holds.all_active_until(ids).await {
-            Ok(until) => until,
-            Err(e) => {
-                tracing::warn!(error = %e, order = %order.order_id, "cannot ask for the holds of a paid order");
-                None
-            }
+        // Inventory is asked only about a pending order's holds.
+        let until = match pending {
+            false => None,
+            true => match self.holds.all_active_until(ids).await {
+                Ok(until) => until,
+                Err(e) => {
+                    tracing::warn!(error = %e, order = %order.order_id, "cannot ask for the holds of a paid order");
+                    None
+                }
+            },
         };
         if !(approval_stands(pending, until, now)
             && self.paid_holds.confirm_in(&mut tx, ids, now).await?)
