@@ -7,7 +7,7 @@ use storage::{Backend, Direct, Statement};
 use uuid::Uuid;
 
 storage::row! {
-    #[derive(Debug, PartialEq)]
+    #[derive(Debug, Clone, PartialEq)]
     struct Sample {
         id: i64,
         n: Option<i64>,
@@ -34,6 +34,18 @@ fn create_table(backend: Backend) -> &'static str {
 
 const INSERT: &str = "insert into statement_sample (id, n, x, flag, label, ref_id, bytes)
      values ($1, $2, $3, $4, $5, $6, $7)";
+
+/// [`INSERT`] of `s`.
+fn insert(s: &Sample) -> Statement<'_> {
+    Statement::new(INSERT)
+        .bind(s.id)
+        .bind(s.n)
+        .bind(s.x)
+        .bind(s.flag)
+        .bind(s.label.as_ref())
+        .bind(s.ref_id)
+        .bind(s.bytes.as_deref())
+}
 
 /// The columns in another order than the struct's fields: mapped by name all the same.
 const SELECT: &str =
@@ -66,16 +78,7 @@ async fn every_value_binds_and_reads_back_on_every_connection() -> anyhow::Resul
         bytes: None,
     };
     for s in [&full, &empty] {
-        let written = Statement::new(INSERT)
-            .bind(s.id)
-            .bind(s.n)
-            .bind(s.x)
-            .bind(s.flag)
-            .bind(s.label.as_ref())
-            .bind(s.ref_id)
-            .bind(s.bytes.as_deref())
-            .execute(tx.conn())
-            .await?;
+        let written = insert(s).execute(tx.conn()).await?;
         assert_eq!(written, 1);
     }
     tx.commit().await?;
@@ -116,17 +119,12 @@ async fn every_value_binds_and_reads_back_on_every_connection() -> anyhow::Resul
 
     if db.has_direct_writer() {
         // The same statements in place on the SQLite writer and a direct reader.
-        let again = Sample { id: 3, ..empty };
+        let again = Sample {
+            id: 3,
+            ..full.clone()
+        };
         db.write_direct(|c| {
-            Statement::new(INSERT)
-                .bind(again.id)
-                .bind(full.n)
-                .bind(full.x)
-                .bind(full.flag)
-                .bind(full.label.as_ref())
-                .bind(full.ref_id)
-                .bind(full.bytes.as_deref())
-                .execute_direct(c)?;
+            insert(&again).execute_direct(c)?;
             Ok(Direct::Commit(()))
         })
         .await?;
