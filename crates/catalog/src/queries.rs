@@ -50,12 +50,6 @@ impl CatalogQueries {
     /// # Errors
     /// When the database fails.
     pub async fn seat_listing(&self, seat: SeatId) -> anyhow::Result<Option<SeatListing>> {
-        if let Some(found) = self
-            .db
-            .read_direct(|c| store::direct::seat_listing(c, seat))
-        {
-            return Ok(found?);
-        }
         Ok(store::seat_listing(self.db.read().await?.conn(), seat).await?)
     }
 
@@ -64,10 +58,6 @@ impl CatalogQueries {
     /// # Errors
     /// When the database fails.
     pub async fn event(&self, id: EventId) -> anyhow::Result<Option<crate::Event>> {
-        // Asked once per paid order (its tickets name the event): a direct read on SQLite.
-        if let Some(found) = self.db.read_direct(|c| store::direct::event(c, id)) {
-            return Ok(found?);
-        }
         let mut conn = self.db.read().await?;
         Ok(store::event(conn.conn(), id).await?)
     }

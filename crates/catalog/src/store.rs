@@ -4,7 +4,6 @@
 
 mod sql;
 
-pub(crate) use sql::direct;
 pub(crate) use sql::{
     count_seats, event, insert_event, insert_seats, list_events, seat_listing, seat_totals,
     seats_of, update_event,

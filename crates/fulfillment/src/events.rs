@@ -162,22 +162,15 @@ impl Subscriber for FulfillmentSubscriber {
             orders.push((d.message_id, (order, tickets)));
         }
         let service = &self.service;
-        let direct = storage::consume_direct(service.db(), self.name(), &orders, |c, (o, t)| {
-            service.issue_direct(c, o, t)
-        });
-        if let Some(done) = direct.await {
-            done?;
-        } else {
-            let mut tx = service.db().begin().await?;
-            let ids: Vec<_> = orders.iter().map(|(id, _)| *id).collect();
-            let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;
-            for ((_, (order, tickets)), fresh) in orders.iter().zip(fresh) {
-                if fresh {
-                    service.issue(&mut tx, order, tickets).await?;
-                }
+        let mut tx = service.db().begin().await?;
+        let ids: Vec<_> = orders.iter().map(|(id, _)| *id).collect();
+        let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+        for ((_, (order, tickets)), fresh) in orders.iter().zip(fresh) {
+            if fresh {
+                service.issue(&mut tx, order, tickets).await?;
             }
-            tx.commit().await?;
         }
+        tx.commit().await?;
         service.wake_relay();
         Ok(())
     }

@@ -138,26 +138,6 @@ impl FulfillmentService {
         Ok(())
     }
 
-    /// [`FulfillmentService::issue`] in a direct write transaction (SQLite).
-    pub(crate) fn issue_direct(
-        &self,
-        c: &rusqlite::Connection,
-        order: &OrderCompletedIn,
-        tickets: &[Ticket],
-    ) -> anyhow::Result<()> {
-        let mut issued = Vec::with_capacity(tickets.len());
-        for ticket in tickets {
-            if store::direct::insert_ticket(c, ticket)? {
-                issued.push(ticket.clone());
-            }
-        }
-        if !issued.is_empty() {
-            let now = self.clock.now();
-            storage::enqueue_direct(c, &TicketIssued::new(order, &issued, now), now)?;
-        }
-        Ok(())
-    }
-
     /// A ticket by id.
     ///
     /// # Errors

@@ -4,6 +4,4 @@
 
 mod sql;
 
-pub(crate) use sql::direct;
-
 pub(crate) use sql::{check_in, insert_ticket, ticket, tickets_of_order};

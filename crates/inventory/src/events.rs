@@ -212,29 +212,6 @@ impl Subscriber for InventorySubscriber {
 
     async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
         let now = self.service.now();
-        // Payments (a sale's stream of events) on the direct writer; anything else, or a batch
-        // mixing it in, on the general path.
-        if deliveries.iter().all(|d| d.topic == "payment-succeeded") {
-            let mut paid = Vec::with_capacity(deliveries.len());
-            for d in deliveries {
-                paid.push((d.message_id, d.parse::<PaymentSucceededIn>()?));
-            }
-            if let Some(done) =
-                storage::consume_direct(self.service.db(), self.name(), &paid, |c, p| {
-                    for &id in &p.reservation_ids {
-                        if !store::direct::confirm_hold(c, id, now)? {
-                            unconfirmable(p.order_id, id);
-                        }
-                    }
-                    Ok(())
-                })
-                .await
-            {
-                done?;
-                self.service.relay_wake();
-                return Ok(());
-            }
-        }
         let mut tx = self.service.db().begin().await?;
         let ids: Vec<_> = deliveries.iter().map(|d| d.message_id).collect();
         let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;

@@ -97,24 +97,21 @@ impl InventoryQueries {
     /// # Errors
     /// When the database fails.
     pub async fn holds(&self, ids: &[ReservationId]) -> anyhow::Result<Vec<Hold>> {
-        let holds = match self.db.read_direct(|c| store::direct::holds(c, ids)) {
-            Some(found) => found?,
-            None => store::holds(self.db.read().await?.conn(), ids).await?,
-        };
+        let holds = store::holds(self.db.read().await?.conn(), ids).await?;
         Ok(self.as_of_now(holds))
     }
 
-    /// [`InventoryQueries::holds`] inside a direct write transaction on this database
-    /// (`storage::Database::write_direct`), for a context that must decide on what it reads.
+    /// [`InventoryQueries::holds`] inside another context's write transaction `tx` (the
+    /// database is shared), for a context that must decide on what it reads.
     ///
     /// # Errors
     /// When the database fails.
-    pub fn holds_direct(
+    pub async fn holds_in(
         &self,
-        c: &rusqlite::Connection,
+        tx: &mut storage::Tx,
         ids: &[ReservationId],
-    ) -> rusqlite::Result<Vec<Hold>> {
-        Ok(self.as_of_now(store::direct::holds(c, ids)?))
+    ) -> anyhow::Result<Vec<Hold>> {
+        Ok(self.as_of_now(store::holds(tx.conn(), ids).await?))
     }
 
     fn as_of_now(&self, mut holds: Vec<Hold>) -> Vec<Hold> {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, EventId, ReservationId, SeatId};
 use outbox::RelayHandle;
 use std::sync::Arc;
-use storage::{Database, Direct, LockKey, Tx};
+use storage::{Database, LockKey, Tx};
 
 use crate::InventoryError;
 use crate::domain::{self, CustomerId, Hold, HoldStatus};
@@ -112,13 +112,8 @@ impl InventoryService {
         // would refuse it: what the reader saw was committed, so the refusal is ordered after
         // that hold and before any release that commits later. In a rush most attempts on a
         // hot seat end here, without queueing for the writer.
-        let (known, taken) = match self
-            .db
-            .read_direct(|c| store::direct::seat_state(c, seat.seat_id, now))
-        {
-            Some(state) => state?,
-            None => store::seat_state(self.db.read().await?.conn(), seat.seat_id, now).await?,
-        };
+        let (known, taken) =
+            store::seat_state(self.db.read().await?.conn(), seat.seat_id, now).await?;
         if taken {
             return Err(InventoryError::SeatAlreadyReserved(seat.seat_id));
         }
@@ -129,12 +124,10 @@ impl InventoryService {
             now,
             self.settings.hold_duration,
         );
-        let decided = match self.hold_direct(&seat, &hold, known, now).await? {
-            Some(decided) => Some(decided),
-            None if known && !self.db.has_direct_writer() => {
-                self.hold_beside(&seat, &hold, now).await?
-            }
-            None => None,
+        let decided = if known {
+            self.hold_beside(&seat, &hold, now).await?
+        } else {
+            None
         };
         match decided {
             Some(outcome) => outcome.map(|()| {
@@ -150,44 +143,11 @@ impl InventoryService {
         i64::from(self.settings.max_holds_per_customer)
     }
 
-    /// SQLite: the common case of a hold in one go on the writer (`storage`'s group commit).
-    /// `None` on PostgreSQL, and when a lapsed hold on the seat is left to
-    /// [`InventoryService::hold_alone`], which may hand it to the waitlist.
-    async fn hold_direct(
-        &self,
-        seat: &SeatRecord,
-        hold: &Hold,
-        known: bool,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Result<(), InventoryError>>, InventoryError> {
-        if !self.db.has_direct_writer() {
-            return Ok(None);
-        }
-        let limit = self.settings.max_holds_per_customer;
-        Ok(self
-            .db
-            .write_direct(|c| {
-                if !known {
-                    store::direct::upsert_seat(c, seat)?;
-                }
-                if store::direct::has_lapsed_hold(c, seat.seat_id, now)? {
-                    return Ok(Direct::Rollback(None));
-                }
-                if !store::direct::insert_hold(c, hold, Some(i64::from(limit)))? {
-                    let taken = store::direct::seat_taken(c, seat.seat_id)?;
-                    let refused = domain::refusal(seat.seat_id, taken, limit);
-                    return Ok(Direct::Rollback(Some(Err(refused))));
-                }
-                storage::enqueue_direct(c, &ReservationCreated::new(hold, seat), now)?;
-                Ok(Direct::Commit(Some(Ok(()))))
-            })
-            .await?)
-    }
-
-    /// PostgreSQL: most holds find the seat free, and then touch nothing but their own new row
-    /// (the partial unique index decides between two holds of one seat) and the buyer's count
-    /// of holds (under the buyer's key): such holds run side by side
-    /// (`Database::begin_beside`). So are refusals, unless a lapsed hold still marked active is
+    /// Most holds find the seat free, and then touch nothing but their own new row (the partial
+    /// unique index decides between two holds of one seat) and the buyer's count of holds
+    /// (under the buyer's key): on PostgreSQL such holds run side by side
+    /// (`Database::begin_beside`), on SQLite they share the writer's group commit. So are
+    /// refusals, unless a lapsed hold still marked active is
     /// in the way (only transactions that run alone end one, so what is read here stays true
     /// until the end): that case answers `None`, for [`InventoryService::hold_alone`].
     async fn hold_beside(
@@ -410,23 +370,6 @@ impl InventoryService {
     ) -> Result<bool, InventoryError> {
         for &id in ids {
             if !store::confirm_hold(tx.conn(), id, now).await? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    /// [`InventoryService::confirm_paid_in`] in a direct write transaction (SQLite).
-    ///
-    /// # Errors
-    /// When the database fails.
-    pub fn confirm_paid_direct(
-        c: &rusqlite::Connection,
-        ids: &[ReservationId],
-        now: DateTime<Utc>,
-    ) -> rusqlite::Result<bool> {
-        for &id in ids {
-            if !store::direct::confirm_hold(c, id, now)? {
                 return Ok(false);
             }
         }

@@ -229,27 +229,19 @@ impl Subscriber for NotificationSubscriber {
             return Ok(());
         }
         let service = &self.service;
-        let direct = storage::consume_direct(service.db(), self.name(), &plans, |c, plan| {
-            plan.message()
-                .map_or(Ok(()), |m| service.store_direct(c, &m))
-        });
-        if let Some(done) = direct.await {
-            done?;
-        } else {
-            let mut tx = service.db().begin().await?;
-            let stored: Vec<_> = plans
-                .iter()
-                .filter_map(|(id, plan)| plan.message().map(|m| (*id, m)))
-                .collect();
-            let ids: Vec<_> = stored.iter().map(|(id, _)| *id).collect();
-            let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;
-            for ((_, message), fresh) in stored.iter().zip(fresh) {
-                if fresh {
-                    service.store(&mut tx, message).await?;
-                }
+        let mut tx = service.db().begin().await?;
+        let stored: Vec<_> = plans
+            .iter()
+            .filter_map(|(id, plan)| plan.message().map(|m| (*id, m)))
+            .collect();
+        let ids: Vec<_> = stored.iter().map(|(id, _)| *id).collect();
+        let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;
+        for ((_, message), fresh) in stored.iter().zip(fresh) {
+            if fresh {
+                service.store(&mut tx, message).await?;
             }
-            tx.commit().await?;
         }
+        tx.commit().await?;
         service.wake();
         Ok(())
     }

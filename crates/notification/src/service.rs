@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use kernel::Clock;
 use std::sync::Arc;
-use storage::{Database, Direct, Tx};
+use storage::{Database, Tx};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -75,16 +75,6 @@ impl NotificationService {
         Ok(())
     }
 
-    /// [`NotificationService::store`] in a direct write transaction (SQLite).
-    pub(crate) fn store_direct(
-        &self,
-        c: &rusqlite::Connection,
-        message: &NewMessage<'_>,
-    ) -> anyhow::Result<()> {
-        store::direct::insert(c, message, self.clock.now())?;
-        Ok(())
-    }
-
     /// Asks the sender to look for messages now.
     pub(crate) fn wake(&self) {
         self.wake.notify_one();
@@ -144,13 +134,15 @@ impl NotificationService {
                                 + Duration::seconds(2_i64.pow(attempts.clamp(0, 10) as u32))
                         });
                         tracing::warn!(notification.id = %message.message_id, attempts, error = %format!("{e:#}"), "e-mail delivery failed");
+                        let mut tx = self.db.begin_unlocked().await?;
                         store::mark_failed_attempt(
-                            self.db.write().await?.conn(),
+                            tx.conn(),
                             message.message_id,
                             &format!("{e:#}"),
                             next,
                         )
                         .await?;
+                        tx.commit().await?;
                     }
                 }
             }
@@ -162,9 +154,9 @@ impl NotificationService {
     }
 
     /// Leases `due` for one sending attempt each, until `lease_until`; false where another
-    /// sender took the message first. On SQLite all of them in one group-commit member: one
-    /// write transaction per message, each with its own commit, used to take the writer's turn
-    /// from the sale's requests once for every e-mail (docs/performance.md).
+    /// sender took the message first. All of them in one transaction: one write transaction
+    /// per message, each with its own commit, used to take the writer's turn from the sale's
+    /// requests once for every e-mail (docs/performance.md).
     async fn claim(
         &self,
         due: &[store::Due],
@@ -174,47 +166,26 @@ impl NotificationService {
         if due.is_empty() {
             return Ok(Vec::new());
         }
-        if self.db.has_direct_writer() {
-            let mine = self
-                .db
-                .write_direct(|c| {
-                    due.iter()
-                        .map(|m| store::direct::claim(c, m.message_id, now, lease_until))
-                        .collect::<rusqlite::Result<Vec<bool>>>()
-                        .map(Direct::Commit)
-                })
-                .await?;
-            return Ok(mine);
-        }
-        let mut conn = self.db.write().await?;
+        let mut tx = self.db.begin_unlocked().await?;
         let mut mine = Vec::with_capacity(due.len());
         for m in due {
-            mine.push(store::claim(conn.conn(), m.message_id, now, lease_until).await?);
+            mine.push(store::claim(tx.conn(), m.message_id, now, lease_until).await?);
         }
+        tx.commit().await?;
         Ok(mine)
     }
 
-    /// Records the delivery of `ids` (and empties it); on SQLite in one group-commit member.
+    /// Records the delivery of `ids` (and empties it), in one transaction.
     async fn mark_sent(&self, ids: &mut Vec<Uuid>) -> Result<(), NotificationError> {
         if ids.is_empty() {
             return Ok(());
         }
         let now = self.clock.now();
-        if self.db.has_direct_writer() {
-            self.db
-                .write_direct(|c| {
-                    for id in ids.iter() {
-                        store::direct::mark_sent(c, *id, now)?;
-                    }
-                    Ok(Direct::Commit(()))
-                })
-                .await?;
-        } else {
-            let mut conn = self.db.write().await?;
-            for id in ids.iter() {
-                store::mark_sent(conn.conn(), *id, now).await?;
-            }
+        let mut tx = self.db.begin_unlocked().await?;
+        for id in ids.iter() {
+            store::mark_sent(tx.conn(), *id, now).await?;
         }
+        tx.commit().await?;
         ids.clear();
         Ok(())
     }

@@ -4,7 +4,6 @@
 
 mod sql;
 
-pub(crate) use sql::direct;
 pub(crate) use sql::{
     Due, NewMessage, claim, due, insert, instant, list_for, mark_failed_attempt, mark_sent,
 };

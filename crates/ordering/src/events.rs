@@ -151,24 +151,6 @@ impl Subscriber for OrderingSubscriber {
     }
 
     async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
-        // Payments (a sale's stream of events) on the direct writer; anything else, or a batch
-        // mixing it in, on the general path.
-        if deliveries.iter().all(|d| d.topic == "payment-succeeded") {
-            let mut paid = Vec::with_capacity(deliveries.len());
-            for d in deliveries {
-                paid.push((d.message_id, d.parse::<PaymentSucceededIn>()?));
-            }
-            let service = &self.service;
-            if let Some(done) = storage::consume_direct(service.db(), self.name(), &paid, |c, p| {
-                service.complete_direct(c, p.order_id, p.payment_id, p.processed_at)
-            })
-            .await
-            {
-                done?;
-                service.relay.wake();
-                return Ok(());
-            }
-        }
         let mut tx = self.service.db().begin().await?;
         let ids: Vec<_> = deliveries.iter().map(|d| d.message_id).collect();
         let fresh = storage::mark_all_processed(tx.conn(), self.name(), &ids).await?;

@@ -112,11 +112,21 @@ impl OrderingQueries {
     /// # Errors
     /// When the database fails.
     pub async fn order(&self, id: OrderId) -> anyhow::Result<Option<Order>> {
-        if let Some(found) = self.db.read_direct(|c| store::direct::order(c, id)) {
-            return Ok(found?);
-        }
         let mut conn = self.db.read().await?;
         Ok(store::order(conn.conn(), id).await?)
+    }
+
+    /// [`OrderingQueries::order`] inside another context's write transaction `tx` (the
+    /// database is shared), for a context that must decide on what it reads.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn order_in(
+        &self,
+        tx: &mut storage::Tx,
+        id: OrderId,
+    ) -> anyhow::Result<Option<Order>> {
+        Ok(store::order(tx.conn(), id).await?)
     }
 
     /// The draft and pending orders that hold `reservation` among their items.
@@ -129,18 +139,5 @@ impl OrderingQueries {
     ) -> anyhow::Result<Vec<Order>> {
         let mut conn = self.db.read().await?;
         Ok(store::open_orders_with_reservation(conn.conn(), reservation).await?)
-    }
-
-    /// [`OrderingQueries::order`] inside a direct write transaction on this database
-    /// (`storage::Database::write_direct`), for a context that must decide on what it reads.
-    ///
-    /// # Errors
-    /// When the database fails.
-    pub fn order_direct(
-        &self,
-        c: &rusqlite::Connection,
-        id: OrderId,
-    ) -> rusqlite::Result<Option<Order>> {
-        store::direct::order(c, id)
     }
 }

@@ -92,7 +92,7 @@ pub async fn unpark(
     )
     .bind(message_id)
     .bind(to_micros(now))
-    .execute(db.write().await?.conn())
+    .execute_alone(db)
     .await?;
     Ok(done == 1)
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 
 use crate::KafkaPublisher;
-use storage::{Backend, Conn, Database, Statement};
+use storage::{Backend, Database, Statement};
 
 /// Most messages one subscriber handles in one call of [`Subscriber::handle_batch`]: large
 /// enough to spare most `BEGIN`/`COMMIT`s in a rush, small enough that a batch does not hold the
@@ -472,7 +472,9 @@ impl Relay {
         }
         let completed = self.publish(delivered).await?;
         if !completed.is_empty() {
-            mark_published(self.db.write().await?.conn(), &completed, to_micros(now)).await?;
+            mark_published(self.db.backend(), &completed, to_micros(now))
+                .execute_alone(&self.db)
+                .await?;
             metrics::counter!("outbox_messages_relayed_total").increment(completed.len() as u64);
         }
         Ok((completed.len(), seen))
@@ -601,7 +603,7 @@ impl Relay {
         .bind(error)
         .bind(now)
         .bind(delivery.message_id.uuid())
-        .execute(self.db.write().await?.conn())
+        .execute_alone(&self.db)
         .await
             .map(drop)?;
         let mut held_back = self
@@ -661,7 +663,7 @@ impl Relay {
             .bind(to_micros(held.until))
             .bind(key)
             .bind(held.seq)
-            .execute(self.db.write().await?.conn())
+            .execute_alone(&self.db)
             .await
             .map(drop)?;
         Ok(())
@@ -683,17 +685,12 @@ storage::row! {
 
 /// Marks a batch delivered in one statement (the list is an array on PostgreSQL, JSON text
 /// on SQLite, which has no array parameters).
-async fn mark_published(conn: Conn<'_>, seqs: &[i64], at: i64) -> Result<(), storage::Error> {
-    let sql = match conn.backend() {
+fn mark_published(backend: Backend, seqs: &[i64], at: i64) -> Statement<'_> {
+    let sql = match backend {
         Backend::Sqlite => {
             "update outbox_messages set published_at = $1 where seq in (select value from json_each($2))"
         }
         Backend::Postgres => "update outbox_messages set published_at = $1 where seq = any($2)",
     };
-    Statement::new(sql)
-        .bind(at)
-        .bind(seqs)
-        .execute(conn)
-        .await?;
-    Ok(())
+    Statement::new(sql).bind(at).bind(seqs)
 }

@@ -38,14 +38,15 @@ pub trait PayableOrders: Send + Sync + 'static {
     /// When ordering cannot be asked.
     async fn order(&self, id: OrderId) -> anyhow::Result<Option<OrderForPayment>>;
 
-    /// The same question inside a direct write transaction on the SQLite writer
-    /// (`storage::Database::write_direct`); `None` when this port cannot answer there (ordering
-    /// in another process): the caller then takes its general path.
-    fn order_direct(
+    /// The same question inside the payment's write transaction `tx`, so that the answer
+    /// includes what the writes ordered before it wrote (on SQLite, the members of its batch,
+    /// not yet committed); `None` when this port cannot read there (ordering in another
+    /// process): the caller then asks [`PayableOrders::order`].
+    async fn order_in(
         &self,
-        _c: &rusqlite::Connection,
+        _tx: &mut storage::Tx,
         _id: OrderId,
-    ) -> Option<rusqlite::Result<Option<OrderForPayment>>> {
+    ) -> Option<anyhow::Result<Option<OrderForPayment>>> {
         None
     }
 }
@@ -62,12 +63,13 @@ pub trait HoldsOfOrder: Send + Sync + 'static {
         ids: &[ReservationId],
     ) -> anyhow::Result<Option<DateTime<Utc>>>;
 
-    /// The same question inside a direct write transaction, as [`PayableOrders::order_direct`].
-    fn all_active_until_direct(
+    /// The same question inside the payment's write transaction, as
+    /// [`PayableOrders::order_in`].
+    async fn all_active_until_in(
         &self,
-        _c: &rusqlite::Connection,
+        _tx: &mut storage::Tx,
         _ids: &[ReservationId],
-    ) -> Option<rusqlite::Result<Option<DateTime<Utc>>>> {
+    ) -> Option<anyhow::Result<Option<DateTime<Utc>>>> {
         None
     }
 }
@@ -88,15 +90,4 @@ pub trait PaidHolds: Send + Sync + 'static {
         ids: &[ReservationId],
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool>;
-
-    /// The same inside a direct write transaction on the SQLite writer.
-    ///
-    /// # Errors
-    /// When the database fails.
-    fn confirm_direct(
-        &self,
-        c: &rusqlite::Connection,
-        ids: &[ReservationId],
-        now: DateTime<Utc>,
-    ) -> rusqlite::Result<bool>;
 }

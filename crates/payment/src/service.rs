@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kernel::{Clock, Money, OrderId, ReservationId};
 use outbox::RelayHandle;
 use std::sync::Arc;
-use storage::{Database, Direct, LockKey};
+use storage::{Database, LockKey};
 use uuid::Uuid;
 
 use crate::domain::{Payment, PaymentStatus, approval_stands, holds_last};
@@ -233,18 +233,13 @@ impl PaymentService {
     }
 
     async fn claim(&self, payment: &Payment) -> Result<bool, PaymentError> {
-        if self.db.has_direct_writer() {
-            let claimed = self
-                .db
-                .write_direct(|c| store::direct::claim(c, payment).map(Direct::Commit))
-                .await?;
-            return Ok(claimed);
-        }
         // One guarded insert (the partial unique index decides between concurrent claims), so
         // it needs neither a transaction nor the writer lock: on PostgreSQL that is four round
         // trips fewer under the lock per payment.
-        let mut conn = self.db.write().await?;
-        Ok(store::claim(conn.conn(), payment).await?)
+        let mut tx = self.db.begin_unlocked().await?;
+        let claimed = store::claim(tx.conn(), payment).await?;
+        tx.commit().await?;
+        Ok(claimed)
     }
 
     /// Records the provider's answer. An approval is kept only if, inside one write transaction
@@ -312,54 +307,11 @@ impl PaymentService {
     ) -> Result<Recorded, PaymentError> {
         let now = self.clock.now();
         let event = PaymentSucceeded::new(paid, order.reservation_ids.clone(), now);
-        let recorded = match self.record_success_direct(paid, order, &event, now).await? {
-            Some(recorded) => recorded,
-            None => self.record_success_in_tx(paid, order, &event, now).await?,
-        };
+        let recorded = self.record_success_in_tx(paid, order, &event, now).await?;
         if recorded == Recorded::Succeeded {
             self.relay.wake();
         }
         Ok(recorded)
-    }
-
-    /// SQLite, ordering and inventory in this process: the checks and the writes in one go on
-    /// the writer (`storage`'s group commit), without holding it across reads elsewhere. `None`
-    /// on PostgreSQL, or when a port cannot answer inside the writer.
-    async fn record_success_direct(
-        &self,
-        paid: &Payment,
-        order: &OrderForPayment,
-        event: &PaymentSucceeded,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Recorded>, PaymentError> {
-        if !self.db.has_direct_writer() {
-            return Ok(None);
-        }
-        let ids = &order.reservation_ids;
-        Ok(self
-            .db
-            .write_direct(|c| {
-                let (Some(current), Some(until)) = (
-                    self.orders.order_direct(c, order.order_id),
-                    self.holds.all_active_until_direct(c, ids),
-                ) else {
-                    return Ok(Direct::Rollback(None));
-                };
-                if !store::direct::finish(c, paid)? {
-                    return Ok(Direct::Rollback(Some(Recorded::AlreadySettled)));
-                }
-                // In this order, as each answer is needed: the holds only for a pending order.
-                let pending = current?.is_some_and(|o| o.state == "pending");
-                if !(pending
-                    && approval_stands(pending, until?, now)
-                    && self.paid_holds.confirm_direct(c, ids, now)?)
-                {
-                    return Ok(Direct::Rollback(Some(Recorded::SeatsLost)));
-                }
-                storage::enqueue_direct(c, event, now)?;
-                Ok(Direct::Commit(Some(Recorded::Succeeded)))
-            })
-            .await?)
     }
 
     /// [`PaymentService::record_success`] in a write transaction beside the other purchase
@@ -379,23 +331,7 @@ impl PaymentService {
             tx.rollback().await?;
             return Ok(Recorded::AlreadySettled);
         }
-        let pending = self
-            .orders
-            .order(order.order_id)
-            .await?
-            .is_some_and(|o| o.state == "pending");
-        // Holds inventory cannot vouch for are not known to last: the approval does not stand.
-        // Inventory is asked only about a pending order's holds.
-        let until = match pending {
-            false => None,
-            true => match self.holds.all_active_until(ids).await {
-                Ok(until) => until,
-                Err(e) => {
-                    tracing::warn!(error = %e, order = %order.order_id, "cannot ask for the holds of a paid order");
-                    None
-                }
-            },
-        };
+        let (pending, until) = self.order_and_holds(&mut tx, order).await?;
         if !(approval_stands(pending, until, now)
             && self.paid_holds.confirm_in(&mut tx, ids, now).await?)
         {
@@ -407,41 +343,50 @@ impl PaymentService {
         Ok(Recorded::Succeeded)
     }
 
+    /// Whether `order` is pending and, only if it is, until when all its holds last (`None`:
+    /// not all active, or inventory cannot vouch for them), as seen inside `tx`.
+    async fn order_and_holds(
+        &self,
+        tx: &mut storage::Tx,
+        order: &OrderForPayment,
+    ) -> Result<(bool, Option<DateTime<Utc>>), PaymentError> {
+        let current = match self.orders.order_in(tx, order.order_id).await {
+            Some(current) => current?,
+            None => self.orders.order(order.order_id).await?,
+        };
+        if !current.is_some_and(|o| o.state == "pending") {
+            return Ok((false, None));
+        }
+        let ids = &order.reservation_ids;
+        let until = match self.holds.all_active_until_in(tx, ids).await {
+            Some(until) => until,
+            None => self.holds.all_active_until(ids).await,
+        };
+        // Holds inventory cannot vouch for are not known to last: the approval does not stand.
+        let until = until.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, order = %order.order_id, "cannot ask for the holds of a paid order");
+            None
+        });
+        Ok((true, until))
+    }
+
     /// Writes the failed `payment` and announces it, unless it was settled meanwhile.
     async fn record_failure(&self, payment: &Payment) -> Result<(), PaymentError> {
         let now = self.clock.now();
         let event = PaymentFailed::new(payment, now);
-        if self.db.has_direct_writer() {
-            self.db
-                .write_direct(|c| {
-                    if !store::direct::finish(c, payment)? {
-                        return Ok(Direct::Rollback(()));
-                    }
-                    storage::enqueue_direct(c, &event, now)?;
-                    Ok(Direct::Commit(()))
-                })
-                .await?;
+        let key = LockKey::new("payment-of-order", &payment.order_id.to_string());
+        let mut tx = self.db.begin_beside(key).await?;
+        if store::finish(tx.conn(), payment).await? {
+            storage::enqueue(tx.conn(), &event, now).await?;
+            tx.commit().await?;
         } else {
-            let key = LockKey::new("payment-of-order", &payment.order_id.to_string());
-            let mut tx = self.db.begin_beside(key).await?;
-            if store::finish(tx.conn(), payment).await? {
-                storage::enqueue(tx.conn(), &event, now).await?;
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
-            }
+            tx.rollback().await?;
         }
         self.relay.wake();
         Ok(())
     }
 
     async fn succeeded_for(&self, order: OrderId) -> Result<Option<Payment>, PaymentError> {
-        if let Some(found) = self
-            .db
-            .read_direct(|c| store::direct::succeeded_for_order(c, order))
-        {
-            return Ok(found?);
-        }
         let mut conn = self.db.read().await?;
         Ok(store::succeeded_for_order(conn.conn(), order).await?)
     }

@@ -4,7 +4,6 @@
 
 mod sql;
 
-pub(crate) use sql::direct;
 pub(crate) use sql::{
     claim, finish, payment, payments_of_order, processing_before, succeeded_for_order,
 };

@@ -121,12 +121,12 @@ impl payment::PayableOrders for OrdersForPayment {
         Ok(self.0.order(id).await?.map(for_payment))
     }
 
-    fn order_direct(
+    async fn order_in(
         &self,
-        c: &rusqlite::Connection,
+        tx: &mut Tx,
         id: kernel::OrderId,
-    ) -> Option<rusqlite::Result<Option<payment::OrderForPayment>>> {
-        Some(self.0.order_direct(c, id).map(|o| o.map(for_payment)))
+    ) -> Option<anyhow::Result<Option<payment::OrderForPayment>>> {
+        Some(self.0.order_in(tx, id).await.map(|o| o.map(for_payment)))
     }
 }
 
@@ -154,14 +154,15 @@ impl payment::HoldsOfOrder for HoldsForPayment {
         Ok(earliest_end_if_all_active(ids, &self.0.holds(ids).await?))
     }
 
-    fn all_active_until_direct(
+    async fn all_active_until_in(
         &self,
-        c: &rusqlite::Connection,
+        tx: &mut Tx,
         ids: &[ReservationId],
-    ) -> Option<rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>>> {
+    ) -> Option<anyhow::Result<Option<chrono::DateTime<chrono::Utc>>>> {
         Some(
             self.0
-                .holds_direct(c, ids)
+                .holds_in(tx, ids)
+                .await
                 .map(|holds| earliest_end_if_all_active(ids, &holds)),
         )
     }
@@ -196,15 +197,6 @@ impl payment::PaidHolds for PaidHoldsFromInventory {
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
         Ok(inventory::InventoryService::confirm_paid_in(tx, ids, now).await?)
-    }
-
-    fn confirm_direct(
-        &self,
-        c: &rusqlite::Connection,
-        ids: &[ReservationId],
-        now: DateTime<Utc>,
-    ) -> rusqlite::Result<bool> {
-        inventory::InventoryService::confirm_paid_direct(c, ids, now)
     }
 }
 

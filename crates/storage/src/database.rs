@@ -21,14 +21,15 @@
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use std::path::Path;
+use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::checkpoint::Checkpointer;
-use std::str::FromStr;
-use std::time::Duration;
+use crate::sqlite::{Reader, Readers};
+use crate::writer::{SqliteTx, Writer};
 
 /// The schemas of the PostgreSQL database, one per context; unqualified table names resolve
 /// through this search path (`public` first, so that the migration table stays where it is).
@@ -111,22 +112,18 @@ pub enum Backend {
 pub struct DatabaseError {
     location: String,
     #[source]
-    source: sqlx::Error,
+    source: crate::Error,
 }
 
 /// Connection pools to the database.
 #[derive(Debug, Clone)]
 pub enum Database {
-    /// One writer connection and a pool of readers on a SQLite file.
+    /// One writer connection and reader connections on a SQLite file.
     Sqlite {
-        /// The single writer connection.
-        writer: SqlitePool,
+        /// The single writer connection, with group commit (writer.rs).
+        writer: Arc<Writer>,
         /// Readers (WAL mode: they never wait for the writer).
-        reader: SqlitePool,
-        /// The writer of [`Database::write_direct`], used only while holding `writer`.
-        direct: Arc<crate::writer::DirectWriter>,
-        /// Readers of [`Database::read_direct`].
-        direct_readers: Arc<crate::sqlite::DirectReaders>,
+        readers: Arc<Readers>,
         /// Copies the WAL back into the database file (checkpoint.rs).
         checkpointer: Checkpointer,
     },
@@ -147,55 +144,15 @@ impl Database {
     pub async fn open_in_dir(dir: &Path) -> Result<Self, DatabaseError> {
         let file = dir.join("boxoffice.db");
         let location = file.display().to_string();
-        let wrap = |source| DatabaseError {
+        let wrap = |source: crate::Error| DatabaseError {
             location: location.clone(),
             source,
         };
-        let base = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(wrap)?
-            .filename(&file)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL in WAL mode survives a process crash (kill -9): committed pages are in the
-            // WAL file, only an OS crash or power loss could lose the last transactions.
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-32768")
-            // Checkpoints run on a thread of their own (checkpoint.rs), not in a writer's commit.
-            .pragma("wal_autocheckpoint", "0");
-
-        // No ping before handing out a connection (sqlx's default): a connection to a file
-        // cannot go stale, and each ping is a hop to the connection's thread and back.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .test_before_acquire(false)
-            // 8 MiB for the writer: writing a 100,000-seat venue (two tables of seats and their
-            // indexes) filled 32 MiB, which the process kept; with 8 MiB its peak stays under
-            // 200 MiB (182–192 against 215–217 MiB), holds and purchases as fast as before
-            // (docs/performance.md). The readers keep 32 MiB for the seat maps.
-            .connect_with(base.clone().pragma("cache_size", "-8192"))
-            .await
-            .map_err(wrap)?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(4)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .test_before_acquire(false)
-            .connect_with(base)
-            .await
-            .map_err(wrap)?;
-        let checkpointer =
-            Checkpointer::start(file.clone()).map_err(|e| wrap(sqlx::Error::Io(e)))?;
-        let direct = crate::sqlite::open(&file)
-            .map_err(|e| wrap(sqlx::Error::AnyDriverError(Box::new(e))))?;
+        let writer = crate::sqlite::open_writer(&file).map_err(|e| wrap(e.into()))?;
+        let checkpointer = Checkpointer::start(file.clone()).map_err(|e| wrap(e.into()))?;
         Ok(Self::Sqlite {
-            writer,
-            reader,
-            direct: Arc::new(crate::writer::DirectWriter::new(direct)),
-            direct_readers: Arc::new(crate::sqlite::DirectReaders::new(file.clone())),
+            writer: Arc::new(Writer::new(writer)),
+            readers: Arc::new(Readers::new(file.clone())),
             checkpointer,
         })
     }
@@ -208,7 +165,7 @@ impl Database {
         // The location shown in errors leaves out the password.
         let options = PgConnectOptions::from_str(url).map_err(|source| DatabaseError {
             location: "the PostgreSQL URL".into(),
-            source,
+            source: source.into(),
         })?;
         let location = format!(
             "postgres://{}:{}/{}",
@@ -217,9 +174,9 @@ impl Database {
             options.get_database().unwrap_or_default()
         );
         let options = options.options([("search_path", PG_SEARCH_PATH)]);
-        let wrap = |source| DatabaseError {
+        let wrap = |source: sqlx::Error| DatabaseError {
             location: location.clone(),
-            source,
+            source: source.into(),
         };
         // One connection first, with a short wait: a pool retries until its acquire timeout
         // and then reports only that it timed out, not why (refused, unknown host, password).
@@ -303,27 +260,38 @@ impl Database {
         Ok(tx)
     }
 
+    /// Starts a write transaction that takes no writer lock on PostgreSQL: only for writes
+    /// that are safe beside any other transaction, each decided by a unique index or a guarded
+    /// update (a claim, a delivery mark). On SQLite it is [`Database::begin`]: every SQLite
+    /// write is a member of the writer's batch.
+    ///
+    /// # Errors
+    /// When the connection cannot be acquired or `BEGIN` fails.
+    pub async fn begin_unlocked(&self) -> Result<Tx, crate::Error> {
+        match self {
+            Self::Sqlite { .. } => self.begin().await,
+            Self::Postgres { reader, .. } => Ok(Tx::Postgres(reader.begin().await?)),
+        }
+    }
+
     /// A connection for reads; it sees every committed write.
     ///
     /// # Errors
     /// When no connection can be acquired.
     pub async fn read(&self) -> Result<Pooled, crate::Error> {
         match self {
-            Self::Sqlite { reader, .. } => Ok(Pooled::Sqlite(reader.acquire().await?)),
+            Self::Sqlite { readers, .. } => Ok(Pooled::Sqlite(readers.take()?)),
             Self::Postgres { reader, .. } => Ok(Pooled::Postgres(reader.acquire().await?)),
         }
     }
 
-    /// A connection for single-statement writes outside a transaction (bookkeeping that needs
-    /// no ordering with other writers: delivery marks, retries, expired keys).
-    ///
-    /// # Errors
-    /// When no connection can be acquired.
-    pub async fn write(&self) -> Result<Pooled, crate::Error> {
+    /// A connection for a single statement that writes outside a transaction: a PostgreSQL
+    /// reader (no writer lock needed); `None` on SQLite, where every write is a member of the
+    /// writer's batch ([`Statement::execute_alone`](crate::Statement::execute_alone)).
+    pub(crate) async fn write_alone(&self) -> Result<Option<Pooled>, crate::Error> {
         match self {
-            Self::Sqlite { writer, .. } => Ok(Pooled::Sqlite(writer.acquire().await?)),
-            // Single statements need no writer lock; the reader pool keeps the writers' free.
-            Self::Postgres { reader, .. } => Ok(Pooled::Postgres(reader.acquire().await?)),
+            Self::Sqlite { .. } => Ok(None),
+            Self::Postgres { reader, .. } => Ok(Some(Pooled::Postgres(reader.acquire().await?))),
         }
     }
 
@@ -353,26 +321,25 @@ impl Database {
     ///
     /// # Errors
     /// When a migration fails.
-    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+    pub async fn migrate(&self) -> Result<(), crate::Error> {
         match self {
             Self::Sqlite { writer, .. } => {
-                sqlx::migrate!("../../migrations/sqlite").run(writer).await
-            }
-            Self::Postgres { writer, .. } => {
-                sqlx::migrate!("../../migrations/postgres")
-                    .run(writer)
+                let migrator = sqlx::migrate!("../../migrations/sqlite");
+                writer
+                    .alone(|conn| crate::migrate::sqlite(conn, &migrator))
                     .await
             }
+            Self::Postgres { writer, .. } => Ok(sqlx::migrate!("../../migrations/postgres")
+                .run(writer)
+                .await
+                .map_err(sqlx::Error::from)?),
         }
     }
 
     /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
         match self {
-            Self::Sqlite { writer, reader, .. } => {
-                writer.close().await;
-                reader.close().await;
-            }
+            Self::Sqlite { writer, .. } => writer.close().await,
             Self::Postgres { writer, reader } => {
                 writer.close().await;
                 reader.close().await;
@@ -404,8 +371,8 @@ impl Leadership {
 /// A write transaction.
 #[derive(Debug)]
 pub enum Tx {
-    /// On the SQLite writer connection.
-    Sqlite(Transaction<'static, Sqlite>),
+    /// A member of the SQLite writer's batch (writer.rs).
+    Sqlite(SqliteTx),
     /// On a PostgreSQL connection holding the writer lock.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -414,7 +381,7 @@ impl Tx {
     /// The transaction's connection, for a store call.
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Self::Sqlite(tx) => Conn::Sqlite(tx),
+            Self::Sqlite(tx) => Conn::Sqlite(tx.connection()),
             Self::Postgres(tx) => Conn::Postgres(tx),
         }
     }
@@ -447,7 +414,7 @@ impl Tx {
 
 /// Records how long a write transaction waited for its locks (`db_write_wait_seconds`) and
 /// counts it (`db_write_transactions_total`).
-fn record_begun(started: std::time::Instant) {
+pub(crate) fn record_begun(started: std::time::Instant) {
     metrics::histogram!("db_write_wait_seconds").record(started.elapsed().as_secs_f64());
     metrics::counter!("db_write_transactions_total").increment(1);
 }
@@ -455,8 +422,8 @@ fn record_begun(started: std::time::Instant) {
 /// A connection borrowed from a pool, outside any transaction.
 #[derive(Debug)]
 pub enum Pooled {
-    /// A SQLite connection.
-    Sqlite(PoolConnection<Sqlite>),
+    /// A SQLite reader connection.
+    Sqlite(Reader),
     /// A PostgreSQL connection.
     Postgres(PoolConnection<Postgres>),
 }
@@ -465,7 +432,7 @@ impl Pooled {
     /// The connection, for a store call.
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Self::Sqlite(c) => Conn::Sqlite(c),
+            Self::Sqlite(c) => Conn::Sqlite(c.connection()),
             Self::Postgres(c) => Conn::Postgres(c),
         }
     }
@@ -474,8 +441,8 @@ impl Pooled {
 /// A connection on either backend, as stores take it.
 #[derive(Debug)]
 pub enum Conn<'a> {
-    /// SQLite.
-    Sqlite(&'a mut SqliteConnection),
+    /// SQLite (statements run in place, on the caller's thread).
+    Sqlite(&'a mut rusqlite::Connection),
     /// PostgreSQL.
     Postgres(&'a mut PgConnection),
 }

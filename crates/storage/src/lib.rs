@@ -21,6 +21,7 @@
 mod checkpoint;
 mod database;
 mod error;
+mod migrate;
 mod outbox;
 mod sqlite;
 mod statement;
@@ -32,4 +33,4 @@ pub use outbox::{
     Event, consume_direct, enqueue, enqueue_direct, mark_all_processed, mark_processed,
 };
 pub use statement::{At, Column, FromRow, Kind, Row, RowError, Statement, Typed, Value};
-pub use writer::Direct;
+pub use writer::{Direct, SqliteTx};

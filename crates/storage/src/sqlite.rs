@@ -1,12 +1,11 @@
-//! SQLite statements run in place with `rusqlite`: the helpers the stores' SQLite code uses,
-//! the connection settings, and the reader connections of [`Database::read_direct`].
+//! SQLite, on one driver (rusqlite): statements run in place on the caller's thread, the
+//! connection settings, and the reader connections.
 //!
-//! sqlx runs every SQLite statement on the connection's own thread: each statement is a hand-off
-//! to that thread and back (two wake-ups). On the busy paths of a sale (a hold, a seat into the
-//! cart) those hand-offs were most of the writer's time and most of the server's system time
-//! (docs/performance.md), so those paths run their statements here, as plain calls into SQLite
-//! on the caller's thread: writes on the group-commit writer (`writer.rs`), reads on a reader
-//! connection of this module.
+//! A driver that runs each SQLite statement on a thread of its own (sqlx's) costs a hand-off
+//! to that thread and back per statement; on the busy paths of a sale those hand-offs were most
+//! of the writer's time and of the server's system time (docs/performance.md). Here a
+//! statement is a plain call into SQLite: writes on the group-commit writer (`writer.rs`),
+//! reads on a reader connection of this module.
 //!
 //! The SQL is the stores' own text (`$n` placeholders, bound by name), so the SQLite code of an
 //! operation and its PostgreSQL code cannot drift apart in what they write.
@@ -104,20 +103,14 @@ pub(crate) fn uuid_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result
     })
 }
 
-pub(crate) fn driver_error(e: rusqlite::Error) -> sqlx::Error {
-    sqlx::Error::AnyDriverError(Box::new(e))
-}
-
 impl Database {
-    /// Whether [`Database::write_direct`] is available (SQLite).
+    /// Whether [`Database::write_direct`] and [`Database::read_direct`] are available (SQLite).
     pub fn has_direct_writer(&self) -> bool {
         matches!(self, Self::Sqlite { .. })
     }
 
-    /// Runs `work` on a reader connection of its own on the calling thread, as
-    /// [`Database::write_direct`] does for writes: for the point reads of the purchase path,
-    /// where handing each statement to sqlx's thread cost more than the read. `None` on
-    /// PostgreSQL (use the sqlx path). Like any reader in WAL mode it sees every committed write.
+    /// Runs `work` on a reader connection, in place on the calling thread. `None` on
+    /// PostgreSQL. Like any reader in WAL mode it sees every committed write.
     ///
     /// # Errors
     /// When a connection cannot be opened or a statement fails.
@@ -125,40 +118,42 @@ impl Database {
         &self,
         work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
     ) -> Option<Result<R, crate::Error>> {
-        let Self::Sqlite { direct_readers, .. } = self else {
+        let Self::Sqlite { readers, .. } = self else {
             return None;
         };
-        Some(direct_readers.with(work).map_err(crate::Error::from))
+        Some(readers.take().and_then(|mut r| Ok(work(r.connection())?)))
     }
 }
 
-/// Opens the direct writer on the database file, with the settings of the sqlx connections
-/// (WAL is the file's own mode, set by the first connection).
-pub(crate) fn open(file: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+/// Opens the writer connection on the database file (creating it), in WAL mode.
+pub(crate) fn open_writer(file: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
     let c = rusqlite::Connection::open(file)?;
     c.busy_timeout(std::time::Duration::from_secs(10))?;
-    // Same durability as the sqlx writer (a process crash loses nothing), foreign keys on,
-    // and the writer's small page cache (docs/performance.md, memory). Every member of a group
+    // WAL lets readers run beside the one writer. NORMAL in WAL mode survives a process crash
+    // (kill -9): committed pages are in the WAL file; only an OS crash or power loss could lose
+    // the last transactions. Checkpoints run on a thread of their own (checkpoint.rs), not in a
+    // writer's commit. 8 MiB of page cache for the writer: writing a 100,000-seat venue filled
+    // 32 MiB, which the process kept (docs/performance.md, memory). Every member of a group
     // commit runs in a savepoint, whose journal SQLite keeps in a temporary file by default: in
     // memory it costs a few pages and spares the kernel's write path (docs/performance.md).
     c.execute_batch(
-        "pragma synchronous = normal; pragma foreign_keys = on; pragma cache_size = -8192;
-         pragma wal_autocheckpoint = 0; pragma temp_store = memory;",
+        "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on;
+         pragma cache_size = -8192; pragma wal_autocheckpoint = 0; pragma temp_store = memory;",
     )?;
     Ok(c)
 }
 
-/// Reader connections for [`Database::read_direct`], opened when needed and kept for reuse.
+/// Reader connections, opened when needed and kept for reuse.
 #[derive(Debug)]
-pub struct DirectReaders {
+pub struct Readers {
     file: std::path::PathBuf,
     idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
 }
 
-/// Idle readers kept; more may be open at once under load (one per busy thread at most).
+/// Idle readers kept; more may be open at once under load (one per request reading at most).
 const IDLE_READERS: usize = 4;
 
-impl DirectReaders {
+impl Readers {
     pub(crate) fn new(file: std::path::PathBuf) -> Self {
         Self {
             file,
@@ -166,17 +161,16 @@ impl DirectReaders {
         }
     }
 
-    fn with<R>(
-        &self,
-        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
-    ) -> rusqlite::Result<R> {
-        let idle = || {
-            self.idle
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        let taken = idle().pop();
-        let c = match taken {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<rusqlite::Connection>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A reader connection, given back when the [`Reader`] is dropped.
+    pub(crate) fn take(self: &std::sync::Arc<Self>) -> Result<Reader, crate::Error> {
+        let taken = self.idle().pop();
+        let conn = match taken {
             Some(c) => c,
             None => {
                 let c = rusqlite::Connection::open_with_flags(
@@ -185,15 +179,37 @@ impl DirectReaders {
                         | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 c.busy_timeout(std::time::Duration::from_secs(10))?;
-                c.execute_batch("pragma cache_size = -8192;")?;
+                // 32 MiB: the seat maps of large venues are read here.
+                c.execute_batch("pragma cache_size = -32768;")?;
                 c
             }
         };
-        let out = work(&c);
-        let mut idle = idle();
+        Ok(Reader {
+            readers: self.clone(),
+            conn: Some(conn),
+        })
+    }
+}
+
+/// A reader connection taken from [`Readers`].
+#[derive(Debug)]
+pub struct Reader {
+    readers: std::sync::Arc<Readers>,
+    conn: Option<rusqlite::Connection>,
+}
+
+impl Reader {
+    pub(crate) fn connection(&mut self) -> &mut rusqlite::Connection {
+        self.conn.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        let mut idle = self.readers.idle();
         if idle.len() < IDLE_READERS {
-            idle.push(c);
+            idle.push(conn);
         }
-        out
     }
 }

@@ -1,6 +1,6 @@
 //! A statement written once — its SQL, its values, how its rows map — and run on whichever
-//! connection the caller holds: a [`Conn`] of either engine (async), or the SQLite writer's
-//! or a reader's connection in place (`*_direct`, synchronous, inside
+//! connection the caller holds: a [`Conn`] of either engine (async; on SQLite it runs in
+//! place), or a SQLite connection directly (`*_direct`, synchronous, inside
 //! [`Database::write_direct`](crate::Database::write_direct) or
 //! [`Database::read_direct`](crate::Database::read_direct)).
 //!
@@ -16,7 +16,6 @@ use std::borrow::Cow;
 
 use sqlx::Row as _;
 use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 use crate::Conn;
@@ -183,11 +182,6 @@ pub trait Column: Sized {
     /// # Errors
     /// When the column is missing or of another type.
     fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error>;
-    /// From a row of sqlx's SQLite driver.
-    ///
-    /// # Errors
-    /// When the column is missing or of another type.
-    fn from_sqlite(row: &SqliteRow, at: At<'_>) -> Result<Self, sqlx::Error>;
     /// From a rusqlite row.
     ///
     /// # Errors
@@ -204,7 +198,7 @@ fn direct_position(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<usiz
     }
 }
 
-/// Reads a column of a sqlx row of either engine.
+/// Reads a column of a PostgreSQL row.
 macro_rules! sqlx_get {
     ($row:expr, $at:expr) => {
         match $at {
@@ -219,9 +213,6 @@ macro_rules! plain_column {
     ($($ty:ty),*) => {$(
         impl Column for $ty {
             fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error> {
-                sqlx_get!(row, at)
-            }
-            fn from_sqlite(row: &SqliteRow, at: At<'_>) -> Result<Self, sqlx::Error> {
                 sqlx_get!(row, at)
             }
             fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
@@ -250,9 +241,6 @@ impl Column for Uuid {
     fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error> {
         sqlx_get!(row, at)
     }
-    fn from_sqlite(row: &SqliteRow, at: At<'_>) -> Result<Self, sqlx::Error> {
-        sqlx_get!(row, at)
-    }
     fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
         crate::sqlite::uuid_at(row, direct_position(row, at)?)
     }
@@ -260,9 +248,6 @@ impl Column for Uuid {
 
 impl Column for Option<Uuid> {
     fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error> {
-        sqlx_get!(row, at)
-    }
-    fn from_sqlite(row: &SqliteRow, at: At<'_>) -> Result<Self, sqlx::Error> {
         sqlx_get!(row, at)
     }
     fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
@@ -278,8 +263,6 @@ impl Column for Option<Uuid> {
 pub enum Row<'r, 's> {
     /// PostgreSQL.
     Pg(&'r PgRow),
-    /// sqlx's SQLite driver.
-    Sqlite(&'r SqliteRow),
     /// rusqlite.
     Direct(&'r rusqlite::Row<'s>),
 }
@@ -287,21 +270,12 @@ pub enum Row<'r, 's> {
 /// Why a row did not map.
 #[derive(Debug, thiserror::Error)]
 pub enum RowError {
-    /// From sqlx.
+    /// From PostgreSQL's driver.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     /// From rusqlite.
     #[error(transparent)]
     Direct(#[from] rusqlite::Error),
-}
-
-impl From<RowError> for sqlx::Error {
-    fn from(e: RowError) -> Self {
-        match e {
-            RowError::Sqlx(e) => e,
-            RowError::Direct(e) => crate::sqlite::driver_error(e),
-        }
-    }
 }
 
 impl From<RowError> for rusqlite::Error {
@@ -322,7 +296,6 @@ impl Row<'_, '_> {
         let at = at.into();
         Ok(match self {
             Self::Pg(r) => T::from_pg(r, at)?,
-            Self::Sqlite(r) => T::from_sqlite(r, at)?,
             Self::Direct(r) => T::from_direct(r, at)?,
         })
     }
@@ -435,35 +408,14 @@ macro_rules! bind_values {
     }};
 }
 
-/// Runs `$body` on the engine behind `$conn`, with `$q` the statement as a sqlx query with its
-/// values bound, `$c` the concrete connection, and `$wrap` what makes a [`Row`] of that
-/// engine's row.
-macro_rules! on_engine {
-    ($self:ident, $conn:expr, |$q:ident, $c:ident, $wrap:ident| $body:expr) => {
-        match $conn {
-            Conn::Sqlite($c) => {
-                let $q = bind_values!(
-                    sqlx::query(sqlx::AssertSqlSafe($self.sql.clone())),
-                    &$self.values,
-                    |v| ints_json(v)
-                );
-                fn $wrap<'r, 's>(r: &'r SqliteRow) -> Row<'r, 's> {
-                    Row::Sqlite(r)
-                }
-                $body
-            }
-            Conn::Postgres($c) => {
-                let $q = bind_values!(
-                    sqlx::query(sqlx::AssertSqlSafe($self.sql.clone())),
-                    &$self.values,
-                    |v| v
-                );
-                fn $wrap<'r, 's>(r: &'r PgRow) -> Row<'r, 's> {
-                    Row::Pg(r)
-                }
-                $body
-            }
-        }
+/// The statement as a PostgreSQL query with its values bound.
+macro_rules! pg_query {
+    ($self:ident) => {
+        bind_values!(
+            sqlx::query(sqlx::AssertSqlSafe($self.sql.clone())),
+            &$self.values,
+            |v| v
+        )
     };
 }
 
@@ -488,10 +440,26 @@ impl<'a> Statement<'a> {
     /// # Errors
     /// When the statement fails.
     pub async fn execute(&self, conn: Conn<'_>) -> Result<u64, crate::Error> {
-        on_engine!(self, conn, |q, c, _wrap| Ok(q
-            .execute(c)
-            .await?
-            .rows_affected()))
+        match conn {
+            Conn::Sqlite(c) => Ok(self.execute_direct(c)?),
+            Conn::Postgres(c) => Ok(pg_query!(self).execute(c).await?.rows_affected()),
+        }
+    }
+
+    /// Runs it as a write of its own, outside any transaction (bookkeeping that needs no
+    /// ordering with other writers: delivery marks, retries, expired keys); the rows it
+    /// changed.
+    ///
+    /// # Errors
+    /// When no connection can be had or the statement fails.
+    pub async fn execute_alone(&self, db: &crate::Database) -> Result<u64, crate::Error> {
+        if let Some(mut conn) = db.write_alone().await? {
+            return self.execute(conn.conn()).await;
+        }
+        let mut tx = db.begin().await?;
+        let changed = self.execute(tx.conn()).await?;
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Runs it for at most one row.
@@ -502,10 +470,13 @@ impl<'a> Statement<'a> {
         &self,
         conn: Conn<'_>,
     ) -> Result<Option<R>, crate::Error> {
-        on_engine!(self, conn, |q, c, wrap| match q.fetch_optional(c).await? {
-            Some(r) => Ok(Some(R::from_row(&wrap(&r))?)),
-            None => Ok(None),
-        })
+        match conn {
+            Conn::Sqlite(c) => Ok(self.fetch_optional_direct(c)?),
+            Conn::Postgres(c) => match pg_query!(self).fetch_optional(c).await? {
+                Some(r) => Ok(Some(R::from_row(&Row::Pg(&r))?)),
+                None => Ok(None),
+            },
+        }
     }
 
     /// Runs it for exactly one row.
@@ -515,7 +486,7 @@ impl<'a> Statement<'a> {
     pub async fn fetch_one<R: FromRow>(&self, conn: Conn<'_>) -> Result<R, crate::Error> {
         self.fetch_optional(conn)
             .await?
-            .ok_or_else(|| sqlx::Error::RowNotFound.into())
+            .ok_or_else(crate::Error::no_row)
     }
 
     /// Runs it for every row.
@@ -523,16 +494,20 @@ impl<'a> Statement<'a> {
     /// # Errors
     /// When the statement fails or a row does not map.
     pub async fn fetch_all<R: FromRow>(&self, conn: Conn<'_>) -> Result<Vec<R>, crate::Error> {
-        // Each row is mapped as it arrives and its driver copy dropped: collecting the driver's
-        // rows first held a batch twice at its peak (the relay's batches of large events).
-        on_engine!(self, conn, |q, c, wrap| {
-            let mut rows = q.fetch(c);
-            let mut out = Vec::new();
-            while let Some(r) = futures::TryStreamExt::try_next(&mut rows).await? {
-                out.push(R::from_row(&wrap(&r))?);
+        match conn {
+            Conn::Sqlite(c) => Ok(self.fetch_all_direct(c)?),
+            Conn::Postgres(c) => {
+                // Each row is mapped as it arrives and its driver copy dropped: collecting the
+                // driver's rows first held a batch twice at its peak (the relay's batches).
+                let query = pg_query!(self);
+                let mut rows = query.fetch(c);
+                let mut out = Vec::new();
+                while let Some(r) = futures::TryStreamExt::try_next(&mut rows).await? {
+                    out.push(R::from_row(&Row::Pg(&r))?);
+                }
+                Ok(out)
             }
-            Ok(out)
-        })
+        }
     }
 
     /// Runs it on a rusqlite connection, in place; the rows it changed.

@@ -2,6 +2,10 @@
 //! transactions of different keys run side by side on PostgreSQL (one after the other on
 //! SQLite's single writer), one key's wait for each other, and no other write transaction runs
 //! beside any of them.
+//!
+//! On SQLite a transaction that waited for the writer joins the batch of the one it waited
+//! for, which commits both (group commit, `writer.rs`): the two are ended together here, as
+//! two requests would be, not one after the other by one task.
 
 use std::time::Duration;
 
@@ -47,30 +51,41 @@ async fn beside_transactions_wait_only_for_their_key_and_for_exclusive_ones() ->
         at_once, postgres,
         "a second key starts at once only on PostgreSQL"
     );
-    first.commit().await?;
-    second.await??.commit().await?;
+    end_both(first, second).await?;
 
     // The same key: the second waits until the first ends, on both backends.
     let first = db.begin_beside(alice).await?;
     let other = db.clone();
     let (at_once, second) = starts_at_once(async move { other.begin_beside(alice).await }).await?;
     assert!(!at_once, "one key's transactions run one after the other");
-    first.commit().await?;
-    second.await??.commit().await?;
+    end_both(first, second).await?;
 
     // An exclusive transaction waits for a beside one, and a beside one for an exclusive one.
     let beside = db.begin_beside(alice).await?;
     let other = db.clone();
     let (at_once, exclusive) = starts_at_once(async move { other.begin().await }).await?;
     assert!(!at_once, "an exclusive transaction waits for a beside one");
-    beside.commit().await?;
+    let beside_ended = tokio::spawn(beside.commit());
     let exclusive = exclusive.await??;
     let other = db.clone();
     let (at_once, beside) = starts_at_once(async move { other.begin_beside(bob).await }).await?;
     assert!(!at_once, "a beside transaction waits for an exclusive one");
-    exclusive.commit().await?;
-    beside.await??.commit().await?;
+    end_both(exclusive, beside).await?;
+    beside_ended.await??;
     Ok(())
+}
+
+/// Commits `first`, and `second` once it has begun, side by side.
+async fn end_both(
+    first: Tx,
+    second: tokio::task::JoinHandle<Result<Tx, storage::Error>>,
+) -> anyhow::Result<()> {
+    let (first, second) = tokio::join!(first.commit(), async move {
+        second.await?.map_err(anyhow::Error::from)?.commit().await?;
+        anyhow::Ok(())
+    });
+    first?;
+    second
 }
 
 #[test]

@@ -306,10 +306,10 @@ async fn a_failed_commit_fails_every_member_and_keeps_nothing() -> anyhow::Resul
         Ok(Direct::Commit(()))
     })
     .await?;
-    // The writer's turn is held by an ordinary transaction: the opener waits for it, and the
-    // members arriving meanwhile wait to join its batch.
+    // An ordinary transaction opens the batch and holds the writer: the orphan's writer and
+    // the members queue for their turn, and join the batch when it lets the writer go.
     let blocker = db.begin().await?;
-    let opener = {
+    let orphan = {
         let db = db.clone();
         tokio::spawn(async move {
             db.write_direct(|c| {
@@ -333,10 +333,13 @@ async fn a_failed_commit_fails_every_member_and_keeps_nothing() -> anyhow::Resul
         });
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
-    blocker.rollback().await?;
     assert!(
-        opener.await?.is_err(),
-        "the opener is told the commit failed"
+        blocker.rollback().await.is_err(),
+        "the opener, though it kept nothing itself, is told the batch's commit failed"
+    );
+    assert!(
+        orphan.await?.is_err(),
+        "the member whose row broke the commit is told"
     );
     let mut failed = 0;
     while let Some(done) = members.join_next().await {

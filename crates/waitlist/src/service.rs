@@ -195,10 +195,6 @@ impl WaitlistService {
     /// an offer's order is placed in the transaction that assigns the offer, so by the time the
     /// order is paid the assignment is committed, and a `false` stays `false` for that payment.
     pub(crate) async fn is_offer(&self, order: OrderId) -> Result<bool, storage::Error> {
-        // Asked once per paid order: a direct read on SQLite.
-        if let Some(found) = self.db.read_direct(|c| store::direct::is_offer(c, order)) {
-            return found;
-        }
         let mut conn = self.db.read().await?;
         store::is_offer(conn.conn(), order).await
     }

@@ -4,7 +4,6 @@
 
 mod sql;
 
-pub(crate) use sql::direct;
 pub(crate) use sql::{
     assign, assigned_by_reservation, complete_by_order, end_entry, entry, event, first_pending,
     insert_entry, is_offer, open_offers_of_event, pending_count, position_of, set_event_active,

@@ -135,7 +135,7 @@ impl IdempotencyStore {
         .bind(i64::from(status))
         .bind(content_type)
         .bind(body)
-        .execute(self.db.write().await?.conn())
+        .execute_alone(&self.db)
         .await?;
         Ok(())
     }
@@ -143,7 +143,7 @@ impl IdempotencyStore {
     pub(crate) async fn forget(&self, key: &str) -> Result<(), storage::Error> {
         Statement::new("delete from api_idempotency_keys where idempotency_key = $1")
             .bind(key)
-            .execute(self.db.write().await?.conn())
+            .execute_alone(&self.db)
             .await?;
         Ok(())
     }
@@ -156,7 +156,7 @@ impl IdempotencyStore {
 /// When the delete fails.
 pub async fn forget_unfinished_keys(db: &Database) -> Result<u64, storage::Error> {
     let done = Statement::new("delete from api_idempotency_keys where status_code is null")
-        .execute(db.write().await?.conn())
+        .execute_alone(db)
         .await?;
     Ok(done)
 }
@@ -169,7 +169,7 @@ pub async fn purge_expired_keys(db: &Database) -> Result<u64, storage::Error> {
     let cutoff = to_micros(Utc::now() - Duration::hours(RETENTION_HOURS));
     let done = Statement::new("delete from api_idempotency_keys where created_at < $1")
         .bind(cutoff)
-        .execute(db.write().await?.conn())
+        .execute_alone(db)
         .await?;
     Ok(done)
 }

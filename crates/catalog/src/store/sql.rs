@@ -1,4 +1,6 @@
-//! SQLite statements of the catalog.
+//! The statements of the catalog, run on SQLite and PostgreSQL alike (`$n` placeholders,
+//! portable types), each built once as a [`storage::Statement`]. On SQLite they run in place on
+//! the caller's thread, on the writer's or a reader's connection (`storage`'s writer.rs).
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, SeatId, from_micros, to_micros};
@@ -259,27 +261,5 @@ impl ListingRow {
             price: Money::from_cents(r.price_cents),
             currency: r.currency,
         }
-    }
-}
-
-/// Twins for `storage::Database::read_direct` (SQLite).
-pub(crate) mod direct {
-    use kernel::SeatId;
-    use rusqlite::{Connection, Result};
-
-    use super::{EventRow, ListingRow};
-    use crate::queries::SeatListing;
-
-    /// [`super::event`].
-    pub(crate) fn event(c: &Connection, id: kernel::EventId) -> Result<Option<crate::Event>> {
-        let row: Option<EventRow> = super::event_statement(id).fetch_optional_direct(c)?;
-        Ok(row.map(EventRow::into_event))
-    }
-
-    /// [`super::seat_listing`].
-    pub(crate) fn seat_listing(c: &Connection, seat: SeatId) -> Result<Option<SeatListing>> {
-        let row: Option<ListingRow> =
-            super::seat_listing_statement(seat).fetch_optional_direct(c)?;
-        Ok(row.map(ListingRow::into_listing))
     }
 }

@@ -1,4 +1,6 @@
-//! SQLite statements of fulfillment.
+//! The statements of fulfillment, run on SQLite and PostgreSQL alike (`$n` placeholders,
+//! portable types), each built once as a [`storage::Statement`]. On SQLite they run in place on
+//! the caller's thread, on the writer's or a reader's connection (`storage`'s writer.rs).
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, SeatId, from_micros, to_micros};
@@ -135,16 +137,4 @@ pub(crate) async fn check_in(
     .execute(conn.reborrow())
         .await?;
     Ok(done == 1)
-}
-
-/// Twins of the statements above for [`storage::Database::write_direct`] (issuing on SQLite).
-pub(crate) mod direct {
-    use rusqlite::{Connection, Result};
-
-    use crate::domain::Ticket;
-
-    /// [`super::insert_ticket`].
-    pub(crate) fn insert_ticket(c: &Connection, t: &Ticket) -> Result<bool> {
-        Ok(super::insert_ticket_statement(t).execute_direct(c)? == 1)
-    }
 }

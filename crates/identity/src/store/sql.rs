@@ -1,4 +1,6 @@
-//! SQLite statements of identity.
+//! The statements of identity, run on SQLite and PostgreSQL alike (`$n` placeholders,
+//! portable types), each built once as a [`storage::Statement`]. On SQLite they run in place on
+//! the caller's thread, on the writer's or a reader's connection (`storage`'s writer.rs).
 
 use chrono::{DateTime, Utc};
 use kernel::to_micros;

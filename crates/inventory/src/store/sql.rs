@@ -1,6 +1,6 @@
 //! The statements of the inventory, run on SQLite and PostgreSQL alike (`$n` placeholders,
-//! portable types). Each is built once ([`storage::Statement`]); the `direct` functions run the
-//! same statements in place on SQLite (the hold's path, `storage::Database::write_direct`).
+//! portable types), each built once as a [`storage::Statement`]. On SQLite they run in place on
+//! the caller's thread, on the writer's or a reader's connection (`storage`'s writer.rs).
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, ReservationId, SeatId, from_micros, to_micros};
@@ -372,76 +372,4 @@ pub(crate) async fn confirm_hold(
     }
     let status: Option<(String,)> = hold_status_statement(id).fetch_optional(conn).await?;
     Ok(status.is_some_and(|(s,)| s == "confirmed"))
-}
-
-/// The same statements in place, for [`storage::Database::write_direct`] and
-/// [`storage::Database::read_direct`] (the hold's SQLite path).
-pub(crate) mod direct {
-    use chrono::{DateTime, Utc};
-    use kernel::{ReservationId, SeatId};
-    use rusqlite::{Connection, Result};
-
-    use super::{Hold, HoldRow, SeatRecord};
-
-    /// [`super::confirm_hold`].
-    pub(crate) fn confirm_hold(
-        c: &Connection,
-        id: ReservationId,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        if super::confirm_hold_statement(id, now).execute_direct(c)? == 1 {
-            return Ok(true);
-        }
-        let status: Option<(String,)> =
-            super::hold_status_statement(id).fetch_optional_direct(c)?;
-        Ok(status.is_some_and(|(s,)| s == "confirmed"))
-    }
-
-    /// [`super::seat_state`].
-    pub(crate) fn seat_state(
-        c: &Connection,
-        seat: SeatId,
-        now: DateTime<Utc>,
-    ) -> Result<(bool, bool)> {
-        super::seat_state_statement(seat, now).fetch_one_direct(c)
-    }
-
-    /// [`super::holds`].
-    pub(crate) fn holds(c: &Connection, ids: &[ReservationId]) -> Result<Vec<Hold>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row: Option<HoldRow> = storage::Statement::new(super::HOLD_BY_ID)
-                .bind(id.uuid())
-                .fetch_optional_direct(c)?;
-            out.extend(row.map(HoldRow::into_hold));
-        }
-        Ok(out)
-    }
-
-    /// [`super::upsert_seat`].
-    pub(crate) fn upsert_seat(c: &Connection, s: &SeatRecord) -> Result<()> {
-        super::upsert_seat_statement(s).execute_direct(c).map(drop)
-    }
-
-    /// [`super::has_lapsed_hold`].
-    pub(crate) fn has_lapsed_hold(
-        c: &Connection,
-        seat: SeatId,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let found: Option<(i32,)> =
-            super::has_lapsed_hold_statement(seat, now).fetch_optional_direct(c)?;
-        Ok(found.is_some())
-    }
-
-    /// [`super::insert_hold`].
-    pub(crate) fn insert_hold(c: &Connection, h: &Hold, limit: Option<i64>) -> Result<bool> {
-        Ok(super::insert_hold_statement(h, limit).execute_direct(c)? == 1)
-    }
-
-    /// [`super::seat_taken`].
-    pub(crate) fn seat_taken(c: &Connection, seat: SeatId) -> Result<bool> {
-        let found: Option<(i32,)> = super::seat_taken_statement(seat).fetch_optional_direct(c)?;
-        Ok(found.is_some())
-    }
 }

@@ -1,4 +1,6 @@
-//! SQLite statements of notification.
+//! The statements of notification, run on SQLite and PostgreSQL alike (`$n` placeholders,
+//! portable types), each built once as a [`storage::Statement`]. On SQLite they run in place on
+//! the caller's thread, on the writer's or a reader's connection (`storage`'s writer.rs).
 
 use chrono::{DateTime, Utc};
 use kernel::{from_micros, to_micros};
@@ -163,35 +165,4 @@ pub(crate) async fn list_for(
 /// Converts stored microseconds for callers.
 pub(crate) fn instant(micros: i64) -> DateTime<Utc> {
     from_micros(micros)
-}
-
-/// Twins of the statements above for [`storage::Database::write_direct`] (storing on SQLite).
-pub(crate) mod direct {
-    use chrono::{DateTime, Utc};
-    use rusqlite::{Connection, Result};
-    use uuid::Uuid;
-
-    use super::NewMessage;
-
-    /// [`super::claim`].
-    pub(crate) fn claim(
-        c: &Connection,
-        id: Uuid,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-    ) -> Result<bool> {
-        Ok(super::claim_statement(id, now, lease_until).execute_direct(c)? == 1)
-    }
-
-    /// [`super::mark_sent`].
-    pub(crate) fn mark_sent(c: &Connection, id: Uuid, now: DateTime<Utc>) -> Result<()> {
-        super::mark_sent_statement(id, now)
-            .execute_direct(c)
-            .map(drop)
-    }
-
-    /// [`super::insert`].
-    pub(crate) fn insert(c: &Connection, m: &NewMessage<'_>, now: DateTime<Utc>) -> Result<bool> {
-        Ok(super::insert_statement(m, now).execute_direct(c)? == 1)
-    }
 }

@@ -3,8 +3,6 @@
 use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, OrderItemId, ReservationId, SeatId};
 
-use storage::Direct;
-
 use super::OrderingService;
 use crate::domain::{Buyer, Order, OrderItem, OrderState, cart};
 use crate::events::CartItemRemoved;
@@ -69,53 +67,10 @@ impl OrderingService {
             paid_at: None,
             customer_email: request.buyer.email().map(str::to_owned),
         };
-        if let Some(outcome) = self
-            .add_direct(&request.buyer, &item, &currency, now, &new_draft)
-            .await?
-        {
-            return outcome.map(|draft| with_item(draft, item));
-        }
         let draft = self
             .add_in_tx(&request.buyer, &item, &currency, now, &new_draft)
             .await?;
         Ok(with_item(draft, item))
-    }
-
-    /// SQLite: the add in one go on the writer (`storage`'s group commit). `None` on
-    /// PostgreSQL, and when the seat is already in the cart (left to
-    /// [`OrderingService::add_in_tx`]).
-    async fn add_direct(
-        &self,
-        buyer: &Buyer,
-        item: &OrderItem,
-        currency: &str,
-        now: DateTime<Utc>,
-        new_draft: &(dyn Fn() -> Order + Sync),
-    ) -> Result<Option<Result<Order, OrderingError>>, OrderingError> {
-        if !self.db.has_direct_writer() {
-            return Ok(None);
-        }
-        Ok(self
-            .db
-            .write_direct(|c| {
-                let draft = match store::direct::draft_of(c, buyer)? {
-                    Some(draft) if draft.item_for(item.seat_id).is_some() => {
-                        return Ok(Direct::Rollback(None));
-                    }
-                    Some(draft) => draft,
-                    None => {
-                        let draft = new_draft();
-                        store::direct::insert_order(c, &draft)?;
-                        draft
-                    }
-                };
-                if let Err(refusal) = cart::same_currency(&draft, currency) {
-                    return Ok(Direct::Rollback(Some(Err(refusal))));
-                }
-                store::direct::insert_item(c, draft.id, item, now)?;
-                Ok(Direct::Commit(Some(Ok(draft))))
-            })
-            .await?)
     }
 
     /// The add in a write transaction. Adds of different buyers touch different drafts (one per

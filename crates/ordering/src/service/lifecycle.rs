@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{OrderId, OrderItemId, ReservationId};
-use storage::{Direct, Tx};
+use storage::Tx;
 
 use super::OrderingService;
 use crate::domain::{Buyer, Order, OrderItem, OrderState, check_checkout, check_holds_active};
@@ -92,11 +92,9 @@ impl OrderingService {
         order_id: OrderId,
         buyer: &Buyer,
     ) -> Result<Option<Order>, OrderingError> {
-        let mut order = match self.db.read_direct(|c| store::direct::order(c, order_id)) {
-            Some(found) => found?,
-            None => store::order(self.db.read().await?.conn(), order_id).await?,
-        }
-        .ok_or(OrderingError::OrderNotFound(order_id))?;
+        let mut order = store::order(self.db.read().await?.conn(), order_id)
+            .await?
+            .ok_or(OrderingError::OrderNotFound(order_id))?;
         check_checkout(&order, buyer)?;
         let lines = store::Lines::of(&order).ok_or(OrderingError::Empty)?;
         let ids: Vec<ReservationId> = order.items.iter().map(|i| i.reservation_id).collect();
@@ -124,24 +122,8 @@ impl OrderingService {
         email: Option<&str>,
     ) -> Result<bool, OrderingError> {
         let (order_id, now) = (order.id, self.now());
-        if self.db.has_direct_writer() {
-            // SQLite: both writes in one direct transaction (storage's group commit).
-            return Ok(self
-                .db
-                .write_direct(|c| {
-                    if let Some(email) = email {
-                        store::direct::set_email_if_missing(c, order_id, email)?;
-                    }
-                    Ok(if store::direct::check_out(c, order_id, lines, now)? {
-                        Direct::Commit(true)
-                    } else {
-                        Direct::Rollback(false)
-                    })
-                })
-                .await?);
-        }
-        // PostgreSQL: beside other buyers' writes, on the key the buyer's adds to the cart take,
-        // so no add is half done while the guard counts the lines (an UPDATE's subqueries see
+        // Beside other buyers' writes (on PostgreSQL; SQLite has one writer), on the key the
+        // buyer's adds to the cart take, so no add is half done while the guard counts the lines (an UPDATE's subqueries see
         // only what was committed when it started).
         let mut tx = self.db.begin_beside(order.cart_lock_key()).await?;
         if let Some(email) = email {
@@ -227,26 +209,6 @@ impl OrderingService {
         let paid = store::mark_paid(tx.conn(), order_id, paid_at).await?;
         let completed = completed_event(&order, paid, payment_id, paid_at)?;
         storage::enqueue(tx.conn(), &completed, self.now()).await?;
-        Ok(())
-    }
-
-    /// [`OrderingService::complete`] in a direct write transaction (SQLite).
-    pub(crate) fn complete_direct(
-        &self,
-        c: &rusqlite::Connection,
-        order_id: OrderId,
-        payment_id: uuid::Uuid,
-        paid_at: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let Some(order) = store::direct::order(c, order_id)? else {
-            return Err(OrderingError::OrderNotFound(order_id).into());
-        };
-        if order.state == OrderState::Completed {
-            return Ok(());
-        }
-        let paid = store::direct::mark_paid(c, order_id, paid_at)?;
-        let completed = completed_event(&order, paid, payment_id, paid_at)?;
-        storage::enqueue_direct(c, &completed, self.now())?;
         Ok(())
     }
 

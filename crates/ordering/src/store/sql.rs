@@ -1,6 +1,6 @@
-//! The statements of ordering, run on SQLite and PostgreSQL alike (`$n` placeholders, portable
-//! types). Each is built once ([`storage::Statement`]); the `direct` functions run the same
-//! statements in place on SQLite (the cart's path, `storage::Database::write_direct`).
+//! The statements of ordering, run on SQLite and PostgreSQL alike (`$n` placeholders,
+//! portable types), each built once as a [`storage::Statement`]. On SQLite they run in place on
+//! the caller's thread, on the writer's or a reader's connection (`storage`'s writer.rs).
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, Money, OrderId, OrderItemId, ReservationId, SeatId, from_micros, to_micros};
@@ -89,12 +89,6 @@ macro_rules! order_columns {
 }
 
 const ORDER_COLUMNS: &str = order_columns!();
-
-const ORDER_BY_ID: &str = concat!(
-    "select ",
-    order_columns!(),
-    " from ordering_orders where order_id = $1"
-);
 
 /// An order with its lines, one row per line (one row with no line for an empty order).
 const ORDER_WITH_ITEMS: &str = "select o.order_id, o.user_id, o.guest_token, o.state, o.currency,
@@ -484,85 +478,4 @@ pub(crate) async fn sales_of_event(
             price: Money::from_cents(cents),
         })
         .collect())
-}
-
-/// The same statements in place, for [`storage::Database::write_direct`] (the cart's SQLite
-/// path).
-pub(crate) mod direct {
-    use chrono::{DateTime, Utc};
-    use kernel::OrderId;
-    use rusqlite::{Connection, Result};
-    use storage::Statement;
-
-    use super::{ItemRow, Lines, ORDER_BY_ID, OrderRow, assemble};
-    use crate::domain::{Buyer, Order, OrderItem};
-
-    /// [`super::mark_paid`].
-    pub(crate) fn mark_paid(
-        c: &Connection,
-        order: OrderId,
-        paid_at: DateTime<Utc>,
-    ) -> Result<bool> {
-        Ok(super::mark_paid_statement(order, paid_at).execute_direct(c)? == 1)
-    }
-
-    /// [`super::check_out`].
-    pub(crate) fn check_out(
-        c: &Connection,
-        order: OrderId,
-        lines: &Lines,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        Ok(super::check_out_statement(order, lines, now).execute_direct(c)? == 1)
-    }
-
-    /// [`super::set_email_if_missing`].
-    pub(crate) fn set_email_if_missing(c: &Connection, order: OrderId, email: &str) -> Result<()> {
-        super::set_email_statement(order, email)
-            .execute_direct(c)
-            .map(drop)
-    }
-
-    /// [`super::draft_of`].
-    pub(crate) fn draft_of(c: &Connection, buyer: &Buyer) -> Result<Option<Order>> {
-        let row: Option<OrderRow> = match super::draft_statement(buyer) {
-            Some(draft) => draft.fetch_optional_direct(c)?,
-            None => None,
-        };
-        with_items(c, row)
-    }
-
-    /// [`super::order`].
-    pub(crate) fn order(c: &Connection, id: OrderId) -> Result<Option<Order>> {
-        let row: Option<OrderRow> = Statement::new(ORDER_BY_ID)
-            .bind(id.uuid())
-            .fetch_optional_direct(c)?;
-        with_items(c, row)
-    }
-
-    fn with_items(c: &Connection, row: Option<OrderRow>) -> Result<Option<Order>> {
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let items: Vec<ItemRow> = super::items_statement(row.order_id).fetch_all_direct(c)?;
-        Ok(Some(assemble(row, items)))
-    }
-
-    /// [`super::insert_order`].
-    pub(crate) fn insert_order(c: &Connection, o: &Order) -> Result<()> {
-        super::insert_order_statement(o).execute_direct(c).map(drop)
-    }
-
-    /// [`super::insert_item`].
-    pub(crate) fn insert_item(
-        c: &Connection,
-        order: OrderId,
-        item: &OrderItem,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        super::insert_line_statement(order, item).execute_direct(c)?;
-        super::refresh_total_statement(order, now)
-            .execute_direct(c)
-            .map(drop)
-    }
 }

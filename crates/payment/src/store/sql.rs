@@ -1,6 +1,6 @@
-//! The statements of payment, run on SQLite and PostgreSQL alike (`$n` placeholders, portable
-//! types). Each is built once ([`storage::Statement`]); the `direct` functions run the same
-//! statements in place inside a direct SQLite transaction (`storage::Database::write_direct`).
+//! The statements of payment, run on SQLite and PostgreSQL alike (`$n` placeholders,
+//! portable types), each built once as a [`storage::Statement`]. On SQLite they run in place on
+//! the caller's thread, on the writer's or a reader's connection (`storage`'s writer.rs).
 
 use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, ReservationId, from_micros, to_micros};
@@ -164,31 +164,4 @@ pub(crate) async fn processing_before(
         .fetch_all(conn)
         .await?;
     Ok(rows.into_iter().map(PaymentRow::into_payment).collect())
-}
-
-/// The same statements in place, for [`storage::Database::write_direct`] and
-/// [`storage::Database::read_direct`] (SQLite).
-pub(crate) mod direct {
-    use kernel::OrderId;
-    use rusqlite::{Connection, Result};
-
-    use super::PaymentRow;
-    use crate::domain::Payment;
-
-    /// [`super::succeeded_for_order`].
-    pub(crate) fn succeeded_for_order(c: &Connection, order: OrderId) -> Result<Option<Payment>> {
-        let row: Option<PaymentRow> =
-            super::succeeded_for_order_statement(order).fetch_optional_direct(c)?;
-        Ok(row.map(PaymentRow::into_payment))
-    }
-
-    /// [`super::claim`].
-    pub(crate) fn claim(c: &Connection, p: &Payment) -> Result<bool> {
-        Ok(super::claim_statement(p).execute_direct(c)? == 1)
-    }
-
-    /// [`super::finish`].
-    pub(crate) fn finish(c: &Connection, p: &Payment) -> Result<bool> {
-        Ok(super::finish_statement(p).execute_direct(c)? == 1)
-    }
 }

@@ -1,4 +1,6 @@
-//! SQLite statements of the waitlist.
+//! The statements of the waitlist, run on SQLite and PostgreSQL alike (`$n` placeholders,
+//! portable types), each built once as a [`storage::Statement`]. On SQLite they run in place on
+//! the caller's thread, on the writer's or a reader's connection (`storage`'s writer.rs).
 
 use chrono::{DateTime, Utc};
 use kernel::{EventId, OrderId, ReservationId, SeatId, WaitlistEntryId, from_micros, to_micros};
@@ -293,16 +295,4 @@ pub(crate) async fn complete_by_order(
     .execute(conn.reborrow())
     .await?;
     Ok(done == 1)
-}
-
-/// The statements of the purchase path, run directly on a SQLite reader.
-pub(crate) mod direct {
-    use kernel::OrderId;
-    use rusqlite::{Connection, Result};
-
-    /// [`super::is_offer`].
-    pub(crate) fn is_offer(c: &Connection, order: OrderId) -> Result<bool> {
-        let (offer,): (bool,) = super::is_offer_statement(order).fetch_one_direct(c)?;
-        Ok(offer)
-    }
 }
