@@ -354,7 +354,7 @@ impl PaymentService {
             Some(current) => current?,
             None => self.orders.order(order.order_id).await?,
         };
-        if !current.is_some_and(|o| o.state == "pending") {
+        if current.is_none_or(|o| o.state != "pending") {
             return Ok((false, None));
         }
         let ids = &order.reservation_ids;

@@ -19,6 +19,8 @@
 //! Stores take a [`Conn`] and write their SQL once with `$n` placeholders (both backends accept
 //! them); a [`Statement`](crate::Statement) runs on whichever connection it holds.
 
+use crate::sqlx;
+use sqlx::SqlSafeStr as _;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
@@ -324,12 +326,12 @@ impl Database {
     pub async fn migrate(&self) -> Result<(), crate::Error> {
         match self {
             Self::Sqlite { writer, .. } => {
-                let migrator = sqlx::migrate!("../../migrations/sqlite");
+                let migrator = migrator(crate::migrations::SQLITE);
                 writer
                     .alone(|conn| crate::migrate::sqlite(conn, &migrator))
                     .await
             }
-            Self::Postgres { writer, .. } => Ok(sqlx::migrate!("../../migrations/postgres")
+            Self::Postgres { writer, .. } => Ok(migrator(crate::migrations::POSTGRES)
                 .run(writer)
                 .await
                 .map_err(sqlx::Error::from)?),
@@ -346,6 +348,24 @@ impl Database {
             }
         }
     }
+}
+
+/// The migrations of one engine (`build.rs` embeds their files), checksummed as sqlx does.
+fn migrator(files: &[(i64, &'static str, &'static str)]) -> sqlx::migrate::Migrator {
+    sqlx::migrate::Migrator::with_migrations(
+        files
+            .iter()
+            .map(|&(version, description, sql)| {
+                sqlx::migrate::Migration::new(
+                    version,
+                    description.into(),
+                    sqlx::migrate::MigrationType::Simple,
+                    sqlx::AssertSqlSafe(sql).into_sql_str(),
+                    sql.starts_with("-- no-transaction"),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// The role granted by [`Database::try_lead`]; dropping it gives the role up.

@@ -1,6 +1,8 @@
 //! The one error type of the storage seam: services and their error types convert it without
 //! knowing which driver produced it.
 
+use crate::sqlx;
+
 /// A failure of the database, on either engine (the driver's own error is its source).
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]

@@ -19,6 +19,26 @@
 //! migrations and the test kit name a database driver.
 
 mod checkpoint;
+/// The migration files of both engines, embedded by `build.rs`.
+mod migrations {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
+/// The parts of sqlx this crate uses: its core and its PostgreSQL driver, named as the `sqlx`
+/// crate names them. Not that crate itself: its optional SQLite driver would stay in
+/// `Cargo.lock` beside rusqlite, the one SQLite driver.
+mod sqlx {
+    pub(crate) use sqlx_core::connection::Connection;
+    pub(crate) use sqlx_core::query::query;
+    pub(crate) use sqlx_core::query_scalar::query_scalar;
+    pub(crate) use sqlx_core::row::Row;
+    pub(crate) use sqlx_core::sql_str::{AssertSqlSafe, SqlSafeStr};
+    pub(crate) use sqlx_core::transaction::Transaction;
+    pub(crate) use sqlx_core::{Error, error, migrate, pool};
+    pub(crate) use sqlx_postgres::{PgConnection, PgPool, Postgres};
+    pub(crate) mod postgres {
+        pub(crate) use sqlx_postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+    }
+}
 mod database;
 mod error;
 mod migrate;
@@ -29,8 +49,6 @@ mod writer;
 
 pub use database::{Backend, Conn, Database, DatabaseError, Leadership, LockKey, Pooled, Tx};
 pub use error::{Error, create_postgres_database, drop_postgres_database};
-pub use outbox::{
-    Event, consume_direct, enqueue, enqueue_direct, mark_all_processed, mark_processed,
-};
+pub use outbox::{Event, enqueue, mark_all_processed, mark_processed};
 pub use statement::{At, Column, FromRow, Kind, Row, RowError, Statement, Typed, Value};
-pub use writer::{Direct, SqliteTx};
+pub use writer::SqliteTx;

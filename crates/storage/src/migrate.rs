@@ -4,6 +4,7 @@
 //! embedded at compile time by `sqlx::migrate!` (`build.rs` reruns it when one is added); their
 //! checksums (SHA-384 of the text) are sqlx's.
 
+use crate::sqlx;
 use std::time::Instant;
 
 /// The record of applied migrations, as sqlx creates it.

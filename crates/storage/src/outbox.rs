@@ -1,10 +1,11 @@
 //! Writing events into the outbox, inside the caller's transaction.
 
+use crate::sqlx;
 use chrono::{DateTime, Utc};
 use kernel::{MessageId, to_micros};
 use serde::Serialize;
 
-use crate::{Conn, Database, Direct, Statement};
+use crate::{Conn, Statement};
 
 /// An event published by a context: a past-tense payload with a topic and a partition key.
 pub trait Event: Serialize {
@@ -75,21 +76,6 @@ pub async fn enqueue<E: Event>(
     bind_message::<E>(insert, message_id, &key, &payload, now)
         .execute(conn)
         .await?;
-    Ok(message_id)
-}
-
-/// [`enqueue`] inside a [`Database::write_direct`](crate::Database::write_direct) transaction.
-///
-/// # Errors
-/// When the payload cannot be serialized or the insert fails.
-pub fn enqueue_direct<E: Event>(
-    c: &rusqlite::Connection,
-    event: &E,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<MessageId> {
-    let (message_id, insert, key, payload) = enqueue_statement(event, now)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    bind_message::<E>(insert, message_id, &key, &payload, now).execute_direct(c)?;
     Ok(message_id)
 }
 
@@ -176,47 +162,4 @@ pub async fn mark_all_processed(
             Ok(fresh)
         }
     }
-}
-
-/// Most messages of a consumer handled in one direct transaction: each such transaction holds
-/// the single writer (and blocks an async worker) while it runs, so a slice of the relay's
-/// batch is cut into pieces about as long as a few requests' transactions.
-const DIRECT_CONSUMER_CHUNK: usize = 16;
-
-/// Handles a consumer's messages on the direct writer ([`Database::write_direct`]): in pieces,
-/// each one transaction in which every message not yet marked handled by `consumer` is marked
-/// and given to `apply`. A failing `apply` undoes its piece (earlier pieces stay: their marks
-/// skip them when the relay hands the messages over again). `None` without a direct writer
-/// (PostgreSQL): the caller takes its sqlx path.
-///
-/// # Errors
-/// The first failure of `apply`, a statement or a commit.
-pub async fn consume_direct<T: Sync>(
-    db: &Database,
-    consumer: &str,
-    messages: &[(MessageId, T)],
-    apply: impl Fn(&rusqlite::Connection, &T) -> anyhow::Result<()> + Sync,
-) -> Option<anyhow::Result<()>> {
-    if !db.has_direct_writer() {
-        return None;
-    }
-    for piece in messages.chunks(DIRECT_CONSUMER_CHUNK) {
-        let done = db
-            .write_direct(|c| {
-                for (message_id, message) in piece {
-                    let fresh = mark_statement(consumer, *message_id).execute_direct(c)? == 1;
-                    if fresh && let Err(e) = apply(c, message) {
-                        return Ok(Direct::Rollback(Err(e)));
-                    }
-                }
-                Ok(Direct::Commit(Ok(())))
-            })
-            .await;
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Some(Err(e)),
-            Err(e) => return Some(Err(e.into())),
-        }
-    }
-    Some(Ok(()))
 }

@@ -12,8 +12,6 @@
 
 use rusqlite::types::ToSql;
 
-use crate::Database;
-
 /// Placeholder names of the stores' SQL, by position.
 const NAMES: [&str; 24] = [
     "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
@@ -101,28 +99,6 @@ pub(crate) fn uuid_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result
     uuid::Uuid::from_slice(bytes).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Blob, Box::new(e))
     })
-}
-
-impl Database {
-    /// Whether [`Database::write_direct`] and [`Database::read_direct`] are available (SQLite).
-    pub fn has_direct_writer(&self) -> bool {
-        matches!(self, Self::Sqlite { .. })
-    }
-
-    /// Runs `work` on a reader connection, in place on the calling thread. `None` on
-    /// PostgreSQL. Like any reader in WAL mode it sees every committed write.
-    ///
-    /// # Errors
-    /// When a connection cannot be opened or a statement fails.
-    pub fn read_direct<R>(
-        &self,
-        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
-    ) -> Option<Result<R, crate::Error>> {
-        let Self::Sqlite { readers, .. } = self else {
-            return None;
-        };
-        Some(readers.take().and_then(|mut r| Ok(work(r.connection())?)))
-    }
 }
 
 /// Opens the writer connection on the database file (creating it), in WAL mode.

@@ -12,6 +12,7 @@
 //! Values keep the types both engines store: ids are UUIDs (16-byte BLOB on SQLite, `uuid` on
 //! PostgreSQL), flags booleans (0/1 on SQLite), timestamps integer microseconds.
 
+use crate::sqlx;
 use std::borrow::Cow;
 
 use sqlx::Row as _;
@@ -514,7 +515,7 @@ impl<'a> Statement<'a> {
     ///
     /// # Errors
     /// When the statement fails.
-    pub fn execute_direct(&self, c: &rusqlite::Connection) -> rusqlite::Result<u64> {
+    pub(crate) fn execute_direct(&self, c: &rusqlite::Connection) -> rusqlite::Result<u64> {
         crate::sqlite::execute(c, &self.sql, &self.values).map(|n| n as u64)
     }
 
@@ -522,7 +523,7 @@ impl<'a> Statement<'a> {
     ///
     /// # Errors
     /// When the statement fails or the row does not map.
-    pub fn fetch_optional_direct<R: FromRow>(
+    pub(crate) fn fetch_optional_direct<R: FromRow>(
         &self,
         c: &rusqlite::Connection,
     ) -> rusqlite::Result<Option<R>> {
@@ -531,20 +532,11 @@ impl<'a> Statement<'a> {
         })
     }
 
-    /// [`Statement::fetch_one`] in place.
-    ///
-    /// # Errors
-    /// When the statement fails, returns no row, or the row does not map.
-    pub fn fetch_one_direct<R: FromRow>(&self, c: &rusqlite::Connection) -> rusqlite::Result<R> {
-        self.fetch_optional_direct(c)?
-            .ok_or(rusqlite::Error::QueryReturnedNoRows)
-    }
-
     /// [`Statement::fetch_all`] in place.
     ///
     /// # Errors
     /// When the statement fails or a row does not map.
-    pub fn fetch_all_direct<R: FromRow>(
+    pub(crate) fn fetch_all_direct<R: FromRow>(
         &self,
         c: &rusqlite::Connection,
     ) -> rusqlite::Result<Vec<R>> {

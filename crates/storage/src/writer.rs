@@ -7,7 +7,6 @@
 //!   other writer of the file. [`Database::begin`](crate::Database::begin) is the door: it
 //!   hands out a [`SqliteTx`], a *member* of the batch, which holds the connection until it
 //!   commits or rolls back and may await between its statements (a port's answer, say).
-//!   [`Database::write_direct`] runs a synchronous closure as such a member.
 //! * **How a batch forms.** Members take the connection in the order they asked for it (a fair
 //!   queue). The first to take it when no batch is open is the batch's *opener*: it runs
 //!   `BEGIN IMMEDIATE`. Each member works inside a savepoint of its own in the batch's one
@@ -33,49 +32,8 @@
 //! another's. Tests: `crates/storage/tests/writer.rs`, `locks.rs`.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
 
 use tokio::sync::OwnedMutexGuard;
-
-use crate::Database;
-
-/// How a direct transaction ends.
-#[derive(Debug)]
-pub enum Direct<R> {
-    /// Commit what was written, then answer `R`.
-    Commit(R),
-    /// Undo what this work wrote, answer `R` (a refusal).
-    Rollback(R),
-}
-
-impl Database {
-    /// Runs `work` as a write transaction on the SQLite writer, synchronously on the caller's
-    /// thread: a member of the current batch (the module's contract). Its writes are kept if it
-    /// returns [`Direct::Commit`] and undone otherwise; either way the answer comes after the
-    /// batch's commit. A failed `work` is undone and its error returned at once.
-    ///
-    /// # Errors
-    /// On PostgreSQL (see [`Database::has_direct_writer`]), or when the connection, a
-    /// statement or the commit fails (then nothing was written).
-    pub async fn write_direct<R>(
-        &self,
-        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<Direct<R>>,
-    ) -> Result<R, crate::Error> {
-        let Self::Sqlite { writer, .. } = self else {
-            return Err(crate::Error::unsupported(
-                "direct write transactions exist only on SQLite",
-            ));
-        };
-        let started = Instant::now();
-        let mut tx = writer.begin().await?;
-        crate::database::record_begun(started);
-        match work(tx.connection()) {
-            Ok(Direct::Commit(r)) => tx.commit().await.map(|()| r),
-            Ok(Direct::Rollback(r)) => tx.rollback().await.map(|()| r),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
 
 /// Where a batch is.
 #[derive(Debug, Clone)]

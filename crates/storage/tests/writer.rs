@@ -1,30 +1,40 @@
 //! The SQLite writer (`crates/storage/src/writer.rs`) alone, on a real database file: each
 //! member's outcome is its own (kept, undone, failed, panicked), a row many members race for goes
-//! to exactly one, members waiting for the batch leave their threads to other tasks, an opener
-//! cancelled before its batch opened leaves nothing stuck, a failed commit fails every member and
-//! keeps nothing, and a consumer's messages are applied once each across a refusal and a
-//! redelivery.
+//! to exactly one, members waiting for the writer leave their threads to other tasks, a member
+//! cancelled while it waits leaves nothing stuck, and a failed commit fails every member and
+//! keeps nothing. Members are write transactions (`Database::begin`), as the stores use them.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use storage::{Database, Direct};
+use storage::{Database, Statement, Tx};
 
 async fn database(dir: &tempfile::TempDir) -> anyhow::Result<Arc<Database>> {
     let db = Database::open_in_dir(dir.path()).await?;
-    db.write_direct(|c| {
-        c.execute_batch("create table t (k integer primary key, who integer not null)")?;
-        Ok(Direct::Commit(()))
-    })
-    .await?;
+    let mut tx = db.begin().await?;
+    Statement::new("create table t (k integer primary key, who integer not null)")
+        .execute(tx.conn())
+        .await?;
+    tx.commit().await?;
     Ok(Arc::new(db))
 }
 
-fn count(db: &Database, sql: &str) -> anyhow::Result<i64> {
-    let found = db
-        .read_direct(|c| c.query_row(sql, [], |r| r.get(0)))
-        .ok_or_else(|| anyhow::anyhow!("a SQLite database has direct readers"))??;
-    Ok(found)
+/// A member that inserts the row `(k, who)` and is left open for the caller to end.
+async fn insert(db: &Database, k: i64, who: i64) -> Result<Tx, storage::Error> {
+    let mut tx = db.begin().await?;
+    Statement::new("insert into t (k, who) values ($1, $2)")
+        .bind(k)
+        .bind(who)
+        .execute(tx.conn())
+        .await?;
+    Ok(tx)
+}
+
+async fn count(db: &Database, sql: &'static str) -> anyhow::Result<i64> {
+    let (n,): (i64,) = Statement::new(sql)
+        .fetch_one(db.read().await?.conn())
+        .await?;
+    Ok(n)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,17 +45,17 @@ async fn each_member_of_a_group_commit_keeps_its_own_outcome() -> anyhow::Result
     for i in 0..300_i64 {
         let db = db.clone();
         tasks.spawn(async move {
-            let outcome = db
-                .write_direct(|c| {
-                    c.execute("insert into t (k, who) values (?1, ?1)", [i])?;
-                    Ok(match i % 3 {
-                        0 => Direct::Commit(i),
-                        1 => Direct::Rollback(i),
-                        // A failure after a write: the member's savepoint undoes it.
-                        _ => return Err(rusqlite::Error::QueryReturnedNoRows),
-                    })
-                })
-                .await;
+            let outcome = async {
+                let tx = insert(&db, i, i).await?;
+                match i % 3 {
+                    0 => tx.commit().await?,
+                    1 => tx.rollback().await?,
+                    // A failure after a write: the member is dropped, its savepoint undone.
+                    _ => anyhow::bail!("member {i} fails"),
+                }
+                anyhow::Ok(())
+            }
+            .await;
             (i, outcome.is_ok())
         });
     }
@@ -57,8 +67,11 @@ async fn each_member_of_a_group_commit_keeps_its_own_outcome() -> anyhow::Result
             "member {i}: only the failing ones report an error"
         );
     }
-    assert_eq!(count(&db, "select count(*) from t")?, 100);
-    assert_eq!(count(&db, "select count(*) from t where k % 3 != 0")?, 0);
+    assert_eq!(count(&db, "select count(*) from t").await?, 100);
+    assert_eq!(
+        count(&db, "select count(*) from t where k % 3 != 0").await?,
+        0
+    );
     Ok(())
 }
 
@@ -70,18 +83,20 @@ async fn a_row_many_members_race_for_goes_to_exactly_one() -> anyhow::Result<()>
     for who in 0..200_i64 {
         let db = db.clone();
         tasks.spawn(async move {
-            db.write_direct(|c| {
-                let won = c.execute(
-                    "insert into t (k, who) values (1, ?1) on conflict do nothing",
-                    [who],
-                )? == 1;
-                Ok(if won {
-                    Direct::Commit(who)
-                } else {
-                    Direct::Rollback(-1)
-                })
-            })
-            .await
+            let mut tx = db.begin().await?;
+            let won =
+                Statement::new("insert into t (k, who) values (1, $1) on conflict do nothing")
+                    .bind(who)
+                    .execute(tx.conn())
+                    .await?
+                    == 1;
+            if won {
+                tx.commit().await?;
+                anyhow::Ok(who)
+            } else {
+                tx.rollback().await?;
+                anyhow::Ok(-1)
+            }
         });
     }
     let mut winners = Vec::new();
@@ -92,7 +107,10 @@ async fn a_row_many_members_race_for_goes_to_exactly_one() -> anyhow::Result<()>
         }
     }
     assert_eq!(winners.len(), 1, "exactly one member wins the row");
-    assert_eq!(count(&db, "select who from t where k = 1")?, winners[0]);
+    assert_eq!(
+        count(&db, "select who from t where k = 1").await?,
+        winners[0]
+    );
     Ok(())
 }
 
@@ -109,27 +127,19 @@ async fn members_waiting_for_the_batch_leave_their_threads_to_other_tasks() -> a
     let slow = {
         let db = db.clone();
         tokio::spawn(async move {
-            db.write_direct(move |c| {
-                let _ = started.send(());
-                // Blocks this worker thread until the plain task below has run.
-                let let_go = released.recv_timeout(Duration::from_secs(5)).is_ok();
-                c.execute("insert into t (k, who) values (0, 0)", [])?;
-                Ok(Direct::Commit(let_go))
-            })
-            .await
+            let tx = insert(&db, 0, 0).await?;
+            let _ = started.send(());
+            // Blocks this worker thread, holding the writer, until the plain task below has run.
+            let let_go = released.recv_timeout(Duration::from_secs(5)).is_ok();
+            tx.commit().await?;
+            anyhow::Ok(let_go)
         })
     };
     has_started.await?;
     let mut others = tokio::task::JoinSet::new();
     for i in 1..=20_i64 {
         let db = db.clone();
-        others.spawn(async move {
-            db.write_direct(move |c| {
-                c.execute("insert into t (k, who) values (?1, ?1)", [i])?;
-                Ok(Direct::Commit(()))
-            })
-            .await
-        });
+        others.spawn(async move { insert(&db, i, i).await?.commit().await });
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     tokio::spawn(async move { release.send(()) });
@@ -140,7 +150,7 @@ async fn members_waiting_for_the_batch_leave_their_threads_to_other_tasks() -> a
     while let Some(done) = others.join_next().await {
         done??;
     }
-    assert_eq!(count(&db, "select count(*) from t")?, 21);
+    assert_eq!(count(&db, "select count(*) from t").await?, 21);
     Ok(())
 }
 
@@ -149,89 +159,29 @@ async fn a_cancelled_opener_hands_its_waiters_on_and_leaves_the_writer_free() ->
 {
     let dir = tempfile::tempdir()?;
     let db = database(&dir).await?;
-    // Hold the writer's turn with an ordinary transaction: the next direct write must wait.
+    // The writer is held by a member: the next ones must wait for their turn.
     let blocker = db.begin().await?;
     let opener = {
         let db = db.clone();
-        tokio::spawn(async move {
-            db.write_direct(|c| {
-                c.execute("insert into t (k, who) values (1, 1)", [])?;
-                Ok(Direct::Commit(()))
-            })
-            .await
-        })
+        tokio::spawn(async move { insert(&db, 1, 1).await?.commit().await })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
     let waiter = {
         let db = db.clone();
-        tokio::spawn(async move {
-            db.write_direct(|c| {
-                c.execute("insert into t (k, who) values (2, 2)", [])?;
-                Ok(Direct::Commit(()))
-            })
-            .await
-        })
+        tokio::spawn(async move { insert(&db, 2, 2).await?.commit().await })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
-    // The opener's request goes away while it waits for the turn (a client hanging up).
+    // The first waiter's request goes away while it waits for the turn (a client hanging up).
     opener.abort();
     assert!(opener.await.is_err_and(|e| e.is_cancelled()));
     drop(blocker);
-    // The waiter opens a batch of its own and commits.
+    // The blocker's batch ends with it; the waiter opens a batch of its own and commits.
     tokio::time::timeout(Duration::from_secs(5), waiter).await???;
-    assert_eq!(count(&db, "select count(*) from t where k = 2")?, 1);
-    assert_eq!(count(&db, "select count(*) from t where k = 1")?, 0);
+    assert_eq!(count(&db, "select count(*) from t where k = 2").await?, 1);
+    assert_eq!(count(&db, "select count(*) from t where k = 1").await?, 0);
     // Nothing was left open: an ordinary transaction gets the writer at once.
     let tx = tokio::time::timeout(Duration::from_secs(2), db.begin()).await??;
     tx.commit().await?;
-    Ok(())
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_consumer_on_the_direct_writer_applies_each_message_once() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let db = database(&dir).await?;
-    db.migrate().await?;
-    let messages: Vec<(kernel::MessageId, i64)> =
-        (0..40).map(|i| (kernel::MessageId::new(), i)).collect();
-    // Applying a message inserts its row: applying it twice would break the primary key.
-    let apply = |refuse: Option<i64>| {
-        move |c: &rusqlite::Connection, &i: &i64| {
-            c.execute("insert into t (k, who) values (?1, 0)", [i])?;
-            anyhow::ensure!(Some(i) != refuse, "message {i} refused");
-            Ok(())
-        }
-    };
-    let first = storage::consume_direct(&db, "test", &messages, apply(Some(20)))
-        .await
-        .ok_or_else(|| anyhow::anyhow!("a SQLite database has a direct writer"))?;
-    assert!(first.is_err(), "the refusal is reported");
-    // The pieces before the refused message are kept; its own piece (with the rows it wrote
-    // before the refusal) is undone; nothing after it ran.
-    assert_eq!(count(&db, "select count(*) from t where k = 0")?, 1);
-    assert_eq!(count(&db, "select count(*) from t where k >= 20")?, 0);
-    let kept = count(&db, "select count(*) from t")?;
-    assert_eq!(
-        count(
-            &db,
-            "select count(*) from outbox_processed where consumer = 'test'"
-        )?,
-        kept,
-        "exactly the kept messages are marked handled"
-    );
-
-    // The relay hands everything over again: the kept ones are skipped by their marks.
-    storage::consume_direct(&db, "test", &messages, apply(None))
-        .await
-        .ok_or_else(|| anyhow::anyhow!("a SQLite database has a direct writer"))??;
-    assert_eq!(count(&db, "select count(*) from t")?, 40);
-    assert_eq!(
-        count(
-            &db,
-            "select count(*) from outbox_processed where consumer = 'test'"
-        )?,
-        40
-    );
     Ok(())
 }
 
@@ -244,13 +194,11 @@ async fn a_panicking_member_is_undone_alone_and_the_writer_goes_on() -> anyhow::
     let db = database(&dir).await?;
     let panicking = |db: Arc<Database>, k: i64| {
         tokio::spawn(async move {
-            db.write_direct(|c| {
-                c.execute("insert into t (k, who) values (?1, 0)", [k])?;
+            let _member = insert(&db, k, 0).await?;
+            if k > 0 {
                 panic!("member {k} fails halfway");
-                #[allow(unreachable_code)]
-                Ok(Direct::Commit(()))
-            })
-            .await
+            }
+            Ok::<(), storage::Error>(())
         })
     };
     let alone = panicking(db.clone(), 1).await;
@@ -262,13 +210,7 @@ async fn a_panicking_member_is_undone_alone_and_the_writer_goes_on() -> anyhow::
     let mut tasks = tokio::task::JoinSet::new();
     for k in 10..60_i64 {
         let db = db.clone();
-        tasks.spawn(async move {
-            db.write_direct(|c| {
-                c.execute("insert into t (k, who) values (?1, ?1)", [k])?;
-                Ok(Direct::Commit(()))
-            })
-            .await
-        });
+        tasks.spawn(async move { insert(&db, k, k).await?.commit().await });
     }
     let among = panicking(db.clone(), 2).await;
     assert!(among.is_err_and(|e| e.is_panic()));
@@ -276,17 +218,13 @@ async fn a_panicking_member_is_undone_alone_and_the_writer_goes_on() -> anyhow::
         done??;
     }
     // Nothing of either panicking member was kept; everything of the others was.
-    assert_eq!(count(&db, "select count(*) from t where k < 10")?, 0);
-    assert_eq!(count(&db, "select count(*) from t")?, 50);
-    let after = tokio::time::timeout(
-        Duration::from_secs(5),
-        db.write_direct(|c| {
-            c.execute("insert into t (k, who) values (100, 100)", [])?;
-            Ok(Direct::Commit(()))
-        }),
-    )
-    .await?;
-    after?;
+    assert_eq!(count(&db, "select count(*) from t where k < 10").await?, 0);
+    assert_eq!(count(&db, "select count(*) from t").await?, 50);
+    tokio::time::timeout(Duration::from_secs(5), async {
+        insert(&db, 100, 100).await?.commit().await?;
+        anyhow::Ok(())
+    })
+    .await??;
     Ok(())
 }
 
@@ -297,40 +235,36 @@ async fn a_panicking_member_is_undone_alone_and_the_writer_goes_on() -> anyhow::
 async fn a_failed_commit_fails_every_member_and_keeps_nothing() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = database(&dir).await?;
-    db.write_direct(|c| {
-        c.execute_batch(
-            "create table parent (id integer primary key);
-             create table child (id integer primary key,
-                 parent integer references parent (id) deferrable initially deferred)",
-        )?;
-        Ok(Direct::Commit(()))
-    })
+    let mut tx = db.begin().await?;
+    Statement::new("create table parent (id integer primary key)")
+        .execute(tx.conn())
+        .await?;
+    Statement::new(
+        "create table child (id integer primary key,
+             parent integer references parent (id) deferrable initially deferred)",
+    )
+    .execute(tx.conn())
     .await?;
+    tx.commit().await?;
     // An ordinary transaction opens the batch and holds the writer: the orphan's writer and
     // the members queue for their turn, and join the batch when it lets the writer go.
     let blocker = db.begin().await?;
     let orphan = {
         let db = db.clone();
         tokio::spawn(async move {
-            db.write_direct(|c| {
-                // An orphan: accepted now, refused by the commit.
-                c.execute("insert into child (id, parent) values (1, 404)", [])?;
-                Ok(Direct::Commit(()))
-            })
-            .await
+            let mut tx = db.begin().await?;
+            // An orphan: accepted now, refused by the commit.
+            Statement::new("insert into child (id, parent) values (1, 404)")
+                .execute(tx.conn())
+                .await?;
+            tx.commit().await
         })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
     let mut members = tokio::task::JoinSet::new();
     for k in 10..20_i64 {
         let db = db.clone();
-        members.spawn(async move {
-            db.write_direct(|c| {
-                c.execute("insert into t (k, who) values (?1, ?1)", [k])?;
-                Ok(Direct::Commit(()))
-            })
-            .await
-        });
+        members.spawn(async move { insert(&db, k, k).await?.commit().await });
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(
@@ -346,13 +280,9 @@ async fn a_failed_commit_fails_every_member_and_keeps_nothing() -> anyhow::Resul
         failed += usize::from(done?.is_err());
     }
     assert_eq!(failed, 10, "every member of the failed batch is told");
-    assert_eq!(count(&db, "select count(*) from t")?, 0);
-    assert_eq!(count(&db, "select count(*) from child")?, 0);
-    db.write_direct(|c| {
-        c.execute("insert into t (k, who) values (100, 100)", [])?;
-        Ok(Direct::Commit(()))
-    })
-    .await?;
-    assert_eq!(count(&db, "select count(*) from t")?, 1);
+    assert_eq!(count(&db, "select count(*) from t").await?, 0);
+    assert_eq!(count(&db, "select count(*) from child").await?, 0);
+    insert(&db, 100, 100).await?.commit().await?;
+    assert_eq!(count(&db, "select count(*) from t").await?, 1);
     Ok(())
 }
