@@ -371,6 +371,17 @@ impl Relay {
         }
     }
 
+    /// Delivers every message due now, as one round of [`Relay::run`] does (without asking for
+    /// the relay's lock): the in-process test harness's step. Returns how many were completed.
+    ///
+    /// # Errors
+    /// When the outbox cannot be read or updated.
+    pub async fn deliver_pending(&self) -> anyhow::Result<usize> {
+        let delivered = self.drain().await?;
+        self.handle.mark_caught_up();
+        Ok(delivered)
+    }
+
     /// Runs until `shutdown` turns true, delivering messages as they are committed. Of several
     /// processes sharing a PostgreSQL database, one relays at a time (the others stand by and
     /// take over when it stops): at least once either way, but without doubling every event.

@@ -1,6 +1,7 @@
 //! `Application`: builds every service of the process, binds their ports, and runs them with
 //! the outbox relay and the expiry sweeper until stopped.
 
+use crate::Background;
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,7 +36,8 @@ const DEMO_ADMIN: (&str, &str) = ("admin@ticketing.com", "Admin123!");
 pub struct Application {
     listeners: Vec<(&'static str, TcpListener, api::EdgeService)>,
     ports: BTreeMap<&'static str, u16>,
-    relay: Relay,
+    /// The outbox relay; `None` once [`Application::take_background`] took it.
+    relay: Option<Relay>,
     /// Subscribers fed from Kafka (split mode), with the brokers.
     consumers: Vec<Arc<dyn Subscriber>>,
     kafka_brokers: Option<String>,
@@ -238,7 +240,7 @@ impl Application {
         Ok(Self {
             listeners,
             ports,
-            relay,
+            relay: Some(relay),
             consumers,
             kafka_brokers: args.kafka_brokers.clone(),
             inventory: args.runs("inventory").then_some(state.inventory),
@@ -260,6 +262,17 @@ impl Application {
     /// The port each service listens on, by service name (`catalog`, …, `gateway`).
     pub fn ports(&self) -> &BTreeMap<&'static str, u16> {
         &self.ports
+    }
+
+    /// Takes the background work out of [`Application::run_until_stopped`] — relaying events,
+    /// expiring holds, sending e-mail — to be done on demand ([`Background::settle`]): the
+    /// in-process test harness decides when time passes and events arrive instead of waiting.
+    pub fn take_background(&mut self) -> Background {
+        Background::new(
+            self.relay.take(),
+            self.inventory.take(),
+            self.notification.take(),
+        )
     }
 
     /// A handle that stops the application.
@@ -315,11 +328,13 @@ impl Application {
                 tasks.spawn(async move { outbox::consume(&brokers, subscriber, stop).await });
             }
         }
-        let relay_stop = self.shutdown.subscribe();
-        tasks.spawn(async move {
-            self.relay.run(relay_stop).await;
-            Ok(())
-        });
+        if let Some(relay) = self.relay {
+            let relay_stop = self.shutdown.subscribe();
+            tasks.spawn(async move {
+                relay.run(relay_stop).await;
+                Ok(())
+            });
+        }
         let mut outcome = Ok(());
         while let Some(joined) = tasks.join_next().await {
             let result = joined.context("a task panicked").and_then(|r| r);

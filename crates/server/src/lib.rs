@@ -19,6 +19,7 @@ mod state;
 mod wiring;
 
 pub use application::{Application, ShutdownHandle, create_account, migrate, telemetry};
+pub use background::Background;
 pub use bench::{BenchArgs, run_bench};
 pub use config::{
     AdminCommand, Cli, Command, ConfigArgs, CreateAdminArgs, Effective, Origin, Provenance,

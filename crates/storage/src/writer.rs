@@ -114,6 +114,7 @@ impl Writer {
         };
         tx.connection().execute_batch("savepoint member")?;
         tx.in_savepoint = true;
+        metrics::counter!("db_group_commit_members_total").increment(1);
         Ok(tx)
     }
 
@@ -178,7 +179,7 @@ impl Turn {
             // A failed COMMIT can leave the transaction open; the next batch must not inherit it.
             let _ = conn.execute_batch("rollback");
         }
-        metrics::counter!("db_direct_commits_total").increment(1);
+        metrics::counter!("db_group_commits_total").increment(1);
         epoch.send_replace(Phase::Done(committed.map_err(|e| e.to_string())));
     }
 }

@@ -114,6 +114,46 @@ impl TestServer {
         Ok(sibling)
     }
 
+    /// The database a server started in this process uses in this run (`TEST_DATABASE`): a
+    /// fresh PostgreSQL database, or `None` for SQLite in the server's data directory.
+    ///
+    /// # Errors
+    /// When the tests run on PostgreSQL and the database cannot be created.
+    pub async fn scratch_database() -> anyhow::Result<Option<ScratchDatabase>> {
+        Ok(match ScratchDatabase::wanted()? {
+            true => Some(ScratchDatabase::create().await?),
+            false => None,
+        })
+    }
+
+    /// A server running in this process on `ports` (the in-process harness of the server's
+    /// tests), with the administrator [`ADMIN_EMAIL`] its caller created: the same requests
+    /// and helpers as for a process. `data_dir` and `postgres` live as long as this value.
+    ///
+    /// # Errors
+    /// When the administrator cannot sign in.
+    pub async fn attach(
+        ports: BTreeMap<String, u16>,
+        data_dir: tempfile::TempDir,
+        postgres: Option<ScratchDatabase>,
+    ) -> anyhow::Result<Self> {
+        let mut server = Self {
+            binary: PathBuf::new(),
+            args: Vec::new(),
+            postgres: postgres.map(Arc::new),
+            data_dir: Arc::new(data_dir),
+            process: 0,
+            child: None,
+            ports,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()?,
+            admin_token: String::new(),
+        };
+        server.admin_token = server.login(ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+        Ok(server)
+    }
+
     async fn start_with(
         binary: &Path,
         extra: &[&str],

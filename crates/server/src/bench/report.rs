@@ -225,8 +225,8 @@ impl Report {
                 .filter(|w| w.waits > 0.0)
                 .map(|w| round(w.wait_secs * 1000.0 / w.waits)),
             transactions_per_group_commit: writes
-                .filter(|w| w.direct_commits > 0.0)
-                .map(|w| round(w.direct / w.direct_commits)),
+                .filter(|w| w.group_commits > 0.0)
+                .map(|w| round(w.members / w.group_commits)),
             seats_sold_twice: invariants.map(|i| i.seats_sold_twice),
             orders_without_tickets: invariants.map(|i| i.orders_without_tickets),
             completed_orders: invariants.map(|i| i.completed_orders),

@@ -478,10 +478,10 @@ pub(crate) struct WriterStats {
     pub(crate) wait_secs: f64,
     /// …over this many waits (`db_write_wait_seconds_count`).
     pub(crate) waits: f64,
-    /// Of them, direct ones (SQLite, group-committed; `db_direct_transactions_total`).
-    pub(crate) direct: f64,
-    /// Commits of the direct batches (`db_direct_commits_total`).
-    pub(crate) direct_commits: f64,
+    /// Of them, members of SQLite's group commits (`db_group_commit_members_total`).
+    pub(crate) members: f64,
+    /// The group commits they shared (`db_group_commits_total`).
+    pub(crate) group_commits: f64,
 }
 
 impl std::ops::Sub for WriterStats {
@@ -491,8 +491,8 @@ impl std::ops::Sub for WriterStats {
             transactions: self.transactions - before.transactions,
             wait_secs: self.wait_secs - before.wait_secs,
             waits: self.waits - before.waits,
-            direct: self.direct - before.direct,
-            direct_commits: self.direct_commits - before.direct_commits,
+            members: self.members - before.members,
+            group_commits: self.group_commits - before.group_commits,
         }
     }
 }
@@ -517,8 +517,8 @@ pub(crate) async fn writer_queue(client: &reqwest::Client, base: &str) -> Option
         transactions: value("db_write_transactions_total ")?,
         wait_secs: value("db_write_wait_seconds_sum ")?,
         waits: value("db_write_wait_seconds_count ")?,
-        direct: value("db_direct_transactions_total ").unwrap_or(0.0),
-        direct_commits: value("db_direct_commits_total ").unwrap_or(0.0),
+        members: value("db_group_commit_members_total ").unwrap_or(0.0),
+        group_commits: value("db_group_commits_total ").unwrap_or(0.0),
     })
 }
 

@@ -1,9 +1,8 @@
 //! Inventory: holds, their limits and their expiry.
 
 use serde_json::json;
-use std::time::Duration;
-use testkit::eventually;
 
+use crate::harness::InProcess;
 use crate::helpers::{
     COLDPLAY, SEAT_A12, create_event, hold, spawn_app, spawn_demo_app, spawn_with,
 };
@@ -216,7 +215,7 @@ async fn the_owner_releases_a_hold_early_and_nobody_else_can() -> anyhow::Result
 
 #[tokio::test]
 async fn a_lapsed_hold_frees_the_seat_exactly_and_the_sweeper_expires_it() -> anyhow::Result<()> {
-    let app = spawn_with(&["--no-demo", "--hold-seconds", "1"]).await;
+    let app = InProcess::start(|args| args.hold_seconds = Some(1)).await?;
     let (_, seats) = create_event(&app, 1, 2).await;
     let seat = seats[0]["id"].as_str().expect("seat");
     let first = hold(&app, seat, "slow").await;
@@ -225,7 +224,7 @@ async fn a_lapsed_hold_frees_the_seat_exactly_and_the_sweeper_expires_it() -> an
         .expect("id")
         .to_string();
 
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.pass(2);
     let fetched = app
         .get(&format!("/reservations/{id}?customerId=slow"))
         .await?;
@@ -241,22 +240,11 @@ async fn a_lapsed_hold_frees_the_seat_exactly_and_the_sweeper_expires_it() -> an
         .as_str()
         .expect("id")
         .to_string();
-    eventually(
-        Duration::from_secs(5),
-        "the sweeper to expire the hold",
-        || {
-            let app = &app;
-            let other_id = other_id.clone();
-            async move {
-                Ok(app
-                    .get(&format!("/reservations/{other_id}?customerId=slow"))
-                    .await?
-                    .json["status"]
-                    == "expired")
-            }
-        },
-    )
-    .await?;
+    app.advance(2).await?;
+    let swept = app
+        .get(&format!("/reservations/{other_id}?customerId=slow"))
+        .await?;
+    assert_eq!(swept.json["status"], "expired", "{}", swept.text);
     Ok(())
 }
 

@@ -7,6 +7,7 @@ mod concurrency;
 mod distributed;
 mod edge;
 mod fuzz;
+mod harness;
 mod helpers;
 mod inventory;
 mod journeys;

@@ -4,9 +4,8 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use testkit::eventually;
 
-use crate::helpers::{
-    add_to_cart, cart_with, create_event, hold, seat_status, spawn_app, spawn_with,
-};
+use crate::harness::InProcess;
+use crate::helpers::{add_to_cart, cart_with, create_event, hold, seat_status, spawn_app};
 
 #[tokio::test]
 async fn the_cart_adds_seats_at_catalogue_prices_the_instant_they_are_held() -> anyhow::Result<()> {
@@ -161,11 +160,11 @@ async fn removing_a_seat_from_the_cart_releases_its_hold() -> anyhow::Result<()>
 
 #[tokio::test]
 async fn checkout_refuses_a_lapsed_hold_and_the_lapse_empties_the_draft() -> anyhow::Result<()> {
-    let app = spawn_with(&["--no-demo", "--hold-seconds", "1"]).await;
+    let app = InProcess::start(|args| args.hold_seconds = Some(1)).await?;
     let (_, seats) = create_event(&app, 1, 1).await;
     let cart = cart_with(&app, &seats[0], "user-1").await;
 
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.pass(2);
     let late = app
         .post(
             "/orders/checkout",
@@ -174,27 +173,20 @@ async fn checkout_refuses_a_lapsed_hold_and_the_lapse_empties_the_draft() -> any
         .await?;
 
     assert_eq!((late.status, late.code()), (409, "hold_expired"));
-    let id = cart["id"].as_str().expect("id").to_string();
-    eventually(
-        Duration::from_secs(6),
-        "the expired seat to leave the draft",
-        || {
-            let (app, id) = (&app, id.clone());
-            async move {
-                Ok(
-                    app.get(&format!("/orders/{id}?userId=user-1")).await?.json["items"]
-                        == json!([]),
-                )
-            }
-        },
-    )
-    .await?;
+    app.settle().await?;
+    let id = cart["id"].as_str().expect("id");
+    let draft = app.get(&format!("/orders/{id}?userId=user-1")).await?;
+    assert_eq!(
+        draft.json["items"],
+        json!([]),
+        "the expired seat left the draft"
+    );
     Ok(())
 }
 
 #[tokio::test]
 async fn a_pending_order_whose_hold_lapses_is_cancelled() -> anyhow::Result<()> {
-    let app = spawn_with(&["--no-demo", "--hold-seconds", "2"]).await;
+    let app = InProcess::start(|args| args.hold_seconds = Some(2)).await?;
     let (_, seats) = create_event(&app, 1, 1).await;
     let cart = cart_with(&app, &seats[0], "user-1").await;
     let pending = app
@@ -205,14 +197,15 @@ async fn a_pending_order_whose_hold_lapses_is_cancelled() -> anyhow::Result<()> 
         .await?;
     assert_eq!(pending.json["state"], "pending");
 
-    let id = cart["id"].as_str().expect("id").to_string();
-    eventually(Duration::from_secs(8), "the order to be cancelled", || {
-        let (app, id) = (&app, id.clone());
-        async move {
-            Ok(app.get(&format!("/orders/{id}?userId=user-1")).await?.json["state"] == "cancelled")
-        }
-    })
-    .await?;
+    let order = format!("/orders/{}?userId=user-1", cart["id"].as_str().expect("id"));
+    app.advance(1).await?;
+    assert_eq!(
+        app.get(&order).await?.json["state"],
+        "pending",
+        "not before the hold's end"
+    );
+    app.advance(2).await?;
+    assert_eq!(app.get(&order).await?.json["state"], "cancelled");
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 use testkit::{SmtpSink, TestServer, eventually};
 
+use crate::harness::InProcess;
 use crate::helpers::{create_event, hold, pay, pending_order, spawn_with};
 
 /// Waits for the tickets of an order.
@@ -256,7 +257,7 @@ async fn the_buyer_receives_the_tickets_by_smtp_with_the_pdfs_attached() -> anyh
 #[tokio::test]
 async fn without_smtp_messages_are_written_as_eml_files_and_lapsed_holds_are_announced()
 -> anyhow::Result<()> {
-    let app = spawn_with(&["--no-demo", "--hold-seconds", "1"]).await;
+    let app = InProcess::start(|args| args.hold_seconds = Some(1)).await?;
     let (_, seats) = create_event(&app, 1, 1).await;
     assert_eq!(
         hold(
@@ -270,11 +271,12 @@ async fn without_smtp_messages_are_written_as_eml_files_and_lapsed_holds_are_ann
     );
 
     let mail_dir = app.data_dir().join("mail");
-    eventually(Duration::from_secs(8), "the expiry notice", || {
-        let mail_dir = mail_dir.clone();
-        async move { Ok(std::fs::read_dir(&mail_dir)?.count() == 1) }
-    })
-    .await?;
+    app.advance(2).await?;
+    assert_eq!(
+        std::fs::read_dir(&mail_dir)?.count(),
+        1,
+        "the expiry notice"
+    );
     let file = std::fs::read_dir(&mail_dir)?
         .next()
         .expect("a file")?

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 use testkit::{SmtpSink, TestServer, eventually};
 
+use crate::harness::InProcess;
 use crate::helpers::{create_event, deactivate, hold, pay, pending_order, seat_status, spawn_with};
 
 /// `POST /api/v1/waitlist/join`.
@@ -43,31 +44,13 @@ async fn entry_in(app: &TestServer, id: &Value, status: &str, secs: u64) -> Valu
     entry(app, id).await
 }
 
-/// The message of `smtp` to `to` whose subject starts with `subject`.
-async fn mail_to(smtp: &SmtpSink, to: &str, subject: &str) -> String {
-    let find = || {
-        smtp.messages().into_iter().find(|m| {
-            m.contains(&format!("To: {to}")) && m.contains(&format!("Subject: {subject}"))
-        })
-    };
-    let what = format!("{subject:?} to {to}");
-    eventually(Duration::from_secs(10), &what, || async move {
-        Ok(find().is_some())
-    })
-    .await
-    .expect("mail");
-    find().unwrap_or_default()
-}
-
-/// Waits until the order is cancelled (as an administrator sees it).
-async fn order_cancelled(app: &TestServer, order: &str) {
-    let what = format!("order {order} to be cancelled");
-    eventually(Duration::from_secs(5), &what, || async move {
-        let o = app.admin("GET", &format!("/orders/{order}"), None).await?;
-        Ok(o.json["state"] == "cancelled")
-    })
-    .await
-    .expect("cancelled");
+/// The message of `smtp` to `to` whose subject starts with `subject`, already delivered (the
+/// in-process harness sends due e-mail in its settling step).
+fn sent(smtp: &SmtpSink, to: &str, subject: &str) -> String {
+    smtp.messages()
+        .into_iter()
+        .find(|m| m.contains(&format!("To: {to}")) && m.contains(&format!("Subject: {subject}")))
+        .unwrap_or_else(|| panic!("no e-mail {subject:?} to {to}"))
 }
 
 /// The guest token an offer e-mail carries.
@@ -81,17 +64,14 @@ fn token_in(mail: &str) -> String {
 #[tokio::test]
 async fn a_sold_out_event_hands_freed_seats_down_the_line_until_someone_pays() -> anyhow::Result<()>
 {
+    // In process, with the clock moved by hand: holds last 4 s and offers 6 s of that clock.
     let smtp = SmtpSink::start().await?;
-    let app = spawn_with(&[
-        "--no-demo",
-        "--smtp-url",
-        &smtp.url(),
-        "--hold-seconds",
-        "4",
-        "--offer-seconds",
-        "6",
-    ])
-    .await;
+    let app = InProcess::start(|args| {
+        args.smtp_url = Some(smtp.url());
+        args.hold_seconds = Some(4);
+        args.offer_seconds = Some(6);
+    })
+    .await?;
     let (event, seats) = create_event(&app, 1, 3).await;
     let seat = |i: usize| seats[i]["id"].as_str().expect("seat").to_string();
 
@@ -168,7 +148,8 @@ async fn a_sold_out_event_hands_freed_seats_down_the_line_until_someone_pays() -
     assert_eq!(entry(&app, &entries[1]).await["position"], 1);
 
     // The first person is e-mailed a token and pays the pending order with it.
-    let offer = mail_to(&smtp, "first@example.com", "A seat is yours: Test Night").await;
+    app.settle().await?;
+    let offer = sent(&smtp, "first@example.com", "A seat is yours: Test Night");
     let token = token_in(&offer);
     let order_id = first["offer"]["orderId"].as_str().expect("order id");
     assert!(offer.contains(order_id), "the e-mail names the order");
@@ -180,21 +161,32 @@ async fn a_sold_out_event_hands_freed_seats_down_the_line_until_someone_pays() -
     assert_eq!(order.json["totalAmount"], json!(25.00));
     let paid = pay(&app, &order.json, &token, json!(25.00)).await;
     assert_eq!(paid.status, 200, "{}", paid.text);
-    entry_in(&app, &entries[0], "completed", 10).await;
-    let tickets = mail_to(&smtp, "first@example.com", "Your Ticket for Test Night").await;
+    app.settle().await?;
+    assert_eq!(entry(&app, &entries[0]).await["status"], "completed");
+    let tickets = sent(&smtp, "first@example.com", "Your Ticket for Test Night");
     assert!(tickets.contains("Content-Type: application/pdf"));
 
     // The lapsing hold's seat goes to the second person, who lets the offer lapse in turn:
     // the third person gets it, and the second is told.
-    let second = entry_in(&app, &entries[1], "assigned", 10).await;
+    app.advance(3).await?;
+    assert_eq!(
+        entry(&app, &entries[1]).await["status"],
+        "pending",
+        "not before the hold's end"
+    );
+    app.advance(2).await?;
+    let second = entry(&app, &entries[1]).await;
+    assert_eq!(second["status"], "assigned");
     assert_eq!(second["offer"]["seatId"], seat(1).as_str());
     assert_eq!(entry(&app, &entries[2]).await["position"], 1);
-    mail_to(&smtp, "second@example.com", "A seat is yours").await;
-    let third = entry_in(&app, &entries[2], "assigned", 15).await;
+    sent(&smtp, "second@example.com", "A seat is yours");
+    app.advance(7).await?;
+    let third = entry(&app, &entries[2]).await;
+    assert_eq!(third["status"], "assigned");
     assert_eq!(third["offer"]["seatId"], seat(1).as_str());
     assert_eq!(entry(&app, &entries[1]).await["status"], "expired");
-    mail_to(&smtp, "second@example.com", "Your waitlist offer has ended").await;
-    mail_to(&smtp, "third@example.com", "A seat is yours").await;
+    sent(&smtp, "second@example.com", "Your waitlist offer has ended");
+    sent(&smtp, "third@example.com", "A seat is yours");
     assert_eq!(seat_status(&app, &event, &seat(1)).await, "reserved");
 
     // The third leaves: with nobody left in line the seat is back on sale, its order cancelled.
@@ -220,7 +212,11 @@ async fn a_sold_out_event_hands_freed_seats_down_the_line_until_someone_pays() -
         .as_str()
         .expect("order")
         .to_string();
-    order_cancelled(&app, &third_order).await;
+    app.settle().await?;
+    let cancelled = app
+        .admin("GET", &format!("/orders/{third_order}"), None)
+        .await?;
+    assert_eq!(cancelled.json["state"], "cancelled", "{}", cancelled.text);
     let pending = app
         .get(&format!("/api/v1/waitlist/has-pending?eventId={event}"))
         .await?;
@@ -376,13 +372,19 @@ async fn an_offer_survives_a_crash_and_can_still_be_paid() -> anyhow::Result<()>
 
 #[tokio::test]
 async fn deactivating_the_event_withdraws_offers_and_pauses_the_line() -> anyhow::Result<()> {
-    let app = spawn_with(&["--no-demo", "--hold-seconds", "2", "--offer-seconds", "60"]).await;
+    let app = InProcess::start(|args| {
+        args.hold_seconds = Some(2);
+        args.offer_seconds = Some(60);
+    })
+    .await?;
     let (event, seats) = create_event(&app, 1, 1).await;
     let seat = seats[0]["id"].as_str().expect("seat");
     assert_eq!(hold(&app, seat, "lapser").await.status, 201);
     let first = join(&app, "one@example.com", &event).await.json["entryId"].clone();
     let second = join(&app, "two@example.com", &event).await.json["entryId"].clone();
-    let offered = entry_in(&app, &first, "assigned", 10).await;
+    app.advance(3).await?;
+    let offered = entry(&app, &first).await;
+    assert_eq!(offered["status"], "assigned", "{offered}");
 
     let off = deactivate(&app, &event).await;
     assert_eq!(
@@ -390,8 +392,11 @@ async fn deactivating_the_event_withdraws_offers_and_pauses_the_line() -> anyhow
         "an offer does not block deactivation: {}",
         off.text
     );
-    entry_in(&app, &first, "cancelled", 10).await;
-    order_cancelled(&app, offered["offer"]["orderId"].as_str().expect("order")).await;
+    app.settle().await?;
+    assert_eq!(entry(&app, &first).await["status"], "cancelled");
+    let order = offered["offer"]["orderId"].as_str().expect("order");
+    let cancelled = app.admin("GET", &format!("/orders/{order}"), None).await?;
+    assert_eq!(cancelled.json["state"], "cancelled", "{}", cancelled.text);
     let waiting = entry(&app, &second).await;
     assert_eq!(waiting["status"], "pending", "not offered while off sale");
     assert_eq!(waiting["position"], 1);
