@@ -2,8 +2,8 @@
 
 use serde_json::json;
 use std::time::Duration;
-use testkit::eventually;
 
+use crate::harness::InProcess;
 use crate::helpers::{
     cart_with, create_event, deactivate, hold, seat_map, seat_status, spawn_app, spawn_with,
 };
@@ -177,7 +177,7 @@ async fn an_admin_lays_out_edits_and_follows_an_event() -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn a_withdrawn_event_cannot_be_held_and_comes_back_on_reactivation() -> anyhow::Result<()> {
-    let app = spawn_app().await;
+    let app = InProcess::start(|_| {}).await?;
     let (event, seats) = create_event(&app, 1, 2).await;
     let first = seats[0]["id"].as_str().expect("seat");
     let second = seats[1]["id"].as_str().expect("seat");
@@ -198,16 +198,9 @@ async fn a_withdrawn_event_cannot_be_held_and_comes_back_on_reactivation() -> an
         "unavailable"
     );
     let seat2 = seats2[0]["id"].as_str().expect("seat").to_string();
-    eventually(
-        Duration::from_secs(5),
-        "inventory to learn of the deactivation",
-        || {
-            let app = &app;
-            let seat2 = seat2.clone();
-            async move { Ok(hold(app, &seat2, "fan").await.code() == "event_not_on_sale") }
-        },
-    )
-    .await?;
+    app.settle().await?;
+    let refused = hold(&app, &seat2, "fan").await;
+    assert_eq!(refused.code(), "event_not_on_sale", "{}", refused.text);
 
     let on = app
         .admin(
@@ -217,16 +210,9 @@ async fn a_withdrawn_event_cannot_be_held_and_comes_back_on_reactivation() -> an
         )
         .await?;
     assert_eq!(on.json["status"], "active");
-    eventually(
-        Duration::from_secs(5),
-        "inventory to learn of the reactivation",
-        || {
-            let app = &app;
-            let seat2 = seat2.clone();
-            async move { Ok(hold(app, &seat2, "fan").await.status == 201) }
-        },
-    )
-    .await?;
+    app.settle().await?;
+    let held = hold(&app, &seat2, "fan").await;
+    assert_eq!(held.status, 201, "{}", held.text);
     assert_eq!(hold(&app, second, "fan").await.status, 201);
     Ok(())
 }

@@ -1,8 +1,6 @@
 //! Ordering: the cart, prices, ownership, checkout and cancellation.
 
 use serde_json::{Value, json};
-use std::time::Duration;
-use testkit::eventually;
 
 use crate::harness::InProcess;
 use crate::helpers::{add_to_cart, cart_with, create_event, hold, seat_status, spawn_app};
@@ -114,7 +112,7 @@ async fn only_the_holder_can_cart_a_hold_and_only_for_its_seat() -> anyhow::Resu
 
 #[tokio::test]
 async fn removing_a_seat_from_the_cart_releases_its_hold() -> anyhow::Result<()> {
-    let app = spawn_app().await;
+    let app = InProcess::start(|_| {}).await?;
     let (event, seats) = create_event(&app, 1, 2).await;
     let cart = cart_with(&app, &seats[0], "user-1").await;
     let seat = seats[0]["id"].as_str().expect("seat").to_string();
@@ -143,11 +141,12 @@ async fn removing_a_seat_from_the_cart_releases_its_hold() -> anyhow::Result<()>
     assert_eq!(removed.json["items"], json!([]));
     assert_eq!(removed.json["totalAmount"], json!(0.0));
     assert_eq!((again.status, again.code()), (400, "seat_not_in_cart"));
-    eventually(Duration::from_secs(5), "the hold to be released", || {
-        let (app, event, seat) = (&app, event.clone(), seat.clone());
-        async move { Ok(seat_status(app, &event, &seat).await == "available") }
-    })
-    .await?;
+    app.settle().await?;
+    assert_eq!(
+        seat_status(&app, &event, &seat).await,
+        "available",
+        "the hold was released"
+    );
     let empty = app
         .post(
             "/orders/checkout",
@@ -211,7 +210,7 @@ async fn a_pending_order_whose_hold_lapses_is_cancelled() -> anyhow::Result<()> 
 
 #[tokio::test]
 async fn orders_are_visible_and_cancellable_by_their_owner_only() -> anyhow::Result<()> {
-    let app = spawn_app().await;
+    let app = InProcess::start(|_| {}).await?;
     let (event, seats) = create_event(&app, 1, 2).await;
     let cart = cart_with(&app, &seats[0], "user-1").await;
     let id = cart["id"].as_str().expect("id");
@@ -254,15 +253,12 @@ async fn orders_are_visible_and_cancellable_by_their_owner_only() -> anyhow::Res
     let after = app.get(&format!("/orders/{id}?userId=user-1")).await?;
     assert_eq!(after.json["state"], "cancelled");
     let seat = seats[0]["id"].as_str().expect("seat").to_string();
-    eventually(
-        Duration::from_secs(5),
-        "the cancelled order's hold to be released",
-        || {
-            let (app, event, seat) = (&app, event.clone(), seat.clone());
-            async move { Ok(seat_status(app, &event, &seat).await == "available") }
-        },
-    )
-    .await?;
+    app.settle().await?;
+    assert_eq!(
+        seat_status(&app, &event, &seat).await,
+        "available",
+        "the cancelled order's hold was released"
+    );
     let recheck: Value = app
         .post(
             "/orders/checkout",
