@@ -124,9 +124,10 @@ pub(crate) async fn wait_for_signal() {
     tracing::info!("shutting down");
 }
 
-/// The background work of an application, done on demand ([`Application::take_background`]
-/// (crate::Application::take_background)): the in-process test harness moves a manual clock and
-/// then asks for what has become due, instead of polling until the tasks get to it.
+/// The background work of an application, done on demand
+/// ([`Application::take_background`](crate::Application::take_background)): the in-process test
+/// harness moves a manual clock and then asks for what has become due, instead of polling until
+/// the tasks get to it.
 pub struct Background {
     relay: Option<outbox::Relay>,
     inventory: Option<Arc<InventoryService>>,

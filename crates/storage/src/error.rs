@@ -78,8 +78,8 @@ impl From<std::io::Error> for Error {
 impl From<crate::RowError> for Error {
     fn from(e: crate::RowError) -> Self {
         match e {
-            crate::RowError::Sqlx(e) => e.into(),
-            crate::RowError::Direct(e) => e.into(),
+            crate::RowError::Postgres(e) => e.into(),
+            crate::RowError::Sqlite(e) => e.into(),
         }
     }
 }

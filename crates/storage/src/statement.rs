@@ -1,13 +1,10 @@
-//! A statement written once — its SQL, its values, how its rows map — and run on whichever
-//! connection the caller holds: a [`Conn`] of either engine (async; on SQLite it runs in
-//! place), or a SQLite connection directly (`*_direct`, synchronous, inside
-//! [`Database::write_direct`](crate::Database::write_direct) or
-//! [`Database::read_direct`](crate::Database::read_direct)).
+//! A statement written once — its SQL, its values, how its rows map — and run on the
+//! [`Conn`] the caller holds, of either engine: on SQLite in place on the caller's thread
+//! (rusqlite), on PostgreSQL through sqlx's driver.
 //!
-//! Before this, each store function of the purchase path had a rusqlite twin that bound the same
-//! values and mapped the same columns again. A store now builds a [`Statement`] in one function
-//! and both paths run it. Rows map by column name ([`row!`](crate::row)), as sqlx's derive
-//! did, or by position for tuples (a single column is a one-tuple).
+//! A store builds each [`Statement`] in one function; nothing about it depends on the engine
+//! but the few statements whose SQL differs (`Conn::backend`). Rows map by column name
+//! ([`row!`](crate::row)) or by position for tuples (a single column is a one-tuple).
 //!
 //! Values keep the types both engines store: ids are UUIDs (16-byte BLOB on SQLite, `uuid` on
 //! PostgreSQL), flags booleans (0/1 on SQLite), timestamps integer microseconds.
@@ -187,11 +184,11 @@ pub trait Column: Sized {
     ///
     /// # Errors
     /// When the column is missing or of another type.
-    fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self>;
+    fn from_sqlite(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self>;
 }
 
 /// `at`'s position in a rusqlite row.
-fn direct_position(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<usize> {
+fn sqlite_position(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<usize> {
     match at {
         At::Pos(i) => Ok(i),
         At::Hinted(name, i) if row.as_ref().column_name(i).is_ok_and(|n| n == name) => Ok(i),
@@ -216,8 +213,8 @@ macro_rules! plain_column {
             fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error> {
                 sqlx_get!(row, at)
             }
-            fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
-                row.get(direct_position(row, at)?)
+            fn from_sqlite(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
+                row.get(sqlite_position(row, at)?)
             }
         }
     )*};
@@ -242,8 +239,8 @@ impl Column for Uuid {
     fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error> {
         sqlx_get!(row, at)
     }
-    fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
-        crate::sqlite::uuid_at(row, direct_position(row, at)?)
+    fn from_sqlite(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
+        crate::sqlite::uuid_at(row, sqlite_position(row, at)?)
     }
 }
 
@@ -251,8 +248,8 @@ impl Column for Option<Uuid> {
     fn from_pg(row: &PgRow, at: At<'_>) -> Result<Self, sqlx::Error> {
         sqlx_get!(row, at)
     }
-    fn from_direct(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
-        let i = direct_position(row, at)?;
+    fn from_sqlite(row: &rusqlite::Row<'_>, at: At<'_>) -> rusqlite::Result<Self> {
+        let i = sqlite_position(row, at)?;
         match row.get_ref(i)? {
             rusqlite::types::ValueRef::Null => Ok(None),
             _ => crate::sqlite::uuid_at(row, i).map(Some),
@@ -264,26 +261,26 @@ impl Column for Option<Uuid> {
 pub enum Row<'r, 's> {
     /// PostgreSQL.
     Pg(&'r PgRow),
-    /// rusqlite.
-    Direct(&'r rusqlite::Row<'s>),
+    /// SQLite (rusqlite).
+    Sqlite(&'r rusqlite::Row<'s>),
 }
 
 /// Why a row did not map.
 #[derive(Debug, thiserror::Error)]
 pub enum RowError {
-    /// From PostgreSQL's driver.
+    /// From PostgreSQL's driver (sqlx).
     #[error(transparent)]
-    Sqlx(#[from] sqlx::Error),
-    /// From rusqlite.
+    Postgres(#[from] sqlx::Error),
+    /// From SQLite's driver (rusqlite).
     #[error(transparent)]
-    Direct(#[from] rusqlite::Error),
+    Sqlite(#[from] rusqlite::Error),
 }
 
 impl From<RowError> for rusqlite::Error {
     fn from(e: RowError) -> Self {
         match e {
-            RowError::Direct(e) => e,
-            RowError::Sqlx(e) => rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+            RowError::Sqlite(e) => e,
+            RowError::Postgres(e) => rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
         }
     }
 }
@@ -297,7 +294,7 @@ impl Row<'_, '_> {
         let at = at.into();
         Ok(match self {
             Self::Pg(r) => T::from_pg(r, at)?,
-            Self::Direct(r) => T::from_direct(r, at)?,
+            Self::Sqlite(r) => T::from_sqlite(r, at)?,
         })
     }
 }
@@ -442,7 +439,7 @@ impl<'a> Statement<'a> {
     /// When the statement fails.
     pub async fn execute(&self, conn: Conn<'_>) -> Result<u64, crate::Error> {
         match conn {
-            Conn::Sqlite(c) => Ok(self.execute_direct(c)?),
+            Conn::Sqlite(c) => Ok(self.execute_sqlite(c)?),
             Conn::Postgres(c) => Ok(pg_query!(self).execute(c).await?.rows_affected()),
         }
     }
@@ -472,7 +469,7 @@ impl<'a> Statement<'a> {
         conn: Conn<'_>,
     ) -> Result<Option<R>, crate::Error> {
         match conn {
-            Conn::Sqlite(c) => Ok(self.fetch_optional_direct(c)?),
+            Conn::Sqlite(c) => Ok(self.fetch_optional_sqlite(c)?),
             Conn::Postgres(c) => match pg_query!(self).fetch_optional(c).await? {
                 Some(r) => Ok(Some(R::from_row(&Row::Pg(&r))?)),
                 None => Ok(None),
@@ -496,7 +493,7 @@ impl<'a> Statement<'a> {
     /// When the statement fails or a row does not map.
     pub async fn fetch_all<R: FromRow>(&self, conn: Conn<'_>) -> Result<Vec<R>, crate::Error> {
         match conn {
-            Conn::Sqlite(c) => Ok(self.fetch_all_direct(c)?),
+            Conn::Sqlite(c) => Ok(self.fetch_all_sqlite(c)?),
             Conn::Postgres(c) => {
                 // Each row is mapped as it arrives and its driver copy dropped: collecting the
                 // driver's rows first held a batch twice at its peak (the relay's batches).
@@ -515,7 +512,7 @@ impl<'a> Statement<'a> {
     ///
     /// # Errors
     /// When the statement fails.
-    pub(crate) fn execute_direct(&self, c: &rusqlite::Connection) -> rusqlite::Result<u64> {
+    pub(crate) fn execute_sqlite(&self, c: &rusqlite::Connection) -> rusqlite::Result<u64> {
         crate::sqlite::execute(c, &self.sql, &self.values).map(|n| n as u64)
     }
 
@@ -523,12 +520,12 @@ impl<'a> Statement<'a> {
     ///
     /// # Errors
     /// When the statement fails or the row does not map.
-    pub(crate) fn fetch_optional_direct<R: FromRow>(
+    pub(crate) fn fetch_optional_sqlite<R: FromRow>(
         &self,
         c: &rusqlite::Connection,
     ) -> rusqlite::Result<Option<R>> {
         crate::sqlite::query_optional(c, &self.sql, &self.values, |r| {
-            Ok(R::from_row(&Row::Direct(r))?)
+            Ok(R::from_row(&Row::Sqlite(r))?)
         })
     }
 
@@ -536,12 +533,12 @@ impl<'a> Statement<'a> {
     ///
     /// # Errors
     /// When the statement fails or a row does not map.
-    pub(crate) fn fetch_all_direct<R: FromRow>(
+    pub(crate) fn fetch_all_sqlite<R: FromRow>(
         &self,
         c: &rusqlite::Connection,
     ) -> rusqlite::Result<Vec<R>> {
         crate::sqlite::query(c, &self.sql, &self.values, |r| {
-            Ok(R::from_row(&Row::Direct(r))?)
+            Ok(R::from_row(&Row::Sqlite(r))?)
         })
     }
 }
