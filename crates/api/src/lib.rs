@@ -5,6 +5,7 @@
 //! Contexts build their `http.rs` routers from these pieces; the `server` crate assembles them.
 
 mod auth;
+pub mod csv;
 mod edge;
 mod error;
 mod extract;

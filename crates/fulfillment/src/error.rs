@@ -8,6 +8,9 @@ pub enum FulfillmentError {
     /// No such ticket (or not the caller's).
     #[error("Ticket not found")]
     TicketNotFound,
+    /// No event with that id (an export).
+    #[error("Event {0} not found")]
+    EventNotFound(kernel::EventId),
     /// Input failed validation.
     #[error("{0}")]
     Invalid(String),
@@ -21,6 +24,7 @@ impl FulfillmentError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::TicketNotFound => ErrorCode::TicketNotFound,
+            Self::EventNotFound(_) => ErrorCode::EventNotFound,
             Self::Invalid(_) => ErrorCode::ValidationFailed,
             Self::Internal(_) => ErrorCode::Internal,
         }

@@ -22,7 +22,7 @@ mod token;
 pub use domain::{CheckInResult, Ticket, TicketStatus};
 pub use error::FulfillmentError;
 pub use events::{FulfillmentSubscriber, TicketCheckedIn, TicketIssued};
-pub use http::{openapi, router};
+pub use http::{attendees_download, openapi, router};
 pub use ports::{EventDetails, EventFacts};
 pub use service::FulfillmentService;
 pub use token::{TicketSigner, TicketToken, verify_with};

@@ -166,6 +166,30 @@ impl FulfillmentService {
         Ok(tickets)
     }
 
+    /// Whether the catalogue knows `event` (an export of an unknown event is a 404, of an
+    /// event without tickets an empty file).
+    ///
+    /// # Errors
+    /// When the catalogue cannot be asked.
+    pub async fn event_exists(&self, event: EventId) -> Result<bool, FulfillmentError> {
+        Ok(self.events.event(event).await?.is_some())
+    }
+
+    /// One page of `event`'s tickets for an export: those after `after` in id order (start
+    /// from `Uuid::nil()`), at most `limit`.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn tickets_of_event_after(
+        &self,
+        event: EventId,
+        after: Uuid,
+        limit: i64,
+    ) -> Result<Vec<Ticket>, FulfillmentError> {
+        let mut conn = self.db.read().await?;
+        Ok(store::tickets_of_event_after(conn.conn(), event, after, limit).await?)
+    }
+
     /// Every ticket of an order, whoever owns it (administrators).
     ///
     /// # Errors

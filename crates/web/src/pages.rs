@@ -70,5 +70,9 @@ where
             get(admin::show_generator).post(admin::generate_seats),
         )
         .route("/ui/admin/events/{id}/status", post(admin::set_status))
+        .route(
+            "/ui/admin/events/{id}/attendees.csv",
+            get(admin::attendees_csv),
+        )
         .route("/ui/admin/preview", post(admin::preview_layout))
 }

@@ -89,6 +89,26 @@ pub(crate) async fn tickets_of_order(
     Ok(rows.into_iter().map(TicketRow::into_ticket).collect())
 }
 
+/// The tickets of `event` after `after` in id order, at most `limit` (one page of an export;
+/// the index `fulfillment_tickets_by_event` reads them in that order).
+pub(crate) async fn tickets_of_event_after(
+    conn: Conn<'_>,
+    event: EventId,
+    after: Uuid,
+    limit: i64,
+) -> Result<Vec<Ticket>, storage::Error> {
+    let sql = format!(
+        "select {COLUMNS} from fulfillment_tickets where event_id = $1 and ticket_id > $2 order by ticket_id limit $3"
+    );
+    let rows: Vec<TicketRow> = Statement::new(sql)
+        .bind(event.uuid())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(TicketRow::into_ticket).collect())
+}
+
 /// Inserts a ticket unless its order has one for the seat.
 const INSERT_TICKET: &str = "insert into fulfillment_tickets (ticket_id, order_id, event_id, event_name, venue, event_date, seat_id,
         section_code, row_number, seat_number, price_cents, currency, holder, user_id, guest_token,

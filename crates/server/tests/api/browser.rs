@@ -306,6 +306,30 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     assert!(browser.text_of("#revenue", 2).await?.contains("60.00 USD"));
     browser.screenshot("09-admin-dashboard").await?;
 
+    // The dashboard's download: the event's tickets as a spreadsheet, by the session's cookie.
+    let csv_path = format!("/ui/admin/events/{event}/attendees.csv");
+    browser
+        .find(Locator::Css(&format!("a[href=\"{csv_path}\"]")))
+        .await?;
+    eventually(
+        Duration::from_secs(15),
+        "the ticket in the export",
+        || async {
+            let fetched = browser
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0]).then(r => r.text()).then(done, e => done(String(e)));",
+                    vec![json!(csv_path)],
+                )
+                .await?;
+            let text = fetched.as_str().unwrap_or_default();
+            Ok(text.contains("ticket,order,buyer")
+                && text.contains(",fan-1,")
+                && text.contains(",B,"))
+        },
+    )
+    .await?;
+
     // The list shows it; deactivating takes it off the public list.
     browser.goto(&url(&app, "/ui/admin")).await?;
     assert!(

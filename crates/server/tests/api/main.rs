@@ -6,6 +6,7 @@ mod catalog;
 mod concurrency;
 mod distributed;
 mod edge;
+mod exports;
 mod fuzz;
 mod harness;
 mod helpers;

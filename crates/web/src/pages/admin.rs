@@ -415,6 +415,18 @@ pub(crate) async fn show_dashboard(
     dashboard(&web, &visitor, event_id(&id)?, None).await
 }
 
+/// The event's tickets as a spreadsheet (`fulfillment::attendees_download`), for the dashboard's
+/// download link: the same file as the API's `/admin/events/{id}/attendees.csv`, signed in by
+/// the session cookie instead of a bearer token.
+pub(crate) async fn attendees_csv(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult {
+    admin_only(&visitor, "/ui/admin")?;
+    Ok(fulfillment::attendees_download(web.fulfillment.clone(), event_id(&id)?).await?)
+}
+
 async fn dashboard(
     web: &WebState,
     visitor: &Visitor,
