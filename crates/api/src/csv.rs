@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
+use std::future::Future;
 
 /// The byte-order mark a download starts with.
 pub const BOM: &str = "\u{feff}";
@@ -66,6 +67,58 @@ where
         Body::from_stream(chunks),
     )
         .into_response()
+}
+
+/// A time as exports write it: UTC, ISO 8601, to the second (`2026-12-07T20:00:00Z`).
+pub fn time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Rows of a paged download read per database round trip (and held in memory at once).
+pub const PAGE: i64 = 1_000;
+
+/// A download of records read page by page by keyset: `fetch(after, PAGE)` answers the items
+/// after the key `after` in key order (the first call gets `start`), `key` is an item's key and
+/// `record` its cells under `header`. A full page is followed by another fetch, a short one ends
+/// the file. Memory holds one page whatever the size of the whole.
+pub fn paged_download<T, K, F, Fut, E>(
+    filename: &str,
+    header: &'static [&'static str],
+    start: K,
+    fetch: F,
+    key: fn(&T) -> K,
+    record: fn(&T) -> Vec<String>,
+) -> Response
+where
+    T: Send + 'static,
+    K: Send + 'static,
+    F: Fn(K, i64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Vec<T>, E>> + Send,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let fetch = std::sync::Arc::new(fetch);
+    let pages = futures::stream::try_unfold((Some(start), true), move |(after, first)| {
+        let fetch = fetch.clone();
+        async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let items = fetch(after, PAGE).await.map_err(std::io::Error::other)?;
+            let mut chunk = String::new();
+            if first {
+                chunk.push_str(BOM);
+                push_record(&mut chunk, header);
+            }
+            for item in &items {
+                push_record(&mut chunk, &record(item));
+            }
+            let next = (items.len() as i64 == PAGE)
+                .then(|| items.last().map(key))
+                .flatten();
+            Ok(Some((chunk, (next, false))))
+        }
+    });
+    download(filename, pages)
 }
 
 #[cfg(test)]

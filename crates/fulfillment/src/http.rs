@@ -189,9 +189,6 @@ async fn check_in_ticket(
     ))
 }
 
-/// Rows of an export read per database round trip (and held in memory at once).
-const EXPORT_PAGE: i64 = 1_000;
-
 /// The columns of `attendees.csv`, one row a ticket.
 const ATTENDEE_COLUMNS: [&str; 12] = [
     "ticket",
@@ -208,8 +205,8 @@ const ATTENDEE_COLUMNS: [&str; 12] = [
     "checked in at",
 ];
 
-/// Every ticket of an event as CSV, one row a ticket (administrators), streamed in pages of
-/// [`EXPORT_PAGE`]: flat memory whatever the event's size. Quoting, the byte-order mark and
+/// Every ticket of an event as CSV, one row a ticket (administrators), streamed a page at a
+/// time (`api::csv::paged_download`): flat memory whatever the event's size. Quoting, the byte-order mark and
 /// formula neutralising are `api::csv`'s.
 #[utoipa::path(get, path = "/admin/events/{id}/attendees.csv", tag = "fulfillment", params(("id" = EventId, Path, description = "Event id")), responses((status = 200, description = "CSV (RFC 4180, UTF-8 with BOM): ticket, order, buyer, email, section, row, seat, price, currency, state, issued at, checked in at", content_type = "text/csv"), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse), (status = 404, description = "No such event", body = api::ErrorResponse)))]
 async fn attendees_csv(
@@ -231,37 +228,22 @@ pub async fn attendees_download(
     if !svc.event_exists(event).await? {
         return Err(FulfillmentError::EventNotFound(event));
     }
-    let pages = futures::stream::try_unfold(Some(Uuid::nil()), move |after| {
-        let svc = svc.clone();
-        async move {
-            let Some(after) = after else {
-                return Ok(None);
-            };
-            let tickets = svc
-                .tickets_of_event_after(event, after, EXPORT_PAGE)
-                .await
-                .map_err(std::io::Error::other)?;
-            let mut chunk = String::new();
-            if after.is_nil() {
-                chunk.push_str(api::csv::BOM);
-                api::csv::push_record(&mut chunk, &ATTENDEE_COLUMNS);
-            }
-            for t in &tickets {
-                api::csv::push_record(&mut chunk, &attendee_record(t));
-            }
-            // A full page may have more behind it; a short one is the last.
-            let next = (tickets.len() as i64 == EXPORT_PAGE)
-                .then(|| tickets.last().map(|t| t.id))
-                .flatten();
-            Ok(Some((chunk, next)))
-        }
-    });
-    Ok(api::csv::download(&format!("attendees-{event}.csv"), pages))
+    Ok(api::csv::paged_download(
+        &format!("attendees-{event}.csv"),
+        &ATTENDEE_COLUMNS,
+        Uuid::nil(),
+        move |after, limit| {
+            let svc = svc.clone();
+            async move { svc.tickets_of_event_after(event, after, limit).await }
+        },
+        |t: &Ticket| t.id,
+        attendee_record,
+    ))
 }
 
-fn attendee_record(t: &Ticket) -> [String; 12] {
-    let time = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    [
+fn attendee_record(t: &Ticket) -> Vec<String> {
+    let time = api::csv::time;
+    vec![
         t.id.to_string(),
         t.order_id.to_string(),
         t.holder.clone(),

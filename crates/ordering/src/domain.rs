@@ -156,6 +156,30 @@ pub struct Sale {
     pub price: Money,
 }
 
+/// An order of an event as its organiser's export lists it: the order, its buyer, and the seats
+/// of that event in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventOrder {
+    /// The order.
+    pub id: OrderId,
+    /// The buyer: their user id, else their guest token.
+    pub buyer: String,
+    /// Where the tickets go, when known.
+    pub email: Option<String>,
+    /// Its state (never a draft: carts are not orders yet).
+    pub state: OrderState,
+    /// Seats of this event in it.
+    pub seats: i64,
+    /// Their sum.
+    pub amount: Money,
+    /// Currency.
+    pub currency: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was paid.
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
 /// An order; a draft order is the buyer's cart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {

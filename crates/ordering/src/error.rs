@@ -56,6 +56,9 @@ pub enum OrderingError {
     /// The client's price is not the catalogue's.
     #[error("The price {given} does not match the seat's price {actual}.")]
     PriceMismatch { given: String, actual: String },
+    /// No event with that id (an export).
+    #[error("Event {0} not found")]
+    EventNotFound(kernel::EventId),
     /// Input failed validation.
     #[error("{0}")]
     Invalid(String),
@@ -82,6 +85,7 @@ impl OrderingError {
             Self::SeatNotInCart => ErrorCode::SeatNotInCart,
             Self::SeatNotFound(_) => ErrorCode::SeatNotFound,
             Self::PriceMismatch { .. } => ErrorCode::PriceMismatch,
+            Self::EventNotFound(_) => ErrorCode::EventNotFound,
             Self::Invalid(_) => ErrorCode::ValidationFailed,
             Self::Internal(_) => ErrorCode::Internal,
         }

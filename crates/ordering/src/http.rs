@@ -4,15 +4,16 @@ mod dto;
 
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use kernel::{Money, OrderId, ReservationId, SeatId};
+use kernel::{EventId, Money, OrderId, ReservationId, SeatId};
 use serde::Deserialize;
 use std::sync::Arc;
 
-use api::{ApiError, AppJson, AppPath, AppQuery, Auth, Caller};
+use api::{Admin, ApiError, AppJson, AppPath, AppQuery, Auth, Caller};
 
-use crate::{AddToCart, Buyer, OrderingError, OrderingService};
+use crate::{AddToCart, Buyer, EventOrder, OrderingError, OrderingService};
 use dto::OrderResponse;
 
 /// The ordering routes.
@@ -29,6 +30,70 @@ where
         .route("/orders", get(list_orders))
         .route("/orders/{id}", get(get_order))
         .route("/orders/{id}/cancel", patch(cancel_order))
+        .route("/admin/events/{id}/orders.csv", get(orders_csv))
+}
+
+/// The columns of `orders.csv`, one row an order (its seats of the event only).
+const ORDER_COLUMNS: [&str; 9] = [
+    "order",
+    "buyer",
+    "email",
+    "state",
+    "seats",
+    "amount",
+    "currency",
+    "created at",
+    "paid at",
+];
+
+/// Every order of an event as CSV (drafts, which are carts, left out), one row an order with
+/// the count and sum of its seats of that event; administrators only. Streamed a page at a
+/// time (`api::csv::paged_download`).
+#[utoipa::path(get, path = "/admin/events/{id}/orders.csv", tag = "ordering", params(("id" = EventId, Path, description = "Event id")), responses((status = 200, description = "CSV (RFC 4180, UTF-8 with BOM): order, buyer, email, state, seats, amount, currency, created at, paid at", content_type = "text/csv"), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse), (status = 404, description = "No such event", body = api::ErrorResponse)))]
+async fn orders_csv(
+    State(svc): State<Arc<OrderingService>>,
+    _admin: Admin,
+    AppPath(event): AppPath<EventId>,
+) -> Result<Response, ApiError> {
+    Ok(orders_download(svc, event).await?)
+}
+
+/// `orders.csv` of `event` as a streamed download (the API's route and the admin pages').
+///
+/// # Errors
+/// [`OrderingError::EventNotFound`] when the catalogue does not know the event.
+pub async fn orders_download(
+    svc: Arc<OrderingService>,
+    event: EventId,
+) -> Result<Response, OrderingError> {
+    if !svc.event_exists(event).await? {
+        return Err(OrderingError::EventNotFound(event));
+    }
+    Ok(api::csv::paged_download(
+        &format!("orders-{event}.csv"),
+        &ORDER_COLUMNS,
+        uuid::Uuid::nil(),
+        move |after, limit| {
+            let svc = svc.clone();
+            async move { svc.orders_of_event_after(event, after, limit).await }
+        },
+        |o: &EventOrder| o.id.uuid(),
+        order_record,
+    ))
+}
+
+fn order_record(o: &EventOrder) -> Vec<String> {
+    vec![
+        o.id.to_string(),
+        o.buyer.clone(),
+        o.email.clone().unwrap_or_default(),
+        o.state.as_str().to_string(),
+        o.seats.to_string(),
+        o.amount.to_string(),
+        o.currency.clone(),
+        api::csv::time(o.created_at),
+        o.paid_at.map(api::csv::time).unwrap_or_default(),
+    ]
 }
 
 /// Body of `POST /cart/add`.
@@ -194,7 +259,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         checkout_order,
         get_order,
         list_orders,
-        cancel_order
+        cancel_order,
+        orders_csv
     ))]
     struct Doc;
     <Doc as utoipa::OpenApi>::openapi()

@@ -19,11 +19,11 @@ mod ports;
 mod service;
 mod store;
 
-pub use domain::{Buyer, Order, OrderItem, OrderState, Sale};
+pub use domain::{Buyer, EventOrder, Order, OrderItem, OrderState, Sale};
 pub use error::OrderingError;
 pub use events::{
     CartItemRemoved, CompletedItem, OrderCancelled, OrderCompleted, OrderingSubscriber,
 };
-pub use http::{openapi, router};
+pub use http::{openapi, orders_download, router};
 pub use ports::{HoldState, HoldView, Holds, PaymentLedger, PricedSeat, SeatPrices};
 pub use service::{AddToCart, OfferOrder, OrderingPorts, OrderingQueries, OrderingService};

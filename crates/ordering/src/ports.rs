@@ -82,6 +82,12 @@ pub trait SeatPrices: Send + Sync + 'static {
     /// # Errors
     /// When the catalog cannot be asked.
     async fn seat(&self, seat: SeatId) -> anyhow::Result<Option<PricedSeat>>;
+
+    /// Whether the catalog knows `event`.
+    ///
+    /// # Errors
+    /// When the catalog cannot be asked.
+    async fn event_exists(&self, event: EventId) -> anyhow::Result<bool>;
 }
 
 /// Payment's ledger.

@@ -13,7 +13,7 @@ use outbox::RelayHandle;
 use std::sync::Arc;
 use storage::Database;
 
-use crate::domain::{Buyer, Order, Sale};
+use crate::domain::{Buyer, EventOrder, Order, Sale};
 use crate::ports::{Holds, PaymentLedger, SeatPrices};
 use crate::{OrderingError, store};
 
@@ -83,6 +83,30 @@ impl OrderingService {
     pub async fn sales_of_event(&self, event: EventId) -> Result<Vec<Sale>, OrderingError> {
         let mut conn = self.db.read().await?;
         Ok(store::sales_of_event(conn.conn(), event).await?)
+    }
+
+    /// Whether the catalogue knows `event` (an export of an unknown event is a 404, of an
+    /// event without orders an empty file).
+    ///
+    /// # Errors
+    /// When the catalogue cannot be asked.
+    pub async fn event_exists(&self, event: EventId) -> Result<bool, OrderingError> {
+        Ok(self.prices.event_exists(event).await?)
+    }
+
+    /// One page of `event`'s orders for an export: those after `after` in id order (start from
+    /// `Uuid::nil()`), at most `limit`; drafts (carts) are left out.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn orders_of_event_after(
+        &self,
+        event: EventId,
+        after: uuid::Uuid,
+        limit: i64,
+    ) -> Result<Vec<EventOrder>, OrderingError> {
+        let mut conn = self.db.read().await?;
+        Ok(store::orders_of_event_after(conn.conn(), event, after, limit).await?)
     }
 
     /// The buyer's orders, newest first.

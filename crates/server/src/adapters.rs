@@ -110,6 +110,10 @@ impl SeatPrices for PricesFromCatalog {
             currency: s.currency,
         }))
     }
+
+    async fn event_exists(&self, event: EventId) -> anyhow::Result<bool> {
+        Ok(self.0.event(event).await?.is_some())
+    }
 }
 
 /// Ordering's orders, as payment asks for them.

@@ -187,6 +187,13 @@ impl SeatPrices for RemoteCatalog {
     async fn seat(&self, seat: SeatId) -> anyhow::Result<Option<PricedSeat>> {
         self.0.call(paths::SEAT_PRICE, &seat).await
     }
+
+    /// Asked through the event facts fulfillment uses: `None` for an unknown event.
+    async fn event_exists(&self, event: EventId) -> anyhow::Result<bool> {
+        let facts: Option<fulfillment::EventFacts> =
+            self.0.call(paths::EVENT_FACTS, &event).await?;
+        Ok(facts.is_some())
+    }
 }
 
 #[async_trait::async_trait]

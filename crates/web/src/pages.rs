@@ -74,5 +74,6 @@ where
             "/ui/admin/events/{id}/attendees.csv",
             get(admin::attendees_csv),
         )
+        .route("/ui/admin/events/{id}/orders.csv", get(admin::orders_csv))
         .route("/ui/admin/preview", post(admin::preview_layout))
 }

@@ -7,7 +7,7 @@ use kernel::{EventId, Money, OrderId, OrderItemId, ReservationId, SeatId, from_m
 use storage::{Conn, FromRow, Row, RowError, Statement};
 use uuid::Uuid;
 
-use crate::domain::{Buyer, Order, OrderItem, OrderState, Sale};
+use crate::domain::{Buyer, EventOrder, Order, OrderItem, OrderState, Sale};
 
 storage::row! {
     struct OrderRow {
@@ -34,6 +34,61 @@ storage::row! {
         row_number: i64,
         seat_number: i64,
     }
+}
+
+storage::row! {
+    struct EventOrderRow {
+        order_id: Uuid,
+        user_id: Option<String>,
+        guest_token: Option<String>,
+        customer_email: Option<String>,
+        state: String,
+        currency: String,
+        created_at: i64,
+        paid_at: Option<i64>,
+        seats: i64,
+        amount_cents: i64,
+    }
+}
+
+/// One page of an event's orders for its export: those after `after` in id order (drafts
+/// left out), each with the count and sum of its seats of that event
+/// (`ordering_order_items_by_event` reads the lines in that order).
+pub(crate) async fn orders_of_event_after(
+    conn: Conn<'_>,
+    event: EventId,
+    after: Uuid,
+    limit: i64,
+) -> Result<Vec<EventOrder>, storage::Error> {
+    let rows: Vec<EventOrderRow> = Statement::new(
+        "select o.order_id, o.user_id, o.guest_token, o.customer_email, o.state, o.currency,
+                o.created_at, o.paid_at, count(*) as seats, cast(sum(i.price_cents) as bigint) as amount_cents
+         from ordering_order_items i join ordering_orders o on o.order_id = i.order_id
+         where i.event_id = $1 and i.order_id > $2 and o.state <> 'draft'
+         group by o.order_id, o.user_id, o.guest_token, o.customer_email, o.state, o.currency,
+                  o.created_at, o.paid_at
+         order by o.order_id
+         limit $3",
+    )
+    .bind(event.uuid())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| EventOrder {
+            id: OrderId(r.order_id),
+            buyer: r.user_id.or(r.guest_token).unwrap_or_default(),
+            email: r.customer_email,
+            state: OrderState::parse(&r.state).unwrap_or(OrderState::Cancelled),
+            seats: r.seats,
+            amount: Money::from_cents(r.amount_cents),
+            currency: r.currency,
+            created_at: from_micros(r.created_at),
+            paid_at: r.paid_at.map(from_micros),
+        })
+        .collect())
 }
 
 /// A row of [`ORDER_WITH_ITEMS`]: the order's columns and a line's (no column name is in both).

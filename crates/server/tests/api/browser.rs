@@ -329,6 +329,22 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
         },
     )
     .await?;
+    let orders_path = format!("/ui/admin/events/{event}/orders.csv");
+    browser
+        .find(Locator::Css(&format!("a[href=\"{orders_path}\"]")))
+        .await?;
+    let orders = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.text()).then(done, e => done(String(e)));",
+            vec![json!(orders_path)],
+        )
+        .await?;
+    let orders = orders.as_str().unwrap_or_default();
+    assert!(
+        orders.contains(",fan-1,,completed,1,60.00,USD,"),
+        "{orders}"
+    );
 
     // The list shows it; deactivating takes it off the public list.
     browser.goto(&url(&app, "/ui/admin")).await?;

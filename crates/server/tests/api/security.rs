@@ -135,6 +135,7 @@ async fn every_admin_route_needs_an_admin_token() -> anyhow::Result<()> {
         ("POST", format!("/admin/events/{event}/reactivate"), None),
         ("GET", format!("/admin/events/{event}/sales"), None),
         ("GET", format!("/admin/events/{event}/attendees.csv"), None),
+        ("GET", format!("/admin/events/{event}/orders.csv"), None),
         ("GET", "/notifications".into(), None),
         ("POST", "/checkin".into(), Some(json!({"qr": "x"}))),
     ];

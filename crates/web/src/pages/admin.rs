@@ -427,6 +427,17 @@ pub(crate) async fn attendees_csv(
     Ok(fulfillment::attendees_download(web.fulfillment.clone(), event_id(&id)?).await?)
 }
 
+/// The event's orders as a spreadsheet (`ordering::orders_download`), as
+/// [`attendees_csv`] is its tickets.
+pub(crate) async fn orders_csv(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult {
+    admin_only(&visitor, "/ui/admin")?;
+    Ok(ordering::orders_download(web.ordering.clone(), event_id(&id)?).await?)
+}
+
 async fn dashboard(
     web: &WebState,
     visitor: &Visitor,
