@@ -123,7 +123,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::push_record;
+    use super::{PAGE, paged_download, push_record};
 
     fn record(cells: &[&str]) -> String {
         let mut out = String::new();
@@ -157,5 +157,44 @@ mod tests {
             record(&["=HYPERLINK(\"x\")"]),
             "\"'=HYPERLINK(\"\"x\"\")\"\r\n"
         );
+    }
+
+    /// Every item once, in order, across full pages and a short last one; an exact multiple of
+    /// the page size ends with an empty page; nothing at all is a header alone.
+    #[tokio::test]
+    async fn a_paged_download_holds_every_item_once_in_order() -> anyhow::Result<()> {
+        for total in [0, 1, PAGE, 2 * PAGE + 7] {
+            let items: Vec<i64> = (1..=total).collect();
+            let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let seen = calls.clone();
+            let response = paged_download(
+                "n.csv",
+                &["n"],
+                0_i64,
+                move |after: i64, limit: i64| {
+                    seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let page: Vec<i64> = items
+                        .iter()
+                        .copied()
+                        .filter(|n| *n > after)
+                        .take(usize::try_from(limit).unwrap_or(0))
+                        .collect();
+                    async move { Ok::<_, std::io::Error>(page) }
+                },
+                |n: &i64| *n,
+                |n: &i64| vec![n.to_string()],
+            );
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+            let text = String::from_utf8(body.to_vec())?;
+            let text = text.strip_prefix(super::BOM).expect("a BOM");
+            let expected: String = std::iter::once("n".to_string())
+                .chain((1..=total).map(|n| n.to_string()))
+                .map(|line| line + "\r\n")
+                .collect();
+            assert_eq!(text, expected, "{total} items");
+            let pages = usize::try_from(total / PAGE + 1)?;
+            assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), pages);
+        }
+        Ok(())
     }
 }

@@ -61,14 +61,22 @@ pub(crate) async fn orders_of_event_after(
     limit: i64,
 ) -> Result<Vec<EventOrder>, storage::Error> {
     let rows: Vec<EventOrderRow> = Statement::new(
+        // The page is cut from the event's lines in index order (grouped by order as they
+        // come), and only then joined to the orders: grouping the joined rows by the orders'
+        // columns sorted every remaining line for each page (3.9 s for 100,000 orders on
+        // SQLite, docs/performance.md).
         "select o.order_id, o.user_id, o.guest_token, o.customer_email, o.state, o.currency,
-                o.created_at, o.paid_at, count(*) as seats, cast(sum(i.price_cents) as bigint) as amount_cents
-         from ordering_order_items i join ordering_orders o on o.order_id = i.order_id
-         where i.event_id = $1 and i.order_id > $2 and o.state <> 'draft'
-         group by o.order_id, o.user_id, o.guest_token, o.customer_email, o.state, o.currency,
-                  o.created_at, o.paid_at
-         order by o.order_id
-         limit $3",
+                o.created_at, o.paid_at, p.seats, p.amount_cents
+         from (select i.order_id, count(*) as seats, cast(sum(i.price_cents) as bigint) as amount_cents
+               from ordering_order_items i
+               where i.event_id = $1 and i.order_id > $2
+                 and exists (select 1 from ordering_orders d
+                             where d.order_id = i.order_id and d.state <> 'draft')
+               group by i.order_id
+               order by i.order_id
+               limit $3) p
+         join ordering_orders o on o.order_id = p.order_id
+         order by o.order_id",
     )
     .bind(event.uuid())
     .bind(after)
