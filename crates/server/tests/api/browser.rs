@@ -354,8 +354,16 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
             .await?
             .contains("Browser Night")
     );
+    // Deactivating asks first, saying what it does; cancelling changes nothing.
     browser.goto(&url(&app, &event_path)).await?;
     browser.click("button.danger").await?;
+    browser.wait_for_text("h1", "off sale?", 10).await?;
+    browser.screenshot("09b-admin-confirm-deactivation").await?;
+    browser.click("form.actions a.button").await?;
+    browser.wait_for_text("p.when", "on sale", 10).await?;
+    browser.click("button.danger").await?;
+    browser.wait_for_text("h1", "off sale?", 10).await?;
+    browser.click("#confirm").await?;
     browser.wait_for_text("p.when", "inactive", 10).await?;
     browser.goto(&url(&app, "/")).await?;
     assert!(!browser.text_of("main", 5).await?.contains("Browser Night"));

@@ -475,9 +475,22 @@ async fn dashboard(
 #[derive(Deserialize)]
 pub(crate) struct StatusForm {
     action: String,
+    /// `yes` once the organiser has confirmed a deactivation.
+    #[serde(default)]
+    confirmed: Option<String>,
 }
 
-/// `POST /ui/admin/events/{id}/status`: `deactivate` or `reactivate`.
+/// The question before a deactivation: what it does, yes or cancel.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_confirm.html")]
+pub(crate) struct ConfirmDeactivationPage {
+    nav: Nav,
+    id: String,
+    name: String,
+}
+
+/// `POST /ui/admin/events/{id}/status`: `deactivate` (asked to confirm first: the answer is a
+/// page that says what it does, whose button posts again with `confirmed=yes`) or `reactivate`.
 pub(crate) async fn set_status(
     State(web): State<WebState>,
     visitor: Visitor,
@@ -486,6 +499,15 @@ pub(crate) async fn set_status(
 ) -> PageResult<Response> {
     admin_only(&visitor, "/ui/admin")?;
     let id = event_id(&id)?;
+    if form.action == "deactivate" && form.confirmed.as_deref() != Some("yes") {
+        let event = web.catalog.event_summary(id).await?.event;
+        let page = ConfirmDeactivationPage {
+            nav: Nav::of(&visitor),
+            id: id.to_string(),
+            name: event.name,
+        };
+        return Ok(page.into_response());
+    }
     let result = match form.action.as_str() {
         "deactivate" => web.catalog.deactivate(id).await,
         _ => web.catalog.reactivate(id).await,
