@@ -354,6 +354,31 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
             .await?
             .contains("Browser Night")
     );
+    // On a phone (375 px wide) no admin page scrolls sideways.
+    browser.set_window_size(375, 812).await?;
+    let pages = [
+        ("/ui/admin".to_string(), "11-admin-events-phone"),
+        (event_path.clone(), "12-admin-dashboard-phone"),
+        (format!("{event_path}/edit"), "13-admin-edit-phone"),
+        (format!("{event_path}/seats"), "14-admin-seats-phone"),
+        ("/ui/admin/events/new".to_string(), "15-admin-new-phone"),
+    ];
+    for (path, shot) in pages {
+        browser.goto(&url(&app, &path)).await?;
+        let overflow = browser
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await?;
+        browser.screenshot(shot).await?;
+        assert!(
+            overflow.as_i64().is_some_and(|px| px <= 0),
+            "{path} scrolls sideways by {overflow} px on a phone"
+        );
+    }
+    browser.set_window_size(1280, 1000).await?;
+
     // Deactivating asks first, saying what it does; cancelling changes nothing.
     browser.goto(&url(&app, &event_path)).await?;
     browser.click("button.danger").await?;
