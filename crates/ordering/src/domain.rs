@@ -156,8 +156,67 @@ pub struct Sale {
     pub price: Money,
 }
 
-/// An order of an event as its organiser's export lists it: the order, its buyer, and the seats
-/// of that event in it.
+/// What an organiser looks orders up by (`GET /admin/orders`); every part is optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrderSearch {
+    /// Orders with a seat of this event.
+    pub event: Option<EventId>,
+    /// An e-mail address, a user id, a guest token or an order id, matched exactly.
+    pub text: Option<String>,
+    /// Orders in this state.
+    pub state: Option<OrderState>,
+    /// The page, from 1, of [`OrderSearch::PAGE_SIZE`] orders, newest first.
+    pub page: u32,
+}
+
+impl OrderSearch {
+    /// Orders a page holds.
+    pub const PAGE_SIZE: u32 = 50;
+    /// The last page one may ask for (beyond it, narrow the search).
+    pub const MAX_PAGE: u32 = 2_000;
+
+    /// The search an organiser's input asks for: `text` and `state` trimmed (empty is none),
+    /// `page` 1 when not given.
+    ///
+    /// # Errors
+    /// [`OrderingError::Invalid`] for a state that is not `pending`, `completed` or `cancelled`,
+    /// or a page outside 1 to [`OrderSearch::MAX_PAGE`].
+    pub fn new(
+        event: Option<EventId>,
+        text: Option<String>,
+        state: Option<&str>,
+        page: Option<u32>,
+    ) -> Result<Self, OrderingError> {
+        let state = match state.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => match OrderState::parse(s) {
+                Some(state) if state != OrderState::Draft => Some(state),
+                _ => {
+                    return Err(OrderingError::Invalid(
+                        "state must be pending, completed or cancelled.".into(),
+                    ));
+                }
+            },
+        };
+        let page = page.unwrap_or(1);
+        if !(1..=Self::MAX_PAGE).contains(&page) {
+            return Err(OrderingError::Invalid(format!(
+                "page must be between 1 and {}.",
+                Self::MAX_PAGE
+            )));
+        }
+        let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        Ok(Self {
+            event,
+            text,
+            state,
+            page,
+        })
+    }
+}
+
+/// An order as the organiser's lists show it: the order, its buyer, its seats (of one event, in
+/// an event's export; all of them in a search) and their sum.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventOrder {
     /// The order.
@@ -557,5 +616,38 @@ mod tests {
             check_checkout(&draft, &buyer),
             Err(OrderingError::NotDraft)
         ));
+    }
+
+    #[test]
+    fn an_order_search_trims_its_input_and_refuses_carts_and_pages_out_of_range() {
+        let search = OrderSearch::new(None, Some("  ana@example.com ".into()), Some(" "), None);
+        assert_eq!(
+            search.ok(),
+            Some(OrderSearch {
+                event: None,
+                text: Some("ana@example.com".into()),
+                state: None,
+                page: 1,
+            })
+        );
+        let blank = OrderSearch::new(None, Some("   ".into()), Some("completed"), Some(3));
+        assert_eq!(
+            blank.as_ref().map(|s| (&s.text, s.state, s.page)).ok(),
+            Some((&None, Some(OrderState::Completed), 3))
+        );
+        for (state, page) in [
+            (Some("draft"), None),
+            (Some("lost"), None),
+            (None, Some(0)),
+            (None, Some(OrderSearch::MAX_PAGE + 1)),
+        ] {
+            assert!(
+                matches!(
+                    OrderSearch::new(None, None, state, page),
+                    Err(OrderingError::Invalid(_))
+                ),
+                "{state:?} {page:?}"
+            );
+        }
     }
 }

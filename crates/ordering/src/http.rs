@@ -11,9 +11,9 @@ use kernel::{EventId, Money, OrderId, ReservationId, SeatId};
 use serde::Deserialize;
 use std::sync::Arc;
 
-use api::{Admin, ApiError, AppJson, AppPath, AppQuery, Auth, Caller};
+use api::{Admin, ApiError, AppJson, AppPath, AppQuery, Auth, Caller, Staff};
 
-use crate::{AddToCart, Buyer, EventOrder, OrderingError, OrderingService};
+use crate::{AddToCart, Buyer, EventOrder, OrderSearch, OrderingError, OrderingService};
 use dto::OrderResponse;
 
 /// The ordering routes.
@@ -31,6 +31,79 @@ where
         .route("/orders/{id}", get(get_order))
         .route("/orders/{id}/cancel", patch(cancel_order))
         .route("/admin/events/{id}/orders.csv", get(orders_csv))
+        .route("/admin/orders", get(search_orders))
+}
+
+/// Query of `GET /admin/orders`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+struct OrderSearchQuery {
+    /// Orders with a seat of this event.
+    event_id: Option<EventId>,
+    /// An e-mail address, a user id, a guest token or an order id (exact).
+    q: Option<String>,
+    /// `pending`, `completed` or `cancelled`.
+    state: Option<String>,
+    /// Page from 1 (50 orders a page, newest first).
+    page: Option<u32>,
+}
+
+/// One order found.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct FoundOrder {
+    order_id: OrderId,
+    buyer: String,
+    email: Option<String>,
+    state: &'static str,
+    seats: i64,
+    total_amount: Money,
+    currency: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    paid_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A page of `GET /admin/orders`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct OrderSearchPage {
+    orders: Vec<FoundOrder>,
+    page: u32,
+    page_size: u32,
+    has_more: bool,
+}
+
+/// Orders looked up by an organiser or door staff: by event, state, and an e-mail address, user
+/// id, guest token or order id; newest first, 50 a page. Carts (drafts) are not orders yet and
+/// never listed.
+#[utoipa::path(get, path = "/admin/orders", tag = "ordering", params(OrderSearchQuery), responses((status = 200, body = OrderSearchPage), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Neither staff nor an administrator", body = api::ErrorResponse)))]
+async fn search_orders(
+    State(svc): State<Arc<OrderingService>>,
+    _staff: Staff,
+    AppQuery(q): AppQuery<OrderSearchQuery>,
+) -> Result<Json<OrderSearchPage>, ApiError> {
+    let search = OrderSearch::new(q.event_id, q.q, q.state.as_deref(), q.page)?;
+    let (orders, has_more) = svc.search(&search).await?;
+    Ok(Json(OrderSearchPage {
+        orders: orders
+            .into_iter()
+            .map(|o| FoundOrder {
+                order_id: o.id,
+                buyer: o.buyer,
+                email: o.email,
+                state: o.state.as_str(),
+                seats: o.seats,
+                total_amount: o.amount,
+                currency: o.currency,
+                created_at: o.created_at,
+                paid_at: o.paid_at,
+            })
+            .collect(),
+        page: search.page,
+        page_size: OrderSearch::PAGE_SIZE,
+        has_more,
+    }))
 }
 
 /// The columns of `orders.csv`, one row an order (its seats of the event only).
@@ -260,7 +333,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         get_order,
         list_orders,
         cancel_order,
-        orders_csv
+        orders_csv,
+        search_orders
     ))]
     struct Doc;
     <Doc as utoipa::OpenApi>::openapi()

@@ -19,7 +19,7 @@ mod ports;
 mod service;
 mod store;
 
-pub use domain::{Buyer, EventOrder, Order, OrderItem, OrderState, Sale};
+pub use domain::{Buyer, EventOrder, Order, OrderItem, OrderSearch, OrderState, Sale};
 pub use error::OrderingError;
 pub use events::{
     CartItemRemoved, CompletedItem, OrderCancelled, OrderCompleted, OrderingSubscriber,

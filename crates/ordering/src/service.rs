@@ -13,7 +13,7 @@ use outbox::RelayHandle;
 use std::sync::Arc;
 use storage::Database;
 
-use crate::domain::{Buyer, EventOrder, Order, Sale};
+use crate::domain::{Buyer, EventOrder, Order, OrderSearch, Sale};
 use crate::ports::{Holds, PaymentLedger, SeatPrices};
 use crate::{OrderingError, store};
 
@@ -107,6 +107,22 @@ impl OrderingService {
     ) -> Result<Vec<EventOrder>, OrderingError> {
         let mut conn = self.db.read().await?;
         Ok(store::orders_of_event_after(conn.conn(), event, after, limit).await?)
+    }
+
+    /// A page of the orders `search` finds, newest first, and whether a next page exists
+    /// (organisers and door staff looking an order up).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn search(
+        &self,
+        search: &OrderSearch,
+    ) -> Result<(Vec<EventOrder>, bool), OrderingError> {
+        let mut conn = self.db.read().await?;
+        let mut found = store::search_orders(conn.conn(), search).await?;
+        let more = found.len() > OrderSearch::PAGE_SIZE as usize;
+        found.truncate(OrderSearch::PAGE_SIZE as usize);
+        Ok((found, more))
     }
 
     /// The buyer's orders, newest first.

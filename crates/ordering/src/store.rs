@@ -7,5 +7,5 @@ mod sql;
 pub(crate) use sql::{
     Lines, check_out, delete_item, draft_of, insert_item, insert_line, insert_order, mark_paid,
     open_orders_with_reservation, order, orders_of, orders_of_event_after, sales_of_event,
-    set_email_if_missing, set_state,
+    search_orders, set_email_if_missing, set_state,
 };

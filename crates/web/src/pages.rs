@@ -75,5 +75,6 @@ where
             get(admin::attendees_csv),
         )
         .route("/ui/admin/events/{id}/orders.csv", get(admin::orders_csv))
+        .route("/ui/admin/orders", get(admin::list_orders))
         .route("/ui/admin/preview", post(admin::preview_layout))
 }

@@ -354,6 +354,23 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
             .await?
             .contains("Browser Night")
     );
+    // Looking the order up, from the dashboard, by the buyer's id.
+    browser.goto(&url(&app, &event_path)).await?;
+    browser
+        .click("a[href^=\"/ui/admin/orders?eventId=\"]")
+        .await?;
+    browser.wait_for_text("h1", "Orders", 10).await?;
+    browser.fill("q", "fan-1").await?;
+    browser.click("form.search button").await?;
+    browser.wait_for_text("#orders", "fan-1", 10).await?;
+    assert!(browser.text_of("#orders", 5).await?.contains("completed"));
+    browser.screenshot("09c-admin-orders").await?;
+    browser.fill("q", "nobody").await?;
+    browser.click("form.search button").await?;
+    browser
+        .wait_for_text("#no-orders", "No order matches", 10)
+        .await?;
+
     // On a phone (375 px wide) no admin page scrolls sideways.
     browser.set_window_size(375, 812).await?;
     let pages = [
@@ -362,6 +379,10 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
         (format!("{event_path}/edit"), "13-admin-edit-phone"),
         (format!("{event_path}/seats"), "14-admin-seats-phone"),
         ("/ui/admin/events/new".to_string(), "15-admin-new-phone"),
+        (
+            "/ui/admin/orders?q=fan-1".to_string(),
+            "16-admin-orders-phone",
+        ),
     ];
     for (path, shot) in pages {
         browser.goto(&url(&app, &path)).await?;

@@ -1,5 +1,6 @@
 //! Black-box tests: the real `boxoffice` binary on random ports, driven over HTTP.
 
+mod backoffice;
 mod bench;
 mod browser;
 mod catalog;

@@ -136,6 +136,7 @@ async fn every_admin_route_needs_an_admin_token() -> anyhow::Result<()> {
         ("GET", format!("/admin/events/{event}/sales"), None),
         ("GET", format!("/admin/events/{event}/attendees.csv"), None),
         ("GET", format!("/admin/events/{event}/orders.csv"), None),
+        ("GET", "/admin/orders".into(), None),
         ("GET", "/notifications".into(), None),
         ("POST", "/checkin".into(), Some(json!({"qr": "x"}))),
     ];

@@ -427,6 +427,121 @@ pub(crate) async fn attendees_csv(
     Ok(fulfillment::attendees_download(web.fulfillment.clone(), event_id(&id)?).await?)
 }
 
+/// Query of `GET /ui/admin/orders`: the API's `GET /admin/orders`, from a form.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OrdersQuery {
+    #[serde(default)]
+    event_id: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    state: String,
+    page: Option<u32>,
+}
+
+/// An order found, as the page shows it.
+pub(crate) struct OrderLine {
+    id: String,
+    buyer: String,
+    email: String,
+    state: &'static str,
+    seats: i64,
+    total: String,
+    created: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_orders.html")]
+pub(crate) struct OrdersPage {
+    nav: Nav,
+    event_id: String,
+    event_name: String,
+    q: String,
+    state: String,
+    orders: Vec<OrderLine>,
+    error: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// `GET /ui/admin/orders`: orders looked up by event, state and an e-mail address, buyer or
+/// order id (`ordering::OrderSearch`), newest first, for door staff and administrators.
+pub(crate) async fn list_orders(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    axum::extract::Query(query): axum::extract::Query<OrdersQuery>,
+) -> PageResult<OrdersPage> {
+    match visitor.claims {
+        None => return Err(PageError::sign_in("/ui/admin/orders")),
+        Some(_) if !visitor.is_staff() => return Err(PageError::forbidden("door staff")),
+        Some(_) => {}
+    }
+    let event = match query.event_id.trim() {
+        "" => None,
+        id => Some(event_id(id)?),
+    };
+    let event_name = match event {
+        Some(id) => web.catalog.event_summary(id).await?.event.name,
+        None => String::new(),
+    };
+    let mut page = OrdersPage {
+        nav: Nav::of(&visitor),
+        event_id: event.map(|e| e.to_string()).unwrap_or_default(),
+        event_name,
+        q: query.q.clone(),
+        state: query.state.clone(),
+        orders: Vec::new(),
+        error: None,
+        previous: None,
+        next: None,
+    };
+    let search = match ordering::OrderSearch::new(
+        event,
+        Some(query.q.clone()),
+        Some(&query.state),
+        query.page,
+    ) {
+        Ok(search) => search,
+        Err(e) => {
+            page.error = Some(PageError::from(e).message);
+            return Ok(page);
+        }
+    };
+    let (found, more) = web.ordering.search(&search).await?;
+    let link = |n: u32| {
+        let mut pairs = vec![("page", n.to_string())];
+        for (name, value) in [
+            ("eventId", &page.event_id),
+            ("q", &page.q),
+            ("state", &page.state),
+        ] {
+            if !value.is_empty() {
+                pairs.push((name, value.clone()));
+            }
+        }
+        format!(
+            "/ui/admin/orders?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    };
+    page.previous = (search.page > 1).then(|| link(search.page - 1));
+    page.next = more.then(|| link(search.page + 1));
+    page.orders = found
+        .into_iter()
+        .map(|o| OrderLine {
+            id: o.id.to_string(),
+            buyer: o.buyer,
+            email: o.email.unwrap_or_default(),
+            state: o.state.as_str(),
+            seats: o.seats,
+            total: format!("{} {}", o.amount, o.currency),
+            created: view::date(o.created_at),
+        })
+        .collect();
+    Ok(page)
+}
+
 /// The event's orders as a spreadsheet (`ordering::orders_download`), as
 /// [`attendees_csv`] is its tickets.
 pub(crate) async fn orders_csv(

@@ -1,0 +1,140 @@
+//! Looking orders up in the back office (issue #27): `GET /admin/orders` by event, state and an
+//! e-mail address, user id, guest token or order id; newest first, 50 a page; staff and
+//! administrators only; carts never listed.
+
+use serde_json::{Value, json};
+
+use crate::harness::InProcess;
+use crate::helpers::{cart_with, create_event, pay, pending_order};
+
+/// The order ids of a search's page, and whether more follow.
+async fn found(app: &InProcess, query: &str) -> anyhow::Result<(Vec<String>, bool)> {
+    let reply = app
+        .admin("GET", &format!("/admin/orders?{query}"), None)
+        .await?;
+    anyhow::ensure!(reply.status == 200, "{query}: {}", reply.text);
+    let ids = reply.json["orders"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|o| o["orderId"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((ids, reply.json["hasMore"] == true))
+}
+
+fn id(order: &Value) -> String {
+    order["id"].as_str().expect("order id").to_string()
+}
+
+#[tokio::test]
+async fn orders_are_found_by_event_state_buyer_and_id_newest_first() -> anyhow::Result<()> {
+    let app = InProcess::start(|_| {}).await?;
+    let (event_a, seats_a) = create_event(&app, 1, 4).await;
+    let (_, seats_b) = create_event(&app, 1, 1).await;
+    let ana = pending_order(&app, &seats_a[..1], "ana@example.com").await;
+    assert_eq!(
+        pay(&app, &ana, "ana@example.com", json!(25.00))
+            .await
+            .status,
+        200
+    );
+    let bo = pending_order(&app, &seats_a[1..2], "bo").await;
+    let cy = pending_order(&app, &seats_a[2..3], "cy").await;
+    let cancelled = app
+        .call(
+            "PATCH",
+            &format!("/orders/{}/cancel?userId=cy", id(&cy)),
+            None,
+        )
+        .await?;
+    assert_eq!(cancelled.status, 204, "{}", cancelled.text);
+    let cart = cart_with(&app, &seats_a[3], "dee").await;
+    let ed = pending_order(&app, &seats_b[..1], "ed").await;
+    assert_eq!(pay(&app, &ed, "ed", json!(25.00)).await.status, 200);
+    app.settle().await?;
+
+    // Newest first; a cart is not an order yet.
+    let (all, more) = found(&app, "").await?;
+    assert_eq!(all, vec![id(&ed), id(&cy), id(&bo), id(&ana)]);
+    assert!(!more);
+    assert!(!all.contains(&id(&cart)));
+    assert_eq!(
+        found(&app, &format!("eventId={event_a}")).await?.0,
+        vec![id(&cy), id(&bo), id(&ana)]
+    );
+    assert_eq!(
+        found(&app, "state=completed").await?.0,
+        vec![id(&ed), id(&ana)]
+    );
+    assert_eq!(
+        found(&app, &format!("eventId={event_a}&state=cancelled"))
+            .await?
+            .0,
+        vec![id(&cy)]
+    );
+    assert_eq!(found(&app, "q=ana%40example.com").await?.0, vec![id(&ana)]);
+    assert_eq!(
+        found(&app, &format!("q={}", id(&bo))).await?.0,
+        vec![id(&bo)]
+    );
+    assert_eq!(found(&app, "q=nobody").await?.0, Vec::<String>::new());
+    let page = app.admin("GET", "/admin/orders?q=bo", None).await?;
+    let bo_found = &page.json["orders"][0];
+    assert_eq!(bo_found["state"], "pending");
+    assert_eq!(bo_found["seats"], 1);
+    assert_eq!(bo_found["totalAmount"], json!(25.00));
+    assert_eq!(bo_found["paidAt"], Value::Null);
+
+    // Bad input is a clear 400; nobody but staff and administrators may look.
+    for query in ["state=draft", "state=lost", "page=0", "eventId=not-an-id"] {
+        let reply = app
+            .admin("GET", &format!("/admin/orders?{query}"), None)
+            .await?;
+        assert_eq!(reply.status, 400, "{query}: {}", reply.text);
+    }
+    assert_eq!(app.get("/admin/orders").await?.status, 401);
+    let staff = json!({"email": "door@example.com", "password": "Passw0rd!", "role": "Staff"});
+    assert_eq!(app.admin("POST", "/users", Some(staff)).await?.status, 201);
+    let door = app.login("door@example.com", "Passw0rd!").await?;
+    let as_staff = app
+        .call_with_token(Some(&door), "GET", "/admin/orders?q=bo", None)
+        .await?;
+    assert_eq!(as_staff.status, 200, "{}", as_staff.text);
+    let buyer = json!({"email": "fan@example.com", "password": "Passw0rd!"});
+    assert_eq!(app.post("/users", buyer).await?.status, 201);
+    let fan = app.login("fan@example.com", "Passw0rd!").await?;
+    let as_buyer = app
+        .call_with_token(Some(&fan), "GET", "/admin/orders", None)
+        .await?;
+    assert_eq!(as_buyer.status, 403, "{}", as_buyer.text);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_long_list_comes_in_pages_of_fifty_each_order_once() -> anyhow::Result<()> {
+    let app = InProcess::start(|args| args.hold_rate_limit = 0).await?;
+    let (event, seats) = create_event(&app, 1, 52).await;
+    let mut made = Vec::new();
+    for (i, seat) in seats.iter().enumerate() {
+        made.push(id(&pending_order(
+            &app,
+            std::slice::from_ref(seat),
+            &format!("fan-{i}"),
+        )
+        .await));
+    }
+    let (first, more) = found(&app, &format!("eventId={event}")).await?;
+    assert_eq!(first.len(), 50);
+    assert!(more, "a second page follows");
+    let (second, more) = found(&app, &format!("eventId={event}&page=2")).await?;
+    assert_eq!(second.len(), 2);
+    assert!(!more);
+    let listed: Vec<String> = first.into_iter().chain(second).collect();
+    made.reverse();
+    assert_eq!(listed, made, "every order once, newest first");
+    let (beyond, more) = found(&app, &format!("eventId={event}&page=3")).await?;
+    assert!(beyond.is_empty() && !more);
+    Ok(())
+}
