@@ -51,6 +51,22 @@ storage::row! {
     }
 }
 
+impl EventOrderRow {
+    fn into_order(self) -> EventOrder {
+        EventOrder {
+            id: OrderId(self.order_id),
+            buyer: self.user_id.or(self.guest_token).unwrap_or_default(),
+            email: self.customer_email,
+            state: OrderState::parse(&self.state).unwrap_or(OrderState::Cancelled),
+            seats: self.seats,
+            amount: Money::from_cents(self.amount_cents),
+            currency: self.currency,
+            created_at: from_micros(self.created_at),
+            paid_at: self.paid_at.map(from_micros),
+        }
+    }
+}
+
 /// One page of an event's orders for its export: those after `after` in id order (drafts
 /// left out), each with the count and sum of its seats of that event
 /// (`ordering_order_items_by_event` reads the lines in that order).
@@ -83,35 +99,7 @@ pub(crate) async fn orders_of_event_after(
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| EventOrder {
-            id: OrderId(r.order_id),
-            buyer: r.user_id.or(r.guest_token).unwrap_or_default(),
-            email: r.customer_email,
-            state: OrderState::parse(&r.state).unwrap_or(OrderState::Cancelled),
-            seats: r.seats,
-            amount: Money::from_cents(r.amount_cents),
-            currency: r.currency,
-            created_at: from_micros(r.created_at),
-            paid_at: r.paid_at.map(from_micros),
-        })
-        .collect())
-}
-
-storage::row! {
-    struct FoundOrderRow {
-        order_id: Uuid,
-        user_id: Option<String>,
-        guest_token: Option<String>,
-        customer_email: Option<String>,
-        state: String,
-        currency: String,
-        created_at: i64,
-        paid_at: Option<i64>,
-        seats: i64,
-        total_cents: i64,
-    }
+    Ok(rows.into_iter().map(EventOrderRow::into_order).collect())
 }
 
 /// A page of the orders `search` finds (drafts never: carts are not orders yet), newest first
@@ -126,8 +114,9 @@ pub(crate) async fn search_orders(
     let mut params = Params::default();
     let mut sql = String::from(
         "select o.order_id, o.user_id, o.guest_token, o.customer_email, o.state, o.currency,
-                o.created_at, o.paid_at, o.total_cents,
-                (select count(*) from ordering_order_items c where c.order_id = o.order_id) as seats
+                o.created_at, o.paid_at,
+                (select count(*) from ordering_order_items c where c.order_id = o.order_id) as seats,
+                o.total_cents as amount_cents
          from ordering_orders o",
     );
     if let Some(text) = search.text.as_deref() {
@@ -172,26 +161,13 @@ pub(crate) async fn search_orders(
     sql.push_str(&format!(
         " order by o.order_id desc limit {limit} offset {offset}"
     ));
-    let rows: Vec<FoundOrderRow> = params
+    let rows: Vec<EventOrderRow> = params
         .0
         .into_iter()
         .fold(Statement::new(sql), Statement::bind)
         .fetch_all(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| EventOrder {
-            id: OrderId(r.order_id),
-            buyer: r.user_id.or(r.guest_token).unwrap_or_default(),
-            email: r.customer_email,
-            state: OrderState::parse(&r.state).unwrap_or(OrderState::Cancelled),
-            seats: r.seats,
-            amount: Money::from_cents(r.total_cents),
-            currency: r.currency,
-            created_at: from_micros(r.created_at),
-            paid_at: r.paid_at.map(from_micros),
-        })
-        .collect())
+    Ok(rows.into_iter().map(EventOrderRow::into_order).collect())
 }
 
 /// The values of a statement built piece by piece, each named `$n` as it is added.

@@ -228,6 +228,19 @@ async fn a_hold_that_runs_out_on_the_payment_page_is_explained() -> anyhow::Resu
     Ok(())
 }
 
+/// The text of `path` fetched by the page's own script, with its cookies (a download link's
+/// target, read without saving a file).
+async fn fetched_by_page(browser: &Browser, path: &str) -> anyhow::Result<String> {
+    let fetched = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.text()).then(done, e => done(String(e)));",
+            vec![json!(path)],
+        )
+        .await?;
+    Ok(fetched.as_str().unwrap_or_default().to_string())
+}
+
 #[tokio::test]
 async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::Result<()> {
     let app = spawn_with(&["--no-demo"]).await;
@@ -315,14 +328,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
         Duration::from_secs(15),
         "the ticket in the export",
         || async {
-            let fetched = browser
-                .execute_async(
-                    "const done = arguments[arguments.length - 1];
-                 fetch(arguments[0]).then(r => r.text()).then(done, e => done(String(e)));",
-                    vec![json!(csv_path)],
-                )
-                .await?;
-            let text = fetched.as_str().unwrap_or_default();
+            let text = fetched_by_page(&browser, &csv_path).await?;
             Ok(text.contains("ticket,order,buyer")
                 && text.contains(",fan-1,")
                 && text.contains(",B,"))
@@ -333,14 +339,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     browser
         .find(Locator::Css(&format!("a[href=\"{orders_path}\"]")))
         .await?;
-    let orders = browser
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             fetch(arguments[0]).then(r => r.text()).then(done, e => done(String(e)));",
-            vec![json!(orders_path)],
-        )
-        .await?;
-    let orders = orders.as_str().unwrap_or_default();
+    let orders = fetched_by_page(&browser, &orders_path).await?;
     assert!(
         orders.contains(",fan-1,,completed,1,60.00,USD,"),
         "{orders}"
