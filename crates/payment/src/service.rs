@@ -236,10 +236,7 @@ impl PaymentService {
         // One guarded insert (the partial unique index decides between concurrent claims), so
         // it needs neither a transaction nor the writer lock: on PostgreSQL that is four round
         // trips fewer under the lock per payment.
-        let mut tx = self.db.begin_unlocked().await?;
-        let claimed = store::claim(tx.conn(), payment).await?;
-        tx.commit().await?;
-        Ok(claimed)
+        Ok(store::claim(&self.db, payment).await?)
     }
 
     /// Records the provider's answer. An approval is kept only if, inside one write transaction

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, ReservationId, from_micros, to_micros};
-use storage::{Conn, Statement};
+use storage::{Conn, Database, Statement};
 use uuid::Uuid;
 
 use crate::domain::{Payment, PaymentStatus};
@@ -138,8 +138,11 @@ fn finish_statement(p: &Payment) -> Statement<'_> {
         .bind(p.processed_at.map(to_micros))
 }
 
-pub(crate) async fn claim(conn: Conn<'_>, p: &Payment) -> Result<bool, storage::Error> {
-    Ok(claim_statement(p).execute(conn).await? == 1)
+/// Claims the payment (a guarded insert: the partial unique index decides between concurrent
+/// claims), as a statement of its own, outside any transaction (`Statement::execute_alone`): on PostgreSQL
+/// one round trip, without `BEGIN` and `COMMIT`.
+pub(crate) async fn claim(db: &Database, p: &Payment) -> Result<bool, storage::Error> {
+    Ok(claim_statement(p).execute_alone(db).await? == 1)
 }
 
 /// Records the provider's answer on a processing payment; `false` if it was no longer
