@@ -84,7 +84,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::PriceMismatch
         | C::ReservationMismatch
         | C::CapacityExceeded
-        | C::AmountMismatch => StatusCode::BAD_REQUEST,
+        | C::AmountMismatch
+        | C::SeatNotInOrder
+        | C::RefundExceedsPaid => StatusCode::BAD_REQUEST,
         C::Unauthorized | C::InvalidCredentials => StatusCode::UNAUTHORIZED,
         C::Forbidden => StatusCode::FORBIDDEN,
         C::RouteNotFound
@@ -111,9 +113,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::EmailTaken
         | C::SeatsAvailable
         | C::AlreadyWaiting
-        | C::WaitlistEntryClosed => StatusCode::CONFLICT,
+        | C::WaitlistEntryClosed
+        | C::OrderNotRefundable
+        | C::SeatAlreadyRefunded
+        | C::RefundInProgress => StatusCode::CONFLICT,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        C::IdempotencyKeyReused | C::PaymentDeclined => StatusCode::UNPROCESSABLE_ENTITY,
+        C::IdempotencyKeyReused | C::PaymentDeclined | C::RefundDeclined => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         C::Internal => StatusCode::INTERNAL_SERVER_ERROR,

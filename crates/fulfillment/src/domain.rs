@@ -79,6 +79,8 @@ pub struct Ticket {
     pub issued_at: DateTime<Utc>,
     /// When it was used.
     pub checked_in_at: Option<DateTime<Utc>>,
+    /// Why it is void (`refunded`), when it is.
+    pub void_reason: Option<String>,
 }
 
 impl Ticket {
@@ -118,5 +120,13 @@ impl CheckInResult {
             Self::Void => "void",
             Self::WrongEvent => "wrong_event",
         }
+    }
+}
+
+/// What a door scanner shows for a ticket void for `reason`.
+pub fn void_sentence(reason: &str) -> &'static str {
+    match reason {
+        "refunded" => "This ticket was refunded and no longer admits.",
+        _ => "This ticket was cancelled and no longer admits.",
     }
 }

@@ -53,6 +53,9 @@ pub(crate) struct TicketResponse {
     qr: String,
     issued_at: DateTime<Utc>,
     checked_in_at: Option<DateTime<Utc>>,
+    /// Why the ticket is void (`refunded`); absent while it is valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    void_reason: Option<String>,
     pdf_url: String,
 }
 
@@ -77,6 +80,7 @@ impl From<Ticket> for TicketResponse {
             qr: t.qr,
             issued_at: t.issued_at,
             checked_in_at: t.checked_in_at,
+            void_reason: t.void_reason,
         }
     }
 }
@@ -174,7 +178,7 @@ struct CheckInRequest {
     event_id: Option<EventId>,
 }
 
-#[utoipa::path(post, path = "/checkin", tag = "fulfillment", security(("bearer" = [])), request_body = CheckInRequest, responses((status = 200, description = "admitted, already_checked_in, invalid, void or wrong_event"), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
+#[utoipa::path(post, path = "/checkin", tag = "fulfillment", security(("bearer" = [])), request_body = CheckInRequest, responses((status = 200, description = "`result`: admitted, already_checked_in, invalid, void or wrong_event; a void ticket's `reason` (`refunded`) and `message` say why"), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]
 async fn check_in_ticket(
     _staff: Staff,
     State(svc): State<Arc<FulfillmentService>>,
@@ -184,9 +188,13 @@ async fn check_in_ticket(
         return Err(ApiError::validation("qr must be at most 1024 characters."));
     }
     let (result, ticket) = svc.check_in(&body.qr, body.event_id).await?;
-    Ok(Json(
-        json!({ "result": result.as_str(), "ticket": ticket.map(TicketResponse::from) }),
-    ))
+    let mut answer = json!({ "result": result.as_str() });
+    if let Some(reason) = ticket.as_ref().and_then(|t| t.void_reason.as_deref()) {
+        answer["reason"] = json!(reason);
+        answer["message"] = json!(crate::domain::void_sentence(reason));
+    }
+    answer["ticket"] = json!(ticket.map(TicketResponse::from));
+    Ok(Json(answer))
 }
 
 /// The columns of `attendees.csv`, one row a ticket.

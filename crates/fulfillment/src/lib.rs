@@ -19,7 +19,7 @@ mod service;
 mod store;
 mod token;
 
-pub use domain::{CheckInResult, Ticket, TicketStatus};
+pub use domain::{CheckInResult, Ticket, TicketStatus, void_sentence};
 pub use error::FulfillmentError;
 pub use events::{FulfillmentSubscriber, TicketCheckedIn, TicketIssued};
 pub use http::{attendees_download, openapi, router};

@@ -112,6 +112,7 @@ impl FulfillmentService {
                     }),
                     issued_at: now,
                     checked_in_at: None,
+                    void_reason: None,
                 }
             })
             .collect()
@@ -134,6 +135,24 @@ impl FulfillmentService {
         if !issued.is_empty() {
             let now = self.clock.now();
             storage::enqueue(tx.conn(), &TicketIssued::new(order, &issued, now), now).await?;
+        }
+        Ok(())
+    }
+
+    /// Voids the tickets of `seats` of `order` inside `tx` because they were refunded (see
+    /// `payment::RefundedTickets`); a ticket issued for one of them later is void from the
+    /// start.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn void_refunded_in(
+        tx: &mut Tx,
+        order: OrderId,
+        seats: &[kernel::SeatId],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), FulfillmentError> {
+        for &seat in seats {
+            store::void_seat(tx.conn(), order, seat, "refunded", now).await?;
         }
         Ok(())
     }

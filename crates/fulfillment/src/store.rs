@@ -4,4 +4,6 @@
 
 mod sql;
 
-pub(crate) use sql::{check_in, insert_ticket, ticket, tickets_of_event_after, tickets_of_order};
+pub(crate) use sql::{
+    check_in, insert_ticket, ticket, tickets_of_event_after, tickets_of_order, void_seat,
+};

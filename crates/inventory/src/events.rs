@@ -171,6 +171,18 @@ struct PaymentSucceededIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct PaymentRefundedIn {
+    seats: Vec<RefundedSeatIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefundedSeatIn {
+    reservation_id: ReservationId,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct HoldsToReleaseIn {
     #[serde(default)]
     reservation_id: Option<ReservationId>,
@@ -179,7 +191,8 @@ struct HoldsToReleaseIn {
 }
 
 /// Inventory's consumer: records generated seats, confirms paid holds (the seats are sold),
-/// releases holds of removed cart items and cancelled orders.
+/// releases holds of removed cart items and cancelled orders, and puts refunded seats back on
+/// sale (waitlist first).
 pub struct InventorySubscriber {
     service: Arc<InventoryService>,
 }
@@ -203,6 +216,7 @@ impl Subscriber for InventorySubscriber {
             "cart-item-removed",
             "order-cancelled",
             "payment-succeeded",
+            "payment-refunded",
         ]
     }
 
@@ -254,6 +268,14 @@ impl InventorySubscriber {
                     if !store::confirm_hold(tx.conn(), id, now).await? {
                         unconfirmable(e.order_id, id);
                     }
+                }
+            }
+            "payment-refunded" => {
+                let e: PaymentRefundedIn = d.parse()?;
+                for seat in e.seats {
+                    self.service
+                        .free_sold_in(tx, seat.reservation_id, now)
+                        .await?;
                 }
             }
             topic => {

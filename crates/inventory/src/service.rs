@@ -279,14 +279,46 @@ impl InventoryService {
         let Some(hold) = store::release_hold(tx.conn(), id, now).await? else {
             return Ok(None);
         };
+        self.announce_freed(tx, &hold, reason, now).await?;
+        Ok(Some(hold))
+    }
+
+    /// Puts the sold seat of the confirmed hold `id` back on sale inside `tx` (its order was
+    /// refunded), offering it to whoever waits for it first; `None` if the hold was not
+    /// confirmed (freed before: applying a refund twice changes nothing).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn free_sold_in(
+        &self,
+        tx: &mut Tx,
+        id: ReservationId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Hold>, InventoryError> {
+        let Some(hold) = store::release_confirmed(tx.conn(), id, now).await? else {
+            return Ok(None);
+        };
+        self.announce_freed(tx, &hold, "refunded", now).await?;
+        Ok(Some(hold))
+    }
+
+    /// Announces the end of `hold` (`reservation-released` with `reason`) and hands its seat
+    /// over to the next claimant, if any.
+    async fn announce_freed(
+        &self,
+        tx: &mut Tx,
+        hold: &Hold,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), InventoryError> {
         storage::enqueue(
             tx.conn(),
-            &ReservationReleased::from_hold(&hold, reason, now),
+            &ReservationReleased::from_hold(hold, reason, now),
             now,
         )
         .await?;
-        self.hand_over(tx, &hold, now).await?;
-        Ok(Some(hold))
+        self.hand_over(tx, hold, now).await?;
+        Ok(())
     }
 
     /// Offers the seat of `ended` (just expired or released in `tx`) to the successor port;

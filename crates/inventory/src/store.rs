@@ -6,6 +6,6 @@ mod sql;
 
 pub(crate) use sql::{
     SeatRecord, confirm_hold, event_counts, expire_lapsed, expire_lapsed_on_seat, has_lapsed_hold,
-    hold, holds, insert_hold, mark_offer, release_hold, seat, seat_state, seat_taken, taken_seats,
-    upsert_seat,
+    hold, holds, insert_hold, mark_offer, release_confirmed, release_hold, seat, seat_state,
+    seat_taken, taken_seats, upsert_seat,
 };

@@ -74,6 +74,18 @@ pub enum ErrorCode {
     PaymentDeclined,
     /// No payment with that id.
     PaymentNotFound,
+    /// A refund of an order that was never paid, or is already refunded in full.
+    OrderNotRefundable,
+    /// A refund names a seat the order does not have.
+    SeatNotInOrder,
+    /// A refund names a seat that was refunded before.
+    SeatAlreadyRefunded,
+    /// A refund asks for more than was paid for its seats.
+    RefundExceedsPaid,
+    /// Another refund of this order is being processed.
+    RefundInProgress,
+    /// The payment provider declined the refund.
+    RefundDeclined,
     /// No parked event message with that id.
     MessageNotFound,
     /// No ticket with that id visible to the caller.
@@ -136,6 +148,12 @@ impl ErrorCode {
             Self::PaymentInProgress => "payment_in_progress",
             Self::PaymentDeclined => "payment_declined",
             Self::PaymentNotFound => "payment_not_found",
+            Self::OrderNotRefundable => "order_not_refundable",
+            Self::SeatNotInOrder => "seat_not_in_order",
+            Self::SeatAlreadyRefunded => "seat_already_refunded",
+            Self::RefundExceedsPaid => "refund_exceeds_paid",
+            Self::RefundInProgress => "refund_in_progress",
+            Self::RefundDeclined => "refund_declined",
             Self::MessageNotFound => "message_not_found",
             Self::TicketNotFound => "ticket_not_found",
             Self::EmailTaken => "email_taken",

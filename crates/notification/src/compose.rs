@@ -123,6 +123,46 @@ pub(crate) fn waitlist_offer_ended(
     plain(to, subject, body)
 }
 
+/// What a refund e-mail says.
+pub(crate) struct RefundFacts<'a> {
+    pub(crate) order_id: &'a str,
+    pub(crate) amount: &'a str,
+    pub(crate) currency: &'a str,
+    pub(crate) reason: &'a str,
+    /// `refunded` (the whole order) or `partially_refunded`.
+    pub(crate) state: &'a str,
+    /// "Event — A-1-2", one a seat.
+    pub(crate) seats: &'a [String],
+}
+
+/// The notice that seats of an order were refunded and their tickets no longer admit.
+pub(crate) fn refund(to: &str, r: &RefundFacts<'_>) -> anyhow::Result<Composed> {
+    let subject = format!(
+        "Your refund of {} {} (order {})",
+        r.amount, r.currency, r.order_id
+    );
+    let scope = if r.state == "refunded" {
+        "your whole order"
+    } else {
+        "part of your order"
+    };
+    let body = format!(
+        "Hello,\n\nthe organiser has refunded {scope} {order}: {amount} {currency} goes back to          the card you paid with (banks take a few days to show it).\n\nReason: {reason}\n\n\
+         Refunded seats (their tickets no longer admit):\n{seats}\n\nBoxoffice\n",
+        order = r.order_id,
+        amount = r.amount,
+        currency = r.currency,
+        reason = r.reason,
+        seats = r
+            .seats
+            .iter()
+            .map(|s| format!("  - {s}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    plain(to, subject, body)
+}
+
 /// The notice that a hold lapsed.
 pub(crate) fn hold_expired(to: &str, reservation: &str, seat: &str) -> anyhow::Result<Composed> {
     let subject = "Your seat reservation has expired".to_string();

@@ -45,6 +45,28 @@ struct WaitlistOfferedIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct OrderRefundedIn {
+    order_id: OrderId,
+    refund_id: uuid::Uuid,
+    state: String,
+    customer_email: Option<String>,
+    amount: Money,
+    currency: String,
+    reason: String,
+    items: Vec<RefundedItemIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefundedItemIn {
+    event_name: String,
+    section_code: String,
+    row_number: i64,
+    seat_number: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct WaitlistOfferEndedIn {
     entry_id: String,
     event_name: String,
@@ -125,6 +147,45 @@ impl NotificationSubscriber {
         })
     }
 
+    fn on_refunded(d: &Delivery) -> anyhow::Result<Plan> {
+        let r: OrderRefundedIn = d.parse()?;
+        let key = format!("refund:{}", r.refund_id);
+        let subject = format!("Your refund of {} {}", r.amount, r.currency);
+        let Some(to) = r.customer_email.filter(|a| compose::is_address(a)) else {
+            return Ok(Plan::Skip {
+                key,
+                kind: "refund",
+                subject,
+            });
+        };
+        let seats: Vec<String> = r
+            .items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} — section {}, row {}, seat {}",
+                    i.event_name, i.section_code, i.row_number, i.seat_number
+                )
+            })
+            .collect();
+        let message = compose::refund(
+            &to,
+            &compose::RefundFacts {
+                order_id: &r.order_id.to_string(),
+                amount: &r.amount.to_string(),
+                currency: &r.currency,
+                reason: &r.reason,
+                state: &r.state,
+                seats: &seats,
+            },
+        )?;
+        Ok(Plan::Store {
+            key,
+            kind: "refund",
+            message,
+        })
+    }
+
     fn on_expired(d: &Delivery) -> anyhow::Result<Plan> {
         let expired: ReservationExpiredIn = d.parse()?;
         if !compose::is_address(&expired.customer_id) {
@@ -149,6 +210,7 @@ impl NotificationSubscriber {
             "ticket-issued" => self.on_tickets(d).await,
             "waitlist-offered" => Self::on_offered(d),
             "waitlist-offer-ended" => Self::on_offer_ended(d),
+            "order-refunded" => Self::on_refunded(d),
             _ => Self::on_expired(d),
         }
     }
@@ -209,6 +271,7 @@ impl Subscriber for NotificationSubscriber {
             "reservation-expired",
             "waitlist-offered",
             "waitlist-offer-ended",
+            "order-refunded",
         ]
     }
 

@@ -199,19 +199,44 @@ impl NotificationService {
         email: Option<&str>,
     ) -> Result<Vec<NotificationRecord>, NotificationError> {
         let rows = store::list_for(self.db.read().await?.conn(), email).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| NotificationRecord {
-                id: r.message_id,
-                kind: r.kind,
-                recipient: r.recipient,
-                subject: r.subject,
-                status: r.status,
-                attempts: r.attempts,
-                last_error: r.last_error,
-                created_at: store::instant(r.created_at),
-                sent_at: r.sent_at.map(store::instant),
-            })
-            .collect())
+        Ok(rows.into_iter().map(record).collect())
+    }
+
+    /// The messages about one order: its tickets, its refunds, its lapsed holds and the
+    /// waitlist offer that created it, oldest first. Keys are matched with `like` (the offer's
+    /// entry id is not known here: `%`); ids hold no `%`, and a `_` matches itself too.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn about_order(
+        &self,
+        order: kernel::OrderId,
+        refunds: &[Uuid],
+        holds: &[kernel::ReservationId],
+    ) -> Result<Vec<NotificationRecord>, NotificationError> {
+        let keys: Vec<String> = [
+            format!("tickets:{order}"),
+            format!("waitlist_offer:%:{order}"),
+        ]
+        .into_iter()
+        .chain(refunds.iter().map(|r| format!("refund:{r}")))
+        .chain(holds.iter().map(|h| format!("hold_expired:{h}")))
+        .collect();
+        let rows = store::with_keys(self.db.read().await?.conn(), &keys).await?;
+        Ok(rows.into_iter().map(record).collect())
+    }
+}
+
+fn record(r: store::Stored) -> NotificationRecord {
+    NotificationRecord {
+        id: r.message_id,
+        kind: r.kind,
+        recipient: r.recipient,
+        subject: r.subject,
+        status: r.status,
+        attempts: r.attempts,
+        last_error: r.last_error,
+        created_at: store::instant(r.created_at),
+        sent_at: r.sent_at.map(store::instant),
     }
 }

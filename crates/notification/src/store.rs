@@ -5,5 +5,6 @@
 mod sql;
 
 pub(crate) use sql::{
-    Due, NewMessage, claim, due, insert, instant, list_for, mark_failed_attempt, mark_sent,
+    Due, NewMessage, Stored, claim, due, insert, instant, list_for, mark_failed_attempt, mark_sent,
+    with_keys,
 };

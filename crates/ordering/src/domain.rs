@@ -97,6 +97,10 @@ pub enum OrderState {
     Completed,
     /// Given up, or a hold lapsed.
     Cancelled,
+    /// Paid, then some of its seats refunded.
+    PartiallyRefunded,
+    /// Paid, then every seat refunded.
+    Refunded,
 }
 
 impl OrderState {
@@ -107,7 +111,17 @@ impl OrderState {
             Self::Pending => "pending",
             Self::Completed => "completed",
             Self::Cancelled => "cancelled",
+            Self::PartiallyRefunded => "partially_refunded",
+            Self::Refunded => "refunded",
         }
+    }
+
+    /// Whether the order was paid (whatever was refunded since).
+    pub fn was_paid(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::PartiallyRefunded | Self::Refunded
+        )
     }
 
     /// Parses the storage form.
@@ -117,6 +131,8 @@ impl OrderState {
             "pending" => Some(Self::Pending),
             "completed" => Some(Self::Completed),
             "cancelled" => Some(Self::Cancelled),
+            "partially_refunded" => Some(Self::PartiallyRefunded),
+            "refunded" => Some(Self::Refunded),
             _ => None,
         }
     }
@@ -143,6 +159,8 @@ pub struct OrderItem {
     pub row_number: i64,
     /// Seat number.
     pub seat_number: i64,
+    /// When the seat was refunded, if it was.
+    pub refunded_at: Option<DateTime<Utc>>,
 }
 
 /// One sold seat, for sales reports.
@@ -154,6 +172,8 @@ pub struct Sale {
     pub section_code: String,
     /// Price paid.
     pub price: Money,
+    /// When it was refunded, if it was.
+    pub refunded_at: Option<DateTime<Utc>>,
 }
 
 /// What an organiser looks orders up by (`GET /admin/orders`); every part is optional.
@@ -179,8 +199,8 @@ impl OrderSearch {
     /// `page` 1 when not given.
     ///
     /// # Errors
-    /// [`OrderingError::Invalid`] for a state that is not `pending`, `completed` or `cancelled`,
-    /// or a page outside 1 to [`OrderSearch::MAX_PAGE`].
+    /// [`OrderingError::Invalid`] for a state that is not `pending`, `completed`, `cancelled`,
+    /// `partially_refunded` or `refunded`, or a page outside 1 to [`OrderSearch::MAX_PAGE`].
     pub fn new(
         event: Option<EventId>,
         text: Option<String>,
@@ -193,7 +213,8 @@ impl OrderSearch {
                 Some(state) if state != OrderState::Draft => Some(state),
                 _ => {
                     return Err(OrderingError::Invalid(
-                        "state must be pending, completed or cancelled.".into(),
+                        "state must be pending, completed, partially_refunded, refunded or cancelled."
+                            .into(),
                     ));
                 }
             },
@@ -504,6 +525,7 @@ mod tests {
             section_code: "A".into(),
             row_number: 1,
             seat_number: 1,
+            refunded_at: None,
         }
     }
 

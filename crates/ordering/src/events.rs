@@ -106,6 +106,54 @@ impl Event for OrderCompleted {
     }
 }
 
+/// Seats of a paid order were refunded (topic `order-refunded`, ours): the buyer is told. The
+/// tickets were voided and the seats are freed on `payment-refunded`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderRefunded {
+    /// The order.
+    pub order_id: OrderId,
+    /// The refund (payment's).
+    pub refund_id: uuid::Uuid,
+    /// The order's state now: `partially_refunded` or `refunded`.
+    pub state: String,
+    /// Where to tell the buyer, if known.
+    pub customer_email: Option<String>,
+    /// Amount given back.
+    pub amount: Money,
+    /// Currency.
+    pub currency: String,
+    /// Why, as the organiser wrote it.
+    pub reason: String,
+    /// The seats given back.
+    pub items: Vec<CompletedItem>,
+    /// When ordering applied it.
+    pub refunded_at: DateTime<Utc>,
+}
+
+impl Event for OrderRefunded {
+    const TOPIC: &'static str = "order-refunded";
+    fn key(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentRefundedIn {
+    refund_id: uuid::Uuid,
+    order_id: OrderId,
+    seats: Vec<RefundedSeatIn>,
+    amount: Money,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefundedSeatIn {
+    seat_id: kernel::SeatId,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PaymentSucceededIn {
@@ -120,7 +168,8 @@ struct HoldEndedIn {
     reservation_id: ReservationId,
 }
 
-/// Ordering's consumer of `reservation-expired`, `reservation-released` and `payment-succeeded`.
+/// Ordering's consumer of `reservation-expired`, `reservation-released`, `payment-succeeded`
+/// and `payment-refunded`.
 pub struct OrderingSubscriber {
     service: Arc<OrderingService>,
 }
@@ -143,6 +192,7 @@ impl Subscriber for OrderingSubscriber {
             "reservation-expired",
             "reservation-released",
             "payment-succeeded",
+            "payment-refunded",
         ]
     }
 
@@ -167,7 +217,17 @@ impl Subscriber for OrderingSubscriber {
 
 impl OrderingSubscriber {
     async fn apply(&self, tx: &mut storage::Tx, d: &Delivery) -> anyhow::Result<()> {
-        if d.topic == "payment-succeeded" {
+        if d.topic == "payment-refunded" {
+            let refund: PaymentRefundedIn = d.parse()?;
+            let applied = crate::service::RefundApplied {
+                refund_id: refund.refund_id,
+                order_id: refund.order_id,
+                seat_ids: refund.seats.iter().map(|s| s.seat_id).collect(),
+                amount: refund.amount,
+                reason: refund.reason,
+            };
+            self.service.refunded(tx, &applied).await?;
+        } else if d.topic == "payment-succeeded" {
             let paid: PaymentSucceededIn = d.parse()?;
             self.service
                 .complete(tx, paid.order_id, paid.payment_id, paid.processed_at)

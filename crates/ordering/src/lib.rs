@@ -22,7 +22,8 @@ mod store;
 pub use domain::{Buyer, EventOrder, Order, OrderItem, OrderSearch, OrderState, Sale};
 pub use error::OrderingError;
 pub use events::{
-    CartItemRemoved, CompletedItem, OrderCancelled, OrderCompleted, OrderingSubscriber,
+    CartItemRemoved, CompletedItem, OrderCancelled, OrderCompleted, OrderRefunded,
+    OrderingSubscriber,
 };
 pub use http::{openapi, orders_download, router};
 pub use ports::{HoldState, HoldView, Holds, PaymentLedger, PricedSeat, SeatPrices};

@@ -6,6 +6,7 @@ mod lifecycle;
 
 pub use cart::AddToCart;
 pub use lifecycle::OfferOrder;
+pub(crate) use lifecycle::RefundApplied;
 
 use chrono::{DateTime, Utc};
 use kernel::{Clock, EventId, OrderId};

@@ -6,6 +6,6 @@ mod sql;
 
 pub(crate) use sql::{
     Lines, check_out, delete_item, draft_of, insert_item, insert_line, insert_order, mark_paid,
-    open_orders_with_reservation, order, orders_of, orders_of_event_after, sales_of_event,
-    search_orders, set_email_if_missing, set_state,
+    mark_refunded, open_orders_with_reservation, order, orders_of, orders_of_event_after,
+    sales_of_event, search_orders, set_email_if_missing, set_state,
 };

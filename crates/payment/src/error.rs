@@ -29,6 +29,26 @@ pub enum PaymentError {
     /// No such payment.
     #[error("Payment not found")]
     PaymentNotFound,
+    /// The order is not paid, or nothing of it is left to refund.
+    #[error("{0}")]
+    NotRefundable(String),
+    /// A refund names a seat the order does not have.
+    #[error("Seat {0} is not in this order.")]
+    SeatNotInOrder(kernel::SeatId),
+    /// A refund names a seat refunded before.
+    #[error("Seat {0} was refunded already.")]
+    SeatAlreadyRefunded(kernel::SeatId),
+    /// A refund asks for more than its seats cost.
+    #[error("The refund of {asked} exceeds the {paid} paid for its seats.")]
+    RefundExceedsPaid { asked: String, paid: String },
+    /// Another refund of the order is being processed.
+    #[error("A refund of this order is already being processed; try again in a moment.")]
+    RefundInProgress,
+    /// The provider declined the refund; nothing changed.
+    #[error(
+        "The refund was declined by the payment provider: {message} ({code}). Nothing was changed."
+    )]
+    RefundDeclined { code: String, message: String },
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -46,6 +66,12 @@ impl PaymentError {
             Self::HoldExpired => ErrorCode::HoldExpired,
             Self::InProgress => ErrorCode::PaymentInProgress,
             Self::PaymentNotFound => ErrorCode::PaymentNotFound,
+            Self::NotRefundable(_) => ErrorCode::OrderNotRefundable,
+            Self::SeatNotInOrder(_) => ErrorCode::SeatNotInOrder,
+            Self::SeatAlreadyRefunded(_) => ErrorCode::SeatAlreadyRefunded,
+            Self::RefundExceedsPaid { .. } => ErrorCode::RefundExceedsPaid,
+            Self::RefundInProgress => ErrorCode::RefundInProgress,
+            Self::RefundDeclined { .. } => ErrorCode::RefundDeclined,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

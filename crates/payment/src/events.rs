@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use storage::Event;
 use uuid::Uuid;
 
-use crate::domain::Payment;
+use crate::domain::{Payment, Refund, RefundedSeat};
 
 /// An order was paid (topic `payment-succeeded`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,6 +116,55 @@ impl PaymentFailed {
 
 impl Event for PaymentFailed {
     const TOPIC: &'static str = "payment-failed";
+    fn key(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// Money was given back on a paid order (topic `payment-refunded`, ours): ordering marks the
+/// seats refunded and moves the order on; inventory puts the seats back on sale (waitlist first).
+/// Their tickets were voided in the same transaction that recorded the refund.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentRefunded {
+    /// The refund.
+    pub refund_id: Uuid,
+    /// The payment refunded.
+    pub payment_id: Uuid,
+    /// The order.
+    pub order_id: OrderId,
+    /// The seats given back.
+    pub seats: Vec<RefundedSeat>,
+    /// Amount given back.
+    pub amount: Money,
+    /// Currency.
+    pub currency: String,
+    /// Why.
+    pub reason: String,
+    /// The provider's reference of the refund.
+    pub provider_reference: String,
+    /// When.
+    pub refunded_at: DateTime<Utc>,
+}
+
+impl PaymentRefunded {
+    pub(crate) fn new(r: &Refund, now: DateTime<Utc>) -> Self {
+        Self {
+            refund_id: r.id,
+            payment_id: r.payment_id,
+            order_id: r.order_id,
+            seats: r.seats.clone(),
+            amount: r.amount,
+            currency: r.currency.clone(),
+            reason: r.reason.clone(),
+            provider_reference: r.provider_reference.clone().unwrap_or_default(),
+            refunded_at: r.processed_at.unwrap_or(now),
+        }
+    }
+}
+
+impl Event for PaymentRefunded {
+    const TOPIC: &'static str = "payment-refunded";
     fn key(&self) -> String {
         self.order_id.to_string()
     }

@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
-use api::{ApiError, AppJson, AppPath, AppQuery, Auth, Caller, status_of};
+use api::{Admin, ApiError, AppJson, AppPath, AppQuery, Auth, Caller, status_of};
+use kernel::SeatId;
 
-use crate::domain::{Payment, PaymentStatus};
-use crate::{PayRequest, PaymentError, PaymentService};
+use crate::domain::{Payment, PaymentStatus, Refund, RefundedSeat};
+use crate::{PayRequest, PaymentError, PaymentService, RefundRequest};
 
 /// The payment routes.
 pub fn router<S>() -> Router<S>
@@ -26,6 +27,96 @@ where
     Router::new()
         .route("/payments", post(create_payment).get(list_payments))
         .route("/payments/{id}", get(get_payment))
+        .route("/admin/orders/{id}/refund", post(refund_order))
+}
+
+/// Body of `POST /admin/orders/{id}/refund`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RefundBody {
+    /// Seats to give back; absent: every seat not refunded yet.
+    seat_ids: Option<Vec<SeatId>>,
+    /// Why (the buyer reads it in the e-mail).
+    reason: Option<String>,
+    /// Amount to give back; absent: what the seats cost. Never more than that.
+    amount: Option<Money>,
+}
+
+/// A refund as the API shows it (and the back office's order page).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundDto {
+    /// The refund.
+    pub id: Uuid,
+    /// The order.
+    pub order_id: OrderId,
+    /// The payment refunded.
+    pub payment_id: Uuid,
+    /// `processing`, `succeeded` or `failed`.
+    pub status: &'static str,
+    /// Amount given back.
+    pub amount: Money,
+    /// Currency.
+    pub currency: String,
+    /// Why.
+    pub reason: String,
+    /// The seats given back: `seatId`, `reservationId`, `price`.
+    #[schema(value_type = Vec<Object>)]
+    pub seats: Vec<RefundedSeat>,
+    /// The administrator who asked.
+    pub requested_by: String,
+    /// The provider's reference of the refund.
+    pub provider_reference: Option<String>,
+    /// The provider's code on a decline.
+    pub error_code: Option<String>,
+    /// The provider's sentence on a decline.
+    pub error_message: Option<String>,
+    /// When it was asked for.
+    pub created_at: DateTime<Utc>,
+    /// When the provider answered.
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+impl From<Refund> for RefundDto {
+    fn from(r: Refund) -> Self {
+        Self {
+            id: r.id,
+            order_id: r.order_id,
+            payment_id: r.payment_id,
+            status: r.status.as_str(),
+            amount: r.amount,
+            currency: r.currency,
+            reason: r.reason,
+            seats: r.seats,
+            requested_by: r.requested_by,
+            provider_reference: r.provider_reference,
+            error_code: r.error_code,
+            error_message: r.error_message,
+            created_at: r.created_at,
+            processed_at: r.processed_at,
+        }
+    }
+}
+
+/// Refunds a paid order, in whole or the seats named (administrators). Send an
+/// `Idempotency-Key`: a repeat answers the first refund instead of refunding again.
+#[utoipa::path(post, path = "/admin/orders/{id}/refund", tag = "payment", security(("bearer" = [])), params(("id" = OrderId, Path, description = "Order id")), request_body = RefundBody, responses((status = 200, description = "Refunded: the seats' tickets are void; the seats go back on sale (waitlist first)", body = RefundDto), (status = 400, description = "Invalid input, a seat not in the order, or more than was paid (`seat_not_in_order`, `refund_exceeds_paid`)", body = api::ErrorResponse), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse), (status = 404, description = "No such order", body = api::ErrorResponse), (status = 409, description = "Not paid, refunded already, or another refund in flight (`order_not_refundable`, `seat_already_refunded`, `refund_in_progress`)", body = api::ErrorResponse), (status = 422, description = "Declined by the payment provider; nothing changed (`refund_declined`)", body = api::ErrorResponse)))]
+async fn refund_order(
+    Admin(admin): Admin,
+    State(svc): State<Arc<PaymentService>>,
+    AppPath(order_id): AppPath<OrderId>,
+    AppJson(body): AppJson<RefundBody>,
+) -> Result<Json<RefundDto>, ApiError> {
+    let refund = svc
+        .refund(RefundRequest {
+            order_id,
+            seats: body.seat_ids,
+            amount: body.amount,
+            reason: body.reason.unwrap_or_default(),
+            requested_by: admin.email,
+        })
+        .await?;
+    Ok(Json(refund.into()))
 }
 
 /// Body of `POST /payments`.
@@ -244,7 +335,7 @@ async fn list_payments(
 /// The payment part of the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(create_payment, get_payment, list_payments))]
+    #[openapi(paths(create_payment, get_payment, list_payments, refund_order))]
     struct Doc;
     <Doc as utoipa::OpenApi>::openapi()
 }

@@ -1,8 +1,9 @@
 //! Payment: charges for pending orders through a [`PaymentProvider`].
 //!
-//! Tables: `payment_payments`.
+//! Tables: `payment_payments`, `payment_refunds`.
 //! Events out: `payment-succeeded` (ordering completes the order, inventory confirms the holds),
-//! `payment-failed`. Events in: none.
+//! `payment-failed`, `payment-refunded` (ordering marks the seats refunded, inventory frees
+//! them). Events in: none.
 //!
 //! Unlike the original (§8.3), a payment is checked against the real order: it must exist, be
 //! pending, belong to the payer, match the total to the cent and still hold every seat. A success
@@ -18,10 +19,14 @@ mod provider;
 mod service;
 mod store;
 
-pub use domain::{Payment, PaymentStatus};
+pub use domain::{Payment, PaymentStatus, Refund, RefundStatus, RefundedSeat};
 pub use error::PaymentError;
-pub use events::{PaymentFailed, PaymentSucceeded};
-pub use http::{openapi, router};
-pub use ports::{HoldsOfOrder, OrderForPayment, PaidHolds, PayableOrders};
-pub use provider::{Charge, ChargeOutcome, PaymentProvider, SimulatedProcessor};
-pub use service::{PayRequest, PaymentPorts, PaymentQueries, PaymentService};
+pub use events::{PaymentFailed, PaymentRefunded, PaymentSucceeded};
+pub use http::{RefundDto, openapi, router};
+pub use ports::{
+    HoldsOfOrder, OrderForPayment, PaidHolds, PaidItem, PayableOrders, RefundedTickets,
+};
+pub use provider::{
+    Charge, ChargeOutcome, PaymentProvider, RefundOrder, RefundOutcome, SimulatedProcessor,
+};
+pub use service::{PayRequest, PaymentPorts, PaymentQueries, PaymentService, RefundRequest};

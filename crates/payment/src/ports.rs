@@ -1,7 +1,7 @@
 //! What payment asks other contexts: the order (ordering) and its holds (inventory).
 
 use chrono::{DateTime, Utc};
-use kernel::{Money, OrderId, ReservationId};
+use kernel::{EventId, Money, OrderId, ReservationId, SeatId};
 
 /// An order as payment needs to see it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -20,6 +20,23 @@ pub struct OrderForPayment {
     pub currency: String,
     /// The holds of its items.
     pub reservation_ids: Vec<ReservationId>,
+    /// Its seats and what each cost (what a refund may give back).
+    #[serde(default)]
+    pub items: Vec<PaidItem>,
+}
+
+/// One seat of an order, as a refund sees it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaidItem {
+    /// The seat.
+    pub seat_id: SeatId,
+    /// Its hold (confirmed once paid).
+    pub reservation_id: ReservationId,
+    /// Its event.
+    pub event_id: EventId,
+    /// What it cost.
+    pub price: Money,
 }
 
 impl OrderForPayment {
@@ -90,4 +107,22 @@ pub trait PaidHolds: Send + Sync + 'static {
         ids: &[ReservationId],
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool>;
+}
+
+/// Fulfillment's tickets, voided inside the refund's own write transaction (every process shares
+/// the database): the instant a refund is recorded, its seats' tickets no longer admit, at every
+/// door of every process.
+#[async_trait::async_trait]
+pub trait RefundedTickets: Send + Sync + 'static {
+    /// Voids the tickets of `seats` of `order` inside `tx` (and those issued later for them).
+    ///
+    /// # Errors
+    /// When the database fails.
+    async fn void_in(
+        &self,
+        tx: &mut storage::Tx,
+        order: OrderId,
+        seats: &[SeatId],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
 }

@@ -39,6 +39,37 @@ pub enum ChargeOutcome {
     },
 }
 
+/// Money to give back on an approved charge.
+#[derive(Debug, Clone)]
+pub struct RefundOrder {
+    /// Our refund's id, given to the provider as its idempotency reference: asking again with
+    /// the same reference (after a crash or a lost answer) never refunds twice.
+    pub reference: uuid::Uuid,
+    /// The provider's transaction of the charge.
+    pub transaction_id: String,
+    /// Amount to give back (at most what the charge took).
+    pub amount: Money,
+    /// Currency.
+    pub currency: String,
+}
+
+/// What the provider answered to a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// Given back.
+    Refunded {
+        /// The provider's reference of the refund.
+        provider_reference: String,
+    },
+    /// Refused; nothing was given back.
+    Declined {
+        /// Provider code (`CARD_DECLINED`).
+        code: String,
+        /// Sentence (`Your card was declined`).
+        message: String,
+    },
+}
+
 /// A payment processor.
 #[async_trait::async_trait]
 pub trait PaymentProvider: Send + Sync + 'static {
@@ -56,11 +87,12 @@ pub trait PaymentProvider: Send + Sync + 'static {
     /// When the provider cannot be reached (ask again later).
     async fn lookup(&self, charge: &Charge) -> anyhow::Result<Option<ChargeOutcome>>;
 
-    /// Gives back an approved charge in full (idempotent per transaction).
+    /// Gives back `refund.amount` of an approved charge, once per `refund.reference` however
+    /// often it is asked (asking again is how a refund whose answer was lost is finished).
     ///
     /// # Errors
-    /// When the provider cannot be reached or refuses (ask again later).
-    async fn refund(&self, transaction_id: &str, charge: &Charge) -> anyhow::Result<()>;
+    /// When the provider cannot be reached (ask again later).
+    async fn refund(&self, refund: &RefundOrder) -> anyhow::Result<RefundOutcome>;
 
     /// Whether answers come from a simulation.
     fn is_simulated(&self) -> bool;
@@ -119,6 +151,22 @@ impl SimulatedProcessor {
     }
 }
 
+impl SimulatedProcessor {
+    /// The outcome of refunding `amount` as `reference`: declined by the cents rule of charges
+    /// ([`SimulatedProcessor::outcome`]: `.13`, `.66`, `.99`, too large), so that a declined
+    /// refund can be tried; a pure function, so that asking again answers the same.
+    pub fn refund_outcome(amount: Money, reference: uuid::Uuid) -> RefundOutcome {
+        match Self::outcome(amount, reference) {
+            ChargeOutcome::Approved { .. } => RefundOutcome::Refunded {
+                provider_reference: format!("re_{}", &reference.simple().to_string()[16..]),
+            },
+            ChargeOutcome::Declined { code, message, .. } => {
+                RefundOutcome::Declined { code, message }
+            }
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl PaymentProvider for SimulatedProcessor {
     async fn charge(&self, charge: &Charge) -> anyhow::Result<ChargeOutcome> {
@@ -129,9 +177,9 @@ impl PaymentProvider for SimulatedProcessor {
         Ok(Some(Self::outcome(charge.amount, charge.reference)))
     }
 
-    async fn refund(&self, transaction_id: &str, _charge: &Charge) -> anyhow::Result<()> {
-        tracing::info!(payment.transaction_id = transaction_id, "simulated refund");
-        Ok(())
+    async fn refund(&self, refund: &RefundOrder) -> anyhow::Result<RefundOutcome> {
+        tracing::info!(payment.transaction_id = %refund.transaction_id, refund.amount = %refund.amount, "simulated refund");
+        Ok(Self::refund_outcome(refund.amount, refund.reference))
     }
 
     fn is_simulated(&self) -> bool {
@@ -159,6 +207,23 @@ mod tests {
         assert_eq!(code("1000000.00").as_deref(), Some("AMOUNT_TOO_LARGE"));
         assert_eq!(code("999999.98"), None);
         assert_eq!(code("0").as_deref(), Some("ZERO_AMOUNT"));
+    }
+
+    #[test]
+    fn a_refund_is_declined_by_the_cents_of_its_amount_and_answers_the_same_when_asked_again() {
+        let reference = kernel::new_uuid();
+        let refunded = SimulatedProcessor::refund_outcome(Money::from_cents(5_000), reference);
+        assert!(
+            matches!(&refunded, RefundOutcome::Refunded { provider_reference } if provider_reference.starts_with("re_"))
+        );
+        assert_eq!(
+            SimulatedProcessor::refund_outcome(Money::from_cents(5_000), reference),
+            refunded
+        );
+        assert!(matches!(
+            SimulatedProcessor::refund_outcome(Money::from_cents(1_013), reference),
+            RefundOutcome::Declined { code, .. } if code == "CARD_DECLINED"
+        ));
     }
 
     #[test]

@@ -1,4 +1,9 @@
 //! Paying an order: checks, claim, charge, record — and the queries other contexts use.
+//! Refunds are in `service/refund.rs`.
+
+mod refund;
+
+pub use refund::RefundRequest;
 
 use chrono::{DateTime, Utc};
 use kernel::{Clock, Money, OrderId, ReservationId};
@@ -9,8 +14,8 @@ use uuid::Uuid;
 
 use crate::domain::{Payment, PaymentStatus, approval_stands, holds_last};
 use crate::events::{PaymentFailed, PaymentSucceeded};
-use crate::ports::{HoldsOfOrder, OrderForPayment, PaidHolds, PayableOrders};
-use crate::provider::{Charge, ChargeOutcome, PaymentProvider};
+use crate::ports::{HoldsOfOrder, OrderForPayment, PaidHolds, PayableOrders, RefundedTickets};
+use crate::provider::{Charge, ChargeOutcome, PaymentProvider, RefundOrder, RefundOutcome};
 use crate::{PaymentError, store};
 
 /// A request to pay an order.
@@ -40,6 +45,8 @@ pub struct PaymentPorts {
     pub paid_holds: Arc<dyn PaidHolds>,
     /// The processor.
     pub provider: Arc<dyn PaymentProvider>,
+    /// Fulfillment's tickets, voided inside a refund's transaction.
+    pub tickets: Arc<dyn RefundedTickets>,
 }
 
 /// The payment context.
@@ -50,6 +57,7 @@ pub struct PaymentService {
     holds: Arc<dyn HoldsOfOrder>,
     paid_holds: Arc<dyn PaidHolds>,
     provider: Arc<dyn PaymentProvider>,
+    tickets: Arc<dyn RefundedTickets>,
     relay: RelayHandle,
 }
 
@@ -79,14 +87,16 @@ impl PaymentService {
             holds: ports.holds,
             paid_holds: ports.paid_holds,
             provider: ports.provider,
+            tickets: ports.tickets,
             relay,
         }
     }
 
     /// Settles the payments still `processing` that were claimed before `cutoff` (their process
     /// died, or their answer was lost): asks the provider what became of each and records it as
-    /// [`PaymentService::pay`] would have (a charge whose seats are gone is refunded). Run at
-    /// start-up and periodically; returns how many were settled.
+    /// [`PaymentService::pay`] would have (a charge whose seats are gone is refunded). Then
+    /// finishes the refunds left `processing` the same way. Run at start-up and periodically;
+    /// returns how many were settled.
     ///
     /// # Errors
     /// When the database or the provider fails (the rest are tried on the next round).
@@ -114,7 +124,7 @@ impl PaymentService {
             metrics::counter!("payment_stale_settled_total").increment(1);
             settled += 1;
         }
-        Ok(settled)
+        Ok(settled + self.resolve_stale_refunds(cutoff).await?)
     }
 
     /// Pays an order. A second payment of a paid order returns the first. A decline is returned
@@ -273,15 +283,25 @@ impl PaymentService {
                     }
                     Recorded::SeatsLost => {}
                 }
-                self.provider
-                    .refund(&transaction_id, &charge_of(payment))
-                    .await
-                    .map_err(|e| {
-                        PaymentError::Internal(e.context(format!(
-                            "refund of payment {} (transaction {transaction_id})",
-                            payment.id
-                        )))
-                    })?;
+                let whole = RefundOrder {
+                    reference: payment.id,
+                    transaction_id: transaction_id.clone(),
+                    amount: payment.amount,
+                    currency: payment.currency.clone(),
+                };
+                let refunded = match self.provider.refund(&whole).await {
+                    Ok(RefundOutcome::Refunded { .. }) => Ok(()),
+                    Ok(RefundOutcome::Declined { code, message }) => {
+                        Err(anyhow::anyhow!("declined: {message} ({code})"))
+                    }
+                    Err(e) => Err(e),
+                };
+                refunded.map_err(|e| {
+                    PaymentError::Internal(e.context(format!(
+                        "refund of payment {} (transaction {transaction_id})",
+                        payment.id
+                    )))
+                })?;
                 metrics::counter!("payment_refunds_total", "reason" => "seats_lost").increment(1);
                 declined(
                     "HOLD_EXPIRED",

@@ -141,6 +141,16 @@ fn for_payment(o: ordering::Order) -> payment::OrderForPayment {
         total: o.total(),
         currency: o.currency.clone(),
         reservation_ids: o.items.iter().map(|i| i.reservation_id).collect(),
+        items: o
+            .items
+            .iter()
+            .map(|i| payment::PaidItem {
+                seat_id: i.seat_id,
+                reservation_id: i.reservation_id,
+                event_id: i.event_id,
+                price: i.price,
+            })
+            .collect(),
         user_id: o.user_id,
         guest_token: o.guest_token,
     }
@@ -201,6 +211,22 @@ impl payment::PaidHolds for PaidHoldsFromInventory {
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
         Ok(inventory::InventoryService::confirm_paid_in(tx, ids, now).await?)
+    }
+}
+
+/// Fulfillment's tickets, voided inside the refund's transaction (the shared database).
+pub(crate) struct TicketsVoidedByRefund;
+
+#[async_trait::async_trait]
+impl payment::RefundedTickets for TicketsVoidedByRefund {
+    async fn void_in(
+        &self,
+        tx: &mut Tx,
+        order: kernel::OrderId,
+        seats: &[kernel::SeatId],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        Ok(fulfillment::FulfillmentService::void_refunded_in(tx, order, seats, now).await?)
     }
 }
 

@@ -8,6 +8,7 @@ mod background;
 mod bench;
 pub mod cli;
 mod config;
+mod fault;
 mod internal;
 mod metrics;
 mod openapi;

@@ -44,6 +44,7 @@ pub(crate) fn document() -> OpenApi {
         notification::openapi(),
         waitlist::openapi(),
         crate::operator::openapi(),
+        web::dossier::openapi(),
     ] {
         doc.merge(part);
     }

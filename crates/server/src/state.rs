@@ -45,6 +45,7 @@ impl FromRef<AppState> for web::WebState {
             fulfillment: state.fulfillment.clone(),
             identity: state.identity.clone(),
             waitlist: state.waitlist.clone(),
+            notification: state.notification.clone(),
             auth: state.auth.clone(),
         }
     }

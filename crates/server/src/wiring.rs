@@ -18,7 +18,7 @@ use notification::{Mailer, NotificationService};
 use ordering::OrderingSubscriber;
 use ordering::{OrderingPorts, OrderingQueries, OrderingService};
 use outbox::{RelayHandle, Subscriber};
-use payment::{PaymentPorts, PaymentQueries, PaymentService, SimulatedProcessor};
+use payment::{PaymentPorts, PaymentQueries, PaymentService};
 use std::time::Duration;
 use storage::Database;
 
@@ -28,7 +28,7 @@ use crate::adapters::{
     AvailabilityFromInventory, DirectoryFromCatalog, DocumentsFromFulfillment, EventsForWaitlist,
     EventsFromCatalog, HoldsForOffers, HoldsForPayment, HoldsFromInventory, LedgerFromPayment,
     OrdersForOffers, OrdersForPayment, PaidHoldsFromInventory, PaymentsOfHold, PricesFromCatalog,
-    SuccessionFromWaitlist, TokensFromIdentity,
+    SuccessionFromWaitlist, TicketsVoidedByRefund, TokensFromIdentity,
 };
 use crate::config::ServeArgs;
 use crate::internal::LocalPorts;
@@ -232,7 +232,9 @@ pub(crate) fn services(
             holds: peers.port(&holds_of_order),
             // Confirmed inside the payment's own transaction: always in this process.
             paid_holds: Arc::new(PaidHoldsFromInventory),
-            provider: Arc::new(SimulatedProcessor),
+            provider: crate::fault::payment_provider(),
+            // Voided inside the refund's own transaction: always in this process.
+            tickets: Arc::new(TicketsVoidedByRefund),
         },
         relay.clone(),
     ));
@@ -342,6 +344,7 @@ pub(crate) fn routers(
                 .merge(openapi)
                 .merge(crate::metrics::router())
                 .merge(crate::operator::router(db.clone(), state.auth.clone()))
+                .merge(web::dossier::router())
                 .merge(web::router()),
         )])
         .map(|(name, port, router)| {

@@ -45,6 +45,12 @@ impl Error {
         Self(Repr::Other(what.to_string()))
     }
 
+    /// A column's stored text that does not decode into what the store expects (a JSON
+    /// column edited by hand, say).
+    pub fn decode(e: impl std::fmt::Display) -> Self {
+        Self(Repr::Other(format!("a stored value does not decode: {e}")))
+    }
+
     /// A query that had to return a row returned none.
     pub(crate) fn no_row() -> Self {
         Self(Repr::Other("the query returned no row".into()))

@@ -36,6 +36,8 @@ pub struct TestServer {
     ports: BTreeMap<String, u16>,
     client: reqwest::Client,
     admin_token: String,
+    /// The server's `BOXOFFICE_TEST_FAULT` (the crash tests' fault injection), if any.
+    fault: Option<String>,
 }
 
 /// Numbers the processes of split deployments (0 is every first process).
@@ -109,6 +111,7 @@ impl TestServer {
             ports: BTreeMap::new(),
             client: self.client.clone(),
             admin_token: self.admin_token.clone(),
+            fault: None,
         };
         sibling.spawn().await?;
         Ok(sibling)
@@ -149,6 +152,7 @@ impl TestServer {
                 .timeout(Duration::from_secs(60))
                 .build()?,
             admin_token: String::new(),
+            fault: None,
         };
         server.admin_token = server.login(ADMIN_EMAIL, ADMIN_PASSWORD).await?;
         Ok(server)
@@ -171,6 +175,7 @@ impl TestServer {
                 .timeout(Duration::from_secs(60))
                 .build()?,
             admin_token: String::new(),
+            fault: None,
         };
         let created = Command::new(binary)
             .args([
@@ -306,6 +311,7 @@ impl TestServer {
                 "RUST_LOG",
                 std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
             )
+            .env("BOXOFFICE_TEST_FAULT", self.fault.as_deref().unwrap_or(""))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -370,6 +376,18 @@ impl TestServer {
     /// # Errors
     /// When it does not come up.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.spawn().await
+    }
+
+    /// Stops the process (SIGKILL) and starts it again with the fault `fault` injected, or none
+    /// (`BOXOFFICE_TEST_FAULT`, see the server's `fault` module): `abort-after-refund` makes it
+    /// die the instant the payment provider accepts a refund.
+    ///
+    /// # Errors
+    /// When it does not come back.
+    pub async fn restart_with_fault(&mut self, fault: Option<&str>) -> anyhow::Result<()> {
+        self.crash().await?;
+        self.fault = fault.map(str::to_owned);
         self.spawn().await
     }
 

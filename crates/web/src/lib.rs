@@ -12,6 +12,7 @@
 
 mod assets;
 mod chart;
+pub mod dossier;
 mod error;
 mod pages;
 mod qr;
@@ -28,6 +29,7 @@ use catalog::CatalogService;
 use fulfillment::FulfillmentService;
 use identity::IdentityService;
 use inventory::InventoryService;
+use notification::NotificationService;
 use ordering::OrderingService;
 use payment::PaymentService;
 use waitlist::WaitlistService;
@@ -49,6 +51,8 @@ pub struct WebState {
     pub identity: Arc<IdentityService>,
     /// Waiting lists.
     pub waitlist: Arc<WaitlistService>,
+    /// E-mail (what was sent about an order).
+    pub notification: Arc<NotificationService>,
     /// JWT verification.
     pub auth: Auth,
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod admin_order;
 mod cart;
 mod checkin;
 mod orders;
@@ -14,6 +15,27 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 
 use crate::WebState;
+use crate::error::PageError;
+use crate::session::Visitor;
+
+/// Door staff and administrators only: others are sent to sign in (coming back to `path`) or
+/// told the page is not theirs.
+pub(crate) fn staff_only(visitor: &Visitor, path: &str) -> Result<(), PageError> {
+    match visitor.claims {
+        None => Err(PageError::sign_in(path)),
+        Some(_) if !visitor.is_staff() => Err(PageError::forbidden("door staff")),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Administrators only, likewise.
+pub(crate) fn admin_only(visitor: &Visitor, path: &str) -> Result<(), PageError> {
+    match visitor.claims {
+        None => Err(PageError::sign_in(path)),
+        Some(_) if !visitor.is_admin() => Err(PageError::forbidden("administrators")),
+        Some(_) => Ok(()),
+    }
+}
 
 pub(crate) fn routes<S>() -> Router<S>
 where
@@ -76,5 +98,7 @@ where
         )
         .route("/ui/admin/events/{id}/orders.csv", get(admin::orders_csv))
         .route("/ui/admin/orders", get(admin::list_orders))
+        .route("/ui/admin/orders/{id}", get(admin_order::show_order))
+        .route("/ui/admin/orders/{id}/refund", post(admin_order::refund))
         .route("/ui/admin/preview", post(admin::preview_layout))
 }

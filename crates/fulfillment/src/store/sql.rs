@@ -31,6 +31,7 @@ storage::row! {
         qr: String,
         issued_at: i64,
         checked_in_at: Option<i64>,
+        void_reason: Option<String>,
     }
 }
 
@@ -58,13 +59,14 @@ impl TicketRow {
             qr: self.qr,
             issued_at: from_micros(self.issued_at),
             checked_in_at: self.checked_in_at.map(from_micros),
+            void_reason: self.void_reason,
         }
     }
 }
 
 const COLUMNS: &str = "ticket_id, order_id, event_id, event_name, venue, event_date, seat_id, section_code, \
      row_number, seat_number, price_cents, currency, holder, user_id, guest_token, customer_email, status, qr, \
-     issued_at, checked_in_at";
+     issued_at, checked_in_at, void_reason";
 
 pub(crate) async fn ticket(mut conn: Conn<'_>, id: Uuid) -> Result<Option<Ticket>, storage::Error> {
     let sql = format!("select {COLUMNS} from fulfillment_tickets where ticket_id = $1");
@@ -109,11 +111,16 @@ pub(crate) async fn tickets_of_event_after(
     Ok(rows.into_iter().map(TicketRow::into_ticket).collect())
 }
 
-/// Inserts a ticket unless its order has one for the seat.
+/// Inserts a ticket unless its order has one for the seat; void from the start when the seat
+/// was refunded before the ticket was issued (`fulfillment_voided_seats`).
 const INSERT_TICKET: &str = "insert into fulfillment_tickets (ticket_id, order_id, event_id, event_name, venue, event_date, seat_id,
         section_code, row_number, seat_number, price_cents, currency, holder, user_id, guest_token,
-        customer_email, status, qr, issued_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'issued', $17, $18)
+        customer_email, status, qr, issued_at, void_reason)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+        case when exists (select 1 from fulfillment_voided_seats v where v.order_id = $2 and v.seat_id = $7)
+             then 'void' else 'issued' end,
+        $17, $18,
+        (select v.reason from fulfillment_voided_seats v where v.order_id = $2 and v.seat_id = $7))
      on conflict (order_id, seat_id) do nothing";
 
 /// Inserts a ticket unless the order already has one for that seat; returns whether it did.
@@ -157,4 +164,35 @@ pub(crate) async fn check_in(
     .execute(conn.reborrow())
         .await?;
     Ok(done == 1)
+}
+
+/// Voids the ticket of `seat` of `order` for `reason`, and remembers the seat as void so that a
+/// ticket issued later for it is void too (the refund may come before the ticket).
+pub(crate) async fn void_seat(
+    mut conn: Conn<'_>,
+    order: OrderId,
+    seat: SeatId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), storage::Error> {
+    Statement::new(
+        "insert into fulfillment_voided_seats (order_id, seat_id, reason, voided_at)
+         values ($1, $2, $3, $4) on conflict (order_id, seat_id) do nothing",
+    )
+    .bind(order.uuid())
+    .bind(seat.uuid())
+    .bind(reason)
+    .bind(to_micros(now))
+    .execute(conn.reborrow())
+    .await?;
+    Statement::new(
+        "update fulfillment_tickets set status = 'void', void_reason = $3
+         where order_id = $1 and seat_id = $2 and status <> 'void'",
+    )
+    .bind(order.uuid())
+    .bind(seat.uuid())
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

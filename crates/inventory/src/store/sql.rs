@@ -286,6 +286,26 @@ pub(crate) async fn release_hold(
     Ok(row.map(HoldRow::into_hold))
 }
 
+/// `confirmed → released` (the sale was refunded); the hold as it was, `None` if it was not
+/// confirmed.
+pub(crate) async fn release_confirmed(
+    conn: Conn<'_>,
+    id: ReservationId,
+    now: DateTime<Utc>,
+) -> Result<Option<Hold>, storage::Error> {
+    let row: Option<HoldRow> = Statement::new(concat!(
+        "update inventory_reservations set status = 'released', ended_at = $2
+         where reservation_id = $1 and status = 'confirmed'
+         returning ",
+        hold_columns!()
+    ))
+    .bind(id.uuid())
+    .bind(to_micros(now))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(HoldRow::into_hold))
+}
+
 /// Seats of an event that are held (unexpired) or sold at `now`, with whether they are sold.
 pub(crate) async fn taken_seats(
     conn: Conn<'_>,

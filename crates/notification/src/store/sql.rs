@@ -162,6 +162,27 @@ pub(crate) async fn list_for(
         .await
 }
 
+/// The messages stored under any of `keys` (their dedup keys; a key ending in `%` is a
+/// prefix), oldest first.
+pub(crate) async fn with_keys(
+    mut conn: Conn<'_>,
+    keys: &[String],
+) -> Result<Vec<Stored>, storage::Error> {
+    let mut found = Vec::new();
+    for key in keys {
+        let rows: Vec<Stored> = Statement::new(
+            "select message_id, kind, recipient, subject, status, attempts, last_error, created_at, sent_at
+             from notification_messages where dedup_key like $1",
+        )
+        .bind(key.as_str())
+        .fetch_all(conn.reborrow())
+        .await?;
+        found.extend(rows);
+    }
+    found.sort_by_key(|m| m.created_at);
+    Ok(found)
+}
+
 /// Converts stored microseconds for callers.
 pub(crate) fn instant(micros: i64) -> DateTime<Utc> {
     from_micros(micros)

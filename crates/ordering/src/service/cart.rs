@@ -55,6 +55,7 @@ impl OrderingService {
             section_code: seat.section_code,
             row_number: seat.row_number,
             seat_number: seat.seat_number,
+            refunded_at: None,
         };
         let new_draft = || Order {
             id: OrderId::new(),

@@ -6,7 +6,7 @@ use storage::Tx;
 
 use super::OrderingService;
 use crate::domain::{Buyer, Order, OrderItem, OrderState, check_checkout, check_holds_active};
-use crate::events::{CompletedItem, OrderCancelled, OrderCompleted};
+use crate::events::{CompletedItem, OrderCancelled, OrderCompleted, OrderRefunded};
 use crate::ports::PricedSeat;
 use crate::{OrderingError, store};
 
@@ -61,6 +61,7 @@ impl OrderingService {
             section_code: offer.seat.section_code.clone(),
             row_number: offer.seat.row_number,
             seat_number: offer.seat.seat_number,
+            refunded_at: None,
         };
         store::insert_item(tx.conn(), offer.order_id, &item, now).await?;
         Ok(())
@@ -156,7 +157,9 @@ impl OrderingService {
             .ok_or(OrderingError::OrderNotFound(order_id))?;
         match order.state {
             OrderState::Cancelled => return Ok(order),
-            OrderState::Completed => return Err(OrderingError::NotCancellable(order_id)),
+            OrderState::Completed | OrderState::PartiallyRefunded | OrderState::Refunded => {
+                return Err(OrderingError::NotCancellable(order_id));
+            }
             OrderState::Draft | OrderState::Pending => {}
         }
         // Read inside this write transaction: a payment recorded before it is seen, and one
@@ -203,12 +206,57 @@ impl OrderingService {
         let Some(order) = store::order(tx.conn(), order_id).await? else {
             return Err(OrderingError::OrderNotFound(order_id));
         };
-        if order.state == OrderState::Completed {
+        if order.state.was_paid() {
             return Ok(());
         }
         let paid = store::mark_paid(tx.conn(), order_id, paid_at).await?;
         let completed = completed_event(&order, paid, payment_id, paid_at)?;
         storage::enqueue(tx.conn(), &completed, self.now()).await?;
+        Ok(())
+    }
+
+    /// A refund was recorded by payment: its seats' lines are marked refunded and the order
+    /// becomes `partially_refunded` or `refunded`, announced with `order-refunded` (the buyer's
+    /// e-mail). Applying it twice changes nothing.
+    pub(crate) async fn refunded(
+        &self,
+        tx: &mut Tx,
+        refund: &RefundApplied,
+    ) -> Result<(), OrderingError> {
+        let Some(order) = store::order(tx.conn(), refund.order_id).await? else {
+            return Err(OrderingError::OrderNotFound(refund.order_id));
+        };
+        let now = self.now();
+        let Some(state) = store::mark_refunded(
+            tx.conn(),
+            order.id,
+            refund.refund_id,
+            &refund.seat_ids,
+            refund.amount,
+            now,
+        )
+        .await?
+        else {
+            return Ok(());
+        };
+        let items = order
+            .items
+            .iter()
+            .filter(|i| refund.seat_ids.contains(&i.seat_id))
+            .map(completed_item)
+            .collect();
+        let event = OrderRefunded {
+            order_id: order.id,
+            refund_id: refund.refund_id,
+            state: state.as_str().to_string(),
+            customer_email: crate::domain::email_of(&order),
+            amount: refund.amount,
+            currency: order.currency.clone(),
+            reason: refund.reason.clone(),
+            items,
+            refunded_at: now,
+        };
+        storage::enqueue(tx.conn(), &event, now).await?;
         Ok(())
     }
 
@@ -235,7 +283,10 @@ impl OrderingService {
                 OrderState::Pending => {
                     self.cancel_in(tx, order, reason).await?;
                 }
-                OrderState::Completed | OrderState::Cancelled => {}
+                OrderState::Completed
+                | OrderState::Cancelled
+                | OrderState::PartiallyRefunded
+                | OrderState::Refunded => {}
             }
         }
         Ok(())
@@ -268,19 +319,29 @@ fn completed_event(
         total_amount: order.total(),
         currency: order.currency.clone(),
         paid_at,
-        items: order
-            .items
-            .iter()
-            .map(|i| CompletedItem {
-                seat_id: i.seat_id,
-                reservation_id: i.reservation_id,
-                event_id: i.event_id,
-                event_name: i.event_name.clone(),
-                section_code: i.section_code.clone(),
-                row_number: i.row_number,
-                seat_number: i.seat_number,
-                price: i.price,
-            })
-            .collect(),
+        items: order.items.iter().map(completed_item).collect(),
     })
+}
+
+fn completed_item(i: &OrderItem) -> CompletedItem {
+    CompletedItem {
+        seat_id: i.seat_id,
+        reservation_id: i.reservation_id,
+        event_id: i.event_id,
+        event_name: i.event_name.clone(),
+        section_code: i.section_code.clone(),
+        row_number: i.row_number,
+        seat_number: i.seat_number,
+        price: i.price,
+    }
+}
+
+/// A refund as ordering applies it (from `payment-refunded`).
+#[derive(Debug, Clone)]
+pub(crate) struct RefundApplied {
+    pub(crate) refund_id: uuid::Uuid,
+    pub(crate) order_id: OrderId,
+    pub(crate) seat_ids: Vec<kernel::SeatId>,
+    pub(crate) amount: kernel::Money,
+    pub(crate) reason: String,
 }

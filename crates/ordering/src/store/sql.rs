@@ -33,6 +33,7 @@ storage::row! {
         section_code: String,
         row_number: i64,
         seat_number: i64,
+        refunded_at: Option<i64>,
     }
 }
 
@@ -208,6 +209,7 @@ storage::row! {
         section_code: Option<String>,
         row_number: Option<i64>,
         seat_number: Option<i64>,
+        refunded_at: Option<i64>,
     }
 }
 
@@ -223,6 +225,7 @@ impl OptionalItemRow {
             section_code: self.section_code?,
             row_number: self.row_number?,
             seat_number: self.seat_number?,
+            refunded_at: self.refunded_at,
         })
     }
 }
@@ -238,7 +241,8 @@ const ORDER_COLUMNS: &str = order_columns!();
 /// An order with its lines, one row per line (one row with no line for an empty order).
 const ORDER_WITH_ITEMS: &str = "select o.order_id, o.user_id, o.guest_token, o.state, o.currency,
         o.created_at, o.paid_at, o.customer_email, i.item_id, i.seat_id, i.reservation_id,
-        i.price_cents, i.event_id, i.event_name, i.section_code, i.row_number, i.seat_number
+        i.price_cents, i.event_id, i.event_name, i.section_code, i.row_number, i.seat_number,
+        i.refunded_at
      from ordering_orders o left join ordering_order_items i on i.order_id = o.order_id
      where o.order_id = $1 order by i.position";
 
@@ -256,7 +260,7 @@ const DRAFT_OF_GUEST: &str = concat!(
 
 const ITEMS_OF_ORDER: &str =
     "select item_id, seat_id, reservation_id, price_cents, event_id, event_name, section_code,
-        row_number, seat_number
+        row_number, seat_number, refunded_at
      from ordering_order_items where order_id = $1 order by position";
 
 const INSERT_ORDER: &str = "insert into ordering_orders (order_id, user_id, guest_token, state, currency, total_cents, created_at,
@@ -302,6 +306,7 @@ fn assemble(row: OrderRow, items: Vec<ItemRow>) -> Order {
                 section_code: i.section_code,
                 row_number: i.row_number,
                 seat_number: i.seat_number,
+                refunded_at: i.refunded_at.map(from_micros),
             })
             .collect(),
         created_at: from_micros(row.created_at),
@@ -601,15 +606,17 @@ fn set_email_statement(order: OrderId, email: &str) -> Statement<'_> {
         .bind(email)
 }
 
-/// Every seat sold for `event`: when it was paid, its section and price, oldest first.
+/// Every seat sold for `event`: when it was paid, its section and price, and when it was
+/// refunded, oldest first.
 pub(crate) async fn sales_of_event(
     conn: Conn<'_>,
     event: EventId,
 ) -> Result<Vec<Sale>, storage::Error> {
-    let rows: Vec<(i64, String, i64)> = Statement::new(
-        "select o.paid_at, i.section_code, i.price_cents
+    let rows: Vec<(i64, String, i64, Option<i64>)> = Statement::new(
+        "select o.paid_at, i.section_code, i.price_cents, i.refunded_at
          from ordering_order_items i join ordering_orders o on o.order_id = i.order_id
-         where i.event_id = $1 and o.state = 'completed' and o.paid_at is not null
+         where i.event_id = $1 and o.state in ('completed', 'partially_refunded', 'refunded')
+           and o.paid_at is not null
          order by o.paid_at",
     )
     .bind(event.uuid())
@@ -617,10 +624,64 @@ pub(crate) async fn sales_of_event(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(paid_at, section_code, cents)| Sale {
+        .map(|(paid_at, section_code, cents, refunded_at)| Sale {
             paid_at: from_micros(paid_at),
             section_code,
             price: Money::from_cents(cents),
+            refunded_at: refunded_at.map(from_micros),
         })
         .collect())
+}
+
+/// Marks the lines of `seats` of `order` refunded by `refund` (those not refunded before; the
+/// count marked), adds `amount` to the order's refunded sum and moves a paid order to
+/// `refunded` when no line is left, else `partially_refunded`. Returns the new state's name, or
+/// `None` when nothing was marked (the refund was applied before).
+pub(crate) async fn mark_refunded(
+    mut conn: Conn<'_>,
+    order: OrderId,
+    refund: Uuid,
+    seats: &[SeatId],
+    amount: Money,
+    now: DateTime<Utc>,
+) -> Result<Option<OrderState>, storage::Error> {
+    let mut marked = 0;
+    for seat in seats {
+        marked += Statement::new(
+            "update ordering_order_items set refund_id = $3, refunded_at = $4
+             where order_id = $1 and seat_id = $2 and refunded_at is null",
+        )
+        .bind(order.uuid())
+        .bind(seat.uuid())
+        .bind(refund)
+        .bind(to_micros(now))
+        .execute(conn.reborrow())
+        .await?;
+    }
+    if marked == 0 {
+        return Ok(None);
+    }
+    let (left,): (i64,) = Statement::new(
+        "select count(*) from ordering_order_items where order_id = $1 and refunded_at is null",
+    )
+    .bind(order.uuid())
+    .fetch_one(conn.reborrow())
+    .await?;
+    let state = if left == 0 {
+        OrderState::Refunded
+    } else {
+        OrderState::PartiallyRefunded
+    };
+    Statement::new(
+        "update ordering_orders set state = $2, refunded_cents = refunded_cents + $3,
+            refunded_at = $4, updated_at = $4
+         where order_id = $1 and state in ('completed', 'partially_refunded')",
+    )
+    .bind(order.uuid())
+    .bind(state.as_str())
+    .bind(amount.cents())
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(Some(state))
 }

@@ -7,7 +7,7 @@ use kernel::{Money, OrderId, ReservationId, from_micros, to_micros};
 use storage::{Conn, Database, Statement};
 use uuid::Uuid;
 
-use crate::domain::{Payment, PaymentStatus};
+use crate::domain::{Payment, PaymentStatus, Refund, RefundStatus};
 
 storage::row! {
     struct PaymentRow {
@@ -167,4 +167,133 @@ pub(crate) async fn processing_before(
         .fetch_all(conn)
         .await?;
     Ok(rows.into_iter().map(PaymentRow::into_payment).collect())
+}
+
+storage::row! {
+    struct RefundRow {
+        refund_id: Uuid,
+        payment_id: Uuid,
+        order_id: Uuid,
+        seats: String,
+        amount_cents: i64,
+        currency: String,
+        reason: String,
+        requested_by: String,
+        status: String,
+        provider_reference: Option<String>,
+        error_code: Option<String>,
+        error_message: Option<String>,
+        created_at: i64,
+        processed_at: Option<i64>,
+    }
+}
+
+impl RefundRow {
+    fn into_refund(self) -> Result<Refund, storage::Error> {
+        Ok(Refund {
+            id: self.refund_id,
+            payment_id: self.payment_id,
+            order_id: OrderId(self.order_id),
+            seats: serde_json::from_str(&self.seats).map_err(storage::Error::decode)?,
+            amount: Money::from_cents(self.amount_cents),
+            currency: self.currency,
+            reason: self.reason,
+            requested_by: self.requested_by,
+            // The column has a CHECK constraint; anything else would be a manual edit.
+            status: RefundStatus::parse(&self.status).unwrap_or(RefundStatus::Failed),
+            provider_reference: self.provider_reference,
+            error_code: self.error_code,
+            error_message: self.error_message,
+            created_at: from_micros(self.created_at),
+            processed_at: self.processed_at.map(from_micros),
+        })
+    }
+}
+
+const REFUND_COLUMNS: &str = "refund_id, payment_id, order_id, seats, amount_cents, currency, reason, requested_by, \
+     status, provider_reference, error_code, error_message, created_at, processed_at";
+
+fn refunds(rows: Vec<RefundRow>) -> Result<Vec<Refund>, storage::Error> {
+    rows.into_iter().map(RefundRow::into_refund).collect()
+}
+
+/// Every refund of `order`, oldest first.
+pub(crate) async fn refunds_of_order(
+    conn: Conn<'_>,
+    order: OrderId,
+) -> Result<Vec<Refund>, storage::Error> {
+    let sql = format!(
+        "select {REFUND_COLUMNS} from payment_refunds where order_id = $1 order by created_at, refund_id"
+    );
+    refunds(
+        Statement::new(sql)
+            .bind(order.uuid())
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// A refund by id.
+pub(crate) async fn refund(conn: Conn<'_>, id: Uuid) -> Result<Option<Refund>, storage::Error> {
+    let sql = format!("select {REFUND_COLUMNS} from payment_refunds where refund_id = $1");
+    let row: Option<RefundRow> = Statement::new(sql).bind(id).fetch_optional(conn).await?;
+    row.map(RefundRow::into_refund).transpose()
+}
+
+/// Refunds still `processing` that were claimed before `cutoff` (oldest first, at most 100).
+pub(crate) async fn refunds_processing_before(
+    conn: Conn<'_>,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<Refund>, storage::Error> {
+    let sql = format!(
+        "select {REFUND_COLUMNS} from payment_refunds where status = 'processing' and created_at < $1 order by created_at limit 100"
+    );
+    refunds(
+        Statement::new(sql)
+            .bind(to_micros(cutoff))
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// Inserts a `processing` refund unless the order has one processing (the partial unique index
+/// decides); returns whether it was inserted.
+pub(crate) async fn claim_refund(conn: Conn<'_>, r: &Refund) -> Result<bool, storage::Error> {
+    let seats = serde_json::to_string(&r.seats).map_err(storage::Error::decode)?;
+    let inserted = Statement::new(
+        "insert into payment_refunds (refund_id, payment_id, order_id, seats, amount_cents, currency, reason,
+            requested_by, status, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, 'processing', $9) on conflict do nothing",
+    )
+    .bind(r.id)
+    .bind(r.payment_id)
+    .bind(r.order_id.uuid())
+    .bind(seats.as_str())
+    .bind(r.amount.cents())
+    .bind(&r.currency)
+    .bind(&r.reason)
+    .bind(&r.requested_by)
+    .bind(to_micros(r.created_at))
+    .execute(conn)
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// Records the provider's answer on a processing refund; `false` if it was no longer
+/// processing (settled by another process or the stale-refund resolver first).
+pub(crate) async fn finish_refund(conn: Conn<'_>, r: &Refund) -> Result<bool, storage::Error> {
+    let done = Statement::new(
+        "update payment_refunds set status = $2, provider_reference = $3, error_code = $4,
+            error_message = $5, processed_at = $6
+         where refund_id = $1 and status = 'processing'",
+    )
+    .bind(r.id)
+    .bind(r.status.as_str())
+    .bind(r.provider_reference.as_ref())
+    .bind(r.error_code.as_ref())
+    .bind(r.error_message.as_ref())
+    .bind(r.processed_at.map(to_micros))
+    .execute(conn)
+    .await?;
+    Ok(done == 1)
 }

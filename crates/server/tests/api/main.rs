@@ -16,6 +16,7 @@ mod journeys;
 mod kafka;
 mod ordering;
 mod purchase;
+mod refunds;
 mod restart;
 mod security;
 mod settings;

@@ -20,14 +20,7 @@ use crate::session::Visitor;
 use crate::view::{self, Nav};
 use crate::{WebState, chart};
 
-/// Administrators only: others are sent to sign in (or told the page is not theirs).
-fn admin_only(visitor: &Visitor, path: &str) -> Result<(), PageError> {
-    match visitor.claims {
-        None => Err(PageError::sign_in(path)),
-        Some(_) if !visitor.is_admin() => Err(PageError::forbidden("administrators")),
-        Some(_) => Ok(()),
-    }
-}
+use super::admin_only;
 
 /// A row of the admin's event list.
 pub(crate) struct AdminRow {
@@ -472,11 +465,7 @@ pub(crate) async fn list_orders(
     visitor: Visitor,
     axum::extract::Query(query): axum::extract::Query<OrdersQuery>,
 ) -> PageResult<OrdersPage> {
-    match visitor.claims {
-        None => return Err(PageError::sign_in("/ui/admin/orders")),
-        Some(_) if !visitor.is_staff() => return Err(PageError::forbidden("door staff")),
-        Some(_) => {}
-    }
+    super::staff_only(&visitor, "/ui/admin/orders")?;
     let event = match query.event_id.trim() {
         "" => None,
         id => Some(event_id(id)?),

@@ -24,11 +24,7 @@ pub(crate) struct ScannerPage {
 }
 
 fn staff_only(visitor: &Visitor) -> Result<(), PageError> {
-    match visitor.claims {
-        None => Err(PageError::sign_in("/ui/checkin")),
-        Some(_) if !visitor.is_staff() => Err(PageError::forbidden("door staff")),
-        Some(_) => Ok(()),
-    }
+    super::staff_only(visitor, "/ui/checkin")
 }
 
 /// `GET /ui/checkin`.
@@ -77,7 +73,16 @@ pub(crate) async fn check_in(
                 format!("{seat} — checked in {when}"),
             )
         }
-        CheckInResult::Void => ("refused", "Ticket cancelled", seat),
+        CheckInResult::Void => {
+            let reason = ticket.as_ref().and_then(|t| t.void_reason.as_deref());
+            let headline = if reason == Some("refunded") {
+                "Ticket refunded"
+            } else {
+                "Ticket cancelled"
+            };
+            let why = fulfillment::void_sentence(reason.unwrap_or_default());
+            ("refused", headline, format!("{seat} — {why}"))
+        }
         CheckInResult::WrongEvent => ("refused", "Wrong event", seat),
         CheckInResult::Invalid => (
             "refused",
