@@ -281,6 +281,14 @@ impl FulfillmentService {
             CheckInResult::AlreadyCheckedIn
         };
         let ticket = store::ticket(tx.conn(), ticket.id).await?;
+        // A refund may have voided the ticket between the read above and the admission that
+        // found it no longer `issued`: say so, not "already used".
+        let result = match (&result, &ticket) {
+            (CheckInResult::AlreadyCheckedIn, Some(t)) if t.status == TicketStatus::Void => {
+                CheckInResult::Void
+            }
+            _ => result,
+        };
         tx.commit().await?;
         self.relay.wake();
         Ok((result, ticket))
