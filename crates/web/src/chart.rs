@@ -11,7 +11,7 @@ const PAD: f64 = 36.0;
 
 /// Seats sold over time: a cumulative step line from the first sale to `now`.
 pub(crate) fn sales_over_time(sales: &[Sale], now: DateTime<Utc>) -> String {
-    let mut svg = open(W, H, "Seats sold over time");
+    let mut svg = open(W, H, "Seats sold over time, refunds taken off");
     let Some(first) = sales.first() else {
         let _ = write!(
             svg,
@@ -21,28 +21,42 @@ pub(crate) fn sales_over_time(sales: &[Sale], now: DateTime<Utc>) -> String {
         );
         return svg;
     };
+    // Each sale a step up when it was paid, each refund a step down when it was refunded.
+    let mut steps: Vec<(DateTime<Utc>, f64)> = sales
+        .iter()
+        .map(|s| (s.paid_at, 1.0))
+        .chain(sales.iter().filter_map(|s| s.refunded_at.map(|at| (at, -1.0))))
+        .collect();
+    steps.sort_by_key(|(at, _)| *at);
+    let refunded = sales.iter().filter(|s| s.refunded_at.is_some()).count();
     let start = first.paid_at.timestamp_millis() as f64;
     let end = (now.timestamp_millis() as f64).max(start + 60_000.0);
     let total = sales.len() as f64;
     let x = |t: f64| PAD + (t - start) / (end - start) * (W - 2.0 * PAD);
     let y = |n: f64| H - PAD - n / total * (H - 2.0 * PAD);
     let mut d = format!("M{:.1} {:.1}", x(start), y(0.0));
-    for (i, sale) in sales.iter().enumerate() {
-        let t = sale.paid_at.timestamp_millis() as f64;
-        let _ = write!(d, "H{:.1}V{:.1}", x(t), y(i as f64 + 1.0));
+    let mut held = 0.0;
+    for (at, step) in steps {
+        held += step;
+        let _ = write!(d, "H{:.1}V{:.1}", x(at.timestamp_millis() as f64), y(held));
     }
     let _ = write!(d, "H{:.1}", x(end));
     axes(&mut svg);
+    let refunds = if refunded > 0 {
+        format!(" · {refunded} refunded")
+    } else {
+        String::new()
+    };
     let _ = write!(
         svg,
-        r#"<path d="{d}" class="line"/><text x="{PAD}" y="{:.0}" class="muted">{}</text><text x="{:.0}" y="{:.0}" class="muted" text-anchor="end">now</text><text x="{:.0}" y="{:.0}" class="muted">{} sold</text></svg>"#,
+        r#"<path d="{d}" class="line"/><text x="{PAD}" y="{:.0}" class="muted">{}</text><text x="{:.0}" y="{:.0}" class="muted" text-anchor="end">now</text><text x="{:.0}" y="{:.0}" class="muted">{} sold{refunds}</text></svg>"#,
         H - 12.0,
         first.paid_at.format("%d %b %H:%M"),
         W - PAD,
         H - 12.0,
         PAD + 4.0,
         PAD - 8.0,
-        sales.len()
+        sales.len() - refunded
     );
     svg
 }
@@ -115,6 +129,7 @@ mod tests {
             paid_at: t + chrono::Duration::minutes(m),
             section_code: "A".into(),
             price: Money::from_cents(5000),
+            refunded_at: None,
         };
         let svg = sales_over_time(&[sale(0), sale(5)], t + chrono::Duration::minutes(10));
         let line = svg
@@ -124,6 +139,29 @@ mod tests {
         assert_eq!(line.matches('V').count(), 2, "one step per sale: {svg}");
         assert!(svg.contains("2 sold"));
         assert!(sales_over_time(&[], t).contains("No sales yet"));
+    }
+
+    #[test]
+    fn a_refund_takes_a_step_down_when_it_happened() {
+        let t = DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
+            .expect("date")
+            .with_timezone(&Utc);
+        let sale = |m: i64, refunded: Option<i64>| Sale {
+            paid_at: t + chrono::Duration::minutes(m),
+            section_code: "A".into(),
+            price: Money::from_cents(5000),
+            refunded_at: refunded.map(|r| t + chrono::Duration::minutes(r)),
+        };
+        let svg = sales_over_time(
+            &[sale(0, Some(8)), sale(5, None)],
+            t + chrono::Duration::minutes(10),
+        );
+        let line = svg
+            .split("<path ")
+            .find(|p| p.contains("class=\"line\""))
+            .unwrap_or_default();
+        assert_eq!(line.matches('V').count(), 3, "two sales, one refund: {svg}");
+        assert!(svg.contains("1 sold · 1 refunded"), "{svg}");
     }
 
     #[test]

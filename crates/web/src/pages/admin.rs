@@ -392,7 +392,12 @@ pub(crate) struct DashboardPage {
     held: i64,
     available: i64,
     total: i64,
+    /// What the sold seats brought, refunds taken off (the catalogue's figure).
     revenue: String,
+    /// Every sale at its price, refunded or not.
+    gross: String,
+    /// The refunded seats' prices.
+    refunded: String,
     timeline_svg: String,
     sections_svg: String,
     error: Option<String>,
@@ -570,6 +575,15 @@ async fn dashboard(
         available: sales.total.available,
         total: sales.total.total_seats,
         revenue: view::price(sales.total.revenue, &e.currency),
+        gross: view::price(timeline.iter().map(|s| s.price).sum(), &e.currency),
+        refunded: view::price(
+            timeline
+                .iter()
+                .filter(|s| s.refunded_at.is_some())
+                .map(|s| s.price)
+                .sum(),
+            &e.currency,
+        ),
         timeline_svg: chart::sales_over_time(&timeline, now),
         sections_svg: chart::sections(&rows),
         error,
