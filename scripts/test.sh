@@ -23,10 +23,11 @@ esac
 
 # --- What the tests need -------------------------------------------------------------------
 # Programs the tests call: the seed page's scripts (curl, jq, node), PDF text and rendering
-# (poppler-utils), QR decoding (zbar-tools), headless Chromium with its WebDriver for the web UI,
+# (poppler-utils), QR decoding (zbar-tools), headless Chromium with its WebDriver for the web UI
+# (and npm, for the accessibility checker axe-core),
 # PostgreSQL for the second leg and the split deployments, and python3's venv module for the
 # SMTP sink. Each test that needs one says so if it is missing (crates/testkit/src/tools.rs).
-declare -A package_of=([jq]=jq [curl]=curl [node]=nodejs [pdftotext]=poppler-utils
+declare -A package_of=([jq]=jq [curl]=curl [node]=nodejs [npm]=npm [pdftotext]=poppler-utils
                        [pdftoppm]=poppler-utils [zbarimg]=zbar-tools [chromium]=chromium
                        [chromedriver]=chromium-driver [psql]=postgresql-client)
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -63,6 +64,13 @@ install() {
     "$venv/bin/pip" install -q --disable-pip-version-check aiosmtpd==1.4.6 schemathesis==4.32.5
   fi
   [ "$(readlink .venv 2>/dev/null)" = "$venv" ] || { rm -rf .venv; ln -s "$venv" .venv; }
+
+  # axe-core, the accessibility checker the browser tests run on every page, from npm (pinned by
+  # tests/a11y/package-lock.json).
+  if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]; then
+    step "installing axe-core from npm into tests/a11y"
+    (cd tests/a11y && npm ci --silent --no-audit --no-fund)
+  fi
 
   command -v cargo-nextest >/dev/null 2>&1 || { step "installing cargo-nextest"; cargo install cargo-nextest --locked; }
 

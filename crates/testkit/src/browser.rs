@@ -213,10 +213,87 @@ impl Browser {
         Ok(())
     }
 
+    /// Runs axe-core (npm `axe-core`, `tests/a11y`; `scripts/test.sh` installs it) on the page
+    /// as it is now, and fails naming every serious or critical violation: its rule, what it
+    /// means, and the elements it found. `page` names the page in the message.
+    ///
+    /// # Errors
+    /// When axe-core is not installed, cannot run, or finds a serious or critical violation.
+    pub async fn assert_accessible(&self, page: &str) -> anyhow::Result<()> {
+        let violations = self.axe_violations().await?;
+        let serious: Vec<String> = violations
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| {
+                let targets: Vec<String> = v["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .take(5)
+                    .map(|n| n["target"].to_string())
+                    .collect();
+                format!(
+                    "{} ({}): {} — at {}",
+                    v["id"].as_str().unwrap_or("?"),
+                    v["impact"].as_str().unwrap_or("?"),
+                    v["help"].as_str().unwrap_or(""),
+                    targets.join(", ")
+                )
+            })
+            .collect();
+        if !serious.is_empty() {
+            bail!(
+                "axe-core finds {} serious or critical violation(s) on {page}:\n{}",
+                serious.len(),
+                serious.join("\n")
+            );
+        }
+        Ok(())
+    }
+
+    /// Every violation axe-core reports on the page as it is now (its JSON).
+    ///
+    /// # Errors
+    /// When axe-core is not installed or cannot run.
+    pub async fn axe_violations(&self) -> anyhow::Result<Vec<serde_json::Value>> {
+        let source = std::fs::read_to_string(axe_script()?)?;
+        self.client.execute(&source, vec![]).await?;
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then(r => done(r.violations))
+                    .catch(e => done({ error: String(e) }));",
+                vec![],
+            )
+            .await?;
+        if let Some(error) = found.get("error") {
+            bail!("axe-core failed: {error}");
+        }
+        Ok(found.as_array().cloned().unwrap_or_default())
+    }
+
     /// Ends the session and the browser.
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
         self.quit = true;
+    }
+}
+
+/// `axe.min.js`: `$AXE_CORE_JS`, or the copy `scripts/test.sh` installs under `tests/a11y`.
+fn axe_script() -> anyhow::Result<PathBuf> {
+    let path = std::env::var("AXE_CORE_JS").map_or_else(
+        |_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/a11y/node_modules/axe-core/axe.min.js")
+        },
+        PathBuf::from,
+    );
+    if path.is_file() {
+        Ok(path)
+    } else {
+        crate::tools::missing("axe-core", &path.display().to_string())
     }
 }

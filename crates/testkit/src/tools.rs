@@ -23,6 +23,7 @@ fn origin(program: &str) -> &'static str {
         "curl" => "Debian package curl",
         "tansu" => "crates.io, cargo install tansu --version 0.6.0 --features dynostore",
         "aiosmtpd" | "schemathesis" => "PyPI, in the repository's .venv",
+        "axe-core" => "npm, `npm ci` in tests/a11y",
         _ => "your distribution",
     }
 }

@@ -364,6 +364,41 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     browser.wait_for_text("#orders", "fan-1", 10).await?;
     assert!(browser.text_of("#orders", 5).await?.contains("completed"));
     browser.screenshot("09c-admin-orders").await?;
+    browser.assert_accessible("the order search").await?;
+
+    // The order itself: its seat, payment, ticket, e-mail and timeline; then a refund, asked
+    // to confirm first.
+    let order_id = order["id"].as_str().expect("order id");
+    browser
+        .click(&format!("a[href=\"/ui/admin/orders/{order_id}\"]"))
+        .await?;
+    browser.wait_for_text("#order-state", "completed", 10).await?;
+    browser.wait_for_text("#timeline", "Paid", 10).await?;
+    browser.screenshot("09d-admin-order").await?;
+    browser.assert_accessible("an order").await?;
+    browser.click("#lines input[type=checkbox]").await?;
+    browser.fill("reason", "Seat B was double-booked").await?;
+    browser.click("#refund").await?;
+    browser.wait_for_text("h1", "Refund 60.00 USD?", 10).await?;
+    browser.screenshot("09e-admin-refund-confirm").await?;
+    browser.assert_accessible("the refund confirmation").await?;
+    browser.click("form.actions a.button").await?;
+    browser.wait_for_text("#order-state", "completed", 10).await?;
+    browser.click("#lines input[type=checkbox]").await?;
+    browser.fill("reason", "Seat B was double-booked").await?;
+    browser.click("#refund").await?;
+    browser.wait_for_text("h1", "Refund 60.00 USD?", 10).await?;
+    browser.click("#confirm").await?;
+    browser.wait_for_text("#notice", "Refunded", 10).await?;
+    eventually(Duration::from_secs(15), "the order refunded", || async {
+        browser.refresh().await?;
+        Ok(browser.text_of("#order-state", 5).await? == "refunded")
+    })
+    .await?;
+    assert!(browser.text_of("#refunded", 2).await?.contains("60.00 USD"));
+    assert!(browser.text_of("#timeline", 2).await?.contains("Refunded"));
+    browser.screenshot("09f-admin-order-refunded").await?;
+    browser.goto(&url(&app, "/ui/admin/orders?q=fan-1")).await?;
     browser.fill("q", "nobody").await?;
     browser.click("form.search button").await?;
     browser
@@ -382,6 +417,10 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
             "/ui/admin/orders?q=fan-1".to_string(),
             "16-admin-orders-phone",
         ),
+        (
+            format!("/ui/admin/orders/{order_id}"),
+            "17-admin-order-phone",
+        ),
     ];
     for (path, shot) in pages {
         browser.goto(&url(&app, &path)).await?;
@@ -396,6 +435,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
             overflow.as_i64().is_some_and(|px| px <= 0),
             "{path} scrolls sideways by {overflow} px on a phone"
         );
+        browser.assert_accessible(&path).await?;
     }
     browser.set_window_size(1280, 1000).await?;
 
@@ -404,6 +444,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     browser.click("button.danger").await?;
     browser.wait_for_text("h1", "off sale?", 10).await?;
     browser.screenshot("09b-admin-confirm-deactivation").await?;
+    browser.assert_accessible("the deactivation question").await?;
     browser.click("form.actions a.button").await?;
     browser.wait_for_text("p.when", "on sale", 10).await?;
     browser.click("button.danger").await?;
