@@ -455,6 +455,28 @@ impl TestServer {
         read(req.send().await?).await
     }
 
+    /// Sends `method path` to `service` as the administrator.
+    ///
+    /// # Errors
+    /// When the request cannot be sent.
+    pub async fn admin_at(
+        &self,
+        service: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Reply> {
+        let url = format!("{}{path}", self.base(service));
+        let mut req = self
+            .client
+            .request(method.parse()?, url)
+            .bearer_auth(&self.admin_token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        read(req.send().await?).await
+    }
+
     /// GET from the gateway.
     ///
     /// # Errors

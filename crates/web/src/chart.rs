@@ -25,7 +25,11 @@ pub(crate) fn sales_over_time(sales: &[Sale], now: DateTime<Utc>) -> String {
     let mut steps: Vec<(DateTime<Utc>, f64)> = sales
         .iter()
         .map(|s| (s.paid_at, 1.0))
-        .chain(sales.iter().filter_map(|s| s.refunded_at.map(|at| (at, -1.0))))
+        .chain(
+            sales
+                .iter()
+                .filter_map(|s| s.refunded_at.map(|at| (at, -1.0))),
+        )
         .collect();
     steps.sort_by_key(|(at, _)| *at);
     let refunded = sales.iter().filter(|s| s.refunded_at.is_some()).count();

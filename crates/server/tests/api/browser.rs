@@ -372,7 +372,9 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     browser
         .click(&format!("a[href=\"/ui/admin/orders/{order_id}\"]"))
         .await?;
-    browser.wait_for_text("#order-state", "completed", 10).await?;
+    browser
+        .wait_for_text("#order-state", "completed", 10)
+        .await?;
     browser.wait_for_text("#timeline", "Paid", 10).await?;
     browser.screenshot("09d-admin-order").await?;
     browser.assert_accessible("an order").await?;
@@ -383,7 +385,9 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     browser.screenshot("09e-admin-refund-confirm").await?;
     browser.assert_accessible("the refund confirmation").await?;
     browser.click("form.actions a.button").await?;
-    browser.wait_for_text("#order-state", "completed", 10).await?;
+    browser
+        .wait_for_text("#order-state", "completed", 10)
+        .await?;
     browser.click("#lines input[type=checkbox]").await?;
     browser.fill("reason", "Seat B was double-booked").await?;
     browser.click("#refund").await?;
@@ -444,7 +448,9 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     browser.click("button.danger").await?;
     browser.wait_for_text("h1", "off sale?", 10).await?;
     browser.screenshot("09b-admin-confirm-deactivation").await?;
-    browser.assert_accessible("the deactivation question").await?;
+    browser
+        .assert_accessible("the deactivation question")
+        .await?;
     browser.click("form.actions a.button").await?;
     browser.wait_for_text("p.when", "on sale", 10).await?;
     browser.click("button.danger").await?;

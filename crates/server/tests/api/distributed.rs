@@ -244,6 +244,58 @@ async fn a_purchase_crosses_six_processes_and_a_consumer_crash_loses_and_doubles
         tickets.text
     );
     assert_eq!(std::fs::read_dir(&mail_dir)?.count(), 1);
+
+    // A refund in the sales process voids the tickets the fulfillment process checks in, at
+    // once; Kafka then carries it to ordering, inventory and the e-mail.
+    let refund = sales
+        .admin_at(
+            "payment",
+            "POST",
+            &format!("/admin/orders/{order_id}/refund"),
+            Some(json!({"reason": "Split-deployment refund"})),
+        )
+        .await?;
+    assert_eq!(refund.status, 200, "{}", refund.text);
+    for ticket in tickets.json.as_array().into_iter().flatten() {
+        let door = after_sale
+            .admin_at(
+                "fulfillment",
+                "POST",
+                "/checkin",
+                Some(json!({"qr": ticket["qr"]})),
+            )
+            .await?;
+        assert_eq!(
+            (&door.json["result"], &door.json["reason"]),
+            (&json!("void"), &json!("refunded")),
+            "{}",
+            door.text
+        );
+    }
+    eventually(Duration::from_secs(60), "the order refunded", || async {
+        Ok(sales
+            .call_at("ordering", "GET", &completed, None)
+            .await?
+            .json["state"]
+            == "refunded")
+    })
+    .await?;
+    eventually(
+        Duration::from_secs(60),
+        "the seats back on sale",
+        || async {
+            let map = front.call_at("catalog", "GET", &seat_map, None).await?;
+            Ok(map.json["seats"]
+                .as_array()
+                .is_some_and(|s| s.iter().all(|seat| seat["status"] == "available")))
+        },
+    )
+    .await?;
+    eventually(Duration::from_secs(60), "the refund e-mail", || {
+        let mail_dir = mail_dir.clone();
+        async move { Ok(std::fs::read_dir(&mail_dir)?.count() == 2) }
+    })
+    .await?;
     Ok(())
 }
 
