@@ -192,21 +192,60 @@ pub trait GuestTokens: Send + Sync + 'static {
     async fn is_issued(&self, token: &str) -> anyhow::Result<bool>;
 }
 
-/// What the edge needs to authenticate: keys, the guest-token registry, and the policy.
+/// Whether the account behind a JWT still exists (identity owns them). Asked for the tokens of
+/// door staff and administrators only: removing such an account takes effect at its next
+/// request, not when its token expires. Buyers' tokens are not asked about (no lookup on the
+/// purchase path).
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync + 'static {
+    /// Whether the account `user_id` (a JWT subject) exists.
+    ///
+    /// # Errors
+    /// When identity cannot be asked.
+    async fn is_active(&self, user_id: &str) -> anyhow::Result<bool>;
+}
+
+/// What the edge needs to authenticate: keys, the guest-token and account registries, and the
+/// policy.
 #[derive(Clone)]
 pub struct Auth {
     keys: JwtKeys,
     guests: Arc<dyn GuestTokens>,
+    accounts: Arc<dyn Accounts>,
     require_auth: bool,
 }
 
 impl Auth {
     /// The authentication of this deployment.
-    pub fn new(keys: JwtKeys, guests: Arc<dyn GuestTokens>, require_auth: bool) -> Self {
+    pub fn new(
+        keys: JwtKeys,
+        guests: Arc<dyn GuestTokens>,
+        accounts: Arc<dyn Accounts>,
+        require_auth: bool,
+    ) -> Self {
         Self {
             keys,
             guests,
+            accounts,
             require_auth,
+        }
+    }
+
+    /// The claims of a verified JWT if they still hold: a staff or administrator token whose
+    /// account was removed is `None` (the web pages then treat the visitor as signed out).
+    ///
+    /// # Errors
+    /// 503 when identity cannot be asked (a privileged request is never let through unasked).
+    pub async fn still_valid(&self, claims: Claims) -> Result<Option<Claims>, ApiError> {
+        if claims.role() == Role::User {
+            return Ok(Some(claims));
+        }
+        match self.accounts.is_active(&claims.sub).await {
+            Ok(true) => Ok(Some(claims)),
+            Ok(false) => Ok(None),
+            Err(e) => Err(ApiError::internal(
+                e.context("cannot ask identity about an account"),
+            )),
         }
     }
 
@@ -244,16 +283,26 @@ fn forbidden(message: &str) -> ApiError {
 }
 
 /// The claims of a caller who must be signed in with one of `roles` (401 without a valid
-/// token, 403 with another role).
-fn signed_in_as(auth: &Auth, parts: &Parts, roles: &[Role], who: &str) -> Result<Claims, ApiError> {
+/// token or when its account was removed, 403 with another role).
+async fn signed_in_as(
+    auth: &Auth,
+    parts: &Parts,
+    roles: &[Role],
+    who: &str,
+) -> Result<Claims, ApiError> {
     let claims = auth
         .claims(parts)?
         .ok_or_else(|| unauthorized(&format!("Sign in as {who}.")))?;
     if !roles.contains(&claims.role()) {
         return Err(forbidden(&format!("This needs {who}.")));
     }
-    Ok(claims)
+    auth.still_valid(claims)
+        .await?
+        .ok_or_else(|| unauthorized(REMOVED))
 }
+
+/// The answer to a token whose account was removed.
+const REMOVED: &str = "This account was removed; sign in with another one.";
 
 /// An administrator, proven by a valid JWT with role `Admin` (401 without, 403 with another role).
 #[derive(Debug, Clone)]
@@ -272,6 +321,7 @@ where
             &[Role::Admin],
             "an administrator",
         )
+        .await
         .map(Admin)
     }
 }
@@ -317,6 +367,7 @@ where
             &[Role::Staff, Role::Admin],
             "door staff or an administrator",
         )
+        .await
         .map(Staff)
     }
 }
@@ -349,10 +400,15 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
-        Ok(Caller {
-            claims: auth.claims(parts)?,
-            auth,
-        })
+        let claims = match auth.claims(parts)? {
+            Some(claims) => Some(
+                auth.still_valid(claims)
+                    .await?
+                    .ok_or_else(|| unauthorized(REMOVED))?,
+            ),
+            None => None,
+        };
+        Ok(Caller { claims, auth })
     }
 }
 

@@ -97,6 +97,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::PaymentNotFound
         | C::MessageNotFound
         | C::TicketNotFound
+        | C::AccountNotFound
         | C::WaitlistEntryNotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::SeatAlreadyReserved

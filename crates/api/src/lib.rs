@@ -15,8 +15,8 @@ mod keys;
 mod rate_limit;
 
 pub use auth::{
-    AUDIENCE, Admin, Auth, BuyerIdentity, Caller, Claims, GuestTokens, ISSUER, JwtKeys, Peer, Role,
-    SERVICE_TOKEN_SECONDS, Staff, TOKEN_HOURS,
+    AUDIENCE, Accounts, Admin, Auth, BuyerIdentity, Caller, Claims, GuestTokens, ISSUER, JwtKeys,
+    Peer, Role, SERVICE_TOKEN_SECONDS, Staff, TOKEN_HOURS,
 };
 pub use edge::{EdgeConfig, EdgeService, finish, requests_in_flight};
 pub use error::{ApiError, ErrorResponse, status_of};

@@ -20,6 +20,9 @@ pub enum IdentityError {
     /// Signed in without the right role.
     #[error("Only an administrator can create staff or administrator accounts.")]
     Forbidden,
+    /// No door-staff account with that id.
+    #[error("There is no door-staff account {0}.")]
+    StaffNotFound(String),
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -34,6 +37,7 @@ impl IdentityError {
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::Unauthenticated => ErrorCode::Unauthorized,
             Self::Forbidden => ErrorCode::Forbidden,
+            Self::StaffNotFound(_) => ErrorCode::AccountNotFound,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use uuid::Uuid;
 
-use api::{ApiError, AppJson, Auth, Caller, Role};
+use api::{Admin, ApiError, AppJson, Auth, Caller, Role};
 
 use crate::{IdentityError, IdentityService, User};
 
@@ -27,6 +27,47 @@ where
         .route("/token", post(create_token))
         .route("/me", get(get_me))
         .route("/guest-tokens", post(create_guest_token))
+        .route("/admin/staff", get(list_staff))
+        .route("/admin/staff/{id}", axum::routing::delete(remove_staff))
+}
+
+/// A door-staff account as the back office lists it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct StaffResponse {
+    user_id: Uuid,
+    email: String,
+    created_at: DateTime<Utc>,
+}
+
+/// The door-staff accounts (administrators). Create one with `POST /users` and `"role": "Staff"`.
+#[utoipa::path(get, path = "/admin/staff", tag = "identity", security(("bearer" = [])), responses((status = 200, body = Vec<StaffResponse>), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse)))]
+async fn list_staff(
+    _admin: Admin,
+    State(svc): State<Arc<IdentityService>>,
+) -> Result<Json<Vec<StaffResponse>>, ApiError> {
+    Ok(Json(
+        svc.staff()
+            .await?
+            .into_iter()
+            .map(|u| StaffResponse {
+                user_id: u.id,
+                email: u.email,
+                created_at: u.created_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Removes a door-staff account (administrators): its tokens stop working at once.
+#[utoipa::path(delete, path = "/admin/staff/{id}", tag = "identity", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "The account's user id")), responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse), (status = 404, description = "No door-staff account with that id", body = api::ErrorResponse)))]
+async fn remove_staff(
+    _admin: Admin,
+    State(svc): State<Arc<IdentityService>>,
+    api::AppPath(id): api::AppPath<String>,
+) -> Result<StatusCode, ApiError> {
+    svc.remove_staff(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Body of `POST /users`.
@@ -139,7 +180,14 @@ async fn create_guest_token(
 /// The identity part of the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(create_user, create_token, get_me, create_guest_token))]
+    #[openapi(paths(
+        create_user,
+        create_token,
+        get_me,
+        create_guest_token,
+        list_staff,
+        remove_staff
+    ))]
     struct Doc;
     <Doc as utoipa::OpenApi>::openapi()
 }

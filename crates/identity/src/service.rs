@@ -161,6 +161,34 @@ impl IdentityService {
         Ok(to_user(row))
     }
 
+    /// The door-staff accounts, oldest first.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn staff(&self) -> Result<Vec<User>, IdentityError> {
+        let rows =
+            store::users_with_role(self.db.read().await?.conn(), Role::Staff.as_str()).await?;
+        Ok(rows.into_iter().map(to_user).collect())
+    }
+
+    /// Removes the door-staff account `id`: its tokens stop working at their next request
+    /// (`api::Accounts`). Administrators are not removed this way.
+    ///
+    /// # Errors
+    /// [`IdentityError::StaffNotFound`] when `id` is not a door-staff account.
+    pub async fn remove_staff(&self, id: &str) -> Result<(), IdentityError> {
+        let missing = || IdentityError::StaffNotFound(id.to_string());
+        let uuid = Uuid::parse_str(id).map_err(|_| missing())?;
+        let mut tx = self.db.begin().await?;
+        if !store::delete_user_with_role(tx.conn(), uuid, Role::Staff.as_str()).await? {
+            tx.rollback().await?;
+            return Err(missing());
+        }
+        tx.commit().await?;
+        tracing::info!(user.id = id, "door-staff account removed");
+        Ok(())
+    }
+
     /// Issues a guest token: 128 random bits, returned once; only its hash is kept.
     ///
     /// # Errors
@@ -216,5 +244,16 @@ fn to_user(row: UserRow) -> User {
 impl api::GuestTokens for IdentityService {
     async fn is_issued(&self, token: &str) -> anyhow::Result<bool> {
         Ok(self.is_guest_token(token).await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl api::Accounts for IdentityService {
+    async fn is_active(&self, user_id: &str) -> anyhow::Result<bool> {
+        match self.user(user_id).await {
+            Ok(_) => Ok(true),
+            Err(IdentityError::Unauthenticated) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -5,5 +5,6 @@
 mod sql;
 
 pub(crate) use sql::{
-    UserRow, guest_token_exists, insert_guest_token, insert_user, user_by_email, user_by_id,
+    UserRow, delete_user_with_role, guest_token_exists, insert_guest_token, insert_user,
+    user_by_email, user_by_id, users_with_role,
 };

@@ -92,6 +92,8 @@ pub enum ErrorCode {
     TicketNotFound,
     /// An account with that e-mail exists.
     EmailTaken,
+    /// No door-staff account with that id.
+    AccountNotFound,
     /// E-mail and password do not match an account.
     InvalidCredentials,
     /// Joining a waitlist while seats can still be bought.
@@ -157,6 +159,7 @@ impl ErrorCode {
             Self::MessageNotFound => "message_not_found",
             Self::TicketNotFound => "ticket_not_found",
             Self::EmailTaken => "email_taken",
+            Self::AccountNotFound => "account_not_found",
             Self::InvalidCredentials => "invalid_credentials",
             Self::SeatsAvailable => "seats_available",
             Self::AlreadyWaiting => "already_waiting",

@@ -28,6 +28,7 @@ pub(crate) struct LocalPorts {
     pub(crate) ledger: Arc<dyn ordering::PaymentLedger>,
     pub(crate) documents: Arc<dyn notification::TicketDocuments>,
     pub(crate) guest_tokens: Arc<dyn api::GuestTokens>,
+    pub(crate) accounts: Arc<dyn api::Accounts>,
 }
 
 #[derive(Clone)]
@@ -69,6 +70,7 @@ port_handler!(waitlist_event(event: EventId) => |p| p.waitlist_events.event(even
 port_handler!(payable_order(order: OrderId) => |p| p.payable.order(order));
 port_handler!(live_payment(order: OrderId) => |p| p.ledger.has_live_payment(order));
 port_handler!(guest_token(token: String) => |p| p.guest_tokens.is_issued(&token));
+port_handler!(account_active(user_id: String) => |p| p.accounts.is_active(&user_id));
 port_handler!(ticket_pdfs(order: OrderId) => |p| async {
     let pdfs = p.documents.pdfs(order).await?;
     anyhow::Ok(
@@ -98,7 +100,9 @@ pub(crate) fn router(service: &str, ports: Arc<LocalPorts>, auth: Auth) -> Route
         "ordering" => routes.route(paths::PAYABLE_ORDER, post(payable_order)),
         "payment" => routes.route(paths::LIVE_PAYMENT, post(live_payment)),
         "fulfillment" => routes.route(paths::TICKET_PDFS, post(ticket_pdfs)),
-        "identity" => routes.route(paths::GUEST_TOKEN, post(guest_token)),
+        "identity" => routes
+            .route(paths::GUEST_TOKEN, post(guest_token))
+            .route(paths::ACCOUNT_ACTIVE, post(account_active)),
         _ => routes,
     };
     routes.with_state(InternalState { ports, auth })

@@ -37,6 +37,7 @@ pub(crate) mod paths {
     pub(crate) const LIVE_PAYMENT: &str = "/internal/v1/live-payment";
     pub(crate) const TICKET_PDFS: &str = "/internal/v1/ticket-pdfs";
     pub(crate) const GUEST_TOKEN: &str = "/internal/v1/guest-token";
+    pub(crate) const ACCOUNT_ACTIVE: &str = "/internal/v1/account-active";
 }
 
 /// Events per `event-counts` call: 40 bytes of JSON each, far below the 64 KiB body limit.
@@ -251,6 +252,13 @@ impl notification::TicketDocuments for RemoteFulfillment {
 
 /// Identity in another process.
 pub(crate) struct RemoteIdentity(pub(crate) PeerClient);
+
+#[async_trait::async_trait]
+impl api::Accounts for RemoteIdentity {
+    async fn is_active(&self, user_id: &str) -> anyhow::Result<bool> {
+        self.0.call(paths::ACCOUNT_ACTIVE, &user_id).await
+    }
+}
 
 #[async_trait::async_trait]
 impl api::GuestTokens for RemoteIdentity {

@@ -114,6 +114,7 @@ owners! {
     ordering::PaymentLedger => payment,
     notification::TicketDocuments => fulfillment,
     api::GuestTokens => identity,
+    api::Accounts => identity,
 }
 
 impl Peers {
@@ -165,6 +166,7 @@ pub(crate) fn services(
         keys.clone(),
     )?);
     let guest_tokens: Arc<dyn api::GuestTokens> = identity.clone();
+    let accounts: Arc<dyn api::Accounts> = identity.clone();
     let catalog = Arc::new(CatalogService::new(
         db.clone(),
         clock.clone(),
@@ -245,7 +247,12 @@ pub(crate) fn services(
         mailer,
         peers.port(&documents),
     ));
-    let auth = Auth::new(keys, peers.port(&guest_tokens), args.require_auth);
+    let auth = Auth::new(
+        keys,
+        peers.port(&guest_tokens),
+        peers.port(&accounts),
+        args.require_auth,
+    );
     let local_ports = Arc::new(LocalPorts {
         availability,
         holds,
@@ -258,6 +265,7 @@ pub(crate) fn services(
         ledger,
         documents,
         guest_tokens,
+        accounts,
     });
     Ok(AppState {
         catalog,

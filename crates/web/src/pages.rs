@@ -7,6 +7,7 @@ mod cart;
 mod checkin;
 mod orders;
 mod shop;
+mod staff;
 mod waitlist;
 
 use axum::Router;
@@ -101,4 +102,9 @@ where
         .route("/ui/admin/orders/{id}", get(admin_order::show_order))
         .route("/ui/admin/orders/{id}/refund", post(admin_order::refund))
         .route("/ui/admin/preview", post(admin::preview_layout))
+        .route(
+            "/ui/admin/staff",
+            get(staff::show_staff).post(staff::add_staff),
+        )
+        .route("/ui/admin/staff/{id}/remove", post(staff::remove_staff))
 }

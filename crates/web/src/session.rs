@@ -47,6 +47,14 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let web = WebState::from_ref(state);
         let claims = cookie(&parts.headers, SESSION).and_then(|t| web.auth.keys().verify(&t));
+        // A removed staff or administrator account is signed out at its next page.
+        let claims = match claims {
+            Some(claims) => web.auth.still_valid(claims).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e.message(), "cannot check a session's account; treated as signed out");
+                None
+            }),
+            None => None,
+        };
         Ok(Self {
             claims,
             guest: cookie(&parts.headers, GUEST).filter(|t| t.len() <= 256),

@@ -55,6 +55,34 @@ pub(crate) async fn user_by_id(
         .await
 }
 
+/// The accounts with `role`, oldest first.
+pub(crate) async fn users_with_role(
+    conn: Conn<'_>,
+    role: &str,
+) -> Result<Vec<UserRow>, storage::Error> {
+    Statement::new(
+        "select user_id, email, password_hash, role, created_at from identity_users
+         where role = $1 order by created_at, email",
+    )
+    .bind(role)
+    .fetch_all(conn)
+    .await
+}
+
+/// Deletes the account `id` if it has `role`; returns whether it did.
+pub(crate) async fn delete_user_with_role(
+    conn: Conn<'_>,
+    id: Uuid,
+    role: &str,
+) -> Result<bool, storage::Error> {
+    let done = Statement::new("delete from identity_users where user_id = $1 and role = $2")
+        .bind(id)
+        .bind(role)
+        .execute(conn)
+        .await?;
+    Ok(done == 1)
+}
+
 /// Records the hash of an issued guest token.
 pub(crate) async fn insert_guest_token(
     mut conn: Conn<'_>,

@@ -138,3 +138,112 @@ async fn a_long_list_comes_in_pages_of_fifty_each_order_once() -> anyhow::Result
     assert!(beyond.is_empty() && !more);
     Ok(())
 }
+
+#[tokio::test]
+async fn door_staff_accounts_are_added_listed_limited_and_removed_with_immediate_effect()
+-> anyhow::Result<()> {
+    let app = InProcess::start(|_| {}).await?;
+    let (_, seats) = create_event(&app, 1, 1).await;
+    let order = pending_order(&app, &seats, "ana@example.com").await;
+    assert_eq!(
+        pay(&app, &order, "ana@example.com", json!(25.00))
+            .await
+            .status,
+        200
+    );
+    app.settle().await?;
+
+    let staff = json!({"email": "door@example.com", "password": "Passw0rd!", "role": "Staff"});
+    // Only an administrator creates door staff.
+    let refused = app.post("/users", staff.clone()).await?;
+    assert_eq!((refused.status, refused.code()), (403, "forbidden"));
+    let created = app.admin("POST", "/users", Some(staff)).await?;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["userId"]
+        .as_str()
+        .expect("user id")
+        .to_string();
+    let listed = app.admin("GET", "/admin/staff", None).await?;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.json[0]["email"], "door@example.com");
+    assert_eq!(
+        listed.json.as_array().map(Vec::len),
+        Some(1),
+        "administrators are not listed"
+    );
+
+    let door = app.login("door@example.com", "Passw0rd!").await?;
+    let server: &testkit::TestServer = &app;
+    let as_door = |method: &'static str, path: String, body: Option<Value>| {
+        let door = door.clone();
+        async move {
+            server
+                .call_with_token(Some(&door), method, &path, body)
+                .await
+        }
+    };
+    let order_path = format!("/admin/orders/{}", id_of(&order));
+    // Door staff look orders up and check in; they do not refund, manage staff or events.
+    assert_eq!(as_door("GET", order_path.clone(), None).await?.status, 200);
+    assert_eq!(
+        as_door("GET", "/admin/orders".into(), None).await?.status,
+        200
+    );
+    let forbidden = [
+        (
+            "POST",
+            format!("{order_path}/refund"),
+            Some(json!({"reason": "x"})),
+        ),
+        ("GET", "/admin/staff".to_string(), None),
+        ("DELETE", format!("/admin/staff/{id}"), None),
+        ("GET", "/admin/events".to_string(), None),
+    ];
+    for (method, path, body) in forbidden {
+        let r = as_door(method, path.clone(), body).await?;
+        assert_eq!(r.status, 403, "{method} {path}: {}", r.text);
+    }
+
+    // Removed: the same token is refused at its next request, with a sentence that says why.
+    let removed = app
+        .admin("DELETE", &format!("/admin/staff/{id}"), None)
+        .await?;
+    assert_eq!(removed.status, 204, "{}", removed.text);
+    for path in [order_path.clone(), "/admin/orders".to_string()] {
+        let r = as_door("GET", path.clone(), None).await?;
+        assert_eq!(
+            (r.status, r.code()),
+            (401, "unauthorized"),
+            "{path}: {}",
+            r.text
+        );
+        assert!(r.error().contains("removed"), "{}", r.text);
+    }
+    let r = as_door("POST", "/checkin".into(), Some(json!({"qr": "BX1.x"}))).await?;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert!(app.login("door@example.com", "Passw0rd!").await.is_err());
+    // Again, or an administrator's id, or nonsense: no such door-staff account.
+    let me = app.admin("GET", "/me", None).await?;
+    let admin_id = me.json["userId"].as_str().expect("admin id").to_string();
+    for target in [id, admin_id, "not-an-id".to_string()] {
+        let r = app
+            .admin("DELETE", &format!("/admin/staff/{target}"), None)
+            .await?;
+        assert_eq!(
+            (r.status, r.code()),
+            (404, "account_not_found"),
+            "{target}: {}",
+            r.text
+        );
+    }
+    assert_eq!(
+        app.admin("GET", "/me", None).await?.status,
+        200,
+        "the administrator is untouched"
+    );
+    Ok(())
+}
+
+fn id_of(order: &Value) -> String {
+    id(order)
+}

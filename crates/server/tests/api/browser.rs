@@ -37,6 +37,23 @@ async fn sign_in(
     Ok(())
 }
 
+/// The page open in `browser` (at a phone's width) does not scroll sideways and has no serious
+/// or critical accessibility violation; its screenshot is saved as `shot`.
+async fn fits_a_phone(browser: &Browser, path: &str, shot: &str) -> anyhow::Result<()> {
+    let overflow = browser
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await?;
+    browser.screenshot(shot).await?;
+    assert!(
+        overflow.as_i64().is_some_and(|px| px <= 0),
+        "{path} scrolls sideways by {overflow} px on a phone"
+    );
+    browser.assert_accessible(path).await
+}
+
 /// Holds seat A-1-1 of the demo event from its page and opens the cart.
 async fn hold_a11_and_open_the_cart(browser: &Browser, app: &TestServer) -> anyhow::Result<()> {
     browser
@@ -428,18 +445,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     ];
     for (path, shot) in pages {
         browser.goto(&url(&app, &path)).await?;
-        let overflow = browser
-            .execute(
-                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-                vec![],
-            )
-            .await?;
-        browser.screenshot(shot).await?;
-        assert!(
-            overflow.as_i64().is_some_and(|px| px <= 0),
-            "{path} scrolls sideways by {overflow} px on a phone"
-        );
-        browser.assert_accessible(&path).await?;
+        fits_a_phone(&browser, &path, shot).await?;
     }
     browser.set_window_size(1280, 1000).await?;
 
@@ -464,33 +470,59 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
 }
 
 #[tokio::test]
-async fn door_staff_checks_a_ticket_in_twice_and_the_second_answer_is_red() -> anyhow::Result<()> {
+async fn door_staff_added_by_an_admin_checks_tickets_in_until_removed() -> anyhow::Result<()> {
     let app = spawn_with(&["--no-demo"]).await;
-    let (event, seats) = create_event(&app, 1, 2).await;
-    let order = pending_order(&app, &seats[..1], "door-fan").await;
+    let (_, seats) = create_event(&app, 1, 2).await;
+    let order = pending_order(&app, &seats, "door-fan").await;
     assert_eq!(
-        pay(&app, &order, "door-fan", json!(25.00)).await.status,
+        pay(&app, &order, "door-fan", json!(50.00)).await.status,
         200
     );
-    let tickets_url = format!(
-        "/orders/{}/tickets?userId=door-fan",
-        order["id"].as_str().unwrap_or_default()
-    );
-    eventually(Duration::from_secs(10), "the ticket", || async {
-        Ok(app.get(&tickets_url).await?.json.as_array().map(Vec::len) == Some(1))
+    let order_id = order["id"].as_str().unwrap_or_default().to_owned();
+    let tickets_url = format!("/orders/{order_id}/tickets?userId=door-fan");
+    eventually(Duration::from_secs(10), "the tickets", || async {
+        Ok(app.get(&tickets_url).await?.json.as_array().map(Vec::len) == Some(2))
     })
     .await?;
-    let qr = app.get(&tickets_url).await?.json[0]["qr"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let staff = json!({"email": "door@example.com", "password": "Passw0rd!", "role": "Staff"});
-    assert_eq!(app.admin("POST", "/users", Some(staff)).await?.status, 201);
+    let tickets = app.get(&tickets_url).await?.json;
+    let qr_of = |i: usize| tickets[i]["qr"].as_str().unwrap_or_default().to_owned();
+    // The second seat is refunded before the doors open.
+    let refunded = app
+        .admin(
+            "POST",
+            &format!("/admin/orders/{order_id}/refund"),
+            Some(json!({"seatIds": [tickets[1]["seatId"]], "reason": "Sold twice"})),
+        )
+        .await?;
+    assert_eq!(refunded.status, 200, "{}", refunded.text);
+
+    // The administrator adds a door-staff account in the back office.
+    let admin = Browser::launch().await?;
+    sign_in(&admin, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    admin.wait_for_text("h1", "Events", 10).await?;
+    admin.click("a[href=\"/ui/admin/staff\"]").await?;
+    admin.wait_for_text("h1", "Door staff", 10).await?;
+    admin.fill("email", "door@example.com").await?;
+    admin.fill("password", "Passw0rd!").await?;
+    admin.click("#add-staff button").await?;
+    admin
+        .wait_for_text("#notice", "can now sign in", 10)
+        .await?;
+    admin
+        .wait_for_text("#staff", "door@example.com", 10)
+        .await?;
+    admin.screenshot("18-admin-staff").await?;
+    admin.assert_accessible("the door-staff page").await?;
+    admin.set_window_size(375, 812).await?;
+    admin.refresh().await?;
+    fits_a_phone(&admin, "/ui/admin/staff", "18b-admin-staff-phone").await?;
+    admin.set_window_size(1280, 1000).await?;
 
     let browser = Browser::launch().await?;
     sign_in(&browser, &app, "door@example.com", "Passw0rd!").await?;
     browser.wait_for_text("h1", "Check-in", 10).await?;
-    browser.fill("token", &qr).await?;
+    browser.assert_accessible("the check-in page").await?;
+    browser.fill("token", &qr_of(0)).await?;
     browser.click("form button.primary").await?;
     let first = browser.wait_for_text("#verdict", "Welcome in", 10).await?;
     assert!(first.contains("Test Night"), "{first}");
@@ -500,7 +532,7 @@ async fn door_staff_checks_a_ticket_in_twice_and_the_second_answer_is_red() -> a
     );
     browser.screenshot("10-checkin-admitted").await?;
 
-    browser.fill("token", &qr).await?;
+    browser.fill("token", &qr_of(0)).await?;
     browser.click("form button.primary").await?;
     browser
         .wait_for_text("#verdict", "Already used", 10)
@@ -511,6 +543,14 @@ async fn door_staff_checks_a_ticket_in_twice_and_the_second_answer_is_red() -> a
     );
     browser.screenshot("11-checkin-refused").await?;
 
+    browser.fill("token", &qr_of(1)).await?;
+    browser.click("form button.primary").await?;
+    let void = browser
+        .wait_for_text("#verdict", "Ticket refunded", 10)
+        .await?;
+    assert!(void.contains("no longer admits"), "{void}");
+    browser.screenshot("11b-checkin-refunded").await?;
+
     browser.fill("token", "not-a-ticket").await?;
     browser.click("form button.primary").await?;
     browser
@@ -520,8 +560,23 @@ async fn door_staff_checks_a_ticket_in_twice_and_the_second_answer_is_red() -> a
     let buyer = Browser::launch().await?;
     buyer.goto(&url(&app, "/ui/checkin")).await?;
     assert!(buyer.current_url().await?.path().ends_with("/ui/signin"));
-    let _ = event;
     buyer.quit().await;
+
+    // The administrator removes the account, after a question; the door is signed out at once.
+    admin.click("#staff button.danger").await?;
+    admin
+        .wait_for_text("h1", "Remove door@example.com?", 10)
+        .await?;
+    admin.screenshot("19-admin-staff-remove").await?;
+    admin.assert_accessible("the removal question").await?;
+    admin.click("#confirm").await?;
+    admin.wait_for_text("#notice", "was removed", 10).await?;
+    browser.goto(&url(&app, "/ui/checkin")).await?;
+    assert!(
+        browser.current_url().await?.path().ends_with("/ui/signin"),
+        "a removed account is signed out"
+    );
+    admin.quit().await;
     browser.quit().await;
     Ok(())
 }
