@@ -29,6 +29,12 @@ alter table ordering.ordering_orders add constraint ordering_orders_state_check
     check (state in ('draft', 'pending', 'completed', 'cancelled', 'partially_refunded', 'refunded'));
 alter table ordering.ordering_orders add column refunded_cents bigint not null default 0;
 alter table ordering.ordering_orders add column refunded_at bigint;
+-- A box-office buyer's name, as the organiser wrote it.
+alter table ordering.ordering_orders add column buyer_name text;
+-- A line may cost nothing: a box office's comp ticket.
+alter table ordering.ordering_order_items drop constraint ordering_order_items_price_cents_check;
+alter table ordering.ordering_order_items add constraint ordering_order_items_price_cents_check
+    check (price_cents >= 0);
 
 alter table ordering.ordering_order_items add column refund_id uuid;
 alter table ordering.ordering_order_items add column refunded_at bigint;

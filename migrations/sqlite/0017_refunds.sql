@@ -23,7 +23,8 @@ create unique index payment_refunds_one_processing_per_order
 create index payment_refunds_by_order on payment_refunds (order_id, created_at);
 create index payment_refunds_processing on payment_refunds (created_at) where status = 'processing';
 
--- The order's state gains `partially_refunded` and `refunded`. SQLite cannot change a CHECK in
+-- The order's state gains `partially_refunded` and `refunded`, an order a buyer's name (box
+-- office), and a line may cost nothing (a comp ticket). SQLite cannot change a CHECK in
 -- place: both ordering tables are rebuilt, the lines first pointing at the new orders table, so
 -- that no foreign key ever names a table that is gone (renaming a parent rewrites its children's
 -- references to the new name).
@@ -42,6 +43,7 @@ create table ordering_orders_new (
     customer_email text,                  -- a signed-in buyer's e-mail, where the tickets go
     refunded_cents integer not null default 0,
     refunded_at integer,
+    buyer_name text,                      -- a box-office buyer's name, as the organiser wrote it
     check (user_id is not null or guest_token is not null)
 );
 insert into ordering_orders_new (order_id, user_id, guest_token, state, currency, total_cents,
@@ -54,7 +56,7 @@ create table ordering_order_items_new (
     order_id blob not null references ordering_orders_new (order_id),
     seat_id blob not null,
     reservation_id blob not null,
-    price_cents integer not null check (price_cents > 0),
+    price_cents integer not null check (price_cents >= 0),  -- 0: a box office's comp ticket
     event_id blob not null,
     event_name text not null,
     section_code text not null,

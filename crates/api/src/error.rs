@@ -101,6 +101,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::WaitlistEntryNotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::SeatAlreadyReserved
+        | C::SeatHeldBack
+        | C::SeatsNotFree
         | C::HoldLimitReached
         | C::HoldExpired
         | C::ReservationNotActive

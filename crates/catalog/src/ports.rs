@@ -10,6 +10,8 @@ pub enum TakenState {
     Reserved,
     /// Bought.
     Sold,
+    /// Held back by the organiser: not on sale.
+    Blocked,
 }
 
 /// Per-event counts of taken seats.
@@ -17,6 +19,9 @@ pub enum TakenState {
 pub struct EventCounts {
     /// Seats under an active hold.
     pub reserved: u64,
+    /// Seats held back by the organiser.
+    #[serde(default)]
+    pub blocked: u64,
     /// Of those, seats offered to someone on the waitlist.
     pub offered: u64,
     /// Seats sold.

@@ -53,6 +53,42 @@ impl CatalogQueries {
         Ok(store::seat_listing(self.db.read().await?.conn(), seat).await?)
     }
 
+    /// The seats of `event`, of `section` (and `row`) when given, in place order; with the
+    /// event's facts as [`CatalogQueries::seat_listing`] gives them.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn seats_of_event(
+        &self,
+        event: EventId,
+        section: Option<&str>,
+        row: Option<i64>,
+    ) -> anyhow::Result<Vec<SeatListing>> {
+        let mut conn = self.db.read().await?;
+        let Some(e) = store::event(conn.conn(), event).await? else {
+            return Ok(Vec::new());
+        };
+        let seats = store::seats_of(conn.conn(), event).await?;
+        Ok(seats
+            .into_iter()
+            .filter(|s| section.is_none_or(|c| s.section_code == c))
+            .filter(|s| row.is_none_or(|r| s.row_number == r))
+            .map(|s| SeatListing {
+                seat_id: s.id,
+                event_id: s.event_id,
+                event_name: e.name.clone(),
+                venue: e.venue.clone(),
+                event_date: e.event_date,
+                is_active: e.status == crate::EventStatus::Active,
+                section_code: s.section_code,
+                row_number: s.row_number,
+                seat_number: s.seat_number,
+                price: s.price,
+                currency: e.currency.clone(),
+            })
+            .collect())
+    }
+
     /// The event, whatever its status.
     ///
     /// # Errors

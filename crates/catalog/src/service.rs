@@ -106,13 +106,19 @@ impl CatalogService {
         let seats = seats
             .into_iter()
             .map(|seat| {
-                let status = match taken.get(&seat.id) {
+                let state = taken.get(&seat.id);
+                let status = match state {
                     Some(TakenState::Sold) => "sold",
                     Some(TakenState::Reserved) => "reserved",
+                    Some(TakenState::Blocked) => "unavailable",
                     None if on_sale => "available",
                     None => "unavailable",
                 };
-                SeatView { seat, status }
+                SeatView {
+                    seat,
+                    status,
+                    held_back: state == Some(&TakenState::Blocked),
+                }
             })
             .collect();
         Ok(SeatMap { event, seats })

@@ -131,12 +131,73 @@ pub(crate) fn check_on_sale(
 }
 
 /// Why a hold was refused: the seat is taken (held or sold), or else the buyer is at `limit`.
-pub(crate) fn refusal(seat_id: SeatId, taken: bool, limit: u32) -> InventoryError {
-    if taken {
-        InventoryError::SeatAlreadyReserved(seat_id)
-    } else {
-        InventoryError::HoldLimitReached { limit }
+pub(crate) fn refusal(seat_id: SeatId, taken: SeatTakenBy, limit: u32) -> InventoryError {
+    match taken {
+        SeatTakenBy::Hold => InventoryError::SeatAlreadyReserved(seat_id),
+        SeatTakenBy::Block => InventoryError::SeatHeldBack(seat_id),
+        SeatTakenBy::Nobody => InventoryError::HoldLimitReached { limit },
     }
+}
+
+/// What keeps a seat from a new hold, when its insert was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SeatTakenBy {
+    /// A live hold or a sale.
+    Hold,
+    /// The organiser's block.
+    Block,
+    /// Nothing: the buyer's hold limit refused it.
+    Nobody,
+}
+
+/// A seat an organiser holds back from sale, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// The seat.
+    pub seat_id: SeatId,
+    /// Its event.
+    pub event_id: EventId,
+    /// Why (house seats, production hold), as the organiser wrote it.
+    pub reason: String,
+    /// Who blocked it (the administrator's e-mail).
+    pub blocked_by: String,
+    /// When.
+    pub blocked_at: DateTime<Utc>,
+}
+
+/// A seat that is not free, for an organiser's error message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TakenSeat {
+    /// The seat.
+    pub seat_id: SeatId,
+    /// Section code.
+    pub section_code: String,
+    /// Row.
+    pub row_number: i64,
+    /// Seat number.
+    pub seat_number: i64,
+    /// `held` (a hold or a cart), `sold` or `held back`.
+    pub state: &'static str,
+}
+
+/// The longest reason a block keeps.
+pub const MAX_BLOCK_REASON: usize = 200;
+
+/// A block's reason, trimmed: 1 to [`MAX_BLOCK_REASON`] characters.
+///
+/// # Errors
+/// [`InventoryError::Invalid`] otherwise.
+pub(crate) fn block_reason(reason: &str) -> Result<String, InventoryError> {
+    let reason = reason.trim();
+    if reason.is_empty()
+        || reason.chars().count() > MAX_BLOCK_REASON
+        || kernel::has_control_chars(reason)
+    {
+        return Err(InventoryError::Invalid(format!(
+            "reason is required: 1 to {MAX_BLOCK_REASON} characters (\"house seats\", \"production hold\")."
+        )));
+    }
+    Ok(reason.to_string())
 }
 
 impl Hold {
@@ -228,11 +289,11 @@ mod tests {
     fn a_refused_hold_blames_the_seat_when_taken_else_the_limit() {
         let seat = SeatId::new();
         assert!(matches!(
-            refusal(seat, true, 4),
+            refusal(seat, SeatTakenBy::Hold, 4),
             InventoryError::SeatAlreadyReserved(s) if s == seat
         ));
         assert!(matches!(
-            refusal(seat, false, 4),
+            refusal(seat, SeatTakenBy::Nobody, 4),
             InventoryError::HoldLimitReached { limit: 4 }
         ));
     }

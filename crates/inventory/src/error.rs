@@ -19,6 +19,13 @@ pub enum InventoryError {
         "You already hold {limit} seats for this event, the most one buyer may hold at once. Release one or complete your purchase first."
     )]
     HoldLimitReached { limit: u32 },
+    /// The organiser holds the seat back.
+    #[error("Seat {0} is held back by the organiser and not on sale.")]
+    SeatHeldBack(SeatId),
+    /// Seats to hold back (or sell at the box office) are held, in a cart or sold: nothing
+    /// was changed.
+    #[error("{}", seats_not_free(.0))]
+    SeatsNotFree(Vec<crate::domain::TakenSeat>),
     /// The event is withdrawn or over.
     #[error("Seats of event {0} are not on sale.")]
     NotOnSale(EventId),
@@ -46,6 +53,8 @@ impl InventoryError {
             Self::ReservationNotFound(_) => ErrorCode::ReservationNotFound,
             Self::SeatAlreadyReserved(_) => ErrorCode::SeatAlreadyReserved,
             Self::HoldLimitReached { .. } => ErrorCode::HoldLimitReached,
+            Self::SeatHeldBack(_) => ErrorCode::SeatHeldBack,
+            Self::SeatsNotFree(_) => ErrorCode::SeatsNotFree,
             Self::NotOnSale(_) => ErrorCode::EventNotOnSale,
             Self::NotActive(_) => ErrorCode::ReservationNotActive,
             Self::BeingPaid(_) => ErrorCode::PaymentInProgress,
@@ -53,6 +62,23 @@ impl InventoryError {
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
+}
+
+/// "These seats are not free, so nothing was changed: A-1-3 (held), A-1-4 (sold)."
+fn seats_not_free(seats: &[crate::domain::TakenSeat]) -> String {
+    let list: Vec<String> = seats
+        .iter()
+        .map(|s| {
+            format!(
+                "{}-{}-{} ({})",
+                s.section_code, s.row_number, s.seat_number, s.state
+            )
+        })
+        .collect();
+    format!(
+        "These seats are not free, so nothing was changed: {}.",
+        list.join(", ")
+    )
 }
 
 impl From<storage::Error> for InventoryError {

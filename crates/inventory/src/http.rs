@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
-use api::{ApiError, AppJson, AppPath, AppQuery, Auth, Caller};
+use api::{Admin, ApiError, AppJson, AppPath, AppQuery, Auth, Caller};
 
 use crate::domain::{CustomerId, Hold};
-use crate::{HoldRequest, InventoryService};
+use crate::{HoldRequest, InventoryService, SeatSelection};
 
 /// The inventory's routes.
 pub fn router<S>() -> Router<S>
@@ -29,6 +29,117 @@ where
             "/reservations/{id}",
             get(get_reservation).delete(delete_reservation),
         )
+        .route(
+            "/admin/events/{id}/held-back",
+            get(list_held_back).post(hold_back),
+        )
+        .route(
+            "/admin/events/{id}/held-back/release",
+            post(release_held_back),
+        )
+}
+
+/// Which seats a hold-back or release means: `seatIds`, or a `sectionCode` (and `rowNumber`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HoldBackRequest {
+    #[serde(default)]
+    seat_ids: Vec<SeatId>,
+    section_code: Option<String>,
+    row_number: Option<i64>,
+    /// Why (`house seats`, `production hold`); required to hold back, ignored on release.
+    reason: Option<String>,
+}
+
+impl HoldBackRequest {
+    fn selection(&self) -> SeatSelection {
+        SeatSelection {
+            seat_ids: self.seat_ids.clone(),
+            section_code: self.section_code.clone(),
+            row_number: self.row_number,
+        }
+    }
+}
+
+/// What a hold-back or a release changed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct HeldBackChange {
+    /// How many seats changed.
+    changed: usize,
+    /// Which.
+    seat_ids: Vec<SeatId>,
+}
+
+/// A held-back seat.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct HeldBackResponse {
+    seat_id: SeatId,
+    section_code: String,
+    row_number: i64,
+    seat_number: i64,
+    reason: String,
+    blocked_by: String,
+    blocked_at: DateTime<Utc>,
+}
+
+#[utoipa::path(get, path = "/admin/events/{id}/held-back", tag = "inventory", security(("bearer" = [])), params(("id" = EventId, Path, description = "Event id")), responses((status = 200, body = Vec<HeldBackResponse>), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse)))]
+async fn list_held_back(
+    _admin: Admin,
+    State(svc): State<Arc<InventoryService>>,
+    AppPath(event): AppPath<EventId>,
+) -> Result<Json<Vec<HeldBackResponse>>, ApiError> {
+    Ok(Json(
+        svc.held_back(event)
+            .await?
+            .into_iter()
+            .map(|s| HeldBackResponse {
+                seat_id: s.block.seat_id,
+                section_code: s.section_code,
+                row_number: s.row_number,
+                seat_number: s.seat_number,
+                reason: s.block.reason,
+                blocked_by: s.block.blocked_by,
+                blocked_at: s.block.blocked_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Holds seats back from sale (house seats, production holds): buyers cannot hold them and see
+/// them as unavailable. All or nothing: a seat that is held, in a cart or sold refuses the
+/// call (409 `seats_not_free`, naming each).
+#[utoipa::path(post, path = "/admin/events/{id}/held-back", tag = "inventory", security(("bearer" = [])), params(("id" = EventId, Path, description = "Event id")), request_body = HoldBackRequest, responses((status = 200, body = HeldBackChange), (status = 400, description = "No seats named, a seat of another event, or no reason", body = api::ErrorResponse), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse), (status = 404, description = "No such seat", body = api::ErrorResponse), (status = 409, description = "Seats held, in a cart or sold (`seats_not_free`); nothing changed", body = api::ErrorResponse)))]
+async fn hold_back(
+    Admin(admin): Admin,
+    State(svc): State<Arc<InventoryService>>,
+    AppPath(event): AppPath<EventId>,
+    AppJson(body): AppJson<HoldBackRequest>,
+) -> Result<Json<HeldBackChange>, ApiError> {
+    let reason = body.reason.clone().unwrap_or_default();
+    let seat_ids = svc
+        .hold_back(event, &body.selection(), &reason, &admin.email)
+        .await?;
+    Ok(Json(HeldBackChange {
+        changed: seat_ids.len(),
+        seat_ids,
+    }))
+}
+
+/// Puts held-back seats back on sale (the event's waitlist is offered each first).
+#[utoipa::path(post, path = "/admin/events/{id}/held-back/release", tag = "inventory", security(("bearer" = [])), params(("id" = EventId, Path, description = "Event id")), request_body = HoldBackRequest, responses((status = 200, body = HeldBackChange), (status = 400, description = "No seats named, or a seat of another event", body = api::ErrorResponse), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse), (status = 404, description = "No such seat", body = api::ErrorResponse)))]
+async fn release_held_back(
+    _admin: Admin,
+    State(svc): State<Arc<InventoryService>>,
+    AppPath(event): AppPath<EventId>,
+    AppJson(body): AppJson<HoldBackRequest>,
+) -> Result<Json<HeldBackChange>, ApiError> {
+    let seat_ids = svc.release_held_back(event, &body.selection()).await?;
+    Ok(Json(HeldBackChange {
+        changed: seat_ids.len(),
+        seat_ids,
+    }))
 }
 
 /// Body of `POST /reservations`. Fields are optional here so that a missing one gets the
@@ -137,7 +248,14 @@ async fn delete_reservation(
 /// The inventory's part of the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(create_reservation, get_reservation, delete_reservation))]
+    #[openapi(paths(
+        create_reservation,
+        get_reservation,
+        delete_reservation,
+        list_held_back,
+        hold_back,
+        release_held_back
+    ))]
     struct Doc;
     <Doc as utoipa::OpenApi>::openapi()
 }

@@ -21,7 +21,7 @@ mod queries;
 mod service;
 mod store;
 
-pub use domain::{CustomerId, Hold, HoldStatus};
+pub use domain::{Block, CustomerId, Hold, HoldStatus, MAX_BLOCK_REASON, TakenSeat};
 pub use error::InventoryError;
 pub use events::{
     InventorySubscriber, ReservationCreated, ReservationExpired, ReservationReleased,
@@ -29,7 +29,9 @@ pub use events::{
 pub use http::{openapi, router};
 pub use ports::{
     FreedSeat, HoldPayments, NoPayments, NoSuccession, SeatDirectory, SeatListing, SeatSuccession,
-    Successor,
+    SeatsQuery, Successor,
 };
 pub use queries::{EventCounts, InventoryQueries, SeatTaken};
-pub use service::{HoldRequest, HoldSettings, InventoryService};
+pub use service::{
+    HeldBackSeat, HoldRequest, HoldSettings, InventoryService, MAX_SELECTION, SeatSelection,
+};

@@ -37,6 +37,24 @@ pub trait SeatDirectory: Send + Sync + 'static {
     /// # Errors
     /// When the catalog cannot be asked.
     async fn locate(&self, seat: SeatId) -> anyhow::Result<Option<SeatListing>>;
+
+    /// The seats of `query.event`, of its section (and row) when given, in place order (an
+    /// organiser's selection of seats to hold back).
+    ///
+    /// # Errors
+    /// When the catalog cannot be asked.
+    async fn seats_of_event(&self, query: &SeatsQuery) -> anyhow::Result<Vec<SeatListing>>;
+}
+
+/// Which seats of an event [`SeatDirectory::seats_of_event`] lists.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SeatsQuery {
+    /// The event.
+    pub event: EventId,
+    /// Only this section…
+    pub section_code: Option<String>,
+    /// …and this row of it.
+    pub row_number: Option<i64>,
 }
 
 /// A seat that was just freed (its hold lapsed or was released), as the next claimant sees it.

@@ -16,6 +16,8 @@ pub enum SeatTaken {
     Reserved,
     /// Sold.
     Sold,
+    /// Held back by the organiser.
+    Blocked,
 }
 
 /// Taken seats of one event.
@@ -29,6 +31,8 @@ pub struct EventCounts {
     pub sold: u64,
     /// Sum of sold seats' prices.
     pub revenue: Money,
+    /// Seats held back by the organiser.
+    pub blocked: u64,
 }
 
 /// Read access to holds that needs no other context.
@@ -44,13 +48,14 @@ impl InventoryQueries {
         Self { db, clock }
     }
 
-    /// Held and sold seats of an event right now.
+    /// Held, sold and held-back seats of an event right now.
     ///
     /// # Errors
     /// When the database fails.
     pub async fn taken_seats(&self, event: EventId) -> anyhow::Result<HashMap<SeatId, SeatTaken>> {
-        let rows =
-            store::taken_seats(self.db.read().await?.conn(), event, self.clock.now()).await?;
+        let mut conn = self.db.read().await?;
+        let rows = store::taken_seats(conn.conn(), event, self.clock.now()).await?;
+        let blocked = store::blocked_seats(conn.conn(), event).await?;
         Ok(rows
             .into_iter()
             .map(|(id, sold)| {
@@ -63,6 +68,7 @@ impl InventoryQueries {
                     },
                 )
             })
+            .chain(blocked.into_iter().map(|id| (id, SeatTaken::Blocked)))
             .collect())
     }
 
@@ -77,7 +83,7 @@ impl InventoryQueries {
         let now = self.clock.now();
         let mut out = HashMap::with_capacity(events.len());
         for event in events {
-            let (held, offered, sold, revenue) =
+            let (held, offered, sold, revenue, blocked) =
                 store::event_counts(self.db.read().await?.conn(), *event, now).await?;
             out.insert(
                 *event,
@@ -86,6 +92,7 @@ impl InventoryQueries {
                     offered: offered as u64,
                     sold: sold as u64,
                     revenue,
+                    blocked: blocked as u64,
                 },
             );
         }

@@ -1,5 +1,9 @@
 //! Inventory commands: hold, release, expire. Each owns its transaction and writes its events
-//! to the outbox inside it.
+//! to the outbox inside it. Seats held back by the organiser are in `service/blocks.rs`.
+
+mod blocks;
+
+pub use blocks::{HeldBackSeat, MAX_SELECTION, SeatSelection};
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{Clock, EventId, ReservationId, SeatId};
@@ -8,7 +12,7 @@ use std::sync::Arc;
 use storage::{Database, LockKey, Tx};
 
 use crate::InventoryError;
-use crate::domain::{self, CustomerId, Hold, HoldStatus};
+use crate::domain::{self, CustomerId, Hold, HoldStatus, SeatTakenBy};
 use crate::events::{ReservationCreated, ReservationExpired, ReservationReleased};
 use crate::ports::{
     FreedSeat, HoldPayments, NoPayments, NoSuccession, SeatDirectory, SeatSuccession,
@@ -112,10 +116,13 @@ impl InventoryService {
         // would refuse it: what the reader saw was committed, so the refusal is ordered after
         // that hold and before any release that commits later. In a rush most attempts on a
         // hot seat end here, without queueing for the writer.
-        let (known, taken) =
+        let (known, taken, blocked) =
             store::seat_state(self.db.read().await?.conn(), seat.seat_id, now).await?;
         if taken {
             return Err(InventoryError::SeatAlreadyReserved(seat.seat_id));
+        }
+        if blocked {
+            return Err(InventoryError::SeatHeldBack(seat.seat_id));
         }
         let hold = Hold::active(
             seat.seat_id,
@@ -164,7 +171,11 @@ impl InventoryService {
             return Ok(Some(Ok(())));
         }
         let lapsed = store::has_lapsed_hold(tx.conn(), seat.seat_id, now).await?;
-        let taken = !lapsed && store::seat_taken(tx.conn(), seat.seat_id).await?;
+        let taken = if lapsed {
+            SeatTakenBy::Nobody
+        } else {
+            store::seat_taken(tx.conn(), seat.seat_id).await?
+        };
         // Released before the path alone waits for the writers' lock.
         tx.rollback().await?;
         let limit = self.settings.max_holds_per_customer;
@@ -410,6 +421,10 @@ impl InventoryService {
 
     pub(crate) fn db(&self) -> &Database {
         &self.db
+    }
+
+    pub(crate) fn directory(&self) -> &dyn SeatDirectory {
+        self.directory.as_ref()
     }
 }
 

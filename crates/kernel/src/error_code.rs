@@ -28,6 +28,10 @@ pub enum ErrorCode {
     SeatAlreadyReserved,
     /// The buyer holds the maximum number of seats for this event.
     HoldLimitReached,
+    /// The organiser holds the seat back (house seats, production holds): not on sale.
+    SeatHeldBack,
+    /// Seats to hold back or sell at the box office are held, in a cart or sold.
+    SeatsNotFree,
     /// A hold lapsed before the step that needed it.
     HoldExpired,
     /// The hold is not active any more (released, expired or confirmed).
@@ -127,6 +131,8 @@ impl ErrorCode {
             Self::OrderNotFound => "order_not_found",
             Self::SeatAlreadyReserved => "seat_already_reserved",
             Self::HoldLimitReached => "hold_limit_reached",
+            Self::SeatHeldBack => "seat_held_back",
+            Self::SeatsNotFree => "seats_not_free",
             Self::HoldExpired => "hold_expired",
             Self::ReservationNotActive => "reservation_not_active",
             Self::ReservationMismatch => "reservation_mismatch",

@@ -24,6 +24,7 @@ impl SeatAvailability for AvailabilityFromInventory {
                 let state = match t {
                     SeatTaken::Reserved => TakenState::Reserved,
                     SeatTaken::Sold => TakenState::Sold,
+                    SeatTaken::Blocked => TakenState::Blocked,
                 };
                 (id, state)
             })
@@ -42,6 +43,7 @@ impl SeatAvailability for AvailabilityFromInventory {
                         offered: c.offered,
                         sold: c.sold,
                         revenue: c.revenue,
+                        blocked: c.blocked,
                     },
                 )
             })
@@ -55,16 +57,31 @@ pub(crate) struct DirectoryFromCatalog(pub(crate) CatalogQueries);
 #[async_trait::async_trait]
 impl SeatDirectory for DirectoryFromCatalog {
     async fn locate(&self, seat: SeatId) -> anyhow::Result<Option<SeatListing>> {
-        Ok(self.0.seat_listing(seat).await?.map(|s| SeatListing {
-            seat_id: s.seat_id,
-            event_id: s.event_id,
-            section_code: s.section_code,
-            row_number: s.row_number,
-            seat_number: s.seat_number,
-            price: s.price,
-            is_active: s.is_active,
-            event_date: s.event_date,
-        }))
+        Ok(self.0.seat_listing(seat).await?.map(for_inventory))
+    }
+
+    async fn seats_of_event(
+        &self,
+        query: &inventory::SeatsQuery,
+    ) -> anyhow::Result<Vec<SeatListing>> {
+        let seats = self
+            .0
+            .seats_of_event(query.event, query.section_code.as_deref(), query.row_number)
+            .await?;
+        Ok(seats.into_iter().map(for_inventory).collect())
+    }
+}
+
+fn for_inventory(s: catalog::SeatListing) -> SeatListing {
+    SeatListing {
+        seat_id: s.seat_id,
+        event_id: s.event_id,
+        section_code: s.section_code,
+        row_number: s.row_number,
+        seat_number: s.seat_number,
+        price: s.price,
+        is_active: s.is_active,
+        event_date: s.event_date,
     }
 }
 

@@ -64,6 +64,7 @@ port_handler!(event_counts(events: Vec<EventId>) => |p| p.availability.counts(&e
 port_handler!(holds(ids: Vec<ReservationId>) => |p| p.holds.holds(&ids));
 port_handler!(holds_active_until(ids: Vec<ReservationId>) => |p| p.holds_of_order.all_active_until(&ids));
 port_handler!(seat_listing(seat: SeatId) => |p| p.directory.locate(seat));
+port_handler!(seats_of_event(query: inventory::SeatsQuery) => |p| p.directory.seats_of_event(&query));
 port_handler!(seat_price(seat: SeatId) => |p| p.prices.seat(seat));
 port_handler!(event_facts(event: EventId) => |p| p.event_details.event(event));
 port_handler!(waitlist_event(event: EventId) => |p| p.waitlist_events.event(event));
@@ -94,6 +95,7 @@ pub(crate) fn router(service: &str, ports: Arc<LocalPorts>, auth: Auth) -> Route
             .route(paths::HOLDS_ACTIVE_UNTIL, post(holds_active_until)),
         "catalog" => routes
             .route(paths::SEAT_LISTING, post(seat_listing))
+            .route(paths::SEATS_OF_EVENT, post(seats_of_event))
             .route(paths::SEAT_PRICE, post(seat_price))
             .route(paths::EVENT_FACTS, post(event_facts))
             .route(paths::WAITLIST_EVENT, post(waitlist_event)),

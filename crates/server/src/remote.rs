@@ -30,6 +30,7 @@ pub(crate) mod paths {
     pub(crate) const HOLDS: &str = "/internal/v1/holds";
     pub(crate) const HOLDS_ACTIVE_UNTIL: &str = "/internal/v1/holds-active-until";
     pub(crate) const SEAT_LISTING: &str = "/internal/v1/seat-listing";
+    pub(crate) const SEATS_OF_EVENT: &str = "/internal/v1/seats-of-event";
     pub(crate) const SEAT_PRICE: &str = "/internal/v1/seat-price";
     pub(crate) const EVENT_FACTS: &str = "/internal/v1/event-facts";
     pub(crate) const WAITLIST_EVENT: &str = "/internal/v1/waitlist-event";
@@ -180,6 +181,13 @@ pub(crate) struct RemoteCatalog(pub(crate) PeerClient);
 impl SeatDirectory for RemoteCatalog {
     async fn locate(&self, seat: SeatId) -> anyhow::Result<Option<SeatListing>> {
         self.0.call(paths::SEAT_LISTING, &seat).await
+    }
+
+    async fn seats_of_event(
+        &self,
+        query: &inventory::SeatsQuery,
+    ) -> anyhow::Result<Vec<SeatListing>> {
+        self.0.call(paths::SEATS_OF_EVENT, query).await
     }
 }
 

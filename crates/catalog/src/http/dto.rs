@@ -212,6 +212,8 @@ pub(crate) struct SalesResponse {
     held_seats: i64,
     available_seats: i64,
     unavailable_seats: i64,
+    /// Of the unavailable seats, those the organiser holds back.
+    held_back_seats: i64,
     revenue: Money,
     sections: Vec<SectionSalesResponse>,
 }
@@ -225,6 +227,7 @@ pub(crate) struct SectionSalesResponse {
     held: i64,
     available: i64,
     unavailable: i64,
+    held_back: i64,
     revenue: Money,
 }
 
@@ -237,6 +240,7 @@ impl From<SectionSales> for SectionSalesResponse {
             held: s.held,
             available: s.available,
             unavailable: s.unavailable,
+            held_back: s.held_back,
             revenue: s.revenue,
         }
     }
@@ -253,6 +257,7 @@ impl From<SalesSummary> for SalesResponse {
             held_seats: s.total.held,
             available_seats: s.total.available,
             unavailable_seats: s.total.unavailable,
+            held_back_seats: s.total.held_back,
             revenue: s.total.revenue,
             sections: s
                 .sections

@@ -30,8 +30,9 @@ impl EventSummary {
     pub(crate) fn new(event: Event, total: i64, counts: EventCounts, now: DateTime<Utc>) -> Self {
         let reserved = i64::try_from(counts.reserved).unwrap_or(i64::MAX);
         let sold = i64::try_from(counts.sold).unwrap_or(i64::MAX);
+        let blocked = i64::try_from(counts.blocked).unwrap_or(i64::MAX);
         let available = if event.is_on_sale(now) {
-            (total - reserved - sold).max(0)
+            (total - reserved - sold - blocked).max(0)
         } else {
             0
         };
@@ -52,8 +53,10 @@ impl EventSummary {
 pub struct SeatView {
     /// The seat.
     pub seat: Seat,
-    /// `available`, `reserved`, `sold` or `unavailable`.
+    /// `available`, `reserved`, `sold` or `unavailable` (buyers are not told why).
     pub status: &'static str,
+    /// Whether the organiser holds it back (its status is then `unavailable`).
+    pub held_back: bool,
 }
 
 /// An event's seats with their live status.
@@ -111,8 +114,10 @@ pub struct SectionSales {
     pub held: i64,
     /// Seats free to hold.
     pub available: i64,
-    /// Seats not on sale.
+    /// Seats not on sale (the event is not on sale, or the seat is held back).
     pub unavailable: i64,
+    /// Of those, seats the organiser holds back.
+    pub held_back: i64,
     /// Sum of sold seats' prices.
     pub revenue: Money,
 }
@@ -128,6 +133,9 @@ impl SectionSales {
             "reserved" => self.held += 1,
             "available" => self.available += 1,
             _ => self.unavailable += 1,
+        }
+        if seat.held_back {
+            self.held_back += 1;
         }
     }
 }

@@ -9,6 +9,7 @@ use storage::{Conn, Statement};
 use crate::ports::SeatListing;
 use uuid::Uuid;
 
+use crate::domain::{Block, SeatTakenBy};
 use crate::domain::{Hold, HoldStatus};
 
 /// A seat as inventory records it (for hold details and revenue).
@@ -141,8 +142,9 @@ pub(crate) async fn holds(
 const INSERT_HOLD: &str = "insert into inventory_reservations
         (reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at)
      select $1, $2, $3, $4, 'active', $5, $6
-     where $7 is null or (select count(*) from inventory_reservations
-         where customer_id = $4 and event_id = $3 and status = 'active' and expires_at > $5) < $7
+     where ($7 is null or (select count(*) from inventory_reservations
+         where customer_id = $4 and event_id = $3 and status = 'active' and expires_at > $5) < $7)
+       and not exists (select 1 from inventory_blocks where seat_id = $2)
      on conflict do nothing";
 
 fn insert_hold_statement(h: &Hold, limit: Option<i64>) -> Statement<'_> {
@@ -157,8 +159,9 @@ fn insert_hold_statement(h: &Hold, limit: Option<i64>) -> Statement<'_> {
 }
 
 /// Inserts an active hold unless the seat already has an active or confirmed one (the partial
-/// unique index decides) or, with `limit`, the customer already holds that many unexpired seats
-/// of the event; returns whether it was inserted. One statement for both checks: the hold path
+/// unique index decides), the organiser holds it back (a block: only written by transactions
+/// that run alone, so this check and a block never interleave), or, with `limit`, the customer
+/// already holds that many unexpired seats of the event; returns whether it was inserted. One statement for both checks: the hold path
 /// runs on the single writer, where every statement costs a round trip.
 pub(crate) async fn insert_hold(
     conn: Conn<'_>,
@@ -175,10 +178,154 @@ fn seat_taken_statement<'a>(seat: SeatId) -> Statement<'a> {
     .bind(seat.uuid())
 }
 
-/// Whether the seat has an active or confirmed hold (after lapsed ones were expired).
-pub(crate) async fn seat_taken(conn: Conn<'_>, seat: SeatId) -> Result<bool, storage::Error> {
-    let found: Option<(i32,)> = seat_taken_statement(seat).fetch_optional(conn).await?;
+/// What keeps the seat from a new hold (after lapsed holds were expired): a hold or sale, the
+/// organiser's block, or nothing.
+pub(crate) async fn seat_taken(
+    mut conn: Conn<'_>,
+    seat: SeatId,
+) -> Result<SeatTakenBy, storage::Error> {
+    let found: Option<(i32,)> = seat_taken_statement(seat)
+        .fetch_optional(conn.reborrow())
+        .await?;
+    if found.is_some() {
+        return Ok(SeatTakenBy::Hold);
+    }
+    Ok(if seat_blocked(conn, seat).await? {
+        SeatTakenBy::Block
+    } else {
+        SeatTakenBy::Nobody
+    })
+}
+
+/// What takes the seat now, for an organiser: `held` (an active hold, a cart's or a waitlist
+/// offer's) or `sold`, or `None` when it is free (lapsed holds expired first).
+pub(crate) async fn live_state(
+    conn: Conn<'_>,
+    seat: SeatId,
+) -> Result<Option<&'static str>, storage::Error> {
+    let found: Option<(String,)> = Statement::new(
+        "select status from inventory_reservations where seat_id = $1 and status in ('active', 'confirmed')",
+    )
+    .bind(seat.uuid())
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.map(|(status,)| {
+        if status == "confirmed" {
+            "sold"
+        } else {
+            "held"
+        }
+    }))
+}
+
+/// Whether the organiser holds the seat back.
+pub(crate) async fn seat_blocked(conn: Conn<'_>, seat: SeatId) -> Result<bool, storage::Error> {
+    let found: Option<(i32,)> = Statement::new("select 1 from inventory_blocks where seat_id = $1")
+        .bind(seat.uuid())
+        .fetch_optional(conn)
+        .await?;
     Ok(found.is_some())
+}
+
+storage::row! {
+    struct BlockRow {
+        seat_id: Uuid,
+        event_id: Uuid,
+        reason: String,
+        blocked_by: String,
+        blocked_at: i64,
+    }
+}
+
+/// The blocks of `event`, by seat.
+pub(crate) async fn blocks_of_event(
+    conn: Conn<'_>,
+    event: EventId,
+) -> Result<Vec<Block>, storage::Error> {
+    let rows: Vec<BlockRow> = Statement::new(
+        "select seat_id, event_id, reason, blocked_by, blocked_at from inventory_blocks
+         where event_id = $1 order by seat_id",
+    )
+    .bind(event.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Block {
+            seat_id: SeatId(r.seat_id),
+            event_id: EventId(r.event_id),
+            reason: r.reason,
+            blocked_by: r.blocked_by,
+            blocked_at: from_micros(r.blocked_at),
+        })
+        .collect())
+}
+
+/// Blocks a seat (a block already there keeps its reason); returns whether it was new.
+pub(crate) async fn insert_block(conn: Conn<'_>, b: &Block) -> Result<bool, storage::Error> {
+    let done = Statement::new(
+        "insert into inventory_blocks (seat_id, event_id, reason, blocked_by, blocked_at)
+         values ($1, $2, $3, $4, $5) on conflict (seat_id) do nothing",
+    )
+    .bind(b.seat_id.uuid())
+    .bind(b.event_id.uuid())
+    .bind(&b.reason)
+    .bind(&b.blocked_by)
+    .bind(to_micros(b.blocked_at))
+    .execute(conn)
+    .await?;
+    Ok(done == 1)
+}
+
+/// Lifts the block of a seat; returns whether there was one.
+pub(crate) async fn delete_block(conn: Conn<'_>, seat: SeatId) -> Result<bool, storage::Error> {
+    let done = Statement::new("delete from inventory_blocks where seat_id = $1")
+        .bind(seat.uuid())
+        .execute(conn)
+        .await?;
+    Ok(done == 1)
+}
+
+/// The recorded seats of `event`, optionally only of `section` (and `row`), in place order.
+pub(crate) async fn seats_of_event(
+    conn: Conn<'_>,
+    event: EventId,
+    section: Option<&str>,
+    row: Option<i64>,
+) -> Result<Vec<SeatRecord>, storage::Error> {
+    let rows: Vec<SeatRow> = Statement::new(
+        "select seat_id, event_id, section_code, row_number, seat_number, price_cents
+         from inventory_seats
+         where event_id = $1 and ($2 is null or section_code = $2) and ($3 is null or row_number = $3)
+         order by section_code, row_number, seat_number",
+    )
+    .bind(event.uuid())
+    .bind(section)
+    .bind(row)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SeatRecord {
+            seat_id: SeatId(r.seat_id),
+            event_id: EventId(r.event_id),
+            section_code: r.section_code,
+            row_number: r.row_number,
+            seat_number: r.seat_number,
+            price: Money::from_cents(r.price_cents),
+        })
+        .collect())
+}
+
+storage::row! {
+    struct SeatRow {
+        seat_id: Uuid,
+        event_id: Uuid,
+        section_code: String,
+        row_number: i64,
+        seat_number: i64,
+        price_cents: i64,
+    }
 }
 
 fn has_lapsed_hold_statement<'a>(seat: SeatId, now: DateTime<Utc>) -> Statement<'a> {
@@ -212,18 +359,19 @@ fn seat_state_statement<'a>(seat: SeatId, now: DateTime<Utc>) -> Statement<'a> {
         "select exists(select 1 from inventory_seats where seat_id = $1),
             exists(select 1 from inventory_reservations where seat_id = $1
                 and status in ('active', 'confirmed')
-                and (status = 'confirmed' or expires_at > $2))",
+                and (status = 'confirmed' or expires_at > $2)),
+            exists(select 1 from inventory_blocks where seat_id = $1)",
     )
     .bind(seat.uuid())
     .bind(to_micros(now))
 }
 
-/// [`seat_state_statement`]: (recorded, taken).
+/// [`seat_state_statement`]: (recorded, taken by a live hold or a sale, held back).
 pub(crate) async fn seat_state(
     conn: Conn<'_>,
     seat: SeatId,
     now: DateTime<Utc>,
-) -> Result<(bool, bool), storage::Error> {
+) -> Result<(bool, bool, bool), storage::Error> {
     seat_state_statement(seat, now).fetch_one(conn).await
 }
 
@@ -306,6 +454,19 @@ pub(crate) async fn release_confirmed(
     Ok(row.map(HoldRow::into_hold))
 }
 
+/// The blocked seats of an event.
+pub(crate) async fn blocked_seats(
+    conn: Conn<'_>,
+    event: EventId,
+) -> Result<Vec<SeatId>, storage::Error> {
+    let rows: Vec<(Uuid,)> =
+        Statement::new("select seat_id from inventory_blocks where event_id = $1")
+            .bind(event.uuid())
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| SeatId(id)).collect())
+}
+
 /// Seats of an event that are held (unexpired) or sold at `now`, with whether they are sold.
 pub(crate) async fn taken_seats(
     conn: Conn<'_>,
@@ -335,12 +496,13 @@ pub(crate) async fn mark_offer(conn: Conn<'_>, id: ReservationId) -> Result<(), 
         .map(drop)
 }
 
-/// (held, of which waitlist offers, sold, revenue of sold seats) of an event at `now`.
+/// (held, of which waitlist offers, sold, revenue of sold seats, held back) of an event at
+/// `now`.
 pub(crate) async fn event_counts(
-    conn: Conn<'_>,
+    mut conn: Conn<'_>,
     event: EventId,
     now: DateTime<Utc>,
-) -> Result<(i64, i64, i64, Money), storage::Error> {
+) -> Result<(i64, i64, i64, Money, i64), storage::Error> {
     let (held, offered, sold, revenue): (i64, i64, i64, i64) = Statement::new(
         "select cast(coalesce(sum(case when r.status = 'active' then 1 else 0 end), 0) as bigint),
                 cast(coalesce(sum(case when r.status = 'active' and r.is_offer then 1 else 0 end), 0) as bigint),
@@ -351,9 +513,14 @@ pub(crate) async fn event_counts(
     )
     .bind(event.uuid())
     .bind(to_micros(now))
-    .fetch_one(conn)
+    .fetch_one(conn.reborrow())
     .await?;
-    Ok((held, offered, sold, Money::from_cents(revenue)))
+    let (blocked,): (i64,) =
+        Statement::new("select cast(count(*) as bigint) from inventory_blocks where event_id = $1")
+            .bind(event.uuid())
+            .fetch_one(conn)
+            .await?;
+    Ok((held, offered, sold, Money::from_cents(revenue), blocked))
 }
 
 /// Confirms a paid hold: the seat is sold. A hold that lapsed after the payment was recorded is

@@ -10,6 +10,7 @@ mod edge;
 mod exports;
 mod fuzz;
 mod harness;
+mod heldback;
 mod helpers;
 mod inventory;
 mod journeys;
