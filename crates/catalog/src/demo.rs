@@ -177,6 +177,7 @@ fn coldplay(date: DateTime<Utc>) -> (Event, Vec<Seat>) {
                     row_number: row,
                     seat_number: number,
                     price: Money::from_cents(price),
+                    access: None,
                 });
             }
         }
@@ -208,6 +209,7 @@ fn seed_event(seed: &SeedEvent, date: DateTime<Utc>, _now: DateTime<Utc>) -> (Ev
                     row_number: row,
                     seat_number: number,
                     price: Money::from_cents(band.3 * 100),
+                    access: None,
                 });
             }
         }

@@ -82,6 +82,42 @@ pub struct Seat {
     pub seat_number: i64,
     /// Price.
     pub price: Money,
+    /// A wheelchair space or a companion seat beside one, as the organiser marked it.
+    pub access: Option<SeatAccess>,
+}
+
+/// What a seat offers those who need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatAccess {
+    /// A space for a wheelchair.
+    Wheelchair,
+    /// A seat for the companion of someone in a wheelchair space.
+    Companion,
+}
+
+impl SeatAccess {
+    /// The wire and storage form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Wheelchair => "wheelchair",
+            Self::Companion => "companion",
+        }
+    }
+
+    /// Parses the wire form: `wheelchair`, `companion`, or `none` (also empty) for neither.
+    ///
+    /// # Errors
+    /// [`CatalogError::Invalid`] for anything else.
+    pub fn parse(value: &str) -> Result<Option<Self>, CatalogError> {
+        match value.trim() {
+            "wheelchair" => Ok(Some(Self::Wheelchair)),
+            "companion" => Ok(Some(Self::Companion)),
+            "" | "none" => Ok(None),
+            other => Err(CatalogError::Invalid(format!(
+                "access must be wheelchair, companion or none, not {other:?}."
+            ))),
+        }
+    }
 }
 
 /// Parses an event date: RFC 3339, or a date-time without offset (as an HTML `datetime-local`

@@ -34,6 +34,7 @@ where
             axum::routing::put(admin::update_event).get(admin::get_event),
         )
         .route("/admin/events/{id}/seats", post(admin::generate_seats))
+        .route("/admin/events/{id}/seats/access", post(admin::mark_access))
         .route(
             "/admin/events/{id}/deactivate",
             post(admin::deactivate_event),
@@ -79,6 +80,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         admin::create_event,
         admin::list_all_events,
         admin::get_event,
+        admin::mark_access,
         admin::generate_seats,
         admin::update_event,
         admin::deactivate_event,

@@ -16,7 +16,7 @@ mod service;
 mod store;
 
 pub use demo::load_demo_catalogue;
-pub use domain::{Event, EventStatus, Seat};
+pub use domain::{Event, EventStatus, Seat, SeatAccess};
 pub use error::CatalogError;
 pub use events::{EventStatusChanged, GeneratedSeat, SeatsGenerated};
 pub use http::{openapi, router};

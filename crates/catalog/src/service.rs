@@ -247,6 +247,7 @@ mod tests {
                 row_number: 1 + i / 100,
                 seat_number: 1 + i % 100,
                 price: Money::from_cents(123_456),
+                access: None,
             })
             .collect();
 

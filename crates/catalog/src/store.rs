@@ -6,5 +6,5 @@ mod sql;
 
 pub(crate) use sql::{
     count_seats, event, insert_event, insert_seats, list_events, seat_listing, seat_totals,
-    seats_of, update_event,
+    seats_of, set_access, update_event,
 };

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 use api::{Admin, ApiError, AppJson, AppPath};
-use kernel::EventId;
+use kernel::{EventId, SeatId};
 
 use super::dto::{
     AdminEventResponse, EventDetailsResponse, GenerationResponse, SalesResponse,
@@ -70,6 +70,29 @@ pub(crate) async fn generate_seats(
             .await?
             .into(),
     ))
+}
+
+/// Body of `POST /admin/events/{id}/seats/access`.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct AccessRequest {
+    seat_ids: Vec<SeatId>,
+    /// `wheelchair`, `companion`, or `none` to clear the mark.
+    access: String,
+}
+
+/// Marks seats as wheelchair spaces or companion seats (or clears the mark): the seat map
+/// carries it as `access`.
+#[utoipa::path(post, path = "/admin/events/{id}/seats/access", tag = "catalog-admin", security(("bearer" = [])), params(("id" = EventId, Path, description = "Event id")), request_body = AccessRequest, responses((status = 200, description = "`{\"changed\": n}`"), (status = 400, description = "No seat, a seat of another event, or an unknown mark", body = api::ErrorResponse), (status = 404, description = "No such event", body = api::ErrorResponse), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse)))]
+pub(crate) async fn mark_access(
+    _admin: Admin,
+    State(svc): State<Arc<CatalogService>>,
+    AppPath(id): AppPath<EventId>,
+    AppJson(body): AppJson<AccessRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let access = crate::SeatAccess::parse(&body.access)?;
+    let changed = svc.mark_access(id, &body.seat_ids, access).await?;
+    Ok(Json(serde_json::json!({ "changed": changed })))
 }
 
 #[utoipa::path(put, path = "/admin/events/{id}", tag = "catalog-admin", security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Identifier")), request_body = EventUpdate, responses((status = 200, body = AdminEventResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 403, description = "Not allowed", body = api::ErrorResponse)))]

@@ -78,6 +78,10 @@ pub(crate) struct SeatResponse {
     seat_number: i64,
     price: Money,
     status: &'static str,
+    /// `wheelchair` (a space for a wheelchair) or `companion` (a seat beside one); absent for
+    /// other seats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access: Option<&'static str>,
 }
 
 impl From<SeatMap> for SeatMapResponse {
@@ -101,6 +105,7 @@ impl From<SeatMap> for SeatMapResponse {
                     seat_number: v.seat.seat_number,
                     price: v.seat.price,
                     status: v.status,
+                    access: v.seat.access.map(crate::SeatAccess::as_str),
                 })
                 .collect(),
         }

@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::{CatalogService, GenerationSummary, SectionSummary};
 use crate::domain::{
-    Event, EventStatus, Seat, parse_event_date, required_paragraphs, required_text, valid_capacity,
-    valid_currency, valid_price, valid_section_code,
+    Event, EventStatus, Seat, SeatAccess, parse_event_date, required_paragraphs, required_text,
+    valid_capacity, valid_currency, valid_price, valid_section_code,
 };
 use crate::events::EventStatusChanged;
 use crate::{CatalogError, store};
@@ -136,6 +136,7 @@ impl CatalogService {
                         row_number: row,
                         seat_number: number,
                         price,
+                        access: None,
                     });
                 }
             }
@@ -205,6 +206,35 @@ impl CatalogService {
         store::update_event(tx.conn(), &event).await?;
         tx.commit().await?;
         Ok(event)
+    }
+
+    /// Marks `seats` of event `id` as wheelchair spaces or companion seats (`None` clears the
+    /// mark); returns how many seats were marked. Every seat must be of the event.
+    ///
+    /// # Errors
+    /// Unknown event, no seat or more than 10,000 named, or a seat of another event.
+    pub async fn mark_access(
+        &self,
+        id: EventId,
+        seats: &[SeatId],
+        access: Option<SeatAccess>,
+    ) -> Result<u64, CatalogError> {
+        self.load_event(id).await?;
+        if seats.is_empty() || seats.len() > 10_000 {
+            return Err(CatalogError::Invalid(
+                "seatIds must name 1 to 10,000 seats.".into(),
+            ));
+        }
+        let mut tx = self.db.begin().await?;
+        let changed = store::set_access(tx.conn(), id, seats, access).await?;
+        if changed != seats.len() as u64 {
+            tx.rollback().await?;
+            return Err(CatalogError::Invalid(
+                "Every seat in seatIds must be a seat of this event.".into(),
+            ));
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Withdraws an event from sale; refused while buyers hold seats. Seats offered to people

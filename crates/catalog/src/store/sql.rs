@@ -9,7 +9,7 @@ use storage::{Conn, Statement};
 use uuid::Uuid;
 
 use crate::CatalogError;
-use crate::domain::{Event, EventStatus, Seat};
+use crate::domain::{Event, EventStatus, Seat, SeatAccess};
 use crate::queries::SeatListing;
 
 storage::row! {
@@ -152,6 +152,7 @@ storage::row! {
         row_number: i64,
         seat_number: i64,
         price_cents: i64,
+        access: Option<String>,
     }
 }
 
@@ -161,12 +162,12 @@ pub(crate) async fn seats_of(
     event: EventId,
 ) -> Result<Vec<Seat>, storage::Error> {
     let rows: Vec<SeatRow> = Statement::new(
-        "select seat_id, event_id, section_code, row_number, seat_number, price_cents from catalog_seats
-         where event_id = $1 order by section_code, row_number, seat_number",
+        "select seat_id, event_id, section_code, row_number, seat_number, price_cents, access
+         from catalog_seats where event_id = $1 order by section_code, row_number, seat_number",
     )
     .bind(event.uuid())
     .fetch_all(conn.reborrow())
-        .await?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| Seat {
@@ -176,8 +177,34 @@ pub(crate) async fn seats_of(
             row_number: r.row_number,
             seat_number: r.seat_number,
             price: Money::from_cents(r.price_cents),
+            // The column has a CHECK constraint; anything else would be a manual edit.
+            access: r
+                .access
+                .as_deref()
+                .and_then(|a| SeatAccess::parse(a).ok().flatten()),
         })
         .collect())
+}
+
+/// Marks `seats` of `event` with `access` (none clears the mark); returns how many changed.
+pub(crate) async fn set_access(
+    mut conn: Conn<'_>,
+    event: EventId,
+    seats: &[SeatId],
+    access: Option<SeatAccess>,
+) -> Result<u64, storage::Error> {
+    let mut changed = 0;
+    for seat in seats {
+        changed += Statement::new(
+            "update catalog_seats set access = $3 where event_id = $1 and seat_id = $2",
+        )
+        .bind(event.uuid())
+        .bind(seat.uuid())
+        .bind(access.map(SeatAccess::as_str))
+        .execute(conn.reborrow())
+        .await?;
+    }
+    Ok(changed)
 }
 
 /// Inserts seats; a duplicate (section, row, seat) becomes [`CatalogError::SeatAlreadyExists`].

@@ -319,3 +319,67 @@ async fn holding_back_a_section_while_buyers_rush_it_never_leaves_a_seat_both_he
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn wheelchair_spaces_and_companion_seats_are_marked_on_the_map() -> anyhow::Result<()> {
+    let app = InProcess::start(|_| {}).await?;
+    let (event, seats) = create_event(&app, 1, 4).await;
+    let path = format!("/admin/events/{event}/seats/access");
+    let mark = |ids: Vec<&str>, access: &str| json!({"seatIds": ids, "access": access});
+    let r = app
+        .admin(
+            "POST",
+            &path,
+            Some(mark(vec![id(&seats[0]), id(&seats[1])], "wheelchair")),
+        )
+        .await?;
+    assert_eq!(
+        (r.status, &r.json["changed"]),
+        (200, &json!(2)),
+        "{}",
+        r.text
+    );
+    let r = app
+        .admin("POST", &path, Some(mark(vec![id(&seats[2])], "companion")))
+        .await?;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let access_of = |map: &Value, i: usize| map["seats"][i]["access"].clone();
+    let map = crate::helpers::seat_map(&app, &event).await;
+    assert_eq!(
+        (access_of(&map, 0), access_of(&map, 2), access_of(&map, 3)),
+        (json!("wheelchair"), json!("companion"), Value::Null),
+        "{map}"
+    );
+    // A marked seat sells like any other.
+    assert_eq!(hold(&app, id(&seats[0]), "ana").await.status, 201);
+
+    let (_, other) = create_event(&app, 1, 1).await;
+    let cases = [
+        (mark(vec![id(&seats[3])], "vip"), 400, "validation_failed"),
+        (mark(vec![], "wheelchair"), 400, "validation_failed"),
+        (
+            mark(vec![id(&seats[3]), id(&other[0])], "wheelchair"),
+            400,
+            "validation_failed",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let r = app.admin("POST", &path, Some(body.clone())).await?;
+        assert_eq!((r.status, r.code()), (status, code), "{body}: {}", r.text);
+    }
+    let map = crate::helpers::seat_map(&app, &event).await;
+    assert_eq!(access_of(&map, 3), Value::Null, "all or nothing");
+    let r = app
+        .admin("POST", &path, Some(mark(vec![id(&seats[1])], "none")))
+        .await?;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let map = crate::helpers::seat_map(&app, &event).await;
+    assert_eq!(access_of(&map, 1), Value::Null);
+    assert_eq!(
+        app.post(&path, mark(vec![id(&seats[3])], "wheelchair"))
+            .await?
+            .status,
+        401
+    );
+    Ok(())
+}
