@@ -5,6 +5,7 @@ mod admin;
 mod admin_order;
 mod cart;
 mod checkin;
+mod held_back;
 mod orders;
 mod shop;
 mod staff;
@@ -102,6 +103,15 @@ where
         .route("/ui/admin/orders/{id}", get(admin_order::show_order))
         .route("/ui/admin/orders/{id}/refund", post(admin_order::refund))
         .route("/ui/admin/preview", post(admin::preview_layout))
+        .route(
+            "/ui/admin/events/{id}/held-back",
+            get(held_back::show).post(held_back::hold_back),
+        )
+        .route(
+            "/ui/admin/events/{id}/held-back/release",
+            post(held_back::release),
+        )
+        .route("/ui/admin/events/{id}/access", post(held_back::mark_access))
         .route(
             "/ui/admin/staff",
             get(staff::show_staff).post(staff::add_staff),

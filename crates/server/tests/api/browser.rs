@@ -419,6 +419,72 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     assert!(browser.text_of("#refunded", 2).await?.contains("60.00 USD"));
     assert!(browser.text_of("#timeline", 2).await?.contains("Refunded"));
     browser.screenshot("09f-admin-order-refunded").await?;
+    // Seats held back: two house seats, a refusal naming a held seat, a wheelchair mark.
+    browser.goto(&url(&app, &event_path)).await?;
+    browser.click("a[href$=\"/held-back\"]").await?;
+    browser.wait_for_text("h1", "Seats held back", 10).await?;
+    let a2 = map["seats"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["sectionCode"] == "A" && s["rowNumber"] == 2 && s["seatNumber"] == 3)
+        })
+        .cloned()
+        .expect("seat A-2-3");
+    let held = crate::helpers::hold(&app, a2["id"].as_str().unwrap_or_default(), "fan-2").await;
+    assert_eq!(held.status, 201, "{}", held.text);
+    let form = "#hold-back";
+    browser.fill("row", "1").await?;
+    browser.fill("seats", "1-2").await?;
+    browser.fill("reason", "House seats").await?;
+    browser.click(&format!("{form} button")).await?;
+    browser
+        .wait_for_text("#notice", "2 seat(s) held back", 10)
+        .await?;
+    assert!(
+        browser
+            .text_of("#held-back", 2)
+            .await?
+            .contains("House seats")
+    );
+    browser.fill("row", "2").await?;
+    browser.fill("reason", "Production hold").await?;
+    browser.click(&format!("{form} button")).await?;
+    let refusal = browser.wait_for_text("#error", "not free", 10).await?;
+    assert!(refusal.contains("A-2-3 (held)"), "{refusal}");
+    let released = app
+        .call(
+            "DELETE",
+            &format!(
+                "/reservations/{}?customerId=fan-2",
+                held.json["reservationId"].as_str().unwrap_or_default()
+            ),
+            None,
+        )
+        .await?;
+    assert_eq!(released.status, 200, "{}", released.text);
+    let mark = browser
+        .find(Locator::Css("#access input[name=row]"))
+        .await?;
+    mark.send_keys("2").await?;
+    browser
+        .find(Locator::Css("#access input[name=seats]"))
+        .await?
+        .send_keys("5-6")
+        .await?;
+    browser.click("#access button").await?;
+    browser
+        .wait_for_text("#notice", "2 seat(s) marked", 10)
+        .await?;
+    assert!(browser.text_of("#marked", 2).await?.contains("wheelchair"));
+    browser.screenshot("09g-admin-held-back").await?;
+    browser.assert_accessible("the held-back seats").await?;
+    browser.click("#held-back button").await?;
+    browser
+        .wait_for_text("#notice", "1 seat(s) released", 10)
+        .await?;
+    let held_back_path = format!("{event_path}/held-back");
+
     browser.goto(&url(&app, "/ui/admin/orders?q=fan-1")).await?;
     browser.fill("q", "nobody").await?;
     browser.click("form.search button").await?;
@@ -442,6 +508,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
             format!("/ui/admin/orders/{order_id}"),
             "17-admin-order-phone",
         ),
+        (held_back_path.clone(), "18c-admin-held-back-phone"),
     ];
     for (path, shot) in pages {
         browser.goto(&url(&app, &path)).await?;
