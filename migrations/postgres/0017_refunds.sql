@@ -31,6 +31,7 @@ alter table ordering.ordering_orders add column refunded_cents bigint not null d
 alter table ordering.ordering_orders add column refunded_at bigint;
 -- A box-office buyer's name, as the organiser wrote it.
 alter table ordering.ordering_orders add column buyer_name text;
+create index ordering_orders_by_buyer_name on ordering.ordering_orders (lower(buyer_name));
 -- A line may cost nothing: a box office's comp ticket.
 alter table ordering.ordering_order_items drop constraint ordering_order_items_price_cents_check;
 alter table ordering.ordering_order_items add constraint ordering_order_items_price_cents_check

@@ -85,6 +85,7 @@ create index ordering_orders_by_user on ordering_orders (user_id, created_at);
 create index ordering_orders_by_guest on ordering_orders (guest_token, created_at);
 create index ordering_orders_by_email on ordering_orders (customer_email);
 create index ordering_orders_by_state on ordering_orders (state, order_id);
+create index ordering_orders_by_buyer_name on ordering_orders (lower(buyer_name));
 create index ordering_order_items_reservation on ordering_order_items (reservation_id);
 create index ordering_order_items_by_event on ordering_order_items (event_id, order_id);
 

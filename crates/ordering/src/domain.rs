@@ -281,6 +281,8 @@ pub struct Order {
     pub paid_at: Option<DateTime<Utc>>,
     /// Where the tickets go: a signed-in buyer's e-mail.
     pub customer_email: Option<String>,
+    /// The buyer's name, when the box office took it.
+    pub buyer_name: Option<String>,
 }
 
 impl Order {
@@ -303,6 +305,81 @@ impl Order {
     /// Whether the order still holds seats (draft or pending).
     pub fn is_open(&self) -> bool {
         matches!(self.state, OrderState::Draft | OrderState::Pending)
+    }
+}
+
+/// A sale at the box office: seats (free or held back) to a named buyer, at their price or
+/// another (0: a comp ticket), paid in cash, by card or not at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoxOfficeSale {
+    /// The seats, at most [`BoxOfficeSale::MAX_SEATS`].
+    pub seats: Vec<SeatId>,
+    /// The buyer's name.
+    pub buyer_name: String,
+    /// Where the tickets go.
+    pub email: String,
+    /// Each seat's price, when not the catalogue's.
+    pub price: Option<Money>,
+    /// `cash`, `card` or `comp`.
+    pub method: &'static str,
+}
+
+impl BoxOfficeSale {
+    /// The most seats one sale takes.
+    pub const MAX_SEATS: usize = 50;
+
+    /// A sale from an organiser's input. A comp's price is 0 (another price is refused).
+    ///
+    /// # Errors
+    /// [`OrderingError::Invalid`] for no seat or too many, a seat named twice, a missing or long
+    /// name, an e-mail that is not one, a negative price, or an unknown payment method.
+    pub fn new(
+        seats: Vec<SeatId>,
+        buyer_name: &str,
+        email: &str,
+        price: Option<Money>,
+        method: &str,
+    ) -> Result<Self, OrderingError> {
+        let invalid = |m: &str| Err(OrderingError::Invalid(m.to_string()));
+        if seats.is_empty() || seats.len() > Self::MAX_SEATS {
+            return invalid("seatIds must name 1 to 50 seats.");
+        }
+        let mut unique = seats.clone();
+        unique.sort_unstable_by_key(|s| s.uuid());
+        unique.dedup();
+        if unique.len() != seats.len() {
+            return invalid("A seat is named twice in seatIds.");
+        }
+        let name = buyer_name.trim();
+        if name.is_empty() || name.chars().count() > 200 || kernel::has_control_chars(name) {
+            return invalid("buyerName is required: 1 to 200 characters.");
+        }
+        let email = email.trim();
+        let parts: Vec<&str> = email.split('@').collect();
+        if parts.len() != 2 || parts[0].is_empty() || !parts[1].contains('.') || email.len() > 254 {
+            return invalid("email must be an e-mail address: the tickets are sent there.");
+        }
+        let method = match method.trim() {
+            "cash" => "cash",
+            "card" => "card",
+            "comp" => "comp",
+            _ => return invalid("paymentMethod must be cash, card or comp."),
+        };
+        let price = match (method, price) {
+            ("comp", Some(p)) if p.cents() != 0 => {
+                return invalid("A comp ticket costs nothing: leave price out or give 0.");
+            }
+            ("comp", _) => Some(Money::from_cents(0)),
+            (_, Some(p)) if p.cents() < 0 => return invalid("price must not be negative."),
+            (_, price) => price,
+        };
+        Ok(Self {
+            seats,
+            buyer_name: name.to_string(),
+            email: email.to_ascii_lowercase(),
+            price,
+            method,
+        })
     }
 }
 
@@ -484,6 +561,7 @@ mod tests {
             created_at: Utc::now(),
             paid_at: None,
             customer_email: None,
+            buyer_name: None,
         }
     }
 

@@ -62,6 +62,9 @@ pub enum OrderingError {
     /// Input failed validation.
     #[error("{0}")]
     Invalid(String),
+    /// Seats a box-office sale names are held, in a cart or sold (inventory's sentence).
+    #[error("{0}")]
+    SeatsNotFree(String),
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -87,6 +90,7 @@ impl OrderingError {
             Self::PriceMismatch { .. } => ErrorCode::PriceMismatch,
             Self::EventNotFound(_) => ErrorCode::EventNotFound,
             Self::Invalid(_) => ErrorCode::ValidationFailed,
+            Self::SeatsNotFree(_) => ErrorCode::SeatsNotFree,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

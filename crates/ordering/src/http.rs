@@ -32,6 +32,44 @@ where
         .route("/orders/{id}/cancel", patch(cancel_order))
         .route("/admin/events/{id}/orders.csv", get(orders_csv))
         .route("/admin/orders", get(search_orders))
+        .route("/admin/events/{id}/box-office", post(sell_at_box_office))
+}
+
+/// Body of `POST /admin/events/{id}/box-office`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BoxOfficeRequest {
+    /// Free or held-back seats of the event (1 to 50).
+    seat_ids: Vec<SeatId>,
+    /// The buyer's name (searchable in the order lookup).
+    buyer_name: String,
+    /// Where the tickets are e-mailed.
+    email: String,
+    /// Each seat's price when not the catalogue's; 0 or absent for `comp`.
+    price: Option<Money>,
+    /// `cash`, `card` or `comp` (a free ticket).
+    payment_method: String,
+}
+
+/// Sells or gives seats at the box office to a named buyer (administrators): free seats and
+/// seats held back alike; tickets and their e-mail follow as for any paid order. All or nothing:
+/// a seat held, in a cart or sold refuses the sale (409 `seats_not_free`, naming each).
+#[utoipa::path(post, path = "/admin/events/{id}/box-office", tag = "ordering", security(("bearer" = [])), params(("id" = EventId, Path, description = "Event id")), request_body = BoxOfficeRequest, responses((status = 201, description = "The order (pending for a moment, until its payment event completes it)", body = OrderResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse), (status = 404, description = "No such seat", body = api::ErrorResponse), (status = 409, description = "Seats held, in a cart or sold (`seats_not_free`); nothing changed", body = api::ErrorResponse)))]
+async fn sell_at_box_office(
+    _admin: Admin,
+    State(svc): State<Arc<OrderingService>>,
+    AppPath(event): AppPath<EventId>,
+    AppJson(body): AppJson<BoxOfficeRequest>,
+) -> Result<(StatusCode, Json<OrderResponse>), ApiError> {
+    let sale = crate::BoxOfficeSale::new(
+        body.seat_ids,
+        &body.buyer_name,
+        &body.email,
+        body.price,
+        &body.payment_method,
+    )?;
+    let order = svc.sell_at_box_office(event, &sale).await?;
+    Ok((StatusCode::CREATED, Json(order.into())))
 }
 
 /// Query of `GET /admin/orders`.
@@ -41,9 +79,10 @@ where
 struct OrderSearchQuery {
     /// Orders with a seat of this event.
     event_id: Option<EventId>,
-    /// An e-mail address, a user id, a guest token or an order id (exact).
+    /// An e-mail address, a user id, a guest token, a box-office buyer's name, an order id or a
+    /// ticket id (exact; names in any case).
     q: Option<String>,
-    /// `pending`, `completed` or `cancelled`.
+    /// `pending`, `completed`, `partially_refunded`, `refunded` or `cancelled`.
     state: Option<String>,
     /// Page from 1 (50 orders a page, newest first).
     page: Option<u32>,
@@ -330,6 +369,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         add_to_cart,
         remove_from_cart,
         checkout_order,
+        sell_at_box_office,
         get_order,
         list_orders,
         cancel_order,

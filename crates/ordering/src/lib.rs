@@ -19,12 +19,16 @@ mod ports;
 mod service;
 mod store;
 
-pub use domain::{Buyer, EventOrder, Order, OrderItem, OrderSearch, OrderState, Sale};
+pub use domain::{
+    BoxOfficeSale, Buyer, EventOrder, Order, OrderItem, OrderSearch, OrderState, Sale,
+};
 pub use error::OrderingError;
 pub use events::{
     CartItemRemoved, CompletedItem, OrderCancelled, OrderCompleted, OrderRefunded,
     OrderingSubscriber,
 };
 pub use http::{openapi, orders_download, router};
-pub use ports::{HoldState, HoldView, Holds, PaymentLedger, PricedSeat, SeatPrices};
+pub use ports::{
+    BoxOffice, BoxOfficePayment, HoldState, HoldView, Holds, PaymentLedger, PricedSeat, SeatPrices,
+};
 pub use service::{AddToCart, OfferOrder, OrderingPorts, OrderingQueries, OrderingService};

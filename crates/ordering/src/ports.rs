@@ -99,3 +99,52 @@ pub trait PaymentLedger: Send + Sync + 'static {
     /// When payment cannot be asked.
     async fn has_live_payment(&self, order: kernel::OrderId) -> anyhow::Result<bool>;
 }
+
+/// A payment taken at the box office (cash, a card terminal, or nothing for a comp ticket).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoxOfficePayment {
+    /// The order it pays.
+    pub order_id: kernel::OrderId,
+    /// The order's owner (its guest token).
+    pub customer_id: String,
+    /// Amount taken (0 for a comp).
+    pub amount: Money,
+    /// Currency.
+    pub currency: String,
+    /// `cash`, `card` or `comp`.
+    pub method: String,
+    /// The sold seats' holds.
+    pub reservation_ids: Vec<ReservationId>,
+}
+
+/// What a box-office sale asks of inventory and payment, inside ordering's own write
+/// transaction (every process shares the database): the seats are sold and the payment
+/// recorded exactly when the order exists, or none of it.
+#[async_trait::async_trait]
+pub trait BoxOffice: Send + Sync + 'static {
+    /// Sells `seats` to `customer` inside `tx`: lifts the organiser's blocks on them and records
+    /// each as sold. `Ok(Err(sentence))` when one is held, in a cart or sold (the caller rolls
+    /// back), naming each.
+    ///
+    /// # Errors
+    /// When the database fails.
+    async fn take_seats_in(
+        &self,
+        tx: &mut storage::Tx,
+        seats: &[SeatId],
+        customer: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Result<Vec<ReservationId>, String>>;
+
+    /// Records `payment` as succeeded inside `tx` and announces it (`payment-succeeded`), which
+    /// completes the order and issues its tickets as for any paid order.
+    ///
+    /// # Errors
+    /// When the database fails.
+    async fn record_payment_in(
+        &self,
+        tx: &mut storage::Tx,
+        payment: &BoxOfficePayment,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
+}

@@ -1,6 +1,7 @@
 //! Ordering commands and queries. Each command owns its transaction and writes its events to the
 //! outbox inside it.
 
+mod box_office;
 mod cart;
 mod lifecycle;
 
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use storage::Database;
 
 use crate::domain::{Buyer, EventOrder, Order, OrderSearch, Sale};
-use crate::ports::{Holds, PaymentLedger, SeatPrices};
+use crate::ports::{BoxOffice, Holds, PaymentLedger, SeatPrices};
 use crate::{OrderingError, store};
 
 /// The ordering context.
@@ -25,6 +26,7 @@ pub struct OrderingService {
     holds: Arc<dyn Holds>,
     prices: Arc<dyn SeatPrices>,
     payments: Arc<dyn PaymentLedger>,
+    box_office: Arc<dyn BoxOffice>,
     pub(crate) relay: RelayHandle,
 }
 
@@ -36,6 +38,8 @@ pub struct OrderingPorts {
     pub prices: Arc<dyn SeatPrices>,
     /// Payment's ledger.
     pub payments: Arc<dyn PaymentLedger>,
+    /// Inventory and payment, inside a box-office sale's transaction.
+    pub box_office: Arc<dyn BoxOffice>,
 }
 
 impl OrderingService {
@@ -52,6 +56,7 @@ impl OrderingService {
             holds: ports.holds,
             prices: ports.prices,
             payments: ports.payments,
+            box_office: ports.box_office,
             relay,
         }
     }

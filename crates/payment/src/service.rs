@@ -429,6 +429,28 @@ impl PaymentService {
     }
 }
 
+impl PaymentService {
+    /// Records a payment taken at the box office (cash, a card terminal, or a comp at 0) as
+    /// succeeded inside the caller's transaction `tx`, and announces it (`payment-succeeded`):
+    /// ordering completes the order, fulfillment issues the tickets. No provider is asked.
+    ///
+    /// # Errors
+    /// When the database fails, or the order already has a live payment.
+    pub async fn record_box_office_in(
+        tx: &mut storage::Tx,
+        payment: &Payment,
+        reservation_ids: Vec<ReservationId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), PaymentError> {
+        if !store::insert_settled(tx.conn(), payment).await? {
+            return Err(PaymentError::InProgress);
+        }
+        let event = PaymentSucceeded::new(payment, reservation_ids, now);
+        storage::enqueue(tx.conn(), &event, now).await?;
+        Ok(())
+    }
+}
+
 /// Writes the provider's answer into `payment`.
 fn settle(payment: &mut Payment, outcome: ChargeOutcome, now: DateTime<Utc>) {
     payment.processed_at = Some(now);

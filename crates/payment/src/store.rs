@@ -5,6 +5,6 @@
 mod sql;
 
 pub(crate) use sql::{
-    claim, claim_refund, finish, finish_refund, payment, payments_of_order, processing_before,
-    refund, refunds_of_order, refunds_processing_before, succeeded_for_order,
+    claim, claim_refund, finish, finish_refund, insert_settled, payment, payments_of_order,
+    processing_before, refund, refunds_of_order, refunds_processing_before, succeeded_for_order,
 };

@@ -416,3 +416,57 @@ impl waitlist::EventFacts for EventsForWaitlist {
         }))
     }
 }
+
+/// A box-office sale's seats and payment, written inside ordering's transaction (the shared
+/// database): inventory sells the seats, payment records what was taken.
+pub(crate) struct BoxOfficeOfInventoryAndPayment(pub(crate) Arc<inventory::InventoryService>);
+
+#[async_trait::async_trait]
+impl ordering::BoxOffice for BoxOfficeOfInventoryAndPayment {
+    async fn take_seats_in(
+        &self,
+        tx: &mut Tx,
+        seats: &[kernel::SeatId],
+        customer: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Result<Vec<ReservationId>, String>> {
+        Ok(match self.0.sell_in(tx, seats, customer, now).await? {
+            Ok(sold) => Ok(sold),
+            Err(taken) => Err(inventory::InventoryError::SeatsNotFree(taken).to_string()),
+        })
+    }
+
+    async fn record_payment_in(
+        &self,
+        tx: &mut Tx,
+        sale: &ordering::BoxOfficePayment,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let id = kernel::new_uuid();
+        let payment = payment::Payment {
+            id,
+            order_id: sale.order_id,
+            customer_id: sale.customer_id.clone(),
+            reservation_id: None,
+            amount: sale.amount,
+            currency: sale.currency.clone(),
+            payment_method: sale.method.clone(),
+            status: payment::PaymentStatus::Succeeded,
+            transaction_id: Some(format!("box_office_{}", &id.simple().to_string()[16..])),
+            error_code: None,
+            error_message: None,
+            failure_reason: None,
+            simulated_response: Some(format!("Taken at the box office ({})", sale.method)),
+            is_simulated: false,
+            created_at: now,
+            processed_at: Some(now),
+        };
+        Ok(payment::PaymentService::record_box_office_in(
+            tx,
+            &payment,
+            sale.reservation_ids.clone(),
+            now,
+        )
+        .await?)
+    }
+}

@@ -25,10 +25,11 @@ use storage::Database;
 use waitlist::{Succession, WaitlistService, WaitlistSettings};
 
 use crate::adapters::{
-    AvailabilityFromInventory, DirectoryFromCatalog, DocumentsFromFulfillment, EventsForWaitlist,
-    EventsFromCatalog, HoldsForOffers, HoldsForPayment, HoldsFromInventory, LedgerFromPayment,
-    OrdersForOffers, OrdersForPayment, PaidHoldsFromInventory, PaymentsOfHold, PricesFromCatalog,
-    SuccessionFromWaitlist, TicketsVoidedByRefund, TokensFromIdentity,
+    AvailabilityFromInventory, BoxOfficeOfInventoryAndPayment, DirectoryFromCatalog,
+    DocumentsFromFulfillment, EventsForWaitlist, EventsFromCatalog, HoldsForOffers,
+    HoldsForPayment, HoldsFromInventory, LedgerFromPayment, OrdersForOffers, OrdersForPayment,
+    PaidHoldsFromInventory, PaymentsOfHold, PricesFromCatalog, SuccessionFromWaitlist,
+    TicketsVoidedByRefund, TokensFromIdentity,
 };
 use crate::config::ServeArgs;
 use crate::internal::LocalPorts;
@@ -223,6 +224,8 @@ pub(crate) fn services(
             holds: peers.port(&holds),
             prices: peers.port(&prices),
             payments: peers.port(&ledger),
+            // Written inside ordering's own transaction: always in this process.
+            box_office: Arc::new(BoxOfficeOfInventoryAndPayment(inventory.clone())),
         },
         relay.clone(),
     ));

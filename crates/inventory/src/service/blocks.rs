@@ -116,17 +116,66 @@ impl InventoryService {
         Ok(released)
     }
 
-    /// Takes the blocks of `seats` off inside `tx` (a box-office sale of held-back seats);
-    /// returns how many there were.
+    /// Sells `seats` to `customer` at the box office, inside the caller's transaction `tx`
+    /// (which must run alone among writers: `Database::begin`): lifts the organiser's blocks
+    /// and records each seat as sold. `Ok(Err(seats))` names every seat held, in a cart or
+    /// sold; the caller then rolls back.
     ///
     /// # Errors
-    /// When the database fails.
-    pub async fn lift_blocks_in(tx: &mut Tx, seats: &[SeatId]) -> Result<usize, InventoryError> {
-        let mut lifted = 0;
-        for &seat in seats {
-            lifted += usize::from(store::delete_block(tx.conn(), seat).await?);
+    /// An unknown seat, or the database fails.
+    pub async fn sell_in(
+        &self,
+        tx: &mut Tx,
+        seats: &[SeatId],
+        customer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Vec<kernel::ReservationId>, Vec<TakenSeat>>, InventoryError> {
+        let mut records = Vec::with_capacity(seats.len());
+        let mut not_free = Vec::new();
+        for &id in seats {
+            let seat = match store::seat(tx.conn(), id).await? {
+                Some(seat) => seat,
+                None => {
+                    let listing = self
+                        .directory()
+                        .locate(id)
+                        .await?
+                        .ok_or(InventoryError::SeatNotFound(id))?;
+                    let seat = SeatRecord::from(listing);
+                    store::upsert_seat(tx.conn(), &seat).await?;
+                    seat
+                }
+            };
+            self.expire_lapsed_in(tx, id, now).await?;
+            if let Some(state) = store::live_state(tx.conn(), id).await? {
+                not_free.push(taken(&seat, state));
+            }
+            records.push(seat);
         }
-        Ok(lifted)
+        if !not_free.is_empty() {
+            return Ok(Err(not_free));
+        }
+        let mut sold = Vec::with_capacity(records.len());
+        for seat in &records {
+            store::delete_block(tx.conn(), seat.seat_id).await?;
+            let hold = Hold {
+                id: kernel::ReservationId::new(),
+                seat_id: seat.seat_id,
+                event_id: seat.event_id,
+                customer_id: customer.to_string(),
+                status: HoldStatus::Confirmed,
+                created_at: now,
+                expires_at: now,
+            };
+            if !store::insert_sold(tx.conn(), &hold).await? {
+                return Err(InventoryError::Internal(anyhow::anyhow!(
+                    "seat {} was free but could not be sold",
+                    seat.seat_id
+                )));
+            }
+            sold.push(hold.id);
+        }
+        Ok(Ok(sold))
     }
 
     /// The held-back seats of `event`, in place order.

@@ -171,6 +171,25 @@ pub(crate) async fn insert_hold(
     Ok(insert_hold_statement(h, limit).execute(conn).await? == 1)
 }
 
+/// Records a seat sold outright (the box office: no hold before it); `false` if the seat has
+/// an active or confirmed hold (the partial unique index decides).
+pub(crate) async fn insert_sold(conn: Conn<'_>, h: &Hold) -> Result<bool, storage::Error> {
+    let done = Statement::new(
+        "insert into inventory_reservations
+            (reservation_id, seat_id, event_id, customer_id, status, created_at, expires_at, ended_at)
+         values ($1, $2, $3, $4, 'confirmed', $5, $5, $5)
+         on conflict do nothing",
+    )
+    .bind(h.id.uuid())
+    .bind(h.seat_id.uuid())
+    .bind(h.event_id.uuid())
+    .bind(&h.customer_id)
+    .bind(to_micros(h.created_at))
+    .execute(conn)
+    .await?;
+    Ok(done == 1)
+}
+
 fn seat_taken_statement<'a>(seat: SeatId) -> Statement<'a> {
     Statement::new(
         "select 1 from inventory_reservations where seat_id = $1 and status in ('active', 'confirmed')",

@@ -67,6 +67,7 @@ impl OrderingService {
             created_at: now,
             paid_at: None,
             customer_email: request.buyer.email().map(str::to_owned),
+            buyer_name: None,
         };
         let draft = self
             .add_in_tx(&request.buyer, &item, &currency, now, &new_draft)

@@ -49,6 +49,7 @@ impl OrderingService {
             created_at: now,
             paid_at: None,
             customer_email: Some(offer.email.clone()),
+            buyer_name: None,
         };
         store::insert_order(tx.conn(), &order).await?;
         let item = OrderItem {

@@ -19,6 +19,7 @@ storage::row! {
         created_at: i64,
         paid_at: Option<i64>,
         customer_email: Option<String>,
+        buyer_name: Option<String>,
     }
 }
 
@@ -42,6 +43,7 @@ storage::row! {
         order_id: Uuid,
         user_id: Option<String>,
         guest_token: Option<String>,
+        buyer_name: Option<String>,
         customer_email: Option<String>,
         state: String,
         currency: String,
@@ -56,7 +58,11 @@ impl EventOrderRow {
     fn into_order(self) -> EventOrder {
         EventOrder {
             id: OrderId(self.order_id),
-            buyer: self.user_id.or(self.guest_token).unwrap_or_default(),
+            buyer: self
+                .buyer_name
+                .or(self.user_id)
+                .or(self.guest_token)
+                .unwrap_or_default(),
             email: self.customer_email,
             state: OrderState::parse(&self.state).unwrap_or(OrderState::Cancelled),
             seats: self.seats,
@@ -82,8 +88,8 @@ pub(crate) async fn orders_of_event_after(
         // come), and only then joined to the orders: grouping the joined rows by the orders'
         // columns sorted every remaining line for each page (3.9 s for 100,000 orders on
         // SQLite, docs/performance.md).
-        "select o.order_id, o.user_id, o.guest_token, o.customer_email, o.state, o.currency,
-                o.created_at, o.paid_at, p.seats, p.amount_cents
+        "select o.order_id, o.user_id, o.guest_token, o.buyer_name, o.customer_email, o.state,
+                o.currency, o.created_at, o.paid_at, p.seats, p.amount_cents
          from (select i.order_id, count(*) as seats, cast(sum(i.price_cents) as bigint) as amount_cents
                from ordering_order_items i
                where i.event_id = $1 and i.order_id > $2
@@ -114,8 +120,8 @@ pub(crate) async fn search_orders(
 ) -> Result<Vec<EventOrder>, storage::Error> {
     let mut params = Params::default();
     let mut sql = String::from(
-        "select o.order_id, o.user_id, o.guest_token, o.customer_email, o.state, o.currency,
-                o.created_at, o.paid_at,
+        "select o.order_id, o.user_id, o.guest_token, o.buyer_name, o.customer_email, o.state,
+                o.currency, o.created_at, o.paid_at,
                 (select count(*) from ordering_order_items c where c.order_id = o.order_id) as seats,
                 o.total_cents as amount_cents
          from ordering_orders o",
@@ -127,7 +133,8 @@ pub(crate) async fn search_orders(
         sql.push_str(&format!(
             " join (select order_id from ordering_orders where customer_email = {n}
                     union select order_id from ordering_orders where user_id = {n}
-                    union select order_id from ordering_orders where guest_token = {n}"
+                    union select order_id from ordering_orders where guest_token = {n}
+                    union select order_id from ordering_orders where lower(buyer_name) = lower({n})"
         ));
         if let Ok(id) = Uuid::parse_str(text) {
             let m = params.add(id);
@@ -232,7 +239,7 @@ impl OptionalItemRow {
 
 macro_rules! order_columns {
     () => {
-        "order_id, user_id, guest_token, state, currency, created_at, paid_at, customer_email"
+        "order_id, user_id, guest_token, state, currency, created_at, paid_at, customer_email, buyer_name"
     };
 }
 
@@ -240,7 +247,7 @@ const ORDER_COLUMNS: &str = order_columns!();
 
 /// An order with its lines, one row per line (one row with no line for an empty order).
 const ORDER_WITH_ITEMS: &str = "select o.order_id, o.user_id, o.guest_token, o.state, o.currency,
-        o.created_at, o.paid_at, o.customer_email, i.item_id, i.seat_id, i.reservation_id,
+        o.created_at, o.paid_at, o.customer_email, o.buyer_name, i.item_id, i.seat_id, i.reservation_id,
         i.price_cents, i.event_id, i.event_name, i.section_code, i.row_number, i.seat_number,
         i.refunded_at
      from ordering_orders o left join ordering_order_items i on i.order_id = o.order_id
@@ -264,8 +271,8 @@ const ITEMS_OF_ORDER: &str =
      from ordering_order_items where order_id = $1 order by position";
 
 const INSERT_ORDER: &str = "insert into ordering_orders (order_id, user_id, guest_token, state, currency, total_cents, created_at,
-        updated_at, customer_email)
-     values ($1, $2, $3, $4, $5, $8, $6, $6, $7)";
+        updated_at, customer_email, buyer_name)
+     values ($1, $2, $3, $4, $5, $8, $6, $6, $7, $9)";
 
 const INSERT_ITEM: &str = "insert into ordering_order_items (item_id, order_id, seat_id, reservation_id, price_cents, event_id,
         event_name, section_code, row_number, seat_number, position)
@@ -312,6 +319,7 @@ fn assemble(row: OrderRow, items: Vec<ItemRow>) -> Order {
         created_at: from_micros(row.created_at),
         paid_at: row.paid_at.map(from_micros),
         customer_email: row.customer_email,
+        buyer_name: row.buyer_name,
     }
 }
 
@@ -424,6 +432,7 @@ fn insert_order_statement(o: &Order) -> Statement<'_> {
         .bind(to_micros(o.created_at))
         .bind(o.customer_email.as_ref())
         .bind(o.total().cents())
+        .bind(o.buyer_name.as_ref())
 }
 
 pub(crate) async fn insert_order(conn: Conn<'_>, o: &Order) -> Result<(), storage::Error> {

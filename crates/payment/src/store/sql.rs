@@ -145,6 +145,29 @@ pub(crate) async fn claim(db: &Database, p: &Payment) -> Result<bool, storage::E
     Ok(claim_statement(p).execute_alone(db).await? == 1)
 }
 
+/// Inserts a payment already settled (the box office's); `false` if the order has a live one.
+pub(crate) async fn insert_settled(conn: Conn<'_>, p: &Payment) -> Result<bool, storage::Error> {
+    let done = Statement::new(
+        "insert into payment_payments (payment_id, order_id, customer_id, reservation_id, amount_cents,
+            currency, payment_method, status, transaction_id, provider_response, is_simulated,
+            created_at, processed_at)
+         values ($1, $2, $3, null, $4, $5, $6, $7, $8, $9, false, $10, $10) on conflict do nothing",
+    )
+    .bind(p.id)
+    .bind(p.order_id.uuid())
+    .bind(&p.customer_id)
+    .bind(p.amount.cents())
+    .bind(&p.currency)
+    .bind(&p.payment_method)
+    .bind(p.status.as_str())
+    .bind(p.transaction_id.as_ref())
+    .bind(p.simulated_response.as_ref())
+    .bind(to_micros(p.created_at))
+    .execute(conn)
+    .await?;
+    Ok(done == 1)
+}
+
 /// Records the provider's answer on a processing payment; `false` if it was no longer
 /// processing (another process or the stale-payment resolver settled it first).
 pub(crate) async fn finish(conn: Conn<'_>, p: &Payment) -> Result<bool, storage::Error> {

@@ -383,3 +383,221 @@ async fn wheelchair_spaces_and_companion_seats_are_marked_on_the_map() -> anyhow
     );
     Ok(())
 }
+
+async fn box_office(app: &TestServer, event: &str, body: Value) -> Reply {
+    app.admin(
+        "POST",
+        &format!("/admin/events/{event}/box-office"),
+        Some(body),
+    )
+    .await
+    .expect("box office")
+}
+
+#[tokio::test]
+async fn the_box_office_sells_free_and_held_back_seats_to_a_named_buyer_with_tickets_and_email()
+-> anyhow::Result<()> {
+    let app = InProcess::start(|_| {}).await?;
+    let (event, seats) = create_event(&app, 1, 5).await;
+    assert_eq!(
+        hold_back(
+            &app,
+            &event,
+            json!({"seatIds": [id(&seats[2])], "reason": "House"})
+        )
+        .await
+        .status,
+        200
+    );
+    let sold = box_office(
+        &app,
+        &event,
+        json!({
+            "seatIds": [id(&seats[0]), id(&seats[1]), id(&seats[2])],
+            "buyerName": "Dana Scully", "email": "Dana@Example.com", "paymentMethod": "cash"
+        }),
+    )
+    .await;
+    assert_eq!(sold.status, 201, "{}", sold.text);
+    assert_eq!(sold.json["totalAmount"], json!(75.00));
+    let order = sold.json["id"].as_str().expect("order id").to_string();
+    app.settle().await?;
+
+    let d = app
+        .admin("GET", &format!("/admin/orders/{order}"), None)
+        .await?;
+    assert_eq!(d.json["state"], "completed", "{}", d.text);
+    assert_eq!(d.json["email"], "dana@example.com");
+    assert_eq!(d.json["payments"][0]["status"], "succeeded");
+    assert_eq!(
+        d.json["tickets"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        d.text
+    );
+    assert!(
+        d.json["emails"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|m| m["kind"] == "tickets")),
+        "{}",
+        d.text
+    );
+    for seat in &seats[..3] {
+        assert_eq!(seat_status(&app, &event, id(seat)).await, "sold");
+    }
+    let listed = app
+        .admin("GET", &format!("/admin/events/{event}/held-back"), None)
+        .await?;
+    assert_eq!(
+        listed.json,
+        json!([]),
+        "the sold seat is no longer held back"
+    );
+    // The buyer's name finds the order, in any case.
+    let found = app
+        .admin("GET", "/admin/orders?q=dana%20SCULLY", None)
+        .await?;
+    assert_eq!(
+        found.json["orders"][0]["orderId"],
+        order.as_str(),
+        "{}",
+        found.text
+    );
+    assert_eq!(found.json["orders"][0]["buyer"], "Dana Scully");
+
+    // A comp ticket costs nothing, and is a ticket like any other.
+    let comp = box_office(&app, &event, json!({
+        "seatIds": [id(&seats[3])], "buyerName": "Press", "email": "press@example.com", "paymentMethod": "comp"
+    })).await;
+    assert_eq!(
+        (comp.status, &comp.json["totalAmount"]),
+        (201, &json!(0.0)),
+        "{}",
+        comp.text
+    );
+    app.settle().await?;
+    let d = app
+        .admin(
+            "GET",
+            &format!("/admin/orders/{}", comp.json["id"].as_str().expect("id")),
+            None,
+        )
+        .await?;
+    assert_eq!(
+        (&d.json["state"], d.json["tickets"].as_array().map(Vec::len)),
+        (&json!("completed"), Some(1))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_box_office_sale_of_a_taken_seat_or_with_bad_input_is_refused_and_changes_nothing()
+-> anyhow::Result<()> {
+    let app = InProcess::start(|_| {}).await?;
+    let (event, seats) = create_event(&app, 1, 3).await;
+    let (_, other) = create_event(&app, 1, 1).await;
+    assert_eq!(hold(&app, id(&seats[1]), "bo").await.status, 201);
+    let sale = |ids: Vec<&str>, extra: Value| {
+        let mut body = json!({"seatIds": ids, "buyerName": "Ann", "email": "ann@example.com", "paymentMethod": "card"});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        body
+    };
+    let refused = box_office(
+        &app,
+        &event,
+        sale(vec![id(&seats[0]), id(&seats[1])], json!({})),
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (409, "seats_not_free"),
+        "{}",
+        refused.text
+    );
+    assert!(refused.error().contains("A-1-2 (held)"), "{}", refused.text);
+    assert_eq!(
+        seat_status(&app, &event, id(&seats[0])).await,
+        "available",
+        "nothing changed"
+    );
+
+    let cases = [
+        (sale(vec![], json!({})), 400, "validation_failed"),
+        (
+            sale(vec![id(&seats[0]), id(&seats[0])], json!({})),
+            400,
+            "validation_failed",
+        ),
+        (
+            sale(vec![id(&seats[0])], json!({"email": "not-an-address"})),
+            400,
+            "validation_failed",
+        ),
+        (
+            sale(vec![id(&seats[0])], json!({"buyerName": " "})),
+            400,
+            "validation_failed",
+        ),
+        (
+            sale(vec![id(&seats[0])], json!({"paymentMethod": "bitcoin"})),
+            400,
+            "validation_failed",
+        ),
+        (
+            sale(
+                vec![id(&seats[0])],
+                json!({"paymentMethod": "comp", "price": 5}),
+            ),
+            400,
+            "validation_failed",
+        ),
+        (
+            sale(vec![id(&seats[0])], json!({"price": -1})),
+            400,
+            "validation_failed",
+        ),
+        (
+            sale(vec![id(&other[0])], json!({})),
+            400,
+            "validation_failed",
+        ),
+        (
+            sale(vec!["9b2f6c1e-0000-4000-8000-000000000001"], json!({})),
+            404,
+            "seat_not_found",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let r = box_office(&app, &event, body.clone()).await;
+        assert_eq!((r.status, r.code()), (status, code), "{body}: {}", r.text);
+    }
+    let staff = json!({"email": "door@example.com", "password": "Passw0rd!", "role": "Staff"});
+    assert_eq!(app.admin("POST", "/users", Some(staff)).await?.status, 201);
+    let door = app.login("door@example.com", "Passw0rd!").await?;
+    let path = format!("/admin/events/{event}/box-office");
+    let r = app
+        .call_with_token(
+            Some(&door),
+            "POST",
+            &path,
+            Some(sale(vec![id(&seats[0])], json!({}))),
+        )
+        .await?;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // At a price of the organiser's choosing, the seat sells.
+    let sold = box_office(
+        &app,
+        &event,
+        sale(vec![id(&seats[0])], json!({"price": 10})),
+    )
+    .await;
+    assert_eq!(
+        (sold.status, &sold.json["totalAmount"]),
+        (201, &json!(10.0)),
+        "{}",
+        sold.text
+    );
+    Ok(())
+}
