@@ -6,7 +6,7 @@ create table payment.payment_refunds (
     payment_id uuid not null,
     order_id uuid not null,
     seats text not null,                  -- JSON: [{seatId, reservationId, price}]
-    amount_cents bigint not null check (amount_cents > 0),
+    amount_cents bigint not null check (amount_cents >= 0),  -- 0: a comp ticket cancelled
     currency text not null,
     reason text not null,
     requested_by text not null,

@@ -6,7 +6,7 @@ create table payment_refunds (
     payment_id blob not null,
     order_id blob not null,
     seats text not null,                  -- JSON: [{seatId, reservationId, price}]
-    amount_cents integer not null check (amount_cents > 0),
+    amount_cents integer not null check (amount_cents >= 0),  -- 0: a comp ticket cancelled
     currency text not null,
     reason text not null,
     requested_by text not null,

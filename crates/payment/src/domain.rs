@@ -221,7 +221,9 @@ pub(crate) fn plan_refund(
     }
     let cost: Money = seats.iter().map(|s| s.price).sum();
     let amount = ask.amount.unwrap_or(cost);
-    if !amount.is_positive() {
+    // Seats that cost nothing (comp tickets) are given back for nothing; otherwise a refund
+    // gives something back.
+    if amount.cents() < 0 || (amount.cents() == 0 && cost.cents() > 0) {
         return Err(PaymentError::Invalid(format!(
             "amount must be greater than zero, got {amount}."
         )));

@@ -26,6 +26,8 @@ pub struct OrderDossier {
     pub guest_token: Option<String>,
     /// Where tickets and notices go.
     pub email: Option<String>,
+    /// The buyer's name, when the box office took it.
+    pub buyer_name: Option<String>,
     /// Currency.
     pub currency: String,
     /// Sum of the lines.
@@ -176,6 +178,7 @@ pub async fn order_dossier(web: &WebState, id: OrderId) -> Result<OrderDossier, 
         id,
         state: order.state.as_str(),
         email: order.customer_email.clone(),
+        buyer_name: order.buyer_name.clone(),
         user_id: order.user_id.clone(),
         guest_token: order.guest_token.clone(),
         currency: order.currency.clone(),

@@ -112,6 +112,7 @@ where
             post(held_back::release),
         )
         .route("/ui/admin/events/{id}/access", post(held_back::mark_access))
+        .route("/ui/admin/events/{id}/box-office", post(held_back::sell))
         .route(
             "/ui/admin/staff",
             get(staff::show_staff).post(staff::add_staff),

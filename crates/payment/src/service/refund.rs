@@ -120,12 +120,19 @@ impl PaymentService {
             amount: refund.amount,
             currency: refund.currency.clone(),
         };
-        let outcome = self.provider.refund(&order).await.map_err(|e| {
-            PaymentError::Internal(e.context(format!(
-                "refund {} could not be asked for; it will be finished when the provider answers",
-                refund.id
-            )))
-        })?;
+        // Nothing was charged for comp tickets: there is nothing to ask the provider for.
+        let outcome = if refund.amount.cents() == 0 {
+            RefundOutcome::Refunded {
+                provider_reference: "none (nothing was charged)".into(),
+            }
+        } else {
+            self.provider.refund(&order).await.map_err(|e| {
+                PaymentError::Internal(e.context(format!(
+                    "refund {} could not be asked for; it will be finished when the provider answers",
+                    refund.id
+                )))
+            })?
+        };
         self.record_refund(refund, outcome).await
     }
 

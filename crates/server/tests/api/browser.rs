@@ -484,6 +484,46 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
         .wait_for_text("#notice", "1 seat(s) released", 10)
         .await?;
     let held_back_path = format!("{event_path}/held-back");
+    // The box office gives the other held-back seat away (a comp) to a named guest.
+    let sell = |field: &'static str| format!("#box-office [name={field}]");
+    for (field, value) in [
+        ("row", "1"),
+        ("seats", "2"),
+        ("buyer_name", "Guest List"),
+        ("email", "guest@example.com"),
+    ] {
+        browser
+            .find(Locator::Css(&sell(field)))
+            .await?
+            .send_keys(value)
+            .await?;
+    }
+    browser
+        .execute(
+            "document.querySelector('#box-office [name=method]').value = 'comp';",
+            vec![],
+        )
+        .await?;
+    browser.click("#box-office button").await?;
+    browser
+        .wait_for_text("#notice", "Sold at the box office", 10)
+        .await?;
+    eventually(
+        Duration::from_secs(15),
+        "the comp ticket issued",
+        || async {
+            browser.refresh().await?;
+            Ok(browser.text_of("#order-state", 5).await? == "completed")
+        },
+    )
+    .await?;
+    assert!(
+        browser
+            .text_of("p.when", 2)
+            .await?
+            .contains("guest@example.com")
+    );
+    browser.screenshot("09h-admin-box-office-order").await?;
 
     browser.goto(&url(&app, "/ui/admin/orders?q=fan-1")).await?;
     browser.fill("q", "nobody").await?;

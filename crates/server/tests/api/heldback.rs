@@ -487,6 +487,31 @@ async fn the_box_office_sells_free_and_held_back_seats_to_a_named_buyer_with_tic
         (&d.json["state"], d.json["tickets"].as_array().map(Vec::len)),
         (&json!("completed"), Some(1))
     );
+    assert_eq!(d.json["buyerName"], "Press");
+    // A comp is cancelled by a refund of nothing: its ticket is void, its seat free again.
+    let comp_id = comp.json["id"].as_str().expect("id");
+    let cancelled = app
+        .admin(
+            "POST",
+            &format!("/admin/orders/{comp_id}/refund"),
+            Some(json!({"reason": "Guest list changed"})),
+        )
+        .await?;
+    assert_eq!(
+        (cancelled.status, &cancelled.json["amount"]),
+        (200, &json!(0.0)),
+        "{}",
+        cancelled.text
+    );
+    app.settle().await?;
+    let d = app
+        .admin("GET", &format!("/admin/orders/{comp_id}"), None)
+        .await?;
+    assert_eq!(
+        (&d.json["state"], &d.json["tickets"][0]["status"]),
+        (&json!("refunded"), &json!("void"))
+    );
+    assert_eq!(seat_status(&app, &event, id(&seats[3])).await, "available");
     Ok(())
 }
 

@@ -93,16 +93,21 @@ pub(crate) async fn show_order(
 ) -> PageResult<OrderPage> {
     super::staff_only(&visitor, &format!("/ui/admin/orders/{id}"))?;
     let id = order_id(&id)?;
-    let notice = query
-        .refunded
-        .is_some()
-        .then(|| "Refunded. The tickets no longer admit; the buyer gets an e-mail.".to_string());
+    let notice = if query.refunded.is_some() {
+        Some("Refunded. The tickets no longer admit; the buyer gets an e-mail.".to_string())
+    } else {
+        query
+            .sold
+            .is_some()
+            .then(|| "Sold at the box office. The tickets are on their way by e-mail.".to_string())
+    };
     page(&web, &visitor, id, notice, None).await
 }
 
 #[derive(Deserialize)]
 pub(crate) struct ShownQuery {
     refunded: Option<String>,
+    sold: Option<String>,
 }
 
 async fn page(
@@ -168,8 +173,9 @@ async fn page(
     Ok(OrderPage {
         nav: Nav::of(visitor),
         buyer: d
-            .user_id
+            .buyer_name
             .clone()
+            .or_else(|| d.user_id.clone())
             .or_else(|| d.guest_token.clone())
             .unwrap_or_default(),
         email: d.email.clone().unwrap_or_default(),

@@ -125,6 +125,14 @@ pub(crate) struct PickedSeats {
     reason: String,
     #[serde(default)]
     access: String,
+    #[serde(default)]
+    buyer_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    price: String,
 }
 
 /// The seats a form names: a section, a row of it, or numbers of that row.
@@ -260,26 +268,76 @@ pub(crate) async fn mark_access(
     let outcome = async {
         let access = SeatAccess::parse(&form.access)?;
         let selection = picked(&web, id, &form).await?;
-        let seats = if selection.seat_ids.is_empty() {
-            let map = web.catalog.seat_map(id).await?;
-            map.seats
-                .iter()
-                .filter(|s| Some(&s.seat.section_code) == selection.section_code.as_ref())
-                .filter(|s| selection.row_number.is_none_or(|r| s.seat.row_number == r))
-                .map(|s| s.seat.id)
-                .collect()
-        } else {
-            selection.seat_ids
-        };
+        let seats = seats_of(&web, id, selection).await?;
         web.catalog
             .mark_access(id, &seats, access)
             .await
             .map(|n| format!("{n} seat(s) marked."))
             .map_err(PageError::from)
     }
-    .await
-    .map_err(PageError::from);
+    .await;
     answer(&web, &visitor, id, outcome).await
+}
+
+/// `POST /ui/admin/events/{id}/box-office`: sells the seats named; on to the order's page.
+pub(crate) async fn sell(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<PickedSeats>,
+) -> PageResult<Response> {
+    admin_only(&visitor, "/ui/admin")?;
+    let id = event_id(&id)?;
+    let sold = async {
+        let selection = picked(&web, id, &form).await?;
+        let seats = seats_of(&web, id, selection).await?;
+        let price = match form.price.trim() {
+            "" => None,
+            text => Some(text.parse::<kernel::Money>().map_err(|_| {
+                PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("{text:?} is not a price like 30.00."),
+                )
+            })?),
+        };
+        let sale = ordering::BoxOfficeSale::new(
+            seats,
+            &form.buyer_name,
+            &form.email,
+            price,
+            &form.method,
+        )?;
+        Ok::<_, PageError>(web.ordering.sell_at_box_office(id, &sale).await?)
+    }
+    .await;
+    match sold {
+        Ok(order) => {
+            Ok(Redirect::to(&format!("/ui/admin/orders/{}?sold=1", order.id)).into_response())
+        }
+        Err(e) => {
+            let page = page(&web, &visitor, id, None, Some(e.message)).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+/// The seats of a selection: those named, or every seat of its section (and row).
+async fn seats_of(
+    web: &WebState,
+    id: EventId,
+    selection: SeatSelection,
+) -> Result<Vec<SeatId>, PageError> {
+    if !selection.seat_ids.is_empty() {
+        return Ok(selection.seat_ids);
+    }
+    let map = web.catalog.seat_map(id).await?;
+    Ok(map
+        .seats
+        .iter()
+        .filter(|s| Some(&s.seat.section_code) == selection.section_code.as_ref())
+        .filter(|s| selection.row_number.is_none_or(|r| s.seat.row_number == r))
+        .map(|s| s.seat.id)
+        .collect())
 }
 
 /// Back to the page: with the notice of what changed, or the error (400/409) and nothing done.
