@@ -181,12 +181,15 @@ pub struct Sale {
 pub struct OrderSearch {
     /// Orders with a seat of this event.
     pub event: Option<EventId>,
-    /// An e-mail address, a user id, a guest token or an order id, matched exactly.
+    /// An e-mail address, a user id, a guest token, a box-office buyer's name (in any case), an
+    /// order id or a ticket id, matched exactly.
     pub text: Option<String>,
     /// Orders in this state.
     pub state: Option<OrderState>,
     /// The page, from 1, of [`OrderSearch::PAGE_SIZE`] orders, newest first.
     pub page: u32,
+    /// The order of the ticket `text` names, when it names one (found by the service).
+    pub ticket_order: Option<OrderId>,
 }
 
 impl OrderSearch {
@@ -232,6 +235,7 @@ impl OrderSearch {
             text,
             state,
             page,
+            ticket_order: None,
         })
     }
 }
@@ -728,6 +732,7 @@ mod tests {
                 text: Some("ana@example.com".into()),
                 state: None,
                 page: 1,
+                ticket_order: None,
             })
         );
         let blank = OrderSearch::new(None, Some("   ".into()), Some("completed"), Some(3));

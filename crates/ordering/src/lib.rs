@@ -30,5 +30,6 @@ pub use events::{
 pub use http::{openapi, orders_download, router};
 pub use ports::{
     BoxOffice, BoxOfficePayment, HoldState, HoldView, Holds, PaymentLedger, PricedSeat, SeatPrices,
+    TicketOrders,
 };
 pub use service::{AddToCart, OfferOrder, OrderingPorts, OrderingQueries, OrderingService};

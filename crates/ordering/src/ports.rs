@@ -148,3 +148,14 @@ pub trait BoxOffice: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()>;
 }
+
+/// Fulfillment's tickets, asked which order a ticket belongs to (looking an order up by the
+/// ticket id a buyer reads out at the door).
+#[async_trait::async_trait]
+pub trait TicketOrders: Send + Sync + 'static {
+    /// The order of ticket `ticket`, if there is such a ticket.
+    ///
+    /// # Errors
+    /// When fulfillment cannot be asked.
+    async fn order_of_ticket(&self, ticket: uuid::Uuid) -> anyhow::Result<Option<kernel::OrderId>>;
+}

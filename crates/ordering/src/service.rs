@@ -16,7 +16,7 @@ use std::sync::Arc;
 use storage::Database;
 
 use crate::domain::{Buyer, EventOrder, Order, OrderSearch, Sale};
-use crate::ports::{BoxOffice, Holds, PaymentLedger, SeatPrices};
+use crate::ports::{BoxOffice, Holds, PaymentLedger, SeatPrices, TicketOrders};
 use crate::{OrderingError, store};
 
 /// The ordering context.
@@ -27,6 +27,7 @@ pub struct OrderingService {
     prices: Arc<dyn SeatPrices>,
     payments: Arc<dyn PaymentLedger>,
     box_office: Arc<dyn BoxOffice>,
+    tickets: Arc<dyn TicketOrders>,
     pub(crate) relay: RelayHandle,
 }
 
@@ -40,6 +41,8 @@ pub struct OrderingPorts {
     pub payments: Arc<dyn PaymentLedger>,
     /// Inventory and payment, inside a box-office sale's transaction.
     pub box_office: Arc<dyn BoxOffice>,
+    /// Fulfillment's tickets (an order looked up by a ticket id).
+    pub tickets: Arc<dyn TicketOrders>,
 }
 
 impl OrderingService {
@@ -57,6 +60,7 @@ impl OrderingService {
             prices: ports.prices,
             payments: ports.payments,
             box_office: ports.box_office,
+            tickets: ports.tickets,
             relay,
         }
     }
@@ -124,8 +128,16 @@ impl OrderingService {
         &self,
         search: &OrderSearch,
     ) -> Result<(Vec<EventOrder>, bool), OrderingError> {
+        let mut search = search.clone();
+        if let Some(ticket) = search
+            .text
+            .as_deref()
+            .and_then(|t| uuid::Uuid::parse_str(t).ok())
+        {
+            search.ticket_order = self.tickets.order_of_ticket(ticket).await?;
+        }
         let mut conn = self.db.read().await?;
-        let mut found = store::search_orders(conn.conn(), search).await?;
+        let mut found = store::search_orders(conn.conn(), &search).await?;
         let more = found.len() > OrderSearch::PAGE_SIZE as usize;
         found.truncate(OrderSearch::PAGE_SIZE as usize);
         Ok((found, more))

@@ -290,15 +290,25 @@ impl fulfillment::EventDetails for EventsFromCatalog {
     }
 }
 
-/// Fulfillment's PDFs, as notification asks for them.
-pub(crate) struct DocumentsFromFulfillment(
-    pub(crate) std::sync::Arc<fulfillment::FulfillmentService>,
-);
+/// Fulfillment's tickets: their PDFs, as notification asks for them, and their orders, as
+/// ordering's order lookup asks.
+pub(crate) struct TicketsOfFulfillment(pub(crate) std::sync::Arc<fulfillment::FulfillmentService>);
 
 #[async_trait::async_trait]
-impl notification::TicketDocuments for DocumentsFromFulfillment {
+impl notification::TicketDocuments for TicketsOfFulfillment {
     async fn pdfs(&self, order: kernel::OrderId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         self.0.pdfs_of_order(order).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ordering::TicketOrders for TicketsOfFulfillment {
+    async fn order_of_ticket(&self, ticket: uuid::Uuid) -> anyhow::Result<Option<kernel::OrderId>> {
+        match self.0.ticket(ticket).await {
+            Ok(t) => Ok(Some(t.order_id)),
+            Err(fulfillment::FulfillmentError::TicketNotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

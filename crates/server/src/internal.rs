@@ -27,6 +27,7 @@ pub(crate) struct LocalPorts {
     pub(crate) payable: Arc<dyn payment::PayableOrders>,
     pub(crate) ledger: Arc<dyn ordering::PaymentLedger>,
     pub(crate) documents: Arc<dyn notification::TicketDocuments>,
+    pub(crate) ticket_orders: Arc<dyn ordering::TicketOrders>,
     pub(crate) guest_tokens: Arc<dyn api::GuestTokens>,
     pub(crate) accounts: Arc<dyn api::Accounts>,
 }
@@ -72,6 +73,7 @@ port_handler!(payable_order(order: OrderId) => |p| p.payable.order(order));
 port_handler!(live_payment(order: OrderId) => |p| p.ledger.has_live_payment(order));
 port_handler!(guest_token(token: String) => |p| p.guest_tokens.is_issued(&token));
 port_handler!(account_active(user_id: String) => |p| p.accounts.is_active(&user_id));
+port_handler!(ticket_order(ticket: uuid::Uuid) => |p| p.ticket_orders.order_of_ticket(ticket));
 port_handler!(ticket_pdfs(order: OrderId) => |p| async {
     let pdfs = p.documents.pdfs(order).await?;
     anyhow::Ok(
@@ -101,7 +103,9 @@ pub(crate) fn router(service: &str, ports: Arc<LocalPorts>, auth: Auth) -> Route
             .route(paths::WAITLIST_EVENT, post(waitlist_event)),
         "ordering" => routes.route(paths::PAYABLE_ORDER, post(payable_order)),
         "payment" => routes.route(paths::LIVE_PAYMENT, post(live_payment)),
-        "fulfillment" => routes.route(paths::TICKET_PDFS, post(ticket_pdfs)),
+        "fulfillment" => routes
+            .route(paths::TICKET_PDFS, post(ticket_pdfs))
+            .route(paths::TICKET_ORDER, post(ticket_order)),
         "identity" => routes
             .route(paths::GUEST_TOKEN, post(guest_token))
             .route(paths::ACCOUNT_ACTIVE, post(account_active)),

@@ -37,6 +37,7 @@ pub(crate) mod paths {
     pub(crate) const PAYABLE_ORDER: &str = "/internal/v1/payable-order";
     pub(crate) const LIVE_PAYMENT: &str = "/internal/v1/live-payment";
     pub(crate) const TICKET_PDFS: &str = "/internal/v1/ticket-pdfs";
+    pub(crate) const TICKET_ORDER: &str = "/internal/v1/ticket-order";
     pub(crate) const GUEST_TOKEN: &str = "/internal/v1/guest-token";
     pub(crate) const ACCOUNT_ACTIVE: &str = "/internal/v1/account-active";
 }
@@ -241,6 +242,13 @@ impl ordering::PaymentLedger for RemotePayment {
 
 /// Fulfillment in another process.
 pub(crate) struct RemoteFulfillment(pub(crate) PeerClient);
+
+#[async_trait::async_trait]
+impl ordering::TicketOrders for RemoteFulfillment {
+    async fn order_of_ticket(&self, ticket: uuid::Uuid) -> anyhow::Result<Option<OrderId>> {
+        self.0.call(paths::TICKET_ORDER, &ticket).await
+    }
+}
 
 #[async_trait::async_trait]
 impl notification::TicketDocuments for RemoteFulfillment {

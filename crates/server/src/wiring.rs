@@ -26,10 +26,10 @@ use waitlist::{Succession, WaitlistService, WaitlistSettings};
 
 use crate::adapters::{
     AvailabilityFromInventory, BoxOfficeOfInventoryAndPayment, DirectoryFromCatalog,
-    DocumentsFromFulfillment, EventsForWaitlist, EventsFromCatalog, HoldsForOffers,
-    HoldsForPayment, HoldsFromInventory, LedgerFromPayment, OrdersForOffers, OrdersForPayment,
-    PaidHoldsFromInventory, PaymentsOfHold, PricesFromCatalog, SuccessionFromWaitlist,
-    TicketsVoidedByRefund, TokensFromIdentity,
+    EventsForWaitlist, EventsFromCatalog, HoldsForOffers, HoldsForPayment, HoldsFromInventory,
+    LedgerFromPayment, OrdersForOffers, OrdersForPayment, PaidHoldsFromInventory, PaymentsOfHold,
+    PricesFromCatalog, SuccessionFromWaitlist, TicketsOfFulfillment, TicketsVoidedByRefund,
+    TokensFromIdentity,
 };
 use crate::config::ServeArgs;
 use crate::internal::LocalPorts;
@@ -114,6 +114,7 @@ owners! {
     payment::PayableOrders => ordering,
     ordering::PaymentLedger => payment,
     notification::TicketDocuments => fulfillment,
+    ordering::TicketOrders => fulfillment,
     api::GuestTokens => identity,
     api::Accounts => identity,
 }
@@ -189,7 +190,9 @@ pub(crate) fn services(
         relay.clone(),
     ));
     let documents: Arc<dyn notification::TicketDocuments> =
-        Arc::new(DocumentsFromFulfillment(fulfillment.clone()));
+        Arc::new(TicketsOfFulfillment(fulfillment.clone()));
+    let ticket_orders: Arc<dyn ordering::TicketOrders> =
+        Arc::new(TicketsOfFulfillment(fulfillment.clone()));
     // The waitlist's hand-over runs inside inventory's transaction: always in this process.
     let succession = Succession::new(
         Arc::new(TokensFromIdentity),
@@ -226,6 +229,7 @@ pub(crate) fn services(
             payments: peers.port(&ledger),
             // Written inside ordering's own transaction: always in this process.
             box_office: Arc::new(BoxOfficeOfInventoryAndPayment(inventory.clone())),
+            tickets: peers.port(&ticket_orders),
         },
         relay.clone(),
     ));
@@ -267,6 +271,7 @@ pub(crate) fn services(
         payable,
         ledger,
         documents,
+        ticket_orders,
         guest_tokens,
         accounts,
     });

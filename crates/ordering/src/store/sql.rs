@@ -136,7 +136,11 @@ pub(crate) async fn search_orders(
                     union select order_id from ordering_orders where guest_token = {n}
                     union select order_id from ordering_orders where lower(buyer_name) = lower({n})"
         ));
-        if let Ok(id) = Uuid::parse_str(text) {
+        let ids = Uuid::parse_str(text)
+            .ok()
+            .into_iter()
+            .chain(search.ticket_order.map(OrderId::uuid));
+        for id in ids {
             let m = params.add(id);
             sql.push_str(&format!(
                 " union select order_id from ordering_orders where order_id = {m}"

@@ -89,6 +89,20 @@ async fn a_whole_refund_voids_the_tickets_at_once_frees_the_seats_and_tells_the_
     let issued = tickets(&app, &order, BUYER).await;
     assert_eq!(issued.len(), 2);
     assert_eq!(check_in(&app, &issued[0]).await["result"], "admitted");
+    // The ticket id a buyer reads out finds the order.
+    let by_ticket = app
+        .admin(
+            "GET",
+            &format!("/admin/orders?q={}", issued[1]["id"].as_str().expect("id")),
+            None,
+        )
+        .await?;
+    assert_eq!(
+        by_ticket.json["orders"][0]["orderId"],
+        order.as_str(),
+        "{}",
+        by_ticket.text
+    );
 
     let body = json!({"reason": "The show moved to a smaller hall"});
     let done = refund_with_key(&app, &order, &body, "refund-ana-1").await?;
