@@ -6,7 +6,10 @@
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+    // Read when the script runs, not when it was compiled: a build script compiled in one
+    // checkout and run for another (a shared target directory) reads the other's migrations.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("../../migrations");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut out = String::new();
     for (name, dir) in [("SQLITE", "sqlite"), ("POSTGRES", "postgres")] {

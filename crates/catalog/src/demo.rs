@@ -136,6 +136,9 @@ fn event(
         status: EventStatus::Active,
         created_at: date - Duration::days(60),
         updated_at: None,
+        time_zone: "UTC".into(),
+        sales_start: None,
+        sales_end: None,
     }
 }
 

@@ -58,13 +58,89 @@ pub struct Event {
     pub created_at: DateTime<Utc>,
     /// Last change, if any.
     pub updated_at: Option<DateTime<Utc>>,
+    /// The IANA time zone its dates are entered and shown in (`Europe/Berlin`).
+    pub time_zone: String,
+    /// When its seats go on sale (`None`: at once).
+    pub sales_start: Option<DateTime<Utc>>,
+    /// When its seats come off sale (`None`: when the event starts).
+    pub sales_end: Option<DateTime<Utc>>,
 }
 
 impl Event {
-    /// Whether seats of this event can be bought at `now`.
+    /// Whether seats of this event can be bought at `now`: active, not begun, and inside its
+    /// sales window.
     pub fn is_on_sale(&self, now: DateTime<Utc>) -> bool {
-        self.status == EventStatus::Active && self.event_date > now
+        self.status == EventStatus::Active
+            && self.event_date > now
+            && kernel::in_sales_window(self.sales_start, self.sales_end, now)
     }
+
+    /// `at` on the event's local clock: `Sat 12 Dec 2026, 20:00 CET`.
+    pub fn local_time(&self, at: DateTime<Utc>) -> String {
+        let tz: chrono_tz::Tz = self.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        at.with_timezone(&tz)
+            .format("%a %-d %b %Y, %H:%M %Z")
+            .to_string()
+    }
+
+    /// `at` as a `datetime-local` form value on the event's clock (`2026-12-12T20:00`).
+    pub fn local_input(&self, at: DateTime<Utc>) -> String {
+        let tz: chrono_tz::Tz = self.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
+    }
+}
+
+/// An IANA time zone name (`Europe/Berlin`, `America/Santiago`, `UTC`).
+///
+/// # Errors
+/// [`CatalogError::Invalid`] for a name the tz database does not know.
+pub(crate) fn valid_time_zone(name: &str) -> Result<String, CatalogError> {
+    let name = name.trim();
+    name.parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_string())
+        .map_err(|_| {
+            CatalogError::Invalid(format!(
+                "timeZone must be an IANA time zone such as Europe/Berlin or America/Santiago, got {name:?}."
+            ))
+        })
+}
+
+/// A date and time for `field`: RFC 3339 (with an offset) as given, or without one (as an HTML
+/// `datetime-local` sends it) on the clock of `time_zone`.
+///
+/// # Errors
+/// [`CatalogError::Invalid`] naming `field`: not a date, or a local time the clocks skip.
+pub(crate) fn parse_local_date(
+    field: &str,
+    text: &str,
+    time_zone: &str,
+) -> Result<DateTime<Utc>, CatalogError> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            use chrono::TimeZone;
+            return tz
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| {
+                    CatalogError::Invalid(format!(
+                        "{field} {text} does not exist in {time_zone} (the clocks skip it)."
+                    ))
+                });
+        }
+    }
+    Err(CatalogError::Invalid(format!(
+        "{field} must be a date and time such as 2026-05-01T20:00 (in the event's time zone) or 2026-05-01T20:00:00Z, got {text:?}."
+    )))
 }
 
 /// One seat of an event.
@@ -118,26 +194,6 @@ impl SeatAccess {
             ))),
         }
     }
-}
-
-/// Parses an event date: RFC 3339, or a date-time without offset (as an HTML `datetime-local`
-/// sends it) taken as UTC, like the original.
-pub(crate) fn parse_event_date(text: &str) -> Result<DateTime<Utc>, CatalogError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(t.and_utc());
-        }
-    }
-    Err(CatalogError::Invalid(format!(
-        "eventDate must be a date and time such as 2026-05-01T20:00:00Z, got {text:?}."
-    )))
 }
 
 /// A trimmed, non-blank text of at most `max` characters, without control characters.
@@ -235,11 +291,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn event_dates_without_offset_are_utc() {
-        let t = parse_event_date("2026-05-01T20:00").expect("parses");
-        assert_eq!(t.to_rfc3339(), "2026-05-01T20:00:00+00:00");
-        assert!(parse_event_date("2026-05-01T20:00:00-03:00").is_ok());
-        assert!(parse_event_date("tomorrow").is_err());
+    fn event_dates_without_offset_are_on_the_events_clock() {
+        let utc = parse_local_date("eventDate", "2026-05-01T20:00", "UTC").expect("parses");
+        assert_eq!(utc.to_rfc3339(), "2026-05-01T20:00:00+00:00");
+        let berlin =
+            parse_local_date("eventDate", "2026-07-01T20:00", "Europe/Berlin").expect("parses");
+        assert_eq!(
+            berlin.to_rfc3339(),
+            "2026-07-01T18:00:00+00:00",
+            "summer time, UTC+2"
+        );
+        let given = parse_local_date("eventDate", "2026-05-01T20:00:00-03:00", "Europe/Berlin");
+        assert_eq!(
+            given.map(|t| t.to_rfc3339()).ok().as_deref(),
+            Some("2026-05-01T23:00:00+00:00")
+        );
+        assert!(parse_local_date("eventDate", "tomorrow", "UTC").is_err());
+        // 02:30 does not exist in Berlin on the night the clocks go forward.
+        assert!(parse_local_date("eventDate", "2026-03-29T02:30", "Europe/Berlin").is_err());
+        assert_eq!(
+            valid_time_zone(" America/Santiago ").ok().as_deref(),
+            Some("America/Santiago")
+        );
+        assert!(valid_time_zone("Mars/Olympus").is_err());
+        assert!(valid_time_zone("").is_err());
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl storage::Event for SeatsGenerated {
 pub struct EventStatusChanged {
     /// The event.
     pub event_id: EventId,
-    /// `active` or `inactive`.
+    /// `active`, `inactive` or `deleted`.
     pub status: String,
     /// Whether it is on sale.
     pub is_active: bool,
@@ -62,6 +62,55 @@ pub struct EventStatusChanged {
 
 impl storage::Event for EventStatusChanged {
     const TOPIC: &'static str = "event-status-changed";
+    fn key(&self) -> String {
+        self.event_id.to_string()
+    }
+}
+
+/// The price of a section's seats changed (topic `seat-prices-changed`, ours): inventory keeps
+/// its copy of the prices in step (a waitlist offer is priced from it). Orders keep the price
+/// each line was added at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatPricesChanged {
+    /// The event.
+    pub event_id: EventId,
+    /// The section.
+    pub section_code: String,
+    /// Every seat's price now.
+    pub price: kernel::Money,
+}
+
+impl storage::Event for SeatPricesChanged {
+    const TOPIC: &'static str = "seat-prices-changed";
+    fn key(&self) -> String {
+        self.event_id.to_string()
+    }
+}
+
+/// An event moved: a new date or venue (topic `event-rescheduled`, ours). Fulfillment updates
+/// the tickets; notification e-mails every ticket holder when `notifyHolders`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRescheduled {
+    /// The event.
+    pub event_id: EventId,
+    /// Its name.
+    pub event_name: String,
+    /// Its venue now.
+    pub venue: String,
+    /// The date before.
+    pub previous_date: DateTime<Utc>,
+    /// The date now.
+    pub event_date: DateTime<Utc>,
+    /// The date now on the event's clock, for people (`Sat 12 Dec 2026, 20:00 CET`).
+    pub local_date: String,
+    /// Whether ticket holders are to be told.
+    pub notify_holders: bool,
+}
+
+impl storage::Event for EventRescheduled {
+    const TOPIC: &'static str = "event-rescheduled";
     fn key(&self) -> String {
         self.event_id.to_string()
     }

@@ -31,10 +31,16 @@ where
         )
         .route(
             "/admin/events/{id}",
-            axum::routing::put(admin::update_event).get(admin::get_event),
+            axum::routing::put(admin::update_event)
+                .get(admin::get_event)
+                .delete(admin::delete_event),
         )
         .route("/admin/events/{id}/seats", post(admin::generate_seats))
         .route("/admin/events/{id}/seats/access", post(admin::mark_access))
+        .route(
+            "/admin/events/{id}/prices",
+            axum::routing::put(admin::set_prices),
+        )
         .route(
             "/admin/events/{id}/deactivate",
             post(admin::deactivate_event),
@@ -81,6 +87,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         admin::list_all_events,
         admin::get_event,
         admin::mark_access,
+        admin::delete_event,
+        admin::set_prices,
         admin::generate_seats,
         admin::update_event,
         admin::deactivate_event,

@@ -18,11 +18,13 @@ mod store;
 pub use demo::load_demo_catalogue;
 pub use domain::{Event, EventStatus, Seat, SeatAccess};
 pub use error::CatalogError;
-pub use events::{EventStatusChanged, GeneratedSeat, SeatsGenerated};
+pub use events::{
+    EventRescheduled, EventStatusChanged, GeneratedSeat, SeatPricesChanged, SeatsGenerated,
+};
 pub use http::{openapi, router};
 pub use ports::{EventCounts, SeatAvailability, TakenState};
 pub use queries::{CatalogQueries, SeatListing};
 pub use service::{
     CatalogService, EventInput, EventSummary, EventUpdate, GenerationSummary, SalesSummary,
-    SeatMap, SeatView, SectionConfiguration, SectionSales, SectionSummary,
+    SeatMap, SeatView, SectionConfiguration, SectionPrice, SectionSales, SectionSummary,
 };

@@ -31,6 +31,10 @@ pub struct SeatListing {
     pub price: Money,
     /// The event's currency.
     pub currency: String,
+    /// When the event's seats go on sale (`None`: at once).
+    pub sales_start: Option<DateTime<Utc>>,
+    /// When they come off sale (`None`: when it starts).
+    pub sales_end: Option<DateTime<Utc>>,
 }
 
 /// Read access to the catalogue that needs no other context, so any context may use it.
@@ -85,6 +89,8 @@ impl CatalogQueries {
                 seat_number: s.seat_number,
                 price: s.price,
                 currency: e.currency.clone(),
+                sales_start: e.sales_start,
+                sales_end: e.sales_end,
             })
             .collect())
     }

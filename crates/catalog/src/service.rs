@@ -4,7 +4,7 @@
 mod admin;
 mod views;
 
-pub use admin::{EventInput, EventUpdate, SectionConfiguration};
+pub use admin::{EventInput, EventUpdate, SectionConfiguration, SectionPrice};
 pub use views::{
     EventSummary, GenerationSummary, SalesSummary, SeatMap, SeatView, SectionSales, SectionSummary,
 };
@@ -238,6 +238,9 @@ mod tests {
             status: EventStatus::Active,
             created_at: now,
             updated_at: None,
+            time_zone: "UTC".into(),
+            sales_start: None,
+            sales_end: None,
         };
         let seats: Vec<Seat> = (0..4_500)
             .map(|i| Seat {

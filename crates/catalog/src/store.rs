@@ -5,6 +5,6 @@
 mod sql;
 
 pub(crate) use sql::{
-    count_seats, event, insert_event, insert_seats, list_events, seat_listing, seat_totals,
-    seats_of, set_access, update_event,
+    count_seats, delete_event, event, insert_event, insert_seats, list_events, seat_listing,
+    seat_totals, seats_of, set_access, set_section_price, update_event,
 };

@@ -144,7 +144,7 @@ impl Subscriber for FulfillmentSubscriber {
     }
 
     fn topics(&self) -> &'static [&'static str] {
-        &["order-completed"]
+        &["order-completed", "event-rescheduled"]
     }
 
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
@@ -154,6 +154,12 @@ impl Subscriber for FulfillmentSubscriber {
     /// The events' facts are read and the tickets signed first, outside the writer's
     /// transaction; then every order's tickets are issued in one transaction.
     async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
+        let (moved, deliveries): (Vec<&Delivery>, Vec<&Delivery>) = deliveries
+            .iter()
+            .partition(|d| d.topic == "event-rescheduled");
+        for d in moved {
+            self.rescheduled(d).await?;
+        }
         let mut orders = Vec::with_capacity(deliveries.len());
         for d in deliveries {
             let order: OrderCompletedIn = d.parse()?;
@@ -172,6 +178,29 @@ impl Subscriber for FulfillmentSubscriber {
         }
         tx.commit().await?;
         service.wake_relay();
+        Ok(())
+    }
+}
+
+/// The fields of `event-rescheduled` fulfillment reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventRescheduledIn {
+    event_id: EventId,
+    venue: String,
+    event_date: DateTime<Utc>,
+}
+
+impl FulfillmentSubscriber {
+    /// The event moved: its tickets (and their PDFs) carry the new date and venue.
+    async fn rescheduled(&self, d: &Delivery) -> anyhow::Result<()> {
+        let moved: EventRescheduledIn = d.parse()?;
+        let mut tx = self.service.db().begin().await?;
+        if storage::mark_all_processed(tx.conn(), self.name(), &[d.message_id]).await?[0] {
+            crate::store::reschedule(tx.conn(), moved.event_id, moved.event_date, &moved.venue)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

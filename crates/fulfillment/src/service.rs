@@ -157,6 +157,19 @@ impl FulfillmentService {
         Ok(())
     }
 
+    /// The orders holding valid tickets of `event`, with the address of each (whom to tell
+    /// when the event moves).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn holders_of_event(
+        &self,
+        event: EventId,
+    ) -> Result<Vec<(OrderId, String)>, FulfillmentError> {
+        let mut conn = self.db.read().await?;
+        Ok(store::holders_of_event(conn.conn(), event).await?)
+    }
+
     /// A ticket by id.
     ///
     /// # Errors

@@ -5,5 +5,6 @@
 mod sql;
 
 pub(crate) use sql::{
-    check_in, insert_ticket, ticket, tickets_of_event_after, tickets_of_order, void_seat,
+    check_in, holders_of_event, insert_ticket, reschedule, ticket, tickets_of_event_after,
+    tickets_of_order, void_seat,
 };

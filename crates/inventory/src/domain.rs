@@ -112,20 +112,21 @@ impl Hold {
 /// # Errors
 /// [`InventoryError::Invalid`] for another event, [`InventoryError::NotOnSale`] otherwise.
 pub(crate) fn check_on_sale(
-    seat_id: SeatId,
-    listing_event: EventId,
+    listing: &crate::ports::SeatListing,
     event_id: Option<EventId>,
-    is_active: bool,
-    event_date: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), InventoryError> {
-    if event_id.is_some_and(|e| e != listing_event) {
+    if event_id.is_some_and(|e| e != listing.event_id) {
         return Err(InventoryError::Invalid(format!(
-            "eventId does not match the event of seat {seat_id}."
+            "eventId does not match the event of seat {}.",
+            listing.seat_id
         )));
     }
-    if !is_active || event_date <= now {
-        return Err(InventoryError::NotOnSale(listing_event));
+    if !listing.is_active
+        || listing.event_date <= now
+        || !kernel::in_sales_window(listing.sales_start, listing.sales_end, now)
+    {
+        return Err(InventoryError::NotOnSale(listing.event_id));
     }
     Ok(())
 }
@@ -264,25 +265,51 @@ mod tests {
     }
 
     #[test]
-    fn a_seat_is_on_sale_only_for_its_own_active_event_before_it_starts() {
-        let (seat, event, other) = (SeatId::new(), EventId::new(), EventId::new());
+    fn a_seat_is_on_sale_only_for_its_own_active_event_in_its_window_before_it_starts() {
+        let (event, other) = (EventId::new(), EventId::new());
         let now = Utc::now();
         let later = now + chrono::Duration::days(1);
-        assert!(check_on_sale(seat, event, None, true, later, now).is_ok());
-        assert!(check_on_sale(seat, event, Some(event), true, later, now).is_ok());
+        let listing =
+            |is_active: bool, event_date, sales_start, sales_end| crate::ports::SeatListing {
+                seat_id: SeatId::new(),
+                event_id: event,
+                section_code: "A".into(),
+                row_number: 1,
+                seat_number: 1,
+                price: kernel::Money::from_cents(100),
+                is_active,
+                event_date,
+                sales_start,
+                sales_end,
+            };
+        let on_sale = listing(true, later, None, None);
+        assert!(check_on_sale(&on_sale, None, now).is_ok());
+        assert!(check_on_sale(&on_sale, Some(event), now).is_ok());
         assert!(matches!(
-            check_on_sale(seat, event, Some(other), true, later, now),
+            check_on_sale(&on_sale, Some(other), now),
             Err(InventoryError::Invalid(m)) if m.contains("eventId does not match")
         ));
         assert!(matches!(
-            check_on_sale(seat, event, None, false, later, now),
+            check_on_sale(&listing(false, later, None, None), None, now),
             Err(InventoryError::NotOnSale(e)) if e == event
         ));
         // The instant the event starts, its seats are off sale.
         assert!(matches!(
-            check_on_sale(seat, event, None, true, now, now),
+            check_on_sale(&listing(true, now, None, None), None, now),
             Err(InventoryError::NotOnSale(_))
         ));
+        // Before the window opens and from the instant it closes, too.
+        let hour = chrono::Duration::hours(1);
+        assert!(check_on_sale(&listing(true, later, Some(now + hour), None), None, now).is_err());
+        assert!(check_on_sale(&listing(true, later, None, Some(now)), None, now).is_err());
+        assert!(
+            check_on_sale(
+                &listing(true, later, Some(now - hour), Some(now + hour)),
+                None,
+                now
+            )
+            .is_ok()
+        );
     }
 
     #[test]

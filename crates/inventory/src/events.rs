@@ -171,6 +171,14 @@ struct PaymentSucceededIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct SeatPricesChangedIn {
+    event_id: EventId,
+    section_code: String,
+    price: Money,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct PaymentRefundedIn {
     seats: Vec<RefundedSeatIn>,
 }
@@ -190,7 +198,8 @@ struct HoldsToReleaseIn {
     reservation_ids: Vec<ReservationId>,
 }
 
-/// Inventory's consumer: records generated seats, confirms paid holds (the seats are sold),
+/// Inventory's consumer: records generated seats and their price changes, confirms paid holds
+/// (the seats are sold),
 /// releases holds of removed cart items and cancelled orders, and puts refunded seats back on
 /// sale (waitlist first).
 pub struct InventorySubscriber {
@@ -217,6 +226,7 @@ impl Subscriber for InventorySubscriber {
             "order-cancelled",
             "payment-succeeded",
             "payment-refunded",
+            "seat-prices-changed",
         ]
     }
 
@@ -269,6 +279,10 @@ impl InventorySubscriber {
                         unconfirmable(e.order_id, id);
                     }
                 }
+            }
+            "seat-prices-changed" => {
+                let e: SeatPricesChangedIn = d.parse()?;
+                store::set_section_price(tx.conn(), e.event_id, &e.section_code, e.price).await?;
             }
             "payment-refunded" => {
                 let e: PaymentRefundedIn = d.parse()?;

@@ -24,6 +24,12 @@ pub struct SeatListing {
     pub is_active: bool,
     /// When the event takes place.
     pub event_date: DateTime<Utc>,
+    /// When its seats go on sale (`None`: at once).
+    #[serde(default)]
+    pub sales_start: Option<DateTime<Utc>>,
+    /// When they come off sale (`None`: when it starts).
+    #[serde(default)]
+    pub sales_end: Option<DateTime<Utc>>,
 }
 
 /// The catalog's seat directory, asked at every hold: whether the seat exists and its event is on

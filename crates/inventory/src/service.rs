@@ -101,14 +101,7 @@ impl InventoryService {
             .await?
             .ok_or(InventoryError::SeatNotFound(request.seat_id))?;
         let now = self.now();
-        domain::check_on_sale(
-            listing.seat_id,
-            listing.event_id,
-            request.event_id,
-            listing.is_active,
-            listing.event_date,
-            now,
-        )?;
+        domain::check_on_sale(&listing, request.event_id, now)?;
         let seat = SeatRecord::from(listing);
         // Asked on a reader, outside the writer's queue (the single writer is what limits holds
         // per second): whether the seat is recorded yet (usually, from `seats-generated`), and

@@ -18,7 +18,7 @@ pub use ids::{
 pub use money::{Money, MoneyError};
 pub use peer::PeerUnavailable;
 pub use text::has_control_chars;
-pub use time::{from_micros, to_micros};
+pub use time::{from_micros, in_sales_window, to_micros};
 
 /// The name of every Boxoffice service and the port it listens on by default (SPEC §2).
 pub const SERVICES: [(&str, u16); 9] = [

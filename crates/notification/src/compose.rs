@@ -163,6 +163,23 @@ pub(crate) fn refund(to: &str, r: &RefundFacts<'_>) -> anyhow::Result<Composed> 
     plain(to, subject, body)
 }
 
+/// The notice that an event moved to a new date or venue.
+pub(crate) fn rescheduled(
+    to: &str,
+    event_name: &str,
+    when: &str,
+    venue: &str,
+    order: &str,
+) -> anyhow::Result<Composed> {
+    let subject = format!("{event_name} has moved: {when}");
+    let body = format!(
+        "Hello,\n\n{event_name} now takes place on {when} at {venue}. Your tickets (order \
+         {order}) stay valid for the new date: there is nothing to do. If you cannot come, \
+         reply to the organiser.\n\nBoxoffice\n"
+    );
+    plain(to, subject, body)
+}
+
 /// The notice that a hold lapsed.
 pub(crate) fn hold_expired(to: &str, reservation: &str, seat: &str) -> anyhow::Result<Composed> {
     let subject = "Your seat reservation has expired".to_string();

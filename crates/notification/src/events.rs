@@ -45,6 +45,17 @@ struct WaitlistOfferedIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct EventRescheduledIn {
+    event_id: kernel::EventId,
+    event_name: String,
+    venue: String,
+    event_date: DateTime<Utc>,
+    local_date: String,
+    notify_holders: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct OrderRefundedIn {
     order_id: OrderId,
     refund_id: uuid::Uuid,
@@ -186,6 +197,51 @@ impl NotificationSubscriber {
         })
     }
 
+    /// One e-mail per order holding tickets of the moved event (when the organiser asked for
+    /// them), stored in one transaction with the event's processed mark.
+    async fn rescheduled(&self, d: &Delivery) -> anyhow::Result<()> {
+        let moved: EventRescheduledIn = d.parse()?;
+        let mut messages = Vec::new();
+        if moved.notify_holders {
+            for (order, email) in self.service.documents.holders(moved.event_id).await? {
+                if !compose::is_address(&email) {
+                    continue;
+                }
+                let message = compose::rescheduled(
+                    &email,
+                    &moved.event_name,
+                    &moved.local_date,
+                    &moved.venue,
+                    &order.to_string(),
+                )?;
+                let key = format!(
+                    "rescheduled:{}:{}:{order}",
+                    moved.event_id,
+                    moved.event_date.timestamp()
+                );
+                messages.push((key, message));
+            }
+        }
+        let service = &self.service;
+        let mut tx = service.db().begin().await?;
+        if storage::mark_all_processed(tx.conn(), self.name(), &[d.message_id]).await?[0] {
+            for (key, message) in &messages {
+                let new = NewMessage {
+                    dedup_key: key,
+                    kind: "rescheduled",
+                    recipient: &message.recipient,
+                    subject: &message.subject,
+                    raw: &message.raw,
+                    status: "pending",
+                };
+                service.store(&mut tx, &new).await?;
+            }
+        }
+        tx.commit().await?;
+        service.wake();
+        Ok(())
+    }
+
     fn on_expired(d: &Delivery) -> anyhow::Result<Plan> {
         let expired: ReservationExpiredIn = d.parse()?;
         if !compose::is_address(&expired.customer_id) {
@@ -272,6 +328,7 @@ impl Subscriber for NotificationSubscriber {
             "waitlist-offered",
             "waitlist-offer-ended",
             "order-refunded",
+            "event-rescheduled",
         ]
     }
 
@@ -283,6 +340,10 @@ impl Subscriber for NotificationSubscriber {
     async fn handle_batch(&self, deliveries: &[&Delivery]) -> anyhow::Result<()> {
         let mut plans = Vec::with_capacity(deliveries.len());
         for d in deliveries {
+            if d.topic == "event-rescheduled" {
+                self.rescheduled(d).await?;
+                continue;
+            }
             let plan = self.plan(d).await?;
             if !matches!(plan, Plan::Nothing) {
                 plans.push((d.message_id, plan));

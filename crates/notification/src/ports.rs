@@ -1,6 +1,6 @@
-//! What notification asks fulfillment: the PDFs to attach.
+//! What notification asks fulfillment: the PDFs to attach, and whom to tell when an event moves.
 
-use kernel::OrderId;
+use kernel::{EventId, OrderId};
 
 /// Fulfillment's ticket documents.
 #[async_trait::async_trait]
@@ -10,4 +10,10 @@ pub trait TicketDocuments: Send + Sync + 'static {
     /// # Errors
     /// When fulfillment cannot be asked.
     async fn pdfs(&self, order: OrderId) -> anyhow::Result<Vec<(String, Vec<u8>)>>;
+
+    /// The orders holding valid tickets of `event`, with the address of each.
+    ///
+    /// # Errors
+    /// When fulfillment cannot be asked.
+    async fn holders(&self, event: EventId) -> anyhow::Result<Vec<(OrderId, String)>>;
 }

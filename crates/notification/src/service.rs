@@ -202,8 +202,8 @@ impl NotificationService {
         Ok(rows.into_iter().map(record).collect())
     }
 
-    /// The messages about one order: its tickets, its refunds, its lapsed holds and the
-    /// waitlist offer that created it, oldest first. Keys are matched with `like` (the offer's
+    /// The messages about one order: its tickets, its refunds, its lapsed holds, the waitlist
+    /// offer that created it and its event's moves, oldest first. Keys are matched with `like` (the offer's
     /// entry id is not known here: `%`); ids hold no `%`, and a `_` matches itself too.
     ///
     /// # Errors
@@ -217,6 +217,7 @@ impl NotificationService {
         let keys: Vec<String> = [
             format!("tickets:{order}"),
             format!("waitlist_offer:%:{order}"),
+            format!("rescheduled:%:{order}"),
         ]
         .into_iter()
         .chain(refunds.iter().map(|r| format!("refund:{r}")))

@@ -82,6 +82,8 @@ fn for_inventory(s: catalog::SeatListing) -> SeatListing {
         price: s.price,
         is_active: s.is_active,
         event_date: s.event_date,
+        sales_start: s.sales_start,
+        sales_end: s.sales_end,
     }
 }
 
@@ -298,6 +300,10 @@ pub(crate) struct TicketsOfFulfillment(pub(crate) std::sync::Arc<fulfillment::Fu
 impl notification::TicketDocuments for TicketsOfFulfillment {
     async fn pdfs(&self, order: kernel::OrderId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         self.0.pdfs_of_order(order).await
+    }
+
+    async fn holders(&self, event: EventId) -> anyhow::Result<Vec<(kernel::OrderId, String)>> {
+        Ok(self.0.holders_of_event(event).await?)
     }
 }
 

@@ -73,6 +73,7 @@ port_handler!(payable_order(order: OrderId) => |p| p.payable.order(order));
 port_handler!(live_payment(order: OrderId) => |p| p.ledger.has_live_payment(order));
 port_handler!(guest_token(token: String) => |p| p.guest_tokens.is_issued(&token));
 port_handler!(account_active(user_id: String) => |p| p.accounts.is_active(&user_id));
+port_handler!(ticket_holders(event: EventId) => |p| p.documents.holders(event));
 port_handler!(ticket_order(ticket: uuid::Uuid) => |p| p.ticket_orders.order_of_ticket(ticket));
 port_handler!(ticket_pdfs(order: OrderId) => |p| async {
     let pdfs = p.documents.pdfs(order).await?;
@@ -105,7 +106,8 @@ pub(crate) fn router(service: &str, ports: Arc<LocalPorts>, auth: Auth) -> Route
         "payment" => routes.route(paths::LIVE_PAYMENT, post(live_payment)),
         "fulfillment" => routes
             .route(paths::TICKET_PDFS, post(ticket_pdfs))
-            .route(paths::TICKET_ORDER, post(ticket_order)),
+            .route(paths::TICKET_ORDER, post(ticket_order))
+            .route(paths::TICKET_HOLDERS, post(ticket_holders)),
         "identity" => routes
             .route(paths::GUEST_TOKEN, post(guest_token))
             .route(paths::ACCOUNT_ACTIVE, post(account_active)),

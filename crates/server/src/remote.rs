@@ -38,6 +38,7 @@ pub(crate) mod paths {
     pub(crate) const LIVE_PAYMENT: &str = "/internal/v1/live-payment";
     pub(crate) const TICKET_PDFS: &str = "/internal/v1/ticket-pdfs";
     pub(crate) const TICKET_ORDER: &str = "/internal/v1/ticket-order";
+    pub(crate) const TICKET_HOLDERS: &str = "/internal/v1/ticket-holders";
     pub(crate) const GUEST_TOKEN: &str = "/internal/v1/guest-token";
     pub(crate) const ACCOUNT_ACTIVE: &str = "/internal/v1/account-active";
 }
@@ -252,6 +253,10 @@ impl ordering::TicketOrders for RemoteFulfillment {
 
 #[async_trait::async_trait]
 impl notification::TicketDocuments for RemoteFulfillment {
+    async fn holders(&self, event: EventId) -> anyhow::Result<Vec<(OrderId, String)>> {
+        self.0.call(paths::TICKET_HOLDERS, &event).await
+    }
+
     async fn pdfs(&self, order: OrderId) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         let files: Vec<PdfFile> = self.0.call(paths::TICKET_PDFS, &order).await?;
         files

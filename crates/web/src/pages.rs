@@ -94,6 +94,7 @@ where
             get(admin::show_generator).post(admin::generate_seats),
         )
         .route("/ui/admin/events/{id}/status", post(admin::set_status))
+        .route("/ui/admin/events/{id}/delete", post(admin::delete_event))
         .route(
             "/ui/admin/events/{id}/attendees.csv",
             get(admin::attendees_csv),

@@ -72,6 +72,37 @@ pub(crate) async fn generate_seats(
     ))
 }
 
+/// Deletes an event taken off sale, with no sold ticket and no seat on hold (administrators).
+#[utoipa::path(delete, path = "/admin/events/{id}", tag = "catalog-admin", security(("bearer" = [])), params(("id" = EventId, Path, description = "Event id")), responses((status = 204, description = "Deleted"), (status = 404, description = "No such event", body = api::ErrorResponse), (status = 409, description = "On sale, sold tickets, or seats on hold (`event_state_conflict`)", body = api::ErrorResponse), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse)))]
+pub(crate) async fn delete_event(
+    _admin: Admin,
+    State(svc): State<Arc<CatalogService>>,
+    AppPath(id): AppPath<EventId>,
+) -> Result<StatusCode, ApiError> {
+    svc.delete_event(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Body of `PUT /admin/events/{id}/prices`.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct PricesRequest {
+    sections: Vec<crate::SectionPrice>,
+}
+
+/// Sets the price of the seats of each section named. Seats already in carts or orders keep
+/// the price they were added at.
+#[utoipa::path(put, path = "/admin/events/{id}/prices", tag = "catalog-admin", security(("bearer" = [])), params(("id" = EventId, Path, description = "Event id")), request_body = PricesRequest, responses((status = 200, description = "`{\"changed\": seats}`"), (status = 400, description = "No section, an unknown one, or a price out of range", body = api::ErrorResponse), (status = 404, description = "No such event", body = api::ErrorResponse), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse)))]
+pub(crate) async fn set_prices(
+    _admin: Admin,
+    State(svc): State<Arc<CatalogService>>,
+    AppPath(id): AppPath<EventId>,
+    AppJson(body): AppJson<PricesRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let changed = svc.set_prices(id, &body.sections).await?;
+    Ok(Json(serde_json::json!({ "changed": changed })))
+}
+
 /// Body of `POST /admin/events/{id}/seats/access`.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

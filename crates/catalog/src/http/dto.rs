@@ -26,6 +26,14 @@ pub(crate) struct EventDetailsResponse {
     reserved_seats: i64,
     sold_seats: i64,
     revenue: Money,
+    /// The IANA time zone the event's dates are shown in.
+    time_zone: String,
+    /// When its seats go on sale; absent: on sale from the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sales_start: Option<DateTime<Utc>>,
+    /// When they come off sale; absent: when the event starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sales_end: Option<DateTime<Utc>>,
 }
 
 pub(crate) type EventListItem = EventDetailsResponse;
@@ -49,6 +57,9 @@ impl From<EventSummary> for EventDetailsResponse {
             reserved_seats: s.reserved_seats,
             sold_seats: s.sold_seats,
             revenue: s.revenue,
+            time_zone: e.time_zone,
+            sales_start: e.sales_start,
+            sales_end: e.sales_end,
         }
     }
 }
@@ -127,6 +138,9 @@ pub(crate) struct AdminEventResponse {
     status: &'static str,
     created_at: DateTime<Utc>,
     updated_at: Option<DateTime<Utc>>,
+    time_zone: String,
+    sales_start: Option<DateTime<Utc>>,
+    sales_end: Option<DateTime<Utc>>,
 }
 
 impl From<&Event> for AdminEventResponse {
@@ -143,6 +157,9 @@ impl From<&Event> for AdminEventResponse {
             status: e.status.as_str(),
             created_at: e.created_at,
             updated_at: e.updated_at,
+            time_zone: e.time_zone.clone(),
+            sales_start: e.sales_start,
+            sales_end: e.sales_end,
         }
     }
 }

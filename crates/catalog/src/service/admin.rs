@@ -5,10 +5,10 @@ use serde::Deserialize;
 
 use super::{CatalogService, GenerationSummary, SectionSummary};
 use crate::domain::{
-    Event, EventStatus, Seat, SeatAccess, parse_event_date, required_paragraphs, required_text,
-    valid_capacity, valid_currency, valid_price, valid_section_code,
+    Event, EventStatus, Seat, SeatAccess, parse_local_date, required_paragraphs, required_text,
+    valid_capacity, valid_currency, valid_price, valid_section_code, valid_time_zone,
 };
-use crate::events::EventStatusChanged;
+use crate::events::{EventRescheduled, EventStatusChanged, SeatPricesChanged};
 use crate::{CatalogError, store};
 
 /// A new event as an administrator describes it.
@@ -19,7 +19,7 @@ pub struct EventInput {
     pub name: String,
     /// Description.
     pub description: String,
-    /// Date and time (RFC 3339, or without offset for UTC).
+    /// Date and time: RFC 3339, or without an offset on the clock of `timeZone`.
     pub event_date: String,
     /// Venue.
     pub venue: String,
@@ -30,6 +30,15 @@ pub struct EventInput {
     /// Currency, `USD` when absent.
     #[serde(default)]
     pub currency: Option<String>,
+    /// IANA time zone (`Europe/Berlin`); `UTC` when absent.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// When seats go on sale (as `eventDate`); at once when absent.
+    #[serde(default)]
+    pub sales_start: Option<String>,
+    /// When seats come off sale (as `eventDate`); when the event starts when absent.
+    #[serde(default)]
+    pub sales_end: Option<String>,
 }
 
 /// Changes to an event; absent fields stay as they are.
@@ -42,6 +51,34 @@ pub struct EventUpdate {
     pub description: Option<String>,
     /// New capacity (not below the seats already laid out).
     pub max_capacity: Option<i64>,
+    /// New venue.
+    #[serde(default)]
+    pub venue: Option<String>,
+    /// New date and time (RFC 3339, or without an offset on the event's clock).
+    #[serde(default)]
+    pub event_date: Option<String>,
+    /// New IANA time zone; dates without an offset in this update are read on its clock.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// When seats go on sale; an empty string: at once.
+    #[serde(default)]
+    pub sales_start: Option<String>,
+    /// When seats come off sale; an empty string: when the event starts.
+    #[serde(default)]
+    pub sales_end: Option<String>,
+    /// Whether to e-mail every ticket holder when the date or venue changes (default: yes).
+    #[serde(default)]
+    pub notify_holders: Option<bool>,
+}
+
+/// A section's new price.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SectionPrice {
+    /// Section code.
+    pub section_code: String,
+    /// The price of each of its seats.
+    pub price: Money,
 }
 
 /// One section of a seat layout: `rows` × `seatsPerRow` seats at `basePrice × priceMultiplier`.
@@ -65,12 +102,20 @@ impl CatalogService {
     /// [`CatalogError::Invalid`] naming the field that breaks a rule.
     pub async fn create_event(&self, input: EventInput) -> Result<Event, CatalogError> {
         let now = self.now();
-        let event_date = parse_event_date(&input.event_date)?;
+        let time_zone = valid_time_zone(input.time_zone.as_deref().unwrap_or("UTC"))?;
+        let event_date = parse_local_date("eventDate", &input.event_date, &time_zone)?;
         if event_date <= now {
             return Err(CatalogError::Invalid(
                 "eventDate must be in the future.".into(),
             ));
         }
+        let (sales_start, sales_end) = sales_window(
+            input.sales_start.as_deref(),
+            input.sales_end.as_deref(),
+            (None, None),
+            &time_zone,
+            event_date,
+        )?;
         let event = Event {
             id: EventId::new(),
             name: required_text("name", &input.name, 200)?,
@@ -83,6 +128,9 @@ impl CatalogService {
             status: EventStatus::Active,
             created_at: now,
             updated_at: None,
+            time_zone,
+            sales_start,
+            sales_end,
         };
         self.insert_event_with_seats(&event, &[]).await?;
         Ok(event)
@@ -182,16 +230,40 @@ impl CatalogService {
         id: EventId,
         update: EventUpdate,
     ) -> Result<Event, CatalogError> {
+        let now = self.now();
         let mut tx = self.db.begin().await?;
         let mut event = store::event(tx.conn(), id)
             .await?
             .ok_or(CatalogError::EventNotFound(id))?;
+        let before = event.clone();
         if let Some(name) = &update.name {
             event.name = required_text("name", name, 200)?;
         }
         if let Some(description) = &update.description {
             event.description = required_paragraphs("description", description, 4000)?;
         }
+        if let Some(venue) = &update.venue {
+            event.venue = required_text("venue", venue, 200)?;
+        }
+        if let Some(zone) = &update.time_zone {
+            event.time_zone = valid_time_zone(zone)?;
+        }
+        if let Some(date) = &update.event_date {
+            let date = parse_local_date("eventDate", date, &event.time_zone)?;
+            if date != event.event_date && date <= now {
+                return Err(CatalogError::Invalid(
+                    "eventDate must be in the future.".into(),
+                ));
+            }
+            event.event_date = date;
+        }
+        (event.sales_start, event.sales_end) = sales_window(
+            update.sales_start.as_deref(),
+            update.sales_end.as_deref(),
+            (event.sales_start, event.sales_end),
+            &event.time_zone,
+            event.event_date,
+        )?;
         if let Some(capacity) = update.max_capacity {
             let capacity = valid_capacity(capacity)?;
             let existing = store::count_seats(tx.conn(), id).await?;
@@ -202,9 +274,22 @@ impl CatalogService {
             }
             event.max_capacity = capacity;
         }
-        event.updated_at = Some(self.now());
+        event.updated_at = Some(now);
         store::update_event(tx.conn(), &event).await?;
+        if event.event_date != before.event_date || event.venue != before.venue {
+            let moved = EventRescheduled {
+                event_id: id,
+                event_name: event.name.clone(),
+                venue: event.venue.clone(),
+                previous_date: before.event_date,
+                event_date: event.event_date,
+                local_date: event.local_time(event.event_date),
+                notify_holders: update.notify_holders.unwrap_or(true),
+            };
+            storage::enqueue(tx.conn(), &moved, now).await?;
+        }
         tx.commit().await?;
+        self.relay.wake();
         Ok(event)
     }
 
@@ -268,6 +353,100 @@ impl CatalogService {
         self.set_status(id, EventStatus::Active).await
     }
 
+    /// Sets the price of every seat of each section named (administrators). A change never
+    /// alters what buyers pay for seats already in their carts or orders: order lines keep the
+    /// price they were added at.
+    ///
+    /// # Errors
+    /// Unknown event, no section named, a section named twice or not laid out, or a price
+    /// out of range.
+    pub async fn set_prices(
+        &self,
+        id: EventId,
+        prices: &[SectionPrice],
+    ) -> Result<u64, CatalogError> {
+        self.load_event(id).await?;
+        if prices.is_empty() {
+            return Err(CatalogError::Invalid(
+                "sections must name at least one section.".into(),
+            ));
+        }
+        let mut checked: Vec<(String, Money)> = Vec::with_capacity(prices.len());
+        for p in prices {
+            let code = valid_section_code(&p.section_code)?;
+            if checked.iter().any(|(c, _)| *c == code) {
+                return Err(CatalogError::Invalid(format!(
+                    "Section {code} is named twice."
+                )));
+            }
+            checked.push((code, valid_price("price", p.price)?));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut changed = 0;
+        for (code, price) in &checked {
+            let n = store::set_section_price(tx.conn(), id, code, *price).await?;
+            if n == 0 {
+                tx.rollback().await?;
+                return Err(CatalogError::Invalid(format!(
+                    "This event has no section {code}."
+                )));
+            }
+            changed += n;
+            let event = SeatPricesChanged {
+                event_id: id,
+                section_code: code.clone(),
+                price: *price,
+            };
+            storage::enqueue(tx.conn(), &event, now).await?;
+        }
+        tx.commit().await?;
+        self.relay.wake();
+        Ok(changed)
+    }
+
+    /// Deletes an event and its seats. Only an event taken off sale first, with no seat sold
+    /// (refund them first) and none on hold: its orders stay in the order history.
+    ///
+    /// # Errors
+    /// Unknown event; [`CatalogError::StateConflict`] when it is on sale, has sold tickets or
+    /// seats on hold.
+    pub async fn delete_event(&self, id: EventId) -> Result<(), CatalogError> {
+        let event = self.load_event(id).await?;
+        if event.status == EventStatus::Active {
+            return Err(CatalogError::StateConflict(
+                "Take the event off sale (deactivate it) before deleting it.".into(),
+            ));
+        }
+        let counts = self.counts_for(id).await?;
+        if counts.sold > 0 {
+            return Err(CatalogError::StateConflict(format!(
+                "The event has {} sold tickets and cannot be deleted: refund them first.",
+                counts.sold
+            )));
+        }
+        if counts.reserved > 0 {
+            return Err(CatalogError::StateConflict(format!(
+                "{} seats of the event are on hold; try again once the holds have ended.",
+                counts.reserved
+            )));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        store::delete_event(tx.conn(), id).await?;
+        let deleted = EventStatusChanged {
+            event_id: id,
+            status: "deleted".into(),
+            is_active: false,
+            event_date: event.event_date,
+        };
+        storage::enqueue(tx.conn(), &deleted, now).await?;
+        tx.commit().await?;
+        self.relay.wake();
+        tracing::info!(event.id = %id, "event deleted");
+        Ok(())
+    }
+
     async fn set_status(&self, id: EventId, status: EventStatus) -> Result<Event, CatalogError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -288,4 +467,45 @@ impl CatalogService {
         self.relay.wake();
         Ok(event)
     }
+}
+
+/// A sales window: when seats go on sale and come off sale (either end open).
+type Window = (
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+/// The sales window after an input: each end given replaces the current one (`""` opens it),
+/// read on `time_zone`'s clock; the window must open before it closes, and close no later than
+/// the event starts.
+fn sales_window(
+    start: Option<&str>,
+    end: Option<&str>,
+    current: Window,
+    time_zone: &str,
+    event_date: chrono::DateTime<chrono::Utc>,
+) -> Result<Window, CatalogError> {
+    let read =
+        |field: &str, given: Option<&str>, now: Option<chrono::DateTime<chrono::Utc>>| match given
+            .map(str::trim)
+        {
+            None => Ok(now),
+            Some("") => Ok(None),
+            Some(text) => parse_local_date(field, text, time_zone).map(Some),
+        };
+    let start = read("salesStart", start, current.0)?;
+    let end = read("salesEnd", end, current.1)?;
+    if let (Some(s), Some(e)) = (start, end)
+        && s >= e
+    {
+        return Err(CatalogError::Invalid(
+            "salesStart must be before salesEnd.".into(),
+        ));
+    }
+    if end.is_some_and(|e| e > event_date) {
+        return Err(CatalogError::Invalid(
+            "salesEnd must not be after the event starts.".into(),
+        ));
+    }
+    Ok((start, end))
 }

@@ -25,6 +25,9 @@ storage::row! {
         status: String,
         created_at: i64,
         updated_at: Option<i64>,
+        time_zone: String,
+        sales_start: Option<i64>,
+        sales_end: Option<i64>,
     }
 }
 
@@ -43,18 +46,22 @@ impl EventRow {
             status: EventStatus::parse(&self.status).unwrap_or(EventStatus::Inactive),
             created_at: from_micros(self.created_at),
             updated_at: self.updated_at.map(from_micros),
+            time_zone: self.time_zone,
+            sales_start: self.sales_start.map(from_micros),
+            sales_end: self.sales_end.map(from_micros),
         }
     }
 }
 
 const EVENT_COLUMNS: &str = "event_id, name, description, event_date, venue, max_capacity, \
-     base_price_cents, currency, status, created_at, updated_at";
+     base_price_cents, currency, status, created_at, updated_at, time_zone, sales_start, sales_end";
 
 pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), storage::Error> {
     Statement::new(
         "insert into catalog_events (event_id, name, description, event_date, venue, max_capacity,
-            base_price_cents, currency, status, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            base_price_cents, currency, status, created_at, updated_at, time_zone, sales_start,
+            sales_end)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(e.id.uuid())
     .bind(&e.name)
@@ -67,6 +74,9 @@ pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     .bind(e.status.as_str())
     .bind(to_micros(e.created_at))
     .bind(e.updated_at.map(to_micros))
+    .bind(&e.time_zone)
+    .bind(e.sales_start.map(to_micros))
+    .bind(e.sales_end.map(to_micros))
     .execute(conn.reborrow())
     .await?;
     Ok(())
@@ -75,7 +85,9 @@ pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
 pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), storage::Error> {
     Statement::new(
         "update catalog_events set name = $2, description = $3, max_capacity = $4, status = $5,
-            updated_at = $6 where event_id = $1",
+            updated_at = $6, venue = $7, event_date = $8, time_zone = $9, sales_start = $10,
+            sales_end = $11
+         where event_id = $1",
     )
     .bind(e.id.uuid())
     .bind(&e.name)
@@ -83,8 +95,43 @@ pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     .bind(e.max_capacity)
     .bind(e.status.as_str())
     .bind(e.updated_at.map(to_micros))
+    .bind(&e.venue)
+    .bind(to_micros(e.event_date))
+    .bind(&e.time_zone)
+    .bind(e.sales_start.map(to_micros))
+    .bind(e.sales_end.map(to_micros))
     .execute(conn.reborrow())
     .await?;
+    Ok(())
+}
+
+/// Sets the price of every seat of a section; returns how many seats it has.
+pub(crate) async fn set_section_price(
+    conn: Conn<'_>,
+    event: EventId,
+    section: &str,
+    price: Money,
+) -> Result<u64, storage::Error> {
+    Statement::new(
+        "update catalog_seats set price_cents = $3 where event_id = $1 and section_code = $2",
+    )
+    .bind(event.uuid())
+    .bind(section)
+    .bind(price.cents())
+    .execute(conn)
+    .await
+}
+
+/// Deletes an event and its seats.
+pub(crate) async fn delete_event(mut conn: Conn<'_>, id: EventId) -> Result<(), storage::Error> {
+    Statement::new("delete from catalog_seats where event_id = $1")
+        .bind(id.uuid())
+        .execute(conn.reborrow())
+        .await?;
+    Statement::new("delete from catalog_events where event_id = $1")
+        .bind(id.uuid())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -251,6 +298,8 @@ storage::row! {
         event_date: i64,
         currency: String,
         status: String,
+        sales_start: Option<i64>,
+        sales_end: Option<i64>,
     }
 }
 
@@ -269,7 +318,7 @@ fn seat_listing_statement<'a>(seat: SeatId) -> Statement<'a> {
 
 const SEAT_LISTING: &str =
     "select s.seat_id, s.event_id, s.section_code, s.row_number, s.seat_number, s.price_cents,
-        e.name, e.venue, e.event_date, e.currency, e.status
+        e.name, e.venue, e.event_date, e.currency, e.status, e.sales_start, e.sales_end
      from catalog_seats s join catalog_events e on e.event_id = s.event_id where s.seat_id = $1";
 
 impl ListingRow {
@@ -287,6 +336,8 @@ impl ListingRow {
             seat_number: r.seat_number,
             price: Money::from_cents(r.price_cents),
             currency: r.currency,
+            sales_start: r.sales_start.map(from_micros),
+            sales_end: r.sales_end.map(from_micros),
         }
     }
 }

@@ -196,3 +196,35 @@ pub(crate) async fn void_seat(
     .await?;
     Ok(())
 }
+
+/// Gives every ticket of `event` its new date and venue.
+pub(crate) async fn reschedule(
+    conn: Conn<'_>,
+    event: EventId,
+    date: DateTime<Utc>,
+    venue: &str,
+) -> Result<(), storage::Error> {
+    Statement::new("update fulfillment_tickets set event_date = $2, venue = $3 where event_id = $1")
+        .bind(event.uuid())
+        .bind(to_micros(date))
+        .bind(venue)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The orders holding valid tickets of `event`, each with the address its tickets went to.
+pub(crate) async fn holders_of_event(
+    conn: Conn<'_>,
+    event: EventId,
+) -> Result<Vec<(OrderId, String)>, storage::Error> {
+    let rows: Vec<(Uuid, String)> = Statement::new(
+        "select distinct order_id, customer_email from fulfillment_tickets
+         where event_id = $1 and status <> 'void' and customer_email is not null
+         order by order_id",
+    )
+    .bind(event.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(o, e)| (OrderId(o), e)).collect())
+}

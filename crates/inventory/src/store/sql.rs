@@ -171,6 +171,24 @@ pub(crate) async fn insert_hold(
     Ok(insert_hold_statement(h, limit).execute(conn).await? == 1)
 }
 
+/// Sets the recorded price of a section's seats (the catalog changed it).
+pub(crate) async fn set_section_price(
+    conn: Conn<'_>,
+    event: EventId,
+    section: &str,
+    price: Money,
+) -> Result<(), storage::Error> {
+    Statement::new(
+        "update inventory_seats set price_cents = $3 where event_id = $1 and section_code = $2",
+    )
+    .bind(event.uuid())
+    .bind(section)
+    .bind(price.cents())
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// Records a seat sold outright (the box office: no hold before it); `false` if the seat has
 /// an active or confirmed hold (the partial unique index decides).
 pub(crate) async fn insert_sold(conn: Conn<'_>, h: &Hold) -> Result<bool, storage::Error> {

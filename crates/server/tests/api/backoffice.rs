@@ -247,3 +247,291 @@ async fn door_staff_accounts_are_added_listed_limited_and_removed_with_immediate
 fn id_of(order: &Value) -> String {
     id(order)
 }
+
+#[tokio::test]
+async fn an_event_is_deleted_only_off_sale_without_sold_tickets_and_its_orders_stay()
+-> anyhow::Result<()> {
+    let app = InProcess::start(|_| {}).await?;
+    let (event, seats) = create_event(&app, 1, 2).await;
+    let order = pending_order(&app, &seats[..1], "ana@example.com").await;
+    assert_eq!(
+        pay(&app, &order, "ana@example.com", json!(25.00))
+            .await
+            .status,
+        200
+    );
+    app.settle().await?;
+    let path = format!("/admin/events/{event}");
+
+    let on_sale = app.admin("DELETE", &path, None).await?;
+    assert_eq!(
+        (on_sale.status, on_sale.code()),
+        (409, "event_state_conflict"),
+        "{}",
+        on_sale.text
+    );
+    assert!(on_sale.error().contains("off sale"), "{}", on_sale.text);
+    let off = app
+        .admin("POST", &format!("{path}/deactivate"), Some(json!({})))
+        .await?;
+    assert_eq!(off.status, 200, "{}", off.text);
+    let sold = app.admin("DELETE", &path, None).await?;
+    assert_eq!(
+        (sold.status, sold.code()),
+        (409, "event_state_conflict"),
+        "{}",
+        sold.text
+    );
+    assert!(sold.error().contains("1 sold tickets"), "{}", sold.text);
+    assert_eq!(
+        app.get(&format!("/events/{event}")).await?.status,
+        200,
+        "nothing changed"
+    );
+
+    let staff = json!({"email": "door@example.com", "password": "Passw0rd!", "role": "Staff"});
+    assert_eq!(app.admin("POST", "/users", Some(staff)).await?.status, 201);
+    let door = app.login("door@example.com", "Passw0rd!").await?;
+    assert_eq!(
+        app.call_with_token(Some(&door), "DELETE", &path, None)
+            .await?
+            .status,
+        403
+    );
+
+    let refunded = app
+        .admin(
+            "POST",
+            &format!("/admin/orders/{}/refund", id(&order)),
+            Some(json!({"reason": "Cancelled"})),
+        )
+        .await?;
+    assert_eq!(refunded.status, 200, "{}", refunded.text);
+    app.settle().await?;
+    let deleted = app.admin("DELETE", &path, None).await?;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(app.get(&format!("/events/{event}")).await?.status, 404);
+    assert_eq!(app.admin("DELETE", &path, None).await?.status, 404);
+    let history = app
+        .admin("GET", &format!("/admin/orders/{}", id(&order)), None)
+        .await?;
+    assert_eq!(
+        (history.status, &history.json["state"]),
+        (200, &json!("refunded")),
+        "{}",
+        history.text
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_event_is_edited_in_its_time_zone_with_a_sales_window_and_its_holders_are_told()
+-> anyhow::Result<()> {
+    let app = InProcess::start(|_| {}).await?;
+    let created = app
+        .admin(
+            "POST",
+            "/admin/events",
+            Some(json!({
+                "name": "Berlin Night", "description": "x", "eventDate": "2099-07-01T20:00",
+                "timeZone": "Europe/Berlin", "venue": "Hall A", "maxCapacity": 100, "basePrice": 25
+            })),
+        )
+        .await?;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.json["eventDate"], "2099-07-01T18:00:00Z",
+        "20:00 in Berlin's summer"
+    );
+    assert_eq!(created.json["timeZone"], "Europe/Berlin");
+    let event = created.json["id"].as_str().expect("id").to_string();
+    let seats = json!({"sectionConfigurations": [{"sectionCode": "A", "rows": 1, "seatsPerRow": 3, "priceMultiplier": 1}]});
+    assert_eq!(
+        app.admin("POST", &format!("/admin/events/{event}/seats"), Some(seats))
+            .await?
+            .status,
+        200
+    );
+    let map = crate::helpers::seat_map(&app, &event).await;
+    let seat = |i: usize| map["seats"][i].clone();
+    let order = pending_order(&app, &[seat(0)], "ana@example.com").await;
+    assert_eq!(
+        pay(&app, &order, "ana@example.com", json!(25.00))
+            .await
+            .status,
+        200
+    );
+    app.settle().await?;
+
+    let path = format!("/admin/events/{event}");
+    let bad = [
+        (json!({"timeZone": "Mars/Olympus"}), "IANA"),
+        (json!({"eventDate": "2099-13-01T20:00"}), "eventDate"),
+        (
+            json!({"salesStart": "2099-06-02T10:00", "salesEnd": "2099-06-01T10:00"}),
+            "before salesEnd",
+        ),
+        (
+            json!({"salesEnd": "2099-07-02T10:00"}),
+            "after the event starts",
+        ),
+        (json!({"eventDate": "2001-01-01T10:00"}), "future"),
+    ];
+    for (body, words) in bad {
+        let r = app.admin("PUT", &path, Some(body.clone())).await?;
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "validation_failed"),
+            "{body}: {}",
+            r.text
+        );
+        assert!(r.error().contains(words), "{body}: {}", r.text);
+    }
+
+    // On sale only from tomorrow: holds are refused until then.
+    let r = app
+        .admin(
+            "PUT",
+            &path,
+            Some(json!({"salesStart": "2099-06-01T10:00"})),
+        )
+        .await?;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["salesStart"], "2099-06-01T08:00:00Z");
+    let held = crate::helpers::hold(&app, seat(1)["id"].as_str().expect("seat"), "bo").await;
+    assert_eq!(
+        (held.status, held.code()),
+        (409, "event_not_on_sale"),
+        "{}",
+        held.text
+    );
+    let r = app
+        .admin("PUT", &path, Some(json!({"salesStart": ""})))
+        .await?;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        crate::helpers::hold(&app, seat(1)["id"].as_str().expect("seat"), "bo")
+            .await
+            .status,
+        201
+    );
+
+    // Moved a day later, to another hall: the tickets say so and the holder is told.
+    let r = app
+        .admin(
+            "PUT",
+            &path,
+            Some(json!({"eventDate": "2099-07-02T21:00", "venue": "Hall B"})),
+        )
+        .await?;
+    assert_eq!(
+        (r.status, &r.json["eventDate"]),
+        (200, &json!("2099-07-02T19:00:00Z")),
+        "{}",
+        r.text
+    );
+    app.settle().await?;
+    let tickets = app
+        .get(&format!(
+            "/orders/{}/tickets?userId=ana@example.com",
+            id(&order)
+        ))
+        .await?;
+    assert_eq!(
+        (&tickets.json[0]["venue"], &tickets.json[0]["eventDate"]),
+        (&json!("Hall B"), &json!("2099-07-02T19:00:00Z")),
+        "{}",
+        tickets.text
+    );
+    let d = app
+        .admin("GET", &format!("/admin/orders/{}", id(&order)), None)
+        .await?;
+    let told: Vec<&Value> = d.json["emails"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["kind"] == "rescheduled")
+        .collect();
+    assert_eq!(told.len(), 1, "{}", d.text);
+    assert!(
+        told[0]["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("21:00 CEST")),
+        "{}",
+        d.text
+    );
+    // Not told when the organiser says so.
+    let r = app
+        .admin(
+            "PUT",
+            &path,
+            Some(json!({"eventDate": "2099-07-03T21:00", "notifyHolders": false})),
+        )
+        .await?;
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.settle().await?;
+    let d = app
+        .admin("GET", &format!("/admin/orders/{}", id(&order)), None)
+        .await?;
+    let told = d.json["emails"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["kind"] == "rescheduled")
+        .count();
+    assert_eq!(told, 1, "{}", d.text);
+    Ok(())
+}
+
+#[tokio::test]
+async fn section_prices_change_for_new_buyers_only() -> anyhow::Result<()> {
+    let app = InProcess::start(|_| {}).await?;
+    let (event, seats) = create_event(&app, 1, 3).await;
+    let cart = cart_with(&app, &seats[0], "ana").await;
+    let path = format!("/admin/events/{event}/prices");
+    let r = app
+        .admin(
+            "PUT",
+            &path,
+            Some(json!({"sections": [{"sectionCode": "A", "price": 30}]})),
+        )
+        .await?;
+    assert_eq!(
+        (r.status, &r.json["changed"]),
+        (200, &json!(3)),
+        "{}",
+        r.text
+    );
+    let map = crate::helpers::seat_map(&app, &event).await;
+    assert_eq!(map["seats"][1]["price"], json!(30.0));
+    // The seat already in a cart keeps its price through checkout and payment.
+    let done = app
+        .post(
+            "/orders/checkout",
+            json!({"orderId": cart["id"], "userId": "ana"}),
+        )
+        .await?;
+    assert_eq!(
+        (done.status, &done.json["totalAmount"]),
+        (200, &json!(25.0)),
+        "{}",
+        done.text
+    );
+    assert_eq!(pay(&app, &done.json, "ana", json!(25.00)).await.status, 200);
+    let cases = [
+        json!({"sections": []}),
+        json!({"sections": [{"sectionCode": "Z", "price": 30}]}),
+        json!({"sections": [{"sectionCode": "A", "price": 30}, {"sectionCode": "A", "price": 31}]}),
+        json!({"sections": [{"sectionCode": "A", "price": -1}]}),
+    ];
+    for body in cases {
+        let r = app.admin("PUT", &path, Some(body.clone())).await?;
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "validation_failed"),
+            "{body}: {}",
+            r.text
+        );
+    }
+    Ok(())
+}

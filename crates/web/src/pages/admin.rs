@@ -39,17 +39,26 @@ pub(crate) struct AdminRow {
 pub(crate) struct AdminEventsPage {
     nav: Nav,
     events: Vec<AdminRow>,
+    /// Said after a deletion.
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListShown {
+    deleted: Option<String>,
 }
 
 /// `GET /ui/admin`: every event, including inactive and past ones.
 pub(crate) async fn list_events(
     State(web): State<WebState>,
     visitor: Visitor,
+    axum::extract::Query(shown): axum::extract::Query<ListShown>,
 ) -> PageResult<AdminEventsPage> {
     admin_only(&visitor, "/ui/admin")?;
     let now = Utc::now();
     let events = web.catalog.list_all_events().await?;
     Ok(AdminEventsPage {
+        notice: shown.deleted.map(|_| "The event was deleted.".to_string()),
         nav: Nav::of(&visitor),
         events: events
             .iter()
@@ -98,6 +107,15 @@ pub(crate) struct EventForm {
     base_price: String,
     #[serde(default)]
     currency: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    sales_start: String,
+    #[serde(default)]
+    sales_end: String,
+    /// `yes` when ticket holders are to be e-mailed about a new date or venue.
+    #[serde(default)]
+    notify: String,
 }
 
 fn form_page(
@@ -159,6 +177,9 @@ pub(crate) async fn create_event(
             max_capacity: number("Capacity", &form.max_capacity)?,
             base_price: amount("Base price", &form.base_price)?,
             currency: Some(form.currency.trim().to_owned()).filter(|c| !c.is_empty()),
+            time_zone: Some(form.time_zone.trim().to_owned()).filter(|z| !z.is_empty()),
+            sales_start: Some(form.sales_start.clone()).filter(|s| !s.trim().is_empty()),
+            sales_end: Some(form.sales_end.clone()).filter(|s| !s.trim().is_empty()),
         };
         Ok::<_, PageError>(web.catalog.create_event(input).await?)
     }
@@ -183,7 +204,11 @@ pub(crate) async fn edit_event(
     let form = EventForm {
         name: e.name.clone(),
         description: e.description.clone(),
-        event_date: e.event_date.format("%Y-%m-%dT%H:%M").to_string(),
+        event_date: e.local_input(e.event_date),
+        time_zone: e.time_zone.clone(),
+        sales_start: e.sales_start.map(|t| e.local_input(t)).unwrap_or_default(),
+        sales_end: e.sales_end.map(|t| e.local_input(t)).unwrap_or_default(),
+        notify: "yes".into(),
         venue: e.venue.clone(),
         max_capacity: e.max_capacity.to_string(),
         base_price: e.base_price.to_string(),
@@ -192,7 +217,8 @@ pub(crate) async fn edit_event(
     Ok(form_page(&visitor, Some(e.id.to_string()), form, None))
 }
 
-/// `POST /ui/admin/events/{id}/edit`: name, description and capacity can change.
+/// `POST /ui/admin/events/{id}/edit`: name, description, venue, date and time zone, the sales
+/// window and the capacity.
 pub(crate) async fn update_event(
     State(web): State<WebState>,
     visitor: Visitor,
@@ -206,6 +232,12 @@ pub(crate) async fn update_event(
             name: Some(form.name.clone()),
             description: Some(form.description.clone()),
             max_capacity: Some(number("Capacity", &form.max_capacity)?),
+            venue: Some(form.venue.clone()),
+            event_date: Some(form.event_date.clone()),
+            time_zone: Some(form.time_zone.clone()),
+            sales_start: Some(form.sales_start.clone()),
+            sales_end: Some(form.sales_end.clone()),
+            notify_holders: Some(form.notify == "yes"),
         };
         Ok::<_, PageError>(web.catalog.update_event(id, update).await?)
     }
@@ -592,10 +624,49 @@ async fn dashboard(
 
 #[derive(Deserialize)]
 pub(crate) struct StatusForm {
+    #[serde(default)]
     action: String,
     /// `yes` once the organiser has confirmed a deactivation.
     #[serde(default)]
     confirmed: Option<String>,
+}
+
+/// The question before a deletion.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_delete.html")]
+pub(crate) struct ConfirmDeletionPage {
+    nav: Nav,
+    id: String,
+    name: String,
+}
+
+/// `POST /ui/admin/events/{id}/delete`: asks first; with `confirmed=yes` deletes the event
+/// (refused while it is on sale, has sold tickets or seats on hold: the dashboard says why).
+pub(crate) async fn delete_event(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> PageResult<Response> {
+    admin_only(&visitor, "/ui/admin")?;
+    let id = event_id(&id)?;
+    if form.confirmed.as_deref() != Some("yes") {
+        let event = web.catalog.event_summary(id).await?.event;
+        return Ok(ConfirmDeletionPage {
+            nav: Nav::of(&visitor),
+            id: id.to_string(),
+            name: event.name,
+        }
+        .into_response());
+    }
+    match web.catalog.delete_event(id).await {
+        Ok(()) => Ok(Redirect::to("/ui/admin?deleted=1").into_response()),
+        Err(e) => {
+            let e = PageError::from(e);
+            let page = dashboard(&web, &visitor, id, Some(e.message.clone())).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
 }
 
 /// The question before a deactivation: what it does, yes or cancel.
