@@ -157,6 +157,18 @@ impl FulfillmentService {
         Ok(())
     }
 
+    /// When each ticket of `event` was checked in (the dashboard's check-ins per hour).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn check_ins_of_event(
+        &self,
+        event: EventId,
+    ) -> Result<Vec<chrono::DateTime<chrono::Utc>>, FulfillmentError> {
+        let mut conn = self.db.read().await?;
+        Ok(store::check_ins_of_event(conn.conn(), event).await?)
+    }
+
     /// The orders holding valid tickets of `event`, with the address of each (whom to tell
     /// when the event moves).
     ///

@@ -5,6 +5,6 @@
 mod sql;
 
 pub(crate) use sql::{
-    check_in, holders_of_event, insert_ticket, reschedule, ticket, tickets_of_event_after,
-    tickets_of_order, void_seat,
+    check_in, check_ins_of_event, holders_of_event, insert_ticket, reschedule, ticket,
+    tickets_of_event_after, tickets_of_order, void_seat,
 };

@@ -228,3 +228,18 @@ pub(crate) async fn holders_of_event(
     .await?;
     Ok(rows.into_iter().map(|(o, e)| (OrderId(o), e)).collect())
 }
+
+/// When each ticket of `event` was checked in, oldest first.
+pub(crate) async fn check_ins_of_event(
+    conn: Conn<'_>,
+    event: EventId,
+) -> Result<Vec<DateTime<Utc>>, storage::Error> {
+    let rows: Vec<(i64,)> = Statement::new(
+        "select checked_in_at from fulfillment_tickets
+         where event_id = $1 and checked_in_at is not null order by checked_in_at",
+    )
+    .bind(event.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(t,)| from_micros(t)).collect())
+}

@@ -431,6 +431,10 @@ pub(crate) struct DashboardPage {
     /// The refunded seats' prices.
     refunded: String,
     timeline_svg: String,
+    per_hour_svg: String,
+    check_ins_svg: String,
+    checked_in: usize,
+    held_back: i64,
     sections_svg: String,
     error: Option<String>,
 }
@@ -588,11 +592,19 @@ async fn dashboard(
     let sales = web.catalog.sales(id).await?;
     let timeline = web.ordering.sales_of_event(id).await?;
     let now = Utc::now();
-    let rows: Vec<(String, i64, i64, i64)> = sales
+    let rows: Vec<chart::SectionBar> = sales
         .sections
         .iter()
-        .map(|s| (s.section_code.clone(), s.sold, s.held, s.total_seats))
+        .map(|s| chart::SectionBar {
+            code: s.section_code.clone(),
+            sold: s.sold,
+            held: s.held,
+            held_back: s.held_back,
+            total: s.total_seats,
+        })
         .collect();
+    let check_ins = web.fulfillment.check_ins_of_event(id).await?;
+    let paid: Vec<_> = timeline.iter().map(|s| s.paid_at).collect();
     let e = &sales.event;
     Ok(DashboardPage {
         nav: Nav::of(visitor),
@@ -617,6 +629,10 @@ async fn dashboard(
             &e.currency,
         ),
         timeline_svg: chart::sales_over_time(&timeline, now),
+        per_hour_svg: chart::per_hour(&paid, now, "Seats sold per hour", "sold"),
+        check_ins_svg: chart::per_hour(&check_ins, now, "Check-ins per hour", "checked in"),
+        checked_in: check_ins.len(),
+        held_back: sales.total.held_back,
         sections_svg: chart::sections(&rows),
         error,
     })
