@@ -75,37 +75,9 @@ pub struct Payment {
     /// When the provider answered.
     pub processed_at: Option<DateTime<Utc>>,
 }
-/// Where a refund is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefundStatus {
-    /// Claimed; the provider is being asked.
-    Processing,
-    /// Given back: its seats' tickets are void.
-    Succeeded,
-    /// Declined by the provider; nothing changed.
-    Failed,
-}
-
-impl RefundStatus {
-    /// The wire and storage form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Processing => "processing",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-        }
-    }
-
-    /// Parses the storage form.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "processing" => Some(Self::Processing),
-            "succeeded" => Some(Self::Succeeded),
-            "failed" => Some(Self::Failed),
-            _ => None,
-        }
-    }
-}
+/// Where a refund is: `processing` (the provider is being asked), `succeeded` (given back: its
+/// seats' tickets are void) or `failed` (declined: nothing changed) — a payment's states.
+pub type RefundStatus = PaymentStatus;
 
 /// One seat a refund gives back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -135,10 +135,10 @@ pub(crate) fn per_hour(
     let start = hour(first).max(last - 47);
     let mut counts = vec![0_i64; usize::try_from(last - start + 1).unwrap_or(1)];
     for t in times {
-        if let Ok(i) = usize::try_from(hour(t) - start) {
-            if let Some(c) = counts.get_mut(i) {
-                *c += 1;
-            }
+        if let Ok(i) = usize::try_from(hour(t) - start)
+            && let Some(c) = counts.get_mut(i)
+        {
+            *c += 1;
         }
     }
     let most = counts.iter().copied().max().unwrap_or(1).max(1) as f64;

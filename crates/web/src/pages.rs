@@ -30,6 +30,15 @@ pub(crate) fn staff_only(visitor: &Visitor, path: &str) -> Result<(), PageError>
     }
 }
 
+/// The seats a form names in its repeated `seat` fields (ids that do not parse are left out).
+pub(crate) fn seat_fields(fields: &[(String, String)]) -> Vec<kernel::SeatId> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == "seat")
+        .filter_map(|(_, v)| v.parse().ok().map(kernel::SeatId))
+        .collect()
+}
+
 /// Administrators only, likewise.
 pub(crate) fn admin_only(visitor: &Visitor, path: &str) -> Result<(), PageError> {
     match visitor.claims {

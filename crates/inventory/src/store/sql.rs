@@ -458,16 +458,32 @@ pub(crate) async fn release_hold(
     id: ReservationId,
     now: DateTime<Utc>,
 ) -> Result<Option<Hold>, storage::Error> {
-    let row: Option<HoldRow> = Statement::new(concat!(
-        "update inventory_reservations set status = 'released', ended_at = $2
-         where reservation_id = $1 and status = 'active' and expires_at > $2
-         returning ",
-        hold_columns!()
-    ))
-    .bind(id.uuid())
-    .bind(to_micros(now))
-    .fetch_optional(conn)
-    .await?;
+    released(
+        conn,
+        concat!(
+            "update inventory_reservations set status = 'released', ended_at = $2
+             where reservation_id = $1 and status = 'active' and expires_at > $2
+             returning ",
+            hold_columns!()
+        ),
+        id,
+        now,
+    )
+    .await
+}
+
+/// Runs `sql`, an update of hold `id` to `released` at `now` returning its columns.
+async fn released(
+    conn: Conn<'_>,
+    sql: &'static str,
+    id: ReservationId,
+    now: DateTime<Utc>,
+) -> Result<Option<Hold>, storage::Error> {
+    let row: Option<HoldRow> = Statement::new(sql)
+        .bind(id.uuid())
+        .bind(to_micros(now))
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(HoldRow::into_hold))
 }
 
@@ -478,17 +494,18 @@ pub(crate) async fn release_confirmed(
     id: ReservationId,
     now: DateTime<Utc>,
 ) -> Result<Option<Hold>, storage::Error> {
-    let row: Option<HoldRow> = Statement::new(concat!(
-        "update inventory_reservations set status = 'released', ended_at = $2
-         where reservation_id = $1 and status = 'confirmed'
-         returning ",
-        hold_columns!()
-    ))
-    .bind(id.uuid())
-    .bind(to_micros(now))
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(HoldRow::into_hold))
+    released(
+        conn,
+        concat!(
+            "update inventory_reservations set status = 'released', ended_at = $2
+             where reservation_id = $1 and status = 'confirmed'
+             returning ",
+            hold_columns!()
+        ),
+        id,
+        now,
+    )
+    .await
 }
 
 /// The blocked seats of an event.

@@ -227,11 +227,7 @@ pub(crate) async fn refund(
             .unwrap_or_default()
     };
     let reason = field("reason");
-    let seats: Vec<SeatId> = fields
-        .iter()
-        .filter(|(k, _)| k == "seat")
-        .filter_map(|(_, v)| v.parse().ok().map(SeatId))
-        .collect();
+    let seats: Vec<SeatId> = super::seat_fields(&fields);
     if reason.is_empty() {
         let message = "Give a reason: the buyer reads it in the e-mail.".to_string();
         let page = page(&web, &visitor, id, None, Some(message)).await?;

@@ -237,11 +237,7 @@ pub(crate) async fn release(
 ) -> PageResult<Response> {
     admin_only(&visitor, "/ui/admin")?;
     let id = event_id(&id)?;
-    let seat_ids = fields
-        .iter()
-        .filter(|(k, _)| k == "seat")
-        .filter_map(|(_, v)| v.parse().ok().map(SeatId))
-        .collect();
+    let seat_ids = super::seat_fields(&fields);
     let selection = SeatSelection {
         seat_ids,
         section_code: None,
