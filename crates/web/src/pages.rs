@@ -104,6 +104,7 @@ where
         )
         .route("/ui/admin/events/{id}/status", post(admin::set_status))
         .route("/ui/admin/events/{id}/delete", post(admin::delete_event))
+        .route("/ui/admin/events/{id}/prices", post(admin::set_prices))
         .route(
             "/ui/admin/events/{id}/attendees.csv",
             get(admin::attendees_csv),

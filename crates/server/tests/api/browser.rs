@@ -525,6 +525,28 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     );
     browser.screenshot("09h-admin-box-office-order").await?;
 
+    // Editing: section B costs 70.00 from now on, for new buyers.
+    browser
+        .goto(&url(&app, &format!("{event_path}/edit")))
+        .await?;
+    let prices = browser
+        .find_all(Locator::Css("#prices input[name=price]"))
+        .await?;
+    assert_eq!(prices.len(), 2, "one price a section");
+    prices[1].clear().await?;
+    prices[1].send_keys("70.00").await?;
+    browser.screenshot("13b-admin-edit").await?;
+    browser.assert_accessible("the edit page").await?;
+    browser.click("#prices button").await?;
+    browser.wait_for_text("#sold", "", 10).await?;
+    let map = crate::helpers::seat_map(&app, &event).await;
+    let b = map["seats"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["sectionCode"] == "B"))
+        .cloned()
+        .expect("a seat of B");
+    assert_eq!(b["price"], json!(70.0), "{b}");
+
     browser.goto(&url(&app, "/ui/admin/orders?q=fan-1")).await?;
     browser.fill("q", "nobody").await?;
     browser.click("form.search button").await?;

@@ -115,7 +115,11 @@ async fn accounts_sign_in_and_say_who_they_are() -> anyhow::Result<()> {
 #[tokio::test]
 async fn every_admin_route_needs_an_admin_token() -> anyhow::Result<()> {
     let app = spawn_app().await;
-    let (event, _) = create_event(&app, 1, 1).await;
+    let (event, seats) = create_event(&app, 1, 2).await;
+    let seat = seats[0]["id"].clone();
+    let paid = pending_order(&app, &seats[1..2], "bo").await;
+    assert_eq!(pay(&app, &paid, "bo", json!(25.00)).await.status, 200);
+    let order = paid["id"].as_str().expect("order").to_string();
     let (user, _) = user_token(&app, "ana@example.com").await?;
     let routes: Vec<(&str, String, Option<Value>)> = vec![
         ("POST", "/admin/events".into(), Some(json!({}))),
@@ -137,6 +141,47 @@ async fn every_admin_route_needs_an_admin_token() -> anyhow::Result<()> {
         ("GET", format!("/admin/events/{event}/attendees.csv"), None),
         ("GET", format!("/admin/events/{event}/orders.csv"), None),
         ("GET", "/admin/orders".into(), None),
+        ("GET", format!("/admin/orders/{order}"), None),
+        (
+            "POST",
+            format!("/admin/orders/{order}/refund"),
+            Some(json!({"reason": "x"})),
+        ),
+        ("GET", format!("/admin/events/{event}/held-back"), None),
+        (
+            "POST",
+            format!("/admin/events/{event}/held-back"),
+            Some(json!({"seatIds": [seat], "reason": "x"})),
+        ),
+        (
+            "POST",
+            format!("/admin/events/{event}/held-back/release"),
+            Some(json!({"seatIds": [seat]})),
+        ),
+        (
+            "POST",
+            format!("/admin/events/{event}/seats/access"),
+            Some(json!({"seatIds": [seat], "access": "wheelchair"})),
+        ),
+        (
+            "PUT",
+            format!("/admin/events/{event}/prices"),
+            Some(json!({"sections": [{"sectionCode": "A", "price": 30}]})),
+        ),
+        (
+            "POST",
+            format!("/admin/events/{event}/box-office"),
+            Some(
+                json!({"seatIds": [seat], "buyerName": "Ann", "email": "ann@example.com", "paymentMethod": "comp"}),
+            ),
+        ),
+        ("GET", "/admin/staff".into(), None),
+        (
+            "DELETE",
+            "/admin/staff/9b2f6c1e-0000-4000-8000-000000000001".into(),
+            None,
+        ),
+        ("DELETE", format!("/admin/events/{event}"), None),
         ("GET", "/notifications".into(), None),
         ("POST", "/checkin".into(), Some(json!({"qr": "x"}))),
     ];

@@ -88,6 +88,8 @@ pub(crate) struct EventFormPage {
     id: Option<String>,
     form: EventForm,
     error: Option<String>,
+    /// Each laid-out section and its seats' price now (editing only).
+    prices: Vec<(String, String)>,
 }
 
 /// The fields of the create/edit form, as typed.
@@ -129,6 +131,60 @@ fn form_page(
         id,
         form,
         error,
+        prices: Vec::new(),
+    }
+}
+
+/// Each section of event `id` with its seats' price (the first seat's: a section has one).
+async fn section_prices(web: &WebState, id: EventId) -> PageResult<Vec<(String, String)>> {
+    let map = web.catalog.seat_map(id).await?;
+    let mut prices: Vec<(String, String)> = Vec::new();
+    for seat in &map.seats {
+        if prices
+            .last()
+            .is_none_or(|(code, _)| *code != seat.seat.section_code)
+        {
+            prices.push((seat.seat.section_code.clone(), seat.seat.price.to_string()));
+        }
+    }
+    Ok(prices)
+}
+
+/// `POST /ui/admin/events/{id}/prices`: `section` and `price` fields in pairs.
+pub(crate) async fn set_prices(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    admin_only(&visitor, "/ui/admin")?;
+    let id = event_id(&id)?;
+    let changed = async {
+        let mut sections = Vec::new();
+        let mut code = None;
+        for (name, value) in &fields {
+            match name.as_str() {
+                "section" => code = Some(value.clone()),
+                "price" => {
+                    if let Some(code) = code.take() {
+                        sections.push(catalog::SectionPrice {
+                            price: amount(&format!("The price of section {code}"), value)?,
+                            section_code: code,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok::<_, PageError>(web.catalog.set_prices(id, &sections).await?)
+    }
+    .await;
+    match changed {
+        Ok(_) => Ok(Redirect::to(&format!("/ui/admin/events/{id}")).into_response()),
+        Err(e) => {
+            let page = edit_page(&web, &visitor, id, Some(e.message)).await?;
+            Ok((e.status, page).into_response())
+        }
     }
 }
 
@@ -199,7 +255,17 @@ pub(crate) async fn edit_event(
     Path(id): Path<String>,
 ) -> PageResult<EventFormPage> {
     admin_only(&visitor, "/ui/admin")?;
-    let summary = web.catalog.event_summary(event_id(&id)?).await?;
+    edit_page(&web, &visitor, event_id(&id)?, None).await
+}
+
+/// The edit page of event `id` as it is now, with `error` if a change was refused.
+async fn edit_page(
+    web: &WebState,
+    visitor: &Visitor,
+    id: EventId,
+    error: Option<String>,
+) -> PageResult<EventFormPage> {
+    let summary = web.catalog.event_summary(id).await?;
     let e = &summary.event;
     let form = EventForm {
         name: e.name.clone(),
@@ -214,7 +280,9 @@ pub(crate) async fn edit_event(
         base_price: e.base_price.to_string(),
         currency: e.currency.clone(),
     };
-    Ok(form_page(&visitor, Some(e.id.to_string()), form, None))
+    let mut page = form_page(visitor, Some(e.id.to_string()), form, error);
+    page.prices = section_prices(web, id).await?;
+    Ok(page)
 }
 
 /// `POST /ui/admin/events/{id}/edit`: name, description, venue, date and time zone, the sales
@@ -605,6 +673,12 @@ async fn dashboard(
         .collect();
     let check_ins = web.fulfillment.check_ins_of_event(id).await?;
     let paid: Vec<_> = timeline.iter().map(|s| s.paid_at).collect();
+    let gross: Money = timeline.iter().map(|s| s.price).sum();
+    let refunded: Money = timeline
+        .iter()
+        .filter(|s| s.refunded_at.is_some())
+        .map(|s| s.price)
+        .sum();
     let e = &sales.event;
     Ok(DashboardPage {
         nav: Nav::of(visitor),
@@ -618,16 +692,13 @@ async fn dashboard(
         held: sales.total.held,
         available: sales.total.available,
         total: sales.total.total_seats,
-        revenue: view::price(sales.total.revenue, &e.currency),
-        gross: view::price(timeline.iter().map(|s| s.price).sum(), &e.currency),
-        refunded: view::price(
-            timeline
-                .iter()
-                .filter(|s| s.refunded_at.is_some())
-                .map(|s| s.price)
-                .sum(),
+        // What buyers paid (ordering's lines), not today's list prices.
+        revenue: view::price(
+            Money::from_cents(gross.cents() - refunded.cents()),
             &e.currency,
         ),
+        gross: view::price(gross, &e.currency),
+        refunded: view::price(refunded, &e.currency),
         timeline_svg: chart::sales_over_time(&timeline, now),
         per_hour_svg: chart::per_hour(&paid, now, "Seats sold per hour", "sold"),
         check_ins_svg: chart::per_hour(&check_ins, now, "Check-ins per hour", "checked in"),
