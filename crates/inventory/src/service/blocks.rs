@@ -226,7 +226,22 @@ impl InventoryService {
                 }));
             }
             seats = listed.into_iter().map(SeatRecord::from).collect();
-            unrecorded.clone_from(&seats);
+            // Only the seats inventory has not recorded yet (a layout generated a moment ago)
+            // are written: a large section's block does not rewrite it under the writer.
+            let recorded: std::collections::HashSet<SeatId> = {
+                let mut conn = self.db().read().await?;
+                store::seats_of_event(conn.conn(), event, Some(section), selection.row_number)
+                    .await?
+                    .into_iter()
+                    .map(|s| s.seat_id)
+                    .collect()
+            };
+            unrecorded.extend(
+                seats
+                    .iter()
+                    .filter(|s| !recorded.contains(&s.seat_id))
+                    .cloned(),
+            );
         } else if selection.row_number.is_some() {
             return Err(InventoryError::Invalid(
                 "rowNumber needs a sectionCode.".into(),
