@@ -1,5 +1,6 @@
 //! `GET /health` (the process answers) and `GET /ready` (the database answers and the events
-//! left from before a restart are delivered) on every port.
+//! left from before a restart are delivered; in a split deployment it also shows how each of
+//! the process's event consumers stands: lag, retries, last progress) on every port.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -48,9 +49,14 @@ async fn ready(State(state): State<HealthState>) -> Result<Json<Value>, ApiError
             ErrorCode::ServiceUnavailable,
             "Starting: the events left from before the restart are still being delivered.",
         )),
-        Ok(_) => Ok(Json(
-            json!({ "status": "ready", "service": state.service, "database": "ok" }),
-        )),
+        Ok(_) => {
+            let mut body = json!({ "status": "ready", "service": state.service, "database": "ok" });
+            let consumers = state.relay.consumers().statuses();
+            if !consumers.is_empty() {
+                body["consumers"] = json!(consumers);
+            }
+            Ok(Json(body))
+        }
         Err(e) => {
             tracing::error!(error = %e, "readiness check failed");
             Err(ApiError::new(

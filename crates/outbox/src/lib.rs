@@ -1,16 +1,19 @@
 //! The transactional outbox's delivery side: every event is written in the same database
 //! transaction as the state change that caused it (`storage::enqueue`), then delivered at
 //! least once by the relay: to in-process subscribers, and to Kafka with `--kafka-brokers`
-//! ([`KafkaPublisher`]); in a split deployment each process feeds its subscribers from Kafka
-//! instead ([`consume`]).
+//! ([`KafkaPublisher`]); in a split deployment the relay only gives each message its delivery
+//! position and every process's consumers read the outbox from their cursors
+//! ([`CursorConsumer`]), Kafka being fed as one more of them.
 //!
 //! Tables: `outbox_messages` (pending and delivered events), `outbox_processed` (which consumer
 //! has handled which message, for idempotent consumers); both written through `storage`.
 
+mod cursor;
 mod kafka;
 mod parked;
 mod relay;
 
-pub use kafka::{KafkaPublisher, check_brokers, consume};
+pub use cursor::{ConsumerBoard, ConsumerStatus, CursorConsumer, STALL, run_all};
+pub use kafka::{KafkaPublisher, check_brokers};
 pub use parked::{MAX_ATTEMPTS, ParkedMessage, parked_messages, unpark};
 pub use relay::{Delivery, Relay, RelayHandle, RushPolicy, Subscriber};

@@ -2,6 +2,8 @@
 //! message out of its queue instead of retrying it for ever (one message that can never be
 //! applied would otherwise hold back its key, and be retried every minute for good); the
 //! operator sees it here, with its last error, and puts it back once the cause is fixed.
+//! In a split deployment each consumer parks its own ([`crate::CursorConsumer`]): the list
+//! names the consumer, and a retry goes to that consumer only.
 
 use chrono::{DateTime, Utc};
 use kernel::{from_micros, to_micros};
@@ -27,6 +29,9 @@ pub struct ParkedMessage {
     pub attempts: i64,
     /// The last consumer error.
     pub last_error: Option<String>,
+    /// The consumer that parked it, in a split deployment (`null`: the in-process relay, for
+    /// every consumer of its topic).
+    pub consumer: Option<String>,
     /// When it was written.
     pub occurred_at: DateTime<Utc>,
     /// When it was parked.
@@ -45,6 +50,7 @@ storage::row! {
         occurred_at: i64,
         parked_at: i64,
         payload: String,
+        consumer: Option<String>,
     }
 }
 
@@ -54,8 +60,15 @@ storage::row! {
 /// When the outbox cannot be read.
 pub async fn parked_messages(db: &Database, limit: i64) -> anyhow::Result<Vec<ParkedMessage>> {
     let rows: Vec<ParkedRow> = Statement::new(
-        "select message_id, topic, message_key, attempts, last_error, occurred_at, parked_at, payload
-         from outbox_messages where parked_at is not null order by parked_at desc limit $1",
+        "select message_id, topic, message_key, attempts, last_error, occurred_at, parked_at, payload,
+                cast(null as text) as consumer
+         from outbox_messages where parked_at is not null
+         union all
+         select m.message_id, m.topic, m.message_key, r.attempts, r.last_error, m.occurred_at,
+                r.parked_at, m.payload, r.consumer
+         from outbox_consumer_retries r join outbox_messages m on m.delivery_seq = r.delivery_seq
+         where r.parked_at is not null
+         order by parked_at desc limit $1",
     )
     .bind(limit)
     .fetch_all(db.read().await?.conn())
@@ -68,6 +81,7 @@ pub async fn parked_messages(db: &Database, limit: i64) -> anyhow::Result<Vec<Pa
                 key: r.message_key,
                 attempts: r.attempts,
                 last_error: r.last_error,
+                consumer: r.consumer,
                 occurred_at: from_micros(r.occurred_at),
                 parked_at: from_micros(r.parked_at),
                 payload: serde_json::from_str(&r.payload)?,
@@ -76,8 +90,8 @@ pub async fn parked_messages(db: &Database, limit: i64) -> anyhow::Result<Vec<Pa
         .collect()
 }
 
-/// Puts a parked message back in the relay's queue, due now, with its attempts reset; `false`
-/// if no such message is parked.
+/// Puts a parked message back in the relay's queue (or in the retries of the consumer that
+/// parked it), due now, with its attempts reset; `false` if no such message is parked.
 ///
 /// # Errors
 /// When the outbox cannot be written.
@@ -94,5 +108,14 @@ pub async fn unpark(
     .bind(to_micros(now))
     .execute_alone(db)
     .await?;
-    Ok(done == 1)
+    let again = Statement::new(
+        "update outbox_consumer_retries set parked_at = null, attempts = 0, next_attempt_at = $2
+         where parked_at is not null
+           and delivery_seq = (select delivery_seq from outbox_messages where message_id = $1)",
+    )
+    .bind(message_id)
+    .bind(to_micros(now))
+    .execute_alone(db)
+    .await?;
+    Ok(done + again > 0)
 }

@@ -23,7 +23,7 @@ const SUBSCRIBER_BATCH: usize = 64;
 
 /// What became of one message in one round of the relay.
 #[derive(Debug)]
-enum Outcome {
+pub(crate) enum Outcome {
     /// Every subscriber of its topic handled it.
     Delivered,
     /// A subscriber had not got it yet (an earlier message of its key failed there).
@@ -58,7 +58,10 @@ impl Outcome {
 /// [`SUBSCRIBER_BATCH`] through [`Subscriber::handle_batch`], and one by one after a slice
 /// fails. After a failure it gets no later message of the same key in this round, so it never
 /// sees them out of order. Returns the outcome of every message of `messages` for it.
-async fn deliver_to(subscriber: &dyn Subscriber, messages: &[&Delivery]) -> Vec<Outcome> {
+pub(crate) async fn deliver_to(
+    subscriber: &dyn Subscriber,
+    messages: &[&Delivery],
+) -> Vec<Outcome> {
     let mut outcomes: Vec<Outcome> = messages.iter().map(|_| Outcome::Delivered).collect();
     let mine: Vec<usize> = (0..messages.len())
         .filter(|&i| subscriber.topics().contains(&messages[i].topic.as_str()))
@@ -97,6 +100,13 @@ async fn deliver_to(subscriber: &dyn Subscriber, messages: &[&Delivery]) -> Vec<
         }
     }
     outcomes
+}
+
+/// How long a message waits after its `failed`-th failure (0 the first): 200 ms, doubling,
+/// at most a minute.
+pub(crate) fn retry_delay(failed: i64) -> ChronoDuration {
+    let backoff_ms = 200_i64.saturating_mul(1_i64 << failed.clamp(0, 12));
+    ChronoDuration::milliseconds(backoff_ms.min(60_000))
 }
 
 /// One event handed to a subscriber.
@@ -163,12 +173,20 @@ pub struct RelayHandle {
     /// Set once the events left from before this process started are delivered (or another
     /// process relays them): what `/ready` waits for after a restart.
     caught_up: Arc<std::sync::atomic::AtomicBool>,
+    /// This process's consumers of the outbox in a split deployment, and how they stand.
+    consumers: crate::ConsumerBoard,
 }
 
 impl RelayHandle {
     /// Asks the relay to look at the outbox now rather than at its next poll.
     pub fn wake(&self) {
         self.signal.notify_one();
+    }
+
+    /// This process's consumers in a split deployment (none in one process: the relay hands
+    /// every message over itself).
+    pub fn consumers(&self) -> &crate::ConsumerBoard {
+        &self.consumers
     }
 
     /// Whether the backlog found at start-up has been delivered.
@@ -198,6 +216,9 @@ pub struct Relay {
     /// read from the outbox (at the first round, and again whenever this process becomes the
     /// relaying one: another may have postponed messages meanwhile).
     held_back: Mutex<Option<HashMap<String, HeldBack>>>,
+    /// In a split deployment: gives each message its delivery position instead of handing it
+    /// to subscribers (they read it from the database: [`crate::cursor`]).
+    sequence: bool,
 }
 
 /// A key held back: its message `seq` failed and is retried at `until`; no later message of the
@@ -286,7 +307,17 @@ impl Relay {
             kafka: None,
             rush: None,
             held_back: Mutex::new(None),
+            sequence: false,
         }
+    }
+
+    /// The split deployment's relay: every process's consumers read the outbox themselves
+    /// ([`crate::cursor`]), so this one only gives each committed message its delivery
+    /// position (`delivery_seq`, commit order per key, as it would hand it over) and wakes
+    /// them. It must have no subscribers and no Kafka publisher: Kafka is fed by a consumer
+    /// of its own there. PostgreSQL only.
+    pub fn sequence_for_consumers(&mut self) {
+        self.sequence = true;
     }
 
     /// Holds deferrable events back while the server is in a rush ([`RushPolicy`]).
@@ -387,6 +418,14 @@ impl Relay {
     /// take over when it stops): at least once either way, but without doubling every event.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut leadership: Option<storage::Leadership> = None;
+        // In a split deployment a process that commits events while another relays tells that
+        // one so (`NOTIFY`), instead of leaving them to its next poll.
+        let mut written = if self.sequence {
+            crate::cursor::listen(&self.db, crate::cursor::WRITTEN).await
+        } else {
+            None
+        };
+        let mut woken = false;
         loop {
             if let Some(held) = &mut leadership
                 && !held.is_held().await
@@ -411,6 +450,12 @@ impl Relay {
             if leadership.is_none() {
                 // Another process relays: its backlog is not this one's to wait for.
                 self.handle.mark_caught_up();
+                if woken
+                    && self.sequence
+                    && let Err(error) = self.db.notify(crate::cursor::WRITTEN).await
+                {
+                    tracing::warn!(%error, "cannot wake the relaying process");
+                }
             } else {
                 match self.drain().await {
                     Ok(_) => self.handle.mark_caught_up(),
@@ -419,8 +464,10 @@ impl Relay {
                     }
                 }
             }
+            woken = false;
             tokio::select! {
-                () = self.handle.signal.notified() => {}
+                () = self.handle.signal.notified() => woken = true,
+                () = crate::cursor::notified(&mut written) => {}
                 () = tokio::time::sleep(POLL) => {}
                 _ = shutdown.changed() => return,
             }
@@ -483,10 +530,19 @@ impl Relay {
         }
         let completed = self.publish(delivered).await?;
         if !completed.is_empty() {
-            mark_published(self.db.backend(), &completed, to_micros(now))
-                .execute_alone(&self.db)
-                .await?;
+            let mark = if self.sequence {
+                mark_sequenced(self.db.backend(), &completed, to_micros(now))?
+            } else {
+                mark_published(self.db.backend(), &completed, to_micros(now))
+            };
+            mark.execute_alone(&self.db).await?;
             metrics::counter!("outbox_messages_relayed_total").increment(completed.len() as u64);
+            if self.sequence
+                && let Err(error) = self.db.notify(crate::cursor::SEQUENCED).await
+            {
+                // The consumers poll as well: a lost wake-up only delays them.
+                tracing::warn!(%error, "cannot wake the consumers");
+            }
         }
         Ok((completed.len(), seen))
     }
@@ -556,8 +612,7 @@ impl Relay {
             error,
             "event delivery failed; will retry"
         );
-        let backoff_ms = 200_i64.saturating_mul(1_i64 << attempts.clamp(0, 12));
-        let next = self.clock.now() + ChronoDuration::milliseconds(backoff_ms.min(60_000));
+        let next = self.clock.now() + retry_delay(attempts);
         let sql = "update outbox_messages set attempts = attempts + 1, next_attempt_at = $1, last_error = $2
              where message_id = $3";
         // Later messages of the key wait as long, so the next round cannot hand them over
@@ -692,6 +747,21 @@ storage::row! {
         occurred_at: i64,
         attempts: i64,
     }
+}
+
+/// Marks a batch delivered and gives its messages their delivery positions, in the batch's
+/// (commit) order, after the highest one given so far. Positions are unique (an index): were
+/// two processes ever to relay at once, the second's statement fails and is retried, so no
+/// position can appear below one a consumer has already passed.
+fn mark_sequenced(backend: Backend, seqs: &[i64], at: i64) -> anyhow::Result<Statement<'_>> {
+    anyhow::ensure!(
+        backend == Backend::Postgres,
+        "a split deployment needs PostgreSQL"
+    );
+    let sql = "update outbox_messages m set published_at = $1,
+            delivery_seq = (select coalesce(max(delivery_seq), 0) from outbox_messages) + t.ord
+         from unnest($2::bigint[]) with ordinality as t(seq, ord) where m.seq = t.seq";
+    Ok(Statement::new(sql).bind(at).bind(seqs))
 }
 
 /// Marks a batch delivered in one statement (the list is an array on PostgreSQL, JSON text

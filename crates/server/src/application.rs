@@ -14,7 +14,7 @@ use identity::IdentityService;
 use inventory::InventoryService;
 use kernel::{Clock, SystemClock};
 use notification::NotificationService;
-use outbox::{KafkaPublisher, Relay, RelayHandle, RushPolicy, Subscriber};
+use outbox::{CursorConsumer, KafkaPublisher, Relay, RelayHandle, RushPolicy};
 use storage::Database;
 
 use crate::background::{keep_metrics, send_mail, settle_payments, sweep_holds, wait_for_signal};
@@ -38,9 +38,8 @@ pub struct Application {
     ports: BTreeMap<&'static str, u16>,
     /// The outbox relay; `None` once [`Application::take_background`] took it.
     relay: Option<Relay>,
-    /// Subscribers fed from Kafka (split mode), with the brokers.
-    consumers: Vec<Arc<dyn Subscriber>>,
-    kafka_brokers: Option<String>,
+    /// Consumers reading the outbox from their cursors (split mode).
+    consumers: Vec<Arc<CursorConsumer>>,
     /// The expiry sweeper, when this process runs inventory.
     inventory: Option<Arc<InventoryService>>,
     /// The e-mail sender, when this process runs notification.
@@ -158,8 +157,13 @@ impl Application {
             match (args.is_split(), args.runs(service)) {
                 // One process: events go straight from the outbox to every consumer.
                 (false, _) => relay.subscribe(subscriber),
-                // Split: the outbox goes to Kafka, and this process consumes its services' topics.
-                (true, true) => consumers.push(subscriber),
+                // Split: this process's services read the outbox from their cursors.
+                (true, true) => consumers.push(Arc::new(CursorConsumer::new(
+                    db.clone(),
+                    clock.clone(),
+                    subscriber,
+                    relay_handle.consumers().clone(),
+                ))),
                 (true, false) => {}
             }
         }
@@ -169,12 +173,26 @@ impl Application {
                 max_wait: Duration::from_secs(u64::from(args.rush_ticket_delay_secs)),
             });
         }
+        if args.is_split() {
+            relay.sequence_for_consumers();
+        }
         if let Some(brokers) = &args.kafka_brokers {
             outbox::check_brokers(brokers, KAFKA_FIRST_ANSWER).await?;
-            relay
-                .publish_to(Arc::new(KafkaPublisher::new(brokers)?))
-                .await
-                .with_context(|| format!("preparing the Kafka topics on {brokers}"))?;
+            let publisher = Arc::new(KafkaPublisher::new(brokers)?);
+            if args.is_split() {
+                // One more consumer of the outbox, in whichever process holds its lock.
+                consumers.push(Arc::new(CursorConsumer::to_kafka(
+                    db.clone(),
+                    clock.clone(),
+                    publisher,
+                    relay_handle.consumers().clone(),
+                )));
+            } else {
+                relay
+                    .publish_to(publisher)
+                    .await
+                    .with_context(|| format!("preparing the Kafka topics on {brokers}"))?;
+            }
             tracing::info!(kafka.brokers = %brokers, "publishing every event to Kafka");
         }
 
@@ -242,7 +260,6 @@ impl Application {
             ports,
             relay: Some(relay),
             consumers,
-            kafka_brokers: args.kafka_brokers.clone(),
             inventory: args.runs("inventory").then_some(state.inventory),
             notification: args.runs("notification").then_some(state.notification),
             payment: args.runs("payment").then(|| {
@@ -322,11 +339,12 @@ impl Application {
         if let Some(notification) = self.notification {
             tasks.spawn(send_mail(notification, self.shutdown.subscribe()));
         }
-        if let Some(brokers) = &self.kafka_brokers {
-            for subscriber in self.consumers {
-                let (brokers, stop) = (brokers.clone(), self.shutdown.subscribe());
-                tasks.spawn(async move { outbox::consume(&brokers, subscriber, stop).await });
-            }
+        if !self.consumers.is_empty() {
+            tasks.spawn(outbox::run_all(
+                self.db.clone(),
+                self.consumers,
+                self.shutdown.subscribe(),
+            ));
         }
         if let Some(relay) = self.relay {
             let relay_stop = self.shutdown.subscribe();

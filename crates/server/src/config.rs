@@ -210,12 +210,12 @@ pub struct ServeArgs {
     #[arg(long, env = "BOXOFFICE_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Kafka brokers (`host:port[,host:port…]`): every event is also published there, to the
-    /// reference's topics, for consumers outside this process.
+    /// reference's topics, for systems outside Boxoffice (its own services never read them).
     #[arg(long, env = "BOXOFFICE_KAFKA_BROKERS")]
     pub kafka_brokers: Option<String>,
     /// Run only these services (comma-separated, from identity, catalog, inventory, ordering,
     /// payment, fulfillment, notification, waitlist, gateway); the others run elsewhere on the
-    /// same PostgreSQL database, and events travel through Kafka. Default: all of them.
+    /// same PostgreSQL database, and events travel through its outbox. Default: all of them.
     #[arg(long, env = "BOXOFFICE_SERVICES", value_delimiter = ',')]
     pub services: Vec<String>,
     /// Where the identity service runs when this process does not run it (split deployment):
@@ -330,11 +330,10 @@ impl ServeArgs {
                 SERVICES.join(", ")
             );
         }
-        if self.is_split() && (self.storage.database_url.is_none() || self.kafka_brokers.is_none())
-        {
+        if self.is_split() && self.storage.database_url.is_none() {
             bail!(
-                "--services needs --database-url (every process shares one PostgreSQL database) \
-                 and --kafka-brokers (events travel between the processes through Kafka)"
+                "--services needs --database-url: every process shares one PostgreSQL database, \
+                 and events travel between the processes through its outbox"
             );
         }
         for (service, urls) in self.peer_urls() {

@@ -319,6 +319,38 @@ impl Database {
         }
     }
 
+    /// Wakes every process listening on `channel` ([`Database::listen`]): a PostgreSQL
+    /// `NOTIFY`, sent outside any transaction. Nothing on SQLite, whose one process wakes its
+    /// own tasks in memory.
+    ///
+    /// # Errors
+    /// When no connection can be acquired or the server refuses.
+    pub async fn notify(&self, channel: &str) -> Result<(), crate::Error> {
+        if let Self::Postgres { reader, .. } = self {
+            sqlx::query("select pg_notify($1, '')")
+                .bind(channel)
+                .execute(reader)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Listens on `channel` for [`Database::notify`], on a connection of its own; `None` on
+    /// SQLite (one process: nothing to listen for).
+    ///
+    /// # Errors
+    /// When the connection cannot be opened or `LISTEN` fails.
+    pub async fn listen(&self, channel: &str) -> Result<Option<Listener>, crate::Error> {
+        match self {
+            Self::Sqlite { .. } => Ok(None),
+            Self::Postgres { reader, .. } => {
+                let mut listener = sqlx::postgres::PgListener::connect_with(reader).await?;
+                listener.listen(channel).await?;
+                Ok(Some(Listener(listener)))
+            }
+        }
+    }
+
     /// Applies the migrations of this backend that have not run yet.
     ///
     /// # Errors
@@ -366,6 +398,23 @@ fn migrator(files: &[(i64, &'static str, &'static str)]) -> sqlx::migrate::Migra
             })
             .collect(),
     )
+}
+
+/// Notifications of one channel ([`Database::listen`]).
+#[derive(Debug)]
+pub struct Listener(sqlx::postgres::PgListener);
+
+impl Listener {
+    /// Waits for the next notification. A lost connection is opened again at the next call,
+    /// and what was sent meanwhile is gone: a listener is a wake-up, never the only way work
+    /// is found (its callers poll too).
+    ///
+    /// # Errors
+    /// When the connection is lost and cannot be opened again.
+    pub async fn recv(&mut self) -> Result<(), crate::Error> {
+        self.0.recv().await?;
+        Ok(())
+    }
 }
 
 /// The role granted by [`Database::try_lead`]; dropping it gives the role up.

@@ -36,7 +36,7 @@ mod sqlx {
     pub(crate) use sqlx_core::{Error, error, migrate, pool};
     pub(crate) use sqlx_postgres::{PgConnection, PgPool, Postgres};
     pub(crate) mod postgres {
-        pub(crate) use sqlx_postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+        pub(crate) use sqlx_postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow};
     }
 }
 mod database;
@@ -47,7 +47,9 @@ mod sqlite;
 mod statement;
 mod writer;
 
-pub use database::{Backend, Conn, Database, DatabaseError, Leadership, LockKey, Pooled, Tx};
+pub use database::{
+    Backend, Conn, Database, DatabaseError, Leadership, Listener, LockKey, Pooled, Tx,
+};
 pub use error::{Error, create_postgres_database, drop_postgres_database};
 pub use outbox::{Event, enqueue, mark_all_processed, mark_processed};
 pub use statement::{At, Column, FromRow, Kind, Row, RowError, Statement, Typed, Value};
