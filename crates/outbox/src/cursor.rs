@@ -42,6 +42,9 @@ const RETRIES_READ: i64 = 1024;
 pub(crate) const POLL: Duration = Duration::from_secs(1);
 /// A round that has not finished after this long is a stalled consumer: restarted.
 pub const STALL: Duration = Duration::from_secs(10);
+/// The same for the consumer feeding Kafka, whose round may wait for the broker: topics
+/// created, then every message acknowledged, each within `kafka::SEND_TIMEOUT`.
+const KAFKA_STALL: Duration = Duration::from_secs(30);
 /// A cursor that moved over other consumers' messages only is written at most this often
 /// (a restart reads those few again, and finds nothing of its own among them).
 const PERSIST_EVERY: Duration = Duration::from_secs(1);
@@ -288,6 +291,13 @@ impl CursorConsumer {
         }
     }
 
+    fn stall(&self) -> Duration {
+        match self.sink {
+            Sink::Subscriber(_) => STALL,
+            Sink::Kafka(_) => KAFKA_STALL,
+        }
+    }
+
     /// Runs the consumer until `shutdown`, restarting it when a round stalls ([`STALL`]).
     async fn supervise(self: Arc<Self>, wake: Arc<Notify>, shutdown: watch::Receiver<bool>) {
         loop {
@@ -296,7 +306,7 @@ impl CursorConsumer {
                 tokio::select! {
                     _ = &mut task => return,
                     () = tokio::time::sleep(POLL) => {
-                        if self.board.stalled(self.name(), STALL) {
+                        if self.board.stalled(self.name(), self.stall()) {
                             break;
                         }
                     }
@@ -309,7 +319,7 @@ impl CursorConsumer {
             tracing::error!(
                 consumer = self.name(),
                 "consumer made no progress for {} s; restarted",
-                STALL.as_secs()
+                self.stall().as_secs()
             );
             metrics::counter!("outbox_consumer_restarts_total", "consumer" => self.name())
                 .increment(1);
@@ -441,6 +451,10 @@ impl CursorConsumer {
         } else {
             Vec::new()
         };
+        // Seen while the round is under way (a slow subscriber, a broker that does not answer).
+        self.board.with(self.name(), |slot| {
+            slot.lag = slot.lag.max(highest - position + slot.retrying);
+        });
         let passed = match fresh.last() {
             Some(last) if fresh.len() == BATCH as usize => last.delivery_seq,
             _ => highest,

@@ -12,19 +12,19 @@ use crate::helpers::create_event;
 
 /// Where each service of a deployment listens, chosen before any process starts: the processes
 /// name each other by URL (`--<service>-url`), and catalog and inventory ask each other.
-struct Layout {
-    identity: u16,
-    catalog: u16,
-    inventory: [u16; 2],
-    ordering: u16,
-    payment: u16,
-    fulfillment: u16,
+pub(crate) struct Layout {
+    pub(crate) identity: u16,
+    pub(crate) catalog: u16,
+    pub(crate) inventory: [u16; 2],
+    pub(crate) ordering: u16,
+    pub(crate) payment: u16,
+    pub(crate) fulfillment: u16,
     /// Services the others ask through the shared database instead (no `--<service>-url`).
-    through_database: &'static [&'static str],
+    pub(crate) through_database: &'static [&'static str],
 }
 
 impl Layout {
-    fn new() -> anyhow::Result<Self> {
+    pub(crate) fn new() -> anyhow::Result<Self> {
         Ok(Self {
             identity: free_port()?,
             catalog: free_port()?,
@@ -92,14 +92,14 @@ fn set_flag(args: &mut Vec<String>, flag: &str, value: Option<String>) -> anyhow
 }
 
 /// The front process: identity, catalog and the gateway (where the admin sets events up).
-async fn front(broker: &KafkaBroker, layout: &Layout) -> anyhow::Result<TestServer> {
+pub(crate) async fn front(broker: &KafkaBroker, layout: &Layout) -> anyhow::Result<TestServer> {
     let args = layout.args(broker, "identity,catalog,gateway", 0);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     TestServer::start_on_postgres(env!("CARGO_BIN_EXE_boxoffice").as_ref(), &args).await
 }
 
 /// Another process of the deployment, running `services` (as inventory replica `replica`).
-async fn member(
+pub(crate) async fn member(
     front: &TestServer,
     broker: &KafkaBroker,
     layout: &Layout,
@@ -111,7 +111,7 @@ async fn member(
     front.sibling(&args).await
 }
 
-async fn post(
+pub(crate) async fn post(
     process: &TestServer,
     service: &str,
     path: &str,
@@ -122,7 +122,7 @@ async fn post(
 
 /// Holds `seats` for `buyer` on the inventory processes in turn, carts them, checks out and pays
 /// on the sales process (ordering + payment); returns the order id.
-async fn buy(
+pub(crate) async fn buy(
     inventory: &[&TestServer],
     sales: &TestServer,
     seats: &[Value],

@@ -21,6 +21,7 @@ mod refunds;
 mod restart;
 mod security;
 mod settings;
+mod split_recovery;
 mod tickets;
 mod trust;
 mod waitlist;
