@@ -15,5 +15,7 @@ mod relay;
 
 pub use cursor::{ConsumerBoard, ConsumerStatus, CursorConsumer, STALL, run_all};
 pub use kafka::{KafkaPublisher, check_brokers};
-pub use parked::{MAX_ATTEMPTS, ParkedMessage, parked_messages, unpark};
+pub use parked::{
+    ConsumerProgress, MAX_ATTEMPTS, Operator, ParkedMessage, parked_messages, unpark,
+};
 pub use relay::{Delivery, Relay, RelayHandle, RushPolicy, Subscriber};

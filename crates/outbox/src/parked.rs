@@ -119,3 +119,94 @@ pub async fn unpark(
     .await?;
     Ok(done + again > 0)
 }
+
+/// How far one consumer of a split deployment has read the outbox, as its cursor says
+/// (written with what it handles, and at least every second while it moves).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerProgress {
+    /// The consumer (`ordering`, `kafka`, …).
+    pub consumer: String,
+    /// The last delivery position it has passed.
+    pub position: i64,
+    /// Messages delivered to the deployment after its cursor.
+    pub behind: i64,
+    /// Messages waiting in its retries (a failure, or behind one of their key).
+    pub retrying: i64,
+    /// Messages it parked.
+    pub parked: i64,
+    /// When its cursor last moved.
+    pub moved_at: DateTime<Utc>,
+}
+
+storage::row! {
+    struct ProgressRow {
+        consumer: String,
+        position: i64,
+        behind: i64,
+        retrying: i64,
+        parked: i64,
+        moved_at: i64,
+    }
+}
+
+/// The outbox as the operator sees it: parked messages and, in a split deployment, each
+/// consumer's progress. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    db: Database,
+}
+
+impl Operator {
+    /// Over the outbox of `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// The newest `limit` parked messages ([`parked_messages`]).
+    ///
+    /// # Errors
+    /// When the outbox cannot be read.
+    pub async fn parked(&self, limit: i64) -> anyhow::Result<Vec<ParkedMessage>> {
+        parked_messages(&self.db, limit).await
+    }
+
+    /// Puts a parked message back ([`unpark`]); `false` if no such message is parked.
+    ///
+    /// # Errors
+    /// When the outbox cannot be written.
+    pub async fn retry(&self, message_id: uuid::Uuid, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        unpark(&self.db, message_id, now).await
+    }
+
+    /// Every consumer's progress, by name (none outside a split deployment: there the relay
+    /// hands each message to every consumer itself).
+    ///
+    /// # Errors
+    /// When the outbox cannot be read.
+    pub async fn consumers(&self) -> anyhow::Result<Vec<ConsumerProgress>> {
+        let rows: Vec<ProgressRow> = Statement::new(
+            "select c.consumer, c.position,
+                    coalesce((select max(delivery_seq) from outbox_messages), 0) - c.position as behind,
+                    (select count(*) from outbox_consumer_retries r
+                      where r.consumer = c.consumer and r.parked_at is null) as retrying,
+                    (select count(*) from outbox_consumer_retries r
+                      where r.consumer = c.consumer and r.parked_at is not null) as parked,
+                    c.progressed_at as moved_at
+             from outbox_consumers c order by c.consumer",
+        )
+        .fetch_all(self.db.read().await?.conn())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ConsumerProgress {
+                consumer: r.consumer,
+                position: r.position,
+                behind: r.behind.max(0),
+                retrying: r.retrying,
+                parked: r.parked,
+                moved_at: from_micros(r.moved_at),
+            })
+            .collect())
+    }
+}

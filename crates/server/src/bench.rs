@@ -82,6 +82,11 @@ pub struct BenchArgs {
     /// which the bench creates a fresh database, dropped afterwards.
     #[arg(long, conflicts_with = "target")]
     pub postgres: Option<String>,
+    /// The PostgreSQL database of `--target` (`postgres://…`): the bench then reads the
+    /// invariants and the delays after payment from it, as it does for its own server. Give
+    /// it a deployment started on a fresh database: every order in it counts.
+    #[arg(long, requires = "target")]
+    pub database_url: Option<String>,
 }
 
 impl BenchArgs {
@@ -128,7 +133,7 @@ impl BenchArgs {
 pub async fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
     args.check()?;
     let server = match &args.target {
-        Some(url) => server::Server::remote(url),
+        Some(url) => server::Server::remote(url, args.database_url.as_deref()),
         None => server::Server::start(args.postgres.as_deref()).await?,
     };
     let outcome = bench(args, &server).await;

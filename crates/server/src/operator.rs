@@ -1,20 +1,20 @@
 //! The operator's view of events that could not be applied: `GET /admin/outbox/parked` lists
 //! the parked messages (a consumer failed on each `outbox::MAX_ATTEMPTS` times) with their
 //! errors, and `POST /admin/outbox/parked/{id}/retry` puts one back in the queue once the
-//! cause is fixed. Administrators only; on the gateway.
+//! cause is fixed. `GET /admin/outbox/consumers` shows how far each consumer of a split
+//! deployment has read. Administrators only; on the gateway.
 
 use axum::extract::{FromRef, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use kernel::ErrorCode;
-use outbox::ParkedMessage;
-use storage::Database;
+use outbox::{ConsumerProgress, Operator, ParkedMessage};
 
 use api::{Admin, ApiError, AppPath, Auth};
 
 #[derive(Clone)]
 struct OperatorState {
-    db: Database,
+    outbox: Operator,
     auth: Auth,
 }
 
@@ -24,12 +24,24 @@ impl FromRef<OperatorState> for Auth {
     }
 }
 
-/// The routes, over `db`, for administrators of `auth`.
-pub(crate) fn router<S: Clone + Send + Sync + 'static>(db: Database, auth: Auth) -> Router<S> {
+/// The routes, over `outbox`, for administrators of `auth`.
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(outbox: Operator, auth: Auth) -> Router<S> {
     Router::new()
         .route("/admin/outbox/parked", get(list_parked))
         .route("/admin/outbox/parked/{id}/retry", post(retry_parked))
-        .with_state(OperatorState { db, auth })
+        .route("/admin/outbox/consumers", get(list_consumers))
+        .with_state(OperatorState { outbox, auth })
+}
+
+/// Each consumer's progress in a split deployment (empty in one process).
+#[utoipa::path(get, path = "/admin/outbox/consumers", tag = "operations", security(("bearer" = [])), responses((status = 200, body = Vec<ConsumerProgress>), (status = 401, description = "Not signed in", body = api::ErrorResponse), (status = 403, description = "Not an administrator", body = api::ErrorResponse)))]
+async fn list_consumers(
+    _admin: Admin,
+    State(state): State<OperatorState>,
+) -> Result<Json<Vec<ConsumerProgress>>, ApiError> {
+    Ok(Json(
+        state.outbox.consumers().await.map_err(ApiError::internal)?,
+    ))
 }
 
 /// The newest 500 parked messages.
@@ -39,9 +51,7 @@ async fn list_parked(
     State(state): State<OperatorState>,
 ) -> Result<Json<Vec<ParkedMessage>>, ApiError> {
     Ok(Json(
-        outbox::parked_messages(&state.db, 500)
-            .await
-            .map_err(ApiError::internal)?,
+        state.outbox.parked(500).await.map_err(ApiError::internal)?,
     ))
 }
 
@@ -52,7 +62,9 @@ async fn retry_parked(
     State(state): State<OperatorState>,
     AppPath(id): AppPath<uuid::Uuid>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    let queued = outbox::unpark(&state.db, id, chrono::Utc::now())
+    let queued = state
+        .outbox
+        .retry(id, chrono::Utc::now())
         .await
         .map_err(ApiError::internal)?;
     if queued {
@@ -68,7 +80,7 @@ async fn retry_parked(
 /// The OpenAPI paths of these routes.
 pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(list_parked, retry_parked))]
+    #[openapi(paths(list_parked, retry_parked, list_consumers))]
     struct Doc;
     <Doc as utoipa::OpenApi>::openapi()
 }

@@ -27,6 +27,8 @@ pub(crate) struct AppState {
     pub(crate) auth: Auth,
     /// The ports this process answers for the others of a split deployment.
     pub(crate) local_ports: Arc<crate::internal::LocalPorts>,
+    /// The outbox as the operator sees it (parked messages, consumers' progress).
+    pub(crate) outbox: outbox::Operator,
 }
 
 impl FromRef<AppState> for Auth {
@@ -47,6 +49,7 @@ impl FromRef<AppState> for web::WebState {
             waitlist: state.waitlist.clone(),
             notification: state.notification.clone(),
             auth: state.auth.clone(),
+            outbox: state.outbox.clone(),
         }
     }
 }

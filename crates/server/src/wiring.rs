@@ -286,6 +286,7 @@ pub(crate) fn services(
         waitlist,
         auth,
         local_ports,
+        outbox: outbox::Operator::new(db.clone()),
     })
 }
 
@@ -359,7 +360,10 @@ pub(crate) fn routers(
             gateway
                 .merge(openapi)
                 .merge(crate::metrics::router())
-                .merge(crate::operator::router(db.clone(), state.auth.clone()))
+                .merge(crate::operator::router(
+                    state.outbox.clone(),
+                    state.auth.clone(),
+                ))
                 .merge(web::dossier::router())
                 .merge(web::router()),
         )])

@@ -55,6 +55,8 @@ pub struct WebState {
     pub notification: Arc<NotificationService>,
     /// JWT verification.
     pub auth: Auth,
+    /// Event delivery as the operator sees it.
+    pub outbox: outbox::Operator,
 }
 
 /// The pages, for any router state the [`WebState`] can be taken from.

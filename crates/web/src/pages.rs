@@ -6,6 +6,7 @@ mod admin_order;
 mod cart;
 mod checkin;
 mod held_back;
+mod operations;
 mod orders;
 mod shop;
 mod staff;
@@ -129,4 +130,6 @@ where
             get(staff::show_staff).post(staff::add_staff),
         )
         .route("/ui/admin/staff/{id}/remove", post(staff::remove_staff))
+        .route("/ui/admin/outbox", get(operations::show))
+        .route("/ui/admin/outbox/{id}/retry", post(operations::retry))
 }

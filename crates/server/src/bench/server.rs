@@ -16,6 +16,8 @@ pub(crate) struct Server {
     /// The gateway's base URL.
     pub(crate) base: String,
     own: Option<Own>,
+    /// The database of a server someone else runs (`--database-url`), to read invariants from.
+    remote_database: Option<String>,
 }
 
 /// A server the bench started.
@@ -113,11 +115,12 @@ impl Lag {
 }
 
 impl Server {
-    /// A server someone else runs.
-    pub(crate) fn remote(url: &str) -> Self {
+    /// A server someone else runs, on the PostgreSQL database `database` if given.
+    pub(crate) fn remote(url: &str, database: Option<&str>) -> Self {
         Self {
             base: url.trim_end_matches('/').to_string(),
             own: None,
+            remote_database: database.map(str::to_owned),
         }
     }
 
@@ -199,6 +202,7 @@ impl Server {
         Ok(Self {
             base: format!("http://127.0.0.1:{port}"),
             own: Some(own),
+            remote_database: None,
         })
     }
 
@@ -276,21 +280,29 @@ impl Server {
     /// a ticket for each purchase — then counts invariant breaches in the database. `None` for
     /// `--target`: its database is not ours to open.
     pub(crate) async fn invariants(&self, purchases: u64) -> anyhow::Result<Option<Invariants>> {
-        let Some(own) = &self.own else {
-            return Ok(None);
-        };
-        let db = match &own.postgres {
-            Some(pg) => storage::Database::open_postgres(&pg.url, 1).await?,
-            None => storage::Database::open_in_dir(own.dir.path()).await?,
+        let db = match (&self.own, &self.remote_database) {
+            (Some(own), _) => match &own.postgres {
+                Some(pg) => storage::Database::open_postgres(&pg.url, 1).await?,
+                None => storage::Database::open_in_dir(own.dir.path()).await?,
+            },
+            (None, Some(url)) => storage::Database::open_postgres(url, 1)
+                .await
+                .context("cannot open the database of --database-url")?,
+            (None, None) => return Ok(None),
         };
         let mut conn = db.read().await?;
         let started = tokio::time::Instant::now();
         let deadline = started + Duration::from_secs(120);
         let mut announced = false;
         let backlog_drain = loop {
+            // In a split deployment also what the consumers have not passed or wait to retry
+            // (the Kafka feed aside: the public stream is not our services' backlog).
             let (tickets, undelivered): (i64, i64) = Statement::new(
                 "select (select count(*) from fulfillment_tickets where status != 'void'),
-                        (select count(*) from outbox_messages where published_at is null)",
+                        (select count(*) from outbox_messages where published_at is null)
+                        + coalesce((select max(delivery_seq) from outbox_messages)
+                            - (select min(position) from outbox_consumers where consumer <> 'kafka'), 0)
+                        + (select count(*) from outbox_consumer_retries where parked_at is null)",
             )
             .fetch_one(conn.conn())
             .await?;

@@ -851,3 +851,71 @@ async fn the_api_documentation_renders_every_operation() -> anyhow::Result<()> {
     browser.quit().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn an_operator_sees_a_parked_event_with_its_error_and_puts_it_back() -> anyhow::Result<()> {
+    let mut app = spawn_with(&["--no-demo"]).await;
+    // An `order-completed` nobody can read, parked as the relay parks it after ten failures
+    // (the parking itself: outbox tests, and `split_recovery` for a split deployment).
+    app.crash().await?;
+    let db = match app.database_url() {
+        Some(url) => storage::Database::open_postgres(url, 2).await?,
+        None => storage::Database::open_in_dir(app.data_dir()).await?,
+    };
+    let now = chrono::Utc::now();
+    let mut tx = db.begin().await?;
+    let message = storage::enqueue(
+        tx.conn(),
+        &crate::split_recovery::Unreadable {
+            order_id: "not-an-order",
+            key: "poisoned",
+        },
+        now,
+    )
+    .await?;
+    storage::Statement::new(
+        "update outbox_messages set attempts = 10, parked_at = $2, published_at = $2,
+           last_error = 'consumer fulfillment failed on order-completed: missing field `items`'
+         where message_id = $1",
+    )
+    .bind(message.uuid())
+    .bind(kernel::to_micros(now))
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    db.close().await;
+    app.restart().await?;
+
+    let admin = Browser::launch().await?;
+    sign_in(&admin, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    admin.wait_for_text("h1", "Events", 10).await?;
+    admin.click("a[href=\"/ui/admin/outbox\"]").await?;
+    admin.wait_for_text("h1", "Event delivery", 10).await?;
+    let row = admin
+        .wait_for_text("#parked", "order-completed", 10)
+        .await?;
+    assert!(
+        row.contains("poisoned") && row.contains("every consumer"),
+        "{row}"
+    );
+    assert!(
+        admin
+            .text_of("#no-consumers", 5)
+            .await?
+            .contains("One process")
+    );
+    admin.screenshot("20-admin-event-delivery").await?;
+    admin.assert_accessible("the event-delivery page").await?;
+    admin.set_window_size(375, 812).await?;
+    admin.refresh().await?;
+    fits_a_phone(&admin, "/ui/admin/outbox", "20b-admin-event-delivery-phone").await?;
+    admin.set_window_size(1280, 1000).await?;
+
+    admin.click("#parked button.primary").await?;
+    let notice = admin.wait_for_text("#notice", "queued again", 10).await?;
+    assert!(notice.contains(&message.to_string()), "{notice}");
+    let parked = app.admin("GET", "/admin/outbox/parked", None).await?;
+    assert_eq!(parked.json, json!([]), "{}", parked.text);
+    admin.quit().await;
+    Ok(())
+}

@@ -15,10 +15,10 @@ use crate::helpers::create_event;
 /// An `order-completed` nobody can read: fulfillment fails on it every time.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Unreadable {
-    order_id: &'static str,
+pub(crate) struct Unreadable {
+    pub(crate) order_id: &'static str,
     #[serde(skip)]
-    key: &'static str,
+    pub(crate) key: &'static str,
 }
 
 impl storage::Event for Unreadable {
@@ -113,6 +113,16 @@ async fn a_message_that_always_fails_waits_in_its_consumer_and_is_parked_while_o
     let status = consumer_status(&after_sale, "fulfillment", "fulfillment").await?;
     assert_eq!(status["retrying"], 2, "{status}");
     assert_eq!(status["active"], true, "{status}");
+    // The operator sees the same from the gateway, for the whole deployment.
+    let consumers = front.admin("GET", "/admin/outbox/consumers", None).await?;
+    let fulfillment = consumers
+        .json
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["consumer"] == "fulfillment"))
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("no fulfillment consumer: {}", consumers.text))?;
+    assert_eq!(fulfillment["retrying"], 2, "{fulfillment}");
+    assert_eq!(fulfillment["parked"], 0, "{fulfillment}");
 
     // Every other key goes on: a buyer gets a ticket while the message is retried.
     let buyer = "eva@example.com";
@@ -171,6 +181,14 @@ async fn a_message_that_always_fails_waits_in_its_consumer_and_is_parked_while_o
         })
         .ok_or_else(|| anyhow::anyhow!("not listed: {}", parked.text))?;
     assert_eq!(listed["consumer"], "fulfillment", "{listed}");
+    let consumers = front.admin("GET", "/admin/outbox/consumers", None).await?;
+    assert!(
+        consumers.json.as_array().is_some_and(|all| all
+            .iter()
+            .any(|c| c["consumer"] == "fulfillment" && c["parked"] == 1)),
+        "{}",
+        consumers.text
+    );
     assert_eq!(listed["topic"], "order-completed", "{listed}");
     assert_eq!(listed["attempts"], outbox::MAX_ATTEMPTS, "{listed}");
     assert!(
