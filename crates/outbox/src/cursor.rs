@@ -4,7 +4,9 @@
 //! [`crate::Relay::sequence_for_consumers`]) and wakes the others (`NOTIFY`). Each consumer
 //! keeps a cursor (`outbox_consumers`): it reads the positions after it, hands its topics'
 //! messages to its subscriber in batches (one transaction per slice, [`Subscriber::handle_batch`]),
-//! and moves the cursor. Nothing the database holds can be skipped, whatever a broker does, and
+//! and moves the cursor (written with the retries it records; the subscribers' own record of
+//! handled message ids makes a message read again after a crash harmless). Nothing the
+//! database holds can be skipped, whatever a broker does, and
 //! a restarted process goes on from its cursor at once: no consumer group to rejoin.
 //!
 //! A message the subscriber fails on goes to the consumer's retries (`outbox_consumer_retries`)
@@ -52,9 +54,6 @@ const KAFKA_STALL: Duration = Duration::from_secs(30);
 /// at once, 186 purchases/s and 3.0 ms of CPU per purchase; 50 ms, 302–363/s and 1.9 ms;
 /// 200 ms, 357–367/s and 1.65 ms, with payment → ticket at 0.58 s p99.
 const LINGER: Duration = Duration::from_millis(200);
-/// A cursor that moved over other consumers' messages only is written at most this often
-/// (a restart reads those few again, and finds nothing of its own among them).
-const PERSIST_EVERY: Duration = Duration::from_secs(1);
 
 /// Listens on `channel`; `None` on SQLite or when the listener cannot be opened (then the
 /// caller's poll finds the work).
@@ -162,8 +161,8 @@ pub struct CursorConsumer {
     /// The read of the messages after the cursor (its topics written in: they are our own
     /// constants, and there is no text-array parameter on both engines).
     fresh_sql: String,
-    /// The cursor as this process knows it, and when it was last written; `None` until read.
-    position: Mutex<Option<(i64, Instant)>>,
+    /// The cursor as this process knows it (and wrote it); `None` until read.
+    position: Mutex<Option<i64>>,
 }
 
 storage::row! {
@@ -339,7 +338,7 @@ impl CursorConsumer {
         }
     }
 
-    fn lock_position(&self) -> std::sync::MutexGuard<'_, Option<(i64, Instant)>> {
+    fn lock_position(&self) -> std::sync::MutexGuard<'_, Option<i64>> {
         self.position.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -407,7 +406,7 @@ impl CursorConsumer {
 
     /// The cursor, read (or created at 0) the first time.
     async fn position(&self) -> anyhow::Result<i64> {
-        if let Some((position, _)) = *self.lock_position() {
+        if let Some(position) = *self.lock_position() {
             return Ok(position);
         }
         let stored: Option<(i64,)> =
@@ -429,7 +428,7 @@ impl CursorConsumer {
                 0
             }
         };
-        *self.lock_position() = Some((position, Instant::now()));
+        *self.lock_position() = Some(position);
         Ok(position)
     }
 
@@ -609,11 +608,9 @@ impl CursorConsumer {
         had_retries: bool,
     ) -> anyhow::Result<()> {
         let now = self.clock.now();
-        let persist_cursor = passed != before
-            && (!changes.is_empty()
-                || self
-                    .lock_position()
-                    .is_none_or(|(_, at)| at.elapsed() >= PERSIST_EVERY));
+        // Written whenever it moves: a consumer's rounds are few (it lingers for more), and an
+        // idle consumer's cursor must not stay behind where the operator and the bench read it.
+        let persist_cursor = passed != before;
         let must_write = persist_cursor || !changes.is_empty();
         if must_write {
             let name = self.name();
@@ -664,14 +661,7 @@ impl CursorConsumer {
             }
             tx.commit().await?;
         }
-        {
-            let mut position = self.lock_position();
-            let at = match *position {
-                Some((_, at)) if !persist_cursor => at,
-                _ => Instant::now(),
-            };
-            *position = Some((passed, at));
-        }
+        *self.lock_position() = Some(passed);
         let retrying = if had_retries || !changes.is_empty() {
             self.count_retries().await?
         } else {

@@ -6,7 +6,9 @@
 //! each holds a seat, adds it to the cart, checks out and pays; a buyer who loses a seat tries
 //! another. Afterwards it reads the invariants back from the server's own database.
 
+mod chaos;
 mod conn;
+mod deployment;
 mod load;
 mod report;
 mod server;
@@ -87,6 +89,21 @@ pub struct BenchArgs {
     /// it a deployment started on a fresh database: every order in it counts.
     #[arg(long, requires = "target")]
     pub database_url: Option<String>,
+    /// Run the bench's own server as a split deployment on the `--postgres` server: five
+    /// processes (identity + catalog + gateway, two inventory replicas, ordering + payment,
+    /// fulfillment + notification + waitlist) asking each other through the database. The
+    /// server CPU reported is their sum.
+    #[arg(long, requires = "postgres")]
+    pub split: bool,
+    /// With `--split`: kill -9 each process but the gateway's (the buyers' door) in turn during
+    /// the sale, the one relaying the outbox first, and start it again on the same ports; the
+    /// report says how long each took to answer and to consume events again. Loopback only, as
+    /// every process.
+    #[arg(long, requires = "split")]
+    pub chaos: bool,
+    /// With `--chaos`: milliseconds between two kills.
+    #[arg(long, default_value_t = 2000, requires = "chaos")]
+    pub chaos_every_ms: u64,
 }
 
 impl BenchArgs {
@@ -134,7 +151,7 @@ pub async fn run_bench(args: &BenchArgs) -> anyhow::Result<()> {
     args.check()?;
     let server = match &args.target {
         Some(url) => server::Server::remote(url, args.database_url.as_deref()),
-        None => server::Server::start(args.postgres.as_deref()).await?,
+        None => server::Server::start(args.postgres.as_deref(), args.split).await?,
     };
     let outcome = bench(args, &server).await;
     let report = match outcome {
@@ -165,7 +182,22 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let bench_cpu_before = server::process_cpu_time("self");
     let switches_before = server.context_switches();
     let writes_before = server::writer_queue(&client, &server.base).await;
-    let sale = load::sale(&target, &seats, args).await;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let sale = async {
+        let sale = load::sale(&target, &seats, args).await;
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        sale
+    };
+    let chaos = async {
+        match (args.chaos, server.processes()) {
+            (true, Some(processes)) => {
+                let every = Duration::from_millis(args.chaos_every_ms.max(100));
+                Some(chaos::run(processes, every, &done).await)
+            }
+            _ => None,
+        }
+    };
+    let (sale, chaos) = tokio::join!(sale, chaos);
     let cpu = server.cpu_time().zip(cpu_before).map(|(a, b)| a - b);
     let bench_cpu = server::process_cpu_time("self")
         .zip(bench_cpu_before)
@@ -196,6 +228,7 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
         server_peak_rss_mib: server.peak_rss_mib(),
         invariants,
         writes,
+        chaos,
     };
     Ok(Report::new(args, seats.len(), &server.base, measured))
 }

@@ -24,6 +24,8 @@ pub(crate) struct Measured {
     pub(crate) invariants: Option<Invariants>,
     /// Write transactions during the sale and its backlog, and their total queueing seconds.
     pub(crate) writes: Option<super::server::WriterStats>,
+    /// What `--chaos` killed, and how soon each came back.
+    pub(crate) chaos: Option<Vec<super::chaos::Round>>,
 }
 
 /// Latency of one step.
@@ -103,6 +105,7 @@ struct Settings {
     health_secs: u64,
     max_secs: u64,
     cpus: usize,
+    split: bool,
 }
 
 /// What `boxoffice bench` prints.
@@ -157,6 +160,8 @@ pub(crate) struct Report {
     mail_drain_secs: Option<f64>,
     /// How long after each payment its seat was confirmed and its ticket issued.
     after_payment: Option<AfterPayment>,
+    /// `--chaos`: each process killed, and how soon it answered and consumed again.
+    chaos: Option<Vec<super::chaos::Round>>,
     settings: Settings,
 }
 
@@ -176,6 +181,7 @@ impl Report {
             server_peak_rss_mib,
             invariants,
             writes,
+            chaos,
         } = m;
         let secs = sale.elapsed.as_secs_f64().max(1e-9);
         let t = sale.totals;
@@ -240,9 +246,11 @@ impl Report {
                 seat_confirmed: i.seat_confirmed_after_pay.into(),
                 ticket_issued: i.ticket_issued_after_pay.into(),
             }),
+            chaos,
             settings: Settings {
                 target: base.to_string(),
                 own_server: args.target.is_none(),
+                split: args.split,
                 seats,
                 buyers: args.buyers(),
                 concurrency: args.concurrency,
@@ -369,6 +377,9 @@ impl Report {
             };
             text += &lag("a seat was confirmed", &after.seat_confirmed);
             text += &lag("a ticket was issued", &after.ticket_issued);
+        }
+        for round in self.chaos.iter().flatten() {
+            text += &format!("  chaos: {}\n", round.summary());
         }
         text
     }

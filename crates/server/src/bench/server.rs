@@ -5,8 +5,9 @@ use serde_json::{Value, json};
 use std::process::Stdio;
 use std::time::Duration;
 use storage::Statement;
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
+use super::deployment::Processes;
 use super::progress;
 
 const ADMIN_EMAIL: &str = "bench@boxoffice.local";
@@ -22,8 +23,7 @@ pub(crate) struct Server {
 
 /// A server the bench started.
 struct Own {
-    child: Child,
-    pid: u32,
+    processes: Processes,
     dir: tempfile::TempDir,
     password: String,
     /// The throwaway PostgreSQL database it runs on, if any.
@@ -125,22 +125,19 @@ impl Server {
     }
 
     /// Starts this binary as a server in a temporary directory, without demo data or rate
-    /// limits, on ports the system picks; with `postgres`, on a fresh database of that server.
-    pub(crate) async fn start(postgres: Option<&str>) -> anyhow::Result<Self> {
-        let exe = std::env::current_exe()?;
+    /// limits, on ports the system picks; with `postgres`, on a fresh database of that server;
+    /// with `split` too, as a split deployment of five processes ([`Processes`]).
+    pub(crate) async fn start(postgres: Option<&str>, split: bool) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let password = format!("bench-{}", uuid::Uuid::new_v4());
         let postgres = match postgres {
             Some(url) => Some(ScratchDatabase::create(url).await?),
             None => None,
         };
-        let database: Vec<&str> = match &postgres {
-            Some(db) => vec!["--database-url", db.url.as_str()],
-            None => Vec::new(),
-        };
-        let created = Command::new(&exe)
+        let url = postgres.as_ref().map(|db| db.url.as_str());
+        let created = Command::new(std::env::current_exe()?)
             .args(["admin", "create", "--email", ADMIN_EMAIL])
-            .args(&database)
+            .args(url.iter().flat_map(|url| ["--database-url", url]))
             .arg("--data-dir")
             .arg(dir.path())
             .env("BOXOFFICE_ADMIN_PASSWORD", &password)
@@ -152,58 +149,29 @@ impl Server {
             created.success(),
             "could not create the bench administrator"
         );
-        let ports_file = dir.path().join("ports.json");
-        // An empty configuration of its own: no boxoffice.toml of the working directory applies.
-        let settings = dir.path().join("boxoffice.toml");
-        std::fs::write(&settings, "")?;
-        let log = std::fs::File::create(dir.path().join("server.log"))?;
-        let mut cmd = Command::new(&exe);
-        cmd.arg("serve")
-            .args(&database)
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(["--no-demo", "--bind", "127.0.0.1"])
-            .args(["--hold-rate-limit", "0", "--login-rate-limit", "0"])
-            .arg("--ports-file")
-            .arg(&ports_file)
-            .arg("--config")
-            .arg(&settings)
-            .env("RUST_LOG", "warn")
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .kill_on_drop(true);
-        for service in [
-            "catalog",
-            "inventory",
-            "ordering",
-            "gateway",
-            "payment",
-            "identity",
-            "fulfillment",
-            "notification",
-            "waitlist",
-        ] {
-            cmd.arg(format!("--{service}-port")).arg("0");
-        }
-        let child = cmd.spawn().context("cannot start the server")?;
-        let pid = child.id().unwrap_or_default();
-        let mut own = Own {
-            child,
-            pid,
-            dir,
-            password,
-            postgres,
-        };
-        let port = wait_for_gateway(&mut own, &ports_file).await?;
+        let (processes, port) = Processes::start(dir.path(), url, split).await?;
         progress(&format!(
-            "started a server (pid {pid}) on 127.0.0.1:{port}, data in {}",
-            own.dir.path().display()
+            "started a server ({} process{}, pids {:?}) on 127.0.0.1:{port}, data in {}",
+            processes.pids().len(),
+            if split { "es" } else { "" },
+            processes.pids(),
+            dir.path().display()
         ));
         Ok(Self {
             base: format!("http://127.0.0.1:{port}"),
-            own: Some(own),
+            own: Some(Own {
+                processes,
+                dir,
+                password,
+                postgres,
+            }),
             remote_database: None,
         })
+    }
+
+    /// The processes the bench started (none for `--target`).
+    pub(crate) fn processes(&self) -> Option<&Processes> {
+        self.own.as_ref().map(|own| &own.processes)
     }
 
     /// Signs in as the administrator: the bench's own, or the one named for `--target`.
@@ -232,9 +200,9 @@ impl Server {
             .context("no token in the sign-in answer")
     }
 
-    /// CPU time (user + system) the server process has used, when it is ours (Linux).
+    /// CPU time (user + system) the server's processes have used, when they are ours (Linux).
     pub(crate) fn cpu_time(&self) -> Option<Duration> {
-        process_cpu_time(&self.own.as_ref()?.pid.to_string())
+        self.own.as_ref()?.processes.cpu_time()
     }
 
     /// Context switches of all the server's threads so far (voluntary: a thread went to sleep;
@@ -242,38 +210,22 @@ impl Server {
     /// counted; the server's threads live as long as it does.
     pub(crate) fn context_switches(&self) -> Option<u64> {
         let own = self.own.as_ref()?;
-        let tasks = std::fs::read_dir(format!("/proc/{}/task", own.pid)).ok()?;
         let mut total = 0;
-        for task in tasks.flatten() {
-            // A thread may end between the listing and the read: skip it.
-            let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
-                continue;
-            };
-            total += status
-                .lines()
-                .filter_map(|l| {
-                    l.strip_prefix("voluntary_ctxt_switches:")
-                        .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
-                })
-                .filter_map(|n| n.trim().parse::<u64>().ok())
-                .sum::<u64>();
+        for pid in own.processes.pids() {
+            total += thread_switches(pid)?;
         }
         Some(total)
     }
 
-    /// The server's peak resident memory in MiB (`VmHWM`), when it is ours (Linux).
+    /// The server's peak resident memory in MiB (`VmHWM`; the largest process's), when it is
+    /// ours (Linux).
     pub(crate) fn peak_rss_mib(&self) -> Option<f64> {
         let own = self.own.as_ref()?;
-        let status = std::fs::read_to_string(format!("/proc/{}/status", own.pid)).ok()?;
-        let kib: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()?;
-        Some(kib / 1024.0)
+        own.processes
+            .pids()
+            .into_iter()
+            .map(peak_rss_mib)
+            .try_fold(0.0_f64, |most, rss| Some(most.max(rss?)))
     }
 
     /// Waits (up to 120 s) for the event backlog to drain — every outbox message delivered and
@@ -394,9 +346,8 @@ impl Server {
 
     /// Stops the server the bench started (its directory goes with it).
     pub(crate) async fn stop(self) {
-        if let Some(mut own) = self.own {
-            let _ = own.child.start_kill();
-            let _ = own.child.wait().await;
+        if let Some(own) = self.own {
+            own.processes.stop().await;
             if let Some(pg) = own.postgres
                 && let Err(e) = pg.drop_database().await
             {
@@ -407,25 +358,6 @@ impl Server {
             }
         }
     }
-}
-
-async fn wait_for_gateway(own: &mut Own, ports_file: &std::path::Path) -> anyhow::Result<u16> {
-    for _ in 0..300 {
-        if let Some(status) = own.child.try_wait()? {
-            let log =
-                std::fs::read_to_string(own.dir.path().join("server.log")).unwrap_or_default();
-            anyhow::bail!("the server exited ({status}):\n{log}");
-        }
-        if let Ok(text) = std::fs::read_to_string(ports_file)
-            && let Ok(ports) =
-                serde_json::from_str::<std::collections::BTreeMap<String, u16>>(&text)
-            && let Some(port) = ports.get("gateway")
-        {
-            return Ok(*port);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("the server did not start within 30 s")
 }
 
 /// Creates an upcoming event with `seats` seats (sections of up to 100 rows of 50, the rest in a
@@ -478,6 +410,41 @@ pub(crate) async fn create_event(
     let seats = map["seats"].as_array().cloned().unwrap_or_default();
     anyhow::ensure!(!seats.is_empty(), "the event has no seats");
     Ok(seats)
+}
+
+/// Context switches of all of process `pid`'s threads so far.
+fn thread_switches(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0;
+    for task in tasks.flatten() {
+        // A thread may end between the listing and the read: skip it.
+        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
+            continue;
+        };
+        total += status
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("voluntary_ctxt_switches:")
+                    .or_else(|| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+            })
+            .filter_map(|n| n.trim().parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    Some(total)
+}
+
+/// Process `pid`'s peak resident memory in MiB (`VmHWM`).
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
 }
 
 /// The server's writer so far, from its `/metrics`.

@@ -114,3 +114,61 @@ async fn a_small_flash_sale_reports_numbers_and_clean_invariants() -> anyhow::Re
     assert_eq!(report["steps"]["pay"]["requests"], 120);
     Ok(())
 }
+
+/// `--split --chaos`: the bench starts a five-process deployment on PostgreSQL (always, as the
+/// split-deployment tests do), kills each process but the gateway's in turn during the sale,
+/// and reports clean invariants, every consumer back, and the CPU of all the processes.
+#[tokio::test]
+async fn the_bench_kills_each_process_of_a_split_deployment_and_reports_its_recovery()
+-> anyhow::Result<()> {
+    let url = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:55432/postgres".into());
+    let out = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .args(["bench", "--postgres", &url, "--split", "--chaos"])
+        .args([
+            "--chaos-every-ms",
+            "400",
+            "--seats",
+            "1500",
+            "--concurrency",
+            "16",
+        ])
+        .args(["--health-secs", "1", "--max-secs", "60", "--json"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .await?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench failed:\n{stderr}");
+    assert!(stderr.contains("5 processes"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["httpErrors"], 0, "{report}");
+    assert_eq!(report["seatsSoldTwice"], 0, "{report}");
+    assert_eq!(report["ordersWithoutTickets"], 0, "{report}");
+    assert_eq!(report["completedOrders"], report["purchases"], "{report}");
+    assert!(report["backlogDrainSecs"].as_f64().is_some(), "{report}");
+    assert!(
+        report["serverCpuMsPerPurchase"]
+            .as_f64()
+            .is_some_and(|ms| ms > 0.0),
+        "{report}"
+    );
+    let rounds = report["chaos"].as_array().cloned().unwrap_or_default();
+    let killed: std::collections::BTreeSet<&str> = rounds
+        .iter()
+        .filter_map(|r| r["process"].as_str())
+        .collect();
+    // The sale lasts long enough for each process but the gateway's to die once.
+    for process in ["sales", "after", "inventory-1", "inventory-2"] {
+        assert!(killed.contains(process), "{process} never killed: {report}");
+    }
+    assert!(!killed.contains("front"), "{report}");
+    for round in &rounds {
+        assert!(
+            round["consumingAfterMs"]
+                .as_f64()
+                .is_some_and(|ms| ms < 5000.0),
+            "a consumer was not back within 5 s: {round}"
+        );
+    }
+    Ok(())
+}
