@@ -13,7 +13,10 @@ create unique index outbox_messages_delivery on outbox.outbox_messages (delivery
 create table outbox.outbox_consumers (
     consumer text primary key,
     position bigint not null,          -- the last delivery_seq it has passed
-    progressed_at bigint not null      -- microseconds since the Unix epoch (UTC)
+    progressed_at bigint not null,     -- microseconds since the Unix epoch (UTC)
+    -- Up to where the reconciler has checked that every message passed was handled
+    -- (crates/outbox/src/cursor.rs): one it finds unhandled goes back to the retries.
+    reconciled_to bigint not null default 0
 );
 
 create table outbox.outbox_consumer_retries (

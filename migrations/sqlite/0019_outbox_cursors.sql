@@ -8,7 +8,8 @@ create unique index outbox_messages_delivery on outbox_messages (delivery_seq)
 create table outbox_consumers (
     consumer text primary key,
     position integer not null,
-    progressed_at integer not null
+    progressed_at integer not null,
+    reconciled_to integer not null default 0
 ) without rowid;
 
 create table outbox_consumer_retries (

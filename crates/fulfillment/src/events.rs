@@ -147,6 +147,10 @@ impl Subscriber for FulfillmentSubscriber {
         &["order-completed", "event-rescheduled"]
     }
 
+    fn records_every_message(&self) -> bool {
+        true
+    }
+
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
         self.handle_batch(&[d]).await
     }

@@ -230,6 +230,10 @@ impl Subscriber for InventorySubscriber {
         ]
     }
 
+    fn records_every_message(&self) -> bool {
+        true
+    }
+
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
         self.handle_batch(&[d]).await
     }

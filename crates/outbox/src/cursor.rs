@@ -18,6 +18,11 @@
 //! stand by and take over within [`POLL`] when it stops. A consumer whose round does not finish
 //! within [`STALL`] (a call that hangs) is restarted by its process ([`run_all`]).
 //!
+//! A reconciler checks what the cursor has passed against the consumer's own record of handled
+//! messages (`outbox_processed`, for consumers that record every message): a message passed but
+//! never handled — a cursor moved by hand, a bug — goes back to the retries and is delivered.
+//! It runs when a process takes the consumer over and every [`RECONCILE_EVERY`].
+//!
 //! Kafka, when configured, is fed the same way: as the consumer `kafka`, the public stream of
 //! every event for other systems. Our own services never wait for it.
 
@@ -47,6 +52,12 @@ pub const STALL: Duration = Duration::from_secs(10);
 /// The same for the consumer feeding Kafka, whose round may wait for the broker: topics
 /// created, then every message acknowledged, each within `kafka::SEND_TIMEOUT`.
 const KAFKA_STALL: Duration = Duration::from_secs(30);
+/// How often a consumer's reconciler looks at what the cursor passed since it last looked.
+const RECONCILE_EVERY: Duration = Duration::from_secs(30);
+/// Most positions one reconciliation covers (the first after an upgrade goes through the
+/// history in steps of this).
+const RECONCILE_SPAN: i64 = 50_000;
+
 /// How long a woken consumer waits for more messages before its round. Every consumer's
 /// transaction takes the database's writer lock exclusively, and buyers' holds and payments
 /// queue behind it: fewer, larger transactions leave them more turns. Measured with
@@ -161,6 +172,8 @@ pub struct CursorConsumer {
     /// The read of the messages after the cursor (its topics written in: they are our own
     /// constants, and there is no text-array parameter on both engines).
     fresh_sql: String,
+    /// The reconciler's read: messages of its topics passed but neither handled nor retried.
+    unhandled_sql: String,
     /// The cursor as this process knows it (and wrote it); `None` until read.
     position: Mutex<Option<i64>>,
 }
@@ -250,12 +263,23 @@ impl CursorConsumer {
             .iter()
             .map(|t| format!("'{}'", t.replace('\'', "''")))
             .collect();
+        let topics = topics.join(", ");
         let fresh_sql = format!(
             "select delivery_seq, message_id, topic, message_key, payload, occurred_at from outbox_messages
-             where delivery_seq > $1 and delivery_seq <= $2 and topic in ({}) order by delivery_seq limit $3",
-            topics.join(", ")
+             where delivery_seq > $1 and delivery_seq <= $2 and topic in ({topics}) order by delivery_seq limit $3"
         );
-        Self::with_sink(db, clock, Sink::Subscriber(subscriber), board, fresh_sql)
+        let mut consumer =
+            Self::with_sink(db, clock, Sink::Subscriber(subscriber), board, fresh_sql);
+        consumer.unhandled_sql = format!(
+            "select m.delivery_seq, m.message_key from outbox_messages m
+             where m.delivery_seq > $2 and m.delivery_seq <= $3 and m.topic in ({topics})
+               and not exists (select 1 from outbox_processed p
+                                where p.consumer = $1 and p.message_id = m.message_id)
+               and not exists (select 1 from outbox_consumer_retries r
+                                where r.consumer = $1 and r.delivery_seq = m.delivery_seq)
+             order by m.delivery_seq"
+        );
+        consumer
     }
 
     /// The consumer `kafka`: every event to the brokers of `publisher`, in order.
@@ -283,6 +307,7 @@ impl CursorConsumer {
             sink,
             board,
             fresh_sql,
+            unhandled_sql: String::new(),
             position: Mutex::new(None),
         };
         consumer.board.with(consumer.name(), |_| ());
@@ -348,6 +373,7 @@ impl CursorConsumer {
         let lock = LockKey::new("outbox-consumer", name).id();
         let mut lead: Option<Leadership> = None;
         let mut checked = Instant::now();
+        let mut reconciled: Option<Instant> = None;
         loop {
             if *shutdown.borrow() {
                 return;
@@ -367,6 +393,7 @@ impl CursorConsumer {
                         tracing::info!(consumer = name, "consuming");
                         lead = Some(granted);
                         *self.lock_position() = None;
+                        reconciled = None;
                     }
                     Ok(None) => {}
                     Err(error) => {
@@ -378,6 +405,12 @@ impl CursorConsumer {
             let busy = if lead.is_some() {
                 self.board
                     .with(name, |slot| slot.round_started = Some(Instant::now()));
+                if reconciled.is_none_or(|at| at.elapsed() >= RECONCILE_EVERY) {
+                    reconciled = Some(Instant::now());
+                    if let Err(error) = self.reconcile().await {
+                        tracing::error!(consumer = name, error = %format!("{error:#}"), "reconciliation failed; trying again later");
+                    }
+                }
                 let round = self.round().await;
                 self.board.with(name, |slot| {
                     slot.round_started = None;
@@ -402,6 +435,65 @@ impl CursorConsumer {
                 _ = shutdown.changed() => return,
             }
         }
+    }
+
+    /// Puts the messages the cursor passed since the last reconciliation but the subscriber
+    /// never recorded as handled (nor holds in its retries) back in its retries, due now.
+    /// Returns how many. Only for subscribers that record every message.
+    async fn reconcile(&self) -> anyhow::Result<usize> {
+        let Sink::Subscriber(subscriber) = &self.sink else {
+            return Ok(0);
+        };
+        if !subscriber.records_every_message() {
+            return Ok(0);
+        }
+        let position = self.position().await?;
+        let name = self.name();
+        let (from,): (i64,) =
+            Statement::new("select reconciled_to from outbox_consumers where consumer = $1")
+                .bind(name)
+                .fetch_one(self.db.read().await?.conn())
+                .await?;
+        let to = position.min(from.saturating_add(RECONCILE_SPAN));
+        if to <= from {
+            return Ok(0);
+        }
+        let unhandled: Vec<(i64, String)> = Statement::new(self.unhandled_sql.clone())
+            .bind(name)
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.db.read().await?.conn())
+            .await?;
+        let now = to_micros(self.clock.now());
+        let mut tx = self.db.begin_unlocked().await?;
+        for (seq, key) in &unhandled {
+            Statement::new(ADD_RETRY)
+                .bind(name)
+                .bind(*seq)
+                .bind(key.as_str())
+                .bind(0_i64)
+                .bind(now)
+                .bind("passed by the cursor but never handled: found by the reconciler")
+                .bind(None::<i64>)
+                .execute(tx.conn())
+                .await?;
+        }
+        Statement::new("update outbox_consumers set reconciled_to = $2 where consumer = $1")
+            .bind(name)
+            .bind(to)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        if !unhandled.is_empty() {
+            tracing::warn!(
+                consumer = name,
+                messages = unhandled.len(),
+                "found messages the cursor passed but the consumer never handled; delivering them"
+            );
+            metrics::counter!("outbox_reconciled_messages_total", "consumer" => name)
+                .increment(unhandled.len() as u64);
+        }
+        Ok(unhandled.len())
     }
 
     /// The cursor, read (or created at 0) the first time.

@@ -151,6 +151,14 @@ pub trait Subscriber: Send + Sync + 'static {
     /// Any error makes the relay retry the message later.
     async fn handle(&self, delivery: &Delivery) -> anyhow::Result<()>;
 
+    /// Whether it records every message it is handed in `outbox_processed` (in the
+    /// transaction of its effect), so that the reconciler of a split deployment
+    /// ([`crate::CursorConsumer`]) can tell a message it never handled. `false` for a
+    /// consumer that skips some messages without writing anything.
+    fn records_every_message(&self) -> bool {
+        false
+    }
+
     /// Handles several events, in order. Override it to handle them in one transaction: the
     /// relay's consumers then cost one `BEGIN`/`COMMIT` (and one turn on the single writer) per
     /// batch instead of per event. All or nothing: on an error the relay hands the events over

@@ -505,3 +505,60 @@ async fn our_services_hear_each_other_without_the_broker() -> anyhow::Result<()>
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_message_the_cursor_skipped_is_found_by_the_reconciler_and_delivered()
+-> anyhow::Result<()> {
+    let broker = KafkaBroker::start().await?;
+    let layout = Layout::new()?;
+    let front = front(&broker, &layout).await?;
+    let inventory = member(&front, &broker, &layout, "inventory", 0).await?;
+    let sales = member(&front, &broker, &layout, "ordering,payment", 0).await?;
+    let mut after_sale = member(&front, &broker, &layout, "fulfillment,notification", 0).await?;
+    let (_, seats) = create_event(&front, 1, 1).await;
+    let db = database(&front).await?;
+    eventually(Duration::from_secs(30), "fulfillment consuming", || async {
+        Ok(consumer_status(&after_sale, "fulfillment", "fulfillment").await?["active"] == true)
+    })
+    .await?;
+
+    // Fulfillment is down while an order completes; then its cursor jumps past the order's
+    // `order-completed` (as a skipping broker or a hand-edited cursor would leave it).
+    after_sale.crash().await?;
+    let buyer = "gus@example.com";
+    let order_id = buy(&[&inventory], &sales, &seats, buyer).await?;
+    let order_path = format!("/orders/{order_id}?userId={buyer}");
+    eventually(Duration::from_secs(30), "the order completed", || async {
+        Ok(sales
+            .call_at("ordering", "GET", &order_path, None)
+            .await?
+            .json["state"]
+            == "completed")
+    })
+    .await?;
+    let skipped = Statement::new(
+        "update outbox_consumers set position = (select max(delivery_seq) from outbox_messages)
+         where consumer = 'fulfillment'",
+    )
+    .execute_alone(&db)
+    .await?;
+    assert_eq!(skipped, 1);
+
+    // Taking the consumer over, the process checks what the cursor passed: the ticket comes.
+    after_sale.restart().await?;
+    let tickets_path = format!("/orders/{order_id}/tickets?userId={buyer}");
+    eventually(Duration::from_secs(30), "the ticket", || async {
+        let reply = after_sale
+            .call_at("fulfillment", "GET", &tickets_path, None)
+            .await?;
+        Ok(reply.json.as_array().map(Vec::len) == Some(1))
+    })
+    .await?;
+    assert!(
+        after_sale.log().contains("never handled"),
+        "the reconciler says what it found:\n{}",
+        after_sale.log()
+    );
+    db.close().await;
+    Ok(())
+}
