@@ -67,6 +67,21 @@ async fn consumer_status(
         .unwrap_or(Value::Null))
 }
 
+/// Waits (up to 30 s) until `buyer`'s order `order_id` has `count` tickets at `process`.
+async fn tickets_issued(
+    process: &TestServer,
+    order_id: &str,
+    buyer: &str,
+    count: usize,
+) -> anyhow::Result<()> {
+    let path = format!("/orders/{order_id}/tickets?userId={buyer}");
+    eventually(Duration::from_secs(30), "the tickets", || async {
+        let reply = process.call_at("fulfillment", "GET", &path, None).await?;
+        Ok(reply.json.as_array().map(Vec::len) == Some(count))
+    })
+    .await
+}
+
 #[tokio::test]
 async fn a_message_that_always_fails_waits_in_its_consumer_and_is_parked_while_other_keys_go_on()
 -> anyhow::Result<()> {
@@ -127,14 +142,7 @@ async fn a_message_that_always_fails_waits_in_its_consumer_and_is_parked_while_o
     // Every other key goes on: a buyer gets a ticket while the message is retried.
     let buyer = "eva@example.com";
     let order_id = buy(&[&inventory], &sales, &seats, buyer).await?;
-    let tickets_path = format!("/orders/{order_id}/tickets?userId={buyer}");
-    eventually(Duration::from_secs(30), "the buyer's ticket", || async {
-        let reply = after_sale
-            .call_at("fulfillment", "GET", &tickets_path, None)
-            .await?;
-        Ok(reply.json.as_array().map(Vec::len) == Some(1))
-    })
-    .await?;
+    tickets_issued(&after_sale, &order_id, buyer, 1).await?;
 
     // Its retries come due at once here (the backoff would take minutes): after
     // MAX_ATTEMPTS it is parked, and the one behind it gets its turn.
@@ -463,14 +471,7 @@ async fn our_services_hear_each_other_without_the_broker() -> anyhow::Result<()>
     drop(broker);
     let buyer = "fay@example.com";
     let order_id = buy(&[&inventory], &sales, &seats, buyer).await?;
-    let tickets_path = format!("/orders/{order_id}/tickets?userId={buyer}");
-    eventually(Duration::from_secs(30), "the tickets", || async {
-        let reply = after_sale
-            .call_at("fulfillment", "GET", &tickets_path, None)
-            .await?;
-        Ok(reply.json.as_array().map(Vec::len) == Some(2))
-    })
-    .await?;
+    tickets_issued(&after_sale, &order_id, buyer, 2).await?;
     // What Kafka has not taken shows as the `kafka` consumer's lag, in the process running it.
     let lagging = join_all(
         [
@@ -546,14 +547,7 @@ async fn a_message_the_cursor_skipped_is_found_by_the_reconciler_and_delivered()
 
     // Taking the consumer over, the process checks what the cursor passed: the ticket comes.
     after_sale.restart().await?;
-    let tickets_path = format!("/orders/{order_id}/tickets?userId={buyer}");
-    eventually(Duration::from_secs(30), "the ticket", || async {
-        let reply = after_sale
-            .call_at("fulfillment", "GET", &tickets_path, None)
-            .await?;
-        Ok(reply.json.as_array().map(Vec::len) == Some(1))
-    })
-    .await?;
+    tickets_issued(&after_sale, &order_id, buyer, 1).await?;
     assert!(
         after_sale.log().contains("never handled"),
         "the reconciler says what it found:\n{}",
