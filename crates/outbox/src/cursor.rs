@@ -821,7 +821,7 @@ async fn export(
 }
 
 /// Runs `consumers` until `shutdown`: each supervised ([`STALL`]), all woken by the relaying
-/// process's notifications ([`SEQUENCED`]) and by their own poll.
+/// process's notifications (`SEQUENCED`) and by their own poll.
 pub async fn run_all(
     db: Database,
     consumers: Vec<Arc<CursorConsumer>>,

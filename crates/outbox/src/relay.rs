@@ -225,7 +225,7 @@ pub struct Relay {
     /// relaying one: another may have postponed messages meanwhile).
     held_back: Mutex<Option<HashMap<String, HeldBack>>>,
     /// In a split deployment: gives each message its delivery position instead of handing it
-    /// to subscribers (they read it from the database: [`crate::cursor`]).
+    /// to subscribers (they read it from the database: [`crate::CursorConsumer`]).
     sequence: bool,
 }
 
@@ -320,7 +320,7 @@ impl Relay {
     }
 
     /// The split deployment's relay: every process's consumers read the outbox themselves
-    /// ([`crate::cursor`]), so this one only gives each committed message its delivery
+    /// ([`crate::CursorConsumer`]), so this one only gives each committed message its delivery
     /// position (`delivery_seq`, commit order per key, as it would hand it over) and wakes
     /// them. It must have no subscribers and no Kafka publisher: Kafka is fed by a consumer
     /// of its own there. PostgreSQL only.
