@@ -384,7 +384,7 @@ pub(crate) fn routers(
 
 /// Every event consumer, with the service it belongs to.
 pub(crate) fn subscribers(state: &AppState) -> [(&'static str, Arc<dyn Subscriber>); 5] {
-    [
+    let subscribers: [(&'static str, Arc<dyn Subscriber>); 5] = [
         (
             "inventory",
             Arc::new(InventorySubscriber::new(state.inventory.clone())),
@@ -405,7 +405,8 @@ pub(crate) fn subscribers(state: &AppState) -> [(&'static str, Arc<dyn Subscribe
             "notification",
             Arc::new(NotificationSubscriber::new(state.notification.clone())),
         ),
-    ]
+    ];
+    subscribers.map(|(service, subscriber)| (service, crate::fault::subscriber(subscriber)))
 }
 
 /// The HTTP edge: CORS, timeout, idempotency keys and per-address rate limits.

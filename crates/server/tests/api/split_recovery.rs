@@ -556,3 +556,48 @@ async fn a_message_the_cursor_skipped_is_found_by_the_reconciler_and_delivered()
     db.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_consumer_whose_call_hangs_is_restarted_by_its_process() -> anyhow::Result<()> {
+    let broker = KafkaBroker::start().await?;
+    let layout = Layout::new()?;
+    let front = front(&broker, &layout).await?;
+    let inventory = member(&front, &broker, &layout, "inventory", 0).await?;
+    let sales = member(&front, &broker, &layout, "ordering,payment", 0).await?;
+    let mut after_sale = member(&front, &broker, &layout, "fulfillment,notification", 0).await?;
+    // Its first batch of `order-completed` never returns (a peer or a lock that hangs).
+    after_sale
+        .restart_with_fault(Some("stall-fulfillment-once"))
+        .await?;
+    let (_, seats) = create_event(&front, 1, 1).await;
+    let buyer = "hal@example.com";
+    let order_id = buy(&[&inventory], &sales, &seats, buyer).await?;
+    let paid = Instant::now();
+
+    // After outbox::STALL without progress the process restarts the consumer, which handles
+    // the batch again: the ticket comes, once.
+    let path = format!("/orders/{order_id}/tickets?userId={buyer}");
+    eventually(Duration::from_secs(40), "the ticket", || async {
+        let reply = after_sale
+            .call_at("fulfillment", "GET", &path, None)
+            .await?;
+        Ok(reply.json.as_array().map(Vec::len) == Some(1))
+    })
+    .await?;
+    assert!(
+        paid.elapsed() >= outbox::STALL - Duration::from_secs(1),
+        "the consumer was not stalled: ticket after {:?}",
+        paid.elapsed()
+    );
+    assert!(
+        after_sale
+            .log()
+            .contains("made no progress for 10 s; restarted"),
+        "{}",
+        after_sale.log()
+    );
+    let status = consumer_status(&after_sale, "fulfillment", "fulfillment").await?;
+    assert_eq!(status["restarts"], 1, "{status}");
+    assert_eq!(status["active"], true, "{status}");
+    Ok(())
+}
