@@ -1,7 +1,7 @@
 //! The split deployment (`--services`): each service group in a process of its own, on one
 //! PostgreSQL database (always PostgreSQL here, whatever `TEST_DATABASE` says), with events
-//! travelling through a real Kafka-protocol broker (tansu) and two inventory replicas behind
-//! the test's own round-robin.
+//! travelling through its outbox (and published to a real Kafka-protocol broker, tansu, for
+//! outside consumers) and two inventory replicas behind the test's own round-robin.
 
 use futures::future::join_all;
 use serde_json::{Value, json};
@@ -195,7 +195,7 @@ async fn a_purchase_crosses_six_processes_and_a_consumer_crash_loses_and_doubles
     let completed = format!("/orders/{order_id}?userId={buyer}");
     eventually(
         Duration::from_secs(60),
-        "the order to complete through Kafka",
+        "the order to complete through the outbox",
         || async {
             Ok(sales
                 .call_at("ordering", "GET", &completed, None)
@@ -356,8 +356,8 @@ async fn when_the_relaying_process_dies_another_one_takes_over_the_outbox() -> a
     let buyer = "bo@example.com";
     let order_id = buy(&[&inventory], &sales, &seats, buyer).await?;
 
-    // Tickets need payment-succeeded and order-completed to travel through Kafka: some process
-    // other than the dead one is relaying the outbox.
+    // Tickets need payment-succeeded and order-completed to be positioned by the relay: some
+    // process other than the dead one is relaying the outbox.
     let tickets_path = format!("/orders/{order_id}/tickets?userId={buyer}");
     eventually(Duration::from_secs(60), "the ticket", || async {
         let reply = after_sale
