@@ -92,7 +92,7 @@ pub(crate) async fn notified(listener: &mut Option<Listener>) {
 }
 
 /// How one consumer of this process stands, as `/ready` shows it.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumerStatus {
     /// The consumer (`ordering`, `kafka`, …).

@@ -28,6 +28,35 @@ impl storage::Event for Unreadable {
     }
 }
 
+/// The deployment most tests here run: the front process (identity, catalog, gateway), one
+/// inventory process, sales (ordering, payment) and after-sale (fulfillment, notification), with
+/// the broker they publish to.
+struct Deployment {
+    broker: KafkaBroker,
+    front: TestServer,
+    inventory: TestServer,
+    sales: TestServer,
+    after_sale: TestServer,
+}
+
+impl Deployment {
+    async fn start() -> anyhow::Result<Self> {
+        let broker = KafkaBroker::start().await?;
+        let layout = Layout::new()?;
+        let front = front(&broker, &layout).await?;
+        let inventory = member(&front, &broker, &layout, "inventory", 0).await?;
+        let sales = member(&front, &broker, &layout, "ordering,payment", 0).await?;
+        let after_sale = member(&front, &broker, &layout, "fulfillment,notification", 0).await?;
+        Ok(Self {
+            broker,
+            front,
+            inventory,
+            sales,
+            after_sale,
+        })
+    }
+}
+
 async fn database(front: &TestServer) -> anyhow::Result<Database> {
     let url = front
         .database_url()
@@ -85,12 +114,13 @@ async fn tickets_issued(
 #[tokio::test]
 async fn a_message_that_always_fails_waits_in_its_consumer_and_is_parked_while_other_keys_go_on()
 -> anyhow::Result<()> {
-    let broker = KafkaBroker::start().await?;
-    let layout = Layout::new()?;
-    let front = front(&broker, &layout).await?;
-    let inventory = member(&front, &broker, &layout, "inventory", 0).await?;
-    let sales = member(&front, &broker, &layout, "ordering,payment", 0).await?;
-    let after_sale = member(&front, &broker, &layout, "fulfillment,notification", 0).await?;
+    let Deployment {
+        broker: _broker,
+        front,
+        inventory,
+        sales,
+        after_sale,
+    } = Deployment::start().await?;
     let (_, seats) = create_event(&front, 1, 1).await;
     let db = database(&front).await?;
 
@@ -459,12 +489,13 @@ async fn kill_9_of_each_process_during_a_sale_loses_and_doubles_nothing() -> any
 
 #[tokio::test]
 async fn our_services_hear_each_other_without_the_broker() -> anyhow::Result<()> {
-    let broker = KafkaBroker::start().await?;
-    let layout = Layout::new()?;
-    let front = front(&broker, &layout).await?;
-    let inventory = member(&front, &broker, &layout, "inventory", 0).await?;
-    let sales = member(&front, &broker, &layout, "ordering,payment", 0).await?;
-    let after_sale = member(&front, &broker, &layout, "fulfillment,notification", 0).await?;
+    let Deployment {
+        broker,
+        front,
+        inventory,
+        sales,
+        after_sale,
+    } = Deployment::start().await?;
     let (_, seats) = create_event(&front, 1, 2).await;
 
     // The broker goes away: it is the public stream only.
@@ -510,12 +541,13 @@ async fn our_services_hear_each_other_without_the_broker() -> anyhow::Result<()>
 #[tokio::test]
 async fn a_message_the_cursor_skipped_is_found_by_the_reconciler_and_delivered()
 -> anyhow::Result<()> {
-    let broker = KafkaBroker::start().await?;
-    let layout = Layout::new()?;
-    let front = front(&broker, &layout).await?;
-    let inventory = member(&front, &broker, &layout, "inventory", 0).await?;
-    let sales = member(&front, &broker, &layout, "ordering,payment", 0).await?;
-    let mut after_sale = member(&front, &broker, &layout, "fulfillment,notification", 0).await?;
+    let Deployment {
+        broker: _broker,
+        front,
+        inventory,
+        sales,
+        mut after_sale,
+    } = Deployment::start().await?;
     let (_, seats) = create_event(&front, 1, 1).await;
     let db = database(&front).await?;
     eventually(Duration::from_secs(30), "fulfillment consuming", || async {
@@ -559,12 +591,13 @@ async fn a_message_the_cursor_skipped_is_found_by_the_reconciler_and_delivered()
 
 #[tokio::test]
 async fn a_consumer_whose_call_hangs_is_restarted_by_its_process() -> anyhow::Result<()> {
-    let broker = KafkaBroker::start().await?;
-    let layout = Layout::new()?;
-    let front = front(&broker, &layout).await?;
-    let inventory = member(&front, &broker, &layout, "inventory", 0).await?;
-    let sales = member(&front, &broker, &layout, "ordering,payment", 0).await?;
-    let mut after_sale = member(&front, &broker, &layout, "fulfillment,notification", 0).await?;
+    let Deployment {
+        broker: _broker,
+        front,
+        inventory,
+        sales,
+        mut after_sale,
+    } = Deployment::start().await?;
     // Its first batch of `order-completed` never returns (a peer or a lock that hangs).
     after_sale
         .restart_with_fault(Some("stall-fulfillment-once"))
