@@ -103,6 +103,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         C::SeatAlreadyReserved
         | C::SeatHeldBack
         | C::SeatsNotFree
+        | C::NotEnoughSeats
         | C::HoldLimitReached
         | C::HoldExpired
         | C::ReservationNotActive

@@ -35,6 +35,8 @@ pub struct SeatListing {
     pub sales_start: Option<DateTime<Utc>>,
     /// When they come off sale (`None`: when it starts).
     pub sales_end: Option<DateTime<Utc>>,
+    /// A wheelchair space or a companion seat (marked by the organiser).
+    pub accessible: bool,
 }
 
 /// Read access to the catalogue that needs no other context, so any context may use it.
@@ -91,6 +93,7 @@ impl CatalogQueries {
                 currency: e.currency.clone(),
                 sales_start: e.sales_start,
                 sales_end: e.sales_end,
+                accessible: s.access.is_some(),
             })
             .collect())
     }

@@ -1,5 +1,7 @@
 //! Holds and the buyers who place them.
 
+pub(crate) mod best;
+
 use chrono::{DateTime, Utc};
 use kernel::{EventId, ReservationId, SeatId};
 
@@ -281,6 +283,7 @@ mod tests {
                 event_date,
                 sales_start,
                 sales_end,
+                accessible: false,
             };
         let on_sale = listing(true, later, None, None);
         assert!(check_on_sale(&on_sale, None, now).is_ok());

@@ -19,6 +19,21 @@ pub enum InventoryError {
         "You already hold {limit} seats for this event, the most one buyer may hold at once. Release one or complete your purchase first."
     )]
     HoldLimitReached { limit: u32 },
+    /// Best available: the seats asked for would take the buyer past the hold limit.
+    #[error(
+        "You may hold at most {limit} seats for this event and already hold {held}, so at most {} more can be held now.", .limit.saturating_sub(*.held)
+    )]
+    HoldLimitWouldBeExceeded { limit: u32, held: u32 },
+    /// Best available: fewer free seats than asked for (none held).
+    #[error("{}", not_enough(*.wanted, *.free, .section.as_deref()))]
+    NotEnoughSeats {
+        wanted: u32,
+        free: usize,
+        section: Option<String>,
+    },
+    /// No event with that id.
+    #[error("Event {0} not found")]
+    EventNotFound(EventId),
     /// The organiser holds the seat back.
     #[error("Seat {0} is held back by the organiser and not on sale.")]
     SeatHeldBack(SeatId),
@@ -52,7 +67,11 @@ impl InventoryError {
             Self::SeatNotFound(_) => ErrorCode::SeatNotFound,
             Self::ReservationNotFound(_) => ErrorCode::ReservationNotFound,
             Self::SeatAlreadyReserved(_) => ErrorCode::SeatAlreadyReserved,
-            Self::HoldLimitReached { .. } => ErrorCode::HoldLimitReached,
+            Self::HoldLimitReached { .. } | Self::HoldLimitWouldBeExceeded { .. } => {
+                ErrorCode::HoldLimitReached
+            }
+            Self::NotEnoughSeats { .. } => ErrorCode::NotEnoughSeats,
+            Self::EventNotFound(_) => ErrorCode::EventNotFound,
             Self::SeatHeldBack(_) => ErrorCode::SeatHeldBack,
             Self::SeatsNotFree(_) => ErrorCode::SeatsNotFree,
             Self::NotOnSale(_) => ErrorCode::EventNotOnSale,
@@ -62,6 +81,17 @@ impl InventoryError {
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
+}
+
+/// "Only 3 seats are free in section VIP; none were held."
+fn not_enough(wanted: u32, free: usize, section: Option<&str>) -> String {
+    let place = section.map_or("for this event".to_string(), |s| format!("in section {s}"));
+    let free = match free {
+        0 => "No seats are".to_string(),
+        1 => "Only 1 seat is".to_string(),
+        n => format!("Only {n} seats are"),
+    };
+    format!("{free} free {place}, fewer than the {wanted} asked for; none were held.")
 }
 
 /// "These seats are not free, so nothing was changed: A-1-3 (held), A-1-4 (sold)."

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use api::{Admin, ApiError, AppJson, AppPath, AppQuery, Auth, Caller};
 
 use crate::domain::{CustomerId, Hold};
-use crate::{HoldRequest, InventoryService, SeatSelection};
+use crate::{BestRequest, HoldRequest, InventoryService, SeatSelection};
 
 /// The inventory's routes.
 pub fn router<S>() -> Router<S>
@@ -25,6 +25,7 @@ where
 {
     Router::new()
         .route("/reservations", post(create_reservation))
+        .route("/reservations/best-available", post(hold_best_available))
         .route(
             "/reservations/{id}",
             get(get_reservation).delete(delete_reservation),
@@ -207,6 +208,110 @@ async fn create_reservation(
     ))
 }
 
+/// Body of `POST /reservations/best-available`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct BestAvailableRequest {
+    event_id: Option<EventId>,
+    /// How many seats, 1 up to the hold limit (6 by default).
+    quantity: Option<u32>,
+    /// Only seats of this section.
+    section_code: Option<String>,
+    /// Only seats of this price category (events without categories refuse it).
+    category: Option<String>,
+    /// The buyer: a user id or guest token (or a JWT).
+    customer_id: Option<String>,
+}
+
+/// A seat held by best available.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct BestSeat {
+    reservation_id: ReservationId,
+    seat_id: SeatId,
+    section_code: String,
+    row_number: i64,
+    seat_number: i64,
+    price: kernel::Money,
+}
+
+/// The seats best available held: all asked for, side by side in one row unless `split`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct BestAvailableResponse {
+    event_id: EventId,
+    customer_id: String,
+    /// `true` when no row had the seats side by side: the seats are in more than one group.
+    split: bool,
+    expires_at: DateTime<Utc>,
+    status: &'static str,
+    /// The holds, in place order (section, row, seat).
+    reservations: Vec<BestSeat>,
+}
+
+/// Holds the best `quantity` free seats of an event in one step, all or none: side by side in
+/// one row nearest the stage when any row has them (never leaving a lone free seat beside a
+/// taken one when that can be avoided), else the fewest groups with `split: true`. Wheelchair
+/// spaces and companion seats are left to those who pick them.
+#[utoipa::path(post, path = "/reservations/best-available", tag = "inventory", request_body = BestAvailableRequest, responses((status = 201, body = BestAvailableResponse), (status = 400, description = "Invalid input (quantity out of range, unknown section)", body = api::ErrorResponse), (status = 401, description = "Not signed in or not the owner", body = api::ErrorResponse), (status = 404, description = "No such event", body = api::ErrorResponse), (status = 409, description = "Not enough free seats (`not_enough_seats`), the hold limit (`hold_limit_reached`), or the event is not on sale; nothing was held", body = api::ErrorResponse), (status = 429, description = "Too many holds from this address", body = api::ErrorResponse)))]
+async fn hold_best_available(
+    caller: Caller,
+    State(svc): State<Arc<InventoryService>>,
+    AppJson(body): AppJson<BestAvailableRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let event_id = body
+        .event_id
+        .filter(|id| !id.uuid().is_nil())
+        .ok_or_else(|| ApiError::validation("eventId must not be empty"))?;
+    let quantity = body
+        .quantity
+        .ok_or_else(|| ApiError::validation("quantity must not be empty"))?;
+    if body
+        .category
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty())
+    {
+        return Err(ApiError::validation(
+            "This event has no price categories; ask by sectionCode instead.",
+        ));
+    }
+    let customer = caller.customer(body.customer_id.as_deref()).await?;
+    let customer_id = CustomerId::parse(customer.as_deref().unwrap_or(""))?;
+    let best = svc
+        .hold_best(BestRequest {
+            event_id,
+            quantity,
+            section_code: body.section_code,
+            customer_id,
+        })
+        .await?;
+    let expires_at = best.holds.first().map(|(h, _)| h.expires_at);
+    let response = BestAvailableResponse {
+        event_id,
+        customer_id: best
+            .holds
+            .first()
+            .map(|(h, _)| h.customer_id.clone())
+            .unwrap_or_default(),
+        split: best.split,
+        expires_at: expires_at.unwrap_or_default(),
+        status: "active",
+        reservations: best
+            .holds
+            .into_iter()
+            .map(|(h, at)| BestSeat {
+                reservation_id: h.id,
+                seat_id: h.seat_id,
+                section_code: at.section_code,
+                row_number: at.row_number,
+                seat_number: at.seat_number,
+                price: at.price,
+            })
+            .collect(),
+    };
+    Ok((StatusCode::CREATED, Json(response)))
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct OwnerQuery {
@@ -250,6 +355,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
     #[openapi(paths(
         create_reservation,
+        hold_best_available,
         get_reservation,
         delete_reservation,
         list_held_back,

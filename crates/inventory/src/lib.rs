@@ -21,6 +21,7 @@ mod queries;
 mod service;
 mod store;
 
+pub use domain::best::stage_order;
 pub use domain::{Block, CustomerId, Hold, HoldStatus, MAX_BLOCK_REASON, TakenSeat};
 pub use error::InventoryError;
 pub use events::{
@@ -33,5 +34,6 @@ pub use ports::{
 };
 pub use queries::{EventCounts, InventoryQueries, SeatTaken};
 pub use service::{
-    HeldBackSeat, HoldRequest, HoldSettings, InventoryService, MAX_SELECTION, SeatSelection,
+    BestHolds, BestRequest, HeldBackSeat, HeldSeat, HoldRequest, HoldSettings, InventoryService,
+    MAX_SELECTION, SeatSelection,
 };

@@ -30,6 +30,9 @@ pub struct SeatListing {
     /// When they come off sale (`None`: when it starts).
     #[serde(default)]
     pub sales_end: Option<DateTime<Utc>>,
+    /// A wheelchair space or a companion seat: best-available leaves it to those who need it.
+    #[serde(default)]
+    pub accessible: bool,
 }
 
 /// The catalog's seat directory, asked at every hold: whether the seat exists and its event is on

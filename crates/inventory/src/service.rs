@@ -1,8 +1,11 @@
 //! Inventory commands: hold, release, expire. Each owns its transaction and writes its events
-//! to the outbox inside it. Seats held back by the organiser are in `service/blocks.rs`.
+//! to the outbox inside it. Seats held back by the organiser are in `service/blocks.rs`,
+//! best available in `service/best.rs`.
 
+mod best;
 mod blocks;
 
+pub use best::{BestHolds, BestRequest, HeldSeat};
 pub use blocks::{HeldBackSeat, MAX_SELECTION, SeatSelection};
 
 use chrono::{DateTime, Duration, Utc};
@@ -84,6 +87,11 @@ impl InventoryService {
     pub fn with_payments(mut self, payments: Arc<dyn HoldPayments>) -> Self {
         self.payments = payments;
         self
+    }
+
+    /// Most active holds one buyer may have for one event (what best-available may ask for).
+    pub fn hold_limit(&self) -> u32 {
+        self.settings.max_holds_per_customer
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {

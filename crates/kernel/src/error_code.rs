@@ -32,6 +32,8 @@ pub enum ErrorCode {
     SeatHeldBack,
     /// Seats to hold back or sell at the box office are held, in a cart or sold.
     SeatsNotFree,
+    /// Best available: fewer free seats than asked for.
+    NotEnoughSeats,
     /// A hold lapsed before the step that needed it.
     HoldExpired,
     /// The hold is not active any more (released, expired or confirmed).
@@ -133,6 +135,7 @@ impl ErrorCode {
             Self::HoldLimitReached => "hold_limit_reached",
             Self::SeatHeldBack => "seat_held_back",
             Self::SeatsNotFree => "seats_not_free",
+            Self::NotEnoughSeats => "not_enough_seats",
             Self::HoldExpired => "hold_expired",
             Self::ReservationNotActive => "reservation_not_active",
             Self::ReservationMismatch => "reservation_mismatch",

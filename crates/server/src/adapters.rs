@@ -84,6 +84,7 @@ fn for_inventory(s: catalog::SeatListing) -> SeatListing {
         event_date: s.event_date,
         sales_start: s.sales_start,
         sales_end: s.sales_end,
+        accessible: s.accessible,
     }
 }
 

@@ -430,6 +430,11 @@ pub(crate) fn edge_config(args: &ServeArgs, db: &Database) -> anyhow::Result<Edg
             },
             RateRule {
                 method: Method::POST,
+                path: "/reservations/best-available",
+                per_second: args.hold_rate_limit,
+            },
+            RateRule {
+                method: Method::POST,
                 path: "/token",
                 per_second: args.login_rate_limit,
             },
@@ -452,6 +457,11 @@ pub(crate) fn edge_config(args: &ServeArgs, db: &Database) -> anyhow::Result<Edg
             RateRule {
                 method: Method::POST,
                 path: "/ui/events/*/hold",
+                per_second: args.hold_rate_limit,
+            },
+            RateRule {
+                method: Method::POST,
+                path: "/ui/events/*/best",
                 per_second: args.hold_rate_limit,
             },
             RateRule {

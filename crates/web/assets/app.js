@@ -111,6 +111,36 @@
     hover.textContent = words(c) + " · " + WORDS[stateOf(c)];
   });
 
+  // Best available: the form works without script (it lands on the cart); with it, the seats
+  // turn "yours" on the map where the buyer is.
+  const best = document.getElementById("best-form");
+  if (best) {
+    best.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const button = best.querySelector("button");
+      button.disabled = true;
+      let data;
+      try {
+        const res = await fetch(best.action, {
+          method: "POST",
+          body: new URLSearchParams(new FormData(best)),
+          credentials: "same-origin",
+          headers: { accept: "application/json" },
+        });
+        try { data = await res.json(); } catch (_) { data = {}; }
+        if (!("ok" in data)) data = { ok: false, message: data.error || "The server did not answer. Please try again." };
+      } catch (_) {
+        data = { ok: false, message: "The server did not answer. Please try again." };
+      }
+      button.disabled = false;
+      if (data.ok) {
+        (data.seats || []).forEach((id) => { const c = seats.get(id); if (c) setState(c, "mine"); });
+        inCart.textContent = data.inCart;
+      }
+      say(data.message, data.ok);
+    });
+  }
+
   async function refresh() {
     try {
       const res = await fetch("/ui/events/" + eventId + "/live", { credentials: "same-origin" });

@@ -60,6 +60,7 @@ where
         .route("/ui/events/{id}", get(shop::show_event))
         .route("/ui/events/{id}/live", get(shop::live_seats))
         .route("/ui/events/{id}/hold", post(shop::hold_seat))
+        .route("/ui/events/{id}/best", post(shop::hold_best))
         .route("/ui/events/{id}/release", post(shop::release_seat))
         .route("/ui/events/{id}/waitlist", post(waitlist::join_waitlist))
         .route("/ui/cart", get(cart::show_cart))

@@ -1,8 +1,8 @@
 //! Where each seat is drawn: the one layout used by the event page and by the admin's preview.
 //!
-//! The stage is at the top. Sections are stacked below it, dearest first (the premium seats are
-//! the ones nearest the stage in most halls); inside a section rows go away from the stage and
-//! each row is centred.
+//! The stage is at the top. Sections are stacked below it in `inventory::stage_order` (dearest
+//! first: the order best-available fills them in); inside a section rows go away from the stage
+//! and each row is centred.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -79,7 +79,12 @@ pub(crate) fn layout(seats: &[SeatSpec], currency: &str) -> SeatMapView {
             .max()
             .unwrap_or(0)
     };
-    order.sort_by(|a, b| dearest(&b.1).cmp(&dearest(&a.1)).then(a.0.cmp(b.0)));
+    order.sort_by(|a, b| {
+        inventory::stage_order(
+            (a.0, Money::from_cents(dearest(&a.1))),
+            (b.0, Money::from_cents(dearest(&b.1))),
+        )
+    });
 
     let widest = order
         .iter()
@@ -124,6 +129,39 @@ pub(crate) fn layout(seats: &[SeatSpec], currency: &str) -> SeatMapView {
         labels,
         dots,
     }
+}
+
+/// The sections of `seats` nearest the stage first, each as (code, "Section A · 50.00 USD ·
+/// 12 free"), for the best-available form.
+pub(crate) fn sections(seats: &[SeatSpec], currency: &str) -> Vec<(String, String)> {
+    // code -> (cheapest, dearest, free)
+    let mut by_code: BTreeMap<&str, (Money, Money, usize)> = BTreeMap::new();
+    for s in seats {
+        let e = by_code.entry(&s.section).or_insert((s.price, s.price, 0));
+        e.0 = e.0.min(s.price);
+        e.1 = e.1.max(s.price);
+        e.2 += usize::from(s.status == "available");
+    }
+    let mut order: Vec<(&str, (Money, Money, usize))> = by_code.into_iter().collect();
+    order.sort_by(|a, b| inventory::stage_order((a.0, a.1.1), (b.0, b.1.1)));
+    order
+        .into_iter()
+        .map(|(code, (low, high, free))| {
+            let prices = if low == high {
+                view::price(low, currency)
+            } else {
+                format!(
+                    "{}–{}",
+                    view::price(low, currency),
+                    view::price(high, currency)
+                )
+            };
+            (
+                code.to_string(),
+                format!("Section {code} · {prices} · {free} free"),
+            )
+        })
+        .collect()
 }
 
 /// The seats' statuses with the visitor's own holds marked `mine`.

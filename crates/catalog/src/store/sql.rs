@@ -300,6 +300,7 @@ storage::row! {
         status: String,
         sales_start: Option<i64>,
         sales_end: Option<i64>,
+        access: Option<String>,
     }
 }
 
@@ -318,7 +319,8 @@ fn seat_listing_statement<'a>(seat: SeatId) -> Statement<'a> {
 
 const SEAT_LISTING: &str =
     "select s.seat_id, s.event_id, s.section_code, s.row_number, s.seat_number, s.price_cents,
-        e.name, e.venue, e.event_date, e.currency, e.status, e.sales_start, e.sales_end
+        e.name, e.venue, e.event_date, e.currency, e.status, e.sales_start, e.sales_end,
+        s.access
      from catalog_seats s join catalog_events e on e.event_id = s.event_id where s.seat_id = $1";
 
 impl ListingRow {
@@ -338,6 +340,7 @@ impl ListingRow {
             currency: r.currency,
             sales_start: r.sales_start.map(from_micros),
             sales_end: r.sales_end.map(from_micros),
+            accessible: r.access.is_some(),
         }
     }
 }

@@ -452,6 +452,44 @@ pub(crate) async fn expire_lapsed(
     Ok(rows.into_iter().map(HoldRow::into_hold).collect())
 }
 
+/// Marks the lapsed active holds of one event expired; returns them.
+pub(crate) async fn expire_lapsed_of_event(
+    conn: Conn<'_>,
+    event: EventId,
+    now: DateTime<Utc>,
+) -> Result<Vec<Hold>, storage::Error> {
+    let rows: Vec<HoldRow> = Statement::new(concat!(
+        "update inventory_reservations set status = 'expired', ended_at = $2
+         where event_id = $1 and status = 'active' and expires_at <= $2
+         returning ",
+        hold_columns!()
+    ))
+    .bind(event.uuid())
+    .bind(to_micros(now))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(HoldRow::into_hold).collect())
+}
+
+/// How many unexpired holds `customer` has for `event` at `now` (what the hold limit counts).
+pub(crate) async fn live_holds_of(
+    conn: Conn<'_>,
+    customer: &str,
+    event: EventId,
+    now: DateTime<Utc>,
+) -> Result<i64, storage::Error> {
+    let (count,): (i64,) = Statement::new(
+        "select cast(count(*) as bigint) from inventory_reservations
+         where customer_id = $1 and event_id = $2 and status = 'active' and expires_at > $3",
+    )
+    .bind(customer)
+    .bind(event.uuid())
+    .bind(to_micros(now))
+    .fetch_one(conn)
+    .await?;
+    Ok(count)
+}
+
 /// Releases an active, unexpired hold; returns it if it was released.
 pub(crate) async fn release_hold(
     conn: Conn<'_>,

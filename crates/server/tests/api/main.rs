@@ -2,6 +2,7 @@
 
 mod backoffice;
 mod bench;
+mod best_available;
 mod browser;
 mod catalog;
 mod concurrency;

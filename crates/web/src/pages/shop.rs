@@ -12,7 +12,7 @@ use serde_json::json;
 use std::collections::HashSet;
 
 use catalog::EventSummary;
-use inventory::{CustomerId, HoldRequest};
+use inventory::{BestRequest, CustomerId, HoldRequest};
 use kernel::{EventId, SeatId};
 use ordering::{AddToCart, Order, OrderState};
 
@@ -82,6 +82,10 @@ pub(crate) struct EventPage {
     waiting: i64,
     in_cart: usize,
     map: SeatMapView,
+    /// Quantities best-available offers (1 up to the hold limit).
+    quantities: Vec<u32>,
+    /// Sections to choose best-available seats from: (code, words with the price range).
+    sections: Vec<(String, String)>,
 }
 
 /// `GET /ui/events/{id}`: the event with its seat map.
@@ -114,7 +118,10 @@ pub(crate) async fn show_event(
     } else {
         0
     };
+    let sections = seatmap::sections(&specs, &summary.event.currency);
     Ok(EventPage {
+        quantities: (1..=web.inventory.hold_limit()).collect(),
+        sections,
         nav: Nav::of(&visitor),
         id: id.to_string(),
         name: summary.event.name.clone(),
@@ -237,6 +244,136 @@ async fn hold_into_cart(
         "message": format!("{label} is yours until {} — it is in your cart.", hold.expires_at.format("%H:%M:%S UTC")),
         "expiresAt": view::iso(hold.expires_at),
         "inCart": cart.items.len(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct BestForm {
+    quantity: u32,
+    #[serde(default)]
+    section: String,
+}
+
+/// `POST /ui/events/{id}/best`: holds the best `quantity` seats (of `section`, if chosen) and
+/// puts them all in the cart, or none. The map's script asks for JSON and marks the seats as
+/// the visitor's; without the script the form lands on the cart.
+pub(crate) async fn hold_best(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<BestForm>,
+) -> Response {
+    let mut cookies = SetCookies::default();
+    let mut visitor = visitor;
+    if visitor.customer_id().is_none() {
+        match web.identity.issue_guest_token().await {
+            Ok((token, _)) => {
+                cookies = cookies.guest(&token);
+                visitor.guest = Some(token);
+            }
+            Err(e) => return answer(Err(e.into())),
+        }
+    }
+    let result = best_into_cart(&web, &visitor, &id, &form).await;
+    let wants_json = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        return cookies.on(answer(result));
+    }
+    cookies.on(match result {
+        Ok(_) => axum::response::Redirect::to("/ui/cart").into_response(),
+        Err(e) => e.into_response(),
+    })
+}
+
+async fn best_into_cart(
+    web: &WebState,
+    visitor: &Visitor,
+    event: &str,
+    form: &BestForm,
+) -> Result<serde_json::Value, PageError> {
+    let event_id = event_id(event)?;
+    let (Some(customer), Some(buyer)) = (visitor.customer_id(), visitor.buyer()) else {
+        return Err(PageError::new(
+            StatusCode::UNAUTHORIZED,
+            "Please sign in again.",
+        ));
+    };
+    let customer = CustomerId::parse(&customer)?;
+    let best = web
+        .inventory
+        .hold_best(BestRequest {
+            event_id,
+            quantity: form.quantity,
+            section_code: Some(form.section.clone()).filter(|s| !s.trim().is_empty()),
+            customer_id: customer.clone(),
+        })
+        .await?;
+    let mut carted = Vec::new();
+    let mut cart = None;
+    for (hold, _) in &best.holds {
+        let added = web
+            .ordering
+            .add_to_cart(AddToCart {
+                reservation_id: Some(hold.id),
+                seat_id: hold.seat_id,
+                price: None,
+                buyer: buyer.clone(),
+            })
+            .await;
+        match added {
+            Ok(order) => {
+                carted.push(hold.seat_id);
+                cart = Some(order);
+            }
+            Err(e) => {
+                // All or none: what was carted leaves the cart (releasing its hold), the rest
+                // is released.
+                for &seat in &carted {
+                    if let Err(undo) = super::cart::remove_seat(web, visitor, seat).await {
+                        tracing::warn!(error = %undo.message, "taking a best-available seat back out of the cart");
+                    }
+                }
+                for (other, _) in best
+                    .holds
+                    .iter()
+                    .filter(|(h, _)| !carted.contains(&h.seat_id))
+                {
+                    if let Err(undo) = web.inventory.release(other.id, Some(&customer)).await {
+                        tracing::warn!(error = %undo, "releasing a best-available hold that could not be carted");
+                    }
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    let labels: Vec<String> = best
+        .holds
+        .iter()
+        .map(|(_, at)| view::seat_label(&at.section_code, at.row_number, at.seat_number))
+        .collect();
+    let until = best
+        .holds
+        .first()
+        .map(|(h, _)| h.expires_at.format("%H:%M:%S UTC").to_string())
+        .unwrap_or_default();
+    let together = if best.split {
+        format!(
+            "No row had {} seats side by side, so they are split: ",
+            best.holds.len()
+        )
+    } else {
+        String::new()
+    };
+    Ok(json!({
+        "ok": true,
+        "message": format!("{together}{} — yours until {until}, in your cart.", labels.join(", ")),
+        "seats": best.holds.iter().map(|(h, _)| h.seat_id.to_string()).collect::<Vec<_>>(),
+        "split": best.split,
+        "inCart": cart.map_or(0, |c| c.items.len()),
     }))
 }
 
