@@ -109,9 +109,12 @@ pub(crate) fn choose(places: &[Place], quantity: usize) -> Option<Choice> {
     Some(Choice { seats, split: true })
 }
 
+/// A section's dearest price and its rows (row number -> places).
+type Section = (Money, BTreeMap<i64, Vec<usize>>);
+
 /// The event's rows, nearest the stage first, each in seat order.
 fn rows(places: &[Place]) -> Vec<Row> {
-    let mut sections: BTreeMap<&str, (Money, BTreeMap<i64, Vec<usize>>)> = BTreeMap::new();
+    let mut sections: BTreeMap<&str, Section> = BTreeMap::new();
     for (i, p) in places.iter().enumerate() {
         let section = sections
             .entry(&p.section_code)
@@ -119,8 +122,7 @@ fn rows(places: &[Place]) -> Vec<Row> {
         section.0 = section.0.max(p.price);
         section.1.entry(p.row_number).or_default().push(i);
     }
-    let mut ordered: Vec<(&str, (Money, BTreeMap<i64, Vec<usize>>))> =
-        sections.into_iter().collect();
+    let mut ordered: Vec<(&str, Section)> = sections.into_iter().collect();
     ordered.sort_by(|a, b| stage_order((a.0, a.1.0), (b.0, b.1.0)));
     let mut out = Vec::new();
     for (rank, (_, (_, section_rows))) in ordered.into_iter().enumerate() {
