@@ -25,6 +25,9 @@ pub enum Mode {
     Spread,
     /// Most buyers fight over the first `--hot-seats` seats (the front rows).
     Hotspot,
+    /// Each buyer asks for the best `--group` seats in one request
+    /// (`POST /reservations/best-available`) and buys them in one order.
+    Best,
 }
 
 impl Mode {
@@ -32,6 +35,7 @@ impl Mode {
         match self {
             Self::Spread => "spread",
             Self::Hotspot => "hotspot",
+            Self::Best => "best",
         }
     }
 }
@@ -71,6 +75,9 @@ pub struct BenchArgs {
     /// Seats a buyer tries before giving up.
     #[arg(long, default_value_t = 3)]
     pub attempts: u32,
+    /// Seats each buyer asks for in best mode (at most the server's hold limit).
+    #[arg(long, default_value_t = 4)]
+    pub group: u32,
     /// Longest the sale may run, in seconds.
     #[arg(long, default_value_t = 120)]
     pub max_secs: u64,
@@ -121,6 +128,10 @@ impl BenchArgs {
             "--concurrency must be between 1 and 4096"
         );
         anyhow::ensure!(self.attempts >= 1, "--attempts must be at least 1");
+        anyhow::ensure!(
+            (1..=100).contains(&self.group),
+            "--group must be between 1 and 100"
+        );
         anyhow::ensure!(
             (1..=3600).contains(&self.max_secs),
             "--max-secs must be between 1 and 3600"
@@ -173,7 +184,7 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let token = server
         .admin_token(&client, &args.admin_email, &args.admin_password)
         .await?;
-    let seats = server::create_event(&client, &server.base, &token, args.seats).await?;
+    let (event, seats) = server::create_event(&client, &server.base, &token, args.seats).await?;
     progress(&format!("event ready: {} seats", seats.len()));
     let target = conn::Target::new(&server.base)?;
     let health = load::health(&target, args).await;
@@ -184,7 +195,7 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let writes_before = server::writer_queue(&client, &server.base).await;
     let done = std::sync::atomic::AtomicBool::new(false);
     let sale = async {
-        let sale = load::sale(&target, &seats, args).await;
+        let sale = load::sale(&target, &event, &seats, args).await;
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         sale
     };

@@ -89,7 +89,7 @@ pub(crate) async fn health(target: &Target, args: &BenchArgs) -> Health {
 /// Counts of the sale.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Totals {
-    /// Holds granted.
+    /// Holds granted (seats: a best-available answer holds `--group` of them).
     pub(crate) holds: u64,
     /// Holds refused because someone else had the seat (409).
     pub(crate) conflicts: u64,
@@ -116,7 +116,12 @@ pub(crate) struct Sale {
 
 /// State shared by the buyers.
 struct Shared {
+    event: String,
     seats: Vec<Value>,
+    /// Seats per buyer in best mode.
+    group: u32,
+    /// Best mode: the server said fewer seats than a group are left.
+    sold_out: AtomicBool,
     /// Seats a buyer of this run has bought or is buying (what a fresh seat map would show).
     taken: Vec<AtomicBool>,
     taken_count: AtomicUsize,
@@ -156,6 +161,15 @@ impl Shared {
             .find(|&i| !self.taken[i].load(Ordering::Relaxed))
     }
 
+    /// Seats one purchase buys.
+    fn seats_per_purchase(&self) -> u64 {
+        if self.mode == Mode::Best {
+            u64::from(self.group)
+        } else {
+            1
+        }
+    }
+
     fn mark_taken(&self, i: usize) {
         if !self.taken[i].swap(true, Ordering::Relaxed) {
             self.taken_count.fetch_add(1, Ordering::Relaxed);
@@ -173,10 +187,13 @@ struct Local {
 }
 
 /// Runs the buyers until every buyer has had a turn, the seats are sold, or `--max-secs`.
-pub(crate) async fn sale(target: &Target, seats: &[Value], args: &BenchArgs) -> Sale {
+pub(crate) async fn sale(target: &Target, event: &str, seats: &[Value], args: &BenchArgs) -> Sale {
     let started = Instant::now();
     let shared = Arc::new(Shared {
+        event: event.to_string(),
         seats: seats.to_vec(),
+        group: args.group,
+        sold_out: AtomicBool::new(false),
         taken: seats.iter().map(|_| AtomicBool::new(false)).collect(),
         taken_count: AtomicUsize::new(0),
         next_buyer: AtomicU64::new(0),
@@ -202,7 +219,11 @@ pub(crate) async fn sale(target: &Target, seats: &[Value], args: &BenchArgs) -> 
                 if n >= shared.buyers || Instant::now() > shared.deadline {
                     break;
                 }
-                buy(&mut conn, &shared, n, &mut local).await;
+                if shared.mode == Mode::Best {
+                    buy_best(&mut conn, &shared, n, &mut local).await;
+                } else {
+                    buy(&mut conn, &shared, n, &mut local).await;
+                }
             }
             local
         });
@@ -220,7 +241,7 @@ pub(crate) async fn sale(target: &Target, seats: &[Value], args: &BenchArgs) -> 
     let elapsed = started.elapsed();
     progress(&format!(
         "done: {} of {} seats sold in {:.1}s",
-        shared.purchases.load(Ordering::Relaxed),
+        shared.purchases.load(Ordering::Relaxed) * shared.seats_per_purchase(),
         shared.seats.len(),
         elapsed.as_secs_f64()
     ));
@@ -251,7 +272,8 @@ async fn report_progress(shared: Arc<Shared>, started: Instant) {
         let secs = started.elapsed().as_secs_f64();
         let purchases = shared.purchases.load(Ordering::Relaxed);
         progress(&format!(
-            "{secs:5.1}s  {purchases} of {} seats sold  {:.0} purchases/s  {} conflicts  {} errors",
+            "{secs:5.1}s  {} of {} seats sold  {:.0} purchases/s  {} conflicts  {} errors",
+            purchases * shared.seats_per_purchase(),
             shared.seats.len(),
             purchases as f64 / secs,
             shared.conflicts.load(Ordering::Relaxed),
@@ -291,6 +313,28 @@ struct PayRequest<'a> {
     order_id: &'a str,
     customer_id: &'a str,
     amount: &'a Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BestRequest<'a> {
+    event_id: &'a str,
+    quantity: u32,
+    customer_id: &'a str,
+}
+
+/// What a buyer needs from a best-available answer.
+#[derive(Deserialize)]
+struct BestHeld {
+    reservations: Vec<BestSeat>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BestSeat {
+    reservation_id: String,
+    seat_id: Value,
+    price: Value,
 }
 
 /// The one field a buyer needs from the hold's answer.
@@ -361,14 +405,96 @@ async fn buy(conn: &mut Conn, shared: &Shared, n: u64, local: &mut Local) {
         shared.errors.fetch_add(1, Ordering::Relaxed);
         return;
     };
+    if checkout_and_pay(conn, local, &order, &customer, &seat["price"]).await {
+        shared.purchases.fetch_add(1, Ordering::Relaxed);
+    } else {
+        shared.errors.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// One buyer of best mode: the best `--group` seats in one request, each carted, one checkout,
+/// one payment of their sum.
+async fn buy_best(conn: &mut Conn, shared: &Shared, n: u64, local: &mut Local) {
+    if shared.sold_out.load(Ordering::Relaxed) {
+        shared.gave_up.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let customer = format!("bench-buyer-{n}");
+    let body = BestRequest {
+        event_id: &shared.event,
+        quantity: shared.group,
+        customer_id: &customer,
+    };
+    let t = Instant::now();
+    let reply = post(conn, "/reservations/best-available", &body).await;
+    local.hold.record(t);
+    let held = match reply {
+        Some((201, answer)) => serde_json::from_slice::<BestHeld>(&answer).ok(),
+        Some((409, _)) => {
+            // Too few seats left for a group: the buyers after this one do not ask.
+            shared.sold_out.store(true, Ordering::Relaxed);
+            shared.gave_up.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        _ => None,
+    };
+    let Some(held) = held else {
+        shared.errors.fetch_add(1, Ordering::Relaxed);
+        return;
+    };
+    shared
+        .holds
+        .fetch_add(held.reservations.len() as u64, Ordering::Relaxed);
+    let mut order = None;
+    let mut total = 0.0;
+    for seat in &held.reservations {
+        let cart = CartRequest {
+            reservation_id: &seat.reservation_id,
+            seat_id: &seat.seat_id,
+            price: &seat.price,
+            user_id: &customer,
+        };
+        total += seat.price.as_f64().unwrap_or_default();
+        let t = Instant::now();
+        let reply = post(conn, "/cart/add", &cart).await;
+        local.cart.record(t);
+        order = match reply {
+            Some((200, answer)) => serde_json::from_slice::<Draft>(&answer).ok(),
+            _ => None,
+        };
+        if order.is_none() {
+            shared.errors.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    }
+    let Some(Draft { id: order }) = order else {
+        return;
+    };
+    // Two decimals, as the server writes money (the prices are exact in cents).
+    let amount: Value = serde_json::from_str(&format!("{total:.2}")).unwrap_or_default();
+    if checkout_and_pay(conn, local, &order, &customer, &amount).await {
+        shared.purchases.fetch_add(1, Ordering::Relaxed);
+    } else {
+        shared.errors.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Checks the order out and pays `amount` for it; whether both succeeded.
+async fn checkout_and_pay(
+    conn: &mut Conn,
+    local: &mut Local,
+    order: &str,
+    customer: &str,
+    amount: &Value,
+) -> bool {
     let checkout = CheckoutRequest {
-        order_id: &order,
-        user_id: &customer,
+        order_id: order,
+        user_id: customer,
     };
     let pay = PayRequest {
-        order_id: &order,
-        customer_id: &customer,
-        amount: &seat["price"],
+        order_id: order,
+        customer_id: customer,
+        amount,
     };
     let steps: [(&mut StepStats, &str, Vec<u8>); 2] = [
         (&mut local.checkout, "/orders/checkout", to_json(&checkout)),
@@ -379,11 +505,10 @@ async fn buy(conn: &mut Conn, shared: &Shared, n: u64, local: &mut Local) {
         let reply = conn.post(path, body).await;
         stats.record(t);
         if !matches!(reply, Some((200, _))) {
-            shared.errors.fetch_add(1, Ordering::Relaxed);
-            return;
+            return false;
         }
     }
-    shared.purchases.fetch_add(1, Ordering::Relaxed);
+    true
 }
 
 fn to_json(body: &impl Serialize) -> Vec<u8> {

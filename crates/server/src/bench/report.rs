@@ -100,6 +100,8 @@ struct Settings {
     buyers: u32,
     concurrency: u32,
     mode: &'static str,
+    /// Seats each buyer asks for in best mode (one otherwise): a purchase is that many seats.
+    seats_per_purchase: u32,
     hot_seats: u32,
     attempts: u32,
     health_secs: u64,
@@ -255,6 +257,11 @@ impl Report {
                 buyers: args.buyers(),
                 concurrency: args.concurrency,
                 mode: args.mode.as_str(),
+                seats_per_purchase: if args.mode == super::Mode::Best {
+                    args.group
+                } else {
+                    1
+                },
                 hot_seats: args.hot_seats,
                 attempts: args.attempts,
                 health_secs: args.health_secs,
@@ -287,11 +294,16 @@ impl Report {
         let count =
             |v: Option<i64>| v.map_or("not checked (--target)".to_string(), |n| n.to_string());
         let mut text = format!(
-            "Flash sale: {} seats, {} buyers, {} at once, {} mode, {} ({} CPUs)\n\n",
+            "Flash sale: {} seats, {} buyers, {} at once, {} mode{}, {} ({} CPUs)\n\n",
             s.seats,
             s.buyers,
             s.concurrency,
             s.mode,
+            if s.seats_per_purchase > 1 {
+                format!(" ({} seats per buyer in one request)", s.seats_per_purchase)
+            } else {
+                String::new()
+            },
             if s.own_server {
                 "own server"
             } else {

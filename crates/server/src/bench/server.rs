@@ -368,7 +368,7 @@ pub(crate) async fn create_event(
     base: &str,
     token: &str,
     seats: u32,
-) -> anyhow::Result<Vec<Value>> {
+) -> anyhow::Result<(String, Vec<Value>)> {
     let per_row = seats.min(50);
     let rows = seats / per_row;
     let section = |code: String, rows: u32, per_row: u32| json!({"sectionCode": code, "rows": rows, "seatsPerRow": per_row, "priceMultiplier": 1});
@@ -409,7 +409,7 @@ pub(crate) async fn create_event(
         .await?;
     let seats = map["seats"].as_array().cloned().unwrap_or_default();
     anyhow::ensure!(!seats.is_empty(), "the event has no seats");
-    Ok(seats)
+    Ok((id, seats))
 }
 
 /// Context switches of all of process `pid`'s threads so far.

@@ -172,3 +172,55 @@ async fn the_bench_kills_each_process_of_a_split_deployment_and_reports_its_reco
     }
     Ok(())
 }
+
+/// Best mode: each buyer asks for four seats in one request and pays for them in one order.
+#[tokio::test]
+async fn best_mode_sells_the_venue_in_groups_side_by_side() -> anyhow::Result<()> {
+    let mut bench = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
+    bench.arg("bench");
+    if std::env::var("TEST_DATABASE").as_deref() == Ok("postgres") {
+        let url = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:55432/postgres".into());
+        bench.args(["--postgres", &url]);
+    }
+    let out = bench
+        .args([
+            "--seats",
+            "200",
+            "--mode",
+            "best",
+            "--group",
+            "4",
+            "--concurrency",
+            "16",
+            "--health-secs",
+            "1",
+            "--max-secs",
+            "60",
+            "--json",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .await?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench failed:\n{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(report["settings"]["mode"], "best", "{report}");
+    assert_eq!(
+        report["purchases"], 50,
+        "every seat sold, four to an order: {report}"
+    );
+    assert_eq!(report["holds"], 200, "{report}");
+    assert!(
+        report["holdsPerSec"].as_f64().is_some_and(|v| v > 0.0),
+        "{report}"
+    );
+    assert!(
+        report["p99Ms"].as_f64().is_some_and(|v| v > 0.0),
+        "{report}"
+    );
+    assert_eq!(report["httpErrors"], 0, "{report}");
+    assert_eq!(report["seatsSoldTwice"], 0, "{report}");
+    assert_eq!(report["ordersWithoutTickets"], 0, "{report}");
+    Ok(())
+}
