@@ -41,25 +41,35 @@
   const hover = document.getElementById("hover");
   const inCart = document.getElementById("in-cart");
   const left = document.getElementById("seats-left");
+  const box = document.getElementById("map-box");
+  const svg = box && box.querySelector("svg.seatmap");
   const seats = new Map();
-  root.querySelectorAll("circle.seat").forEach((c) => seats.set(c.dataset.id, c));
+  root.querySelectorAll(".seat[data-id]").forEach((g) => seats.set(g.dataset.id, g));
   const STATES = ["available", "reserved", "sold", "unavailable", "mine"];
-  const WORDS = { available: "free", reserved: "held by someone", sold: "sold", unavailable: "not on sale", mine: "yours" };
+  // The words and glyph of each state, as the server draws them (seatmap.rs, state_words).
+  const WORDS = { available: "free", reserved: "held by someone", sold: "sold", unavailable: "not on sale", mine: "in your cart" };
+  const GLYPH = { available: "", mine: "M-4.5 0.5 L-1.5 3.5 L4.5 -3.5", reserved: "M-4 4 L4 -4",
+                  sold: "M-4 -4 L4 4 M4 -4 L-4 4", unavailable: "M-4.5 0 L4.5 0" };
 
-  // A seat's words ("A · row 1 · seat 3 — 50.00 USD") are its <title>, shown natively on hover.
-  const words = (c) => (c.querySelector("title") || {}).textContent || "";
-  const label = (c) => words(c).split(" — ")[0];
-  function setState(c, state) {
-    STATES.forEach((s) => c.classList.toggle(s, s === state));
+  const label = (g) => g.dataset.label;
+  const about = (g) => g.getAttribute("aria-label").split(":")[0];
+  function setState(g, state) {
+    STATES.forEach((s) => g.classList.toggle(s, s === state));
+    const glyph = g.querySelector(".glyph");
+    if (glyph) glyph.setAttribute("d", GLYPH[state] || "");
+    g.setAttribute("aria-label", about(g) + ": " + WORDS[state]);
   }
-  function stateOf(c) {
-    return STATES.find((s) => c.classList.contains(s)) || "available";
+  function stateOf(g) {
+    return STATES.find((s) => g.classList.contains(s)) || "available";
   }
   function say(text, ok) {
     message.hidden = false;
     message.textContent = text;
     message.classList.toggle("error", !ok);
     message.classList.toggle("ok", !!ok);
+  }
+  function show(g) {
+    hover.textContent = label(g) + " · " + g.dataset.price + " · " + WORDS[stateOf(g)];
   }
   async function post(path, seat) {
     const body = new URLSearchParams({ seat });
@@ -73,21 +83,34 @@
     return data;
   }
 
-  root.addEventListener("mouseover", (e) => {
-    const c = e.target.closest("circle.seat");
-    if (c) hover.textContent = words(c) + " · " + WORDS[stateOf(c)];
-  });
-  root.addEventListener("click", async (e) => {
-    const c = e.target.closest("circle.seat");
-    if (!c || c.classList.contains("busy")) return;
-    const state = stateOf(c);
+  // Holds: a warning two minutes before the first of this visit's holds lapses, and word when
+  // it has (both in the live region).
+  let warnTimer = null, lapseTimer = null;
+  function watch(expiresAt) {
+    const until = Date.parse(expiresAt);
+    if (isNaN(until)) return;
+    clearTimeout(warnTimer); clearTimeout(lapseTimer);
+    const now = Date.now();
+    if (until - now > 120000) {
+      warnTimer = setTimeout(() => say("Your seats are held for 2 more minutes: check out from your cart to keep them.", true), until - now - 120000);
+    }
+    lapseTimer = setTimeout(() => {
+      say("Your hold has run out: the seats are free again for anyone.", false);
+      refresh();
+    }, Math.max(0, until - now));
+  }
+
+  async function act(g) {
+    if (!g || g.classList.contains("busy")) return;
+    const state = stateOf(g);
     if (state === "mine") {
-      c.classList.add("busy");
-      const data = await post("/ui/events/" + eventId + "/release", c.dataset.id);
-      c.classList.remove("busy");
-      if (data.ok) setState(c, "available");
-      say(data.ok ? label(c) + " is no longer in your cart." : data.message, data.ok);
+      g.classList.add("busy");
+      const data = await post("/ui/events/" + eventId + "/release", g.dataset.id);
+      g.classList.remove("busy");
+      if (data.ok) setState(g, "available");
+      say(data.ok ? label(g) + " is no longer in your cart." : data.message, data.ok);
       if (data.inCart !== undefined) inCart.textContent = data.inCart;
+      show(g);
       return;
     }
     if (state === "unavailable") {
@@ -98,18 +121,153 @@
       say("Sorry, this seat is taken. Please pick another one.", false);
       return;
     }
-    c.classList.add("busy");
-    const data = await post("/ui/events/" + eventId + "/hold", c.dataset.id);
-    c.classList.remove("busy");
+    g.classList.add("busy");
+    const data = await post("/ui/events/" + eventId + "/hold", g.dataset.id);
+    g.classList.remove("busy");
     if (data.ok) {
-      setState(c, "mine");
+      setState(g, "mine");
       inCart.textContent = data.inCart;
-    } else {
-      setState(c, "reserved");
+      watch(data.expiresAt);
+    } else if (data.code === "seat_already_reserved") {
+      setState(g, "reserved");
     }
     say(data.message, data.ok);
-    hover.textContent = words(c) + " · " + WORDS[stateOf(c)];
+    show(g);
+  }
+
+  // Zoom and pan: the map is drawn at its natural size times `scale`; at 1 every seat is a
+  // 24-px target. It opens fitted to its box (a section alone opens at 1).
+  let scale = 1;
+  const natural = svg ? Number(svg.dataset.width) : 0;
+  function fit() { return Math.min(1, (box.clientWidth - 16) / natural); }
+  function zoom(to, keep) {
+    if (!svg || !natural) return;
+    const before = scale;
+    scale = Math.max(Math.min(fit(), 1) * 0.5, Math.min(3, to));
+    const cx = keep ? keep.x : box.clientWidth / 2, cy = keep ? keep.y : box.clientHeight / 2;
+    const x = (box.scrollLeft + cx) / before, y = (box.scrollTop + cy) / before;
+    svg.style.width = Math.round(natural * scale) + "px";
+    box.scrollLeft = x * scale - cx;
+    box.scrollTop = y * scale - cy;
+  }
+  if (svg && natural && !svg.classList.contains("overview")) {
+    box.classList.add("zoomable");
+    root.querySelector(".zoom").hidden = false;
+    scale = root.dataset.zoom === "section" ? 1 : fit();
+    svg.style.width = Math.round(natural * scale) + "px";
+    document.getElementById("zoom-in").addEventListener("click", () => zoom(scale * 1.5));
+    document.getElementById("zoom-out").addEventListener("click", () => zoom(scale / 1.5));
+    document.getElementById("zoom-fit").addEventListener("click", () => zoom(fit()));
+    box.addEventListener("wheel", (e) => {
+      if (!e.ctrlKey && !e.metaKey) return;
+      e.preventDefault();
+      const r = box.getBoundingClientRect();
+      zoom(scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2), { x: e.clientX - r.left, y: e.clientY - r.top });
+    }, { passive: false });
+    // Dragging with a mouse pans; two fingers pinch (one finger scrolls natively).
+    const pointers = new Map();
+    let drag = null, pinch = null, moved = false;
+    box.addEventListener("pointerdown", (e) => {
+      pointers.set(e.pointerId, e);
+      moved = false;
+      if (e.pointerType === "mouse" && e.button === 0) {
+        drag = { x: e.clientX, y: e.clientY, left: box.scrollLeft, top: box.scrollTop };
+      }
+      if (pointers.size === 2) {
+        const [a, b] = [...pointers.values()];
+        pinch = { d: Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY), scale };
+      }
+    });
+    box.addEventListener("pointermove", (e) => {
+      if (pointers.has(e.pointerId)) pointers.set(e.pointerId, e);
+      if (pinch && pointers.size === 2) {
+        const [a, b] = [...pointers.values()];
+        const d = Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY);
+        zoom(pinch.scale * d / Math.max(1, pinch.d));
+        moved = true;
+      } else if (drag) {
+        const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+        if (Math.abs(dx) + Math.abs(dy) > 4) moved = true;
+        box.scrollLeft = drag.left - dx;
+        box.scrollTop = drag.top - dy;
+      }
+    });
+    const up = (e) => { pointers.delete(e.pointerId); drag = null; if (pointers.size < 2) pinch = null; };
+    box.addEventListener("pointerup", up);
+    box.addEventListener("pointercancel", up);
+    // A drag that moved the map is not a click on the seat where it ended.
+    box.addEventListener("click", (e) => { if (moved) { e.stopPropagation(); moved = false; } }, true);
+  }
+
+  // Keyboard: one seat of the map is in the tab order at a time; the arrow keys move along a
+  // row and between rows (to the nearest seat), Home and End to a row's ends, Enter or Space
+  // holds or lets go.
+  const rows = new Map();
+  seats.forEach((g) => {
+    const r = Number(g.dataset.row);
+    if (!rows.has(r)) rows.set(r, []);
+    rows.get(r).push(g);
   });
+  const xOf = (g) => Number((g.getAttribute("transform").match(/translate\(([-\d.]+)/) || [0, 0])[1]);
+  let current = [...seats.values()].find((g) => stateOf(g) === "available") || seats.values().next().value;
+  if (current) current.tabIndex = 0;
+  function focusSeat(g) {
+    if (!g) return;
+    if (current) current.tabIndex = -1;
+    current = g;
+    g.tabIndex = 0;
+    g.focus();
+  }
+  if (svg) {
+    svg.addEventListener("focusin", (e) => {
+      const g = e.target.closest(".seat[data-id]");
+      if (!g) return;
+      if (scale < 0.9 && box.classList.contains("zoomable")) zoom(1);
+      if (current !== g) { if (current) current.tabIndex = -1; current = g; g.tabIndex = 0; }
+      const r = g.getBoundingClientRect(), b = box.getBoundingClientRect();
+      if (r.left < b.left || r.right > b.right) box.scrollLeft += r.left - b.left - b.width / 2;
+      if (r.top < b.top || r.bottom > b.bottom) box.scrollTop += r.top - b.top - b.height / 2;
+      show(g);
+    });
+    svg.addEventListener("keydown", (e) => {
+      const g = e.target.closest(".seat[data-id]");
+      if (!g) return;
+      const row = rows.get(Number(g.dataset.row));
+      const i = row.indexOf(g);
+      let next = null;
+      switch (e.key) {
+        case "ArrowRight": next = row[i + 1]; break;
+        case "ArrowLeft": next = row[i - 1]; break;
+        case "Home": next = row[0]; break;
+        case "End": next = row[row.length - 1]; break;
+        case "ArrowUp": case "ArrowDown": {
+          const other = rows.get(Number(g.dataset.row) + (e.key === "ArrowUp" ? -1 : 1));
+          if (other) {
+            const x = xOf(g);
+            next = other.reduce((a, b) => (Math.abs(xOf(b) - x) < Math.abs(xOf(a) - x) ? b : a));
+          }
+          break;
+        }
+        case "Enter": case " ": e.preventDefault(); act(g); return;
+        default: return;
+      }
+      e.preventDefault();
+      focusSeat(next);
+    });
+  }
+
+  root.addEventListener("mouseover", (e) => {
+    const g = e.target.closest(".seat[data-id]");
+    if (g) show(g);
+  });
+  root.addEventListener("click", (e) => {
+    const g = e.target.closest(".seat[data-id]");
+    if (g) act(g);
+  });
+  const accessOnly = document.getElementById("access-only");
+  if (accessOnly && svg) {
+    accessOnly.addEventListener("change", () => svg.classList.toggle("access-only", accessOnly.checked));
+  }
 
   // Best available: the form works without script (it lands on the cart); with it, the seats
   // turn "yours" on the map where the buyer is.
@@ -134,8 +292,9 @@
       }
       button.disabled = false;
       if (data.ok) {
-        (data.seats || []).forEach((id) => { const c = seats.get(id); if (c) setState(c, "mine"); });
+        (data.seats || []).forEach((id) => { const g = seats.get(id); if (g) setState(g, "mine"); });
         inCart.textContent = data.inCart;
+        watch(data.expiresAt);
       }
       say(data.message, data.ok);
     });
@@ -146,14 +305,17 @@
       const res = await fetch("/ui/events/" + eventId + "/live", { credentials: "same-origin" });
       if (!res.ok) return;
       const data = await res.json();
-      seats.forEach((c, id) => {
-        if (!c.classList.contains("busy")) setState(c, data.seats[id] || "available");
+      seats.forEach((g, id) => {
+        if (!g.classList.contains("busy")) {
+          const state = data.seats[id] || "available";
+          if (state !== stateOf(g)) setState(g, state);
+        }
       });
       left.textContent = data.available;
       inCart.textContent = data.inCart;
     } catch (_) { /* the next round tries again */ }
   }
-  if (live) setInterval(refresh, 3000);
+  if (live && seats.size) setInterval(refresh, 3000);
 })();
 
 (function layoutPreview() {

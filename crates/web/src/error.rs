@@ -17,6 +17,9 @@ pub(crate) struct PageError {
     pub(crate) message: String,
     /// Where to send the visitor instead of showing the message (sign-in first).
     pub(crate) redirect: Option<String>,
+    /// The API's code, when a context refused (the map's script tells a taken seat from the
+    /// hold limit by it).
+    pub(crate) code: Option<&'static str>,
 }
 
 impl PageError {
@@ -25,6 +28,7 @@ impl PageError {
             status,
             message: message.into(),
             redirect: None,
+            code: None,
         }
     }
 
@@ -41,6 +45,7 @@ impl PageError {
             status: StatusCode::FORBIDDEN,
             message: format!("This page is for {who}. Sign in with such an account."),
             redirect: None,
+            code: None,
         }
     }
 
@@ -49,6 +54,7 @@ impl PageError {
             status: StatusCode::NOT_FOUND,
             message: format!("We could not find this {what}. The link may be old or mistyped."),
             redirect: None,
+            code: None,
         }
     }
 }
@@ -68,6 +74,7 @@ where
             status: status_of(api.code()),
             message: friendly(api.code(), api.message()),
             redirect: None,
+            code: Some(api.code().as_str()),
         }
     }
 }

@@ -3,6 +3,13 @@
 //! The stage is at the top. Sections are stacked below it in `inventory::stage_order` (dearest
 //! first: the order best-available fills them in); inside a section rows go away from the stage
 //! and each row is centred.
+//!
+//! One SVG unit is one CSS pixel at the map's natural size, and seat centres are [`PITCH`]
+//! apart, so at that size (what zooming into a section shows) every seat is a touch target of
+//! at least 24 px that does not overlap its neighbours. A seat's state is told by its glyph as
+//! well as its colour, and its words (section, row, seat, price, state) are its accessible
+//! name. A venue too large to draw seat by seat in one page ([`OVERVIEW_ABOVE`]) is drawn as its
+//! sections, each a link to the map of that section alone.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -11,11 +18,13 @@ use kernel::{Money, SeatId};
 use crate::view;
 
 /// Distance between seat centres.
-const PITCH: i64 = 18;
+const PITCH: i64 = 26;
 /// Room for a section's name above its rows.
-const SECTION_HEAD: i64 = 26;
+const SECTION_HEAD: i64 = 30;
 const MARGIN: i64 = 20;
 const STAGE_HEIGHT: i64 = 34;
+/// Venues with more seats than this are first shown as an overview of their sections.
+pub(crate) const OVERVIEW_ABOVE: usize = 2_500;
 
 /// One seat to draw.
 #[derive(Debug, Clone)]
@@ -27,6 +36,8 @@ pub(crate) struct SeatSpec {
     pub(crate) price: Money,
     /// `available`, `reserved`, `sold`, `unavailable` or `mine`.
     pub(crate) status: &'static str,
+    /// `wheelchair` or `companion`, for places marked for those who need them.
+    pub(crate) access: Option<&'static str>,
 }
 
 /// A seat placed on the map.
@@ -36,8 +47,16 @@ pub(crate) struct Dot {
     pub(crate) x: i64,
     pub(crate) y: i64,
     pub(crate) status: &'static str,
+    /// `A · row 1 · seat 3`.
     pub(crate) label: String,
     pub(crate) price: String,
+    pub(crate) access: Option<&'static str>,
+    /// The row's index on the whole map (for moving between rows by keyboard).
+    pub(crate) row: usize,
+    /// The state's glyph, an SVG path around the seat's centre.
+    pub(crate) glyph: &'static str,
+    /// Everything a screen reader says about the seat.
+    pub(crate) aria: String,
 }
 
 /// A section's name on the map.
@@ -46,6 +65,20 @@ pub(crate) struct Label {
     pub(crate) text: String,
     pub(crate) x: i64,
     pub(crate) y: i64,
+}
+
+/// A section of the overview: where it is, how full, what it costs, and the link to its seats.
+#[derive(Debug, Clone)]
+pub(crate) struct SectionBox {
+    pub(crate) code: String,
+    pub(crate) x: i64,
+    pub(crate) y: i64,
+    pub(crate) width: i64,
+    pub(crate) height: i64,
+    /// `312 of 400 free · $40.00–$55.00`.
+    pub(crate) summary: String,
+    /// How full it is, for its shade: `none`, `few`, `some`, `many`.
+    pub(crate) fill: &'static str,
 }
 
 /// The whole map, in SVG user units.
@@ -57,12 +90,35 @@ pub(crate) struct SeatMapView {
     pub(crate) stage_width: i64,
     pub(crate) labels: Vec<Label>,
     pub(crate) dots: Vec<Dot>,
+    /// Only on an overview: the sections, instead of their seats.
+    pub(crate) boxes: Vec<SectionBox>,
 }
 
-/// Lays out `seats` (any order) priced in `currency`.
+/// The words and glyph of a seat's state (the map's script has the same table).
+pub(crate) fn state_words(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "mine" => ("in your cart", "M-4.5 0.5 L-1.5 3.5 L4.5 -3.5"),
+        "reserved" => ("held by someone", "M-4 4 L4 -4"),
+        "sold" => ("sold", "M-4 -4 L4 4 M4 -4 L-4 4"),
+        "unavailable" => ("not on sale", "M-4.5 0 L4.5 0"),
+        _ => ("free", ""),
+    }
+}
+
+/// Lays out `seats` (any order) priced in `currency`, seat by seat.
 pub(crate) fn layout(seats: &[SeatSpec], currency: &str) -> SeatMapView {
-    // section -> row -> seats of the row
-    let mut sections: BTreeMap<&str, BTreeMap<i64, Vec<&SeatSpec>>> = BTreeMap::new();
+    place(seats, currency, false)
+}
+
+/// Lays out `seats` as an overview: one box per section, no seats.
+pub(crate) fn overview(seats: &[SeatSpec], currency: &str) -> SeatMapView {
+    place(seats, currency, true)
+}
+
+type Rows<'a> = BTreeMap<i64, Vec<&'a SeatSpec>>;
+
+fn place(seats: &[SeatSpec], currency: &str, boxes_only: bool) -> SeatMapView {
+    let mut sections: BTreeMap<&str, Rows<'_>> = BTreeMap::new();
     for seat in seats {
         sections
             .entry(&seat.section)
@@ -71,20 +127,15 @@ pub(crate) fn layout(seats: &[SeatSpec], currency: &str) -> SeatMapView {
             .or_default()
             .push(seat);
     }
-    let mut order: Vec<(&str, BTreeMap<i64, Vec<&SeatSpec>>)> = sections.into_iter().collect();
-    let dearest = |rows: &BTreeMap<i64, Vec<&SeatSpec>>| {
+    let mut order: Vec<(&str, Rows<'_>)> = sections.into_iter().collect();
+    let dearest = |rows: &Rows<'_>| {
         rows.values()
             .flatten()
-            .map(|s| s.price.cents())
+            .map(|s| s.price)
             .max()
-            .unwrap_or(0)
+            .unwrap_or(Money::ZERO)
     };
-    order.sort_by(|a, b| {
-        inventory::stage_order(
-            (a.0, Money::from_cents(dearest(&a.1))),
-            (b.0, Money::from_cents(dearest(&b.1))),
-        )
-    });
+    order.sort_by(|a, b| inventory::stage_order((a.0, dearest(&a.1)), (b.0, dearest(&b.1))));
 
     let widest = order
         .iter()
@@ -95,44 +146,133 @@ pub(crate) fn layout(seats: &[SeatSpec], currency: &str) -> SeatMapView {
     let stage_width = (width - 2 * MARGIN).min(420);
     let mut y = MARGIN + STAGE_HEIGHT + 16;
     let mut labels = Vec::new();
-    let mut dots = Vec::with_capacity(seats.len());
+    let mut dots = Vec::with_capacity(if boxes_only { 0 } else { seats.len() });
+    let mut boxes = Vec::new();
+    let mut row_index = 0;
     for (code, rows) in &order {
+        let top = y;
         labels.push(Label {
             text: format!("Section {code}"),
             x: width / 2,
-            y: y + 14,
+            y: y + 18,
         });
         y += SECTION_HEAD;
+        let section_width = rows.values().map(Vec::len).max().unwrap_or(0) as i64 * PITCH;
         for row in rows.values() {
-            let mut row = row.clone();
-            row.sort_by_key(|s| s.number);
-            let start = (width - row.len() as i64 * PITCH) / 2 + PITCH / 2;
-            for (i, seat) in row.iter().enumerate() {
-                dots.push(Dot {
-                    id: seat.id.map(|id| id.to_string()).unwrap_or_default(),
-                    x: start + i as i64 * PITCH,
-                    y: y + PITCH / 2,
-                    status: seat.status,
-                    label: view::seat_label(&seat.section, seat.row, seat.number),
-                    price: view::price(seat.price, currency),
-                });
+            if !boxes_only {
+                let mut row = row.clone();
+                row.sort_by_key(|s| s.number);
+                let start = (width - row.len() as i64 * PITCH) / 2 + PITCH / 2;
+                for (i, seat) in row.iter().enumerate() {
+                    dots.push(dot(
+                        seat,
+                        currency,
+                        start + i as i64 * PITCH,
+                        y + PITCH / 2,
+                        row_index,
+                    ));
+                }
             }
+            row_index += 1;
             y += PITCH;
         }
-        y += 10;
+        if boxes_only {
+            boxes.push(section_box(
+                code,
+                rows,
+                currency,
+                (width - section_width) / 2,
+                top,
+                section_width,
+                y - top,
+            ));
+        }
+        y += 12;
     }
     SeatMapView {
         width,
         height: y + MARGIN,
         stage_x: (width - stage_width) / 2,
         stage_width,
-        labels,
+        labels: if boxes_only { Vec::new() } else { labels },
         dots,
+        boxes,
     }
 }
 
-/// The sections of `seats` nearest the stage first, each as (code, "Section A · 50.00 USD ·
-/// 12 free"), for the best-available form.
+fn dot(seat: &SeatSpec, currency: &str, x: i64, y: i64, row: usize) -> Dot {
+    let price = view::price(seat.price, currency);
+    let (words, glyph) = state_words(seat.status);
+    let access = match seat.access {
+        Some("wheelchair") => ", wheelchair space",
+        Some("companion") => ", companion seat",
+        _ => "",
+    };
+    Dot {
+        id: seat.id.map(|id| id.to_string()).unwrap_or_default(),
+        x,
+        y,
+        status: seat.status,
+        label: view::seat_label(&seat.section, seat.row, seat.number),
+        aria: format!(
+            "Section {}, row {}, seat {}, {price}{access}: {words}",
+            seat.section, seat.row, seat.number
+        ),
+        price,
+        access: seat.access,
+        row,
+        glyph,
+    }
+}
+
+fn section_box(
+    code: &str,
+    rows: &Rows<'_>,
+    currency: &str,
+    x: i64,
+    y: i64,
+    width: i64,
+    height: i64,
+) -> SectionBox {
+    let seats: Vec<&SeatSpec> = rows.values().flatten().copied().collect();
+    let free = seats.iter().filter(|s| s.status == "available").count();
+    let low = seats.iter().map(|s| s.price).min().unwrap_or(Money::ZERO);
+    let high = seats.iter().map(|s| s.price).max().unwrap_or(Money::ZERO);
+    let share = free as f64 / seats.len().max(1) as f64;
+    SectionBox {
+        code: code.to_string(),
+        x,
+        y,
+        width: width.max(PITCH),
+        height,
+        summary: format!(
+            "{free} of {} free · {}",
+            seats.len(),
+            price_range(low, high, currency)
+        ),
+        fill: match share {
+            s if s <= 0.0 => "none",
+            s if s < 0.2 => "few",
+            s if s < 0.6 => "some",
+            _ => "many",
+        },
+    }
+}
+
+fn price_range(low: Money, high: Money, currency: &str) -> String {
+    if low == high {
+        view::price(low, currency)
+    } else {
+        format!(
+            "{}–{}",
+            view::price(low, currency),
+            view::price(high, currency)
+        )
+    }
+}
+
+/// The sections of `seats` nearest the stage first, each as (code, "Section A · $50.00 ·
+/// 12 free"), for the best-available form and the price legend.
 pub(crate) fn sections(seats: &[SeatSpec], currency: &str) -> Vec<(String, String)> {
     // code -> (cheapest, dearest, free)
     let mut by_code: BTreeMap<&str, (Money, Money, usize)> = BTreeMap::new();
@@ -147,15 +287,7 @@ pub(crate) fn sections(seats: &[SeatSpec], currency: &str) -> Vec<(String, Strin
     order
         .into_iter()
         .map(|(code, (low, high, free))| {
-            let prices = if low == high {
-                view::price(low, currency)
-            } else {
-                format!(
-                    "{}–{}",
-                    view::price(low, currency),
-                    view::price(high, currency)
-                )
-            };
+            let prices = price_range(low, high, currency);
             (
                 code.to_string(),
                 format!("Section {code} · {prices} · {free} free"),
@@ -185,6 +317,7 @@ mod tests {
             number,
             price: Money::from_cents(cents),
             status: "available",
+            access: None,
         }
     }
 
@@ -199,10 +332,31 @@ mod tests {
         assert_eq!(map.labels[0].text, "Section VIP");
         let vip = &map.dots[0];
         assert_eq!(vip.label, "VIP · row 1 · seat 1");
+        assert_eq!(vip.aria, "Section VIP, row 1, seat 1, $75.00: free");
         assert_eq!(vip.x, map.width / 2, "a lone seat sits in the middle");
         let (a1, a2) = (&map.dots[1], &map.dots[2]);
         assert!(a1.y > vip.y);
+        assert_eq!((vip.row, a1.row, a2.row), (0, 1, 1));
         assert_eq!(a2.x - a1.x, PITCH);
+        assert!(
+            PITCH >= 24,
+            "touch targets of at least 24 px at natural size"
+        );
         assert_eq!(a1.x + a2.x, map.width, "the row is centred");
+    }
+
+    #[test]
+    fn an_overview_has_one_box_per_section_with_its_availability_and_prices() {
+        let mut seats = vec![
+            seat("A", 1, 1, 5000),
+            seat("A", 1, 2, 6000),
+            seat("VIP", 1, 1, 9000),
+        ];
+        seats[1].status = "sold";
+        let map = overview(&seats, "USD");
+        assert!(map.dots.is_empty());
+        assert_eq!(map.boxes.len(), 2);
+        assert_eq!(map.boxes[0].code, "VIP");
+        assert_eq!(map.boxes[1].summary, "1 of 2 free · $50.00–$60.00");
     }
 }

@@ -15,7 +15,7 @@ use crate::helpers::{
 const SEAT_A11: &str = "550e8400-e29b-41d4-a716-446655440001";
 
 fn seat_css(seat: &str) -> String {
-    format!("circle.seat[data-id=\"{seat}\"]")
+    format!(".seat[data-id=\"{seat}\"]")
 }
 
 /// The page `path` of the app's gateway.
@@ -81,7 +81,7 @@ async fn a_guest_buys_a_seat_from_the_event_list_to_the_ticket_and_its_pdf() -> 
         .text_of(&format!("a[href=\"/ui/events/{COLDPLAY}\"]"), 5)
         .await?;
     assert!(card.contains("Coldplay - Live in Santiago"), "{card}");
-    assert!(card.contains("from 40.00 USD"), "the cheapest seat: {card}");
+    assert!(card.contains("from $40.00"), "the cheapest seat: {card}");
     browser.screenshot("01-event-list").await?;
 
     browser
@@ -114,7 +114,7 @@ async fn a_guest_buys_a_seat_from_the_event_list_to_the_ticket_and_its_pdf() -> 
         .await?;
 
     browser.text_of("#pay", 10).await?;
-    assert!(browser.text_of("#pay", 1).await?.contains("Pay 50.00 USD"));
+    assert!(browser.text_of("#pay", 1).await?.contains("Pay $50.00"));
     browser.screenshot("04-payment").await?;
     browser.click("#pay").await?;
 
@@ -297,9 +297,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     browser
         .wait_for_text("#preview", "24 seats in 2 sections", 10)
         .await?;
-    let dots = browser
-        .find_all(Locator::Css("#preview circle.seat"))
-        .await?;
+    let dots = browser.find_all(Locator::Css("#preview .seat")).await?;
     assert_eq!(dots.len(), 24);
     browser.screenshot("08-admin-seat-generator").await?;
     browser.click("#generator button.primary").await?;
@@ -333,7 +331,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
         },
     )
     .await?;
-    assert!(browser.text_of("#revenue", 2).await?.contains("60.00 USD"));
+    assert!(browser.text_of("#revenue", 2).await?.contains("$60.00"));
     browser.screenshot("09-admin-dashboard").await?;
 
     // The dashboard's download: the event's tickets as a spreadsheet, by the session's cookie.
@@ -398,7 +396,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     browser.click("#lines input[type=checkbox]").await?;
     browser.fill("reason", "Seat B was double-booked").await?;
     browser.click("#refund").await?;
-    browser.wait_for_text("h1", "Refund 60.00 USD?", 10).await?;
+    browser.wait_for_text("h1", "Refund $60.00?", 10).await?;
     browser.screenshot("09e-admin-refund-confirm").await?;
     browser.assert_accessible("the refund confirmation").await?;
     browser.click("form.actions a.button").await?;
@@ -408,7 +406,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
     browser.click("#lines input[type=checkbox]").await?;
     browser.fill("reason", "Seat B was double-booked").await?;
     browser.click("#refund").await?;
-    browser.wait_for_text("h1", "Refund 60.00 USD?", 10).await?;
+    browser.wait_for_text("h1", "Refund $60.00?", 10).await?;
     browser.click("#confirm").await?;
     browser.wait_for_text("#notice", "Refunded", 10).await?;
     eventually(Duration::from_secs(15), "the order refunded", || async {
@@ -416,7 +414,7 @@ async fn an_admin_creates_an_event_lays_out_seats_and_sees_a_sale() -> anyhow::R
         Ok(browser.text_of("#order-state", 5).await? == "refunded")
     })
     .await?;
-    assert!(browser.text_of("#refunded", 2).await?.contains("60.00 USD"));
+    assert!(browser.text_of("#refunded", 2).await?.contains("$60.00"));
     assert!(browser.text_of("#timeline", 2).await?.contains("Refunded"));
     browser.screenshot("09f-admin-order-refunded").await?;
     // Seats held back: two house seats, a refusal naming a held seat, a wheelchair mark.
@@ -812,7 +810,7 @@ async fn a_new_account_buys_a_seat_and_finds_the_order_under_my_orders() -> anyh
     browser.goto(&url(&app, "/ui/orders")).await?;
     let orders = browser.text_of("table.lines", 5).await?;
     assert!(
-        orders.contains("completed") && orders.contains("50.00 USD"),
+        orders.contains("completed") && orders.contains("$50.00"),
         "{orders}"
     );
     // Signing out forgets the session: the list is empty again.
@@ -917,5 +915,180 @@ async fn an_operator_sees_a_parked_event_with_its_error_and_puts_it_back() -> an
     let parked = app.admin("GET", "/admin/outbox/parked", None).await?;
     assert_eq!(parked.json, json!([]), "{}", parked.text);
     admin.quit().await;
+    Ok(())
+}
+
+/// WebDriver's keys (the W3C codes).
+const TAB: &str = "\u{e004}";
+const ENTER: &str = "\u{e007}";
+const RIGHT: &str = "\u{e014}";
+const DOWN: &str = "\u{e015}";
+
+/// The accessible name of the element that has the focus.
+async fn focused_name(browser: &Browser) -> anyhow::Result<String> {
+    let name = browser
+        .execute(
+            "const a = document.activeElement; return a ? (a.getAttribute('aria-label') || '') : '';",
+            vec![],
+        )
+        .await?;
+    Ok(name.as_str().unwrap_or_default().to_string())
+}
+
+/// Presses `key` on whatever has the focus.
+async fn press(browser: &Browser, key: &str) -> anyhow::Result<()> {
+    browser.active_element().await?.send_keys(key).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn on_a_phone_a_buyer_picks_seats_by_keyboard_and_by_best_available_and_pays()
+-> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo"]).await;
+    let event = app
+        .admin("POST", "/admin/events", Some(json!({
+            "name": "Keyboard Night", "description": "Seats for everyone", "eventDate": "2099-07-01T20:00:00Z",
+            "venue": "Open Hall", "maxCapacity": 500, "basePrice": "1200.00", "timeZone": "Europe/Berlin"
+        })))
+        .await?;
+    assert_eq!(event.status, 201, "{}", event.text);
+    let id = event.json["id"].as_str().expect("id").to_string();
+    let generated = app
+        .admin(
+            "POST",
+            &format!("/admin/events/{id}/seats"),
+            Some(json!({"sectionConfigurations": [
+                {"sectionCode": "A", "rows": 3, "seatsPerRow": 10, "priceMultiplier": 1},
+                {"sectionCode": "VIP", "rows": 2, "seatsPerRow": 8, "priceMultiplier": 2}
+            ]})),
+        )
+        .await?;
+    assert_eq!(generated.status, 200, "{}", generated.text);
+    let map = crate::helpers::seat_map(&app, &id).await;
+    let wheelchair = map["seats"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["sectionCode"] == "A" && s["rowNumber"] == 3 && s["seatNumber"] == 1)
+        })
+        .and_then(|s| s["id"].as_str())
+        .expect("A-3-1")
+        .to_string();
+    let marked = app
+        .admin(
+            "POST",
+            &format!("/admin/events/{id}/seats/access"),
+            Some(json!({"seatIds": [wheelchair], "access": "wheelchair"})),
+        )
+        .await?;
+    assert_eq!(marked.status, 200, "{}", marked.text);
+
+    let browser = Browser::launch().await?;
+    browser.set_window_size(375, 812).await?;
+    let path = format!("/ui/events/{id}");
+    browser.goto(&url(&app, &path)).await?;
+    // The event's own clock, and prices as the currency writes them.
+    assert!(
+        browser.text_of("p.when", 5).await?.contains("20:00 CET")
+            || browser.text_of("p.when", 1).await?.contains("CEST")
+    );
+    let prices = browser.text_of("ul.prices", 2).await?;
+    assert!(prices.contains("Section VIP · $2,400.00"), "{prices}");
+    fits_a_phone(&browser, &path, "21-event-map-phone").await?;
+
+    // Keyboard only: Tab reaches one seat of the map (the first free one, in the front row of
+    // the dearest section); the arrows move; each seat says where it is, its price and state.
+    let mut reached = false;
+    for _ in 0..40 {
+        press(&browser, TAB).await?;
+        if focused_name(&browser).await?.starts_with("Section ") {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab never reached a seat");
+    assert_eq!(
+        focused_name(&browser).await?,
+        "Section VIP, row 1, seat 1, $2,400.00: free"
+    );
+    press(&browser, RIGHT).await?;
+    press(&browser, DOWN).await?;
+    assert_eq!(
+        focused_name(&browser).await?,
+        "Section VIP, row 2, seat 2, $2,400.00: free"
+    );
+    let shown = browser.text_of("#hover", 2).await?;
+    assert!(
+        shown.contains("VIP · row 2 · seat 2 · $2,400.00"),
+        "price on focus: {shown}"
+    );
+    press(&browser, ENTER).await?;
+    let said = browser.wait_for_text("#message", "yours", 10).await?;
+    assert!(said.contains("VIP · row 2 · seat 2"), "{said}");
+    assert_eq!(
+        focused_name(&browser).await?,
+        "Section VIP, row 2, seat 2, $2,400.00: in your cart"
+    );
+    // The wheelchair space says so, and the filter leaves only such places in full view.
+    let space = browser.find(Locator::Css(&seat_css(&wheelchair))).await?;
+    assert!(
+        space
+            .attr("aria-label")
+            .await?
+            .unwrap_or_default()
+            .contains("wheelchair space")
+    );
+    browser.click("#access-only").await?;
+    let dimmed = browser
+        .execute("return getComputedStyle(document.querySelector('.seat.available:not(.wheelchair)')).opacity;", vec![])
+        .await?;
+    assert_eq!(dimmed.as_str(), Some("0.15"), "other seats are dimmed");
+    browser.click("#access-only").await?;
+    browser.screenshot("22-event-map-keyboard-phone").await?;
+
+    // Best available: three more, side by side nearest the stage, in one step.
+    let quantity = browser
+        .find(Locator::Css("#best-form select[name=quantity]"))
+        .await?;
+    quantity.select_by_value("3").await?;
+    browser.click("#best-button").await?;
+    let said = browser
+        .wait_for_text("#message", "in your cart", 10)
+        .await?;
+    assert!(
+        said.contains("VIP · row 1 · seats 3–5"),
+        "the front row of the dearest section, in the middle: {said}"
+    );
+    assert_eq!(browser.text_of("#in-cart", 2).await?, "4");
+    let mine = browser
+        .find_all(Locator::Css("svg.seatmap .seat.mine"))
+        .await?;
+    assert_eq!(mine.len(), 4);
+    browser.screenshot("23-event-best-available-phone").await?;
+    // Three more would pass the limit of six: the refusal says so.
+    browser.click("#best-button").await?;
+    let refused = browser
+        .wait_for_text("#message", "at most 2 more", 10)
+        .await?;
+    assert!(!refused.contains("already reserved"), "{refused}");
+    browser.assert_accessible(&path).await?;
+
+    // The cart and the payment, by keyboard.
+    browser.goto(&url(&app, "/ui/cart")).await?;
+    assert!(browser.text_of("tfoot", 5).await?.contains("$9,600.00"));
+    let email = browser.find(Locator::Css("input[name=email]")).await?;
+    email.send_keys(&format!("keys@example.com{ENTER}")).await?;
+    browser.text_of("#pay", 10).await?;
+    browser
+        .find(Locator::Css("#pay"))
+        .await?
+        .send_keys(ENTER)
+        .await?;
+    browser.wait_for_text("h1", "completed", 15).await?;
+    browser
+        .wait_for_text("ul.tickets", "VIP · row 2 · seat 2", 15)
+        .await?;
+    browser.screenshot("24-order-completed-phone").await?;
+    browser.quit().await;
     Ok(())
 }

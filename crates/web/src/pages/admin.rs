@@ -464,6 +464,7 @@ pub(crate) async fn preview_layout(
                     number,
                     price,
                     status: "available",
+                    access: None,
                 });
             }
         }

@@ -38,7 +38,7 @@ impl EventCard {
         Self {
             id: s.event.id.to_string(),
             name: s.event.name.clone(),
-            date: view::date(s.event.event_date),
+            date: s.event.local_time(s.event.event_date),
             venue: s.event.venue.clone(),
             from: s.lowest_price.map(|p| view::price(p, &s.event.currency)),
             seats_left: s.available_seats,
@@ -82,17 +82,29 @@ pub(crate) struct EventPage {
     waiting: i64,
     in_cart: usize,
     map: SeatMapView,
+    /// The section shown alone (`?section=`), if any.
+    section: Option<String>,
+    /// Whether any seat is a wheelchair space or companion seat (the map then offers a filter).
+    has_access: bool,
     /// Quantities best-available offers (1 up to the hold limit).
     quantities: Vec<u32>,
     /// Sections to choose best-available seats from: (code, words with the price range).
     sections: Vec<(String, String)>,
 }
 
-/// `GET /ui/events/{id}`: the event with its seat map.
+#[derive(Deserialize)]
+pub(crate) struct MapQuery {
+    /// Show only this section's seats.
+    section: Option<String>,
+}
+
+/// `GET /ui/events/{id}`: the event with its seat map; `?section=A` shows one section's seats
+/// (a large venue first shows its sections: `seatmap::OVERVIEW_ABOVE`).
 pub(crate) async fn show_event(
     State(web): State<WebState>,
     visitor: Visitor,
     Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<MapQuery>,
 ) -> PageResult<EventPage> {
     let id = event_id(&id)?;
     let summary = web.catalog.event_summary(id).await?;
@@ -109,8 +121,26 @@ pub(crate) async fn show_event(
             number: s.seat.seat_number,
             price: s.seat.price,
             status: seatmap::status_of(s.status, s.seat.id, &mine),
+            access: s.seat.access.map(catalog::SeatAccess::as_str),
         })
         .collect();
+    let section = query
+        .section
+        .filter(|code| specs.iter().any(|s| &s.section == code));
+    let has_access = specs.iter().any(|s| s.access.is_some());
+    let currency = &summary.event.currency;
+    let map = match &section {
+        Some(code) => {
+            let shown: Vec<SeatSpec> = specs
+                .iter()
+                .filter(|s| &s.section == code)
+                .cloned()
+                .collect();
+            seatmap::layout(&shown, currency)
+        }
+        None if specs.len() > seatmap::OVERVIEW_ABOVE => seatmap::overview(&specs, currency),
+        None => seatmap::layout(&specs, currency),
+    };
     let on_sale = summary.event.is_on_sale(chrono::Utc::now());
     let sold_out = on_sale && summary.total_seats > 0 && summary.available_seats == 0;
     let waiting = if sold_out {
@@ -126,14 +156,16 @@ pub(crate) async fn show_event(
         id: id.to_string(),
         name: summary.event.name.clone(),
         description: summary.event.description.clone(),
-        date: view::date(summary.event.event_date),
+        date: summary.event.local_time(summary.event.event_date),
         venue: summary.event.venue.clone(),
         on_sale,
         sold_out,
         seats_left: summary.available_seats,
         waiting,
         in_cart: draft.map_or(0, |d| d.items.len()),
-        map: seatmap::layout(&specs, &summary.event.currency),
+        map,
+        section,
+        has_access,
     })
 }
 
@@ -350,10 +382,10 @@ async fn best_into_cart(
             }
         }
     }
-    let labels: Vec<String> = best
+    let places: Vec<(String, i64, i64)> = best
         .holds
         .iter()
-        .map(|(_, at)| view::seat_label(&at.section_code, at.row_number, at.seat_number))
+        .map(|(_, at)| (at.section_code.clone(), at.row_number, at.seat_number))
         .collect();
     let until = best
         .holds
@@ -370,9 +402,10 @@ async fn best_into_cart(
     };
     Ok(json!({
         "ok": true,
-        "message": format!("{together}{} — yours until {until}, in your cart.", labels.join(", ")),
+        "message": format!("{together}{} — yours until {until}, in your cart.", view::seats_label(&places)),
         "seats": best.holds.iter().map(|(h, _)| h.seat_id.to_string()).collect::<Vec<_>>(),
         "split": best.split,
+        "expiresAt": best.holds.first().map(|(h, _)| view::iso(h.expires_at)),
         "inCart": cart.map_or(0, |c| c.items.len()),
     }))
 }
@@ -399,7 +432,11 @@ pub(crate) async fn release_seat(
 fn answer(result: Result<serde_json::Value, PageError>) -> Response {
     match result {
         Ok(body) => Json(body).into_response(),
-        Err(e) => (e.status, Json(json!({ "ok": false, "message": e.message }))).into_response(),
+        Err(e) => (
+            e.status,
+            Json(json!({ "ok": false, "message": e.message, "code": e.code })),
+        )
+            .into_response(),
     }
 }
 
