@@ -19,6 +19,8 @@ use crate::view;
 
 /// Distance between seat centres.
 const PITCH: i64 = 26;
+// Touch targets of at least 24 px at natural size, not overlapping.
+const _: () = assert!(PITCH >= 24);
 /// Room for a section's name above its rows.
 const SECTION_HEAD: i64 = 30;
 const MARGIN: i64 = 20;
@@ -338,10 +340,6 @@ mod tests {
         assert!(a1.y > vip.y);
         assert_eq!((vip.row, a1.row, a2.row), (0, 1, 1));
         assert_eq!(a2.x - a1.x, PITCH);
-        assert!(
-            PITCH >= 24,
-            "touch targets of at least 24 px at natural size"
-        );
         assert_eq!(a1.x + a2.x, map.width, "the row is centred");
     }
 

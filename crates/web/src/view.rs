@@ -98,14 +98,14 @@ mod tests {
     #[test]
     fn prices_are_written_as_their_currency_writes_them() {
         let p = |cents, currency| price(Money::from_cents(cents), currency);
-        assert_eq!(p(120_000_00, "USD"), "$120,000.00");
-        assert_eq!(p(1_200_00, "USD"), "$1,200.00");
-        assert_eq!(p(50_00, "USD"), "$50.00");
-        assert_eq!(p(1_200_00, "EUR"), "1.200,00 €");
-        assert_eq!(p(7_50, "GBP"), "£7.50");
-        assert_eq!(p(1_234_567_89, "CHF"), "1,234,567.89 CHF");
-        assert_eq!(p(-25_00, "USD"), "-$25.00");
-        assert_eq!(p(1_200_00, "JPY"), "¥1,200");
+        assert_eq!(p(12_000_000, "USD"), "$120,000.00");
+        assert_eq!(p(120_000, "USD"), "$1,200.00");
+        assert_eq!(p(5000, "USD"), "$50.00");
+        assert_eq!(p(120_000, "EUR"), "1.200,00 €");
+        assert_eq!(p(750, "GBP"), "£7.50");
+        assert_eq!(p(123_456_789, "CHF"), "1,234,567.89 CHF");
+        assert_eq!(p(-2500, "USD"), "-$25.00");
+        assert_eq!(p(120_000, "JPY"), "¥1,200");
     }
 
     #[test]
