@@ -302,7 +302,8 @@
 
   async function refresh() {
     try {
-      const res = await fetch("/ui/events/" + eventId + "/live", { credentials: "same-origin" });
+      const only = root.dataset.section ? "?section=" + encodeURIComponent(root.dataset.section) : "";
+      const res = await fetch("/ui/events/" + eventId + "/live" + only, { credentials: "same-origin" });
       if (!res.ok) return;
       const data = await res.json();
       seats.forEach((g, id) => {

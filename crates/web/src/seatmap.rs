@@ -23,6 +23,8 @@ const PITCH: i64 = 26;
 const _: () = assert!(PITCH >= 24);
 /// Room for a section's name above its rows.
 const SECTION_HEAD: i64 = 30;
+/// Distance between seat places on an overview, which draws each section as one box.
+const OVERVIEW_PITCH: i64 = 8;
 const MARGIN: i64 = 20;
 const STAGE_HEIGHT: i64 = 34;
 /// Venues with more seats than this are first shown as an overview of their sections.
@@ -139,12 +141,17 @@ fn place(seats: &[SeatSpec], currency: &str, boxes_only: bool) -> SeatMapView {
     };
     order.sort_by(|a, b| inventory::stage_order((a.0, dearest(&a.1)), (b.0, dearest(&b.1))));
 
+    let (pitch, head) = if boxes_only {
+        (OVERVIEW_PITCH, 10)
+    } else {
+        (PITCH, SECTION_HEAD)
+    };
     let widest = order
         .iter()
         .flat_map(|(_, rows)| rows.values().map(Vec::len))
         .max()
         .unwrap_or(0) as i64;
-    let width = (widest * PITCH).max(240) + 2 * MARGIN;
+    let width = (widest * pitch).max(240) + 2 * MARGIN;
     let stage_width = (width - 2 * MARGIN).min(420);
     let mut y = MARGIN + STAGE_HEIGHT + 16;
     let mut labels = Vec::new();
@@ -158,8 +165,8 @@ fn place(seats: &[SeatSpec], currency: &str, boxes_only: bool) -> SeatMapView {
             x: width / 2,
             y: y + 18,
         });
-        y += SECTION_HEAD;
-        let section_width = rows.values().map(Vec::len).max().unwrap_or(0) as i64 * PITCH;
+        y += head;
+        let section_width = rows.values().map(Vec::len).max().unwrap_or(0) as i64 * pitch;
         for row in rows.values() {
             if !boxes_only {
                 let mut row = row.clone();
@@ -176,17 +183,15 @@ fn place(seats: &[SeatSpec], currency: &str, boxes_only: bool) -> SeatMapView {
                 }
             }
             row_index += 1;
-            y += PITCH;
+            y += pitch;
         }
         if boxes_only {
+            // At least room for its two lines of words.
+            let (box_width, box_height) = (section_width.max(220), (y - top).max(56));
+            y = top + box_height;
+            let x = (width - box_width) / 2;
             boxes.push(section_box(
-                code,
-                rows,
-                currency,
-                (width - section_width) / 2,
-                top,
-                section_width,
-                y - top,
+                code, rows, currency, x, top, box_width, box_height,
             ));
         }
         y += 12;
@@ -245,7 +250,7 @@ fn section_box(
         code: code.to_string(),
         x,
         y,
-        width: width.max(PITCH),
+        width,
         height,
         summary: format!(
             "{free} of {} free · {}",

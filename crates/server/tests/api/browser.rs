@@ -1092,3 +1092,89 @@ async fn on_a_phone_a_buyer_picks_seats_by_keyboard_and_by_best_available_and_pa
     browser.quit().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_large_venue_opens_as_its_sections_and_each_shows_its_own_seats() -> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo"]).await;
+    let event = app
+        .admin("POST", "/admin/events", Some(json!({
+            "name": "Arena Night", "description": "A big hall", "eventDate": "2099-08-01T20:00:00Z",
+            "venue": "Arena", "maxCapacity": 5000, "basePrice": "30.00"
+        })))
+        .await?;
+    let id = event.json["id"].as_str().expect("id").to_string();
+    let sections: Vec<_> = ["East", "North", "West"]
+        .iter()
+        .map(|code| json!({"sectionCode": code, "rows": 30, "seatsPerRow": 30, "priceMultiplier": 1}))
+        .collect();
+    let generated = app
+        .admin(
+            "POST",
+            &format!("/admin/events/{id}/seats"),
+            Some(json!({"sectionConfigurations": sections})),
+        )
+        .await?;
+    assert_eq!(generated.status, 200, "{}", generated.text);
+
+    let browser = Browser::launch().await?;
+    browser.set_window_size(375, 812).await?;
+    let path = format!("/ui/events/{id}");
+    browser.goto(&url(&app, &path)).await?;
+    // 2,700 seats: the map shows the sections, each with how many of its seats are free.
+    let boxes = browser
+        .find_all(Locator::Css("svg.seatmap a.section-box"))
+        .await?;
+    assert_eq!(boxes.len(), 3);
+    assert!(
+        browser
+            .find_all(Locator::Css("svg.seatmap .seat"))
+            .await?
+            .is_empty()
+    );
+    let north = browser
+        .text_of("a.section-box[href='?section=North']", 2)
+        .await?;
+    assert!(
+        north.contains("Section North") && north.contains("900 of 900 free · $30.00"),
+        "{north}"
+    );
+    fits_a_phone(&browser, &path, "25-large-venue-overview-phone").await?;
+
+    browser
+        .click("a.section-box[href='?section=North']")
+        .await?;
+    browser
+        .wait_for_text(".map-tools", "Section North", 10)
+        .await?;
+    let seats = browser
+        .find_all(Locator::Css("svg.seatmap .seat[data-id]"))
+        .await?;
+    assert_eq!(seats.len(), 900, "only North's seats");
+    // A section alone opens at natural size: every seat at least 24 px across.
+    let size = browser
+        .execute("return document.querySelector('svg.seatmap .seat[data-id] .hit').getBoundingClientRect().width;", vec![])
+        .await?;
+    assert!(
+        size.as_f64().is_some_and(|px| px >= 24.0),
+        "a seat is {size} px"
+    );
+    browser.click("svg.seatmap .seat[data-id]").await?;
+    let said = browser.wait_for_text("#message", "yours", 10).await?;
+    assert!(said.contains("North · row 1 · seat 1"), "{said}");
+    fits_a_phone(
+        &browser,
+        &format!("{path}?section=North"),
+        "26-large-venue-section-phone",
+    )
+    .await?;
+    browser.click(".map-tools a.button").await?;
+    browser
+        .wait_for_text(
+            "a.section-box[href='?section=North']",
+            "899 of 900 free",
+            10,
+        )
+        .await?;
+    browser.quit().await;
+    Ok(())
+}

@@ -170,11 +170,12 @@ pub(crate) async fn show_event(
 }
 
 /// `GET /ui/events/{id}/live`: every seat that is not free (and the visitor's own), for the
-/// map's periodic refresh.
+/// map's periodic refresh; `?section=` only that section's (what a large venue's map shows).
 pub(crate) async fn live_seats(
     State(web): State<WebState>,
     visitor: Visitor,
     Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<MapQuery>,
 ) -> PageResult<Response> {
     let id = event_id(&id)?;
     let seat_map = web.catalog.seat_map(id).await?;
@@ -185,6 +186,10 @@ pub(crate) async fn live_seats(
     for s in &seat_map.seats {
         match seatmap::status_of(s.status, s.seat.id, &mine) {
             "available" => available += 1,
+            _ if query
+                .section
+                .as_ref()
+                .is_some_and(|c| &s.seat.section_code != c) => {}
             status => {
                 taken.insert(s.seat.id.to_string(), status.into());
             }
