@@ -402,6 +402,27 @@ impl InventoryService {
         Ok(total)
     }
 
+    /// Gives the active holds `ids` of buyer `from` to buyer `to` inside the caller's
+    /// transaction `tx` (a guest's cart becomes the account's when the guest signs in:
+    /// `ordering::CartHolds`). A hold that lapsed or ended stays where it is; returns how many
+    /// moved. The account may then hold more than the limit for a moment: nothing already held
+    /// is taken from a buyer.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn give_holds_in(
+        tx: &mut Tx,
+        ids: &[ReservationId],
+        from: &str,
+        to: &str,
+    ) -> Result<usize, InventoryError> {
+        let mut moved = 0;
+        for &id in ids {
+            moved += usize::from(store::give_hold(tx.conn(), id, from, to).await?);
+        }
+        Ok(moved)
+    }
+
     /// Confirms the paid holds `ids` inside the payment's transaction `tx` (see
     /// `payment::PaidHolds`); `false` if one of them is neither active nor already confirmed.
     ///

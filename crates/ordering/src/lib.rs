@@ -29,7 +29,7 @@ pub use events::{
 };
 pub use http::{openapi, orders_download, router};
 pub use ports::{
-    BoxOffice, BoxOfficePayment, HoldState, HoldView, Holds, PaymentLedger, PricedSeat, SeatPrices,
-    TicketOrders,
+    BoxOffice, BoxOfficePayment, CartHolds, HoldState, HoldView, Holds, PaymentLedger, PricedSeat,
+    SeatPrices, TicketOrders,
 };
 pub use service::{AddToCart, OfferOrder, OrderingPorts, OrderingQueries, OrderingService};

@@ -159,3 +159,20 @@ pub trait TicketOrders: Send + Sync + 'static {
     /// When fulfillment cannot be asked.
     async fn order_of_ticket(&self, ticket: uuid::Uuid) -> anyhow::Result<Option<kernel::OrderId>>;
 }
+
+/// Inventory's holds of a cart, inside ordering's own write transaction: when a guest signs in,
+/// the cart and its holds become the account's together, or neither does.
+#[async_trait::async_trait]
+pub trait CartHolds: Send + Sync + 'static {
+    /// Gives the holds `ids` of buyer `from` to buyer `to` inside `tx`; how many moved.
+    ///
+    /// # Errors
+    /// When the database fails.
+    async fn give_holds_in(
+        &self,
+        tx: &mut storage::Tx,
+        ids: &[ReservationId],
+        from: &str,
+        to: &str,
+    ) -> anyhow::Result<usize>;
+}

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use storage::Database;
 
 use crate::domain::{Buyer, EventOrder, Order, OrderSearch, Sale};
-use crate::ports::{BoxOffice, Holds, PaymentLedger, SeatPrices, TicketOrders};
+use crate::ports::{BoxOffice, CartHolds, Holds, PaymentLedger, SeatPrices, TicketOrders};
 use crate::{OrderingError, store};
 
 /// The ordering context.
@@ -27,6 +27,7 @@ pub struct OrderingService {
     prices: Arc<dyn SeatPrices>,
     payments: Arc<dyn PaymentLedger>,
     box_office: Arc<dyn BoxOffice>,
+    cart_holds: Arc<dyn CartHolds>,
     tickets: Arc<dyn TicketOrders>,
     pub(crate) relay: RelayHandle,
 }
@@ -43,6 +44,8 @@ pub struct OrderingPorts {
     pub box_office: Arc<dyn BoxOffice>,
     /// Fulfillment's tickets (an order looked up by a ticket id).
     pub tickets: Arc<dyn TicketOrders>,
+    /// Inventory's holds of a cart, inside ordering's transaction (a guest signing in).
+    pub cart_holds: Arc<dyn CartHolds>,
 }
 
 impl OrderingService {
@@ -60,6 +63,7 @@ impl OrderingService {
             prices: ports.prices,
             payments: ports.payments,
             box_office: ports.box_office,
+            cart_holds: ports.cart_holds,
             tickets: ports.tickets,
             relay,
         }

@@ -434,6 +434,23 @@ impl waitlist::EventFacts for EventsForWaitlist {
     }
 }
 
+/// A cart's holds, given to the account of a guest who signed in inside ordering's transaction
+/// (the shared database).
+pub(crate) struct CartHoldsOfInventory;
+
+#[async_trait::async_trait]
+impl ordering::CartHolds for CartHoldsOfInventory {
+    async fn give_holds_in(
+        &self,
+        tx: &mut Tx,
+        ids: &[ReservationId],
+        from: &str,
+        to: &str,
+    ) -> anyhow::Result<usize> {
+        Ok(inventory::InventoryService::give_holds_in(tx, ids, from, to).await?)
+    }
+}
+
 /// A box-office sale's seats and payment, written inside ordering's transaction (the shared
 /// database): inventory sells the seats, payment records what was taken.
 pub(crate) struct BoxOfficeOfInventoryAndPayment(pub(crate) Arc<inventory::InventoryService>);

@@ -25,11 +25,11 @@ use storage::Database;
 use waitlist::{Succession, WaitlistService, WaitlistSettings};
 
 use crate::adapters::{
-    AvailabilityFromInventory, BoxOfficeOfInventoryAndPayment, DirectoryFromCatalog,
-    EventsForWaitlist, EventsFromCatalog, HoldsForOffers, HoldsForPayment, HoldsFromInventory,
-    LedgerFromPayment, OrdersForOffers, OrdersForPayment, PaidHoldsFromInventory, PaymentsOfHold,
-    PricesFromCatalog, SuccessionFromWaitlist, TicketsOfFulfillment, TicketsVoidedByRefund,
-    TokensFromIdentity,
+    AvailabilityFromInventory, BoxOfficeOfInventoryAndPayment, CartHoldsOfInventory,
+    DirectoryFromCatalog, EventsForWaitlist, EventsFromCatalog, HoldsForOffers, HoldsForPayment,
+    HoldsFromInventory, LedgerFromPayment, OrdersForOffers, OrdersForPayment,
+    PaidHoldsFromInventory, PaymentsOfHold, PricesFromCatalog, SuccessionFromWaitlist,
+    TicketsOfFulfillment, TicketsVoidedByRefund, TokensFromIdentity,
 };
 use crate::config::ServeArgs;
 use crate::internal::LocalPorts;
@@ -229,6 +229,7 @@ pub(crate) fn services(
             payments: peers.port(&ledger),
             // Written inside ordering's own transaction: always in this process.
             box_office: Arc::new(BoxOfficeOfInventoryAndPayment(inventory.clone())),
+            cart_holds: Arc::new(CartHoldsOfInventory),
             tickets: peers.port(&ticket_orders),
         },
         relay.clone(),

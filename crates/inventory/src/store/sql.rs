@@ -490,6 +490,26 @@ pub(crate) async fn live_holds_of(
     Ok(count)
 }
 
+/// Gives the active hold `id` of `from` to `to` (a guest who signed in); whether it moved (or
+/// was `to`'s already).
+pub(crate) async fn give_hold(
+    conn: Conn<'_>,
+    id: ReservationId,
+    from: &str,
+    to: &str,
+) -> Result<bool, storage::Error> {
+    let done = Statement::new(
+        "update inventory_reservations set customer_id = $3
+         where reservation_id = $1 and customer_id in ($2, $3) and status = 'active'",
+    )
+    .bind(id.uuid())
+    .bind(from)
+    .bind(to)
+    .execute(conn)
+    .await?;
+    Ok(done == 1)
+}
+
 /// Releases an active, unexpired hold; returns it if it was released.
 pub(crate) async fn release_hold(
     conn: Conn<'_>,

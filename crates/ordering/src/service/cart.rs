@@ -107,6 +107,62 @@ impl OrderingService {
         Ok(draft)
     }
 
+    /// The cart of a guest who has just signed in or registered becomes the account's, with its
+    /// holds, in one transaction: none lost, none left to the guest. An account with a cart of
+    /// its own gets the guest's lines added to it (when both are in one currency; otherwise the
+    /// guest's cart is left as it was and the answer is `None`). Returns the account's cart.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn adopt_cart(
+        &self,
+        guest: &Buyer,
+        account: &Buyer,
+    ) -> Result<Option<Order>, OrderingError> {
+        let (Some(token), Some(user)) = (guest.guest_token(), account.user_id()) else {
+            return Ok(None);
+        };
+        let guest = Buyer::parse(None, Some(token))?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let Some(cart) = store::draft_of(tx.conn(), &guest).await? else {
+            return Ok(None);
+        };
+        let holds: Vec<ReservationId> = cart.items.iter().map(|i| i.reservation_id).collect();
+        match store::draft_of(tx.conn(), account).await? {
+            None => {
+                store::give_draft(tx.conn(), cart.id, user, account.email(), now).await?;
+            }
+            Some(own) if own.currency == cart.currency || cart.items.is_empty() => {
+                store::move_lines(tx.conn(), cart.id, own.id, now).await?;
+                store::set_state(
+                    tx.conn(),
+                    cart.id,
+                    OrderState::Draft,
+                    OrderState::Cancelled,
+                    now,
+                )
+                .await?;
+            }
+            Some(_) => {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+        }
+        let moved = self
+            .cart_holds
+            .give_holds_in(&mut tx, &holds, token, user)
+            .await
+            .map_err(OrderingError::Internal)?;
+        tx.commit().await?;
+        tracing::info!(
+            lines = holds.len(),
+            holds = moved,
+            "a guest's cart became the account's"
+        );
+        Ok(store::draft_of(self.db.read().await?.conn(), account).await?)
+    }
+
     /// Removes a seat from the buyer's draft; its hold is released (through an event).
     ///
     /// # Errors

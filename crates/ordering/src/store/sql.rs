@@ -511,6 +511,44 @@ fn refresh_total_statement<'a>(order: OrderId, now: DateTime<Utc>) -> Statement<
         .bind(to_micros(now))
 }
 
+/// Makes a guest's draft the account `user`'s (its e-mail the account's when given).
+pub(crate) async fn give_draft(
+    conn: Conn<'_>,
+    order: OrderId,
+    user: &str,
+    email: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, storage::Error> {
+    let done = Statement::new(
+        "update ordering_orders set user_id = $2, guest_token = null,
+             customer_email = coalesce($3, customer_email), updated_at = $4
+         where order_id = $1 and state = 'draft' and user_id is null",
+    )
+    .bind(order.uuid())
+    .bind(user)
+    .bind(email)
+    .bind(to_micros(now))
+    .execute(conn)
+    .await?;
+    Ok(done == 1)
+}
+
+/// Moves every line of draft `from` to draft `to` and refreshes both totals.
+pub(crate) async fn move_lines(
+    mut conn: Conn<'_>,
+    from: OrderId,
+    to: OrderId,
+    now: DateTime<Utc>,
+) -> Result<(), storage::Error> {
+    Statement::new("update ordering_order_items set order_id = $2 where order_id = $1")
+        .bind(from.uuid())
+        .bind(to.uuid())
+        .execute(conn.reborrow())
+        .await?;
+    refresh_total(conn.reborrow(), from, now).await?;
+    refresh_total(conn, to, now).await
+}
+
 /// Moves an order from `from` to `to`; returns false if it was not in `from` any more.
 const SET_STATE: &str = "update ordering_orders set state = $3, updated_at = $4,
         cancelled_at = case when $3 = 'cancelled' then $4 else cancelled_at end

@@ -1177,3 +1177,116 @@ async fn a_large_venue_opens_as_its_sections_and_each_shows_its_own_seats() -> a
     browser.quit().await;
     Ok(())
 }
+
+/// Seat A-1-2 of the demo's Coldplay event.
+const SEAT_A12: &str = "550e8400-e29b-41d4-a716-446655440002";
+
+#[tokio::test]
+async fn a_guest_who_signs_in_from_the_cart_keeps_every_seat_and_its_hold() -> anyhow::Result<()> {
+    let app = spawn_demo_app().await;
+    let browser = Browser::launch().await?;
+    // A guest holds a seat, then creates an account from the cart.
+    hold_a11_and_open_the_cart(&browser, &app).await?;
+    let guest = browser
+        .get_named_cookie("bo_guest")
+        .await?
+        .value()
+        .to_string();
+    browser
+        .click("a[href=\"/ui/signin?next=/ui/cart\"]")
+        .await?;
+    browser
+        .click("a[href=\"/ui/register?next=/ui/cart\"]")
+        .await?;
+    browser.fill("email", "cart.keeper@example.com").await?;
+    browser.fill("password", "Keep-my-seats-1").await?;
+    browser.click("form.stack button").await?;
+    browser
+        .wait_for_text("header", "cart.keeper@example.com", 10)
+        .await?;
+    let cart = browser.text_of("table.lines", 5).await?;
+    assert!(
+        cart.contains("A · row 1 · seat 1"),
+        "the seat is still in the cart: {cart}"
+    );
+    assert!(
+        browser
+            .text_of("form[action=\"/ui/cart/checkout\"]", 2)
+            .await?
+            .contains("cart.keeper@example.com")
+    );
+    browser.screenshot("27-cart-kept-after-sign-in").await?;
+
+    // The account owns the cart and the hold; the guest owns neither any more.
+    let token = app
+        .login("cart.keeper@example.com", "Keep-my-seats-1")
+        .await?;
+    let orders = app
+        .call_with_token(Some(&token), "GET", "/orders", None)
+        .await?;
+    let draft = orders
+        .json
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["state"] == "draft"))
+        .cloned()
+        .expect("the account's cart");
+    let hold = draft["items"][0]["reservationId"]
+        .as_str()
+        .expect("its hold")
+        .to_string();
+    let held = app
+        .call_with_token(Some(&token), "GET", &format!("/reservations/{hold}"), None)
+        .await?;
+    assert_eq!(
+        (held.status, held.json["status"].as_str()),
+        (200, Some("active")),
+        "{}",
+        held.text
+    );
+    let as_guest = app
+        .get(&format!("/reservations/{hold}?customerId={guest}"))
+        .await?;
+    assert_eq!(
+        as_guest.status, 404,
+        "the guest no longer holds it: {}",
+        as_guest.text
+    );
+    let guest_orders = app.get(&format!("/orders?guestToken={guest}")).await?;
+    assert!(
+        guest_orders
+            .json
+            .as_array()
+            .is_some_and(|o| o.iter().all(|o| o["state"] != "draft")),
+        "no cart left to the guest: {}",
+        guest_orders.text
+    );
+
+    // Signed out, a new guest holds another seat and signs in: the two carts become one.
+    browser.click("form[action=\"/ui/signout\"] button").await?;
+    browser.wait_for_text("header", "Sign in", 10).await?;
+    browser
+        .goto(&url(&app, &format!("/ui/events/{COLDPLAY}")))
+        .await?;
+    browser.click(&seat_css(SEAT_A12)).await?;
+    browser.wait_for_text("#message", "yours", 10).await?;
+    browser.goto(&url(&app, "/ui/signin?next=/ui/cart")).await?;
+    browser.fill("email", "cart.keeper@example.com").await?;
+    browser.fill("password", "Keep-my-seats-1").await?;
+    browser.click("form.stack button").await?;
+    browser
+        .wait_for_text("header", "cart.keeper@example.com", 10)
+        .await?;
+    let cart = browser.text_of("table.lines", 5).await?;
+    assert!(
+        cart.contains("A · row 1 · seat 1") && cart.contains("A · row 1 · seat 2"),
+        "{cart}"
+    );
+    assert!(cart.contains("$100.00"), "one total: {cart}");
+    browser
+        .click("form[action=\"/ui/cart/checkout\"] button")
+        .await?;
+    browser.click("#pay").await?;
+    browser.wait_for_text("h1", "completed", 10).await?;
+    browser.quit().await;
+    Ok(())
+}

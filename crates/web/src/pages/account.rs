@@ -92,6 +92,7 @@ pub(crate) async fn sign_in(
                 Role::Staff => "/ui/checkin".into(),
                 Role::User => "/".into(),
             };
+            adopt_guest_cart(&web, &visitor, &outcome.token).await;
             Ok(SetCookies::default()
                 .signed_in(&outcome.token)
                 .on(Redirect::to(&to)))
@@ -120,6 +121,7 @@ pub(crate) async fn register(
         return Ok((e.status, page).into_response());
     }
     let outcome = web.identity.login(&form.email, &form.password).await?;
+    adopt_guest_cart(&web, &visitor, &outcome.token).await;
     let next = local(&form.next);
     let to = if next.is_empty() {
         "/".to_owned()
@@ -129,6 +131,26 @@ pub(crate) async fn register(
     Ok(SetCookies::default()
         .signed_in(&outcome.token)
         .on(Redirect::to(&to)))
+}
+
+/// A guest who signs in or registers keeps the cart: it becomes the account's, holds and all
+/// (`OrderingService::adopt_cart`). A failure is logged, never in the way of signing in: the
+/// guest's cart then stays the guest's, as it was.
+async fn adopt_guest_cart(web: &WebState, visitor: &Visitor, token: &str) {
+    let (Some(guest), Some(claims)) = (visitor.guest.as_deref(), web.auth.keys().verify(token))
+    else {
+        return;
+    };
+    let (Ok(guest), Ok(account)) = (
+        ordering::Buyer::parse(None, Some(guest)),
+        ordering::Buyer::parse(Some(&claims.sub), None),
+    ) else {
+        return;
+    };
+    let account = account.with_email(Some(claims.email.clone()));
+    if let Err(e) = web.ordering.adopt_cart(&guest, &account).await {
+        tracing::warn!(error = %e, "a guest's cart could not become the account's");
+    }
 }
 
 /// `POST /ui/signout`: forgets the session (and a guest's token).
