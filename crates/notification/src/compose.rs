@@ -18,18 +18,19 @@ pub(crate) fn is_address(address: &str) -> bool {
     address.parse::<Mailbox>().is_ok()
 }
 
-/// The tickets of an order, attached.
+/// The tickets of an order, attached, with a link to the order's page.
 pub(crate) fn tickets(
     to: &str,
     event_name: &str,
     seats: &[String],
+    order_url: &str,
     pdfs: Vec<(String, Vec<u8>)>,
 ) -> anyhow::Result<Composed> {
     let subject = format!("Your Ticket for {event_name}");
     let body = format!(
         "Hello,\n\nthank you for your purchase. Your tickets for {event_name} are attached \
-         ({} PDF file{}).\n\nSeats: {}\n\nShow the QR code of each ticket at the entrance; it is \
-         scanned once.\n\nEnjoy the show,\nBoxoffice\n",
+         ({} PDF file{}).\n\nSeats: {}\n\nYour order: {order_url}\n\nShow the QR code of each \
+         ticket at the entrance; it is scanned once.\n\nEnjoy the show,\nBoxoffice\n",
         pdfs.len(),
         if pdfs.len() == 1 { "" } else { "s" },
         seats.join(", ")

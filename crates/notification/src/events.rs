@@ -110,7 +110,14 @@ impl NotificationSubscriber {
             });
         };
         let pdfs = self.service.documents.pdfs(issued.order_id).await?;
-        let message = compose::tickets(&to, &issued.event_name, &issued.seat_numbers, pdfs)?;
+        let order_url = format!("{}/ui/orders/{}", self.service.public_url, issued.order_id);
+        let message = compose::tickets(
+            &to,
+            &issued.event_name,
+            &issued.seat_numbers,
+            &order_url,
+            pdfs,
+        )?;
         Ok(Plan::Store {
             key,
             kind: "tickets",

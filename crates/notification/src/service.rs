@@ -46,6 +46,8 @@ pub struct NotificationService {
     mailer: Mailer,
     pub(crate) documents: Arc<dyn TicketDocuments>,
     wake: Notify,
+    /// Where people reach the web pages, for links (`--public-url`).
+    pub(crate) public_url: String,
 }
 
 impl NotificationService {
@@ -62,7 +64,15 @@ impl NotificationService {
             mailer,
             documents,
             wake: Notify::new(),
+            public_url: "http://localhost:8080".into(),
         }
+    }
+
+    /// The same service, linking e-mails to pages at `url` (no trailing slash needed).
+    #[must_use]
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_string();
+        self
     }
 
     pub(crate) fn db(&self) -> &Database {

@@ -163,6 +163,23 @@ pub struct OrderItem {
     pub refunded_at: Option<DateTime<Utc>>,
 }
 
+/// A seat whose hold ran out while it was in a cart: the line went, this remembers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LapsedLine {
+    /// The seat.
+    pub seat_id: SeatId,
+    /// Its event.
+    pub event_id: EventId,
+    /// Section code.
+    pub section_code: String,
+    /// Row.
+    pub row_number: i64,
+    /// Seat number.
+    pub seat_number: i64,
+    /// When its line left the cart.
+    pub lapsed_at: DateTime<Utc>,
+}
+
 /// One sold seat, for sales reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sale {

@@ -20,7 +20,7 @@ mod service;
 mod store;
 
 pub use domain::{
-    BoxOfficeSale, Buyer, EventOrder, Order, OrderItem, OrderSearch, OrderState, Sale,
+    BoxOfficeSale, Buyer, EventOrder, LapsedLine, Order, OrderItem, OrderSearch, OrderState, Sale,
 };
 pub use error::OrderingError;
 pub use events::{

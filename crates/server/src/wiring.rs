@@ -249,12 +249,10 @@ pub(crate) fn services(
         relay.clone(),
     ));
     let mailer = Mailer::new(args.smtp_url.as_deref(), args.storage.data_dir.join("mail"))?;
-    let notification = Arc::new(NotificationService::new(
-        db.clone(),
-        clock.clone(),
-        mailer,
-        peers.port(&documents),
-    ));
+    let notification = Arc::new(
+        NotificationService::new(db.clone(), clock.clone(), mailer, peers.port(&documents))
+            .with_public_url(&public_url(args)),
+    );
     let auth = Auth::new(
         keys,
         peers.port(&guest_tokens),
@@ -309,11 +307,15 @@ fn waitlist_settings(args: &ServeArgs) -> WaitlistSettings {
             Some(secs) => chrono::Duration::seconds(i64::from(secs)),
             None => chrono::Duration::minutes(i64::from(args.offer_minutes)),
         },
-        public_url: args
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://localhost:{}", args.gateway_port)),
+        public_url: public_url(args),
     }
+}
+
+/// Where people reach the gateway, for links in e-mails.
+fn public_url(args: &ServeArgs) -> String {
+    args.public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://localhost:{}", args.gateway_port))
 }
 
 /// The JWT keys: from `--jwt-secret`, or a secret generated once in the data directory.

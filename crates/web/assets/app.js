@@ -5,13 +5,23 @@
 (function countdowns() {
   const clocks = document.querySelectorAll(".countdown[data-until]");
   if (!clocks.length) return;
+  const warning = document.getElementById("hold-warning");
+  let reloading = false;
   function tick() {
     const now = Date.now();
     clocks.forEach((el) => {
       const until = Date.parse(el.dataset.until);
       if (isNaN(until)) return;
       const left = Math.max(0, Math.round((until - now) / 1000));
+      // Two minutes before a hold lapses the page says so, once (an alert: read out at once).
+      if (warning && warning.hidden && left > 0 && left <= 120) warning.hidden = false;
       if (left === 0) {
+        if (warning) warning.hidden = true;
+        // The cart then offers to hold the seats again: show it as the server sees it.
+        if (!reloading && el.closest("[data-reload-on-expiry]")) {
+          reloading = true;
+          setTimeout(() => location.reload(), 1500);
+        }
         el.textContent = "expired";
         el.classList.add("expired");
         const gone = document.getElementById("hold-expired");

@@ -66,12 +66,14 @@ where
         .route("/ui/cart", get(cart::show_cart))
         .route("/ui/cart/remove", post(cart::remove_from_cart))
         .route("/ui/cart/checkout", post(cart::checkout))
+        .route("/ui/cart/hold-again", post(cart::hold_again))
         .route("/ui/orders", get(orders::list_orders))
         .route("/ui/orders/{id}", get(orders::show_order))
         .route(
             "/ui/orders/{id}/pay",
             get(orders::show_payment).post(orders::pay_order),
         )
+        .route("/ui/orders/{id}/cancel", post(orders::cancel_order))
         .route("/ui/tickets/{id}/pdf", get(orders::download_ticket))
         .route(
             "/ui/waitlist/{id}",

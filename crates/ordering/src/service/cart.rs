@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use kernel::{Money, OrderId, OrderItemId, ReservationId, SeatId};
 
 use super::OrderingService;
-use crate::domain::{Buyer, Order, OrderItem, OrderState, cart};
+use crate::domain::{Buyer, LapsedLine, Order, OrderItem, OrderState, cart};
 use crate::events::CartItemRemoved;
 use crate::{OrderingError, store};
 
@@ -161,6 +161,25 @@ impl OrderingService {
             "a guest's cart became the account's"
         );
         Ok(store::draft_of(self.db.read().await?.conn(), account).await?)
+    }
+
+    /// The seats whose hold ran out in the buyer's cart `order`, in place order.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn lapsed_of_cart(&self, order: OrderId) -> Result<Vec<LapsedLine>, OrderingError> {
+        Ok(store::lapsed_lines(self.db.read().await?.conn(), order).await?)
+    }
+
+    /// Forgets the lapsed seats of cart `order` (the buyer held them again or let them go).
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn forget_lapsed(&self, order: OrderId) -> Result<(), OrderingError> {
+        let mut tx = self.db.begin().await?;
+        store::forget_lapsed(tx.conn(), order, None).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Removes a seat from the buyer's draft; its hold is released (through an event).

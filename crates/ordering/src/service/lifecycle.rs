@@ -279,6 +279,10 @@ impl OrderingService {
                         .filter(|i| i.reservation_id == reservation)
                     {
                         store::delete_item(tx.conn(), order.id, item.id, now).await?;
+                        if reason == "hold_expired" {
+                            // The cart says so, and offers the seat again (`lapsed_of_cart`).
+                            store::remember_lapsed(tx.conn(), order.id, item, now).await?;
+                        }
                     }
                 }
                 OrderState::Pending => {

@@ -7,7 +7,9 @@ use kernel::{EventId, Money, OrderId, OrderItemId, ReservationId, SeatId, from_m
 use storage::{Conn, FromRow, Row, RowError, Statement, Value};
 use uuid::Uuid;
 
-use crate::domain::{Buyer, EventOrder, Order, OrderItem, OrderSearch, OrderState, Sale};
+use crate::domain::{
+    Buyer, EventOrder, LapsedLine, Order, OrderItem, OrderSearch, OrderState, Sale,
+};
 
 storage::row! {
     struct OrderRow {
@@ -547,6 +549,84 @@ pub(crate) async fn move_lines(
         .await?;
     refresh_total(conn.reborrow(), from, now).await?;
     refresh_total(conn, to, now).await
+}
+
+/// Remembers that `item`'s hold ran out in cart `order` (a later lapse of the seat replaces it).
+pub(crate) async fn remember_lapsed(
+    conn: Conn<'_>,
+    order: OrderId,
+    item: &OrderItem,
+    now: DateTime<Utc>,
+) -> Result<(), storage::Error> {
+    Statement::new(
+        "insert into ordering_lapsed_lines
+            (order_id, seat_id, event_id, section_code, row_number, seat_number, lapsed_at)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (order_id, seat_id) do update set lapsed_at = excluded.lapsed_at",
+    )
+    .bind(order.uuid())
+    .bind(item.seat_id.uuid())
+    .bind(item.event_id.uuid())
+    .bind(&item.section_code)
+    .bind(item.row_number)
+    .bind(item.seat_number)
+    .bind(to_micros(now))
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+storage::row! {
+    struct LapsedRow {
+        seat_id: Uuid,
+        event_id: Uuid,
+        section_code: String,
+        row_number: i64,
+        seat_number: i64,
+        lapsed_at: i64,
+    }
+}
+
+/// The seats whose hold ran out in cart `order`, in place order.
+pub(crate) async fn lapsed_lines(
+    conn: Conn<'_>,
+    order: OrderId,
+) -> Result<Vec<LapsedLine>, storage::Error> {
+    let rows: Vec<LapsedRow> = Statement::new(
+        "select seat_id, event_id, section_code, row_number, seat_number, lapsed_at
+         from ordering_lapsed_lines where order_id = $1
+         order by section_code, row_number, seat_number",
+    )
+    .bind(order.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| LapsedLine {
+            seat_id: SeatId(r.seat_id),
+            event_id: EventId(r.event_id),
+            section_code: r.section_code,
+            row_number: r.row_number,
+            seat_number: r.seat_number,
+            lapsed_at: from_micros(r.lapsed_at),
+        })
+        .collect())
+}
+
+/// Forgets the lapsed lines of cart `order`: all of them, or only `seat`'s.
+pub(crate) async fn forget_lapsed(
+    conn: Conn<'_>,
+    order: OrderId,
+    seat: Option<SeatId>,
+) -> Result<(), storage::Error> {
+    Statement::new(
+        "delete from ordering_lapsed_lines where order_id = $1 and ($2 is null or seat_id = $2)",
+    )
+    .bind(order.uuid())
+    .bind(seat.map(|s| s.uuid()))
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Moves an order from `from` to `to`; returns false if it was not in `from` any more.

@@ -1290,3 +1290,119 @@ async fn a_guest_who_signs_in_from_the_cart_keeps_every_seat_and_its_hold() -> a
     browser.quit().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_lapsed_cart_offers_its_seats_again_and_an_unpaid_order_can_be_cancelled()
+-> anyhow::Result<()> {
+    let app = spawn_with(&["--hold-seconds", "4"]).await;
+    let browser = Browser::launch().await?;
+    browser
+        .goto(&url(&app, &format!("/ui/events/{COLDPLAY}")))
+        .await?;
+    for seat in [SEAT_A11, SEAT_A12] {
+        browser.click(&seat_css(seat)).await?;
+        browser.wait_for_text("#in-cart", "", 5).await?;
+    }
+    browser.wait_for_text("#in-cart", "2", 10).await?;
+    browser.goto(&url(&app, "/ui/cart")).await?;
+    // Less than two minutes left: the cart says so.
+    browser
+        .wait_for_text("#hold-warning", "less than two minutes", 5)
+        .await?;
+    // The holds lapse: the cart says what happened and offers them again, not a checkout.
+    let said = browser.wait_for_text("#expired", "ran out", 20).await?;
+    assert!(said.contains("hold them again"), "{said}");
+    assert!(
+        browser
+            .find_all(Locator::Css("form[action=\"/ui/cart/checkout\"]"))
+            .await?
+            .is_empty()
+    );
+    browser.screenshot("28-cart-holds-ran-out").await?;
+    // Someone else takes A-1-2 meanwhile.
+    eventually(
+        Duration::from_secs(10),
+        "A-1-2 to be free for another buyer",
+        || {
+            let app = &app;
+            async move { Ok(hold(app, SEAT_A12, "someone-else").await.status == 201) }
+        },
+    )
+    .await?;
+    browser.click("#expired button").await?;
+    let again = browser
+        .wait_for_text("#held-again", "Held again", 10)
+        .await?;
+    assert!(
+        again.contains("Held again for you: A · row 1 · seat 1")
+            && again.contains("removed from your cart: A · row 1 · seat 2"),
+        "{again}"
+    );
+    let cart = browser.text_of("table.lines", 2).await?;
+    assert!(
+        cart.contains("seat 1") && !cart.contains("seat 2"),
+        "{cart}"
+    );
+    browser.screenshot("29-cart-held-again").await?;
+    browser.quit().await;
+
+    // A declined card: the order can be cancelled, and its seat is on sale again.
+    let app = spawn_with(&["--no-demo"]).await;
+    let (event, seats) = crate::helpers::create_priced_event(&app, "20.13", 1, 2).await;
+    let seat = seats[0]["id"].as_str().expect("seat").to_string();
+    let browser = Browser::launch().await?;
+    browser
+        .goto(&url(&app, &format!("/ui/events/{event}")))
+        .await?;
+    browser.click(&seat_css(&seat)).await?;
+    browser.wait_for_text("#message", "yours", 10).await?;
+    browser.goto(&url(&app, "/ui/cart")).await?;
+    browser.fill("email", "declined@example.com").await?;
+    browser
+        .click("form[action=\"/ui/cart/checkout\"] button")
+        .await?;
+    browser.click("#pay").await?;
+    browser
+        .wait_for_text("p.notice.error", "declined", 10)
+        .await?;
+    browser.click("#cancel-order").await?;
+    browser.wait_for_text("h1", "cancelled", 10).await?;
+    browser.assert_accessible("a cancelled order").await?;
+    eventually(
+        Duration::from_secs(10),
+        "the seat to be on sale again",
+        || {
+            let (app, event, seat) = (&app, &event, &seat);
+            async move { Ok(crate::helpers::seat_status(app, event, seat).await == "available") }
+        },
+    )
+    .await?;
+    browser.quit().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn after_paying_the_buyer_lands_on_a_confirmation_with_the_tickets() -> anyhow::Result<()> {
+    let app = spawn_demo_app().await;
+    let browser = Browser::launch().await?;
+    hold_a11_and_open_the_cart(&browser, &app).await?;
+    browser.fill("email", "thanks@example.com").await?;
+    browser
+        .click("form[action=\"/ui/cart/checkout\"] button")
+        .await?;
+    browser.click("#pay").await?;
+    let thanks = browser
+        .wait_for_text("#confirmation", "confirmed", 10)
+        .await?;
+    assert!(
+        thanks.contains("$50.00") && thanks.contains("thanks@example.com"),
+        "{thanks}"
+    );
+    browser
+        .wait_for_text("ul.tickets", "A · row 1 · seat 1", 15)
+        .await?;
+    browser.assert_accessible("the confirmation").await?;
+    browser.screenshot("30-order-confirmation").await?;
+    browser.quit().await;
+    Ok(())
+}

@@ -227,6 +227,14 @@ async fn the_buyer_receives_the_tickets_by_smtp_with_the_pdfs_attached() -> anyh
         &mail[..600.min(mail.len())]
     );
     assert!(mail.contains("To: ana@example.com"));
+    let order_id = order["id"].as_str().expect("order id");
+    let link = format!("/ui/orders/{order_id}");
+    // The body is quoted-printable: long lines are folded with a trailing `=`.
+    let body = mail.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        body.contains(&link),
+        "the e-mail links to the order: {body:.2000}"
+    );
     assert_eq!(
         mail.matches("Content-Type: application/pdf").count(),
         2,

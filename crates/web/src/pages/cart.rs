@@ -46,6 +46,22 @@ pub(crate) struct CartPage {
     email: String,
     signed_in: bool,
     error: Option<String>,
+    /// What holding the lapsed seats again did.
+    notice: Option<String>,
+    /// Seats whose hold ran out and whose line has already left the cart.
+    lapsed: Vec<String>,
+}
+
+impl CartPage {
+    /// Lines whose hold ran out (still in the cart, or gone from it).
+    fn expired_count(&self) -> usize {
+        self.lines.iter().filter(|l| l.expired).count() + self.lapsed.len()
+    }
+
+    /// Whether some line still in the cart has run out (the cart cannot be checked out).
+    fn blocked(&self) -> bool {
+        self.lines.iter().any(|l| l.expired)
+    }
 }
 
 /// `GET /ui/cart`.
@@ -61,14 +77,32 @@ async fn cart_page(
     visitor: &Visitor,
     error: Option<String>,
 ) -> PageResult<CartPage> {
+    cart_page_with(web, visitor, error, None).await
+}
+
+async fn cart_page_with(
+    web: &WebState,
+    visitor: &Visitor,
+    error: Option<String>,
+    notice: Option<String>,
+) -> PageResult<CartPage> {
     let orders = match visitor.buyer() {
         Some(buyer) => web.ordering.list(&buyer).await?,
         None => Vec::new(),
     };
     let mut lines = Vec::new();
+    let mut lapsed = Vec::new();
     let mut total = Money::ZERO;
     let mut currency = String::new();
     if let Some(draft) = orders.iter().find(|o| o.state == OrderState::Draft) {
+        lapsed = web
+            .ordering
+            .lapsed_of_cart(draft.id)
+            .await?
+            .iter()
+            .filter(|l| draft.item_for(l.seat_id).is_none())
+            .map(|l| view::seat_label(&l.section_code, l.row_number, l.seat_number))
+            .collect();
         currency.clone_from(&draft.currency);
         total = draft.total();
         for item in &draft.items {
@@ -103,7 +137,101 @@ async fn cart_page(
         email: visitor.ticket_email().unwrap_or_default(),
         signed_in: visitor.claims.is_some(),
         error,
+        notice,
+        lapsed,
     })
+}
+
+/// `POST /ui/cart/hold-again`: the seats of the cart whose hold ran out are held again where
+/// they are still free (the cart line then carries the new hold); the others leave the cart.
+/// The page says which is which.
+pub(crate) async fn hold_again(
+    State(web): State<WebState>,
+    visitor: Visitor,
+) -> PageResult<Response> {
+    let (Some(draft), Some(buyer), Some(customer)) = (
+        draft_of(&web, &visitor).await?,
+        visitor.buyer(),
+        visitor.customer_id(),
+    ) else {
+        return Ok(Redirect::to("/ui/cart").into_response());
+    };
+    let customer = inventory::CustomerId::parse(&customer)?;
+    // (seat, its event, its words, whether its line is still in the cart)
+    let mut ran_out = Vec::new();
+    for item in &draft.items {
+        let live = web
+            .inventory
+            .get(item.reservation_id, None)
+            .await
+            .is_ok_and(|h| h.status == HoldStatus::Active);
+        if !live {
+            let label = view::seat_label(&item.section_code, item.row_number, item.seat_number);
+            ran_out.push((item.seat_id, item.event_id, label, true));
+        }
+    }
+    for l in web.ordering.lapsed_of_cart(draft.id).await? {
+        if draft.item_for(l.seat_id).is_none() {
+            let label = view::seat_label(&l.section_code, l.row_number, l.seat_number);
+            ran_out.push((l.seat_id, l.event_id, label, false));
+        }
+    }
+    let (mut again, mut gone) = (Vec::new(), Vec::new());
+    for (seat, event, label, in_cart) in ran_out {
+        let held = web
+            .inventory
+            .hold(inventory::HoldRequest {
+                seat_id: seat,
+                customer_id: customer.clone(),
+                event_id: Some(event),
+            })
+            .await;
+        let carted = match held {
+            Ok(hold) => {
+                let added = web
+                    .ordering
+                    .add_to_cart(ordering::AddToCart {
+                        reservation_id: Some(hold.id),
+                        seat_id: seat,
+                        price: None,
+                        buyer: buyer.clone(),
+                    })
+                    .await;
+                if added.is_err()
+                    && let Err(e) = web.inventory.release(hold.id, Some(&customer)).await
+                {
+                    tracing::warn!(error = %e, "releasing a hold that could not be carted");
+                }
+                added.is_ok()
+            }
+            Err(_) => false,
+        };
+        if carted {
+            again.push(label);
+        } else {
+            if in_cart {
+                web.ordering
+                    .remove_from_cart(draft.id, seat, &buyer)
+                    .await?;
+            }
+            gone.push(label);
+        }
+    }
+    web.ordering.forget_lapsed(draft.id).await?;
+    let mut notice = String::new();
+    if !again.is_empty() {
+        notice += &format!("Held again for you: {}. ", again.join(", "));
+    }
+    if !gone.is_empty() {
+        notice += &format!(
+            "Taken by someone else meanwhile, so removed from your cart: {}.",
+            gone.join(", ")
+        );
+    }
+    let notice = Some(notice.trim().to_string()).filter(|n| !n.is_empty());
+    Ok(cart_page_with(&web, &visitor, None, notice)
+        .await?
+        .into_response())
 }
 
 #[derive(Deserialize)]

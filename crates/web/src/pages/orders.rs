@@ -101,6 +101,14 @@ pub(crate) struct OrderPage {
     email: Option<String>,
     tickets: Vec<TicketView>,
     issuing: bool,
+    /// Just paid (`?paid=1`, where the payment lands): the page thanks the buyer.
+    confirmation: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct OrderQuery {
+    #[serde(default)]
+    paid: Option<String>,
 }
 
 /// `GET /ui/orders/{id}`: the order and, once issued, its tickets with their QR codes.
@@ -108,6 +116,7 @@ pub(crate) async fn show_order(
     State(web): State<WebState>,
     visitor: Visitor,
     Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<OrderQuery>,
 ) -> PageResult<OrderPage> {
     let (mut order, buyer) = owned_order(&web, &visitor, &id).await?;
     let tickets = web
@@ -153,6 +162,7 @@ pub(crate) async fn show_order(
         total: view::price(order.total(), &order.currency),
         email: order.customer_email.clone(),
         issuing: paid && tickets.len() < order.items.len(),
+        confirmation: paid && query.paid.is_some(),
         tickets,
     })
 }
@@ -251,7 +261,7 @@ pub(crate) async fn pay_order(
     };
     let error = match web.payment.pay(request).await {
         Ok(p) if p.status == PaymentStatus::Succeeded => {
-            return Ok(Redirect::to(&format!("/ui/orders/{}", order.id)).into_response());
+            return Ok(Redirect::to(&format!("/ui/orders/{}?paid=1", order.id)).into_response());
         }
         Ok(p) => format!(
             "The payment was declined: {}. Nothing was charged.",
@@ -263,6 +273,24 @@ pub(crate) async fn pay_order(
     let (order, _) = owned_order(&web, &visitor, &id).await?;
     let page = pay_page(&web, &visitor, &order, Some(error)).await?;
     Ok((StatusCode::CONFLICT, page).into_response())
+}
+
+/// `POST /ui/orders/{id}/cancel`: the buyer gives up an order that is not paid (a declined
+/// card, a change of mind): it is cancelled and its seats go back on sale.
+pub(crate) async fn cancel_order(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let (order, buyer) = owned_order(&web, &visitor, &id).await?;
+    match web.ordering.cancel(order.id, Some(&buyer)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/ui/orders/{}", order.id)).into_response()),
+        Err(e) => {
+            let e = PageError::from(e);
+            let page = pay_page(&web, &visitor, &order, Some(e.message)).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
 }
 
 /// `GET /ui/tickets/{id}/pdf`: the ticket as a PDF, for its owner.
