@@ -25,6 +25,7 @@ where
         .route("/events", get(list_events))
         .route("/events/{id}", get(get_event))
         .route("/events/{id}/seatmap", get(get_seatmap))
+        .route("/events/{id}/seatmap/stream", get(stream_seatmap))
         .route(
             "/admin/events",
             post(admin::create_event).get(admin::list_all_events),
@@ -76,6 +77,104 @@ async fn get_seatmap(
     Ok(Json(svc.seat_map(id).await?.into()))
 }
 
+/// Seat changes of an event as Server-Sent Events, within about half a second of each: first a
+/// `snapshot` (every seat that is not available, `{"reset": true, "seats": {"<seatId>":
+/// "reserved"}}`; the others are available), then `seats` events with the seats that changed
+/// (`{"seats": {"<seatId>": "available"}}`). Each event has an id; a client that reconnects
+/// with `Last-Event-ID` gets what it missed, or a new snapshot when that is no longer known.
+/// The polling of `GET /events/{id}/seatmap` remains the fallback.
+#[utoipa::path(get, path = "/events/{id}/seatmap/stream", tag = "catalog", params(("id" = uuid::Uuid, Path, description = "Identifier"), ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it")), responses((status = 200, description = "`text/event-stream`: `snapshot`, then `seats` events", content_type = "text/event-stream", body = String), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
+async fn stream_seatmap(
+    State(svc): State<Arc<CatalogService>>,
+    AppPath(id): AppPath<EventId>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let subscription = svc.watch_seats(id, last.as_deref()).await?;
+    let epoch = subscription.watch.epoch.clone();
+    Ok(
+        axum::response::sse::Sse::new(live_events(subscription, epoch))
+            .keep_alive(axum::response::sse::KeepAlive::default()),
+    )
+}
+
+/// The events of one stream: the opening, then each change not already in it.
+fn live_events(
+    subscription: crate::live::Subscription,
+    epoch: String,
+) -> impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>> {
+    use crate::live::{Change, Opening};
+    use axum::response::sse::Event;
+    use tokio::sync::broadcast::error::RecvError;
+
+    fn render(
+        kind: &str,
+        epoch: &str,
+        seq: u64,
+        seats: &[(kernel::SeatId, &str)],
+        reset: bool,
+    ) -> Event {
+        let seats: serde_json::Map<String, serde_json::Value> = seats
+            .iter()
+            .map(|(s, w)| (s.to_string(), serde_json::Value::from(*w)))
+            .collect();
+        let data = if reset {
+            serde_json::json!({ "reset": true, "seats": seats })
+        } else {
+            serde_json::json!({ "seats": seats })
+        };
+        Event::default()
+            .event(kind)
+            .id(format!("{epoch}-{seq}"))
+            .data(data.to_string())
+    }
+    fn opening(epoch: &str, opening: Opening) -> Option<(Event, u64)> {
+        match opening {
+            Opening::Snapshot { seq, seats } => {
+                Some((render("snapshot", epoch, seq, &seats, true), seq))
+            }
+            Opening::Replay(changes) => {
+                let last = changes.last()?.seq;
+                // Later changes of a seat override earlier ones.
+                let mut merged: std::collections::HashMap<kernel::SeatId, &'static str> =
+                    std::collections::HashMap::new();
+                for Change { seats, .. } in changes {
+                    merged.extend(seats);
+                }
+                let seats: Vec<_> = merged.into_iter().collect();
+                Some((render("seats", epoch, last, &seats, false), last))
+            }
+        }
+    }
+    let first = opening(&epoch, subscription.opening.clone());
+    let state = (subscription, epoch, first, 0_u64);
+    futures::stream::unfold(state, |(mut sub, epoch, first, mut sent)| async move {
+        if let Some((event, seq)) = first {
+            return Some((Ok(event), (sub, epoch, None, seq)));
+        }
+        loop {
+            match sub.changes.recv().await {
+                Ok(change) if change.seq <= sent => {}
+                Ok(change) => {
+                    sent = change.seq;
+                    let event = render("seats", &epoch, change.seq, &change.seats, false);
+                    return Some((Ok(event), (sub, epoch, None, sent)));
+                }
+                Err(RecvError::Lagged(_)) => {
+                    // Too far behind to catch up change by change: a new picture.
+                    if let Some((event, seq)) = opening(&epoch, sub.watch.snapshot()) {
+                        return Some((Ok(event), (sub, epoch, None, seq)));
+                    }
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
 /// The catalog's part of the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
@@ -83,6 +182,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         list_events,
         get_event,
         get_seatmap,
+        stream_seatmap,
         admin::create_event,
         admin::list_all_events,
         admin::get_event,

@@ -3,13 +3,15 @@
 //! Tables: `catalog_events`, `catalog_seats`.
 //! Events out: `seats-generated` (seats to sell), `event-status-changed` (deactivated or
 //! reactivated). Events in: none. Seat *status* belongs to inventory and is read through the
-//! [`SeatAvailability`] port at the instant of each request (SPEC §4: read-your-writes).
+//! [`SeatAvailability`] port at the instant of each request (SPEC §4: read-your-writes); open
+//! seat maps follow it live through `live.rs` (`GET /events/{id}/seatmap/stream`).
 
 mod demo;
 mod domain;
 mod error;
 mod events;
 mod http;
+mod live;
 mod ports;
 mod queries;
 mod service;

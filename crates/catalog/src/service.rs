@@ -26,6 +26,7 @@ pub struct CatalogService {
     db: Database,
     clock: Arc<dyn Clock>,
     availability: Arc<dyn SeatAvailability>,
+    feed: Arc<crate::live::SeatFeed>,
     relay: RelayHandle,
 }
 
@@ -40,9 +41,24 @@ impl CatalogService {
         Self {
             db,
             clock,
+            feed: Arc::new(crate::live::SeatFeed::new(availability.clone())),
             availability,
             relay,
         }
+    }
+
+    /// Subscribes an open seat map to the live seat states of event `id` (`live.rs`), resuming
+    /// after `last_id` when it can.
+    ///
+    /// # Errors
+    /// [`CatalogError::EventNotFound`] for an unknown id.
+    pub(crate) async fn watch_seats(
+        &self,
+        id: EventId,
+        last_id: Option<&str>,
+    ) -> Result<crate::live::Subscription, CatalogError> {
+        self.load_event(id).await?;
+        Ok(self.feed.subscribe(id, last_id).await?)
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {

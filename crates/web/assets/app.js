@@ -326,7 +326,35 @@
       inCart.textContent = data.inCart;
     } catch (_) { /* the next round tries again */ }
   }
-  if (live && seats.size) setInterval(refresh, 3000);
+  // Seat changes arrive as Server-Sent Events (the browser resumes a dropped stream with
+  // Last-Event-ID by itself); the 3-s poll stays as the fallback while the stream is down, and
+  // every 15 s for the counters.
+  let streaming = false;
+  function applySeats(data, reset) {
+    const changed = data.seats || {};
+    seats.forEach((g, id) => {
+      if (g.classList.contains("busy")) return;
+      const now = stateOf(g);
+      let next = changed[id] || (reset ? "available" : null);
+      if (!next) return;
+      // Our own hold shows as held to everyone else: it stays "yours" here.
+      if (now === "mine" && next === "reserved") return;
+      if (next !== now) setState(g, next);
+    });
+  }
+  if (live && seats.size && "EventSource" in window) {
+    const stream = new EventSource("/events/" + eventId + "/seatmap/stream");
+    const on = (reset) => (e) => {
+      streaming = true;
+      root.dataset.stream = "open";
+      try { applySeats(JSON.parse(e.data), reset); } catch (_) { /* the next event or poll */ }
+    };
+    stream.addEventListener("snapshot", on(true));
+    stream.addEventListener("seats", on(false));
+    stream.addEventListener("error", () => { streaming = false; root.dataset.stream = "down"; });
+  }
+  let rounds = 0;
+  if (live && seats.size) setInterval(() => { if (!streaming || ++rounds % 5 === 0) refresh(); }, 3000);
 })();
 
 (function layoutPreview() {

@@ -191,6 +191,19 @@ async fn two_browsers_race_for_one_seat_and_the_loser_is_told_in_words() -> anyh
     let loser = if a.contains("taken") { &ana } else { &ben };
     assert!(seat_class(loser, SEAT_A11).await?.contains("reserved"));
     loser.screenshot("06-seat-race-loser").await?;
+    // Both maps are live (Server-Sent Events): a hold made elsewhere shows on each.
+    for b in [&ana, &ben] {
+        b.text_of("#event[data-stream=open]", 10).await?;
+    }
+    assert_eq!(hold(&app, SEAT_A12, "someone-elsewhere").await.status, 201);
+    for b in [&ana, &ben] {
+        eventually(
+            Duration::from_secs(10),
+            "the hold to reach the map",
+            || async move { Ok(seat_class(b, SEAT_A12).await?.contains("reserved")) },
+        )
+        .await?;
+    }
     ana.quit().await;
     ben.quit().await;
     Ok(())

@@ -1,0 +1,311 @@
+//! Live seat states for open seat maps (`GET /events/{id}/seatmap/stream`, Server-Sent Events).
+//!
+//! One watch per event with at least one open stream, per process: a task asks inventory for
+//! the event's taken seats every [`SeatFeed::every`] (400 ms), compares with what it saw last
+//! and, when something changed, numbers the change (`<epoch>-<n>`: `epoch` names this watch —
+//! the process and the moment it started — and `n` counts its changes) and hands it to every
+//! stream of the event. Asking
+//! the database rather than listening to events makes the feed the same in every deployment
+//! (one process or split, any engine) and lets it see every cause of a change (holds, lapses,
+//! releases, sales, refunds, seats held back): what a stream sends is what the seat map would
+//! answer at that instant.
+//!
+//! Nothing missed: a stream that comes back with `Last-Event-ID` gets the changes after it from
+//! the watch's log (the last [`LOG`] changes); an id the log no longer has, of another epoch
+//! (the process restarted, or the watch ended with its last stream and started again), or a
+//! stream that fell behind its buffer gets a `snapshot` instead
+//! (every taken seat: authoritative, the client resets to it). A watch ends a moment after
+//! its last stream.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use kernel::{EventId, SeatId};
+use tokio::sync::broadcast;
+
+use crate::ports::{SeatAvailability, TakenState};
+
+/// Changes a watch keeps for streams that resume.
+const LOG: usize = 4_096;
+/// Changes a stream may fall behind before it is sent a snapshot instead.
+const BUFFER: usize = 256;
+
+/// One change of some seats of an event.
+#[derive(Debug, Clone)]
+pub(crate) struct Change {
+    /// Its number in the event's sequence.
+    pub(crate) seq: u64,
+    /// The seats and their new state (`available`, `reserved`, `sold`, `unavailable`).
+    pub(crate) seats: Vec<(SeatId, &'static str)>,
+}
+
+/// What a stream sends first.
+#[derive(Debug, Clone)]
+pub(crate) enum Opening {
+    /// Every taken seat (the others are available), as of `seq`.
+    Snapshot {
+        /// The change it includes.
+        seq: u64,
+        /// The taken seats.
+        seats: Vec<(SeatId, &'static str)>,
+    },
+    /// The changes after the client's last id, in order.
+    Replay(Vec<Change>),
+}
+
+/// The live seat states of events with open streams, in this process.
+pub(crate) struct SeatFeed {
+    availability: Arc<dyn SeatAvailability>,
+    watches: Mutex<HashMap<EventId, Weak<Watch>>>,
+    /// This process's start, in every watch's epoch.
+    started: String,
+    /// Watches started so far, in every watch's epoch.
+    count: std::sync::atomic::AtomicU64,
+    every: Duration,
+}
+
+/// One event's watch.
+pub(crate) struct Watch {
+    /// The first part of the ids of its changes.
+    pub(crate) epoch: String,
+    state: Mutex<WatchState>,
+    tx: broadcast::Sender<Arc<Change>>,
+}
+
+#[derive(Default)]
+struct WatchState {
+    seen: HashMap<SeatId, &'static str>,
+    seq: u64,
+    log: VecDeque<Arc<Change>>,
+}
+
+/// A stream's subscription: what to send first, then the changes as they come.
+pub(crate) struct Subscription {
+    /// The watch (kept alive by the stream).
+    pub(crate) watch: Arc<Watch>,
+    /// What to send first.
+    pub(crate) opening: Opening,
+    /// The changes after the opening.
+    pub(crate) changes: broadcast::Receiver<Arc<Change>>,
+}
+
+fn word(state: TakenState) -> &'static str {
+    match state {
+        TakenState::Reserved => "reserved",
+        TakenState::Sold => "sold",
+        TakenState::Blocked => "unavailable",
+    }
+}
+
+impl SeatFeed {
+    /// A feed asking `availability` for taken seats.
+    pub(crate) fn new(availability: Arc<dyn SeatAvailability>) -> Self {
+        Self {
+            availability,
+            watches: Mutex::new(HashMap::new()),
+            started: format!("{:x}", chrono::Utc::now().timestamp_millis()),
+            count: std::sync::atomic::AtomicU64::new(0),
+            every: Duration::from_millis(400),
+        }
+    }
+
+    /// Subscribes a stream to `event`'s changes, resuming after `last_id` when the watch still
+    /// has what came after it.
+    ///
+    /// # Errors
+    /// When inventory cannot be asked for the first picture.
+    pub(crate) async fn subscribe(
+        self: &Arc<Self>,
+        event: EventId,
+        last_id: Option<&str>,
+    ) -> anyhow::Result<Subscription> {
+        let watch = self.watch(event).await?;
+        // Subscribed before the opening is read: a change in between is then both in the
+        // opening and on the channel, and the stream drops what it already sent by number.
+        let changes = watch.tx.subscribe();
+        let after = last_id
+            .and_then(|id| id.split_once('-'))
+            .filter(|(epoch, _)| *epoch == watch.epoch)
+            .and_then(|(_, n)| n.parse::<u64>().ok());
+        let opening = watch.opening(after);
+        Ok(Subscription {
+            watch,
+            opening,
+            changes,
+        })
+    }
+
+    /// The event's watch, started (with its first picture) if there is none.
+    async fn watch(self: &Arc<Self>, event: EventId) -> anyhow::Result<Arc<Watch>> {
+        if let Some(watch) = self.lock().get(&event).and_then(Weak::upgrade) {
+            return Ok(watch);
+        }
+        let first = self.availability.taken_seats(event).await?;
+        let seen = first
+            .into_iter()
+            .map(|(seat, state)| (seat, word(state)))
+            .collect();
+        let (tx, _) = broadcast::channel(BUFFER);
+        let n = self
+            .count
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let fresh = Arc::new(Watch {
+            epoch: format!("{}{n:x}", self.started),
+            state: Mutex::new(WatchState {
+                seen,
+                ..WatchState::default()
+            }),
+            tx,
+        });
+        let watch = {
+            let mut watches = self.lock();
+            // Another stream may have started one meanwhile: use it.
+            match watches.get(&event).and_then(Weak::upgrade) {
+                Some(existing) => existing,
+                None => {
+                    watches.insert(event, Arc::downgrade(&fresh));
+                    tokio::spawn(self.clone().poll(event, Arc::downgrade(&fresh)));
+                    fresh
+                }
+            }
+        };
+        Ok(watch)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<EventId, Weak<Watch>>> {
+        self.watches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Asks for the event's taken seats until the watch has no stream left.
+    async fn poll(self: Arc<Self>, event: EventId, watch: Weak<Watch>) {
+        let mut tick = tokio::time::interval(self.every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(live) = watch.upgrade() else { break };
+            match self.availability.taken_seats(event).await {
+                Ok(taken) => live.apply(taken),
+                Err(e) => {
+                    tracing::warn!(event.id = %event, error = %e, "the seat feed could not read the taken seats")
+                }
+            }
+        }
+        let mut watches = self.lock();
+        if watches.get(&event).is_some_and(|w| w.upgrade().is_none()) {
+            watches.remove(&event);
+        }
+    }
+}
+
+impl Watch {
+    fn state(&self) -> std::sync::MutexGuard<'_, WatchState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Compares `taken` with what was seen last; numbers and sends what changed.
+    fn apply(&self, taken: HashMap<SeatId, TakenState>) {
+        let mut state = self.state();
+        let mut seats = Vec::new();
+        for (&seat, &was) in &state.seen {
+            if !taken.contains_key(&seat) {
+                seats.push((seat, "available"));
+            } else if word(taken[&seat]) != was {
+                seats.push((seat, word(taken[&seat])));
+            }
+        }
+        for (&seat, &now) in &taken {
+            if !state.seen.contains_key(&seat) {
+                seats.push((seat, word(now)));
+            }
+        }
+        if seats.is_empty() {
+            return;
+        }
+        state.seq += 1;
+        state.seen = taken.into_iter().map(|(s, t)| (s, word(t))).collect();
+        let change = Arc::new(Change {
+            seq: state.seq,
+            seats,
+        });
+        state.log.push_back(change.clone());
+        if state.log.len() > LOG {
+            state.log.pop_front();
+        }
+        // Sent under the lock, so that changes reach the channel in their order. No receiver
+        // is not an error: the last stream just went.
+        let _ = self.tx.send(change);
+    }
+
+    /// What a stream that saw everything up to `after` is sent first.
+    fn opening(&self, after: Option<u64>) -> Opening {
+        let state = self.state();
+        let oldest = state.log.front().map_or(state.seq + 1, |c| c.seq);
+        match after {
+            Some(n) if n <= state.seq && n + 1 >= oldest => Opening::Replay(
+                state
+                    .log
+                    .iter()
+                    .filter(|c| c.seq > n)
+                    .map(|c| Change::clone(c))
+                    .collect(),
+            ),
+            _ => Opening::Snapshot {
+                seq: state.seq,
+                seats: state.seen.iter().map(|(&s, &w)| (s, w)).collect(),
+            },
+        }
+    }
+
+    /// Every taken seat now, as of the last change (for a stream that fell behind).
+    pub(crate) fn snapshot(&self) -> Opening {
+        self.opening(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watch() -> Watch {
+        let (tx, _) = broadcast::channel(BUFFER);
+        Watch {
+            epoch: "test".into(),
+            state: Mutex::new(WatchState::default()),
+            tx,
+        }
+    }
+
+    #[test]
+    fn changes_are_numbered_and_a_resume_gets_what_came_after_or_a_snapshot() {
+        let w = watch();
+        let (a, b) = (SeatId::new(), SeatId::new());
+        w.apply(HashMap::from([(a, TakenState::Reserved)]));
+        w.apply(HashMap::from([
+            (a, TakenState::Sold),
+            (b, TakenState::Reserved),
+        ]));
+        w.apply(HashMap::from([(a, TakenState::Sold)]));
+        w.apply(HashMap::from([(a, TakenState::Sold)]));
+        let Opening::Replay(after_1) = w.opening(Some(1)) else {
+            panic!("the log has what came after 1");
+        };
+        assert_eq!(
+            after_1.iter().map(|c| c.seq).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        assert!(after_1[1].seats.contains(&(b, "available")));
+        let Opening::Replay(none) = w.opening(Some(3)) else {
+            panic!("up to date");
+        };
+        assert!(none.is_empty());
+        let Opening::Snapshot { seq, seats } = w.opening(Some(9)) else {
+            panic!("an id from the future gets a snapshot");
+        };
+        assert_eq!((seq, seats), (3, vec![(a, "sold")]));
+    }
+}

@@ -1,0 +1,178 @@
+//! The live seat map (`GET /events/{id}/seatmap/stream`): a snapshot, then each change, and a
+//! dropped stream that resumes with `Last-Event-ID` misses nothing.
+
+use serde_json::Value;
+use std::time::Duration;
+use testkit::TestServer;
+
+use crate::helpers::{create_event, hold, spawn_with};
+
+/// One Server-Sent Event.
+#[derive(Debug)]
+struct Sse {
+    event: String,
+    id: String,
+    data: Value,
+}
+
+/// An open stream and what it has received but not yet read.
+struct Stream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Stream {
+    async fn open(app: &TestServer, event: &str, last_id: Option<&str>) -> anyhow::Result<Self> {
+        let mut request = app
+            .client()
+            .get(format!(
+                "{}/events/{event}/seatmap/stream",
+                app.base("gateway")
+            ))
+            .header("accept", "text/event-stream");
+        if let Some(id) = last_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await?;
+        anyhow::ensure!(response.status() == 200, "status {}", response.status());
+        let kind = response.headers()["content-type"].to_str()?.to_string();
+        anyhow::ensure!(kind.starts_with("text/event-stream"), "{kind}");
+        Ok(Self {
+            response,
+            buffer: String::new(),
+        })
+    }
+
+    /// The next event (keep-alive comments skipped), waiting at most 10 s.
+    async fn next(&mut self) -> anyhow::Result<Sse> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut event, mut id, mut data) = (String::new(), String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data += v.trim();
+                    }
+                }
+                if event.is_empty() {
+                    continue;
+                }
+                return Ok(Sse {
+                    event,
+                    id,
+                    data: serde_json::from_str(&data)?,
+                });
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .map_err(|_| anyhow::anyhow!("no event within 10 s; have {:?}", self.buffer))??
+                .ok_or_else(|| anyhow::anyhow!("the stream ended"))?;
+            self.buffer += std::str::from_utf8(&chunk)?;
+        }
+    }
+}
+
+fn state_of(e: &Sse, seat: &str) -> Option<String> {
+    e.data["seats"][seat].as_str().map(str::to_string)
+}
+
+#[tokio::test]
+async fn an_open_seat_map_hears_each_change_and_a_resumed_stream_misses_nothing()
+-> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0"]).await;
+    let (event, seats) = create_event(&app, 1, 5).await;
+    let seat = |i: usize| seats[i]["id"].as_str().unwrap_or_default().to_string();
+    let (one, two, three) = (seat(0), seat(1), seat(2));
+    assert_eq!(hold(&app, &three, "early").await.status, 201);
+
+    let mut first = Stream::open(&app, &event, None).await?;
+    let snapshot = first.next().await?;
+    assert_eq!(snapshot.event, "snapshot");
+    assert_eq!(snapshot.data["reset"], true);
+    assert_eq!(
+        state_of(&snapshot, &three).as_deref(),
+        Some("reserved"),
+        "{:?}",
+        snapshot.data
+    );
+    assert_eq!(snapshot.data["seats"].as_object().map(|s| s.len()), Some(1));
+
+    let held = hold(&app, &one, "ana").await;
+    assert_eq!(held.status, 201);
+    let change = first.next().await?;
+    assert_eq!(change.event, "seats");
+    assert_eq!(
+        state_of(&change, &one).as_deref(),
+        Some("reserved"),
+        "{:?}",
+        change.data
+    );
+    assert_ne!(change.id, snapshot.id);
+
+    // The first stream drops; a second keeps the event watched. A change meanwhile…
+    let mut second = Stream::open(&app, &event, None).await?;
+    second.next().await?;
+    let last_seen = change.id.clone();
+    drop(first);
+    let reservation = held.json["reservationId"].as_str().expect("id").to_string();
+    let released = app
+        .call(
+            "DELETE",
+            &format!("/reservations/{reservation}?customerId=ana"),
+            None,
+        )
+        .await?;
+    assert_eq!(released.status, 200, "{}", released.text);
+    assert_eq!(hold(&app, &two, "ben").await.status, 201);
+    // (the second stream sees them, in one change or two)
+    let mut seen = second.next().await?;
+    if state_of(&seen, &two).is_none() {
+        seen = second.next().await?;
+    }
+    assert_eq!(state_of(&seen, &two).as_deref(), Some("reserved"));
+
+    // …reaches the first when it comes back with the id of the last event it had.
+    let mut resumed = Stream::open(&app, &event, Some(&last_seen)).await?;
+    let missed = resumed.next().await?;
+    assert_eq!(
+        missed.event, "seats",
+        "a replay, not a snapshot: {:?}",
+        missed.data
+    );
+    assert_eq!(
+        state_of(&missed, &one).as_deref(),
+        Some("available"),
+        "{:?}",
+        missed.data
+    );
+    assert_eq!(
+        state_of(&missed, &two).as_deref(),
+        Some("reserved"),
+        "{:?}",
+        missed.data
+    );
+
+    // An id the server does not know gets a snapshot, which is complete.
+    let mut stranger = Stream::open(&app, &event, Some("unknown-7")).await?;
+    let fresh = stranger.next().await?;
+    assert_eq!(fresh.event, "snapshot");
+    let taken: Vec<&String> = fresh.data["seats"]
+        .as_object()
+        .map(|s| s.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(taken.len(), 2, "{:?}", fresh.data);
+    assert!(taken.contains(&&two) && taken.contains(&&three));
+
+    let unknown = app
+        .get("/events/11111111-1111-1111-1111-111111111111/seatmap/stream")
+        .await?;
+    assert_eq!(unknown.status, 404);
+    let spec = app.get("/openapi.json").await?;
+    assert!(spec.json["paths"]["/events/{id}/seatmap/stream"]["get"].is_object());
+    Ok(())
+}
