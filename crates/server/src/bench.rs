@@ -12,6 +12,7 @@ mod deployment;
 mod load;
 mod report;
 mod server;
+mod streams;
 
 use clap::{Args, ValueEnum};
 use std::time::Duration;
@@ -75,6 +76,11 @@ pub struct BenchArgs {
     /// Seats a buyer tries before giving up.
     #[arg(long, default_value_t = 3)]
     pub attempts: u32,
+    /// Seat maps open during the sale: connections to the event's live seat map
+    /// (`GET /events/{id}/seatmap/stream`) opened before it and read throughout; the report
+    /// gives the server's memory before and with them, and the events they received.
+    #[arg(long, default_value_t = 0)]
+    pub streams: u32,
     /// Seats each buyer asks for in best mode (at most the server's hold limit).
     #[arg(long, default_value_t = 4)]
     pub group: u32,
@@ -128,6 +134,7 @@ impl BenchArgs {
             "--concurrency must be between 1 and 4096"
         );
         anyhow::ensure!(self.attempts >= 1, "--attempts must be at least 1");
+        anyhow::ensure!(self.streams <= 50_000, "--streams must be at most 50000");
         anyhow::ensure!(
             (1..=100).contains(&self.group),
             "--group must be between 1 and 100"
@@ -189,6 +196,12 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let target = conn::Target::new(&server.base)?;
     let health = load::health(&target, args).await;
     progress(&format!("GET /health: {:.0} requests/s", health.per_sec()));
+    let rss_before_streams = server.rss_mib();
+    let streams = match args.streams {
+        0 => None,
+        n => Some(streams::Streams::open(&target, &event, n).await),
+    };
+    let rss_with_streams = server.rss_mib();
     let cpu_before = server.cpu_time();
     let bench_cpu_before = server::process_cpu_time("self");
     let switches_before = server.context_switches();
@@ -209,6 +222,23 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
         }
     };
     let (sale, chaos) = tokio::join!(sale, chaos);
+    let streams = match streams {
+        Some(s) => {
+            // A moment for the last changes to reach the streams.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let seen = report::StreamsSeen {
+                requested: args.streams,
+                open: s.open.load(std::sync::atomic::Ordering::Relaxed),
+                failed: s.failed.load(std::sync::atomic::Ordering::Relaxed),
+                events: s.events.load(std::sync::atomic::Ordering::Relaxed),
+                server_rss_before_mib: rss_before_streams,
+                server_rss_with_mib: rss_with_streams,
+            };
+            s.close().await;
+            Some(seen)
+        }
+        None => None,
+    };
     let cpu = server.cpu_time().zip(cpu_before).map(|(a, b)| a - b);
     let bench_cpu = server::process_cpu_time("self")
         .zip(bench_cpu_before)
@@ -240,6 +270,7 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
         invariants,
         writes,
         chaos,
+        streams,
     };
     Ok(Report::new(args, seats.len(), &server.base, measured))
 }

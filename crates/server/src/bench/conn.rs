@@ -41,6 +41,16 @@ impl Target {
             prefix: url.path().trim_end_matches('/').to_string(),
         })
     }
+
+    /// `host:port`.
+    pub(crate) fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// The path the server's base ends with (empty at the root).
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
 }
 
 /// One connection, opened on first use and again after the server closed it.

@@ -26,6 +26,26 @@ pub(crate) struct Measured {
     pub(crate) writes: Option<super::server::WriterStats>,
     /// What `--chaos` killed, and how soon each came back.
     pub(crate) chaos: Option<Vec<super::chaos::Round>>,
+    /// `--streams`: the open seat maps.
+    pub(crate) streams: Option<StreamsSeen>,
+}
+
+/// What `--streams` measured.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StreamsSeen {
+    /// Streams asked for.
+    pub(crate) requested: u32,
+    /// Streams that received their snapshot.
+    pub(crate) open: u64,
+    /// Streams that could not connect or were refused.
+    pub(crate) failed: u64,
+    /// Events the streams received, snapshots included.
+    pub(crate) events: u64,
+    /// The server's resident memory before the streams opened (MiB).
+    pub(crate) server_rss_before_mib: Option<f64>,
+    /// …and with them open, before the sale (MiB).
+    pub(crate) server_rss_with_mib: Option<f64>,
 }
 
 /// Latency of one step.
@@ -164,6 +184,8 @@ pub(crate) struct Report {
     after_payment: Option<AfterPayment>,
     /// `--chaos`: each process killed, and how soon it answered and consumed again.
     chaos: Option<Vec<super::chaos::Round>>,
+    /// `--streams`: the open seat maps and the memory they cost.
+    streams: Option<StreamsSeen>,
     settings: Settings,
 }
 
@@ -184,6 +206,7 @@ impl Report {
             invariants,
             writes,
             chaos,
+            streams,
         } = m;
         let secs = sale.elapsed.as_secs_f64().max(1e-9);
         let t = sale.totals;
@@ -249,6 +272,7 @@ impl Report {
                 ticket_issued: i.ticket_issued_after_pay.into(),
             }),
             chaos,
+            streams,
             settings: Settings {
                 target: base.to_string(),
                 own_server: args.target.is_none(),
@@ -389,6 +413,18 @@ impl Report {
             };
             text += &lag("a seat was confirmed", &after.seat_confirmed);
             text += &lag("a ticket was issued", &after.ticket_issued);
+        }
+        if let Some(s) = &self.streams {
+            text += &format!(
+                "  seat-map streams: {} of {} open ({} failed), {} events received\n",
+                s.open, s.requested, s.failed, s.events
+            );
+            if let (Some(before), Some(with)) = (s.server_rss_before_mib, s.server_rss_with_mib) {
+                text += &format!(
+                    "  server memory: {before:.0} MiB before the streams, {with:.0} MiB with them ({:+.0} MiB)\n",
+                    with - before
+                );
+            }
         }
         for round in self.chaos.iter().flatten() {
             text += &format!("  chaos: {}\n", round.summary());

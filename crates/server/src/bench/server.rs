@@ -228,6 +228,17 @@ impl Server {
             .try_fold(0.0_f64, |most, rss| Some(most.max(rss?)))
     }
 
+    /// The server's resident memory now in MiB (`VmRSS`, summed over its processes), when it
+    /// is ours (Linux).
+    pub(crate) fn rss_mib(&self) -> Option<f64> {
+        let own = self.own.as_ref()?;
+        own.processes
+            .pids()
+            .into_iter()
+            .map(|pid| status_mib(pid, "VmRSS:"))
+            .try_fold(0.0_f64, |sum, rss| Some(sum + rss?))
+    }
+
     /// Waits (up to 120 s) for the event backlog to drain — every outbox message delivered and
     /// a ticket for each purchase — then counts invariant breaches in the database. `None` for
     /// `--target`: its database is not ours to open.
@@ -435,10 +446,15 @@ fn thread_switches(pid: u32) -> Option<u64> {
 
 /// Process `pid`'s peak resident memory in MiB (`VmHWM`).
 fn peak_rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmHWM:")
+}
+
+/// A memory line (`VmHWM:`, `VmRSS:`) of process `pid`'s status, in MiB.
+fn status_mib(pid: u32, line: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kib: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .find_map(|l| l.strip_prefix(line))?
         .trim()
         .trim_end_matches("kB")
         .trim()

@@ -224,3 +224,45 @@ async fn best_mode_sells_the_venue_in_groups_side_by_side() -> anyhow::Result<()
     assert_eq!(report["ordersWithoutTickets"], 0, "{report}");
     Ok(())
 }
+
+/// `--streams`: open seat maps during the sale, each hearing the changes.
+#[tokio::test]
+async fn open_seat_map_streams_hear_the_sale_and_their_memory_is_reported() -> anyhow::Result<()> {
+    let out = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .args([
+            "bench",
+            "--seats",
+            "200",
+            "--streams",
+            "50",
+            "--concurrency",
+            "8",
+            "--health-secs",
+            "1",
+            "--max-secs",
+            "60",
+            "--json",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .await?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench failed:\n{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout)?;
+    let streams = &report["streams"];
+    assert_eq!(streams["open"], 50, "{report}");
+    assert_eq!(streams["failed"], 0, "{report}");
+    // Each a snapshot, then at least the change that sold the seats.
+    assert!(
+        streams["events"].as_u64().is_some_and(|n| n >= 100),
+        "{report}"
+    );
+    assert!(
+        streams["serverRssWithMib"]
+            .as_f64()
+            .is_some_and(|v| v > 0.0),
+        "{report}"
+    );
+    assert_eq!(report["httpErrors"], 0, "{report}");
+    Ok(())
+}
