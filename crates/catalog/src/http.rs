@@ -78,9 +78,10 @@ async fn get_seatmap(
 }
 
 /// Seat changes of an event as Server-Sent Events, within about half a second of each: first a
-/// `snapshot` (every seat that is not available, `{"reset": true, "seats": {"<seatId>":
-/// "reserved"}}`; the others are available), then `seats` events with the seats that changed
-/// (`{"seats": {"<seatId>": "available"}}`). Each event has an id; a client that reconnects
+/// `snapshot` (every seat that is not available, grouped by state: `{"reset": true,
+/// "reserved": ["<seatId>", …], "sold": […], "unavailable": […]}`; the others are available),
+/// then `seats` events with the seats that changed, grouped the same way
+/// (`{"available": [...], "sold": [...]}`). Each event has an id; a client that reconnects
 /// with `Last-Event-ID` gets what it missed, or a new snapshot when that is no longer known.
 /// The polling of `GET /events/{id}/seatmap` remains the fallback.
 #[utoipa::path(get, path = "/events/{id}/seatmap/stream", tag = "catalog", params(("id" = uuid::Uuid, Path, description = "Identifier"), ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it")), responses((status = 200, description = "`text/event-stream`: `snapshot`, then `seats` events", content_type = "text/event-stream", body = String), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
@@ -110,31 +111,17 @@ fn live_events(
     use axum::response::sse::Event;
     use tokio::sync::broadcast::error::RecvError;
 
-    fn render(
-        kind: &str,
-        epoch: &str,
-        seq: u64,
-        seats: &[(kernel::SeatId, &str)],
-        reset: bool,
-    ) -> Event {
-        let seats: serde_json::Map<String, serde_json::Value> = seats
-            .iter()
-            .map(|(s, w)| (s.to_string(), serde_json::Value::from(*w)))
-            .collect();
-        let data = if reset {
-            serde_json::json!({ "reset": true, "seats": seats })
-        } else {
-            serde_json::json!({ "seats": seats })
-        };
+    fn render(kind: &str, epoch: &str, seq: u64, data: &str) -> Event {
         Event::default()
             .event(kind)
             .id(format!("{epoch}-{seq}"))
-            .data(data.to_string())
+            .data(data)
     }
     fn opening(epoch: &str, opening: Opening) -> Option<(Event, u64)> {
         match opening {
             Opening::Snapshot { seq, seats } => {
-                Some((render("snapshot", epoch, seq, &seats, true), seq))
+                let data = crate::live::data_of(&seats, true);
+                Some((render("snapshot", epoch, seq, &data), seq))
             }
             Opening::Replay(changes) => {
                 let last = changes.last()?.seq;
@@ -145,7 +132,8 @@ fn live_events(
                     merged.extend(seats);
                 }
                 let seats: Vec<_> = merged.into_iter().collect();
-                Some((render("seats", epoch, last, &seats, false), last))
+                let data = crate::live::data_of(&seats, false);
+                Some((render("seats", epoch, last, &data), last))
             }
         }
     }
@@ -160,7 +148,7 @@ fn live_events(
                 Ok(change) if change.seq <= sent => {}
                 Ok(change) => {
                     sent = change.seq;
-                    let event = render("seats", &epoch, change.seq, &change.seats, false);
+                    let event = render("seats", &epoch, change.seq, &change.data);
                     return Some((Ok(event), (sub, epoch, None, sent)));
                 }
                 Err(RecvError::Lagged(_)) => {

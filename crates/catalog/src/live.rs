@@ -1,7 +1,7 @@
 //! Live seat states for open seat maps (`GET /events/{id}/seatmap/stream`, Server-Sent Events).
 //!
 //! One watch per event with at least one open stream, per process: a task asks inventory for
-//! the event's taken seats every [`SeatFeed::every`] (400 ms), compares with what it saw last
+//! the event's taken seats every 500 ms, compares with what it saw last
 //! and, when something changed, numbers the change (`<epoch>-<n>`: `epoch` names this watch —
 //! the process and the moment it started — and `n` counts its changes) and hands it to every
 //! stream of the event. Asking
@@ -38,6 +38,47 @@ pub(crate) struct Change {
     pub(crate) seq: u64,
     /// The seats and their new state (`available`, `reserved`, `sold`, `unavailable`).
     pub(crate) seats: Vec<(SeatId, &'static str)>,
+    /// The event's data, written once for every stream: `{"sold": ["<seatId>", …], …}`.
+    pub(crate) data: Arc<str>,
+}
+
+/// The states a stream names, in the order its data lists them.
+const STATES: [&str; 4] = ["available", "reserved", "sold", "unavailable"];
+
+/// The data of a `seats` or `snapshot` event: the seats grouped by their new state
+/// (`{"reserved": ["<seatId>", …], "sold": […]}`, states without seats left out; a snapshot
+/// adds `"reset": true`). Grouped, each seat costs its id and no more: every open map
+/// receives every change, so bytes per change are what open maps cost.
+pub(crate) fn data_of(seats: &[(SeatId, &'static str)], reset: bool) -> String {
+    let mut out = String::with_capacity(16 + seats.len() * 39);
+    out.push('{');
+    if reset {
+        out.push_str(r#""reset":true"#);
+    }
+    for state in STATES {
+        let mut ids = seats.iter().filter(|(_, s)| *s == state).peekable();
+        if ids.peek().is_none() {
+            continue;
+        }
+        if out.len() > 1 {
+            out.push(',');
+        }
+        // Seat ids and states are plain ASCII: nothing to escape.
+        out.push('"');
+        out.push_str(state);
+        out.push_str("\":[");
+        for (i, (seat, _)) in ids.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('"');
+            out.push_str(&seat.to_string());
+            out.push('"');
+        }
+        out.push(']');
+    }
+    out.push('}');
+    out
 }
 
 /// What a stream sends first.
@@ -106,7 +147,7 @@ impl SeatFeed {
             watches: Mutex::new(HashMap::new()),
             started: format!("{:x}", chrono::Utc::now().timestamp_millis()),
             count: std::sync::atomic::AtomicU64::new(0),
-            every: Duration::from_millis(400),
+            every: Duration::from_millis(500),
         }
     }
 
@@ -230,6 +271,7 @@ impl Watch {
         state.seen = taken.into_iter().map(|(s, t)| (s, word(t))).collect();
         let change = Arc::new(Change {
             seq: state.seq,
+            data: data_of(&seats, false).into(),
             seats,
         });
         state.log.push_back(change.clone());

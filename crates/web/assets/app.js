@@ -331,7 +331,9 @@
   // every 15 s for the counters.
   let streaming = false;
   function applySeats(data, reset) {
-    const changed = data.seats || {};
+    // The stream groups seat ids by state: {"reserved": [...], "sold": [...], ...}.
+    const changed = {};
+    STATES.forEach((state) => (data[state] || []).forEach((id) => { changed[id] = state; }));
     seats.forEach((g, id) => {
       if (g.classList.contains("busy")) return;
       const now = stateOf(g);
