@@ -11,3 +11,7 @@ create table ordering.ordering_lapsed_lines (
     lapsed_at bigint not null,
     primary key (order_id, seat_id)
 );
+
+-- One extension of a hold by the hold time, where the event allows it (issue #28).
+alter table catalog.catalog_events add column hold_extension boolean not null default false;
+alter table inventory.inventory_reservations add column extended boolean not null default false;

@@ -11,3 +11,7 @@ create table ordering_lapsed_lines (
     lapsed_at integer not null,
     primary key (order_id, seat_id)
 );
+
+-- One extension of a hold by the hold time, where the event allows it (issue #28).
+alter table catalog_events add column hold_extension integer not null default 0;
+alter table inventory_reservations add column extended integer not null default 0;

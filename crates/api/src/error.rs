@@ -104,6 +104,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::SeatHeldBack
         | C::SeatsNotFree
         | C::NotEnoughSeats
+        | C::HoldNotExtendable
         | C::HoldLimitReached
         | C::HoldExpired
         | C::ReservationNotActive

@@ -139,6 +139,8 @@ fn event(
         time_zone: "UTC".into(),
         sales_start: None,
         sales_end: None,
+        // The demo shows every buyer's option: one extension of a hold.
+        hold_extension: true,
     }
 }
 

@@ -64,6 +64,8 @@ pub struct Event {
     pub sales_start: Option<DateTime<Utc>>,
     /// When its seats come off sale (`None`: when the event starts).
     pub sales_end: Option<DateTime<Utc>>,
+    /// Whether a buyer may extend a hold once, by the hold time.
+    pub hold_extension: bool,
 }
 
 impl Event {

@@ -37,6 +37,8 @@ pub struct SeatListing {
     pub sales_end: Option<DateTime<Utc>>,
     /// A wheelchair space or a companion seat (marked by the organiser).
     pub accessible: bool,
+    /// Whether a hold of the event may be extended once.
+    pub hold_extension: bool,
 }
 
 /// Read access to the catalogue that needs no other context, so any context may use it.
@@ -94,6 +96,7 @@ impl CatalogQueries {
                 sales_start: e.sales_start,
                 sales_end: e.sales_end,
                 accessible: s.access.is_some(),
+                hold_extension: e.hold_extension,
             })
             .collect())
     }

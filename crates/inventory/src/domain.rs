@@ -284,6 +284,7 @@ mod tests {
                 sales_start,
                 sales_end,
                 accessible: false,
+                hold_extension: false,
             };
         let on_sale = listing(true, later, None, None);
         assert!(check_on_sale(&on_sale, None, now).is_ok());

@@ -34,6 +34,9 @@ pub enum InventoryError {
     /// No event with that id.
     #[error("Event {0} not found")]
     EventNotFound(EventId),
+    /// The hold may not be extended: why, in a sentence.
+    #[error("{0}")]
+    NotExtendable(&'static str),
     /// The organiser holds the seat back.
     #[error("Seat {0} is held back by the organiser and not on sale.")]
     SeatHeldBack(SeatId),
@@ -72,6 +75,7 @@ impl InventoryError {
             }
             Self::NotEnoughSeats { .. } => ErrorCode::NotEnoughSeats,
             Self::EventNotFound(_) => ErrorCode::EventNotFound,
+            Self::NotExtendable(_) => ErrorCode::HoldNotExtendable,
             Self::SeatHeldBack(_) => ErrorCode::SeatHeldBack,
             Self::SeatsNotFree(_) => ErrorCode::SeatsNotFree,
             Self::NotOnSale(_) => ErrorCode::EventNotOnSale,

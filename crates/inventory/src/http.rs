@@ -26,6 +26,7 @@ where
     Router::new()
         .route("/reservations", post(create_reservation))
         .route("/reservations/best-available", post(hold_best_available))
+        .route("/reservations/{id}/extend", post(extend_reservation))
         .route(
             "/reservations/{id}",
             get(get_reservation).delete(delete_reservation),
@@ -339,6 +340,21 @@ async fn get_reservation(
     Ok(Json(svc.get(id, owner.as_ref()).await?.into()))
 }
 
+/// Keeps a held seat once for another hold time (15 minutes by default), where the event allows
+/// it (`holdExtension`): answers the hold with its new `expiresAt`. 409 `hold_not_extendable`
+/// when it was extended before or the event does not allow it.
+#[utoipa::path(post, path = "/reservations/{id}/extend", tag = "inventory", params(("id" = uuid::Uuid, Path, description = "Reservation id"), ("customerId" = Option<String>, Query, description = "The holder (or a JWT)")), responses((status = 200, body = ReservationResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Not active, or not extendable (`hold_not_extendable`)", body = api::ErrorResponse)))]
+async fn extend_reservation(
+    caller: Caller,
+    State(svc): State<Arc<InventoryService>>,
+    AppPath(id): AppPath<ReservationId>,
+    AppQuery(q): AppQuery<OwnerQuery>,
+) -> Result<Json<ReservationResponse>, ApiError> {
+    let customer = caller.customer(q.customer_id.as_deref()).await?;
+    let owner = CustomerId::parse(customer.as_deref().unwrap_or(""))?;
+    Ok(Json(svc.extend(id, &owner).await?.into()))
+}
+
 #[utoipa::path(delete, path = "/reservations/{id}", tag = "inventory", params(("id" = uuid::Uuid, Path, description = "Reservation id"), ("customerId" = Option<String>, Query, description = "The holder (or a JWT)")), responses((status = 200, body = ReservationResponse), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse), (status = 409, description = "Conflict", body = api::ErrorResponse)))]
 async fn delete_reservation(
     caller: Caller,
@@ -356,6 +372,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     #[openapi(paths(
         create_reservation,
         hold_best_available,
+        extend_reservation,
         get_reservation,
         delete_reservation,
         list_held_back,

@@ -33,6 +33,9 @@ pub struct SeatListing {
     /// A wheelchair space or a companion seat: best-available leaves it to those who need it.
     #[serde(default)]
     pub accessible: bool,
+    /// Whether a hold of the event may be extended once, by the hold time.
+    #[serde(default)]
+    pub hold_extension: bool,
 }
 
 /// The catalog's seat directory, asked at every hold: whether the seat exists and its event is on

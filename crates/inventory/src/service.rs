@@ -246,6 +246,50 @@ impl InventoryService {
         Ok(hold)
     }
 
+    /// Extends the buyer's hold once by the hold time, where its event allows it (the event's
+    /// `holdExtension`): the buyer who is still choosing or paying keeps the seat. The answer
+    /// is the hold with its new `expires_at`.
+    ///
+    /// # Errors
+    /// Unknown id or another buyer's hold (not found), a hold no longer active, an event that
+    /// does not allow it, or a hold extended before ([`InventoryError::NotExtendable`]).
+    pub async fn extend(
+        &self,
+        id: ReservationId,
+        owner: &CustomerId,
+    ) -> Result<Hold, InventoryError> {
+        let hold = self.get(id, Some(owner)).await?;
+        if hold.status != HoldStatus::Active {
+            return Err(InventoryError::NotActive(hold.status.as_str()));
+        }
+        let listing = self
+            .directory
+            .locate(hold.seat_id)
+            .await?
+            .ok_or(InventoryError::SeatNotFound(hold.seat_id))?;
+        if !listing.hold_extension {
+            return Err(InventoryError::NotExtendable(
+                "The organiser of this event does not allow extending a hold.",
+            ));
+        }
+        let now = self.now();
+        // One guarded statement (active, unexpired, not extended yet, the owner's): two
+        // extensions at once cannot both pass.
+        let mut tx = self.db.begin_unlocked().await?;
+        let extended = store::extend_hold(
+            tx.conn(),
+            id,
+            owner.as_str(),
+            self.settings.hold_duration,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        extended.ok_or(InventoryError::NotExtendable(
+            "This hold was extended once already, or has just run out.",
+        ))
+    }
+
     /// Releases a hold early, for its owner (`None`: an administrator).
     ///
     /// # Errors

@@ -6,8 +6,8 @@ mod sql;
 
 pub(crate) use sql::{
     SeatRecord, blocked_seats, blocks_of_event, confirm_hold, delete_block, event_counts,
-    expire_lapsed, expire_lapsed_of_event, expire_lapsed_on_seat, give_hold, has_lapsed_hold, hold,
-    holds, insert_block, insert_hold, insert_sold, live_holds_of, live_state, mark_offer,
-    release_confirmed, release_hold, seat, seat_state, seat_taken, seats_of_event,
-    set_section_price, taken_seats, upsert_seat,
+    expire_lapsed, expire_lapsed_of_event, expire_lapsed_on_seat, extend_hold, give_hold,
+    has_lapsed_hold, hold, holds, insert_block, insert_hold, insert_sold, live_holds_of,
+    live_state, mark_offer, release_confirmed, release_hold, seat, seat_state, seat_taken,
+    seats_of_event, set_section_price, taken_seats, upsert_seat,
 };

@@ -34,6 +34,8 @@ pub enum ErrorCode {
     SeatsNotFree,
     /// Best available: fewer free seats than asked for.
     NotEnoughSeats,
+    /// A hold that may not be extended (again, or at all for its event).
+    HoldNotExtendable,
     /// A hold lapsed before the step that needed it.
     HoldExpired,
     /// The hold is not active any more (released, expired or confirmed).
@@ -136,6 +138,7 @@ impl ErrorCode {
             Self::SeatHeldBack => "seat_held_back",
             Self::SeatsNotFree => "seats_not_free",
             Self::NotEnoughSeats => "not_enough_seats",
+            Self::HoldNotExtendable => "hold_not_extendable",
             Self::HoldExpired => "hold_expired",
             Self::ReservationNotActive => "reservation_not_active",
             Self::ReservationMismatch => "reservation_mismatch",

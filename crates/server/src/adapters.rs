@@ -85,6 +85,7 @@ fn for_inventory(s: catalog::SeatListing) -> SeatListing {
         sales_start: s.sales_start,
         sales_end: s.sales_end,
         accessible: s.accessible,
+        hold_extension: s.hold_extension,
     }
 }
 

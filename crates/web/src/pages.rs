@@ -67,6 +67,7 @@ where
         .route("/ui/cart/remove", post(cart::remove_from_cart))
         .route("/ui/cart/checkout", post(cart::checkout))
         .route("/ui/cart/hold-again", post(cart::hold_again))
+        .route("/ui/cart/extend", post(cart::extend_holds))
         .route("/ui/orders", get(orders::list_orders))
         .route("/ui/orders/{id}", get(orders::show_order))
         .route(

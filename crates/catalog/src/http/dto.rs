@@ -34,6 +34,8 @@ pub(crate) struct EventDetailsResponse {
     /// When they come off sale; absent: when the event starts.
     #[serde(skip_serializing_if = "Option::is_none")]
     sales_end: Option<DateTime<Utc>>,
+    /// Whether a buyer may extend a hold once (`POST /reservations/{id}/extend`).
+    hold_extension: bool,
 }
 
 pub(crate) type EventListItem = EventDetailsResponse;
@@ -60,6 +62,7 @@ impl From<EventSummary> for EventDetailsResponse {
             time_zone: e.time_zone,
             sales_start: e.sales_start,
             sales_end: e.sales_end,
+            hold_extension: e.hold_extension,
         }
     }
 }
@@ -141,6 +144,8 @@ pub(crate) struct AdminEventResponse {
     time_zone: String,
     sales_start: Option<DateTime<Utc>>,
     sales_end: Option<DateTime<Utc>>,
+    /// Whether a buyer may extend a hold once.
+    hold_extension: bool,
 }
 
 impl From<&Event> for AdminEventResponse {
@@ -160,6 +165,7 @@ impl From<&Event> for AdminEventResponse {
             time_zone: e.time_zone.clone(),
             sales_start: e.sales_start,
             sales_end: e.sales_end,
+            hold_extension: e.hold_extension,
         }
     }
 }

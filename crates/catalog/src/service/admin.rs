@@ -39,6 +39,9 @@ pub struct EventInput {
     /// When seats come off sale (as `eventDate`); when the event starts when absent.
     #[serde(default)]
     pub sales_end: Option<String>,
+    /// Whether a buyer may extend a hold once, by the hold time (default: no).
+    #[serde(default)]
+    pub hold_extension: Option<bool>,
 }
 
 /// Changes to an event; absent fields stay as they are.
@@ -69,6 +72,9 @@ pub struct EventUpdate {
     /// Whether to e-mail every ticket holder when the date or venue changes (default: yes).
     #[serde(default)]
     pub notify_holders: Option<bool>,
+    /// Whether a buyer may extend a hold once, by the hold time.
+    #[serde(default)]
+    pub hold_extension: Option<bool>,
 }
 
 /// A section's new price.
@@ -131,6 +137,7 @@ impl CatalogService {
             time_zone,
             sales_start,
             sales_end,
+            hold_extension: input.hold_extension.unwrap_or(false),
         };
         self.insert_event_with_seats(&event, &[]).await?;
         Ok(event)
@@ -256,6 +263,9 @@ impl CatalogService {
                 ));
             }
             event.event_date = date;
+        }
+        if let Some(allowed) = update.hold_extension {
+            event.hold_extension = allowed;
         }
         (event.sales_start, event.sales_end) = sales_window(
             update.sales_start.as_deref(),

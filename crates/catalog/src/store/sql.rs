@@ -28,6 +28,7 @@ storage::row! {
         time_zone: String,
         sales_start: Option<i64>,
         sales_end: Option<i64>,
+        hold_extension: bool,
     }
 }
 
@@ -49,19 +50,21 @@ impl EventRow {
             time_zone: self.time_zone,
             sales_start: self.sales_start.map(from_micros),
             sales_end: self.sales_end.map(from_micros),
+            hold_extension: self.hold_extension,
         }
     }
 }
 
 const EVENT_COLUMNS: &str = "event_id, name, description, event_date, venue, max_capacity, \
-     base_price_cents, currency, status, created_at, updated_at, time_zone, sales_start, sales_end";
+     base_price_cents, currency, status, created_at, updated_at, time_zone, sales_start, sales_end, \
+     hold_extension";
 
 pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), storage::Error> {
     Statement::new(
         "insert into catalog_events (event_id, name, description, event_date, venue, max_capacity,
             base_price_cents, currency, status, created_at, updated_at, time_zone, sales_start,
-            sales_end)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            sales_end, hold_extension)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(e.id.uuid())
     .bind(&e.name)
@@ -77,6 +80,7 @@ pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     .bind(&e.time_zone)
     .bind(e.sales_start.map(to_micros))
     .bind(e.sales_end.map(to_micros))
+    .bind(e.hold_extension)
     .execute(conn.reborrow())
     .await?;
     Ok(())
@@ -86,7 +90,7 @@ pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     Statement::new(
         "update catalog_events set name = $2, description = $3, max_capacity = $4, status = $5,
             updated_at = $6, venue = $7, event_date = $8, time_zone = $9, sales_start = $10,
-            sales_end = $11
+            sales_end = $11, hold_extension = $12
          where event_id = $1",
     )
     .bind(e.id.uuid())
@@ -100,6 +104,7 @@ pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     .bind(&e.time_zone)
     .bind(e.sales_start.map(to_micros))
     .bind(e.sales_end.map(to_micros))
+    .bind(e.hold_extension)
     .execute(conn.reborrow())
     .await?;
     Ok(())
@@ -301,6 +306,7 @@ storage::row! {
         sales_start: Option<i64>,
         sales_end: Option<i64>,
         access: Option<String>,
+        hold_extension: bool,
     }
 }
 
@@ -320,7 +326,7 @@ fn seat_listing_statement<'a>(seat: SeatId) -> Statement<'a> {
 const SEAT_LISTING: &str =
     "select s.seat_id, s.event_id, s.section_code, s.row_number, s.seat_number, s.price_cents,
         e.name, e.venue, e.event_date, e.currency, e.status, e.sales_start, e.sales_end,
-        s.access
+        s.access, e.hold_extension
      from catalog_seats s join catalog_events e on e.event_id = s.event_id where s.seat_id = $1";
 
 impl ListingRow {
@@ -341,6 +347,7 @@ impl ListingRow {
             sales_start: r.sales_start.map(from_micros),
             sales_end: r.sales_end.map(from_micros),
             accessible: r.access.is_some(),
+            hold_extension: r.hold_extension,
         }
     }
 }

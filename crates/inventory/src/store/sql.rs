@@ -510,6 +510,30 @@ pub(crate) async fn give_hold(
     Ok(done == 1)
 }
 
+/// Extends the active, unexpired hold `id` of `customer` by `by`, once; returns it extended.
+pub(crate) async fn extend_hold(
+    conn: Conn<'_>,
+    id: ReservationId,
+    customer: &str,
+    by: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Option<Hold>, storage::Error> {
+    let row: Option<HoldRow> = Statement::new(concat!(
+        "update inventory_reservations set expires_at = expires_at + $3, extended = true
+         where reservation_id = $1 and customer_id = $2 and status = 'active' and expires_at > $4
+           and not extended
+         returning ",
+        hold_columns!()
+    ))
+    .bind(id.uuid())
+    .bind(customer)
+    .bind(by.num_microseconds().unwrap_or(i64::MAX))
+    .bind(to_micros(now))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(HoldRow::into_hold))
+}
+
 /// Releases an active, unexpired hold; returns it if it was released.
 pub(crate) async fn release_hold(
     conn: Conn<'_>,

@@ -1318,9 +1318,14 @@ async fn a_lapsed_cart_offers_its_seats_again_and_an_unpaid_order_can_be_cancell
     }
     browser.wait_for_text("#in-cart", "2", 10).await?;
     browser.goto(&url(&app, "/ui/cart")).await?;
-    // Less than two minutes left: the cart says so.
+    // Less than two minutes left: the cart says so, and the demo event lets the buyer keep the
+    // seats once for another hold time (4 s here).
     browser
         .wait_for_text("#hold-warning", "less than two minutes", 5)
+        .await?;
+    browser.click("#extend").await?;
+    browser
+        .wait_for_text("#held-again", "held until", 10)
         .await?;
     // The holds lapse: the cart says what happened and offers them again, not a checkout.
     let said = browser.wait_for_text("#expired", "ran out", 20).await?;

@@ -257,3 +257,96 @@ async fn unknown_reservations_are_404() -> anyhow::Result<()> {
     assert_eq!((reply.status, reply.code()), (404, "reservation_not_found"));
     Ok(())
 }
+
+#[tokio::test]
+async fn a_hold_is_extended_once_where_its_event_allows_it() -> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0"]).await;
+    let mut events = Vec::new();
+    for allowed in [true, false] {
+        let event = app
+            .admin("POST", "/admin/events", Some(json!({
+                "name": "Keep Night", "description": "d", "eventDate": "2099-05-01T20:00:00Z",
+                "venue": "Hall", "maxCapacity": 10, "basePrice": "10.00", "holdExtension": allowed
+            })))
+            .await?;
+        assert_eq!(event.json["holdExtension"], allowed, "{}", event.text);
+        let id = event.json["id"].as_str().expect("id").to_string();
+        app.admin("POST", &format!("/admin/events/{id}/seats"), Some(json!({"sectionConfigurations": [{"sectionCode": "A", "rows": 1, "seatsPerRow": 2, "priceMultiplier": 1}]})))
+            .await?;
+        events.push(id);
+    }
+    let seat_of = |map: &serde_json::Value| {
+        map["seats"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let allowed_seat = seat_of(&crate::helpers::seat_map(&app, &events[0]).await);
+    let other_seat = seat_of(&crate::helpers::seat_map(&app, &events[1]).await);
+
+    let held = hold(&app, &allowed_seat, "kim").await;
+    let id = held.json["reservationId"].as_str().expect("id").to_string();
+    let before: chrono::DateTime<chrono::Utc> =
+        held.json["expiresAt"].as_str().expect("end").parse()?;
+    let stranger = app
+        .post(
+            &format!("/reservations/{id}/extend?customerId=someone"),
+            json!({}),
+        )
+        .await?;
+    assert_eq!(stranger.status, 404, "{}", stranger.text);
+    let extended = app
+        .post(
+            &format!("/reservations/{id}/extend?customerId=kim"),
+            json!({}),
+        )
+        .await?;
+    assert_eq!(extended.status, 200, "{}", extended.text);
+    let after: chrono::DateTime<chrono::Utc> =
+        extended.json["expiresAt"].as_str().expect("end").parse()?;
+    let by = (after - before).num_milliseconds();
+    assert!(
+        (899_000..=901_000).contains(&by),
+        "by the hold time: {by} ms"
+    );
+    let read = app
+        .get(&format!("/reservations/{id}?customerId=kim"))
+        .await?;
+    assert_eq!(read.json["expiresAt"], extended.json["expiresAt"]);
+    let again = app
+        .post(
+            &format!("/reservations/{id}/extend?customerId=kim"),
+            json!({}),
+        )
+        .await?;
+    assert_eq!(
+        (again.status, again.code()),
+        (409, "hold_not_extendable"),
+        "{}",
+        again.text
+    );
+    assert!(
+        again.error().contains("extended once already"),
+        "{}",
+        again.error()
+    );
+
+    let other = hold(&app, &other_seat, "kim").await;
+    let other_id = other.json["reservationId"].as_str().expect("id");
+    let refused = app
+        .post(
+            &format!("/reservations/{other_id}/extend?customerId=kim"),
+            json!({}),
+        )
+        .await?;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (409, "hold_not_extendable")
+    );
+    assert!(
+        refused.error().contains("does not allow"),
+        "{}",
+        refused.error()
+    );
+    Ok(())
+}

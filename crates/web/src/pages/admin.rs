@@ -118,6 +118,9 @@ pub(crate) struct EventForm {
     /// `yes` when ticket holders are to be e-mailed about a new date or venue.
     #[serde(default)]
     notify: String,
+    /// `yes` when a buyer may extend a hold once.
+    #[serde(default)]
+    hold_extension: String,
 }
 
 fn form_page(
@@ -236,6 +239,7 @@ pub(crate) async fn create_event(
             time_zone: Some(form.time_zone.trim().to_owned()).filter(|z| !z.is_empty()),
             sales_start: Some(form.sales_start.clone()).filter(|s| !s.trim().is_empty()),
             sales_end: Some(form.sales_end.clone()).filter(|s| !s.trim().is_empty()),
+            hold_extension: Some(form.hold_extension == "yes"),
         };
         Ok::<_, PageError>(web.catalog.create_event(input).await?)
     }
@@ -275,6 +279,7 @@ async fn edit_page(
         sales_start: e.sales_start.map(|t| e.local_input(t)).unwrap_or_default(),
         sales_end: e.sales_end.map(|t| e.local_input(t)).unwrap_or_default(),
         notify: "yes".into(),
+        hold_extension: if e.hold_extension { "yes" } else { "" }.into(),
         venue: e.venue.clone(),
         max_capacity: e.max_capacity.to_string(),
         base_price: e.base_price.to_string(),
@@ -306,6 +311,7 @@ pub(crate) async fn update_event(
             sales_start: Some(form.sales_start.clone()),
             sales_end: Some(form.sales_end.clone()),
             notify_holders: Some(form.notify == "yes"),
+            hold_extension: Some(form.hold_extension == "yes"),
         };
         Ok::<_, PageError>(web.catalog.update_event(id, update).await?)
     }

@@ -50,6 +50,8 @@ pub(crate) struct CartPage {
     notice: Option<String>,
     /// Seats whose hold ran out and whose line has already left the cart.
     lapsed: Vec<String>,
+    /// Whether an event of the cart lets a buyer keep the seats once for another hold time.
+    extendable: bool,
 }
 
 impl CartPage {
@@ -92,6 +94,7 @@ async fn cart_page_with(
     };
     let mut lines = Vec::new();
     let mut lapsed = Vec::new();
+    let mut extendable = false;
     let mut total = Money::ZERO;
     let mut currency = String::new();
     if let Some(draft) = orders.iter().find(|o| o.state == OrderState::Draft) {
@@ -103,6 +106,11 @@ async fn cart_page_with(
             .filter(|l| draft.item_for(l.seat_id).is_none())
             .map(|l| view::seat_label(&l.section_code, l.row_number, l.seat_number))
             .collect();
+        let mut events: Vec<kernel::EventId> = draft.items.iter().map(|i| i.event_id).collect();
+        events.dedup();
+        for event in events {
+            extendable |= web.catalog.event_summary(event).await?.event.hold_extension;
+        }
         currency.clone_from(&draft.currency);
         total = draft.total();
         for item in &draft.items {
@@ -139,7 +147,42 @@ async fn cart_page_with(
         error,
         notice,
         lapsed,
+        extendable,
     })
+}
+
+/// `POST /ui/cart/extend`: keeps the cart's seats once for another hold time, where their
+/// event allows it.
+pub(crate) async fn extend_holds(
+    State(web): State<WebState>,
+    visitor: Visitor,
+) -> PageResult<Response> {
+    let (Some(draft), Some(customer)) = (draft_of(&web, &visitor).await?, visitor.customer_id())
+    else {
+        return Ok(Redirect::to("/ui/cart").into_response());
+    };
+    let customer = inventory::CustomerId::parse(&customer)?;
+    let mut until = None;
+    let mut refused = None;
+    for item in &draft.items {
+        match web.inventory.extend(item.reservation_id, &customer).await {
+            Ok(hold) => until = until.max(Some(hold.expires_at)),
+            Err(e) => refused = Some(PageError::from(e).message),
+        }
+    }
+    let (error, notice) = match (until, refused) {
+        (Some(until), None) => (
+            None,
+            Some(format!(
+                "Your seats are held until {}.",
+                until.format("%H:%M:%S UTC")
+            )),
+        ),
+        (_, refused) => (refused, None),
+    };
+    Ok(cart_page_with(&web, &visitor, error, notice)
+        .await?
+        .into_response())
 }
 
 /// `POST /ui/cart/hold-again`: the seats of the cart whose hold ran out are held again where
