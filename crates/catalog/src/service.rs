@@ -257,6 +257,7 @@ mod tests {
             time_zone: "UTC".into(),
             sales_start: None,
             sales_end: None,
+            hold_extension: false,
         };
         let seats: Vec<Seat> = (0..4_500)
             .map(|i| Seat {
