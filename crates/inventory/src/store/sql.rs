@@ -418,16 +418,28 @@ pub(crate) async fn expire_lapsed_on_seat(
     seat: SeatId,
     now: DateTime<Utc>,
 ) -> Result<Vec<Hold>, storage::Error> {
-    let rows: Vec<HoldRow> = Statement::new(concat!(
+    const SQL: &str = concat!(
         "update inventory_reservations set status = 'expired', ended_at = $2
          where seat_id = $1 and status = 'active' and expires_at <= $2
          returning ",
         hold_columns!()
-    ))
-    .bind(seat.uuid())
-    .bind(to_micros(now))
-    .fetch_all(conn)
-    .await?;
+    );
+    expire_where(conn, SQL, seat.uuid(), now).await
+}
+
+/// Runs `sql`, an update of the lapsed holds of `key` (a seat or an event, `$1`) to expired at
+/// `now` (`$2`) returning their columns.
+async fn expire_where(
+    conn: Conn<'_>,
+    sql: &'static str,
+    key: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<Hold>, storage::Error> {
+    let rows: Vec<HoldRow> = Statement::new(sql)
+        .bind(key)
+        .bind(to_micros(now))
+        .fetch_all(conn)
+        .await?;
     Ok(rows.into_iter().map(HoldRow::into_hold).collect())
 }
 
@@ -458,17 +470,13 @@ pub(crate) async fn expire_lapsed_of_event(
     event: EventId,
     now: DateTime<Utc>,
 ) -> Result<Vec<Hold>, storage::Error> {
-    let rows: Vec<HoldRow> = Statement::new(concat!(
+    const SQL: &str = concat!(
         "update inventory_reservations set status = 'expired', ended_at = $2
          where event_id = $1 and status = 'active' and expires_at <= $2
          returning ",
         hold_columns!()
-    ))
-    .bind(event.uuid())
-    .bind(to_micros(now))
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(HoldRow::into_hold).collect())
+    );
+    expire_where(conn, SQL, event.uuid(), now).await
 }
 
 /// How many unexpired holds `customer` has for `event` at `now` (what the hold limit counts).

@@ -173,9 +173,9 @@ async fn the_bench_kills_each_process_of_a_split_deployment_and_reports_its_reco
     Ok(())
 }
 
-/// Best mode: each buyer asks for four seats in one request and pays for them in one order.
-#[tokio::test]
-async fn best_mode_sells_the_venue_in_groups_side_by_side() -> anyhow::Result<()> {
+/// Runs `boxoffice bench` with `args` and `--json` (its own server on the leg's database) and
+/// returns its report.
+async fn bench_report(args: &[&str]) -> anyhow::Result<Value> {
     let mut bench = Command::new(env!("CARGO_BIN_EXE_boxoffice"));
     bench.arg("bench");
     if std::env::var("TEST_DATABASE").as_deref() == Ok("postgres") {
@@ -184,27 +184,30 @@ async fn best_mode_sells_the_venue_in_groups_side_by_side() -> anyhow::Result<()
         bench.args(["--postgres", &url]);
     }
     let out = bench
-        .args([
-            "--seats",
-            "200",
-            "--mode",
-            "best",
-            "--group",
-            "4",
-            "--concurrency",
-            "16",
-            "--health-secs",
-            "1",
-            "--max-secs",
-            "60",
-            "--json",
-        ])
+        .args(args)
+        .args(["--health-secs", "1", "--max-secs", "60", "--json"])
         .env("RUST_LOG", "warn")
         .output()
         .await?;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench failed:\n{stderr}");
-    let report: Value = serde_json::from_slice(&out.stdout)?;
+    anyhow::ensure!(out.status.success(), "bench failed:\n{stderr}");
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+/// Best mode: each buyer asks for four seats in one request and pays for them in one order.
+#[tokio::test]
+async fn best_mode_sells_the_venue_in_groups_side_by_side() -> anyhow::Result<()> {
+    let report = bench_report(&[
+        "--seats",
+        "200",
+        "--mode",
+        "best",
+        "--group",
+        "4",
+        "--concurrency",
+        "16",
+    ])
+    .await?;
     assert_eq!(report["settings"]["mode"], "best", "{report}");
     assert_eq!(
         report["purchases"], 50,
@@ -228,27 +231,7 @@ async fn best_mode_sells_the_venue_in_groups_side_by_side() -> anyhow::Result<()
 /// `--streams`: open seat maps during the sale, each hearing the changes.
 #[tokio::test]
 async fn open_seat_map_streams_hear_the_sale_and_their_memory_is_reported() -> anyhow::Result<()> {
-    let out = Command::new(env!("CARGO_BIN_EXE_boxoffice"))
-        .args([
-            "bench",
-            "--seats",
-            "200",
-            "--streams",
-            "50",
-            "--concurrency",
-            "8",
-            "--health-secs",
-            "1",
-            "--max-secs",
-            "60",
-            "--json",
-        ])
-        .env("RUST_LOG", "warn")
-        .output()
-        .await?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench failed:\n{stderr}");
-    let report: Value = serde_json::from_slice(&out.stdout)?;
+    let report = bench_report(&["--seats", "200", "--streams", "50", "--concurrency", "8"]).await?;
     let streams = &report["streams"];
     assert_eq!(streams["open"], 50, "{report}");
     assert_eq!(streams["failed"], 0, "{report}");

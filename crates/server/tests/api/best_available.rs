@@ -6,36 +6,19 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use testkit::{Reply, TestServer};
 
-use crate::helpers::{create_event, hold, seat_map, spawn_with};
+use crate::helpers::{create_event, create_event_with, hold, seat_map, spawn_with};
 
 /// An event with a VIP section (2 rows of 8 at twice the price) and section A (5 rows of 10).
 async fn two_section_event(app: &TestServer) -> (String, Vec<Value>) {
-    let event = app
-        .admin("POST", "/admin/events", Some(json!({
-            "name": "Best Night", "description": "Seats chosen for you", "eventDate": "2099-06-01T20:00:00Z",
-            "venue": "Test Hall", "maxCapacity": 1000, "basePrice": "40.00"
-        })))
-        .await
-        .expect("create event");
-    assert_eq!(event.status, 201, "{}", event.text);
-    let id = event.json["id"].as_str().expect("id").to_string();
-    let generated = app
-        .admin(
-            "POST",
-            &format!("/admin/events/{id}/seats"),
-            Some(json!({"sectionConfigurations": [
-                {"sectionCode": "A", "rows": 5, "seatsPerRow": 10, "priceMultiplier": 1},
-                {"sectionCode": "VIP", "rows": 2, "seatsPerRow": 8, "priceMultiplier": 2}
-            ]})),
-        )
-        .await
-        .expect("generate");
-    assert_eq!(generated.status, 200, "{}", generated.text);
-    let seats = seat_map(app, &id).await["seats"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    (id, seats)
+    create_event_with(
+        app,
+        json!({"name": "Best Night", "basePrice": "40.00"}),
+        json!([
+            {"sectionCode": "A", "rows": 5, "seatsPerRow": 10, "priceMultiplier": 1},
+            {"sectionCode": "VIP", "rows": 2, "seatsPerRow": 8, "priceMultiplier": 2}
+        ]),
+    )
+    .await
 }
 
 fn seat_at<'a>(seats: &'a [Value], section: &str, row: i64, number: i64) -> &'a str {

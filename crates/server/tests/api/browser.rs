@@ -958,32 +958,18 @@ async fn press(browser: &Browser, key: &str) -> anyhow::Result<()> {
 async fn on_a_phone_a_buyer_picks_seats_by_keyboard_and_by_best_available_and_pays()
 -> anyhow::Result<()> {
     let app = spawn_with(&["--no-demo"]).await;
-    let event = app
-        .admin("POST", "/admin/events", Some(json!({
-            "name": "Keyboard Night", "description": "Seats for everyone", "eventDate": "2099-07-01T20:00:00Z",
-            "venue": "Open Hall", "maxCapacity": 500, "basePrice": "1200.00", "timeZone": "Europe/Berlin"
-        })))
-        .await?;
-    assert_eq!(event.status, 201, "{}", event.text);
-    let id = event.json["id"].as_str().expect("id").to_string();
-    let generated = app
-        .admin(
-            "POST",
-            &format!("/admin/events/{id}/seats"),
-            Some(json!({"sectionConfigurations": [
-                {"sectionCode": "A", "rows": 3, "seatsPerRow": 10, "priceMultiplier": 1},
-                {"sectionCode": "VIP", "rows": 2, "seatsPerRow": 8, "priceMultiplier": 2}
-            ]})),
-        )
-        .await?;
-    assert_eq!(generated.status, 200, "{}", generated.text);
-    let map = crate::helpers::seat_map(&app, &id).await;
-    let wheelchair = map["seats"]
-        .as_array()
-        .and_then(|s| {
-            s.iter()
-                .find(|s| s["sectionCode"] == "A" && s["rowNumber"] == 3 && s["seatNumber"] == 1)
-        })
+    let (id, seats) = crate::helpers::create_event_with(
+        &app,
+        json!({"name": "Keyboard Night", "eventDate": "2099-07-01T20:00:00Z", "basePrice": "1200.00", "timeZone": "Europe/Berlin"}),
+        json!([
+            {"sectionCode": "A", "rows": 3, "seatsPerRow": 10, "priceMultiplier": 1},
+            {"sectionCode": "VIP", "rows": 2, "seatsPerRow": 8, "priceMultiplier": 2}
+        ]),
+    )
+    .await;
+    let wheelchair = seats
+        .iter()
+        .find(|s| s["sectionCode"] == "A" && s["rowNumber"] == 3 && s["seatNumber"] == 1)
         .and_then(|s| s["id"].as_str())
         .expect("A-3-1")
         .to_string();
@@ -1108,25 +1094,16 @@ async fn on_a_phone_a_buyer_picks_seats_by_keyboard_and_by_best_available_and_pa
 #[tokio::test]
 async fn a_large_venue_opens_as_its_sections_and_each_shows_its_own_seats() -> anyhow::Result<()> {
     let app = spawn_with(&["--no-demo"]).await;
-    let event = app
-        .admin("POST", "/admin/events", Some(json!({
-            "name": "Arena Night", "description": "A big hall", "eventDate": "2099-08-01T20:00:00Z",
-            "venue": "Arena", "maxCapacity": 5000, "basePrice": "30.00"
-        })))
-        .await?;
-    let id = event.json["id"].as_str().expect("id").to_string();
     let sections: Vec<_> = ["East", "North", "West"]
         .iter()
         .map(|code| json!({"sectionCode": code, "rows": 30, "seatsPerRow": 30, "priceMultiplier": 1}))
         .collect();
-    let generated = app
-        .admin(
-            "POST",
-            &format!("/admin/events/{id}/seats"),
-            Some(json!({"sectionConfigurations": sections})),
-        )
-        .await?;
-    assert_eq!(generated.status, 200, "{}", generated.text);
+    let (id, _) = crate::helpers::create_event_with(
+        &app,
+        json!({"name": "Arena Night", "basePrice": "30.00"}),
+        json!(sections),
+    )
+    .await;
 
     let browser = Browser::launch().await?;
     browser.set_window_size(375, 812).await?;

@@ -47,17 +47,38 @@ pub(crate) async fn create_priced_event(
     rows: u32,
     per_row: u32,
 ) -> (String, Vec<Value>) {
+    let event = json!({"name": "Test Night", "basePrice": price});
+    let sections =
+        json!([{"sectionCode": "A", "rows": rows, "seatsPerRow": per_row, "priceMultiplier": 1}]);
+    create_event_with(app, event, sections).await
+}
+
+/// Creates an upcoming event — the fields of `event` over a test event's — laid out in
+/// `sections` (section configurations), and returns (event id, seats of the seat map).
+pub(crate) async fn create_event_with(
+    app: &TestServer,
+    event: Value,
+    sections: Value,
+) -> (String, Vec<Value>) {
+    let mut body = json!({
+        "name": "Test Night", "description": "A test event", "eventDate": "2099-05-01T20:00:00Z",
+        "venue": "Test Hall", "maxCapacity": 10_000, "basePrice": "25.00"
+    });
+    for (key, value) in event.as_object().into_iter().flatten() {
+        body[key] = value.clone();
+    }
     let event = app
-        .admin("POST", "/admin/events", Some(json!({
-                "name": "Test Night", "description": "A test event", "eventDate": "2099-05-01T20:00:00Z",
-                "venue": "Test Hall", "maxCapacity": 10_000, "basePrice": price
-            })))
+        .admin("POST", "/admin/events", Some(body))
         .await
         .expect("create event");
     assert_eq!(event.status, 201, "{}", event.text);
     let id = event.json["id"].as_str().expect("event id").to_string();
     let generated = app
-        .admin("POST", &format!("/admin/events/{id}/seats"), Some(json!({"sectionConfigurations": [{"sectionCode": "A", "rows": rows, "seatsPerRow": per_row, "priceMultiplier": 1}]})))
+        .admin(
+            "POST",
+            &format!("/admin/events/{id}/seats"),
+            Some(json!({"sectionConfigurations": sections})),
+        )
         .await
         .expect("generate seats");
     assert_eq!(generated.status, 200, "{}", generated.text);

@@ -261,28 +261,30 @@ async fn unknown_reservations_are_404() -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_hold_is_extended_once_where_its_event_allows_it() -> anyhow::Result<()> {
     let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0"]).await;
-    let mut events = Vec::new();
+    let mut seats = Vec::new();
     for allowed in [true, false] {
-        let event = app
-            .admin("POST", "/admin/events", Some(json!({
-                "name": "Keep Night", "description": "d", "eventDate": "2099-05-01T20:00:00Z",
-                "venue": "Hall", "maxCapacity": 10, "basePrice": "10.00", "holdExtension": allowed
-            })))
-            .await?;
-        assert_eq!(event.json["holdExtension"], allowed, "{}", event.text);
-        let id = event.json["id"].as_str().expect("id").to_string();
-        app.admin("POST", &format!("/admin/events/{id}/seats"), Some(json!({"sectionConfigurations": [{"sectionCode": "A", "rows": 1, "seatsPerRow": 2, "priceMultiplier": 1}]})))
-            .await?;
-        events.push(id);
+        let (_, layout) = crate::helpers::create_event_with(
+            &app,
+            json!({"name": "Keep Night", "holdExtension": allowed}),
+            json!([{"sectionCode": "A", "rows": 1, "seatsPerRow": 2, "priceMultiplier": 1}]),
+        )
+        .await;
+        seats.push(layout[0]["id"].as_str().expect("seat").to_string());
     }
-    let seat_of = |map: &serde_json::Value| {
-        map["seats"][0]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
-    let allowed_seat = seat_of(&crate::helpers::seat_map(&app, &events[0]).await);
-    let other_seat = seat_of(&crate::helpers::seat_map(&app, &events[1]).await);
+    let (allowed_seat, other_seat) = (seats[0].clone(), seats[1].clone());
+    let listed = app.get("/events").await?;
+    let flags: Vec<bool> = listed
+        .json
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["holdExtension"].as_bool())
+        .collect();
+    assert!(
+        flags.contains(&true) && flags.contains(&false),
+        "{}",
+        listed.text
+    );
 
     let held = hold(&app, &allowed_seat, "kim").await;
     let id = held.json["reservationId"].as_str().expect("id").to_string();

@@ -212,17 +212,10 @@ pub(crate) async fn hold_seat(
     Path(id): Path<String>,
     Form(form): Form<SeatForm>,
 ) -> Response {
-    let mut cookies = SetCookies::default();
-    let mut visitor = visitor;
-    if visitor.customer_id().is_none() {
-        match web.identity.issue_guest_token().await {
-            Ok((token, _)) => {
-                cookies = cookies.guest(&token);
-                visitor.guest = Some(token);
-            }
-            Err(e) => return answer(Err(e.into())),
-        }
-    }
+    let (visitor, cookies) = match as_buyer(&web, visitor).await {
+        Ok(buyer) => buyer,
+        Err(e) => return answer(Err(e)),
+    };
     cookies.on(answer(
         hold_into_cart(&web, &visitor, &id, &form.seat).await,
     ))
@@ -301,17 +294,10 @@ pub(crate) async fn hold_best(
     Path(id): Path<String>,
     Form(form): Form<BestForm>,
 ) -> Response {
-    let mut cookies = SetCookies::default();
-    let mut visitor = visitor;
-    if visitor.customer_id().is_none() {
-        match web.identity.issue_guest_token().await {
-            Ok((token, _)) => {
-                cookies = cookies.guest(&token);
-                visitor.guest = Some(token);
-            }
-            Err(e) => return answer(Err(e.into())),
-        }
-    }
+    let (visitor, cookies) = match as_buyer(&web, visitor).await {
+        Ok(buyer) => buyer,
+        Err(e) => return answer(Err(e)),
+    };
     let result = best_into_cart(&web, &visitor, &id, &form).await;
     let wants_json = headers
         .get(axum::http::header::ACCEPT)
@@ -431,6 +417,20 @@ pub(crate) async fn release_seat(
     }
     .await;
     answer(result)
+}
+
+/// The visitor as a buyer: a guest gets a guest token (and its cookie) on the first hold.
+async fn as_buyer(
+    web: &WebState,
+    mut visitor: Visitor,
+) -> Result<(Visitor, SetCookies), PageError> {
+    let mut cookies = SetCookies::default();
+    if visitor.customer_id().is_none() {
+        let (token, _) = web.identity.issue_guest_token().await?;
+        cookies = cookies.guest(&token);
+        visitor.guest = Some(token);
+    }
+    Ok((visitor, cookies))
 }
 
 /// The JSON answer of a map action: `{ok, message, …}` with the error's status.
