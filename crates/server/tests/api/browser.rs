@@ -31,9 +31,23 @@ async fn sign_in(
     password: &str,
 ) -> anyhow::Result<()> {
     browser.goto(&url(app, "/ui/signin")).await?;
+    submit_credentials(browser, email, password).await
+}
+
+/// Fills the sign-in or registration form open in `browser` and sends it.
+async fn submit_credentials(browser: &Browser, email: &str, password: &str) -> anyhow::Result<()> {
     browser.fill("email", email).await?;
     browser.fill("password", password).await?;
     browser.click("form.stack button").await?;
+    Ok(())
+}
+
+/// Checks the open cart out as a guest whose tickets go to `email`.
+async fn check_out_as_guest(browser: &Browser, email: &str) -> anyhow::Result<()> {
+    browser.fill("email", email).await?;
+    browser
+        .click("form[action=\"/ui/cart/checkout\"] button")
+        .await?;
     Ok(())
 }
 
@@ -214,10 +228,7 @@ async fn a_hold_that_runs_out_on_the_payment_page_is_explained() -> anyhow::Resu
     let app = spawn_with(&["--hold-seconds", "6"]).await;
     let browser = Browser::launch().await?;
     hold_a11_and_open_the_cart(&browser, &app).await?;
-    browser.fill("email", "late.payer@example.com").await?;
-    browser
-        .click("form[action=\"/ui/cart/checkout\"] button")
-        .await?;
+    check_out_as_guest(&browser, "late.payer@example.com").await?;
     browser.text_of("#pay", 10).await?;
 
     // The countdown reaches zero: the page says so and hides the pay button.
@@ -1188,9 +1199,7 @@ async fn a_guest_who_signs_in_from_the_cart_keeps_every_seat_and_its_hold() -> a
     browser
         .click("a[href=\"/ui/register?next=/ui/cart\"]")
         .await?;
-    browser.fill("email", "cart.keeper@example.com").await?;
-    browser.fill("password", "Keep-my-seats-1").await?;
-    browser.click("form.stack button").await?;
+    submit_credentials(&browser, "cart.keeper@example.com", "Keep-my-seats-1").await?;
     browser
         .wait_for_text("header", "cart.keeper@example.com", 10)
         .await?;
@@ -1260,9 +1269,7 @@ async fn a_guest_who_signs_in_from_the_cart_keeps_every_seat_and_its_hold() -> a
     browser.click(&seat_css(SEAT_A12)).await?;
     browser.wait_for_text("#message", "yours", 10).await?;
     browser.goto(&url(&app, "/ui/signin?next=/ui/cart")).await?;
-    browser.fill("email", "cart.keeper@example.com").await?;
-    browser.fill("password", "Keep-my-seats-1").await?;
-    browser.click("form.stack button").await?;
+    submit_credentials(&browser, "cart.keeper@example.com", "Keep-my-seats-1").await?;
     browser
         .wait_for_text("header", "cart.keeper@example.com", 10)
         .await?;
@@ -1352,10 +1359,7 @@ async fn a_lapsed_cart_offers_its_seats_again_and_an_unpaid_order_can_be_cancell
     browser.click(&seat_css(&seat)).await?;
     browser.wait_for_text("#message", "yours", 10).await?;
     browser.goto(&url(&app, "/ui/cart")).await?;
-    browser.fill("email", "declined@example.com").await?;
-    browser
-        .click("form[action=\"/ui/cart/checkout\"] button")
-        .await?;
+    check_out_as_guest(&browser, "declined@example.com").await?;
     browser.click("#pay").await?;
     browser
         .wait_for_text("p.notice.error", "declined", 10)
@@ -1381,10 +1385,7 @@ async fn after_paying_the_buyer_lands_on_a_confirmation_with_the_tickets() -> an
     let app = spawn_demo_app().await;
     let browser = Browser::launch().await?;
     hold_a11_and_open_the_cart(&browser, &app).await?;
-    browser.fill("email", "thanks@example.com").await?;
-    browser
-        .click("form[action=\"/ui/cart/checkout\"] button")
-        .await?;
+    check_out_as_guest(&browser, "thanks@example.com").await?;
     browser.click("#pay").await?;
     let thanks = browser
         .wait_for_text("#confirmation", "confirmed", 10)
