@@ -90,39 +90,42 @@ async fn stream_seatmap(
     AppPath(id): AppPath<EventId>,
     headers: axum::http::HeaderMap,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let subscription = svc.watch_seats(id, last.as_deref()).await?;
-    let epoch = subscription.watch.epoch.clone();
-    Ok(
-        axum::response::sse::Sse::new(live_events(subscription, epoch))
-            .keep_alive(axum::response::sse::KeepAlive::default()),
-    )
+    let body = axum::body::Body::from_stream(live_frames(subscription));
+    Ok((
+        [
+            (CONTENT_TYPE, "text/event-stream"),
+            (CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    ))
 }
 
-/// The events of one stream: the opening, then each change not already in it.
-fn live_events(
+/// The frames of one stream: the opening, then each change not already in it (its frame is
+/// shared with every other stream), and a comment when nothing happened for 15 s so that
+/// proxies keep the connection.
+fn live_frames(
     subscription: crate::live::Subscription,
-    epoch: String,
-) -> impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>> {
-    use crate::live::{Change, Opening};
-    use axum::response::sse::Event;
+) -> impl futures::Stream<Item = Result<axum::body::Bytes, std::convert::Infallible>> {
+    use crate::live::{Change, Opening, data_of, frame};
+    use axum::body::Bytes;
     use tokio::sync::broadcast::error::RecvError;
 
-    fn render(kind: &str, epoch: &str, seq: u64, data: &str) -> Event {
-        Event::default()
-            .event(kind)
-            .id(format!("{epoch}-{seq}"))
-            .data(data)
-    }
-    fn opening(epoch: &str, opening: Opening) -> Option<(Event, u64)> {
+    fn opening(epoch: &str, opening: Opening) -> Option<(Bytes, u64)> {
         match opening {
-            Opening::Snapshot { seq, seats } => {
-                let data = crate::live::data_of(&seats, true);
-                Some((render("snapshot", epoch, seq, &data), seq))
-            }
+            Opening::Snapshot { seq, seats } => Some((
+                frame(
+                    "snapshot",
+                    &format!("{epoch}-{seq}"),
+                    &data_of(&seats, true),
+                ),
+                seq,
+            )),
             Opening::Replay(changes) => {
                 let last = changes.last()?.seq;
                 // Later changes of a seat override earlier ones.
@@ -132,32 +135,40 @@ fn live_events(
                     merged.extend(seats);
                 }
                 let seats: Vec<_> = merged.into_iter().collect();
-                let data = crate::live::data_of(&seats, false);
-                Some((render("seats", epoch, last, &data), last))
+                Some((
+                    frame("seats", &format!("{epoch}-{last}"), &data_of(&seats, false)),
+                    last,
+                ))
             }
         }
     }
+    let epoch = subscription.watch.epoch.clone();
     let first = opening(&epoch, subscription.opening.clone());
     let state = (subscription, epoch, first, 0_u64);
     futures::stream::unfold(state, |(mut sub, epoch, first, mut sent)| async move {
-        if let Some((event, seq)) = first {
-            return Some((Ok(event), (sub, epoch, None, seq)));
+        if let Some((bytes, seq)) = first {
+            return Some((Ok(bytes), (sub, epoch, None, seq)));
         }
         loop {
-            match sub.changes.recv().await {
-                Ok(change) if change.seq <= sent => {}
-                Ok(change) => {
-                    sent = change.seq;
-                    let event = render("seats", &epoch, change.seq, &change.data);
-                    return Some((Ok(event), (sub, epoch, None, sent)));
+            let next =
+                tokio::time::timeout(std::time::Duration::from_secs(15), sub.changes.recv()).await;
+            match next {
+                Err(_) => {
+                    return Some((Ok(Bytes::from_static(b":\n\n")), (sub, epoch, None, sent)));
                 }
-                Err(RecvError::Lagged(_)) => {
+                Ok(Ok(change)) if change.seq <= sent => {}
+                Ok(Ok(change)) => {
+                    sent = change.seq;
+                    let bytes = change.frame.clone();
+                    return Some((Ok(bytes), (sub, epoch, None, sent)));
+                }
+                Ok(Err(RecvError::Lagged(_))) => {
                     // Too far behind to catch up change by change: a new picture.
-                    if let Some((event, seq)) = opening(&epoch, sub.watch.snapshot()) {
-                        return Some((Ok(event), (sub, epoch, None, seq)));
+                    if let Some((bytes, seq)) = opening(&epoch, sub.watch.snapshot()) {
+                        return Some((Ok(bytes), (sub, epoch, None, seq)));
                     }
                 }
-                Err(RecvError::Closed) => return None,
+                Ok(Err(RecvError::Closed)) => return None,
             }
         }
     })

@@ -38,8 +38,14 @@ pub(crate) struct Change {
     pub(crate) seq: u64,
     /// The seats and their new state (`available`, `reserved`, `sold`, `unavailable`).
     pub(crate) seats: Vec<(SeatId, &'static str)>,
-    /// The event's data, written once for every stream: `{"sold": ["<seatId>", …], …}`.
-    pub(crate) data: Arc<str>,
+    /// The whole Server-Sent Event (`event: seats`, its id, the data), written once and shared
+    /// by every stream: open maps cost the bytes of each change, not a copy per map.
+    pub(crate) frame: axum::body::Bytes,
+}
+
+/// One Server-Sent Event, as sent.
+pub(crate) fn frame(kind: &str, id: &str, data: &str) -> axum::body::Bytes {
+    format!("event: {kind}\nid: {id}\ndata: {data}\n\n").into()
 }
 
 /// The states a stream names, in the order its data lists them.
@@ -269,9 +275,10 @@ impl Watch {
         }
         state.seq += 1;
         state.seen = taken.into_iter().map(|(s, t)| (s, word(t))).collect();
+        let id = format!("{}-{}", self.epoch, state.seq);
         let change = Arc::new(Change {
             seq: state.seq,
-            data: data_of(&seats, false).into(),
+            frame: frame("seats", &id, &data_of(&seats, false)),
             seats,
         });
         state.log.push_back(change.clone());
