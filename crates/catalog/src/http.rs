@@ -158,6 +158,7 @@ fn live_frames(
                 }
                 Ok(Ok(change)) if change.seq <= sent => {}
                 Ok(Ok(change)) => {
+                    tokio::time::sleep(sub.offset).await;
                     sent = change.seq;
                     let bytes = change.frame.clone();
                     return Some((Ok(bytes), (sub, epoch, None, sent)));

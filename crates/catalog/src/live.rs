@@ -109,6 +109,8 @@ pub(crate) struct SeatFeed {
     started: String,
     /// Watches started so far, in every watch's epoch.
     count: std::sync::atomic::AtomicU64,
+    /// Streams subscribed so far (for their offsets in the spread).
+    streams: std::sync::atomic::AtomicU64,
     every: Duration,
 }
 
@@ -135,7 +137,15 @@ pub(crate) struct Subscription {
     pub(crate) opening: Opening,
     /// The changes after the opening.
     pub(crate) changes: broadcast::Receiver<Arc<Change>>,
+    /// How long this stream waits before sending a change (see [`SPREAD`]).
+    pub(crate) offset: Duration,
 }
+
+/// The streams of a watch send each change spread over this much time, each at its own offset
+/// (streams opened one after the other get offsets far apart): 10,000 streams woken at once
+/// hold the workers for a moment in which every request waits; spread, requests go between.
+/// A change still reaches every map within the 1 s asked (500 ms between reads + this).
+const SPREAD: Duration = Duration::from_millis(250);
 
 fn word(state: TakenState) -> &'static str {
     match state {
@@ -153,6 +163,7 @@ impl SeatFeed {
             watches: Mutex::new(HashMap::new()),
             started: format!("{:x}", chrono::Utc::now().timestamp_millis()),
             count: std::sync::atomic::AtomicU64::new(0),
+            streams: std::sync::atomic::AtomicU64::new(0),
             every: Duration::from_millis(500),
         }
     }
@@ -176,10 +187,16 @@ impl SeatFeed {
             .filter(|(epoch, _)| *epoch == watch.epoch)
             .and_then(|(_, n)| n.parse::<u64>().ok());
         let opening = watch.opening(after);
+        // Successive streams land far apart in the spread (a step of about 0.618 of it).
+        let n = self
+            .streams
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let offset = SPREAD.mul_f64(((n as f64) * 0.618_033_988_75).fract());
         Ok(Subscription {
             watch,
             opening,
             changes,
+            offset,
         })
     }
 
