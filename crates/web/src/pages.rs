@@ -75,6 +75,7 @@ where
             get(orders::show_payment).post(orders::pay_order),
         )
         .route("/ui/orders/{id}/cancel", post(orders::cancel_order))
+        .route("/ui/orders/{id}/extend", post(orders::extend_order))
         .route("/ui/tickets/{id}/pdf", get(orders::download_ticket))
         .route(
             "/ui/waitlist/{id}",

@@ -535,18 +535,25 @@ pub(crate) async fn give_draft(
     Ok(done == 1)
 }
 
-/// Moves every line of draft `from` to draft `to` and refreshes both totals.
+/// Moves every line of draft `from` to draft `to` (and the seats that lapsed in it) and
+/// refreshes both totals.
 pub(crate) async fn move_lines(
     mut conn: Conn<'_>,
     from: OrderId,
     to: OrderId,
     now: DateTime<Utc>,
 ) -> Result<(), storage::Error> {
-    Statement::new("update ordering_order_items set order_id = $2 where order_id = $1")
-        .bind(from.uuid())
-        .bind(to.uuid())
-        .execute(conn.reborrow())
-        .await?;
+    for sql in [
+        "update ordering_order_items set order_id = $2 where order_id = $1",
+        "update ordering_lapsed_lines set order_id = $2 where order_id = $1
+           and seat_id not in (select seat_id from ordering_lapsed_lines where order_id = $2)",
+    ] {
+        Statement::new(sql)
+            .bind(from.uuid())
+            .bind(to.uuid())
+            .execute(conn.reborrow())
+            .await?;
+    }
     refresh_total(conn.reborrow(), from, now).await?;
     refresh_total(conn, to, now).await
 }

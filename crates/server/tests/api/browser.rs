@@ -230,6 +230,15 @@ async fn a_hold_that_runs_out_on_the_payment_page_is_explained() -> anyhow::Resu
     hold_a11_and_open_the_cart(&browser, &app).await?;
     check_out_as_guest(&browser, "late.payer@example.com").await?;
     browser.text_of("#pay", 10).await?;
+    // Under two minutes left (6 s here): the page warns, and keeps the seats once more on
+    // request (the demo event allows it); the page comes back with the new countdown.
+    browser
+        .wait_for_text("#hold-warning", "less than two minutes", 5)
+        .await?;
+    browser.click("#extend").await?;
+    browser
+        .wait_for_text("#extended", "another hold time", 10)
+        .await?;
 
     // The countdown reaches zero: the page says so and hides the pay button.
     let said = browser

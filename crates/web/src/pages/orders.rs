@@ -179,6 +179,16 @@ pub(crate) struct PayPage {
     expired: bool,
     cancelled: bool,
     error: Option<String>,
+    /// Whether the order's event lets the buyer keep the seats once for another hold time.
+    extendable: bool,
+    /// Just extended (`?extended=1`).
+    extended: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PayQuery {
+    #[serde(default)]
+    extended: Option<String>,
 }
 
 /// `GET /ui/orders/{id}/pay`: the payment step, with a countdown to the first hold's end.
@@ -186,14 +196,15 @@ pub(crate) async fn show_payment(
     State(web): State<WebState>,
     visitor: Visitor,
     Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<PayQuery>,
 ) -> PageResult<Response> {
     let (order, _) = owned_order(&web, &visitor, &id).await?;
     if order.state == OrderState::Completed {
         return Ok(Redirect::to(&format!("/ui/orders/{}", order.id)).into_response());
     }
-    Ok(pay_page(&web, &visitor, &order, None)
-        .await?
-        .into_response())
+    let mut page = pay_page(&web, &visitor, &order, None).await?;
+    page.extended = query.extended.is_some();
+    Ok(page.into_response())
 }
 
 async fn pay_page(
@@ -226,7 +237,45 @@ async fn pay_page(
         expired: expired && order.state == OrderState::Pending,
         cancelled: order.state == OrderState::Cancelled,
         error,
+        extendable: match order.items.first() {
+            Some(item) => {
+                web.catalog
+                    .event_summary(item.event_id)
+                    .await?
+                    .event
+                    .hold_extension
+            }
+            None => false,
+        },
+        extended: false,
     })
+}
+
+/// `POST /ui/orders/{id}/extend`: keeps the order's seats once for another hold time, where
+/// its event allows it, and shows the payment step again.
+pub(crate) async fn extend_order(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let (order, buyer) = owned_order(&web, &visitor, &id).await?;
+    let customer = buyer.user_id().or(buyer.guest_token()).unwrap_or_default();
+    let customer = inventory::CustomerId::parse(customer)?;
+    let mut refused = None;
+    for item in &order.items {
+        if let Err(e) = web.inventory.extend(item.reservation_id, &customer).await {
+            refused = Some(PageError::from(e).message);
+        }
+    }
+    match refused {
+        None => {
+            Ok(Redirect::to(&format!("/ui/orders/{}/pay?extended=1", order.id)).into_response())
+        }
+        Some(message) => {
+            let page = pay_page(&web, &visitor, &order, Some(message)).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]
