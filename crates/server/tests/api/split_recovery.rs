@@ -569,6 +569,23 @@ async fn a_message_the_cursor_skipped_is_found_by_the_reconciler_and_delivered()
             == "completed")
     })
     .await?;
+    // The order's `order-completed` must have its delivery position before the cursor jumps
+    // past it: the relaying process gives it one a moment after ordering commits it (without
+    // this wait the jump could land before it, and the message would simply be read).
+    eventually(
+        Duration::from_secs(30),
+        "the order-completed positioned",
+        || async {
+            Ok(count(
+                &db,
+                "select cast(count(*) as bigint) from outbox_messages
+             where topic = 'order-completed' and delivery_seq is null",
+            )
+            .await?
+                == 0)
+        },
+    )
+    .await?;
     let skipped = Statement::new(
         "update outbox_consumers set position = (select max(delivery_seq) from outbox_messages)
          where consumer = 'fulfillment'",
