@@ -43,11 +43,49 @@ fn too_large() -> ApiError {
     )
 }
 
+/// A file sent as the request body (a venue layout): at most [`UPLOAD_LIMIT`] bytes, with
+/// its media type (`text/csv`, `application/json`; parameters dropped, lower case).
+#[derive(Debug)]
+pub struct Upload {
+    /// The `Content-Type`'s media type, empty when absent.
+    pub media_type: String,
+    /// The body.
+    pub bytes: axum::body::Bytes,
+}
+
+/// The largest [`Upload`]: a 100,000-seat layout as CSV is about 2.5 MB.
+pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let media_type = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let bytes = Limited::new(req.into_body(), UPLOAD_LIMIT)
+            .collect()
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("The file is larger than {} MiB.", UPLOAD_LIMIT >> 20),
+                )
+            })?
+            .to_bytes();
+        Ok(Self { media_type, bytes })
+    }
+}
+
 /// Parses a JSON body into `T` with case-insensitive keys and field-naming errors.
 ///
 /// # Errors
 /// 400 `invalid_json` for an empty body, malformed JSON or a field of the wrong type.
-pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(
             ErrorCode::InvalidJson,

@@ -20,7 +20,7 @@ pub use auth::{
 };
 pub use edge::{EdgeConfig, EdgeService, finish, requests_in_flight};
 pub use error::{ApiError, ErrorResponse, status_of};
-pub use extract::{AppJson, AppPath, AppQuery};
+pub use extract::{AppJson, AppPath, AppQuery, UPLOAD_LIMIT, Upload, parse_json};
 pub use health::health_router;
 pub use idempotency::{IdempotencyStore, forget_unfinished_keys, purge_expired_keys};
 pub use rate_limit::{RateLimits, RateRule};

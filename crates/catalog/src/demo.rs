@@ -141,6 +141,7 @@ fn event(
         sales_end: None,
         // The demo shows every buyer's option: one extension of a hold.
         hold_extension: true,
+        stage: None,
     }
 }
 
@@ -183,6 +184,8 @@ fn coldplay(date: DateTime<Utc>) -> (Event, Vec<Seat>) {
                     seat_number: number,
                     price: Money::from_cents(price),
                     access: None,
+                    category: None,
+                    position: None,
                 });
             }
         }
@@ -215,6 +218,8 @@ fn seed_event(seed: &SeedEvent, date: DateTime<Utc>, _now: DateTime<Utc>) -> (Ev
                     seat_number: number,
                     price: Money::from_cents(band.3 * 100),
                     access: None,
+                    category: None,
+                    position: None,
                 });
             }
         }

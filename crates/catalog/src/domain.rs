@@ -5,6 +5,8 @@ use kernel::{EventId, Money, SeatId};
 
 use crate::CatalogError;
 
+pub(crate) mod layout;
+
 /// Whether an event is on sale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventStatus {
@@ -66,6 +68,9 @@ pub struct Event {
     pub sales_end: Option<DateTime<Utc>>,
     /// Whether a buyer may extend a hold once, by the hold time.
     pub hold_extension: bool,
+    /// Where the stage stands on a layout with positions (`None`: above the seats, in the
+    /// middle; `layout.rs`).
+    pub stage: Option<(f64, f64)>,
 }
 
 impl Event {
@@ -162,6 +167,10 @@ pub struct Seat {
     pub price: Money,
     /// A wheelchair space or a companion seat beside one, as the organiser marked it.
     pub access: Option<SeatAccess>,
+    /// Its price category, if the event has categories.
+    pub category: Option<String>,
+    /// Where it stands, in seat widths (`layout.rs`); `None` for plain rectangular sections.
+    pub position: Option<(f64, f64)>,
 }
 
 /// What a seat offers those who need it.

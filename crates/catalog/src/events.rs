@@ -79,6 +79,9 @@ pub struct SeatPricesChanged {
     pub section_code: String,
     /// Every seat's price now.
     pub price: kernel::Money,
+    /// Only these seats of the section (a price category's), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat_ids: Option<Vec<kernel::SeatId>>,
 }
 
 impl storage::Event for SeatPricesChanged {

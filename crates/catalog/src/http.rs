@@ -2,6 +2,7 @@
 
 mod admin;
 mod dto;
+mod layout;
 
 use axum::extract::{FromRef, State};
 use axum::routing::{get, post};
@@ -51,6 +52,11 @@ where
             post(admin::reactivate_event),
         )
         .route("/admin/events/{id}/sales", get(admin::get_sales))
+        .route(
+            "/admin/events/{id}/categories",
+            get(layout::get_categories).put(layout::set_categories),
+        )
+        .route("/admin/events/{id}/layout", post(layout::import_layout))
 }
 
 #[utoipa::path(get, path = "/events", tag = "catalog", responses((status = 200, body = Vec<EventListItem>)))]
@@ -193,7 +199,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         admin::update_event,
         admin::deactivate_event,
         admin::reactivate_event,
-        admin::get_sales
+        admin::get_sales,
+        layout::get_categories,
+        layout::set_categories,
+        layout::import_layout
     ))]
     struct Doc;
     <Doc as utoipa::OpenApi>::openapi()

@@ -39,6 +39,12 @@ pub struct SeatListing {
     pub accessible: bool,
     /// Whether a hold of the event may be extended once.
     pub hold_extension: bool,
+    /// The seat's price category, if any.
+    pub category: Option<String>,
+    /// Where the seat stands, on a layout with positions.
+    pub position: Option<(f64, f64)>,
+    /// Where the event's stage stands, if its layout says.
+    pub stage: Option<(f64, f64)>,
 }
 
 /// Read access to the catalogue that needs no other context, so any context may use it.
@@ -97,6 +103,9 @@ impl CatalogQueries {
                 sales_end: e.sales_end,
                 accessible: s.access.is_some(),
                 hold_extension: e.hold_extension,
+                category: s.category,
+                position: s.position,
+                stage: e.stage,
             })
             .collect())
     }

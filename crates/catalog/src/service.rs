@@ -2,9 +2,11 @@
 //! outbox inside it.
 
 mod admin;
+mod layout;
 mod views;
 
 pub use admin::{EventInput, EventUpdate, SectionConfiguration, SectionPrice};
+pub use layout::{LayoutDocument, LayoutImport, StagePoint};
 pub use views::{
     EventSummary, GenerationSummary, SalesSummary, SeatMap, SeatView, SectionSales, SectionSummary,
 };
@@ -116,7 +118,13 @@ impl CatalogService {
     /// [`CatalogError::EventNotFound`] for an unknown id.
     pub async fn seat_map(&self, id: EventId) -> Result<SeatMap, CatalogError> {
         let event = self.load_event(id).await?;
-        let seats = store::seats_of(self.db.read().await?.conn(), id).await?;
+        let (seats, categories) = {
+            let mut conn = self.db.read().await?;
+            (
+                store::seats_of(conn.conn(), id).await?,
+                store::categories_of(conn.conn(), id).await?,
+            )
+        };
         let taken = self.availability.taken_seats(id).await?;
         let on_sale = event.is_on_sale(self.now());
         let seats = seats
@@ -137,7 +145,11 @@ impl CatalogService {
                 }
             })
             .collect();
-        Ok(SeatMap { event, seats })
+        Ok(SeatMap {
+            event,
+            seats,
+            categories,
+        })
     }
 
     /// Per-section sales of an event.
@@ -258,6 +270,7 @@ mod tests {
             sales_start: None,
             sales_end: None,
             hold_extension: false,
+            stage: None,
         };
         let seats: Vec<Seat> = (0..4_500)
             .map(|i| Seat {
@@ -268,6 +281,8 @@ mod tests {
                 seat_number: 1 + i % 100,
                 price: Money::from_cents(123_456),
                 access: None,
+                category: None,
+                position: None,
             })
             .collect();
 

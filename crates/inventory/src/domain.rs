@@ -285,6 +285,9 @@ mod tests {
                 sales_end,
                 accessible: false,
                 hold_extension: false,
+                category: None,
+                position: None,
+                stage: None,
             };
         let on_sale = listing(true, later, None, None);
         assert!(check_on_sale(&on_sale, None, now).is_ok());

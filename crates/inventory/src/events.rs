@@ -175,6 +175,8 @@ struct SeatPricesChangedIn {
     event_id: EventId,
     section_code: String,
     price: Money,
+    #[serde(default)]
+    seat_ids: Option<Vec<SeatId>>,
 }
 
 #[derive(Deserialize)]
@@ -286,7 +288,13 @@ impl InventorySubscriber {
             }
             "seat-prices-changed" => {
                 let e: SeatPricesChangedIn = d.parse()?;
-                store::set_section_price(tx.conn(), e.event_id, &e.section_code, e.price).await?;
+                match e.seat_ids {
+                    None => {
+                        store::set_section_price(tx.conn(), e.event_id, &e.section_code, e.price)
+                            .await?;
+                    }
+                    Some(seats) => store::set_seat_prices(tx.conn(), &seats, e.price).await?,
+                }
             }
             "payment-refunded" => {
                 let e: PaymentRefundedIn = d.parse()?;

@@ -36,6 +36,15 @@ pub struct SeatListing {
     /// Whether a hold of the event may be extended once, by the hold time.
     #[serde(default)]
     pub hold_extension: bool,
+    /// The seat's price category, if the event has categories.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Where the seat stands, in seat widths, on a layout with positions.
+    #[serde(default)]
+    pub position: Option<(f64, f64)>,
+    /// Where the event's stage stands, if its layout says.
+    #[serde(default)]
+    pub stage: Option<(f64, f64)>,
 }
 
 /// The catalog's seat directory, asked at every hold: whether the seat exists and its event is on

@@ -86,6 +86,9 @@ fn for_inventory(s: catalog::SeatListing) -> SeatListing {
         sales_end: s.sales_end,
         accessible: s.accessible,
         hold_extension: s.hold_extension,
+        category: s.category,
+        position: s.position,
+        stage: s.stage,
     }
 }
 

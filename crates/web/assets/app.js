@@ -2,6 +2,13 @@
 // Plain JavaScript, no dependencies; every page works read-only without it.
 "use strict";
 
+// A page waiting for the server (tickets being issued) looks again after a moment. A script
+// rather than <meta http-equiv="refresh">, which moves screen-reader users away unannounced.
+(function reloadWhileWaiting() {
+  const waiting = document.querySelector("[data-reload-after]");
+  if (waiting) setTimeout(() => location.reload(), 1000 * Number(waiting.dataset.reloadAfter || 2));
+})();
+
 (function countdowns() {
   const clocks = document.querySelectorAll(".countdown[data-until]");
   if (!clocks.length) return;

@@ -80,6 +80,13 @@ pub(crate) struct SeatMapResponse {
     base_price: Money,
     currency: String,
     seats: Vec<SeatResponse>,
+    /// The price categories (the legend), in the organiser's order; empty when the event
+    /// prices by section only.
+    categories: Vec<crate::Category>,
+    /// Where the stage stands on a layout with positions (`x`, `y` in seat widths); absent:
+    /// above the seats, in the middle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stage: Option<crate::StagePoint>,
 }
 
 /// One seat of a seat map, fields in the contract's order.
@@ -96,6 +103,15 @@ pub(crate) struct SeatResponse {
     /// other seats.
     #[serde(skip_serializing_if = "Option::is_none")]
     access: Option<&'static str>,
+    /// The seat's price category, when the event has categories.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<String>,
+    /// Where the seat stands across, in seat widths, on a layout with positions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x: Option<f64>,
+    /// Where the seat stands away from the stage, in seat widths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    y: Option<f64>,
 }
 
 impl From<SeatMap> for SeatMapResponse {
@@ -109,6 +125,8 @@ impl From<SeatMap> for SeatMapResponse {
             venue: m.event.venue,
             base_price: m.event.base_price,
             currency: m.event.currency,
+            categories: m.categories,
+            stage: m.event.stage.map(|(x, y)| crate::StagePoint { x, y }),
             seats: m
                 .seats
                 .into_iter()
@@ -120,6 +138,9 @@ impl From<SeatMap> for SeatMapResponse {
                     price: v.seat.price,
                     status: v.status,
                     access: v.seat.access.map(crate::SeatAccess::as_str),
+                    category: v.seat.category,
+                    x: v.seat.position.map(|p| p.0),
+                    y: v.seat.position.map(|p| p.1),
                 })
                 .collect(),
         }

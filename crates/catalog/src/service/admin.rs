@@ -4,6 +4,7 @@ use kernel::{EventId, Money, SeatId};
 use serde::Deserialize;
 
 use super::{CatalogService, GenerationSummary, SectionSummary};
+use crate::domain::layout::{self, Category, LaidSeat, SectionShape};
 use crate::domain::{
     Event, EventStatus, Seat, SeatAccess, parse_local_date, required_paragraphs, required_text,
     valid_capacity, valid_currency, valid_price, valid_section_code, valid_time_zone,
@@ -87,8 +88,10 @@ pub struct SectionPrice {
     pub price: Money,
 }
 
-/// One section of a seat layout: `rows` × `seatsPerRow` seats at `basePrice × priceMultiplier`.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+/// One section of a seat layout: `rows` × `seatsPerRow` seats at `basePrice × priceMultiplier`
+/// (or at the price of its `category`), stacked below the others, or standing where `x`, `y`
+/// and `angle` say with rows bent by `curve` (positions in seat widths; docs/layouts.md).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SectionConfiguration {
     /// Section code.
@@ -97,8 +100,47 @@ pub struct SectionConfiguration {
     pub rows: i64,
     /// Seats per row (1 to 500).
     pub seats_per_row: i64,
-    /// Price multiplier with at most two decimals (`1.5`).
-    pub price_multiplier: Money,
+    /// Price multiplier with at most two decimals (`1.5`); required unless `category` is given.
+    #[serde(default)]
+    pub price_multiplier: Option<Money>,
+    /// The price category of every seat of the section (an event's category, by name): its
+    /// seats cost the category's price.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Where the middle of row 1 stands across, in seat widths.
+    #[serde(default)]
+    pub x: Option<f64>,
+    /// Where the middle of row 1 stands away from the stage, in seat widths.
+    #[serde(default)]
+    pub y: Option<f64>,
+    /// Turned clockwise by this many degrees around that point.
+    #[serde(default)]
+    pub angle: Option<f64>,
+    /// Rows bent around a point this many seat widths in front of row 1 (0: straight).
+    #[serde(default)]
+    pub curve: Option<f64>,
+    /// How far each row is shifted along itself, in seat widths, row 1 first.
+    #[serde(default)]
+    pub row_offsets: Option<Vec<f64>>,
+}
+
+impl SectionConfiguration {
+    /// The section's shape when it is placed (any of `x`, `y`, `angle`, `curve`, `rowOffsets`
+    /// given), `None` for a plain rectangle.
+    fn shape(&self) -> Option<SectionShape> {
+        let placed = self.x.is_some()
+            || self.y.is_some()
+            || self.angle.is_some()
+            || self.curve.is_some()
+            || self.row_offsets.is_some();
+        placed.then(|| SectionShape {
+            x: self.x.unwrap_or(0.0),
+            y: self.y.unwrap_or(0.0),
+            angle: self.angle.unwrap_or(0.0),
+            curve: self.curve.unwrap_or(0.0),
+            row_offsets: self.row_offsets.clone().unwrap_or_default(),
+        })
+    }
 }
 
 impl CatalogService {
@@ -138,6 +180,7 @@ impl CatalogService {
             sales_start,
             sales_end,
             hold_extension: input.hold_extension.unwrap_or(false),
+            stage: None,
         };
         self.insert_event_with_seats(&event, &[]).await?;
         Ok(event)
@@ -158,6 +201,7 @@ impl CatalogService {
             ));
         }
         let event = self.load_event(id).await?;
+        let categories = store::categories_of(self.db.read().await?.conn(), id).await?;
         let mut seats = Vec::new();
         let mut summaries = Vec::new();
         for config in &sections {
@@ -169,31 +213,33 @@ impl CatalogService {
                     )));
                 }
             }
-            let multiplier = config.price_multiplier;
-            if !multiplier.is_positive() || multiplier > Money::from_cents(100_000) {
-                return Err(CatalogError::Invalid(format!(
-                    "priceMultiplier must be greater than zero and at most 1000 (section {code})."
-                )));
-            }
-            let price = event
-                .base_price
-                .times_hundredths(multiplier.cents())
-                .ok_or_else(|| {
-                    CatalogError::Invalid("priceMultiplier makes the price too large.".into())
-                })?;
-            let price = valid_price("seat price", price)?;
-            for row in 1..=config.rows {
-                for number in 1..=config.seats_per_row {
-                    seats.push(Seat {
-                        id: SeatId::new(),
-                        event_id: id,
-                        section_code: code.clone(),
-                        row_number: row,
-                        seat_number: number,
-                        price,
-                        access: None,
-                    });
+            let (price, category) = section_price(&event, config, &code, &categories)?;
+            let shape = config.shape();
+            let positions = match &shape {
+                Some(shape) => {
+                    shape.check(&code, config.rows)?;
+                    shape
+                        .place(config.rows, config.seats_per_row)
+                        .into_iter()
+                        .map(|(row, seat, x, y)| (row, seat, Some((x, y))))
+                        .collect()
                 }
+                None => (1..=config.rows)
+                    .flat_map(|row| (1..=config.seats_per_row).map(move |seat| (row, seat, None)))
+                    .collect::<Vec<_>>(),
+            };
+            for (row, number, position) in positions {
+                seats.push(Seat {
+                    id: SeatId::new(),
+                    event_id: id,
+                    section_code: code.clone(),
+                    row_number: row,
+                    seat_number: number,
+                    price,
+                    access: None,
+                    category: category.clone(),
+                    position,
+                });
             }
             summaries.push(SectionSummary {
                 section_code: code,
@@ -201,7 +247,16 @@ impl CatalogService {
                 seat_price: price,
             });
         }
-        self.add_seats(&event, &seats).await?;
+        let origins: Vec<String> = seats
+            .iter()
+            .map(|s| {
+                format!(
+                    "Section {} row {} seat {}",
+                    s.section_code, s.row_number, s.seat_number
+                )
+            })
+            .collect();
+        self.add_seats(&event, &seats, &origins, None).await?;
         Ok(GenerationSummary {
             event_id: id,
             total_seats_generated: seats.len() as i64,
@@ -209,22 +264,69 @@ impl CatalogService {
         })
     }
 
-    async fn add_seats(&self, event: &Event, seats: &[Seat]) -> Result<(), CatalogError> {
-        let now = self.now();
+    /// Adds `seats` (each named by `origins` in errors) to `event` in one transaction, after
+    /// checking them against the seats already there (`layout::check_together`) and the
+    /// capacity, and announces them; sets the stage when `stage` is given.
+    pub(super) async fn add_seats(
+        &self,
+        event: &Event,
+        seats: &[Seat],
+        origins: &[String],
+        stage: Option<(f64, f64)>,
+    ) -> Result<(), CatalogError> {
         let mut tx = self.db.begin().await?;
-        let existing = store::count_seats(tx.conn(), event.id).await?;
+        self.add_seats_in(&mut tx, event, seats, origins, stage)
+            .await?;
+        tx.commit().await?;
+        self.relay.wake();
+        Ok(())
+    }
+
+    /// [`Self::add_seats`] inside `tx` (the caller commits and wakes the relay).
+    pub(super) async fn add_seats_in(
+        &self,
+        tx: &mut storage::Tx,
+        event: &Event,
+        seats: &[Seat],
+        origins: &[String],
+        stage: Option<(f64, f64)>,
+    ) -> Result<(), CatalogError> {
+        let now = self.now();
+        let existing = store::seats_of(tx.conn(), event.id).await?;
         let requested = seats.len() as i64;
-        if existing + requested > event.max_capacity {
+        if existing.len() as i64 + requested > event.max_capacity {
             return Err(CatalogError::CapacityExceeded {
                 requested: requested as u64,
-                existing: existing as u64,
+                existing: existing.len() as u64,
                 capacity: event.max_capacity as u64,
             });
         }
+        let old: Vec<LaidSeat<'_>> = existing
+            .iter()
+            .map(|s| {
+                laid(
+                    s,
+                    format!(
+                        "the existing seat {} row {} seat {}",
+                        s.section_code, s.row_number, s.seat_number
+                    ),
+                )
+            })
+            .collect();
+        let new: Vec<LaidSeat<'_>> = seats
+            .iter()
+            .zip(origins)
+            .map(|(s, origin)| laid(s, origin.clone()))
+            .collect();
+        layout::check_together(&new, &old)?;
         store::insert_seats(tx.conn(), seats).await?;
-        super::announce_seats(&mut tx, event, seats, now).await?;
-        tx.commit().await?;
-        self.relay.wake();
+        if let Some(stage) = stage {
+            let mut event = event.clone();
+            event.stage = Some(stage);
+            event.updated_at = Some(now);
+            store::update_event(tx.conn(), &event).await?;
+        }
+        super::announce_seats(tx, event, seats, now).await?;
         Ok(())
     }
 
@@ -407,6 +509,7 @@ impl CatalogService {
                 event_id: id,
                 section_code: code.clone(),
                 price: *price,
+                seat_ids: None,
             };
             storage::enqueue(tx.conn(), &event, now).await?;
         }
@@ -518,4 +621,73 @@ fn sales_window(
         ));
     }
     Ok((start, end))
+}
+
+/// A seat as `layout::check_together` sees it.
+fn laid(s: &Seat, origin: String) -> LaidSeat<'_> {
+    LaidSeat {
+        origin,
+        section: &s.section_code,
+        row: s.row_number,
+        seat: s.seat_number,
+        position: s.position,
+    }
+}
+
+/// The price of a generated section's seats and their category: the category's price, or
+/// the event's base price times the multiplier.
+fn section_price(
+    event: &Event,
+    config: &SectionConfiguration,
+    code: &str,
+    categories: &[Category],
+) -> Result<(Money, Option<String>), CatalogError> {
+    match (&config.category, config.price_multiplier) {
+        (Some(_), Some(_)) => Err(CatalogError::Invalid(format!(
+            "Give section {code} a category or a priceMultiplier, not both."
+        ))),
+        (Some(name), None) => {
+            let category = categories
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(name.trim()))
+                .ok_or_else(|| {
+                    CatalogError::Invalid(format!(
+                        "Section {code}: category {name:?} is not one of this event's categories{}.",
+                        if categories.is_empty() {
+                            " (it has none yet)".to_string()
+                        } else {
+                            format!(
+                                " ({})",
+                                categories
+                                    .iter()
+                                    .map(|c| c.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    ))
+                })?;
+            Ok((category.price, Some(category.name.clone())))
+        }
+        (None, None) if !categories.is_empty() => Err(CatalogError::Invalid(format!(
+            "Section {code} needs a category: this event prices its seats by category."
+        ))),
+        (None, None) => Err(CatalogError::Invalid(format!(
+            "priceMultiplier is required (section {code})."
+        ))),
+        (None, Some(multiplier)) => {
+            if !multiplier.is_positive() || multiplier > Money::from_cents(100_000) {
+                return Err(CatalogError::Invalid(format!(
+                    "priceMultiplier must be greater than zero and at most 1000 (section {code})."
+                )));
+            }
+            let price = event
+                .base_price
+                .times_hundredths(multiplier.cents())
+                .ok_or_else(|| {
+                    CatalogError::Invalid("priceMultiplier makes the price too large.".into())
+                })?;
+            Ok((valid_price("seat price", price)?, None))
+        }
+    }
 }

@@ -66,6 +66,8 @@ pub struct SeatMap {
     pub event: Event,
     /// Seats ordered by section, row and number.
     pub seats: Vec<SeatView>,
+    /// The event's price categories, in the organiser's order (the map's legend).
+    pub categories: Vec<crate::Category>,
 }
 
 /// What a seat-generation call created.

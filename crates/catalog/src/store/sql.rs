@@ -9,6 +9,7 @@ use storage::{Conn, Statement};
 use uuid::Uuid;
 
 use crate::CatalogError;
+use crate::domain::layout::Category;
 use crate::domain::{Event, EventStatus, Seat, SeatAccess};
 use crate::queries::SeatListing;
 
@@ -29,6 +30,8 @@ storage::row! {
         sales_start: Option<i64>,
         sales_end: Option<i64>,
         hold_extension: bool,
+        stage_x: Option<f64>,
+        stage_y: Option<f64>,
     }
 }
 
@@ -51,20 +54,21 @@ impl EventRow {
             sales_start: self.sales_start.map(from_micros),
             sales_end: self.sales_end.map(from_micros),
             hold_extension: self.hold_extension,
+            stage: self.stage_x.zip(self.stage_y),
         }
     }
 }
 
 const EVENT_COLUMNS: &str = "event_id, name, description, event_date, venue, max_capacity, \
      base_price_cents, currency, status, created_at, updated_at, time_zone, sales_start, sales_end, \
-     hold_extension";
+     hold_extension, stage_x, stage_y";
 
 pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), storage::Error> {
     Statement::new(
         "insert into catalog_events (event_id, name, description, event_date, venue, max_capacity,
             base_price_cents, currency, status, created_at, updated_at, time_zone, sales_start,
-            sales_end, hold_extension)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            sales_end, hold_extension, stage_x, stage_y)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(e.id.uuid())
     .bind(&e.name)
@@ -81,6 +85,8 @@ pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     .bind(e.sales_start.map(to_micros))
     .bind(e.sales_end.map(to_micros))
     .bind(e.hold_extension)
+    .bind(e.stage.map(|s| s.0))
+    .bind(e.stage.map(|s| s.1))
     .execute(conn.reborrow())
     .await?;
     Ok(())
@@ -90,7 +96,7 @@ pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     Statement::new(
         "update catalog_events set name = $2, description = $3, max_capacity = $4, status = $5,
             updated_at = $6, venue = $7, event_date = $8, time_zone = $9, sales_start = $10,
-            sales_end = $11, hold_extension = $12
+            sales_end = $11, hold_extension = $12, stage_x = $13, stage_y = $14
          where event_id = $1",
     )
     .bind(e.id.uuid())
@@ -105,6 +111,8 @@ pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     .bind(e.sales_start.map(to_micros))
     .bind(e.sales_end.map(to_micros))
     .bind(e.hold_extension)
+    .bind(e.stage.map(|s| s.0))
+    .bind(e.stage.map(|s| s.1))
     .execute(conn.reborrow())
     .await?;
     Ok(())
@@ -129,10 +137,12 @@ pub(crate) async fn set_section_price(
 
 /// Deletes an event and its seats.
 pub(crate) async fn delete_event(mut conn: Conn<'_>, id: EventId) -> Result<(), storage::Error> {
-    Statement::new("delete from catalog_seats where event_id = $1")
-        .bind(id.uuid())
-        .execute(conn.reborrow())
-        .await?;
+    for table in ["catalog_seats", "catalog_categories"] {
+        Statement::new(format!("delete from {table} where event_id = $1"))
+            .bind(id.uuid())
+            .execute(conn.reborrow())
+            .await?;
+    }
     Statement::new("delete from catalog_events where event_id = $1")
         .bind(id.uuid())
         .execute(conn)
@@ -205,6 +215,9 @@ storage::row! {
         seat_number: i64,
         price_cents: i64,
         access: Option<String>,
+        category: Option<String>,
+        x: Option<f64>,
+        y: Option<f64>,
     }
 }
 
@@ -214,7 +227,8 @@ pub(crate) async fn seats_of(
     event: EventId,
 ) -> Result<Vec<Seat>, storage::Error> {
     let rows: Vec<SeatRow> = Statement::new(
-        "select seat_id, event_id, section_code, row_number, seat_number, price_cents, access
+        "select seat_id, event_id, section_code, row_number, seat_number, price_cents, access,
+            category, x, y
          from catalog_seats where event_id = $1 order by section_code, row_number, seat_number",
     )
     .bind(event.uuid())
@@ -234,6 +248,8 @@ pub(crate) async fn seats_of(
                 .access
                 .as_deref()
                 .and_then(|a| SeatAccess::parse(a).ok().flatten()),
+            category: r.category,
+            position: r.x.zip(r.y),
         })
         .collect())
 }
@@ -263,8 +279,9 @@ pub(crate) async fn set_access(
 pub(crate) async fn insert_seats(mut conn: Conn<'_>, seats: &[Seat]) -> Result<(), CatalogError> {
     for s in seats {
         let done = Statement::new(
-            "insert into catalog_seats (seat_id, event_id, section_code, row_number, seat_number, price_cents)
-             values ($1, $2, $3, $4, $5, $6)",
+            "insert into catalog_seats (seat_id, event_id, section_code, row_number, seat_number,
+                price_cents, access, category, x, y)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(s.id.uuid())
         .bind(s.event_id.uuid())
@@ -272,6 +289,10 @@ pub(crate) async fn insert_seats(mut conn: Conn<'_>, seats: &[Seat]) -> Result<(
         .bind(s.row_number)
         .bind(s.seat_number)
         .bind(s.price.cents())
+        .bind(s.access.map(SeatAccess::as_str))
+        .bind(s.category.as_deref())
+        .bind(s.position.map(|p| p.0))
+        .bind(s.position.map(|p| p.1))
         .execute(conn.reborrow())
         .await;
         if let Err(e) = done {
@@ -307,6 +328,11 @@ storage::row! {
         sales_end: Option<i64>,
         access: Option<String>,
         hold_extension: bool,
+        category: Option<String>,
+        x: Option<f64>,
+        y: Option<f64>,
+        stage_x: Option<f64>,
+        stage_y: Option<f64>,
     }
 }
 
@@ -326,7 +352,7 @@ fn seat_listing_statement<'a>(seat: SeatId) -> Statement<'a> {
 const SEAT_LISTING: &str =
     "select s.seat_id, s.event_id, s.section_code, s.row_number, s.seat_number, s.price_cents,
         e.name, e.venue, e.event_date, e.currency, e.status, e.sales_start, e.sales_end,
-        s.access, e.hold_extension
+        s.access, e.hold_extension, s.category, s.x, s.y, e.stage_x, e.stage_y
      from catalog_seats s join catalog_events e on e.event_id = s.event_id where s.seat_id = $1";
 
 impl ListingRow {
@@ -348,6 +374,109 @@ impl ListingRow {
             sales_end: r.sales_end.map(from_micros),
             accessible: r.access.is_some(),
             hold_extension: r.hold_extension,
+            category: r.category,
+            position: r.x.zip(r.y),
+            stage: r.stage_x.zip(r.stage_y),
         }
     }
+}
+
+storage::row! {
+    struct CategoryRow {
+        name: String,
+        colour: String,
+        price_cents: i64,
+    }
+}
+
+/// The categories of an event, in the order the organiser listed them.
+pub(crate) async fn categories_of(
+    conn: Conn<'_>,
+    event: EventId,
+) -> Result<Vec<Category>, storage::Error> {
+    let rows: Vec<CategoryRow> = Statement::new(
+        "select name, colour, price_cents from catalog_categories where event_id = $1
+         order by position",
+    )
+    .bind(event.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Category {
+            name: r.name,
+            colour: r.colour,
+            price: Money::from_cents(r.price_cents),
+        })
+        .collect())
+}
+
+/// Replaces the categories of an event by `categories`, in that order.
+pub(crate) async fn replace_categories(
+    mut conn: Conn<'_>,
+    event: EventId,
+    categories: &[Category],
+) -> Result<(), storage::Error> {
+    Statement::new("delete from catalog_categories where event_id = $1")
+        .bind(event.uuid())
+        .execute(conn.reborrow())
+        .await?;
+    for (position, c) in categories.iter().enumerate() {
+        Statement::new(
+            "insert into catalog_categories (event_id, name, colour, price_cents, position)
+             values ($1, $2, $3, $4, $5)",
+        )
+        .bind(event.uuid())
+        .bind(&c.name)
+        .bind(&c.colour)
+        .bind(c.price.cents())
+        .bind(position as i64)
+        .execute(conn.reborrow())
+        .await?;
+    }
+    Ok(())
+}
+
+/// Sets the price of every seat of `event` in `category`; returns those seats with their
+/// sections.
+pub(crate) async fn set_category_price(
+    mut conn: Conn<'_>,
+    event: EventId,
+    category: &str,
+    price: Money,
+) -> Result<Vec<(SeatId, String)>, storage::Error> {
+    Statement::new(
+        "update catalog_seats set price_cents = $3 where event_id = $1 and category = $2",
+    )
+    .bind(event.uuid())
+    .bind(category)
+    .bind(price.cents())
+    .execute(conn.reborrow())
+    .await?;
+    let rows: Vec<(Uuid, String)> = Statement::new(
+        "select seat_id, section_code from catalog_seats where event_id = $1 and category = $2",
+    )
+    .bind(event.uuid())
+    .bind(category)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, section)| (SeatId(id), section))
+        .collect())
+}
+
+/// How many seats of `event` belong to each category.
+pub(crate) async fn category_use(
+    conn: Conn<'_>,
+    event: EventId,
+) -> Result<HashMap<String, i64>, storage::Error> {
+    let rows: Vec<(String, i64)> = Statement::new(
+        "select category, count(*) from catalog_seats where event_id = $1 and category is not null
+         group by category",
+    )
+    .bind(event.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
 }

@@ -189,6 +189,22 @@ pub(crate) async fn set_section_price(
     .map(drop)
 }
 
+/// Sets the recorded price of `seats` (the catalog changed their category's price).
+pub(crate) async fn set_seat_prices(
+    mut conn: Conn<'_>,
+    seats: &[SeatId],
+    price: Money,
+) -> Result<(), storage::Error> {
+    for seat in seats {
+        Statement::new("update inventory_seats set price_cents = $2 where seat_id = $1")
+            .bind(seat.uuid())
+            .bind(price.cents())
+            .execute(conn.reborrow())
+            .await?;
+    }
+    Ok(())
+}
+
 /// Records a seat sold outright (the box office: no hold before it); `false` if the seat has
 /// an active or confirmed hold (the partial unique index decides).
 pub(crate) async fn insert_sold(conn: Conn<'_>, h: &Hold) -> Result<bool, storage::Error> {

@@ -1405,6 +1405,11 @@ async fn after_paying_the_buyer_lands_on_a_confirmation_with_the_tickets() -> an
         thanks.contains("$50.00") && thanks.contains("thanks@example.com"),
         "{thanks}"
     );
+    // Checked at once, while the tickets may still be being issued and the page looks again
+    // by itself (a meta refresh there was a critical finding).
+    browser
+        .assert_accessible("the confirmation, tickets on their way")
+        .await?;
     browser
         .wait_for_text("ul.tickets", "A · row 1 · seat 1", 15)
         .await?;

@@ -376,7 +376,8 @@ fn sections(fields: &[(String, String)]) -> Result<Vec<SectionConfiguration>, Pa
                 section_code: value.trim().to_owned(),
                 rows: 0,
                 seats_per_row: 0,
-                price_multiplier: Money::from_cents(100),
+                price_multiplier: Some(Money::from_cents(100)),
+                ..SectionConfiguration::default()
             });
             continue;
         }
@@ -384,7 +385,7 @@ fn sections(fields: &[(String, String)]) -> Result<Vec<SectionConfiguration>, Pa
         match key.as_str() {
             "rows" => last.rows = number("Rows", value)?,
             "seats" => last.seats_per_row = number("Seats per row", value)?,
-            "multiplier" => last.price_multiplier = amount("Price multiplier", value)?,
+            "multiplier" => last.price_multiplier = Some(amount("Price multiplier", value)?),
             _ => {}
         }
     }
@@ -459,7 +460,7 @@ pub(crate) async fn preview_layout(
     let mut seats = Vec::new();
     for s in &sections {
         let price = base
-            .times_hundredths(s.price_multiplier.cents())
+            .times_hundredths(s.price_multiplier.map_or(100, Money::cents))
             .unwrap_or(base);
         for row in 1..=s.rows.clamp(0, 500) {
             for number in 1..=s.seats_per_row.clamp(0, 500) {
