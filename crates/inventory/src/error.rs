@@ -25,11 +25,13 @@ pub enum InventoryError {
     )]
     HoldLimitWouldBeExceeded { limit: u32, held: u32 },
     /// Best available: fewer free seats than asked for (none held).
-    #[error("{}", not_enough(*.wanted, *.free, .section.as_deref()))]
+    #[error("{}", not_enough(*.wanted, *.free, .within.as_deref()))]
     NotEnoughSeats {
         wanted: u32,
         free: usize,
-        section: Option<String>,
+        /// Where the buyer asked: `section VIP`, `category Balcony`, `section A, category
+        /// Stalls`; `None`: anywhere.
+        within: Option<String>,
     },
     /// No event with that id.
     #[error("Event {0} not found")]
@@ -87,9 +89,9 @@ impl InventoryError {
     }
 }
 
-/// "Only 3 seats are free in section VIP; none were held."
-fn not_enough(wanted: u32, free: usize, section: Option<&str>) -> String {
-    let place = section.map_or("for this event".to_string(), |s| format!("in section {s}"));
+/// "Only 3 seats are free in section VIP, fewer than the 4 asked for; none were held."
+fn not_enough(wanted: u32, free: usize, within: Option<&str>) -> String {
+    let place = within.map_or("for this event".to_string(), |s| format!("in {s}"));
     let free = match free {
         0 => "No seats are".to_string(),
         1 => "Only 1 seat is".to_string(),

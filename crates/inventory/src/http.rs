@@ -218,7 +218,7 @@ struct BestAvailableRequest {
     quantity: Option<u32>,
     /// Only seats of this section.
     section_code: Option<String>,
-    /// Only seats of this price category (events without categories refuse it).
+    /// Only seats of this price category, by name (events without categories refuse it).
     category: Option<String>,
     /// The buyer: a user id or guest token (or a JWT).
     customer_id: Option<String>,
@@ -267,15 +267,6 @@ async fn hold_best_available(
     let quantity = body
         .quantity
         .ok_or_else(|| ApiError::validation("quantity must not be empty"))?;
-    if body
-        .category
-        .as_deref()
-        .is_some_and(|c| !c.trim().is_empty())
-    {
-        return Err(ApiError::validation(
-            "This event has no price categories; ask by sectionCode instead.",
-        ));
-    }
     let customer = caller.customer(body.customer_id.as_deref()).await?;
     let customer_id = CustomerId::parse(customer.as_deref().unwrap_or(""))?;
     let best = svc
@@ -283,6 +274,7 @@ async fn hold_best_available(
             event_id,
             quantity,
             section_code: body.section_code,
+            category: body.category,
             customer_id,
         })
         .await?;

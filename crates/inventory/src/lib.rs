@@ -21,7 +21,7 @@ mod queries;
 mod service;
 mod store;
 
-pub use domain::best::stage_order;
+pub use domain::best::{stage_order, stage_point};
 pub use domain::{Block, CustomerId, Hold, HoldStatus, MAX_BLOCK_REASON, TakenSeat};
 pub use error::InventoryError;
 pub use events::{

@@ -1,6 +1,9 @@
 //! Where each seat is drawn: the one layout used by the event page and by the admin's preview.
 //!
-//! The stage is at the top. Sections are stacked below it in `inventory::stage_order` (dearest
+//! A layout with positions (`catalog`'s `domain/layout.rs`: placed, curved or imported
+//! sections) is drawn where its seats stand, one seat width to [`PITCH`], with the stage where
+//! the layout puts it (`inventory::stage_point`). Otherwise the stage is at the top and
+//! sections are stacked below it in `inventory::stage_order` (dearest
 //! first: the order best-available fills them in); inside a section rows go away from the stage
 //! and each row is centred.
 //!
@@ -42,6 +45,10 @@ pub(crate) struct SeatSpec {
     pub(crate) status: &'static str,
     /// `wheelchair` or `companion`, for places marked for those who need them.
     pub(crate) access: Option<&'static str>,
+    /// Its price category: (name, colour).
+    pub(crate) category: Option<(String, String)>,
+    /// Where it stands, in seat widths, on a layout with positions.
+    pub(crate) position: Option<(f64, f64)>,
 }
 
 /// A seat placed on the map.
@@ -61,6 +68,8 @@ pub(crate) struct Dot {
     pub(crate) glyph: &'static str,
     /// Everything a screen reader says about the seat.
     pub(crate) aria: String,
+    /// The colour of its category (a free seat is drawn in it).
+    pub(crate) colour: Option<String>,
 }
 
 /// A section's name on the map.
@@ -91,6 +100,7 @@ pub(crate) struct SeatMapView {
     pub(crate) width: i64,
     pub(crate) height: i64,
     pub(crate) stage_x: i64,
+    pub(crate) stage_y: i64,
     pub(crate) stage_width: i64,
     pub(crate) labels: Vec<Label>,
     pub(crate) dots: Vec<Dot>,
@@ -109,14 +119,153 @@ pub(crate) fn state_words(status: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// Lays out `seats` (any order) priced in `currency`, seat by seat.
-pub(crate) fn layout(seats: &[SeatSpec], currency: &str) -> SeatMapView {
-    place(seats, currency, false)
+/// Lays out `seats` (any order) priced in `currency`, seat by seat; `stage` is where the stage
+/// stands on a layout with positions.
+pub(crate) fn layout(
+    seats: &[SeatSpec],
+    currency: &str,
+    stage: Option<(f64, f64)>,
+) -> SeatMapView {
+    match stage {
+        Some(stage) if seats.iter().all(|s| s.position.is_some()) => {
+            place_positioned(seats, currency, stage, false)
+        }
+        _ => place(seats, currency, false),
+    }
 }
 
 /// Lays out `seats` as an overview: one box per section, no seats.
-pub(crate) fn overview(seats: &[SeatSpec], currency: &str) -> SeatMapView {
-    place(seats, currency, true)
+pub(crate) fn overview(
+    seats: &[SeatSpec],
+    currency: &str,
+    stage: Option<(f64, f64)>,
+) -> SeatMapView {
+    match stage {
+        Some(stage) if seats.iter().all(|s| s.position.is_some()) => {
+            place_positioned(seats, currency, stage, true)
+        }
+        _ => place(seats, currency, true),
+    }
+}
+
+/// Half the height of the stage's box.
+const STAGE_HALF: f64 = 17.0;
+/// Half the width of the stage's box on a layout with positions.
+const STAGE_HALF_WIDTH: f64 = 110.0;
+
+/// A layout with positions: each seat where it stands, the stage where it stands; on an
+/// overview each section is the box around its seats (scaled so the smallest is readable).
+fn place_positioned(
+    seats: &[SeatSpec],
+    currency: &str,
+    stage: (f64, f64),
+    boxes_only: bool,
+) -> SeatMapView {
+    let mut sections: BTreeMap<&str, Rows<'_>> = BTreeMap::new();
+    for seat in seats {
+        sections
+            .entry(&seat.section)
+            .or_default()
+            .entry(seat.row)
+            .or_default()
+            .push(seat);
+    }
+    let spans = |rows: &Rows<'_>| {
+        let mut b = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for (x, y) in rows.values().flatten().filter_map(|s| s.position) {
+            b = (b.0.min(x), b.1.max(x), b.2.min(y), b.3.max(y));
+        }
+        b
+    };
+    // Seat widths to pixels: a seat's own pitch, or on an overview the scale at which the
+    // narrowest section's box holds its two lines of words.
+    let unit = if boxes_only {
+        let narrowest = sections
+            .values()
+            .map(|rows| {
+                let b = spans(rows);
+                b.1 - b.0 + 1.0
+            })
+            .fold(f64::MAX, f64::min);
+        (220.0 / narrowest).clamp(OVERVIEW_PITCH as f64, PITCH as f64)
+    } else {
+        PITCH as f64
+    };
+    let at = |(x, y): (f64, f64)| (x * unit, y * unit);
+    let (stage_x, stage_y) = at(stage);
+    // Everything drawn, before moving it into the picture: seats (± a target), boxes, stage.
+    let pad = if boxes_only { 4.0 } else { 13.0 };
+    let mut min = (stage_x - STAGE_HALF_WIDTH, stage_y - STAGE_HALF);
+    let mut max = (stage_x + STAGE_HALF_WIDTH, stage_y + STAGE_HALF);
+    for (x, y) in seats.iter().filter_map(|s| s.position).map(at) {
+        min = (min.0.min(x - pad), min.1.min(y - pad - 20.0));
+        max = (max.0.max(x + pad), max.1.max(y + pad));
+    }
+    let shift = |(x, y): (f64, f64)| {
+        (
+            (x - min.0).round() as i64 + MARGIN,
+            (y - min.1).round() as i64 + MARGIN,
+        )
+    };
+    let mut order: Vec<(&str, Rows<'_>)> = sections.into_iter().collect();
+    order.sort_by(|a, b| inventory::stage_order((a.0, dearest(&a.1)), (b.0, dearest(&b.1))));
+    let mut labels = Vec::new();
+    let mut dots = Vec::with_capacity(if boxes_only { 0 } else { seats.len() });
+    let mut boxes = Vec::new();
+    let mut row_index = 0;
+    for (code, rows) in &order {
+        let b = spans(rows);
+        let (left, top) = shift(at((b.0, b.2)));
+        let (right, bottom) = shift(at((b.1, b.3)));
+        if boxes_only {
+            let p = pad as i64;
+            boxes.push(section_box(
+                code,
+                rows,
+                currency,
+                left - p,
+                top - p,
+                right - left + 2 * p,
+                bottom - top + 2 * p,
+            ));
+            continue;
+        }
+        labels.push(Label {
+            text: format!("Section {code}"),
+            x: (left + right) / 2,
+            y: top - 18,
+        });
+        for row in rows.values() {
+            let mut row = row.clone();
+            row.sort_by_key(|s| s.number);
+            for seat in row {
+                let (x, y) = shift(at(seat.position.unwrap_or_default()));
+                dots.push(dot(seat, currency, x, y, row_index));
+            }
+            row_index += 1;
+        }
+    }
+    let (sx, sy) = shift((stage_x, stage_y));
+    let half = STAGE_HALF as i64;
+    SeatMapView {
+        width: (max.0 - min.0).round() as i64 + 2 * MARGIN,
+        height: (max.1 - min.1).round() as i64 + 2 * MARGIN,
+        stage_x: sx - STAGE_HALF_WIDTH as i64,
+        stage_y: sy - half,
+        stage_width: 2 * STAGE_HALF_WIDTH as i64,
+        labels,
+        dots,
+        boxes,
+    }
+}
+
+/// A section's dearest seat (its place in `inventory::stage_order`).
+fn dearest(rows: &Rows<'_>) -> Money {
+    rows.values()
+        .flatten()
+        .map(|s| s.price)
+        .max()
+        .unwrap_or(Money::ZERO)
 }
 
 type Rows<'a> = BTreeMap<i64, Vec<&'a SeatSpec>>;
@@ -132,13 +281,6 @@ fn place(seats: &[SeatSpec], currency: &str, boxes_only: bool) -> SeatMapView {
             .push(seat);
     }
     let mut order: Vec<(&str, Rows<'_>)> = sections.into_iter().collect();
-    let dearest = |rows: &Rows<'_>| {
-        rows.values()
-            .flatten()
-            .map(|s| s.price)
-            .max()
-            .unwrap_or(Money::ZERO)
-    };
     order.sort_by(|a, b| inventory::stage_order((a.0, dearest(&a.1)), (b.0, dearest(&b.1))));
 
     let (pitch, head) = if boxes_only {
@@ -200,6 +342,7 @@ fn place(seats: &[SeatSpec], currency: &str, boxes_only: bool) -> SeatMapView {
         width,
         height: y + MARGIN,
         stage_x: (width - stage_width) / 2,
+        stage_y: MARGIN,
         stage_width,
         labels: if boxes_only { Vec::new() } else { labels },
         dots,
@@ -215,6 +358,10 @@ fn dot(seat: &SeatSpec, currency: &str, x: i64, y: i64, row: usize) -> Dot {
         Some("companion") => ", companion seat",
         _ => "",
     };
+    let category = seat
+        .category
+        .as_ref()
+        .map_or(String::new(), |(name, _)| format!("{name}, "));
     Dot {
         id: seat.id.map(|id| id.to_string()).unwrap_or_default(),
         x,
@@ -222,10 +369,11 @@ fn dot(seat: &SeatSpec, currency: &str, x: i64, y: i64, row: usize) -> Dot {
         status: seat.status,
         label: view::seat_label(&seat.section, seat.row, seat.number),
         aria: format!(
-            "Section {}, row {}, seat {}, {price}{access}: {words}",
+            "Section {}, row {}, seat {}, {category}{price}{access}: {words}",
             seat.section, seat.row, seat.number
         ),
-        price,
+        price: format!("{category}{price}"),
+        colour: seat.category.as_ref().map(|(_, colour)| colour.clone()),
         access: seat.access,
         row,
         glyph,
@@ -303,6 +451,31 @@ pub(crate) fn sections(seats: &[SeatSpec], currency: &str) -> Vec<(String, Strin
         .collect()
 }
 
+/// The legend of an event priced by category: (name, colour, "Stalls · $80.00 · 12 free"), in
+/// the organiser's order.
+pub(crate) fn categories(
+    categories: &[catalog::Category],
+    seats: &[SeatSpec],
+    currency: &str,
+) -> Vec<(String, String, String)> {
+    categories
+        .iter()
+        .map(|c| {
+            let free = seats
+                .iter()
+                .filter(|s| s.status == "available")
+                .filter(|s| s.category.as_ref().is_some_and(|(name, _)| *name == c.name))
+                .count();
+            let price = view::price(c.price, currency);
+            (
+                c.name.clone(),
+                c.colour.clone(),
+                format!("{} · {price} · {free} free", c.name),
+            )
+        })
+        .collect()
+}
+
 /// The seats' statuses with the visitor's own holds marked `mine`.
 pub(crate) fn status_of(
     status: &'static str,
@@ -325,6 +498,8 @@ mod tests {
             price: Money::from_cents(cents),
             status: "available",
             access: None,
+            category: None,
+            position: None,
         }
     }
 
@@ -335,7 +510,7 @@ mod tests {
             seat("A", 1, 2, 5000),
             seat("VIP", 1, 1, 7500),
         ];
-        let map = layout(&seats, "USD");
+        let map = layout(&seats, "USD", None);
         assert_eq!(map.labels[0].text, "Section VIP");
         let vip = &map.dots[0];
         assert_eq!(vip.label, "VIP · row 1 · seat 1");
@@ -356,10 +531,34 @@ mod tests {
             seat("VIP", 1, 1, 9000),
         ];
         seats[1].status = "sold";
-        let map = overview(&seats, "USD");
+        let map = overview(&seats, "USD", None);
         assert!(map.dots.is_empty());
         assert_eq!(map.boxes.len(), 2);
         assert_eq!(map.boxes[0].code, "VIP");
         assert_eq!(map.boxes[1].summary, "1 of 2 free · $50.00–$60.00");
+    }
+
+    #[test]
+    fn a_layout_with_positions_is_drawn_where_its_seats_stand() {
+        let mut seats = vec![seat("A", 1, 1, 5000), seat("A", 1, 2, 5000), seat("B", 1, 1, 4000)];
+        seats[0].position = Some((0.0, 0.0));
+        seats[1].position = Some((1.0, 0.5));
+        seats[2].position = Some((10.0, 4.0));
+        seats[0].category = Some(("Stalls".into(), "#1f77b4".into()));
+        let stage = inventory::stage_point(seats.iter().filter_map(|s| s.position), None);
+        let map = layout(&seats, "USD", stage);
+        let (a1, a2, b1) = (&map.dots[0], &map.dots[1], &map.dots[2]);
+        assert_eq!((a2.x - a1.x, a2.y - a1.y), (PITCH, PITCH / 2));
+        assert_eq!((b1.x - a1.x, b1.y - a1.y), (10 * PITCH, 4 * PITCH));
+        assert_eq!(a1.aria, "Section A, row 1, seat 1, Stalls, $50.00: free");
+        assert_eq!(a1.colour.as_deref(), Some("#1f77b4"));
+        // The stage stands above the seats, in the middle of them.
+        assert!(map.stage_y + 2 * STAGE_HALF as i64 <= a1.y - 12);
+        assert_eq!(map.stage_x + map.stage_width / 2, (a1.x + b1.x) / 2);
+        let boxes = overview(&seats, "USD", stage);
+        assert_eq!(boxes.boxes.len(), 2);
+        // Without positions for every seat the stacked layout is drawn.
+        seats[2].position = None;
+        assert_eq!(layout(&seats, "USD", stage).stage_y, MARGIN);
     }
 }

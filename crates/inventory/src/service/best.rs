@@ -27,6 +27,8 @@ pub struct BestRequest {
     pub quantity: u32,
     /// Only this section.
     pub section_code: Option<String>,
+    /// Only this price category (by name, any case).
+    pub category: Option<String>,
     /// The buyer.
     pub customer_id: CustomerId,
 }
@@ -76,8 +78,8 @@ impl InventoryService {
             section_code: section.map(str::to_string),
             row_number: None,
         };
-        let listed = self.directory().seats_of_event(&query).await?;
-        let Some(first) = listed.first() else {
+        let mut listed = self.directory().seats_of_event(&query).await?;
+        let Some(first) = listed.first().cloned() else {
             return Err(match section {
                 Some(section) => {
                     InventoryError::Invalid(format!("This event has no section {section}."))
@@ -85,8 +87,39 @@ impl InventoryService {
                 None => InventoryError::EventNotFound(request.event_id),
             });
         };
+        // Where the stage stands is a fact of the whole layout, before any filter.
+        let stage = best::stage_point(listed.iter().filter_map(|l| l.position), first.stage);
+        let category = request
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if let Some(category) = category {
+            let mut known: Vec<&str> = listed.iter().filter_map(|l| l.category.as_deref()).collect();
+            known.sort_unstable();
+            known.dedup();
+            let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(category)) else {
+                return Err(InventoryError::Invalid(if known.is_empty() {
+                    "This event has no price categories; ask by sectionCode instead.".to_string()
+                } else {
+                    format!(
+                        "This event has no category {category:?}{}; its categories are {}.",
+                        section.map_or(String::new(), |s| format!(" in section {s}")),
+                        known.join(", ")
+                    )
+                }));
+            };
+            let name = (*name).to_string();
+            listed.retain(|l| l.category.as_deref() == Some(name.as_str()));
+        }
+        let within = match (section, category) {
+            (None, None) => None,
+            (Some(s), None) => Some(format!("section {s}")),
+            (None, Some(c)) => Some(format!("category {c}")),
+            (Some(s), Some(c)) => Some(format!("section {s}, category {c}")),
+        };
         let now = self.now();
-        domain::check_on_sale(first, Some(request.event_id), now)?;
+        domain::check_on_sale(&first, Some(request.event_id), now)?;
 
         let mut tx = self.db().begin().await?;
         let customer = request.customer_id.as_str();
@@ -120,14 +153,15 @@ impl InventoryService {
                 seat_number: l.seat_number,
                 price: l.price,
                 taken: l.accessible || taken.contains(&l.seat_id),
+                position: l.position,
             })
             .collect();
-        let Some(choice) = best::choose(&places, request.quantity as usize) else {
+        let Some(choice) = best::choose(&places, request.quantity as usize, stage) else {
             tx.rollback().await?;
             return Err(InventoryError::NotEnoughSeats {
                 wanted: request.quantity,
                 free: places.iter().filter(|p| !p.taken).count(),
-                section: section.map(str::to_string),
+                within,
             });
         };
         let mut holds = Vec::with_capacity(choice.seats.len());

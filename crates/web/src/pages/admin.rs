@@ -472,12 +472,14 @@ pub(crate) async fn preview_layout(
                     price,
                     status: "available",
                     access: None,
+                    category: None,
+                    position: None,
                 });
             }
         }
     }
     let preview = Preview {
-        map: seatmap::layout(&seats, currency),
+        map: seatmap::layout(&seats, currency, None),
         note: format!("{count} seats in {} sections", sections.len()),
     };
     let html = preview

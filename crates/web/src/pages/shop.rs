@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use catalog::EventSummary;
 use inventory::{BestRequest, CustomerId, HoldRequest};
@@ -90,6 +90,8 @@ pub(crate) struct EventPage {
     quantities: Vec<u32>,
     /// Sections to choose best-available seats from: (code, words with the price range).
     sections: Vec<(String, String)>,
+    /// The price categories, the legend: (name, colour, "Stalls · $80.00 · 12 free").
+    categories: Vec<(String, String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +113,11 @@ pub(crate) async fn show_event(
     let seat_map = web.catalog.seat_map(id).await?;
     let draft = draft_of(&web, &visitor).await?;
     let mine = seats_of(draft.as_ref(), id);
+    let colours: HashMap<&str, &str> = seat_map
+        .categories
+        .iter()
+        .map(|c| (c.name.as_str(), c.colour.as_str()))
+        .collect();
     let specs: Vec<SeatSpec> = seat_map
         .seats
         .iter()
@@ -122,8 +129,17 @@ pub(crate) async fn show_event(
             price: s.seat.price,
             status: seatmap::status_of(s.status, s.seat.id, &mine),
             access: s.seat.access.map(catalog::SeatAccess::as_str),
+            category: s.seat.category.as_ref().map(|name| {
+                let colour = colours.get(name.as_str()).copied().unwrap_or("#2e90fa");
+                (name.clone(), colour.to_string())
+            }),
+            position: s.seat.position,
         })
         .collect();
+    let stage = inventory::stage_point(
+        specs.iter().filter_map(|s| s.position),
+        seat_map.event.stage,
+    );
     let section = query
         .section
         .filter(|code| specs.iter().any(|s| &s.section == code));
@@ -136,10 +152,12 @@ pub(crate) async fn show_event(
                 .filter(|s| &s.section == code)
                 .cloned()
                 .collect();
-            seatmap::layout(&shown, currency)
+            seatmap::layout(&shown, currency, stage)
         }
-        None if specs.len() > seatmap::OVERVIEW_ABOVE => seatmap::overview(&specs, currency),
-        None => seatmap::layout(&specs, currency),
+        None if specs.len() > seatmap::OVERVIEW_ABOVE => {
+            seatmap::overview(&specs, currency, stage)
+        }
+        None => seatmap::layout(&specs, currency, stage),
     };
     let on_sale = summary.event.is_on_sale(chrono::Utc::now());
     let sold_out = on_sale && summary.total_seats > 0 && summary.available_seats == 0;
@@ -149,7 +167,9 @@ pub(crate) async fn show_event(
         0
     };
     let sections = seatmap::sections(&specs, &summary.event.currency);
+    let categories = seatmap::categories(&seat_map.categories, &specs, currency);
     Ok(EventPage {
+        categories,
         quantities: (1..=web.inventory.hold_limit()).collect(),
         sections,
         nav: Nav::of(&visitor),
@@ -282,6 +302,8 @@ pub(crate) struct BestForm {
     quantity: u32,
     #[serde(default)]
     section: String,
+    #[serde(default)]
+    category: String,
 }
 
 /// `POST /ui/events/{id}/best`: holds the best `quantity` seats (of `section`, if chosen) and
@@ -332,6 +354,7 @@ async fn best_into_cart(
             event_id,
             quantity: form.quantity,
             section_code: Some(form.section.clone()).filter(|s| !s.trim().is_empty()),
+            category: Some(form.category.clone()).filter(|s| !s.trim().is_empty()),
             customer_id: customer.clone(),
         })
         .await?;
