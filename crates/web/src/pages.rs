@@ -6,6 +6,7 @@ mod admin_order;
 mod cart;
 mod checkin;
 mod held_back;
+mod layout;
 mod operations;
 mod orders;
 mod shop;
@@ -108,6 +109,11 @@ where
             "/ui/admin/events/{id}/seats",
             get(admin::show_generator).post(admin::generate_seats),
         )
+        .route(
+            "/ui/admin/events/{id}/categories",
+            post(layout::set_categories),
+        )
+        .route("/ui/admin/events/{id}/layout", post(layout::import_layout))
         .route("/ui/admin/events/{id}/status", post(admin::set_status))
         .route("/ui/admin/events/{id}/delete", post(admin::delete_event))
         .route("/ui/admin/events/{id}/prices", post(admin::set_prices))

@@ -16,6 +16,7 @@ mod helpers;
 mod inventory;
 mod journeys;
 mod kafka;
+mod layouts;
 mod live;
 mod ordering;
 mod purchase;

@@ -336,6 +336,10 @@ pub(crate) struct GeneratorPage {
     capacity: i64,
     existing: i64,
     error: Option<String>,
+    /// The event's categories, one per line as the form takes them (`Stalls, #1f77b4, 80.00`).
+    pub(crate) categories: String,
+    /// The layout text sent last (kept when it was refused).
+    pub(crate) layout: String,
 }
 
 /// `GET /ui/admin/events/{id}/seats`: the layout generator.
@@ -348,14 +352,24 @@ pub(crate) async fn show_generator(
     generator_page(&web, &visitor, event_id(&id)?, None).await
 }
 
-async fn generator_page(
+pub(crate) async fn generator_page(
     web: &WebState,
     visitor: &Visitor,
     id: EventId,
     error: Option<String>,
 ) -> PageResult<GeneratorPage> {
     let summary = web.catalog.event_summary(id).await?;
+    let categories = web
+        .catalog
+        .categories(id)
+        .await?
+        .iter()
+        .map(|c| format!("{}, {}, {}", c.name, c.colour, c.price))
+        .collect::<Vec<_>>()
+        .join("\n");
     Ok(GeneratorPage {
+        categories,
+        layout: String::new(),
         nav: Nav::of(visitor),
         id: id.to_string(),
         name: summary.event.name.clone(),
