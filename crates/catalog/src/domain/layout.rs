@@ -219,10 +219,13 @@ pub(crate) struct LaidSeat<'a> {
 /// # Errors
 /// [`CatalogError::Invalid`] for a missing column or the first line that breaks a rule.
 pub(crate) fn parse_csv(text: &str, categories: &[Category]) -> Result<Vec<PlacedSeat>, CatalogError> {
+    // Line ends as a browser's form sends them (CRLF) would otherwise shift the line numbers
+    // the reader counts.
+    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(&e))?
@@ -511,7 +514,7 @@ mod tests {
         assert_eq!(seats[2].origin, "Line 4");
         check_together(&laid(&seats), &[]).expect("no collisions");
 
-        let unknown = "section,row,seat,x,y,category\nA,1,1,0,0,Stalls\nA,1,2,1,0,Gallery\n";
+        let unknown = "section,row,seat,x,y,category\r\nA,1,1,0,0,Stalls\r\nA,1,2,1,0,Gallery\r\n";
         assert_eq!(
             message(parse_csv(unknown, &stalls())),
             "Line 3: category \"Gallery\" is not one of this event's categories (Stalls, Balcony)."

@@ -27,7 +27,7 @@ pub fn stage_order(a: (&str, Money), b: (&str, Money)) -> Ordering {
     b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0))
 }
 
-/// Where the stage stands for seats at `positions`: where the layout puts it, else one and a
+/// Where the stage stands for seats at `positions`: where the layout puts it, else two and a
 /// half seat widths above the seats, in the middle (where the seat map draws it). `None`
 /// without positions.
 pub fn stage_point(
@@ -42,7 +42,7 @@ pub fn stage_point(
         let b = bounds.get_or_insert((x, x, y));
         *b = (b.0.min(x), b.1.max(x), b.2.min(y));
     }
-    bounds.map(|(left, right, top)| ((left + right) / 2.0, top - 1.5))
+    bounds.map(|(left, right, top)| ((left + right) / 2.0, top - 2.5))
 }
 
 /// A place of the layout, as best-available weighs it.
@@ -400,6 +400,6 @@ mod tests {
         assert_eq!(picked(&places, &choice), seats("B", 1, &[3, 4]));
         // Without a given stage it stands above the seats, in the middle of them all.
         let default = stage_point(places.iter().filter_map(|p| p.position), None);
-        assert_eq!(default, Some((11.25, -1.5)));
+        assert_eq!(default, Some((11.25, -2.5)));
     }
 }

@@ -1418,3 +1418,132 @@ async fn after_paying_the_buyer_lands_on_a_confirmation_with_the_tickets() -> an
     browser.quit().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn an_organiser_imports_a_curved_hall_with_categories_and_a_buyer_picks_by_category()
+-> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo"]).await;
+    let event = crate::layouts::empty_event(&app).await;
+    let browser = Browser::launch().await?;
+    sign_in(&browser, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+    browser.wait_for_text("h1", "Events", 10).await?;
+
+    // Categories, one per line.
+    browser
+        .goto(&url(&app, &format!("/ui/admin/events/{event}/seats")))
+        .await?;
+    browser
+        .fill("categories", "Stalls, #1f77b4, 80.00\nBalcony, #b54708, 45.00")
+        .await?;
+    browser.click("#save-categories").await?;
+    browser
+        .wait_for_text("#categories-text", "Balcony, #b54708, 45.00", 10)
+        .await?;
+
+    // A layout with a bad line: the page names it and keeps the text; nothing is added.
+    let set_layout = |text: String| {
+        let browser = &browser;
+        async move {
+            browser
+                .execute(
+                    "document.getElementById('layout-text').value = arguments[0];",
+                    vec![json!(text)],
+                )
+                .await
+        }
+    };
+    let mut bad = crate::layouts::hall_csv();
+    bad.push_str("BALC,1,7,9,6,Gallery\n");
+    set_layout(bad).await?;
+    browser.click("#import-layout").await?;
+    let said = browser
+        .wait_for_text(".notice.error", "Line 26", 10)
+        .await?;
+    assert!(said.contains("\"Gallery\" is not one of this event's categories"), "{said}");
+    let kept = browser.text_of("#layout-text", 5).await?;
+    assert!(kept.contains("BALC,1,7,9,6,Gallery"), "the text is kept");
+    browser.assert_accessible("the layout page with an error").await?;
+    browser.screenshot("31-admin-layout-import-error").await?;
+    set_layout(crate::layouts::hall_csv()).await?;
+    browser.click("#import-layout").await?;
+    browser.wait_for_text("#sold", "0", 10).await?;
+
+    // The buyer's map: curved rows in the categories' colours, the legend with prices, and
+    // each seat saying its category.
+    browser.goto(&url(&app, &format!("/ui/events/{event}"))).await?;
+    let legend = browser.text_of("ul.categories", 10).await?;
+    assert!(
+        legend.contains("Stalls · $80.00 · 18 free") && legend.contains("Balcony · $45.00 · 6 free"),
+        "{legend}"
+    );
+    let seats = crate::helpers::seat_map(&app, &event).await["seats"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let seat_of = |section: &str, row: i64, number: i64| {
+        seats
+            .iter()
+            .find(|s| s["sectionCode"] == section && s["rowNumber"] == row && s["seatNumber"] == number)
+            .and_then(|s| s["id"].as_str())
+            .map(str::to_owned)
+            .expect("seat")
+    };
+    let (end, middle) = (seat_of("STALLS", 1, 1), seat_of("STALLS", 1, 5));
+    let y_of = |seat: String| {
+        let browser = &browser;
+        async move {
+            let g = browser.find(Locator::Css(&seat_css(&seat))).await?;
+            let transform = g.attr("transform").await?.unwrap_or_default();
+            anyhow::Ok(
+                transform
+                    .trim_end_matches(')')
+                    .rsplit(' ')
+                    .next()
+                    .and_then(|y| y.parse::<i64>().ok())
+                    .unwrap_or_default(),
+            )
+        }
+    };
+    assert!(
+        y_of(end.clone()).await? < y_of(middle.clone()).await?,
+        "row 1 bends around the stage: its ends stand nearer the top"
+    );
+    let named = browser
+        .find(Locator::Css(&seat_css(&middle)))
+        .await?
+        .attr("aria-label")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(named, "Section STALLS, row 1, seat 5, Stalls, $80.00: free");
+    let fill = browser
+        .execute(
+            "return getComputedStyle(document.querySelector(arguments[0] + ' .shape')).fill;",
+            vec![json!(seat_css(&seat_of("BALC", 1, 1)))],
+        )
+        .await?;
+    assert_eq!(fill.as_str(), Some("rgb(181, 71, 8)"), "a free seat in its category's colour");
+
+    // Best available in the Balcony: two seats side by side in its middle, in the cart.
+    browser
+        .find(Locator::Css("#best-form select[name=quantity]"))
+        .await?
+        .select_by_value("2")
+        .await?;
+    browser
+        .find(Locator::Css("#best-category"))
+        .await?
+        .select_by_value("Balcony")
+        .await?;
+    browser.click("#best-button").await?;
+    let said = browser.wait_for_text("#message", "seats 3–4", 10).await?;
+    assert!(said.contains("BALC"), "{said}");
+    assert!(
+        seat_class(&browser, &seat_of("BALC", 1, 3)).await?.contains("mine"),
+        "the map marks them as yours"
+    );
+    browser.assert_accessible("a curved hall with categories").await?;
+    browser.execute("window.scrollTo(0, 0);", vec![]).await?;
+    browser.screenshot("32-event-curved-hall-categories").await?;
+    browser.quit().await;
+    Ok(())
+}

@@ -23,7 +23,7 @@ async fn upload(app: &TestServer, event: &str, media_type: &str, body: &str) -> 
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn empty_event(app: &TestServer) -> String {
+pub(crate) async fn empty_event(app: &TestServer) -> String {
     let made = app
         .admin(
             "POST",
@@ -52,7 +52,7 @@ async fn set_categories(app: &TestServer, event: &str, categories: Value) -> tes
 
 /// A small hall as CSV: Stalls rows 1-2 bent around the stage (9 seats each), Balcony row 1
 /// behind them (6 seats).
-fn hall_csv() -> String {
+pub(crate) fn hall_csv() -> String {
     let mut csv = String::from("section,row,seat,x,y,category\n");
     for row in 1..=2 {
         let radius = 8.0 + f64::from(row - 1);
