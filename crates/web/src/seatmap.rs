@@ -121,11 +121,7 @@ pub(crate) fn state_words(status: &str) -> (&'static str, &'static str) {
 
 /// Lays out `seats` (any order) priced in `currency`, seat by seat; `stage` is where the stage
 /// stands on a layout with positions.
-pub(crate) fn layout(
-    seats: &[SeatSpec],
-    currency: &str,
-    stage: Option<(f64, f64)>,
-) -> SeatMapView {
+pub(crate) fn layout(seats: &[SeatSpec], currency: &str, stage: Option<(f64, f64)>) -> SeatMapView {
     match stage {
         Some(stage) if seats.iter().all(|s| s.position.is_some()) => {
             place_positioned(seats, currency, stage, false)
@@ -161,15 +157,7 @@ fn place_positioned(
     stage: (f64, f64),
     boxes_only: bool,
 ) -> SeatMapView {
-    let mut sections: BTreeMap<&str, Rows<'_>> = BTreeMap::new();
-    for seat in seats {
-        sections
-            .entry(&seat.section)
-            .or_default()
-            .entry(seat.row)
-            .or_default()
-            .push(seat);
-    }
+    let order = in_stage_order(seats);
     let spans = |rows: &Rows<'_>| {
         let mut b = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for (x, y) in rows.values().flatten().filter_map(|s| s.position) {
@@ -180,9 +168,9 @@ fn place_positioned(
     // Seat widths to pixels: a seat's own pitch, or on an overview the scale at which the
     // narrowest section's box holds its two lines of words.
     let unit = if boxes_only {
-        let narrowest = sections
-            .values()
-            .map(|rows| {
+        let narrowest = order
+            .iter()
+            .map(|(_, rows)| {
                 let b = spans(rows);
                 b.1 - b.0 + 1.0
             })
@@ -207,8 +195,6 @@ fn place_positioned(
             (y - min.1).round() as i64 + MARGIN,
         )
     };
-    let mut order: Vec<(&str, Rows<'_>)> = sections.into_iter().collect();
-    order.sort_by(|a, b| inventory::stage_order((a.0, dearest(&a.1)), (b.0, dearest(&b.1))));
     let mut labels = Vec::new();
     let mut dots = Vec::with_capacity(if boxes_only { 0 } else { seats.len() });
     let mut boxes = Vec::new();
@@ -270,7 +256,8 @@ fn dearest(rows: &Rows<'_>) -> Money {
 
 type Rows<'a> = BTreeMap<i64, Vec<&'a SeatSpec>>;
 
-fn place(seats: &[SeatSpec], currency: &str, boxes_only: bool) -> SeatMapView {
+/// `seats` by section and row, sections in `inventory::stage_order`.
+fn in_stage_order(seats: &[SeatSpec]) -> Vec<(&str, Rows<'_>)> {
     let mut sections: BTreeMap<&str, Rows<'_>> = BTreeMap::new();
     for seat in seats {
         sections
@@ -282,6 +269,11 @@ fn place(seats: &[SeatSpec], currency: &str, boxes_only: bool) -> SeatMapView {
     }
     let mut order: Vec<(&str, Rows<'_>)> = sections.into_iter().collect();
     order.sort_by(|a, b| inventory::stage_order((a.0, dearest(&a.1)), (b.0, dearest(&b.1))));
+    order
+}
+
+fn place(seats: &[SeatSpec], currency: &str, boxes_only: bool) -> SeatMapView {
+    let order = in_stage_order(seats);
 
     let (pitch, head) = if boxes_only {
         (OVERVIEW_PITCH, 10)
@@ -540,7 +532,11 @@ mod tests {
 
     #[test]
     fn a_layout_with_positions_is_drawn_where_its_seats_stand() {
-        let mut seats = vec![seat("A", 1, 1, 5000), seat("A", 1, 2, 5000), seat("B", 1, 1, 4000)];
+        let mut seats = vec![
+            seat("A", 1, 1, 5000),
+            seat("A", 1, 2, 5000),
+            seat("B", 1, 1, 4000),
+        ];
         seats[0].position = Some((0.0, 0.0));
         seats[1].position = Some((1.0, 0.5));
         seats[2].position = Some((10.0, 4.0));

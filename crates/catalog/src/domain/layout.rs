@@ -218,7 +218,10 @@ pub(crate) struct LaidSeat<'a> {
 ///
 /// # Errors
 /// [`CatalogError::Invalid`] for a missing column or the first line that breaks a rule.
-pub(crate) fn parse_csv(text: &str, categories: &[Category]) -> Result<Vec<PlacedSeat>, CatalogError> {
+pub(crate) fn parse_csv(
+    text: &str,
+    categories: &[Category],
+) -> Result<Vec<PlacedSeat>, CatalogError> {
     // Line ends as a browser's form sends them (CRLF) would otherwise shift the line numbers
     // the reader counts.
     let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
@@ -264,10 +267,7 @@ pub(crate) fn parse_csv(text: &str, categories: &[Category]) -> Result<Vec<Place
                 ))
             })
         };
-        let optional = |i: Option<usize>| {
-            i.map(|i| cell(i).to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let optional = |i: Option<usize>| i.map(|i| cell(i).to_string()).filter(|v| !v.is_empty());
         let raw = ImportedSeat {
             section: cell(at[0]).to_string(),
             row: whole(at[1], "row")?,
@@ -283,7 +283,9 @@ pub(crate) fn parse_csv(text: &str, categories: &[Category]) -> Result<Vec<Place
 }
 
 fn csv_error(e: &csv::Error) -> CatalogError {
-    let line = e.position().map_or(String::new(), |p| format!("Line {}: ", p.line()));
+    let line = e
+        .position()
+        .map_or(String::new(), |p| format!("Line {}: ", p.line()));
     let why = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -385,7 +387,10 @@ fn names(categories: &[Category]) -> String {
 ///
 /// # Errors
 /// [`CatalogError::Invalid`] naming the seat (and the one it collides with).
-pub(crate) fn check_together(new: &[LaidSeat<'_>], existing: &[LaidSeat<'_>]) -> Result<(), CatalogError> {
+pub(crate) fn check_together(
+    new: &[LaidSeat<'_>],
+    existing: &[LaidSeat<'_>],
+) -> Result<(), CatalogError> {
     let placed = |seats: &[LaidSeat<'_>]| {
         (
             seats.iter().any(|s| s.position.is_some()),
@@ -520,7 +525,10 @@ mod tests {
             "Line 3: category \"Gallery\" is not one of this event's categories (Stalls, Balcony)."
         );
         let not_number = "section,row,seat,x,y,category\nA,one,1,0,0,Stalls\n";
-        assert!(message(parse_csv(not_number, &stalls())).starts_with("Line 2: row must be a whole number"));
+        assert!(
+            message(parse_csv(not_number, &stalls()))
+                .starts_with("Line 2: row must be a whole number")
+        );
         let short = "section,row,seat,x,y\nA,1,1,0\n";
         assert!(message(parse_csv(short, &[])).starts_with("Line 2: 4 fields"));
         let no_y = "section,row,seat,x\nA,1,1,0\n";
@@ -555,7 +563,8 @@ mod tests {
 
     #[test]
     fn an_import_is_checked_against_the_seats_already_there() {
-        let seats = parse_csv("section,row,seat,x,y\nA,1,2,0.5,0\nA,1,1,3,0\n", &[]).expect("parses");
+        let seats =
+            parse_csv("section,row,seat,x,y\nA,1,2,0.5,0\nA,1,1,3,0\n", &[]).expect("parses");
         let placed = LaidSeat {
             origin: "the existing seat A row 1 seat 1".into(),
             section: "A",
@@ -564,7 +573,10 @@ mod tests {
             position: Some((0.0, 0.0)),
         };
         assert_eq!(
-            message(check_together(&laid(&seats[..1]), &[placed.clone()])),
+            message(check_together(
+                &laid(&seats[..1]),
+                std::slice::from_ref(&placed)
+            )),
             "Line 2: the seat overlaps the existing seat A row 1 seat 1 (closer than 0.9 seat widths)."
         );
         let far = LaidSeat {
@@ -602,7 +614,21 @@ mod tests {
         let (a, b) = (&seats[0], &seats[1]);
         let gap = (a.2 - b.2).hypot(a.3 - b.3);
         assert!((0.98..=1.01).contains(&gap), "{gap}");
-        assert!(SectionShape { curve: 0.5, ..shape.clone() }.check("A", 3).is_err());
-        assert!(SectionShape { row_offsets: vec![0.0; 4], ..shape }.check("A", 3).is_err());
+        assert!(
+            SectionShape {
+                curve: 0.5,
+                ..shape.clone()
+            }
+            .check("A", 3)
+            .is_err()
+        );
+        assert!(
+            SectionShape {
+                row_offsets: vec![0.0; 4],
+                ..shape
+            }
+            .check("A", 3)
+            .is_err()
+        );
     }
 }

@@ -152,9 +152,7 @@ impl CatalogService {
             Ok(seats) => layout::check_json(&seats, &categories)?,
         };
         if placed.is_empty() {
-            return Err(CatalogError::Invalid(
-                "The layout has no seats.".into(),
-            ));
+            return Err(CatalogError::Invalid("The layout has no seats.".into()));
         }
         let seats: Vec<Seat> = placed
             .iter()

@@ -129,8 +129,7 @@ pub(crate) fn choose(
             break;
         }
         let take = left.min(run.len);
-        let offset =
-            best_offset(&rows[run.row], run, take, &near).map_or(0, |(_, offset)| offset);
+        let offset = best_offset(&rows[run.row], run, take, &near).map_or(0, |(_, offset)| offset);
         let row = &rows[run.row];
         seats.extend_from_slice(&row.places[run.start + offset..run.start + offset + take]);
         left -= take;

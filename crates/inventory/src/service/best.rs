@@ -95,7 +95,10 @@ impl InventoryService {
             .map(str::trim)
             .filter(|c| !c.is_empty());
         if let Some(category) = category {
-            let mut known: Vec<&str> = listed.iter().filter_map(|l| l.category.as_deref()).collect();
+            let mut known: Vec<&str> = listed
+                .iter()
+                .filter_map(|l| l.category.as_deref())
+                .collect();
             known.sort_unstable();
             known.dedup();
             let Some(name) = known.iter().find(|k| k.eq_ignore_ascii_case(category)) else {

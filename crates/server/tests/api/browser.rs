@@ -1433,7 +1433,10 @@ async fn an_organiser_imports_a_curved_hall_with_categories_and_a_buyer_picks_by
         .goto(&url(&app, &format!("/ui/admin/events/{event}/seats")))
         .await?;
     browser
-        .fill("categories", "Stalls, #1f77b4, 80.00\nBalcony, #b54708, 45.00")
+        .fill(
+            "categories",
+            "Stalls, #1f77b4, 80.00\nBalcony, #b54708, 45.00",
+        )
         .await?;
     browser.click("#save-categories").await?;
     browser
@@ -1459,10 +1462,15 @@ async fn an_organiser_imports_a_curved_hall_with_categories_and_a_buyer_picks_by
     let said = browser
         .wait_for_text(".notice.error", "Line 26", 10)
         .await?;
-    assert!(said.contains("\"Gallery\" is not one of this event's categories"), "{said}");
+    assert!(
+        said.contains("\"Gallery\" is not one of this event's categories"),
+        "{said}"
+    );
     let kept = browser.text_of("#layout-text", 5).await?;
     assert!(kept.contains("BALC,1,7,9,6,Gallery"), "the text is kept");
-    browser.assert_accessible("the layout page with an error").await?;
+    browser
+        .assert_accessible("the layout page with an error")
+        .await?;
     browser.screenshot("31-admin-layout-import-error").await?;
     set_layout(crate::layouts::hall_csv()).await?;
     browser.click("#import-layout").await?;
@@ -1470,10 +1478,13 @@ async fn an_organiser_imports_a_curved_hall_with_categories_and_a_buyer_picks_by
 
     // The buyer's map: curved rows in the categories' colours, the legend with prices, and
     // each seat saying its category.
-    browser.goto(&url(&app, &format!("/ui/events/{event}"))).await?;
+    browser
+        .goto(&url(&app, &format!("/ui/events/{event}")))
+        .await?;
     let legend = browser.text_of("ul.categories", 10).await?;
     assert!(
-        legend.contains("Stalls · $80.00 · 18 free") && legend.contains("Balcony · $45.00 · 6 free"),
+        legend.contains("Stalls · $80.00 · 18 free")
+            && legend.contains("Balcony · $45.00 · 6 free"),
         "{legend}"
     );
     let seats = crate::helpers::seat_map(&app, &event).await["seats"]
@@ -1483,7 +1494,9 @@ async fn an_organiser_imports_a_curved_hall_with_categories_and_a_buyer_picks_by
     let seat_of = |section: &str, row: i64, number: i64| {
         seats
             .iter()
-            .find(|s| s["sectionCode"] == section && s["rowNumber"] == row && s["seatNumber"] == number)
+            .find(|s| {
+                s["sectionCode"] == section && s["rowNumber"] == row && s["seatNumber"] == number
+            })
             .and_then(|s| s["id"].as_str())
             .map(str::to_owned)
             .expect("seat")
@@ -1521,7 +1534,11 @@ async fn an_organiser_imports_a_curved_hall_with_categories_and_a_buyer_picks_by
             vec![json!(seat_css(&seat_of("BALC", 1, 1)))],
         )
         .await?;
-    assert_eq!(fill.as_str(), Some("rgb(181, 71, 8)"), "a free seat in its category's colour");
+    assert_eq!(
+        fill.as_str(),
+        Some("rgb(181, 71, 8)"),
+        "a free seat in its category's colour"
+    );
 
     // Best available in the Balcony: two seats side by side in its middle, in the cart.
     browser
@@ -1538,12 +1555,18 @@ async fn an_organiser_imports_a_curved_hall_with_categories_and_a_buyer_picks_by
     let said = browser.wait_for_text("#message", "seats 3–4", 10).await?;
     assert!(said.contains("BALC"), "{said}");
     assert!(
-        seat_class(&browser, &seat_of("BALC", 1, 3)).await?.contains("mine"),
+        seat_class(&browser, &seat_of("BALC", 1, 3))
+            .await?
+            .contains("mine"),
         "the map marks them as yours"
     );
-    browser.assert_accessible("a curved hall with categories").await?;
+    browser
+        .assert_accessible("a curved hall with categories")
+        .await?;
     browser.execute("window.scrollTo(0, 0);", vec![]).await?;
-    browser.screenshot("32-event-curved-hall-categories").await?;
+    browser
+        .screenshot("32-event-curved-hall-categories")
+        .await?;
     browser.quit().await;
     Ok(())
 }

@@ -11,7 +11,10 @@ use crate::helpers::{create_event_with, seat_map, spawn_with};
 async fn upload(app: &TestServer, event: &str, media_type: &str, body: &str) -> (u16, Value) {
     let reply = app
         .client()
-        .post(format!("{}/admin/events/{event}/layout", app.base("gateway")))
+        .post(format!(
+            "{}/admin/events/{event}/layout",
+            app.base("gateway")
+        ))
         .bearer_auth(app.admin_token())
         .header("content-type", media_type)
         .body(body.to_string())
@@ -63,7 +66,10 @@ pub(crate) fn hall_csv() -> String {
         }
     }
     for seat in 1..=6 {
-        csv.push_str(&format!("BALC,1,{seat},{},6,Balcony\n", f64::from(seat) - 3.5));
+        csv.push_str(&format!(
+            "BALC,1,{seat},{},6,Balcony\n",
+            f64::from(seat) - 3.5
+        ));
     }
     csv
 }
@@ -139,7 +145,12 @@ async fn an_imported_layout_with_categories_drives_the_map_and_best_available() 
         .find(|s| s["sectionCode"] == "BALC" && s["seatNumber"] == 1)
         .expect("balcony seat");
     assert_eq!(
-        (&balcony["category"], &balcony["price"], &balcony["x"], &balcony["y"]),
+        (
+            &balcony["category"],
+            &balcony["price"],
+            &balcony["x"],
+            &balcony["y"]
+        ),
         (&json!("Balcony"), &json!(45.0), &json!(-2.5), &json!(6.0))
     );
     assert!(map.get("stage").is_none(), "no stage given: none announced");
@@ -155,7 +166,8 @@ async fn an_imported_layout_with_categories_drives_the_map_and_best_available() 
     let got = places(&best);
     assert_eq!(got.len(), 2);
     assert!(
-        got.iter().all(|p| p.0 == "STALLS" && p.1 == 1 && (4..=6).contains(&p.2)),
+        got.iter()
+            .all(|p| p.0 == "STALLS" && p.1 == 1 && (4..=6).contains(&p.2)),
         "{got:?}"
     );
     assert_eq!(best.json["split"], false);
@@ -190,7 +202,11 @@ async fn an_imported_layout_with_categories_drives_the_map_and_best_available() 
         )
         .await?;
     assert_eq!(unknown.status, 400, "{}", unknown.text);
-    assert!(unknown.error().contains("Balcony, Stalls"), "{}", unknown.text);
+    assert!(
+        unknown.error().contains("Balcony, Stalls"),
+        "{}",
+        unknown.text
+    );
 
     // A new category price reaches its seats; a used category cannot be dropped.
     let repriced = set_categories(
@@ -211,7 +227,10 @@ async fn an_imported_layout_with_categories_drives_the_map_and_best_available() 
         .filter(|s| s["category"] == "Balcony")
         .map(|s| &s["price"])
         .collect();
-    assert!(prices.len() == 6 && prices.iter().all(|p| **p == json!(50.0)), "{prices:?}");
+    assert!(
+        prices.len() == 6 && prices.iter().all(|p| **p == json!(50.0)),
+        "{prices:?}"
+    );
     let dropped = set_categories(
         &app,
         &event,
@@ -246,7 +265,10 @@ async fn a_json_layout_sets_its_stage_and_sections_can_be_placed_turned_and_curv
     ]));
     let (status, body) = upload(&app, &event, "application/json", &bad).await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["error"], "seats[1]: row must be between 1 and 10000, got 0.");
+    assert_eq!(
+        body["error"],
+        "seats[1]: row must be between 1 and 10000, got 0."
+    );
     let categories = app
         .admin("GET", &format!("/admin/events/{event}/categories"), None)
         .await?;
@@ -309,7 +331,11 @@ async fn a_json_layout_sets_its_stage_and_sections_can_be_placed_turned_and_curv
         )
         .await?;
     assert_eq!(plain.status, 400, "{}", plain.text);
-    assert!(plain.error().contains("give the new sections a position"), "{}", plain.text);
+    assert!(
+        plain.error().contains("give the new sections a position"),
+        "{}",
+        plain.text
+    );
     let on_top = app
         .admin(
             "POST",

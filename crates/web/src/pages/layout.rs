@@ -38,8 +38,15 @@ pub(crate) async fn set_categories(
     }
     .await;
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/ui/admin/events/{id}/seats#categories")).into_response()),
-        Err(e) => refused(&web, &visitor, id, e, |page| page.categories = form.categories).await,
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/ui/admin/events/{id}/seats#categories")).into_response())
+        }
+        Err(e) => {
+            refused(&web, &visitor, id, e, |page| {
+                page.categories = form.categories
+            })
+            .await
+        }
     }
 }
 
@@ -91,7 +98,10 @@ pub(crate) async fn import_layout(
         let text = form.layout.trim();
         let import = if text.starts_with('{') {
             let doc: LayoutDocument = serde_json::from_str(text).map_err(|e| {
-                PageError::new(StatusCode::BAD_REQUEST, format!("The layout is not valid JSON: {e}."))
+                PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("The layout is not valid JSON: {e}."),
+                )
             })?;
             LayoutImport::Json(doc)
         } else {

@@ -154,9 +154,7 @@ pub(crate) async fn show_event(
                 .collect();
             seatmap::layout(&shown, currency, stage)
         }
-        None if specs.len() > seatmap::OVERVIEW_ABOVE => {
-            seatmap::overview(&specs, currency, stage)
-        }
+        None if specs.len() > seatmap::OVERVIEW_ABOVE => seatmap::overview(&specs, currency, stage),
         None => seatmap::layout(&specs, currency, stage),
     };
     let on_sale = summary.event.is_on_sale(chrono::Utc::now());
