@@ -89,11 +89,13 @@ async fn get_seatmap(
 /// then `seats` events with the seats that changed, grouped the same way
 /// (`{"available": [...], "sold": [...]}`). Each event has an id; a client that reconnects
 /// with `Last-Event-ID` gets what it missed, or a new snapshot when that is no longer known.
-/// The polling of `GET /events/{id}/seatmap` remains the fallback.
-#[utoipa::path(get, path = "/events/{id}/seatmap/stream", tag = "catalog", params(("id" = uuid::Uuid, Path, description = "Identifier"), ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it")), responses((status = 200, description = "`text/event-stream`: `snapshot`, then `seats` events", content_type = "text/event-stream", body = String), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
+/// The polling of `GET /events/{id}/seatmap` remains the fallback. `?form=compact` names seats
+/// by index instead (the event page's form; `live.rs`).
+#[utoipa::path(get, path = "/events/{id}/seatmap/stream", tag = "catalog", params(("id" = uuid::Uuid, Path, description = "Identifier"), ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received, to resume after it"), ("form" = Option<String>, Query, description = "`ids` (default): seats by id; `compact`: by index in the seat map's order under a layout version `v`, or the whole state as 2 bits per seat (`bits`, base64: 0 available, 1 reserved, 2 sold, 3 unavailable) when shorter; a compact stream opens and resumes with the whole state")), responses((status = 200, description = "`text/event-stream`: `snapshot`, then `seats` events", content_type = "text/event-stream", body = String), (status = 400, description = "Invalid input", body = api::ErrorResponse), (status = 404, description = "Not found", body = api::ErrorResponse)))]
 async fn stream_seatmap(
     State(svc): State<Arc<CatalogService>>,
     AppPath(id): AppPath<EventId>,
+    api::AppQuery(query): api::AppQuery<StreamQuery>,
     headers: axum::http::HeaderMap,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -101,7 +103,16 @@ async fn stream_seatmap(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let subscription = svc.watch_seats(id, last.as_deref()).await?;
+    let form = match query.form.as_deref().unwrap_or("ids") {
+        "ids" => crate::live::Form::Ids,
+        "compact" => crate::live::Form::Compact,
+        other => {
+            return Err(ApiError::validation(format!(
+                "form must be ids or compact, not {other:?}."
+            )));
+        }
+    };
+    let subscription = svc.watch_seats(id, last.as_deref(), form).await?;
     let body = axum::body::Body::from_stream(live_frames(subscription));
     Ok((
         [
@@ -110,6 +121,13 @@ async fn stream_seatmap(
         ],
         body,
     ))
+}
+
+/// `?form=` of `GET /events/{id}/seatmap/stream`.
+#[derive(Debug, serde::Deserialize)]
+struct StreamQuery {
+    /// `ids` (default) or `compact`.
+    form: Option<String>,
 }
 
 /// The frames of one stream: the opening, then each change not already in it (its frame is
@@ -149,7 +167,13 @@ fn live_frames(
         }
     }
     let epoch = subscription.watch.epoch.clone();
-    let first = opening(&epoch, subscription.opening.clone());
+    let compact = subscription.form == crate::live::Form::Compact;
+    // A compact stream opens (and resumes, and catches up) with the whole state.
+    let first = if compact {
+        Some(subscription.watch.compact_snapshot())
+    } else {
+        opening(&epoch, subscription.opening.clone())
+    };
     let state = (subscription, epoch, first, 0_u64);
     futures::stream::unfold(state, |(mut sub, epoch, first, mut sent)| async move {
         if let Some((bytes, seq)) = first {
@@ -166,11 +190,19 @@ fn live_frames(
                 Ok(Ok(change)) => {
                     tokio::time::sleep(sub.offset).await;
                     sent = change.seq;
-                    let bytes = change.frame.clone();
+                    let bytes = if sub.form == crate::live::Form::Compact {
+                        change.compact.clone()
+                    } else {
+                        change.frame.clone()
+                    };
                     return Some((Ok(bytes), (sub, epoch, None, sent)));
                 }
                 Ok(Err(RecvError::Lagged(_))) => {
                     // Too far behind to catch up change by change: a new picture.
+                    if sub.form == crate::live::Form::Compact {
+                        let (bytes, seq) = sub.watch.compact_snapshot();
+                        return Some((Ok(bytes), (sub, epoch, None, seq)));
+                    }
                     if let Some((bytes, seq)) = opening(&epoch, sub.watch.snapshot()) {
                         return Some((Ok(bytes), (sub, epoch, None, seq)));
                     }

@@ -16,6 +16,15 @@
 //! stream that fell behind its buffer gets a `snapshot` instead
 //! (every taken seat: authoritative, the client resets to it). A watch ends a moment after
 //! its last stream.
+//!
+//! **The compact form** (`?form=compact`, what the event page uses) names seats by their index
+//! in the event's seat order (the seat map's: section, row, seat) under a layout version `v`
+//! (the number of seats): a change is `{"v": 4000, "reserved": [12, 57], …}`, or the whole
+//! state as 2 bits per seat (`{"v": 4000, "bits": "<base64>"}`: 0 available, 1 reserved,
+//! 2 sold, 3 unavailable) when that is shorter — 1 KB for 4,000 seats however busy the sale.
+//! Every open map receives every change, so bytes per change are what open maps cost: an id is
+//! 39 bytes, an index about 5, and a round's bitmap bounds them all. A compact stream opens, and
+//! resumes, with the whole state (authoritative): nothing is missed.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
@@ -41,6 +50,99 @@ pub(crate) struct Change {
     /// The whole Server-Sent Event (`event: seats`, its id, the data), written once and shared
     /// by every stream: open maps cost the bytes of each change, not a copy per map.
     pub(crate) frame: axum::body::Bytes,
+    /// The same change in the compact form.
+    pub(crate) compact: axum::body::Bytes,
+}
+
+/// The 2-bit code of each state in the compact form.
+fn code(state: &str) -> u8 {
+    match state {
+        "reserved" => 1,
+        "sold" => 2,
+        "unavailable" => 3,
+        _ => 0,
+    }
+}
+
+/// The event's seat order, as the compact form numbers seats.
+#[derive(Debug, Default)]
+pub(crate) struct SeatOrder {
+    /// Each seat's index.
+    index: HashMap<SeatId, u32>,
+}
+
+impl SeatOrder {
+    /// The order of `seats` (as the seat map lists them).
+    pub(crate) fn new(seats: Vec<SeatId>) -> Self {
+        Self {
+            index: seats.into_iter().zip(0..).collect(),
+        }
+    }
+
+    /// The layout version: how many seats there are (seats are only ever added).
+    fn version(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether every seat of `seats` has an index.
+    fn knows<'a>(&self, mut seats: impl Iterator<Item = &'a SeatId>) -> bool {
+        seats.all(|s| self.index.contains_key(s))
+    }
+
+    /// The whole state, 2 bits per seat: `{"v":N,"bits":"…"}` (with `"reset":true` first for
+    /// a snapshot).
+    fn bits(&self, seen: &HashMap<SeatId, &'static str>, reset: bool) -> String {
+        use base64::Engine;
+        let mut packed = vec![0_u8; self.version().div_ceil(4)];
+        for (seat, state) in seen {
+            if let Some(&i) = self.index.get(seat) {
+                packed[i as usize / 4] |= code(state) << ((i % 4) * 2);
+            }
+        }
+        format!(
+            r#"{{"v":{}{},"bits":"{}"}}"#,
+            self.version(),
+            if reset { r#","reset":true"# } else { "" },
+            base64::engine::general_purpose::STANDARD.encode(packed)
+        )
+    }
+
+    /// A change as indexes grouped by state (`{"v":N,"reserved":[12,57]}`), or the whole state
+    /// when that is shorter.
+    fn change(
+        &self,
+        seats: &[(SeatId, &'static str)],
+        seen: &HashMap<SeatId, &'static str>,
+    ) -> String {
+        let bits = self.bits(seen, false);
+        let mut out = format!(r#"{{"v":{}"#, self.version());
+        for state in STATES {
+            let mut first = true;
+            for (seat, _) in seats.iter().filter(|(_, s)| *s == state) {
+                let Some(i) = self.index.get(seat) else {
+                    continue;
+                };
+                out.push_str(if first { "," } else { "" });
+                if first {
+                    out.push('"');
+                    out.push_str(state);
+                    out.push_str("\":[");
+                    first = false;
+                } else {
+                    out.push(',');
+                }
+                out.push_str(&i.to_string());
+                if out.len() > bits.len() {
+                    return bits;
+                }
+            }
+            if !first {
+                out.push(']');
+            }
+        }
+        out.push('}');
+        if out.len() <= bits.len() { out } else { bits }
+    }
 }
 
 /// One Server-Sent Event, as sent.
@@ -101,9 +203,17 @@ pub(crate) enum Opening {
     Replay(Vec<Change>),
 }
 
+/// Reads an event's seat ids in the seat map's order (for the compact form).
+pub(crate) type SeatOrderSource = Arc<
+    dyn Fn(EventId) -> futures::future::BoxFuture<'static, anyhow::Result<Vec<SeatId>>>
+        + Send
+        + Sync,
+>;
+
 /// The live seat states of events with open streams, in this process.
 pub(crate) struct SeatFeed {
     availability: Arc<dyn SeatAvailability>,
+    seat_order: SeatOrderSource,
     watches: Mutex<HashMap<EventId, Weak<Watch>>>,
     /// This process's start, in every watch's epoch.
     started: String,
@@ -127,6 +237,7 @@ struct WatchState {
     seen: HashMap<SeatId, &'static str>,
     seq: u64,
     log: VecDeque<Arc<Change>>,
+    order: SeatOrder,
 }
 
 /// A stream's subscription: what to send first, then the changes as they come.
@@ -139,6 +250,17 @@ pub(crate) struct Subscription {
     pub(crate) changes: broadcast::Receiver<Arc<Change>>,
     /// How long this stream waits before sending a change (see [`SPREAD`]).
     pub(crate) offset: Duration,
+    /// How it names seats.
+    pub(crate) form: Form,
+}
+
+/// How a stream names seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// By id, grouped by state.
+    Ids,
+    /// By index, or as a bitmap of the whole state (module docs).
+    Compact,
 }
 
 /// The streams of a watch send each change spread over this much time, each at its own offset
@@ -156,10 +278,15 @@ fn word(state: TakenState) -> &'static str {
 }
 
 impl SeatFeed {
-    /// A feed asking `availability` for taken seats.
-    pub(crate) fn new(availability: Arc<dyn SeatAvailability>) -> Self {
+    /// A feed asking `availability` for taken seats and `seat_order` for the order the compact
+    /// form numbers seats in.
+    pub(crate) fn new(
+        availability: Arc<dyn SeatAvailability>,
+        seat_order: SeatOrderSource,
+    ) -> Self {
         Self {
             availability,
+            seat_order,
             watches: Mutex::new(HashMap::new()),
             started: format!("{:x}", chrono::Utc::now().timestamp_millis()),
             count: std::sync::atomic::AtomicU64::new(0),
@@ -177,6 +304,7 @@ impl SeatFeed {
         self: &Arc<Self>,
         event: EventId,
         last_id: Option<&str>,
+        form: Form,
     ) -> anyhow::Result<Subscription> {
         let watch = self.watch(event).await?;
         // Subscribed before the opening is read: a change in between is then both in the
@@ -197,6 +325,7 @@ impl SeatFeed {
             opening,
             changes,
             offset,
+            form,
         })
     }
 
@@ -206,6 +335,7 @@ impl SeatFeed {
             return Ok(watch);
         }
         let first = self.availability.taken_seats(event).await?;
+        let order = SeatOrder::new((self.seat_order)(event).await?);
         let seen = first
             .into_iter()
             .map(|(seat, state)| (seat, word(state)))
@@ -218,6 +348,7 @@ impl SeatFeed {
             epoch: format!("{}{n:x}", self.started),
             state: Mutex::new(WatchState {
                 seen,
+                order,
                 ..WatchState::default()
             }),
             tx,
@@ -251,7 +382,18 @@ impl SeatFeed {
             tick.tick().await;
             let Some(live) = watch.upgrade() else { break };
             match self.availability.taken_seats(event).await {
-                Ok(taken) => live.apply(taken),
+                Ok(taken) => {
+                    // A seat laid out since the watch began: number the seats again.
+                    if !live.state().order.knows(taken.keys()) {
+                        match (self.seat_order)(event).await {
+                            Ok(seats) => live.state().order = SeatOrder::new(seats),
+                            Err(e) => {
+                                tracing::warn!(event.id = %event, error = %e, "the seat feed could not read the seat order");
+                            }
+                        }
+                    }
+                    live.apply(taken);
+                }
                 Err(e) => {
                     tracing::warn!(event.id = %event, error = %e, "the seat feed could not read the taken seats")
                 }
@@ -296,6 +438,7 @@ impl Watch {
         let change = Arc::new(Change {
             seq: state.seq,
             frame: frame("seats", &id, &data_of(&seats, false)),
+            compact: frame("seats", &id, &state.order.change(&seats, &state.seen)),
             seats,
         });
         state.log.push_back(change.clone());
@@ -331,6 +474,16 @@ impl Watch {
     pub(crate) fn snapshot(&self) -> Opening {
         self.opening(None)
     }
+
+    /// The whole state in the compact form, as a `snapshot` event, and its number.
+    pub(crate) fn compact_snapshot(&self) -> (axum::body::Bytes, u64) {
+        let state = self.state();
+        let id = format!("{}-{}", self.epoch, state.seq);
+        (
+            frame("snapshot", &id, &state.order.bits(&state.seen, true)),
+            state.seq,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -344,6 +497,28 @@ mod tests {
             state: Mutex::new(WatchState::default()),
             tx,
         }
+    }
+
+    #[test]
+    fn the_compact_form_names_seats_by_index_or_sends_the_whole_state_when_shorter() {
+        let seats: Vec<SeatId> = (0..10).map(|_| SeatId::new()).collect();
+        let order = SeatOrder::new(seats.clone());
+        let seen = HashMap::from([(seats[1], "reserved"), (seats[9], "sold")]);
+        let change = order.change(&[(seats[1], "reserved"), (seats[9], "sold")], &seen);
+        // 10 seats: three bytes [4, 0, 8] (seat 1 → 01 at bits 2-3 of byte 0; seat 9 → 10 at
+        // bits 2-3 of byte 2), base64 "BAAI": shorter than the two lists.
+        assert_eq!(change, r#"{"v":10,"bits":"BAAI"}"#);
+        let big: Vec<SeatId> = (0..400).map(|_| SeatId::new()).collect();
+        let order = SeatOrder::new(big.clone());
+        let seen = HashMap::from([(big[1], "reserved"), (big[399], "sold")]);
+        let change = order.change(&[(big[1], "reserved"), (big[399], "sold")], &seen);
+        assert_eq!(change, r#"{"v":400,"reserved":[1],"sold":[399]}"#);
+        assert!(
+            order
+                .bits(&seen, true)
+                .starts_with(r#"{"v":400,"reset":true,"bits":"BA"#)
+        );
+        assert!(!order.knows([SeatId::new()].iter()));
     }
 
     #[test]

@@ -40,10 +40,15 @@ impl CatalogService {
         availability: Arc<dyn SeatAvailability>,
         relay: RelayHandle,
     ) -> Self {
+        let reader = db.clone();
+        let seat_order: crate::live::SeatOrderSource = Arc::new(move |event| {
+            let db = reader.clone();
+            Box::pin(async move { Ok(store::seat_ids_of(db.read().await?.conn(), event).await?) })
+        });
         Self {
             db,
             clock,
-            feed: Arc::new(crate::live::SeatFeed::new(availability.clone())),
+            feed: Arc::new(crate::live::SeatFeed::new(availability.clone(), seat_order)),
             availability,
             relay,
         }
@@ -58,9 +63,10 @@ impl CatalogService {
         &self,
         id: EventId,
         last_id: Option<&str>,
+        form: crate::live::Form,
     ) -> Result<crate::live::Subscription, CatalogError> {
         self.load_event(id).await?;
-        Ok(self.feed.subscribe(id, last_id).await?)
+        Ok(self.feed.subscribe(id, last_id, form).await?)
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {

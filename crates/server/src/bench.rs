@@ -81,6 +81,10 @@ pub struct BenchArgs {
     /// gives the server's memory before and with them, and the events they received.
     #[arg(long, default_value_t = 0)]
     pub streams: u32,
+    /// How the streams name seats: `compact` (what the event page asks for: indexes, or a
+    /// bitmap of the whole state) or `ids`.
+    #[arg(long, default_value = "compact", value_parser = ["compact", "ids"])]
+    pub stream_form: String,
     /// Seats each buyer asks for in best mode (at most the server's hold limit).
     #[arg(long, default_value_t = 4)]
     pub group: u32,
@@ -199,7 +203,7 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let rss_before_streams = server.rss_mib();
     let streams = match args.streams {
         0 => None,
-        n => Some(streams::Streams::open(&target, &event, n).await),
+        n => Some(streams::Streams::open(&target, &event, n, &args.stream_form).await),
     };
     let rss_with_streams = server.rss_mib();
     let cpu_before = server.cpu_time();
@@ -231,6 +235,8 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
                 open: s.open.load(std::sync::atomic::Ordering::Relaxed),
                 failed: s.failed.load(std::sync::atomic::Ordering::Relaxed),
                 events: s.events.load(std::sync::atomic::Ordering::Relaxed),
+                bytes: s.bytes.load(std::sync::atomic::Ordering::Relaxed),
+                form: args.stream_form.clone(),
                 server_rss_before_mib: rss_before_streams,
                 server_rss_with_mib: rss_with_streams,
             };

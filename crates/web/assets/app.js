@@ -337,29 +337,45 @@
   // Last-Event-ID by itself); the 3-s poll stays as the fallback while the stream is down, and
   // every 15 s for the counters.
   let streaming = false;
-  function applySeats(data, reset) {
-    // The stream groups seat ids by state: {"reserved": [...], "sold": [...], ...}.
-    const changed = {};
-    STATES.forEach((state) => (data[state] || []).forEach((id) => { changed[id] = state; }));
-    seats.forEach((g, id) => {
-      if (g.classList.contains("busy")) return;
-      const now = stateOf(g);
-      let next = changed[id] || (reset ? "available" : null);
-      if (!next) return;
-      // Our own hold shows as held to everyone else: it stays "yours" here.
-      if (now === "mine" && next === "reserved") return;
-      if (next !== now) setState(g, next);
-    });
+  // The stream's compact form names seats by their place in the event's seat order (data-i),
+  // under a layout version (the number of seats): {"v": N, "reserved": [12, 57], ...}, or the
+  // whole state as 2 bits per seat, base64 ({"v": N, "bits": "..."}).
+  const CODES = ["available", "reserved", "sold", "unavailable"];
+  const byIndex = new Map();
+  seats.forEach((g) => byIndex.set(Number(g.dataset.i), g));
+  function follow(g, next) {
+    if (!g || g.classList.contains("busy")) return;
+    const now = stateOf(g);
+    // Our own hold shows as held to everyone else: it stays "yours" here.
+    if (now === "mine" && next === "reserved") return;
+    if (next !== now) setState(g, next);
+  }
+  function applySeats(data) {
+    if (data.bits) {
+      const bytes = atob(data.bits);
+      byIndex.forEach((g, i) => follow(g, CODES[(bytes.charCodeAt(i >> 2) >> ((i & 3) * 2)) & 3]));
+    } else {
+      STATES.forEach((state) => (data[state] || []).forEach((i) => follow(byIndex.get(i), state)));
+    }
   }
   if (live && seats.size && "EventSource" in window) {
-    const stream = new EventSource("/events/" + eventId + "/seatmap/stream");
-    const on = (reset) => (e) => {
+    const stream = new EventSource("/events/" + eventId + "/seatmap/stream?form=compact");
+    const on = (e) => {
+      let data;
+      try { data = JSON.parse(e.data); } catch (_) { return; /* the next event or poll */ }
+      // Seats laid out since this page was drawn: its numbering is stale, so poll instead.
+      if (String(data.v) !== root.dataset.layout) {
+        stream.close();
+        streaming = false;
+        root.dataset.stream = "stale";
+        return;
+      }
       streaming = true;
       root.dataset.stream = "open";
-      try { applySeats(JSON.parse(e.data), reset); } catch (_) { /* the next event or poll */ }
+      applySeats(data);
     };
-    stream.addEventListener("snapshot", on(true));
-    stream.addEventListener("seats", on(false));
+    stream.addEventListener("snapshot", on);
+    stream.addEventListener("seats", on);
     stream.addEventListener("error", () => { streaming = false; root.dataset.stream = "down"; });
   }
   let rounds = 0;

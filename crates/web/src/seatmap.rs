@@ -49,6 +49,8 @@ pub(crate) struct SeatSpec {
     pub(crate) category: Option<(String, String)>,
     /// Where it stands, in seat widths, on a layout with positions.
     pub(crate) position: Option<(f64, f64)>,
+    /// Its place in the event's seat order (the live stream's compact form names it so).
+    pub(crate) index: usize,
 }
 
 /// A seat placed on the map.
@@ -70,6 +72,8 @@ pub(crate) struct Dot {
     pub(crate) aria: String,
     /// The colour of its category (a free seat is drawn in it).
     pub(crate) colour: Option<String>,
+    /// Its place in the event's seat order.
+    pub(crate) index: usize,
 }
 
 /// A section's name on the map.
@@ -366,6 +370,7 @@ fn dot(seat: &SeatSpec, currency: &str, x: i64, y: i64, row: usize) -> Dot {
         ),
         price: format!("{category}{price}"),
         colour: seat.category.as_ref().map(|(_, colour)| colour.clone()),
+        index: seat.index,
         access: seat.access,
         row,
         glyph,
@@ -492,6 +497,7 @@ mod tests {
             access: None,
             category: None,
             position: None,
+            index: 0,
         }
     }
 

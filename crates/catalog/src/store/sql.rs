@@ -254,6 +254,22 @@ pub(crate) async fn seats_of(
         .collect())
 }
 
+/// The ids of an event's seats in [`seats_of`]'s order (the live feed's compact form numbers
+/// seats by it).
+pub(crate) async fn seat_ids_of(
+    conn: Conn<'_>,
+    event: EventId,
+) -> Result<Vec<SeatId>, storage::Error> {
+    let rows: Vec<(Uuid,)> = Statement::new(
+        "select seat_id from catalog_seats where event_id = $1
+         order by section_code, row_number, seat_number",
+    )
+    .bind(event.uuid())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| SeatId(id)).collect())
+}
+
 /// Marks `seats` of `event` with `access` (none clears the mark); returns how many changed.
 pub(crate) async fn set_access(
     mut conn: Conn<'_>,

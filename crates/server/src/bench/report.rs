@@ -42,6 +42,10 @@ pub(crate) struct StreamsSeen {
     pub(crate) failed: u64,
     /// Events the streams received, snapshots included.
     pub(crate) events: u64,
+    /// Bytes the streams received, headers included.
+    pub(crate) bytes: u64,
+    /// `--stream-form`.
+    pub(crate) form: String,
     /// The server's resident memory before the streams opened (MiB).
     pub(crate) server_rss_before_mib: Option<f64>,
     /// …and with them open, before the sale (MiB).
@@ -416,8 +420,13 @@ impl Report {
         }
         if let Some(s) = &self.streams {
             text += &format!(
-                "  seat-map streams: {} of {} open ({} failed), {} events received\n",
-                s.open, s.requested, s.failed, s.events
+                "  seat-map streams ({} form): {} of {} open ({} failed), {} events, {:.1} MB received\n",
+                s.form,
+                s.open,
+                s.requested,
+                s.failed,
+                s.events,
+                s.bytes as f64 / 1e6
             );
             if let (Some(before), Some(with)) = (s.server_rss_before_mib, s.server_rss_with_mib) {
                 text += &format!(

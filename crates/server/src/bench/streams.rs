@@ -22,6 +22,8 @@ pub(crate) struct Streams {
     pub(crate) open: Arc<AtomicU64>,
     /// Events received by all streams, snapshots included.
     pub(crate) events: Arc<AtomicU64>,
+    /// Bytes received by all streams.
+    pub(crate) bytes: Arc<AtomicU64>,
     /// Streams that could not connect or were refused.
     pub(crate) failed: Arc<AtomicU64>,
 }
@@ -29,29 +31,36 @@ pub(crate) struct Streams {
 impl Streams {
     /// Opens `n` streams of `event`'s seat map and waits (up to a minute) until each has its
     /// snapshot or failed.
-    pub(crate) async fn open(target: &Target, event: &str, n: u32) -> Self {
+    pub(crate) async fn open(target: &Target, event: &str, n: u32, form: &str) -> Self {
         let mut streams = Self {
             tasks: tokio::task::JoinSet::new(),
             open: Arc::new(AtomicU64::new(0)),
             events: Arc::new(AtomicU64::new(0)),
+            bytes: Arc::new(AtomicU64::new(0)),
             failed: Arc::new(AtomicU64::new(0)),
         };
         let request = format!(
-            "GET {}/events/{event}/seatmap/stream HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+            "GET {}/events/{event}/seatmap/stream?form={form} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
             target.prefix(),
             target.authority()
         );
         let request: Arc<[u8]> = request.into_bytes().into();
         let started = tokio::time::Instant::now();
         for i in 0..n as usize {
-            let (open, events, failed) = (
+            let (open, events, bytes, failed) = (
                 streams.open.clone(),
                 streams.events.clone(),
+                streams.bytes.clone(),
                 streams.failed.clone(),
             );
             let (authority, request) = (target.authority().to_string(), request.clone());
             streams.tasks.spawn(async move {
-                if read(&authority, &request, &open, &events).await.is_err() {
+                let seen = Seen {
+                    open: &open,
+                    events: &events,
+                    bytes: &bytes,
+                };
+                if read(&authority, &request, seen).await.is_err() {
                     failed.fetch_add(1, Ordering::Relaxed);
                 }
             });
@@ -86,13 +95,20 @@ impl Streams {
     }
 }
 
+/// What the streams count.
+struct Seen<'a> {
+    open: &'a AtomicU64,
+    events: &'a AtomicU64,
+    bytes: &'a AtomicU64,
+}
+
 /// One stream: sends the request, then counts `event:` lines until the server closes it.
-async fn read(
-    authority: &str,
-    request: &[u8],
-    open: &AtomicU64,
-    events: &AtomicU64,
-) -> anyhow::Result<()> {
+async fn read(authority: &str, request: &[u8], seen_by: Seen<'_>) -> anyhow::Result<()> {
+    let Seen {
+        open,
+        events,
+        bytes,
+    } = seen_by;
     let mut socket = TcpStream::connect(authority).await?;
     socket.write_all(request).await?;
     let mut buffer = [0_u8; 1024];
@@ -105,6 +121,7 @@ async fn read(
             anyhow::ensure!(!first, "closed before the first event");
             return Ok(());
         }
+        bytes.fetch_add(n as u64, Ordering::Relaxed);
         if !answered {
             anyhow::ensure!(buffer[..n].starts_with(b"HTTP/1.1 200"), "refused");
             answered = true;

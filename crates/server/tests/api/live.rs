@@ -23,12 +23,13 @@ struct Stream {
 
 impl Stream {
     async fn open(app: &TestServer, event: &str, last_id: Option<&str>) -> anyhow::Result<Self> {
+        Self::open_as(app, &format!("/events/{event}/seatmap/stream"), last_id).await
+    }
+
+    async fn open_as(app: &TestServer, path: &str, last_id: Option<&str>) -> anyhow::Result<Self> {
         let mut request = app
             .client()
-            .get(format!(
-                "{}/events/{event}/seatmap/stream",
-                app.base("gateway")
-            ))
+            .get(format!("{}{path}", app.base("gateway")))
             .header("accept", "text/event-stream");
         if let Some(id) = last_id {
             request = request.header("last-event-id", id);
@@ -193,5 +194,86 @@ async fn an_open_seat_map_hears_each_change_and_a_resumed_stream_misses_nothing(
     assert_eq!(unknown.status, 404);
     let spec = app.get("/openapi.json").await?;
     assert!(spec.json["paths"]["/events/{id}/seatmap/stream"]["get"].is_object());
+    Ok(())
+}
+
+/// Each seat's state in a compact event: the whole state from `bits` (2 bits per seat, in
+/// the seat map's order), or the seats an index list names (others `None`).
+fn compact_states(e: &Sse, seats: usize) -> Vec<Option<&'static str>> {
+    use base64::Engine;
+    const CODES: [&str; 4] = ["available", "reserved", "sold", "unavailable"];
+    if let Some(bits) = e.data["bits"].as_str() {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(bits)
+            .unwrap_or_default();
+        return (0..seats)
+            .map(|i| Some(CODES[usize::from((bytes[i / 4] >> ((i % 4) * 2)) & 3)]))
+            .collect();
+    }
+    let mut out = vec![None; seats];
+    for state in CODES {
+        for i in e.data[state].as_array().into_iter().flatten() {
+            if let Some(i) = i.as_u64() {
+                out[i as usize] = Some(state);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_compact_form_numbers_seats_in_the_maps_order_and_resumes_with_the_whole_state()
+-> anyhow::Result<()> {
+    let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0"]).await;
+    let (event, seats) = create_event(&app, 2, 5).await;
+    let seat = |i: usize| seats[i]["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(hold(&app, &seat(7), "early").await.status, 201);
+    let path = format!("/events/{event}/seatmap/stream?form=compact");
+
+    let mut stream = Stream::open_as(&app, &path, None).await?;
+    let snapshot = stream.next().await?;
+    assert_eq!(snapshot.event, "snapshot");
+    assert_eq!(
+        snapshot.data["v"], 10,
+        "the layout version: the event's seats"
+    );
+    let states = compact_states(&snapshot, 10);
+    assert_eq!(states[7], Some("reserved"), "{:?}", snapshot.data);
+    assert!(
+        states
+            .iter()
+            .enumerate()
+            .all(|(i, s)| i == 7 || *s == Some("available"))
+    );
+
+    // A change names the seat by its place in the seat map (10 seats: the bitmap is shorter).
+    assert_eq!(hold(&app, &seat(2), "ana").await.status, 201);
+    let change = stream.next().await?;
+    assert_eq!(change.event, "seats");
+    assert_eq!(
+        compact_states(&change, 10)[2],
+        Some("reserved"),
+        "{:?}",
+        change.data
+    );
+
+    // Resuming after a drop: the whole state again, with what happened meanwhile.
+    let last = change.id.clone();
+    drop(stream);
+    assert_eq!(hold(&app, &seat(9), "ben").await.status, 201);
+    let mut resumed = Stream::open_as(&app, &path, Some(&last)).await?;
+    let whole = resumed.next().await?;
+    assert_eq!(whole.event, "snapshot");
+    let states = compact_states(&whole, 10);
+    assert_eq!(
+        (states[2], states[7], states[9]),
+        (Some("reserved"), Some("reserved"), Some("reserved")),
+        "{:?}",
+        whole.data
+    );
+    let bad = app
+        .get(&format!("/events/{event}/seatmap/stream?form=tiny"))
+        .await?;
+    assert_eq!(bad.status, 400, "{}", bad.text);
     Ok(())
 }

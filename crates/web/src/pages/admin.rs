@@ -488,6 +488,7 @@ pub(crate) async fn preview_layout(
                     access: None,
                     category: None,
                     position: None,
+                    index: 0,
                 });
             }
         }

@@ -92,6 +92,8 @@ pub(crate) struct EventPage {
     sections: Vec<(String, String)>,
     /// The price categories, the legend: (name, colour, "Stalls · $80.00 · 12 free").
     categories: Vec<(String, String, String)>,
+    /// The layout version of the live stream's compact form: how many seats the event has.
+    layout_version: usize,
 }
 
 #[derive(Deserialize)]
@@ -121,7 +123,9 @@ pub(crate) async fn show_event(
     let specs: Vec<SeatSpec> = seat_map
         .seats
         .iter()
-        .map(|s| SeatSpec {
+        .enumerate()
+        .map(|(index, s)| SeatSpec {
+            index,
             id: Some(s.seat.id),
             section: s.seat.section_code.clone(),
             row: s.seat.row_number,
@@ -167,6 +171,7 @@ pub(crate) async fn show_event(
     let sections = seatmap::sections(&specs, &summary.event.currency);
     let categories = seatmap::categories(&seat_map.categories, &specs, currency);
     Ok(EventPage {
+        layout_version: specs.len(),
         categories,
         quantities: (1..=web.inventory.hold_limit()).collect(),
         sections,
