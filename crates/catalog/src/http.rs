@@ -131,8 +131,8 @@ struct StreamQuery {
 }
 
 /// The frames of one stream: the opening, then each change not already in it (its frame is
-/// shared with every other stream), and a comment when nothing happened for 15 s so that
-/// proxies keep the connection.
+/// shared with every other stream), and the watch's comment when nothing happened for 15 s
+/// (so that proxies keep the connection).
 fn live_frames(
     subscription: crate::live::Subscription,
 ) -> impl futures::Stream<Item = Result<axum::body::Bytes, std::convert::Infallible>> {
@@ -180,15 +180,13 @@ fn live_frames(
             return Some((Ok(bytes), (sub, epoch, None, seq)));
         }
         loop {
-            let next =
-                tokio::time::timeout(std::time::Duration::from_secs(15), sub.changes.recv()).await;
-            match next {
-                Err(_) => {
-                    return Some((Ok(Bytes::from_static(b":\n\n")), (sub, epoch, None, sent)));
+            // (No timer per stream: the watch sends keep-alives on every lane.)
+            match sub.changes.recv().await {
+                Ok(change) if change.is_keep_alive() => {
+                    return Some((Ok(change.frame.clone()), (sub, epoch, None, sent)));
                 }
-                Ok(Ok(change)) if change.seq <= sent => {}
-                Ok(Ok(change)) => {
-                    tokio::time::sleep(sub.offset).await;
+                Ok(change) if change.seq <= sent => {}
+                Ok(change) => {
                     sent = change.seq;
                     let bytes = if sub.form == crate::live::Form::Compact {
                         change.compact.clone()
@@ -197,7 +195,7 @@ fn live_frames(
                     };
                     return Some((Ok(bytes), (sub, epoch, None, sent)));
                 }
-                Ok(Err(RecvError::Lagged(_))) => {
+                Err(RecvError::Lagged(_)) => {
                     // Too far behind to catch up change by change: a new picture.
                     if sub.form == crate::live::Form::Compact {
                         let (bytes, seq) = sub.watch.compact_snapshot();
@@ -207,7 +205,7 @@ fn live_frames(
                         return Some((Ok(bytes), (sub, epoch, None, seq)));
                     }
                 }
-                Ok(Err(RecvError::Closed)) => return None,
+                Err(RecvError::Closed) => return None,
             }
         }
     })

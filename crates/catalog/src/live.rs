@@ -54,6 +54,27 @@ pub(crate) struct Change {
     pub(crate) compact: axum::body::Bytes,
 }
 
+impl Change {
+    /// A comment the watch sends on every lane when nothing changed for [`KEEP_ALIVE`], so
+    /// that proxies keep idle streams open (numbered 0: never taken for a change).
+    fn keep_alive() -> Self {
+        Self {
+            seq: 0,
+            seats: Vec::new(),
+            frame: axum::body::Bytes::from_static(b":\n\n"),
+            compact: axum::body::Bytes::from_static(b":\n\n"),
+        }
+    }
+
+    /// Whether this is [`Change::keep_alive`].
+    pub(crate) fn is_keep_alive(&self) -> bool {
+        self.seq == 0
+    }
+}
+
+/// How long a stream may stay silent before the watch sends a comment on it.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
 /// The 2-bit code of each state in the compact form.
 fn code(state: &str) -> u8 {
     match state {
@@ -229,7 +250,10 @@ pub(crate) struct Watch {
     /// The first part of the ids of its changes.
     pub(crate) epoch: String,
     state: Mutex<WatchState>,
-    tx: broadcast::Sender<Arc<Change>>,
+    /// The [`LANES`] channels streams listen on, each sent every change at its own moment.
+    lanes: Vec<broadcast::Sender<Arc<Change>>>,
+    /// Changes to the task that hands them to the lanes (`spread`).
+    spread: tokio::sync::mpsc::UnboundedSender<Arc<Change>>,
 }
 
 #[derive(Default)]
@@ -238,6 +262,8 @@ struct WatchState {
     seq: u64,
     log: VecDeque<Arc<Change>>,
     order: SeatOrder,
+    /// The compact snapshot of change `seq`, shared by the streams that open meanwhile.
+    compact: Option<(u64, axum::body::Bytes)>,
 }
 
 /// A stream's subscription: what to send first, then the changes as they come.
@@ -248,8 +274,6 @@ pub(crate) struct Subscription {
     pub(crate) opening: Opening,
     /// The changes after the opening.
     pub(crate) changes: broadcast::Receiver<Arc<Change>>,
-    /// How long this stream waits before sending a change (see [`SPREAD`]).
-    pub(crate) offset: Duration,
     /// How it names seats.
     pub(crate) form: Form,
 }
@@ -263,11 +287,16 @@ pub(crate) enum Form {
     Compact,
 }
 
-/// The streams of a watch send each change spread over this much time, each at its own offset
-/// (streams opened one after the other get offsets far apart): 10,000 streams woken at once
-/// hold the workers for a moment in which every request waits; spread, requests go between.
-/// A change still reaches every map within the 1 s asked (500 ms between reads + this).
+/// The streams of a watch send each change spread over this much time: 10,000 streams woken at
+/// once hold the workers for a moment in which every request waits; spread, requests go
+/// between. A change still reaches every map within the 1 s asked (500 ms between reads +
+/// this).
 const SPREAD: Duration = Duration::from_millis(250);
+/// How many moments a change is spread over: streams are dealt to [`LANES`] channels in turn
+/// and a watch's task hands each change to lane `k` at `k / LANES` of [`SPREAD`]. Each stream
+/// then wakes once per change (no timer of its own), and no more than one stream in
+/// [`LANES`] at a time.
+const LANES: usize = 125;
 
 fn word(state: TakenState) -> &'static str {
     match state {
@@ -309,22 +338,20 @@ impl SeatFeed {
         let watch = self.watch(event).await?;
         // Subscribed before the opening is read: a change in between is then both in the
         // opening and on the channel, and the stream drops what it already sent by number.
-        let changes = watch.tx.subscribe();
+        // Successive streams on successive lanes.
+        let n = self
+            .streams
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let changes = watch.lanes[n as usize % LANES].subscribe();
         let after = last_id
             .and_then(|id| id.split_once('-'))
             .filter(|(epoch, _)| *epoch == watch.epoch)
             .and_then(|(_, n)| n.parse::<u64>().ok());
         let opening = watch.opening(after);
-        // Successive streams land far apart in the spread (a step of about 0.618 of it).
-        let n = self
-            .streams
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let offset = SPREAD.mul_f64(((n as f64) * 0.618_033_988_75).fract());
         Ok(Subscription {
             watch,
             opening,
             changes,
-            offset,
             form,
         })
     }
@@ -340,19 +367,17 @@ impl SeatFeed {
             .into_iter()
             .map(|(seat, state)| (seat, word(state)))
             .collect();
-        let (tx, _) = broadcast::channel(BUFFER);
         let n = self
             .count
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let fresh = Arc::new(Watch {
-            epoch: format!("{}{n:x}", self.started),
-            state: Mutex::new(WatchState {
+        let fresh = Arc::new(Watch::new(
+            format!("{}{n:x}", self.started),
+            WatchState {
                 seen,
                 order,
                 ..WatchState::default()
-            }),
-            tx,
-        });
+            },
+        ));
         let watch = {
             let mut watches = self.lock();
             // Another stream may have started one meanwhile: use it.
@@ -386,7 +411,11 @@ impl SeatFeed {
                     // A seat laid out since the watch began: number the seats again.
                     if !live.state().order.knows(taken.keys()) {
                         match (self.seat_order)(event).await {
-                            Ok(seats) => live.state().order = SeatOrder::new(seats),
+                            Ok(seats) => {
+                                let mut state = live.state();
+                                state.order = SeatOrder::new(seats);
+                                state.compact = None;
+                            }
                             Err(e) => {
                                 tracing::warn!(event.id = %event, error = %e, "the seat feed could not read the seat order");
                             }
@@ -407,6 +436,36 @@ impl SeatFeed {
 }
 
 impl Watch {
+    /// A watch named `epoch` starting from `state`, with its lanes and the task that feeds
+    /// them (it ends with the watch).
+    fn new(epoch: String, state: WatchState) -> Self {
+        let lanes: Vec<_> = (0..LANES).map(|_| broadcast::channel(BUFFER).0).collect();
+        let (spread, mut changes) = tokio::sync::mpsc::unbounded_channel::<Arc<Change>>();
+        let senders = lanes.clone();
+        tokio::spawn(async move {
+            let keep_alive = Arc::new(Change::keep_alive());
+            loop {
+                let change = match tokio::time::timeout(KEEP_ALIVE, changes.recv()).await {
+                    Ok(Some(change)) => change,
+                    Ok(None) => break,
+                    Err(_) => keep_alive.clone(),
+                };
+                let began = tokio::time::Instant::now();
+                for (k, lane) in senders.iter().enumerate() {
+                    tokio::time::sleep_until(began + SPREAD.mul_f64(k as f64 / LANES as f64)).await;
+                    // No receiver is not an error: the lane's streams went.
+                    let _ = lane.send(change.clone());
+                }
+            }
+        });
+        Self {
+            epoch,
+            state: Mutex::new(state),
+            lanes,
+            spread,
+        }
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, WatchState> {
         self.state
             .lock()
@@ -445,9 +504,9 @@ impl Watch {
         if state.log.len() > LOG {
             state.log.pop_front();
         }
-        // Sent under the lock, so that changes reach the channel in their order. No receiver
-        // is not an error: the last stream just went.
-        let _ = self.tx.send(change);
+        // Sent under the lock, so that changes reach the lanes in their order. A closed channel
+        // is not an error: the watch is ending.
+        let _ = self.spread.send(change);
     }
 
     /// What a stream that saw everything up to `after` is sent first.
@@ -477,12 +536,17 @@ impl Watch {
 
     /// The whole state in the compact form, as a `snapshot` event, and its number.
     pub(crate) fn compact_snapshot(&self) -> (axum::body::Bytes, u64) {
-        let state = self.state();
-        let id = format!("{}-{}", self.epoch, state.seq);
-        (
-            frame("snapshot", &id, &state.order.bits(&state.seen, true)),
-            state.seq,
-        )
+        let mut state = self.state();
+        let seq = state.seq;
+        if let Some((at, bytes)) = &state.compact
+            && *at == seq
+        {
+            return (bytes.clone(), seq);
+        }
+        let id = format!("{}-{seq}", self.epoch);
+        let bytes = frame("snapshot", &id, &state.order.bits(&state.seen, true));
+        state.compact = Some((seq, bytes.clone()));
+        (bytes, seq)
     }
 }
 
@@ -491,12 +555,7 @@ mod tests {
     use super::*;
 
     fn watch() -> Watch {
-        let (tx, _) = broadcast::channel(BUFFER);
-        Watch {
-            epoch: "test".into(),
-            state: Mutex::new(WatchState::default()),
-            tx,
-        }
+        Watch::new("test".into(), WatchState::default())
     }
 
     #[test]
@@ -521,8 +580,8 @@ mod tests {
         assert!(!order.knows([SeatId::new()].iter()));
     }
 
-    #[test]
-    fn changes_are_numbered_and_a_resume_gets_what_came_after_or_a_snapshot() {
+    #[tokio::test]
+    async fn changes_are_numbered_and_a_resume_gets_what_came_after_or_a_snapshot() {
         let w = watch();
         let (a, b) = (SeatId::new(), SeatId::new());
         w.apply(HashMap::from([(a, TakenState::Reserved)]));
