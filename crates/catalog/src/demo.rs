@@ -6,6 +6,7 @@ use kernel::{EventId, Money, SeatId};
 use md5::{Digest, Md5};
 use uuid::Uuid;
 
+use crate::domain::layout::{Category, SectionShape};
 use crate::domain::{Event, EventStatus, Seat};
 use crate::{CatalogError, CatalogService};
 
@@ -14,6 +15,9 @@ struct Band(i64, i64, &'static str, i64);
 
 struct SeedEvent {
     id: &'static str,
+    /// A hall of curved rows with a price category per band ((name, colour), band by band),
+    /// to show a layout beyond rectangles; `None`: straight rows priced by section.
+    theatre: Option<&'static [(&'static str, &'static str)]>,
     name: &'static str,
     description: &'static str,
     venue: &'static str,
@@ -28,6 +32,7 @@ const SEATS_PER_ROW: i64 = 100;
 const SEED_EVENTS: [SeedEvent; 5] = [
     SeedEvent {
         id: "11111111-1111-1111-1111-111111111111",
+        theatre: None,
         name: "Concierto Jazz Noche",
         description: "Una noche de jazz contemporáneo con artistas internacionales",
         venue: "Teatro Nacional",
@@ -41,6 +46,11 @@ const SEED_EVENTS: [SeedEvent; 5] = [
     },
     SeedEvent {
         id: "22222222-2222-2222-2222-222222222222",
+        theatre: Some(&[
+            ("Platea VIP", "#7a5af8"),
+            ("Preferencia", "#1f77b4"),
+            ("General", "#0e9384"),
+        ]),
         name: "Teatro: La Vida es Bella",
         description: "Adaptación teatral de la novela clásica",
         venue: "Centro Cultural",
@@ -54,6 +64,7 @@ const SEED_EVENTS: [SeedEvent; 5] = [
     },
     SeedEvent {
         id: "33333333-3333-3333-3333-333333333333",
+        theatre: None,
         name: "Match de Fútbol: Local vs Internacional",
         description: "Partido amistoso de clasificación",
         venue: "Estadio Central",
@@ -67,6 +78,7 @@ const SEED_EVENTS: [SeedEvent; 5] = [
     },
     SeedEvent {
         id: "44444444-4444-4444-4444-444444444444",
+        theatre: None,
         name: "Conferencia Tecnología 2026",
         description: "Charlas sobre tendencias en software",
         venue: "Convention Center",
@@ -76,6 +88,7 @@ const SEED_EVENTS: [SeedEvent; 5] = [
     },
     SeedEvent {
         id: "55555555-5555-5555-5555-555555555555",
+        theatre: None,
         name: "Concierto Rock Nacional",
         description: "Festival con bandas locales e internacionales",
         venue: "Arena Metropolitana",
@@ -111,6 +124,18 @@ pub async fn load_demo_catalogue(service: &CatalogService) -> Result<bool, Catal
             now,
         );
         service.insert_event_with_seats(&event, &seats).await?;
+        if let Some(names) = seed.theatre {
+            let categories: Vec<Category> = names
+                .iter()
+                .zip(seed.bands)
+                .map(|(&(name, colour), band)| Category {
+                    name: name.into(),
+                    colour: colour.into(),
+                    price: Money::from_cents(band.3 * 100),
+                })
+                .collect();
+            service.set_categories(event.id, &categories).await?;
+        }
     }
     Ok(true)
 }
@@ -205,11 +230,34 @@ fn seed_event(seed: &SeedEvent, date: DateTime<Utc>, _now: DateTime<Utc>) -> (Ev
         capacity,
         Money::from_cents(seed.base_price * 100),
     );
+    let mut e = e;
     let prefix = &seed.id[..8];
     let mut seats = Vec::with_capacity(capacity as usize);
-    for band in seed.bands {
+    for (b, band) in seed.bands.iter().enumerate() {
+        // In the theatre, rows are arcs around one point in front of the stage, each band a
+        // seat width behind the one before (its aisle).
+        let shape = seed.theatre.map(|_| {
+            let first = (band.0 - 1) as f64 + b as f64;
+            SectionShape {
+                y: first,
+                curve: THEATRE_RADIUS + first,
+                ..SectionShape::default()
+            }
+        });
+        let places: Vec<(i64, i64, f64, f64)> = match &shape {
+            Some(shape) => shape.place(band.1 - band.0 + 1, SEATS_PER_ROW),
+            None => Vec::new(),
+        };
+        let category = seed
+            .theatre
+            .and_then(|names| names.get(b))
+            .map(|(name, _)| (*name).to_string());
         for row in band.0..=band.1 {
             for number in 1..=SEATS_PER_ROW {
+                let position = places
+                    .iter()
+                    .find(|p| p.0 == row - band.0 + 1 && p.1 == number)
+                    .map(|p| (p.2, p.3));
                 seats.push(Seat {
                     id: SeatId(md5_uuid(&format!("seat-{prefix}-{row}-{number}"))),
                     event_id: e.id,
@@ -218,14 +266,21 @@ fn seed_event(seed: &SeedEvent, date: DateTime<Utc>, _now: DateTime<Utc>) -> (Ev
                     seat_number: number,
                     price: Money::from_cents(band.3 * 100),
                     access: None,
-                    category: None,
-                    position: None,
+                    category: category.clone(),
+                    position,
                 });
             }
         }
     }
+    if seed.theatre.is_some() {
+        e.stage = Some((0.0, -6.0));
+    }
     (e, seats)
 }
+
+/// How far in front of the theatre's first row its rows bend around (seat widths): 100 seats
+/// then span about a quarter of a circle.
+const THEATRE_RADIUS: f64 = 60.0;
 
 /// The reference's seat-id rule: PostgreSQL's `md5(text)::uuid`.
 fn md5_uuid(text: &str) -> Uuid {

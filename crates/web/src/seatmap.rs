@@ -189,9 +189,11 @@ fn place_positioned(
     let pad = if boxes_only { 4.0 } else { 13.0 };
     let mut min = (stage_x - STAGE_HALF_WIDTH, stage_y - STAGE_HALF);
     let mut max = (stage_x + STAGE_HALF_WIDTH, stage_y + STAGE_HALF);
+    // (Room below each seat for a section's name: it is written under its section, where
+    // the gap to the next one is, since curved rows reach up beside the ones before.)
     for (x, y) in seats.iter().filter_map(|s| s.position).map(at) {
-        min = (min.0.min(x - pad), min.1.min(y - pad - 20.0));
-        max = (max.0.max(x + pad), max.1.max(y + pad));
+        min = (min.0.min(x - pad), min.1.min(y - pad));
+        max = (max.0.max(x + pad), max.1.max(y + pad + 22.0));
     }
     let shift = |(x, y): (f64, f64)| {
         (
@@ -223,7 +225,7 @@ fn place_positioned(
         labels.push(Label {
             text: format!("Section {code}"),
             x: (left + right) / 2,
-            y: top - 18,
+            y: bottom + 26,
         });
         for row in rows.values() {
             let mut row = row.clone();

@@ -1570,3 +1570,37 @@ async fn an_organiser_imports_a_curved_hall_with_categories_and_a_buyer_picks_by
     browser.quit().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn the_demo_theatre_is_drawn_in_curved_rows_with_its_price_categories() -> anyhow::Result<()>
+{
+    let app = spawn_demo_app().await;
+    let browser = Browser::launch().await?;
+    browser
+        .goto(&url(
+            &app,
+            "/ui/events/22222222-2222-2222-2222-222222222222",
+        ))
+        .await?;
+    let legend = browser.text_of("ul.categories", 10).await?;
+    for words in [
+        "Platea VIP",
+        "Preferencia",
+        "General · $100,000.00 · 600 free",
+    ] {
+        assert!(legend.contains(words), "{words}: {legend}");
+    }
+    let map = crate::helpers::seat_map(&app, "22222222-2222-2222-2222-222222222222").await;
+    assert_eq!(map["stage"], json!({"x": 0.0, "y": -6.0}));
+    let seats = map["seats"].as_array().cloned().unwrap_or_default();
+    assert_eq!(seats.len(), 1_200);
+    assert!(
+        seats
+            .iter()
+            .all(|s| s["x"].is_number() && s["category"].is_string())
+    );
+    browser.assert_accessible("the demo theatre").await?;
+    browser.screenshot("33-demo-theatre").await?;
+    browser.quit().await;
+    Ok(())
+}
