@@ -495,6 +495,18 @@ impl CatalogService {
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        // A section whose seats are priced by category keeps its categories' prices.
+        let priced = store::categories_by_section(tx.conn(), id).await?;
+        if let Some((code, names)) = checked
+            .iter()
+            .find_map(|(code, _)| priced.get(code).map(|names| (code, names)))
+        {
+            tx.rollback().await?;
+            return Err(CatalogError::Invalid(format!(
+                "Section {code} is priced by its categories ({}); change the category's price instead.",
+                names.join(", ")
+            )));
+        }
         let mut changed = 0;
         for (code, price) in &checked {
             let n = store::set_section_price(tx.conn(), id, code, *price).await?;

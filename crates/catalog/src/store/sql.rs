@@ -482,6 +482,25 @@ pub(crate) async fn set_category_price(
         .collect())
 }
 
+/// The categories of each section of `event` whose seats have any.
+pub(crate) async fn categories_by_section(
+    conn: Conn<'_>,
+    event: EventId,
+) -> Result<HashMap<String, Vec<String>>, storage::Error> {
+    let rows: Vec<(String, String)> = Statement::new(
+        "select distinct section_code, category from catalog_seats
+         where event_id = $1 and category is not null order by section_code, category",
+    )
+    .bind(event.uuid())
+    .fetch_all(conn)
+    .await?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (section, category) in rows {
+        out.entry(section).or_default().push(category);
+    }
+    Ok(out)
+}
+
 /// How many seats of `event` belong to each category.
 pub(crate) async fn category_use(
     conn: Conn<'_>,

@@ -231,6 +231,19 @@ async fn an_imported_layout_with_categories_drives_the_map_and_best_available() 
         prices.len() == 6 && prices.iter().all(|p| **p == json!(50.0)),
         "{prices:?}"
     );
+    // A section priced by category keeps its categories' prices.
+    let by_section = app
+        .admin(
+            "PUT",
+            &format!("/admin/events/{event}/prices"),
+            Some(json!({"sections": [{"sectionCode": "BALC", "price": 10}]})),
+        )
+        .await?;
+    assert_eq!(by_section.status, 400, "{}", by_section.text);
+    assert_eq!(
+        by_section.error(),
+        "Section BALC is priced by its categories (Balcony); change the category's price instead."
+    );
     let dropped = set_categories(
         &app,
         &event,
