@@ -163,11 +163,14 @@ impl Browser {
     ) -> anyhow::Result<String> {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            let text = match self.client.find(Locator::Css(css)).await {
-                Ok(e) => e.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
+            // Only an element that is there counts: a page still loading must not pass for one
+            // whose element says nothing (an empty `needle` waits for the element itself).
+            let found = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => Some(e.text().await.unwrap_or_default()),
+                Err(_) => None,
             };
-            if text.contains(needle) {
+            let text = found.clone().unwrap_or_default();
+            if found.is_some_and(|t| t.contains(needle)) {
                 return Ok(text);
             }
             if Instant::now() > deadline {
