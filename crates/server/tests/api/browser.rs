@@ -1460,8 +1460,16 @@ async fn an_organiser_imports_a_curved_hall_with_categories_and_a_buyer_picks_by
     set_layout(bad).await?;
     browser.click("#import-layout").await?;
     let said = browser
-        .wait_for_text(".notice.error", "Line 26", 10)
+        .wait_for_text("#import .notice.error", "Line 26", 10)
         .await?;
+    let focused = browser
+        .execute("return document.activeElement.id;", vec![])
+        .await?;
+    assert_eq!(
+        focused.as_str(),
+        Some("layout-text"),
+        "the refused form's field has the focus"
+    );
     assert!(
         said.contains("\"Gallery\" is not one of this event's categories"),
         "{said}"

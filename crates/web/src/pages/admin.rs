@@ -340,6 +340,9 @@ pub(crate) struct GeneratorPage {
     pub(crate) categories: String,
     /// The layout text sent last (kept when it was refused).
     pub(crate) layout: String,
+    /// Which form `error` is about: `generator`, `categories` or `import` (it is shown there,
+    /// and that form's field has the focus).
+    pub(crate) error_at: &'static str,
 }
 
 /// `GET /ui/admin/events/{id}/seats`: the layout generator.
@@ -370,6 +373,7 @@ pub(crate) async fn generator_page(
     Ok(GeneratorPage {
         categories,
         layout: String::new(),
+        error_at: "generator",
         nav: Nav::of(visitor),
         id: id.to_string(),
         name: summary.event.name.clone(),

@@ -43,7 +43,8 @@ pub(crate) async fn set_categories(
         }
         Err(e) => {
             refused(&web, &visitor, id, e, |page| {
-                page.categories = form.categories
+                page.categories = form.categories;
+                page.error_at = "categories";
             })
             .await
         }
@@ -112,7 +113,13 @@ pub(crate) async fn import_layout(
     .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/ui/admin/events/{id}")).into_response()),
-        Err(e) => refused(&web, &visitor, id, e, |page| page.layout = form.layout).await,
+        Err(e) => {
+            refused(&web, &visitor, id, e, |page| {
+                page.layout = form.layout;
+                page.error_at = "import";
+            })
+            .await
+        }
     }
 }
 
