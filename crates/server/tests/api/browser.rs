@@ -1609,6 +1609,14 @@ async fn the_demo_theatre_is_drawn_in_curved_rows_with_its_price_categories() ->
     );
     browser.assert_accessible("the demo theatre").await?;
     browser.screenshot("33-demo-theatre").await?;
+    // On a phone the legend and the categories' picker fit the screen.
+    browser.set_window_size(375, 812).await?;
+    fits_a_phone(
+        &browser,
+        "/ui/events/22222222-2222-2222-2222-222222222222",
+        "34-demo-theatre-phone",
+    )
+    .await?;
     browser.quit().await;
     Ok(())
 }
