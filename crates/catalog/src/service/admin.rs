@@ -321,10 +321,8 @@ impl CatalogService {
         layout::check_together(&new, &old)?;
         store::insert_seats(tx.conn(), seats).await?;
         if let Some(stage) = stage {
-            let mut event = event.clone();
-            event.stage = Some(stage);
-            event.updated_at = Some(now);
-            store::update_event(tx.conn(), &event).await?;
+            // Only the stage: an edit of the event's other fields meanwhile stays.
+            store::set_stage(tx.conn(), event.id, stage, now).await?;
         }
         super::announce_seats(tx, event, seats, now).await?;
         Ok(())

@@ -92,11 +92,12 @@ pub(crate) async fn insert_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     Ok(())
 }
 
+/// Writes an event's own fields (the stage is written by [`set_stage`] alone).
 pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), storage::Error> {
     Statement::new(
         "update catalog_events set name = $2, description = $3, max_capacity = $4, status = $5,
             updated_at = $6, venue = $7, event_date = $8, time_zone = $9, sales_start = $10,
-            sales_end = $11, hold_extension = $12, stage_x = $13, stage_y = $14
+            sales_end = $11, hold_extension = $12
          where event_id = $1",
     )
     .bind(e.id.uuid())
@@ -111,11 +112,28 @@ pub(crate) async fn update_event(mut conn: Conn<'_>, e: &Event) -> Result<(), st
     .bind(e.sales_start.map(to_micros))
     .bind(e.sales_end.map(to_micros))
     .bind(e.hold_extension)
-    .bind(e.stage.map(|s| s.0))
-    .bind(e.stage.map(|s| s.1))
     .execute(conn.reborrow())
     .await?;
     Ok(())
+}
+
+/// Sets where the stage of an event stands.
+pub(crate) async fn set_stage(
+    conn: Conn<'_>,
+    event: EventId,
+    (x, y): (f64, f64),
+    now: DateTime<Utc>,
+) -> Result<(), storage::Error> {
+    Statement::new(
+        "update catalog_events set stage_x = $2, stage_y = $3, updated_at = $4 where event_id = $1",
+    )
+    .bind(event.uuid())
+    .bind(x)
+    .bind(y)
+    .bind(to_micros(now))
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Sets the price of every seat of a section; returns how many seats it has.

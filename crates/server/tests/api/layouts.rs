@@ -299,6 +299,19 @@ async fn a_json_layout_sets_its_stage_and_sections_can_be_placed_turned_and_curv
     let map = seat_map(&app, &event).await;
     assert_eq!(map["stage"], json!({"x": 0.0, "y": 10.0}));
     assert_eq!(map["seats"][0]["access"], "wheelchair");
+    let edited = app
+        .admin(
+            "PUT",
+            &format!("/admin/events/{event}"),
+            Some(json!({"name": "Ring Night"})),
+        )
+        .await?;
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    assert_eq!(
+        seat_map(&app, &event).await["stage"],
+        json!({"x": 0.0, "y": 10.0}),
+        "an edit of the event keeps its stage"
+    );
 
     // A placed section beside them: turned 90° and curved, priced by its category.
     let placed = app
