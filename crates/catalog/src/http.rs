@@ -83,7 +83,7 @@ async fn get_seatmap(
     Ok(Json(svc.seat_map(id).await?.into()))
 }
 
-/// Seat changes of an event as Server-Sent Events, within about half a second of each: first a
+/// Seat changes of an event as Server-Sent Events, within a second of each: first a
 /// `snapshot` (every seat that is not available, grouped by state: `{"reset": true,
 /// "reserved": ["<seatId>", …], "sold": […], "unavailable": […]}`; the others are available),
 /// then `seats` events with the seats that changed, grouped the same way

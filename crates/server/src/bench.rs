@@ -203,7 +203,9 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let rss_before_streams = server.rss_mib();
     let streams = match args.streams {
         0 => None,
-        n => Some(streams::Streams::open(&target, &event, n, &args.stream_form).await),
+        n => {
+            Some(streams::Streams::open(&target, &event, seats.len(), n, &args.stream_form).await?)
+        }
     };
     let rss_with_streams = server.rss_mib();
     let cpu_before = server.cpu_time();
@@ -212,7 +214,8 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let writes_before = server::writer_queue(&client, &server.base).await;
     let done = std::sync::atomic::AtomicBool::new(false);
     let sale = async {
-        let sale = load::sale(&target, &event, &seats, args).await;
+        let delivery = streams.as_ref().and_then(|s| s.delivery.clone());
+        let sale = load::sale(&target, &event, &seats, args, delivery).await;
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         sale
     };
@@ -239,6 +242,7 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
                 form: args.stream_form.clone(),
                 server_rss_before_mib: rss_before_streams,
                 server_rss_with_mib: rss_with_streams,
+                delivery: s.delivery.as_ref().map(|d| d.seen()),
             };
             s.close().await;
             Some(seen)

@@ -5,6 +5,8 @@
 //! One periodic check per connection rather than hyper's header-read timer, which arms a timer
 //! for every request: that cost a sixth of `/health`'s throughput (docs/performance.md).
 //! On stop, accepting ends and open connections finish their current request.
+//! A request counts as in progress until its response's body is sent: a seat-map stream
+//! (Server-Sent Events that stay open) is not closed as idle.
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -119,9 +121,22 @@ async fn connection(
             request.extensions_mut().insert(ConnectInfo(remote));
             let answer = service.clone().oneshot(request.map(Body::new));
             async move {
-                let response = answer.await;
-                drop(in_progress);
-                response
+                answer.await.map(|response| {
+                    if axum::body::HttpBody::size_hint(response.body())
+                        .exact()
+                        .is_some()
+                    {
+                        drop(in_progress);
+                        return response;
+                    }
+                    // A streamed body: in progress until it ends (hyper drops it then).
+                    response.map(|body| {
+                        Body::new(http_body_util::BodyExt::map_frame(body, move |frame| {
+                            let _in_progress = &in_progress;
+                            frame
+                        }))
+                    })
+                })
             }
         })
     };

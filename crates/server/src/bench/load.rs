@@ -118,6 +118,8 @@ pub(crate) struct Sale {
 struct Shared {
     event: String,
     seats: Vec<Value>,
+    /// Told of each granted hold, when streams measure how soon it reached them.
+    delivery: Option<Arc<super::streams::Delivery>>,
     /// Seats per buyer in best mode.
     group: u32,
     /// Best mode: the server said fewer seats than a group are left.
@@ -187,9 +189,18 @@ struct Local {
 }
 
 /// Runs the buyers until every buyer has had a turn, the seats are sold, or `--max-secs`.
-pub(crate) async fn sale(target: &Target, event: &str, seats: &[Value], args: &BenchArgs) -> Sale {
+/// `delivery` (with open compact streams) is told of each granted hold (spread and hotspot
+/// modes).
+pub(crate) async fn sale(
+    target: &Target,
+    event: &str,
+    seats: &[Value],
+    args: &BenchArgs,
+    delivery: Option<Arc<super::streams::Delivery>>,
+) -> Sale {
     let started = Instant::now();
     let shared = Arc::new(Shared {
+        delivery,
         event: event.to_string(),
         seats: seats.to_vec(),
         group: args.group,
@@ -372,6 +383,9 @@ async fn buy(conn: &mut Conn, shared: &Shared, n: u64, local: &mut Local) {
                     return;
                 };
                 shared.holds.fetch_add(1, Ordering::Relaxed);
+                if let Some(delivery) = &shared.delivery {
+                    delivery.held(i, t);
+                }
                 held = Some((seat, answer.reservation_id));
                 break;
             }

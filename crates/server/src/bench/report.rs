@@ -50,6 +50,23 @@ pub(crate) struct StreamsSeen {
     pub(crate) server_rss_before_mib: Option<f64>,
     /// …and with them open, before the sale (MiB).
     pub(crate) server_rss_with_mib: Option<f64>,
+    /// In the compact form: how soon each granted hold reached the decoding streams.
+    pub(crate) delivery: Option<DeliverySeen>,
+}
+
+/// From a granted hold's request to a decoding stream seeing the seat taken.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DeliverySeen {
+    /// Streams that decoded what they received.
+    pub(crate) streams: usize,
+    /// (hold, stream) pairs measured.
+    pub(crate) measured: usize,
+    /// Held seats a decoding stream never saw taken (should be none).
+    pub(crate) unseen: u64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+    pub(crate) max_ms: f64,
 }
 
 /// Latency of one step.
@@ -432,6 +449,12 @@ impl Report {
                 text += &format!(
                     "  server memory: {before:.0} MiB before the streams, {with:.0} MiB with them ({:+.0} MiB)\n",
                     with - before
+                );
+            }
+            if let Some(d) = &s.delivery {
+                text += &format!(
+                    "  a hold reached the open maps: p50 {:.0} ms, p99 {:.0} ms, at most {:.0} ms ({} measured on {} decoding streams, {} never seen)\n",
+                    d.p50_ms, d.p99_ms, d.max_ms, d.measured, d.streams, d.unseen
                 );
             }
         }

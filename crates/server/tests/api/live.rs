@@ -277,3 +277,33 @@ async fn the_compact_form_numbers_seats_in_the_maps_order_and_resumes_with_the_w
     assert_eq!(bad.status, 400, "{}", bad.text);
     Ok(())
 }
+
+#[tokio::test]
+async fn an_open_seat_map_is_not_closed_as_an_idle_connection() -> anyhow::Result<()> {
+    // Connections without a request in progress for 1 s are closed; a stream is one request
+    // in progress for as long as it is open.
+    let app = spawn_with(&["--no-demo", "--header-timeout-secs", "1"]).await;
+    let (event, seats) = create_event(&app, 1, 3).await;
+    let mut stream = Stream::open(&app, &event, None).await?;
+    assert_eq!(stream.next().await?.event, "snapshot");
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let seat = seats[1]["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(hold(&app, &seat, "ana").await.status, 201);
+    let change = stream.next().await?;
+    assert_eq!(state_of(&change, &seat).as_deref(), Some("reserved"));
+    // An idle keep-alive connection is still closed (the limit is not lifted for all).
+    let mut idle =
+        tokio::net::TcpStream::connect(app.base("gateway").trim_start_matches("http://")).await?;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let mut byte = [0_u8; 1];
+    let read = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read(&mut idle, &mut byte),
+    )
+    .await?;
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "an idle connection was closed"
+    );
+    Ok(())
+}
