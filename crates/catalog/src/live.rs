@@ -7,11 +7,10 @@
 //! stream is then sent at most one frame per [`ROUND`], carrying every change since its last
 //! (each seat's latest state): open maps cost a write each per round however busy the sale,
 //! and a change still reaches every map within [`POLL`] + [`ROUND`] (0.9 s; 1 s is asked).
-//! Asking
-//! the database rather than listening to events makes the feed the same in every deployment
-//! (one process or split, any engine) and lets it see every cause of a change (holds, lapses,
-//! releases, sales, refunds, seats held back): what a stream sends is what the seat map would
-//! answer at that instant.
+//! Asking the database rather than listening to events makes the feed the same in every
+//! deployment (one process or split, any engine) and lets it see every cause of a change
+//! (holds, lapses, releases, sales, refunds, seats held back): what a stream sends is what the
+//! seat map would answer at that instant.
 //!
 //! Nothing missed: a stream that comes back with `Last-Event-ID` gets the changes after it from
 //! the watch's log (the last [`LOG`] changes); an id the log no longer has, of another epoch
