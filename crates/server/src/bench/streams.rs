@@ -279,8 +279,10 @@ async fn read(authority: &str, request: &[u8], seen_by: Seen<'_>) -> anyhow::Res
     socket.write_all(request).await?;
     // A change's frame in the compact form is at most about 1.4 KB for these sales: one read.
     let mut buffer = [0_u8; 2048];
-    // The end of the previous read, so that a marker split between two reads still counts.
-    let mut tail: Vec<u8> = Vec::with_capacity(16);
+    // The end of the previous read and this read, so that a marker split between two reads
+    // still counts (reused: the readers share the cores with the server they measure).
+    let mut seen: Vec<u8> = Vec::with_capacity(buffer.len() + 8);
+    let mut tail = ([0_u8; 6], 0_usize);
     let (mut first, mut answered) = (true, false);
     loop {
         let n = socket.read(&mut buffer).await?;
@@ -296,9 +298,14 @@ async fn read(authority: &str, request: &[u8], seen_by: Seen<'_>) -> anyhow::Res
         if let Some(decoder) = &mut decoder {
             decoder.feed(&buffer[..n]);
         }
-        let mut seen = std::mem::take(&mut tail);
+        seen.clear();
+        seen.extend_from_slice(&tail.0[..tail.1]);
         seen.extend_from_slice(&buffer[..n]);
-        let found = seen.windows(7).filter(|w| w == b"\nevent:").count() as u64;
+        let found = seen
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' && seen[i + 1..].starts_with(b"event:"))
+            .count() as u64;
         if found > 0 {
             events.fetch_add(found, Ordering::Relaxed);
             if first {
@@ -306,6 +313,8 @@ async fn read(authority: &str, request: &[u8], seen_by: Seen<'_>) -> anyhow::Res
                 first = false;
             }
         }
-        tail.extend_from_slice(&seen[seen.len().saturating_sub(6)..]);
+        let end = &seen[seen.len().saturating_sub(6)..];
+        tail.0[..end.len()].copy_from_slice(end);
+        tail.1 = end.len();
     }
 }
