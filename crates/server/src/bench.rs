@@ -78,7 +78,8 @@ pub struct BenchArgs {
     pub attempts: u32,
     /// Seat maps open during the sale: connections to the event's live seat map
     /// (`GET /events/{id}/seatmap/stream`) opened before it and read throughout; the report
-    /// gives the server's memory before and with them, and the events they received.
+    /// gives the server's memory before and with them, the events they received, and (compact
+    /// form) how soon a granted hold reached 16 of them that decode what they receive.
     #[arg(long, default_value_t = 0)]
     pub streams: u32,
     /// How the streams name seats: `compact` (what the event page asks for: indexes, or a
