@@ -260,12 +260,12 @@ impl Application {
             ports,
             relay: Some(relay),
             consumers,
-            inventory: args.runs("inventory").then_some(state.inventory),
-            notification: args.runs("notification").then_some(state.notification),
+            inventory: args.runs("inventory").then(|| state.inventory.clone()),
+            notification: args.runs("notification").then(|| state.notification.clone()),
             payment: args.runs("payment").then(|| {
                 let started = (!args.is_split()).then(|| clock.now());
                 (
-                    state.payment,
+                    state.payment.clone(),
                     started,
                     Duration::from_secs(args.request_timeout_secs),
                 )

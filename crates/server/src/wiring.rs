@@ -274,7 +274,7 @@ pub(crate) fn services(
         guest_tokens,
         accounts,
     });
-    Ok(AppState {
+    Ok(AppState::new(crate::state::Services {
         catalog,
         inventory,
         ordering,
@@ -286,7 +286,7 @@ pub(crate) fn services(
         auth,
         local_ports,
         outbox: outbox::Operator::new(db.clone()),
-    })
+    }))
 }
 
 /// How long a hold lasts, and how many a buyer may have.
