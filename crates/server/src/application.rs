@@ -261,7 +261,9 @@ impl Application {
             relay: Some(relay),
             consumers,
             inventory: args.runs("inventory").then(|| state.inventory.clone()),
-            notification: args.runs("notification").then(|| state.notification.clone()),
+            notification: args
+                .runs("notification")
+                .then(|| state.notification.clone()),
             payment: args.runs("payment").then(|| {
                 let started = (!args.is_split()).then(|| clock.now());
                 (
