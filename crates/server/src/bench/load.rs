@@ -39,9 +39,14 @@ impl StepStats {
         }
         let mut sorted = self.samples.clone();
         sorted.sort_unstable();
-        let rank = ((sorted.len() as f64) * q).ceil() as usize;
-        f64::from(sorted[rank.clamp(1, sorted.len()) - 1]) / 1000.0
+        nearest_rank(&sorted, q).map_or(0.0, |us| f64::from(us) / 1000.0)
     }
+}
+
+/// The `q` quantile (0..=1) of `sorted` by nearest rank; `None` when it is empty.
+pub(crate) fn nearest_rank<T: Copy>(sorted: &[T], q: f64) -> Option<T> {
+    let rank = ((sorted.len() as f64) * q).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len().max(1)) - 1).copied()
 }
 
 /// Throughput of `GET /health`.

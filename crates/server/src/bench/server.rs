@@ -99,8 +99,8 @@ impl Lag {
     fn from_micros(mut delays: Vec<i64>) -> Self {
         delays.sort_unstable();
         let at = |q: f64| {
-            let i = ((delays.len() as f64 * q).ceil() as usize).clamp(1, delays.len()) - 1;
-            Duration::from_micros(u64::try_from(delays[i]).unwrap_or(0))
+            let us = super::load::nearest_rank(&delays, q).unwrap_or(0);
+            Duration::from_micros(u64::try_from(us).unwrap_or(0))
         };
         if delays.is_empty() {
             return Self::default();

@@ -60,12 +60,7 @@ impl Delivery {
             }
         }
         delays.sort_unstable();
-        let ms = |q: f64| {
-            let rank = ((delays.len() as f64) * q).ceil() as usize;
-            delays
-                .get(rank.clamp(1, delays.len().max(1)) - 1)
-                .map_or(0.0, |&ns| ns as f64 / 1e6)
-        };
+        let ms = |q: f64| super::load::nearest_rank(&delays, q).map_or(0.0, |ns| ns as f64 / 1e6);
         super::report::DeliverySeen {
             streams: self.seen.len(),
             measured: delays.len(),
