@@ -199,8 +199,6 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
     let (event, seats) = server::create_event(&client, &server.base, &token, args.seats).await?;
     progress(&format!("event ready: {} seats", seats.len()));
     let target = conn::Target::new(&server.base)?;
-    let health = load::health(&target, args).await;
-    progress(&format!("GET /health: {:.0} requests/s", health.per_sec()));
     let rss_before_streams = server.rss_mib();
     let streams = match args.streams {
         0 => None,
@@ -209,6 +207,12 @@ async fn bench(args: &BenchArgs, server: &server::Server) -> anyhow::Result<Repo
         }
     };
     let rss_with_streams = server.rss_mib();
+    // Right before the sale, with or without open streams, so that every sale starts from a
+    // server that was just busy: opening 10,000 streams takes seconds of near idleness, and a
+    // sale that starts after 12 s of idleness has a hold p99 twice as high, streams or not
+    // (docs/performance.md, "A sale after a pause").
+    let health = load::health(&target, args).await;
+    progress(&format!("GET /health: {:.0} requests/s", health.per_sec()));
     let cpu_before = server.cpu_time();
     let bench_cpu_before = server::process_cpu_time("self");
     let switches_before = server.context_switches();
