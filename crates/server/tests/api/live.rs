@@ -307,3 +307,113 @@ async fn an_open_seat_map_is_not_closed_as_an_idle_connection() -> anyhow::Resul
     );
     Ok(())
 }
+
+/// What a raw connection received until `needle` appeared `times` times (at most 10 s).
+async fn read_until(
+    socket: &mut tokio::net::TcpStream,
+    seen: &mut String,
+    needle: &str,
+    times: usize,
+) -> anyhow::Result<()> {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut buffer = [0_u8; 4096];
+    while seen.matches(needle).count() < times {
+        let n = tokio::time::timeout_at(deadline, socket.read(&mut buffer))
+            .await
+            .map_err(|_| anyhow::anyhow!("no {needle:?} within 10 s; have {seen:?}"))??;
+        anyhow::ensure!(n > 0, "the stream ended; have {seen:?}");
+        seen.push_str(std::str::from_utf8(&buffer[..n])?);
+    }
+    Ok(())
+}
+
+/// The last `seats` event in what a raw connection received, as an [`Sse`].
+fn last_seats_event(seen: &str) -> anyhow::Result<Sse> {
+    let block = seen
+        .rsplit("event: seats\n")
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no seats event in {seen:?}"))?;
+    let line = |prefix: &str| {
+        block
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("no {prefix:?} in {block:?}"))
+    };
+    Ok(Sse {
+        event: "seats".into(),
+        id: line("id: ")?,
+        data: serde_json::from_str(&line("data: ")?)?,
+    })
+}
+
+#[tokio::test]
+async fn a_compact_stream_is_written_by_the_watch_itself_and_one_with_an_origin_through_http()
+-> anyhow::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_with(&["--no-demo", "--hold-rate-limit", "0"]).await;
+    let (event, seats) = create_event(&app, 1, 6).await;
+    let seat = |i: usize| seats[i]["id"].as_str().unwrap_or_default().to_string();
+    let request = |origin: &str| {
+        format!(
+            "GET /events/{event}/seatmap/stream?form=compact HTTP/1.1\r\nHost: boxoffice\r\n\
+             Accept: text/event-stream\r\n{origin}\r\n"
+        )
+    };
+    let mut open = Vec::new();
+    for (port, origin) in [
+        ("gateway", ""),
+        ("catalog", ""),
+        ("gateway", "Origin: http://elsewhere.example\r\n"),
+    ] {
+        let address = app.base(port).trim_start_matches("http://").to_string();
+        let mut socket = tokio::net::TcpStream::connect(address).await?;
+        socket.write_all(request(origin).as_bytes()).await?;
+        let mut seen = String::new();
+        read_until(&mut socket, &mut seen, "event: snapshot", 1).await?;
+        open.push((socket, seen));
+    }
+    // The first two are the watch's own: the end of the connection ends the body. The one
+    // with an Origin went through hyper (CORS answers are its), in chunks.
+    for (_, seen) in &open[..2] {
+        let head = seen.split("\r\n\r\n").next().unwrap_or_default();
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        for line in [
+            "content-type: text/event-stream",
+            "cache-control: no-cache",
+            "connection: close",
+        ] {
+            assert!(head.contains(line), "{line} in {head}");
+        }
+        assert!(!head.contains("transfer-encoding"), "{head}");
+    }
+    assert!(
+        open[2].1.contains("transfer-encoding: chunked"),
+        "{}",
+        open[2].1
+    );
+
+    // A hold reaches all three alike; then one client goes, and the others still hear.
+    for (n, gone) in [(1, None), (2, Some(0))] {
+        if let Some(i) = gone {
+            let (socket, _) = open.remove(i);
+            drop(socket);
+        }
+        assert_eq!(
+            hold(&app, &seat(n), &format!("buyer-{n}")).await.status,
+            201
+        );
+        for (socket, seen) in &mut open {
+            read_until(socket, seen, "event: seats", n).await?;
+            let change = last_seats_event(seen)?;
+            assert_eq!(
+                compact_states(&change, 6)[n],
+                Some("reserved"),
+                "{:?}",
+                change.data
+            );
+        }
+    }
+    Ok(())
+}
