@@ -25,7 +25,6 @@ pub use events::{
     EventRescheduled, EventStatusChanged, GeneratedSeat, SeatPricesChanged, SeatsGenerated,
 };
 pub use http::{openapi, router};
-pub use live::DirectStream;
 pub use ports::{EventCounts, SeatAvailability, TakenState};
 pub use queries::{CatalogQueries, SeatListing};
 pub use service::{

@@ -255,134 +255,6 @@ pub(crate) struct Watch {
     /// The [`LANES`] channels streams listen on, each sent what changed once per [`ROUND`], at
     /// its own moment.
     lanes: Vec<broadcast::Sender<Arc<Change>>>,
-    /// The compact streams of each lane that its task writes straight to their sockets
-    /// ([`Direct`]).
-    direct: Vec<Mutex<Vec<Direct>>>,
-}
-
-/// A compact stream about to be served by its lane ([`Direct`]): from
-/// [`CatalogService::open_direct_stream`](crate::CatalogService::open_direct_stream).
-pub struct DirectStream {
-    watch: Arc<Watch>,
-    lane: usize,
-}
-
-/// The response's head: what the route answers (`http.rs`), and the end of the connection
-/// marks the end of the body (no chunks to frame).
-fn direct_head() -> Vec<u8> {
-    format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\
-         vary: origin\r\nconnection: close\r\ndate: {}\r\n\r\n",
-        chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT")
-    )
-    .into_bytes()
-}
-
-impl DirectStream {
-    /// Sends the response's head and the whole state on `socket` (whose request was read),
-    /// then leaves the writing to the lane until the client closes the connection or `stop`
-    /// ends (the server stops).
-    pub async fn serve(
-        self,
-        socket: tokio::net::TcpStream,
-        stop: impl std::future::Future<Output = ()>,
-    ) {
-        let socket = Arc::new(socket);
-        let gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        {
-            // Registered with the state it starts from, under the lane's lock: the lane's next
-            // frame then covers every change after it (see `Watch::serve_lanes`).
-            let mut lane = self.watch.lock_direct(self.lane);
-            let (snapshot, seq) = self.watch.compact_snapshot();
-            let mut first = direct_head();
-            first.extend_from_slice(&snapshot);
-            let mut stream = Direct {
-                socket: socket.clone(),
-                sent: seq,
-                pending: None,
-                gone: gone.clone(),
-            };
-            if !stream.write(first.into()) {
-                return;
-            }
-            lane.push(stream);
-        }
-        // Nothing more is expected from the client: wait for it to close.
-        let closed = async {
-            let mut buffer = [0_u8; 256];
-            while socket.readable().await.is_ok() {
-                match socket.try_read(&mut buffer) {
-                    Ok(0) => break,
-                    Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                    Err(_) => break,
-                }
-            }
-        };
-        tokio::select! {
-            () = closed => {}
-            () = stop => {}
-        }
-        gone.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// A compact stream whose request the server handed over before HTTP (`serve.rs`): the lane's
-/// task writes its frames to the socket itself, without a task, a wake-up and an HTTP/1
-/// dispatcher per stream and frame (what 10,000 open maps cost most: docs/performance.md,
-/// "Frames written by the lanes"). Its connection is closed (`Connection: close`) when it ends.
-pub(crate) struct Direct {
-    socket: Arc<tokio::net::TcpStream>,
-    /// The last change it was sent.
-    sent: u64,
-    /// The part of a frame the socket did not take at once.
-    pending: Option<axum::body::Bytes>,
-    /// Set when the client went or the server stops.
-    gone: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl Direct {
-    /// Writes what is pending, then `change` if it is newer than what was sent; `false` when
-    /// the stream is over: the client went, or did not take what it was sent a round ago (it
-    /// reconnects and resumes with `Last-Event-ID`).
-    fn offer(&mut self, change: Option<&Change>) -> bool {
-        if self.gone.load(std::sync::atomic::Ordering::Relaxed) {
-            return false;
-        }
-        if let Some(rest) = self.pending.take()
-            && !self.write(rest)
-        {
-            return false;
-        }
-        match change {
-            Some(change) if change.is_keep_alive() => self.write(change.frame.clone()),
-            Some(change) if change.seq > self.sent => {
-                self.sent = change.seq;
-                self.write(change.compact.clone())
-            }
-            _ => true,
-        }
-    }
-
-    /// Writes `bytes` without waiting; keeps what the socket did not take, unless something
-    /// was already waiting (`false`: the client stopped reading).
-    fn write(&mut self, bytes: axum::body::Bytes) -> bool {
-        if self.pending.is_some() {
-            return false;
-        }
-        match self.socket.try_write(&bytes) {
-            Ok(n) if n == bytes.len() => true,
-            Ok(n) => {
-                self.pending = Some(bytes.slice(n..));
-                true
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                self.pending = Some(bytes);
-                true
-            }
-            Err(_) => false,
-        }
-    }
 }
 
 #[derive(Default)]
@@ -501,21 +373,6 @@ impl SeatFeed {
         })
     }
 
-    /// The watch of `event` and the lane for a [`Direct`] stream of it.
-    ///
-    /// # Errors
-    /// When inventory cannot be asked for the first picture.
-    pub(crate) async fn direct(self: &Arc<Self>, event: EventId) -> anyhow::Result<DirectStream> {
-        let watch = self.watch(event).await?;
-        let n = self
-            .streams
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(DirectStream {
-            watch,
-            lane: n as usize % LANES,
-        })
-    }
-
     /// The event's watch, started (with its first picture) if there is none.
     async fn watch(self: &Arc<Self>, event: EventId) -> anyhow::Result<Arc<Watch>> {
         if let Some(watch) = self.lock().get(&event).and_then(Weak::upgrade) {
@@ -604,7 +461,6 @@ impl Watch {
             epoch,
             state: Mutex::new(state),
             lanes: (0..LANES).map(|_| broadcast::channel(BUFFER).0).collect(),
-            direct: (0..LANES).map(|_| Mutex::new(Vec::new())).collect(),
         });
         tokio::spawn(Self::serve_lanes(Arc::downgrade(&watch)));
         watch
@@ -625,21 +481,14 @@ impl Watch {
                 // Held for this moment only: the watch ends with its last stream.
                 let Some(live) = watch.upgrade() else { return };
                 let now = tokio::time::Instant::now();
-                let change = if let Some(change) = live.since(*last) {
+                // No receiver is not an error: the lane's streams went.
+                if let Some(change) = live.since(*last) {
                     (*last, *at) = (change.seq, now);
-                    Some(change)
+                    let _ = live.lanes[k].send(change);
                 } else if now - *at >= KEEP_ALIVE {
                     *at = now;
-                    Some(keep_alive.clone())
-                } else {
-                    None
-                };
-                if let Some(change) = &change {
-                    // No receiver is not an error: the lane's streams went.
-                    let _ = live.lanes[k].send(change.clone());
+                    let _ = live.lanes[k].send(keep_alive.clone());
                 }
-                live.lock_direct(k)
-                    .retain_mut(|stream| stream.offer(change.as_deref()));
             }
             round += ROUND;
         }
@@ -683,12 +532,6 @@ impl Watch {
         };
         state.since = Some((last, change.clone()));
         Some(change)
-    }
-
-    fn lock_direct(&self, lane: usize) -> std::sync::MutexGuard<'_, Vec<Direct>> {
-        self.direct[lane % LANES]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, WatchState> {

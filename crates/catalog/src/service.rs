@@ -69,20 +69,6 @@ impl CatalogService {
         Ok(self.feed.subscribe(id, last_id, form).await?)
     }
 
-    /// A compact seat-map stream of `id` to be written by the event's lanes rather than
-    /// through HTTP (`live::Direct`; the server hands such requests over before parsing them).
-    ///
-    /// # Errors
-    /// What `GET /events/{id}/seatmap/stream` would answer instead (the event is unknown, or
-    /// inventory cannot be asked): the request then goes the usual way.
-    pub async fn open_direct_stream(
-        &self,
-        id: EventId,
-    ) -> Result<crate::live::DirectStream, CatalogError> {
-        self.load_event(id).await?;
-        Ok(self.feed.direct(id).await?)
-    }
-
     pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

@@ -53,8 +53,6 @@ pub struct Application {
     )>,
     /// How long a connection may stay without a request in progress.
     header_timeout: Duration,
-    /// Serves compact seat-map streams handed over by the catalog's and gateway's ports.
-    catalog: Arc<catalog::CatalogService>,
     db: Database,
     shutdown: watch::Sender<bool>,
 }
@@ -275,7 +273,6 @@ impl Application {
                 )
             }),
             header_timeout: Duration::from_secs(args.header_timeout_secs),
-            catalog: state.catalog.clone(),
             db,
             shutdown,
         })
@@ -317,13 +314,11 @@ impl Application {
             signal_tx.send_replace(true);
         });
         let mut tasks = tokio::task::JoinSet::new();
-        for (name, listener, service) in self.listeners {
+        for (_name, listener, service) in self.listeners {
             let stop = self.shutdown.subscribe();
             let header_timeout = self.header_timeout;
-            // The ports whose routes include the catalog's seat-map stream.
-            let direct = matches!(name, "catalog" | "gateway").then(|| self.catalog.clone());
             tasks.spawn(async move {
-                crate::serve::serve(listener, service, direct, header_timeout, stop).await;
+                crate::serve::serve(listener, service, header_timeout, stop).await;
                 Ok(())
             });
         }

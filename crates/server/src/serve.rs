@@ -7,13 +7,6 @@
 //! On stop, accepting ends and open connections finish their current request.
 //! A request counts as in progress until its response's body is sent: a seat-map stream
 //! (Server-Sent Events that stay open) is not closed as idle.
-//!
-//! On the ports that serve the catalog, a connection whose first request is
-//! `GET /events/{id}/seatmap/stream?form=compact` (what the event page opens) and nothing
-//! unusual (no `Origin`, no body) is handed to the catalog before hyper sees it: the event's
-//! lanes then write its frames straight to the socket ([`catalog::DirectStream`]), which costs
-//! a fraction of a frame through HTTP/1 when thousands of maps are open. Every other request,
-//! and that one when the event is unknown, goes through hyper as before.
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -35,7 +28,6 @@ use tower::ServiceExt;
 pub(crate) async fn serve(
     listener: TcpListener,
     service: api::EdgeService,
-    direct: Option<Arc<catalog::CatalogService>>,
     idle_limit: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -61,81 +53,11 @@ pub(crate) async fn serve(
         };
         let service = service.clone();
         let closed = closed.clone();
-        let direct = direct.clone();
-        connections.spawn(async move {
-            let stream = match direct {
-                Some(catalog) => match hand_over(stream, &catalog, idle_limit, &closed).await {
-                    Some(stream) => stream,
-                    None => return,
-                },
-                None => stream,
-            };
-            connection(stream, remote, service, idle_limit, closed).await;
-        });
+        connections.spawn(connection(stream, remote, service, idle_limit, closed));
         while connections.try_join_next().is_some() {}
     }
     closing.send_replace(true);
     while connections.join_next().await.is_some() {}
-}
-
-/// Serves the connection as a direct seat-map stream when its first request is one (module
-/// docs) and returns `None` when it is done; otherwise gives the connection back untouched.
-/// A client that sends nothing for `idle_limit` is closed, as hyper's connection would be.
-async fn hand_over(
-    stream: tokio::net::TcpStream,
-    catalog: &catalog::CatalogService,
-    idle_limit: Duration,
-    closed: &watch::Receiver<bool>,
-) -> Option<tokio::net::TcpStream> {
-    use tokio::io::AsyncReadExt;
-    let mut head = [0_u8; 2048];
-    let n = match tokio::time::timeout(idle_limit, stream.peek(&mut head)).await {
-        Ok(Ok(n)) => n,
-        Ok(Err(_)) | Err(_) => return None,
-    };
-    let Some((event, length)) = direct_stream_request(&head[..n]) else {
-        return Some(stream);
-    };
-    let Ok(opening) = catalog.open_direct_stream(event).await else {
-        return Some(stream);
-    };
-    let mut stream = stream;
-    // The head peeked is there to read: take it off the socket.
-    if stream.read_exact(&mut head[..length]).await.is_err() {
-        return None;
-    }
-    let mut closed = closed.clone();
-    let stop = async move {
-        let _closed = closed.wait_for(|closed| *closed).await.is_ok();
-    };
-    opening.serve(stream, stop).await;
-    None
-}
-
-/// The event and the length of the head, when `bytes` begin with a whole request for a
-/// compact seat-map stream that the catalog may serve directly: `GET`, HTTP/1.1, exactly
-/// `/events/{id}/seatmap/stream?form=compact`, no body, no `Origin` (CORS answers stay
-/// hyper's) and no upgrade.
-fn direct_stream_request(bytes: &[u8]) -> Option<(kernel::EventId, usize)> {
-    let mut headers = [httparse::EMPTY_HEADER; 32];
-    let mut request = httparse::Request::new(&mut headers);
-    let httparse::Status::Complete(length) = request.parse(bytes).ok()? else {
-        return None;
-    };
-    if request.method != Some("GET") || request.version != Some(1) {
-        return None;
-    }
-    let id = request
-        .path?
-        .strip_prefix("/events/")?
-        .strip_suffix("/seatmap/stream?form=compact")?;
-    let event = kernel::EventId(uuid::Uuid::parse_str(id).ok()?);
-    let plain = request.headers.iter().all(|h| {
-        !["origin", "content-length", "transfer-encoding", "upgrade"]
-            .iter()
-            .any(|name| h.name.eq_ignore_ascii_case(name))
-    });
-    plain.then_some((event, length))
 }
 
 /// When a connection last had a request in progress, and how many it has now.
