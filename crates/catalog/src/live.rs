@@ -259,7 +259,8 @@ pub(crate) struct Watch {
 
 #[derive(Default)]
 struct WatchState {
-    seen: HashMap<SeatId, &'static str>,
+    /// Each taken seat's state (shared, so that the poll compares against it unlocked).
+    seen: Arc<HashMap<SeatId, &'static str>>,
     seq: u64,
     log: VecDeque<Arc<Change>>,
     order: SeatOrder,
@@ -380,10 +381,12 @@ impl SeatFeed {
         }
         let first = self.availability.taken_seats(event).await?;
         let order = SeatOrder::new((self.seat_order)(event).await?);
-        let seen = first
-            .into_iter()
-            .map(|(seat, state)| (seat, word(state)))
-            .collect();
+        let seen = Arc::new(
+            first
+                .into_iter()
+                .map(|(seat, state)| (seat, word(state)))
+                .collect(),
+        );
         let n = self
             .count
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -423,32 +426,47 @@ impl SeatFeed {
         loop {
             tick.tick().await;
             let Some(live) = watch.upgrade() else { break };
-            match self.availability.taken_seats(event).await {
-                Ok(taken) => {
-                    // A seat laid out since the watch began: number the seats again.
-                    if !live.state().order.knows(taken.keys()) {
-                        match (self.seat_order)(event).await {
-                            Ok(seats) => {
-                                let mut state = live.state();
-                                state.order = SeatOrder::new(seats);
-                                state.compact = None;
-                                state.since = None;
-                            }
-                            Err(e) => {
-                                tracing::warn!(event.id = %event, error = %e, "the seat feed could not read the seat order");
-                            }
-                        }
-                    }
-                    live.apply(taken);
-                }
-                Err(e) => {
-                    tracing::warn!(event.id = %event, error = %e, "the seat feed could not read the taken seats")
-                }
+            // On a thread of the blocking pool rather than a request worker: a SQLite read of
+            // every taken seat of a big venue holds its thread for tens of milliseconds (31,000
+            // taken seats of 100,000: the hold p99 of a sale went 11.8 → 17.8 ms with one open
+            // map when it ran on a worker; docs/performance.md, "The watch off the workers").
+            let (feed, runtime) = (self.clone(), tokio::runtime::Handle::current());
+            let looked =
+                tokio::task::spawn_blocking(move || runtime.block_on(feed.look(event, &live)))
+                    .await;
+            if let Err(e) = looked {
+                tracing::warn!(event.id = %event, error = %e, "the seat feed's read failed");
             }
         }
         let mut watches = self.lock();
         if watches.get(&event).is_some_and(|w| w.upgrade().is_none()) {
             watches.remove(&event);
+        }
+    }
+
+    /// Reads the event's taken seats once and gives them to its watch.
+    async fn look(&self, event: EventId, live: &Watch) {
+        match self.availability.taken_seats(event).await {
+            Ok(taken) => {
+                // A seat laid out since the watch began: number the seats again.
+                if !live.state().order.knows(taken.keys()) {
+                    match (self.seat_order)(event).await {
+                        Ok(seats) => {
+                            let mut state = live.state();
+                            state.order = SeatOrder::new(seats);
+                            state.compact = None;
+                            state.since = None;
+                        }
+                        Err(e) => {
+                            tracing::warn!(event.id = %event, error = %e, "the seat feed could not read the seat order");
+                        }
+                    }
+                }
+                live.apply(taken);
+            }
+            Err(e) => {
+                tracing::warn!(event.id = %event, error = %e, "the seat feed could not read the taken seats")
+            }
         }
     }
 }
@@ -542,9 +560,11 @@ impl Watch {
 
     /// Compares `taken` with what was seen last; numbers and sends what changed.
     fn apply(&self, taken: HashMap<SeatId, TakenState>) {
-        let mut state = self.state();
+        // Compared without the lock, which the lanes' task takes too (tens of thousands of
+        // seats in a big venue): only this watch's poll replaces `seen`, so it stays current.
+        let before = self.state().seen.clone();
         let mut seats = Vec::new();
-        for (&seat, &was) in &state.seen {
+        for (&seat, &was) in before.iter() {
             if !taken.contains_key(&seat) {
                 seats.push((seat, "available"));
             } else if word(taken[&seat]) != was {
@@ -552,15 +572,17 @@ impl Watch {
             }
         }
         for (&seat, &now) in &taken {
-            if !state.seen.contains_key(&seat) {
+            if !before.contains_key(&seat) {
                 seats.push((seat, word(now)));
             }
         }
         if seats.is_empty() {
             return;
         }
+        let seen = Arc::new(taken.into_iter().map(|(s, t)| (s, word(t))).collect());
+        let mut state = self.state();
         state.seq += 1;
-        state.seen = taken.into_iter().map(|(s, t)| (s, word(t))).collect();
+        state.seen = seen;
         let change = Arc::new(state.change(&self.epoch, seats));
         state.log.push_back(change);
         if state.log.len() > LOG {
