@@ -428,8 +428,8 @@ impl SeatFeed {
             let Some(live) = watch.upgrade() else { break };
             // On a thread of the blocking pool rather than a request worker: a SQLite read of
             // every taken seat of a big venue holds its thread for tens of milliseconds (31,000
-            // taken seats of 100,000: the hold p99 of a sale went 11.8 → 17.8 ms with one open
-            // map when it ran on a worker; docs/performance.md, "The watch off the workers").
+            // taken seats of 100,000: the hold p99 of a sale was 17.7 ms with 16 open maps when
+            // it ran on a worker, 12.7 here; docs/performance.md, "The watch off the workers").
             let (feed, runtime) = (self.clone(), tokio::runtime::Handle::current());
             let looked =
                 tokio::task::spawn_blocking(move || runtime.block_on(feed.look(event, &live)))
