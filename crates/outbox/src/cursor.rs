@@ -45,8 +45,14 @@ pub(crate) const WRITTEN: &str = "boxoffice_outbox_written";
 const BATCH: i64 = 512;
 /// Most retries read in one round (more means something is badly wrong; they come in turn).
 const RETRIES_READ: i64 = 1024;
-/// How often a consumer looks without being woken, and a standby asks for the consumer's lock.
+/// How often a consumer looks without being woken (a stand-by then asks for its lock too).
 pub(crate) const POLL: Duration = Duration::from_secs(1);
+/// How often a process asks for a lock that another process holds (a consumer's, the relay's):
+/// often enough to take over within a fraction of a second of its holder's end, but not at
+/// every wake — in a split deployment every commit wakes every process, and asking each time
+/// cost 3.4 lock queries per purchase (docs/performance.md, "Where the split deployment's CPU
+/// goes").
+pub(crate) const ASK_EVERY: Duration = Duration::from_millis(250);
 /// A round that has not finished after this long is a stalled consumer: restarted.
 pub const STALL: Duration = Duration::from_secs(10);
 /// The same for the consumer feeding Kafka, whose round may wait for the broker: topics
@@ -374,6 +380,8 @@ impl CursorConsumer {
         let mut lead: Option<Leadership> = None;
         let mut checked = Instant::now();
         let mut reconciled: Option<Instant> = None;
+        // When this process last asked for the consumer's lock (a stand-by: see ASK_EVERY).
+        let mut asked: Option<Instant> = None;
         loop {
             if *shutdown.borrow() {
                 return;
@@ -385,9 +393,11 @@ impl CursorConsumer {
                 if !held.is_held().await {
                     tracing::warn!(consumer = name, "lost the consumer's lock; asking again");
                     lead = None;
+                    asked = None;
                 }
             }
-            if lead.is_none() {
+            if lead.is_none() && asked.is_none_or(|at| at.elapsed() >= ASK_EVERY) {
+                asked = Some(Instant::now());
                 match self.db.try_lead(lock).await {
                     Ok(Some(granted)) => {
                         tracing::info!(consumer = name, "consuming");

@@ -434,14 +434,21 @@ impl Relay {
             None
         };
         let mut woken = false;
+        // When this process last asked for the relay's lock while another holds it
+        // (`cursor::ASK_EVERY`: not at every wake).
+        let mut asked: Option<Instant> = None;
         loop {
             if let Some(held) = &mut leadership
                 && !held.is_held().await
             {
                 tracing::warn!("lost the relay's lock (database connection gone); asking again");
                 leadership = None;
+                asked = None;
             }
-            if leadership.is_none() {
+            if leadership.is_none()
+                && asked.is_none_or(|at| at.elapsed() >= crate::cursor::ASK_EVERY)
+            {
+                asked = Some(Instant::now());
                 leadership = match self.db.try_lead(RELAY_LOCK).await {
                     Ok(Some(granted)) => {
                         // Another process may have postponed messages while it relayed.
