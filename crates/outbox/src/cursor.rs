@@ -1,7 +1,9 @@
 //! Delivery in a split deployment: every consumer reads the shared outbox itself.
 //!
-//! The relaying process gives each committed message a delivery position (`delivery_seq`,
-//! [`crate::Relay::sequence_for_consumers`]) and wakes the others (`NOTIFY`). Each consumer
+//! Each message gets its delivery position (`delivery_seq`) in the transaction that writes it
+//! (`storage::position_at_write`: positions become visible in order, with no gap that fills
+//! later), and the writing process wakes the consumers of every process (`NOTIFY`,
+//! [`crate::Relay::sequence_for_consumers`]). Each consumer
 //! keeps a cursor (`outbox_consumers`): it reads the positions after it, hands its topics'
 //! messages to its subscriber in batches (one transaction per slice, [`Subscriber::handle_batch`]),
 //! and moves the cursor (written with the retries it records; the subscribers' own record of
@@ -36,10 +38,9 @@ use crate::relay::{Outcome, deliver_to, retry_delay};
 use crate::{Delivery, KafkaPublisher, Subscriber};
 use storage::{Database, Leadership, Listener, LockKey, Statement};
 
-/// The channel the relaying process notifies after giving messages their positions.
+/// The channel a process notifies after committing messages (positioned at write), and the
+/// relaying one after positioning a message written without a position.
 pub(crate) const SEQUENCED: &str = "boxoffice_outbox_sequenced";
-/// The channel a process notifies after committing events while another one relays.
-pub(crate) const WRITTEN: &str = "boxoffice_outbox_written";
 
 /// Most messages read in one round.
 const BATCH: i64 = 512;

@@ -303,6 +303,10 @@ const BATCH: i64 = 512;
 /// The advisory lock of the relaying process (an arbitrary constant).
 const RELAY_LOCK: i64 = 0x6f75_7462_6f78;
 const POLL: Duration = Duration::from_millis(500);
+/// In a split deployment, the least time between two wake-ups of the consumers sent by one
+/// process: a sale commits events hundreds of times a second, and the consumers wait
+/// `cursor::LINGER` for more after a wake-up anyway.
+const NOTIFY_GAP: Duration = Duration::from_millis(20);
 
 impl Relay {
     /// A relay over `db`, woken through `handle`.
@@ -320,10 +324,11 @@ impl Relay {
     }
 
     /// The split deployment's relay: every process's consumers read the outbox themselves
-    /// ([`crate::CursorConsumer`]), so this one only gives each committed message its delivery
-    /// position (`delivery_seq`, commit order per key, as it would hand it over) and wakes
-    /// them. It must have no subscribers and no Kafka publisher: Kafka is fed by a consumer
-    /// of its own there. PostgreSQL only.
+    /// ([`crate::CursorConsumer`]) by the positions messages get when written
+    /// (`storage::position_at_write`), so this one wakes them after this process's commits and,
+    /// when it is the relaying process, positions a message written without one. It must have
+    /// no subscribers and no Kafka publisher: Kafka is fed by a consumer of its own there.
+    /// PostgreSQL only.
     pub fn sequence_for_consumers(&mut self) {
         self.sequence = true;
     }
@@ -424,16 +429,16 @@ impl Relay {
     /// Runs until `shutdown` turns true, delivering messages as they are committed. Of several
     /// processes sharing a PostgreSQL database, one relays at a time (the others stand by and
     /// take over when it stops): at least once either way, but without doubling every event.
+    ///
+    /// In a split deployment messages are positioned in the transactions that write them
+    /// (`storage::position_at_write`): a process that committed events wakes the consumers of
+    /// every process itself (`NOTIFY`, at most one per [`NOTIFY_GAP`]), and the relaying one
+    /// only positions, at its poll, a message written without a position (one put back by an
+    /// operator).
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut leadership: Option<storage::Leadership> = None;
-        // In a split deployment a process that commits events while another relays tells that
-        // one so (`NOTIFY`), instead of leaving them to its next poll.
-        let mut written = if self.sequence {
-            crate::cursor::listen(&self.db, crate::cursor::WRITTEN).await
-        } else {
-            None
-        };
         let mut woken = false;
+        let mut drained = Instant::now();
         // When this process last asked for the relay's lock while another holds it
         // (`cursor::ASK_EVERY`: not at every wake).
         let mut asked: Option<Instant> = None;
@@ -462,16 +467,21 @@ impl Relay {
                     }
                 };
             }
+            if self.sequence && woken {
+                if let Err(error) = self.db.notify(crate::cursor::SEQUENCED).await {
+                    // The consumers poll as well: a lost wake-up only delays them.
+                    tracing::warn!(%error, "cannot wake the consumers");
+                }
+                // Commits meanwhile are told with the next one.
+                tokio::time::sleep(NOTIFY_GAP).await;
+            }
             if leadership.is_none() {
                 // Another process relays: its backlog is not this one's to wait for.
                 self.handle.mark_caught_up();
-                if woken
-                    && self.sequence
-                    && let Err(error) = self.db.notify(crate::cursor::WRITTEN).await
-                {
-                    tracing::warn!(%error, "cannot wake the relaying process");
-                }
-            } else {
+            } else if !(self.sequence && woken) || drained.elapsed() >= POLL {
+                // (In a split deployment a wake-up is not work for the relay: it drains at
+                // its poll, even in a sale that wakes it all the time.)
+                drained = Instant::now();
                 match self.drain().await {
                     Ok(_) => self.handle.mark_caught_up(),
                     Err(error) => {
@@ -482,7 +492,6 @@ impl Relay {
             woken = false;
             tokio::select! {
                 () = self.handle.signal.notified() => woken = true,
-                () = crate::cursor::notified(&mut written) => {}
                 () = tokio::time::sleep(POLL) => {}
                 _ = shutdown.changed() => return,
             }
@@ -765,18 +774,19 @@ storage::row! {
 }
 
 /// Marks a batch delivered and gives its messages their delivery positions, in the batch's
-/// (commit) order, after the highest one given so far. Positions are unique (an index): were
-/// two processes ever to relay at once, the second's statement fails and is retried, so no
-/// position can appear below one a consumer has already passed.
+/// (commit) order, after the last one given (`outbox_positions`, whose row lock orders this
+/// with the positions given at write: migrations/postgres/0022_outbox_positions.sql).
 fn mark_sequenced(backend: Backend, seqs: &[i64], at: i64) -> anyhow::Result<Statement<'_>> {
     anyhow::ensure!(
         backend == Backend::Postgres,
         "a split deployment needs PostgreSQL"
     );
-    let sql = "update outbox_messages m set published_at = $1,
-            delivery_seq = (select coalesce(max(delivery_seq), 0) from outbox_messages) + t.ord
+    let count = i64::try_from(seqs.len())?;
+    let sql = "with p as (update outbox_positions set last = last + $3 returning last)
+         update outbox_messages m set published_at = $1,
+            delivery_seq = (select last from p) - $3 + t.ord
          from unnest($2::bigint[]) with ordinality as t(seq, ord) where m.seq = t.seq";
-    Ok(Statement::new(sql).bind(at).bind(seqs))
+    Ok(Statement::new(sql).bind(at).bind(seqs).bind(count))
 }
 
 /// Marks a batch delivered in one statement (the list is an array on PostgreSQL, JSON text

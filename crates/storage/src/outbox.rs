@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use kernel::{MessageId, to_micros};
 use serde::Serialize;
 
-use crate::{Conn, Statement};
+use crate::{Backend, Conn, Database, Statement};
 
 /// An event published by a context: a past-tense payload with a topic and a partition key.
 pub trait Event: Serialize {
@@ -30,9 +30,22 @@ struct Stamped<'a, E> {
     occurred_at: String,
 }
 
-/// Inserts a message into the outbox.
+/// Inserts a message into the outbox (SQLite: one process, the relay hands every message over).
 const INSERT_MESSAGE: &str = "insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at, may_wait)
      values ($1, $2, $3, $4, $5, $5, $6)";
+
+/// [`INSERT_MESSAGE`] on PostgreSQL, which also gives the message its delivery position when
+/// a split deployment reads positions (`outbox_positions.enabled`, set by [`position_at_write`]):
+/// the next one after the last given, taken from the one row of `outbox_positions`. The row
+/// stays locked until this transaction ends, and PostgreSQL releases a transaction's locks
+/// only after its commit is visible, so a later position is given only once every earlier
+/// one can be read: a consumer reading up to the highest position it sees finds no gap that
+/// fills later. A message so positioned counts as relayed (`published_at`): no process has
+/// to write it a second time. Without a split deployment the update matches no row and locks
+/// nothing; position and `published_at` stay empty for the relay.
+const INSERT_MESSAGE_POSITIONED: &str = "with p as (update outbox_positions set last = last + 1 where enabled returning last)
+     insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at, may_wait, delivery_seq, published_at)
+     values ($1, $2, $3, $4, $5, $5, $6, (select last from p), (select $5::bigint from p))";
 
 /// The stored text of `event`: its fields plus a fresh `messageId` and `occurredAt`.
 fn stamp<E: Event>(event: &E, now: DateTime<Utc>) -> serde_json::Result<(MessageId, String)> {
@@ -47,21 +60,6 @@ fn stamp<E: Event>(event: &E, now: DateTime<Utc>) -> serde_json::Result<(Message
     Ok((message_id, payload))
 }
 
-/// The insert of `event` into the outbox: its text stamped with a fresh `messageId` and
-/// `occurredAt` (added to the JSON payload).
-fn enqueue_statement<E: Event>(
-    event: &E,
-    now: DateTime<Utc>,
-) -> serde_json::Result<(MessageId, Statement<'static>, String, String)> {
-    let (message_id, payload) = stamp(event, now)?;
-    Ok((
-        message_id,
-        Statement::new(INSERT_MESSAGE),
-        event.key(),
-        payload,
-    ))
-}
-
 /// Writes `event` to the outbox in the transaction behind `conn`, stamping it with a fresh
 /// `messageId` and `occurredAt` (added to the JSON payload).
 ///
@@ -72,28 +70,64 @@ pub async fn enqueue<E: Event>(
     event: &E,
     now: DateTime<Utc>,
 ) -> anyhow::Result<MessageId> {
-    let (message_id, insert, key, payload) = enqueue_statement(event, now)?;
-    bind_message::<E>(insert, message_id, &key, &payload, now)
+    let (message_id, payload) = stamp(event, now)?;
+    let sql = match conn {
+        Conn::Sqlite(_) => INSERT_MESSAGE,
+        Conn::Postgres(_) => INSERT_MESSAGE_POSITIONED,
+    };
+    let key = event.key();
+    Statement::new(sql)
+        .bind(message_id.uuid())
+        .bind(E::TOPIC)
+        .bind(key.as_str())
+        .bind(payload.as_str())
+        .bind(to_micros(now))
+        .bind(i32::from(E::DEFERRABLE))
         .execute(conn)
         .await?;
     Ok(message_id)
 }
 
-/// [`INSERT_MESSAGE`]'s values.
-fn bind_message<'a, E: Event>(
-    insert: Statement<'a>,
-    message_id: MessageId,
-    key: &'a str,
-    payload: &'a str,
-    now: DateTime<Utc>,
-) -> Statement<'a> {
-    insert
-        .bind(message_id.uuid())
-        .bind(E::TOPIC)
-        .bind(key)
-        .bind(payload)
-        .bind(to_micros(now))
-        .bind(i32::from(E::DEFERRABLE))
+/// Turns positions given at write on (a split deployment, whose consumers read the outbox by
+/// position) or off (one process, whose relay hands messages over itself), for every process
+/// sharing the database. Turning them on first positions, in commit order, every message
+/// written without one and not yet relayed (by a single process before): in the same
+/// transaction, under the writer lock, so that no message written meanwhile is positioned
+/// ahead of an earlier one of its key. Nothing on SQLite (one process).
+///
+/// # Errors
+/// When the database cannot be written.
+pub async fn position_at_write(db: &Database, on: bool) -> Result<(), crate::Error> {
+    if db.backend() == Backend::Sqlite {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    let (enabled,): (bool,) = Statement::new("select enabled from outbox_positions")
+        .fetch_one(tx.conn())
+        .await?;
+    if enabled != on {
+        if on {
+            Statement::new(
+                "update outbox_messages m set published_at = $1,
+                    delivery_seq = (select coalesce(max(delivery_seq), 0) from outbox_messages) + t.ord
+                 from (select seq, row_number() over (order by seq) as ord from outbox_messages
+                       where published_at is null and delivery_seq is null) t
+                 where m.seq = t.seq",
+            )
+            .bind(to_micros(Utc::now()))
+            .execute(tx.conn())
+            .await?;
+        }
+        Statement::new(
+            "update outbox_positions set enabled = $1,
+                last = (select coalesce(max(delivery_seq), 0) from outbox_messages)",
+        )
+        .bind(on)
+        .execute(tx.conn())
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Records a consumer's message as handled, once.
