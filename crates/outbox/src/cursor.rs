@@ -1,8 +1,8 @@
 //! Delivery in a split deployment: every consumer reads the shared outbox itself.
 //!
-//! Each message gets its delivery position (`delivery_seq`) in the transaction that writes it
-//! (`storage::position_at_write`: positions become visible in order, with no gap that fills
-//! later), and the writing process wakes the consumers of every process (`NOTIFY`,
+//! Each message gets its delivery position (`delivery_seq`) when the transaction that writes
+//! it commits (`storage::position_at_commit`: positions become visible in order, with no gap
+//! that fills later), and the writing process wakes the consumers of every process (`NOTIFY`,
 //! [`crate::Relay::sequence_for_consumers`]). Each consumer
 //! keeps a cursor (`outbox_consumers`): it reads the positions after it, hands its topics'
 //! messages to its subscriber in batches (one transaction per slice, [`Subscriber::handle_batch`]),
@@ -38,7 +38,7 @@ use crate::relay::{Outcome, deliver_to, retry_delay};
 use crate::{Delivery, KafkaPublisher, Subscriber};
 use storage::{Database, Leadership, Listener, LockKey, Statement};
 
-/// The channel a process notifies after committing messages (positioned at write), and the
+/// The channel a process notifies after committing messages (positioned at commit), and the
 /// relaying one after positioning a message written without a position.
 pub(crate) const SEQUENCED: &str = "boxoffice_outbox_sequenced";
 

@@ -325,7 +325,7 @@ impl Relay {
 
     /// The split deployment's relay: every process's consumers read the outbox themselves
     /// ([`crate::CursorConsumer`]) by the positions messages get when written
-    /// (`storage::position_at_write`), so this one wakes them after this process's commits and,
+    /// (`storage::position_at_commit`), so this one wakes them after this process's commits and,
     /// when it is the relaying process, positions a message written without one. It must have
     /// no subscribers and no Kafka publisher: Kafka is fed by a consumer of its own there.
     /// PostgreSQL only.
@@ -431,7 +431,7 @@ impl Relay {
     /// take over when it stops): at least once either way, but without doubling every event.
     ///
     /// In a split deployment messages are positioned in the transactions that write them
-    /// (`storage::position_at_write`): a process that committed events wakes the consumers of
+    /// (`storage::position_at_commit`): a process that committed events wakes the consumers of
     /// every process itself (`NOTIFY`, at most one per [`NOTIFY_GAP`]), and the relaying one
     /// only positions, at its poll, a message written without a position (one put back by an
     /// operator).
@@ -775,7 +775,7 @@ storage::row! {
 
 /// Marks a batch delivered and gives its messages their delivery positions, in the batch's
 /// (commit) order, after the last one given (`outbox_positions`, whose row lock orders this
-/// with the positions given at write: migrations/postgres/0022_outbox_positions.sql).
+/// with the positions given at commit: migrations/postgres/0022_outbox_positions.sql).
 fn mark_sequenced(backend: Backend, seqs: &[i64], at: i64) -> anyhow::Result<Statement<'_>> {
     anyhow::ensure!(
         backend == Backend::Postgres,

@@ -150,8 +150,8 @@ impl Application {
         let _recorder = crate::metrics::handle();
         let db = migrate(&args.storage).await?;
         let relay_handle = RelayHandle::default();
-        // A split deployment's consumers read messages by the positions given at write.
-        storage::position_at_write(&db, args.is_split()).await?;
+        // A split deployment's consumers read messages by the positions given at commit.
+        storage::position_at_commit(&db, args.is_split()).await?;
         let state = services(&db, &clock, &relay_handle, args)?;
         let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle.clone());
         let mut consumers = Vec::new();

@@ -51,6 +51,6 @@ pub use database::{
     Backend, Conn, Database, DatabaseError, Leadership, Listener, LockKey, Pooled, Tx,
 };
 pub use error::{Error, create_postgres_database, drop_postgres_database};
-pub use outbox::{Event, enqueue, mark_all_processed, mark_processed, position_at_write};
+pub use outbox::{Event, enqueue, mark_all_processed, mark_processed, position_at_commit};
 pub use statement::{At, Column, FromRow, Kind, Row, RowError, Statement, Typed, Value};
 pub use writer::SqliteTx;

@@ -30,22 +30,10 @@ struct Stamped<'a, E> {
     occurred_at: String,
 }
 
-/// Inserts a message into the outbox (SQLite: one process, the relay hands every message over).
+/// Inserts a message into the outbox. On PostgreSQL, a split deployment's message gets its
+/// delivery position when the transaction commits (a trigger: [`position_at_commit`]).
 const INSERT_MESSAGE: &str = "insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at, may_wait)
      values ($1, $2, $3, $4, $5, $5, $6)";
-
-/// [`INSERT_MESSAGE`] on PostgreSQL, which also gives the message its delivery position when
-/// a split deployment reads positions (`outbox_positions.enabled`, set by [`position_at_write`]):
-/// the next one after the last given, taken from the one row of `outbox_positions`. The row
-/// stays locked until this transaction ends, and PostgreSQL releases a transaction's locks
-/// only after its commit is visible, so a later position is given only once every earlier
-/// one can be read: a consumer reading up to the highest position it sees finds no gap that
-/// fills later. A message so positioned counts as relayed (`published_at`): no process has
-/// to write it a second time. Without a split deployment the update matches no row and locks
-/// nothing; position and `published_at` stay empty for the relay.
-const INSERT_MESSAGE_POSITIONED: &str = "with p as (update outbox_positions set last = last + 1 where enabled returning last)
-     insert into outbox_messages (message_id, topic, message_key, payload, occurred_at, next_attempt_at, may_wait, delivery_seq, published_at)
-     values ($1, $2, $3, $4, $5, $5, $6, (select last from p), (select $5::bigint from p))";
 
 /// The stored text of `event`: its fields plus a fresh `messageId` and `occurredAt`.
 fn stamp<E: Event>(event: &E, now: DateTime<Utc>) -> serde_json::Result<(MessageId, String)> {
@@ -71,12 +59,8 @@ pub async fn enqueue<E: Event>(
     now: DateTime<Utc>,
 ) -> anyhow::Result<MessageId> {
     let (message_id, payload) = stamp(event, now)?;
-    let sql = match conn {
-        Conn::Sqlite(_) => INSERT_MESSAGE,
-        Conn::Postgres(_) => INSERT_MESSAGE_POSITIONED,
-    };
     let key = event.key();
-    Statement::new(sql)
+    Statement::new(INSERT_MESSAGE)
         .bind(message_id.uuid())
         .bind(E::TOPIC)
         .bind(key.as_str())
@@ -88,16 +72,18 @@ pub async fn enqueue<E: Event>(
     Ok(message_id)
 }
 
-/// Turns positions given at write on (a split deployment, whose consumers read the outbox by
+/// Turns positions given at commit on (a split deployment, whose consumers read the outbox by
 /// position) or off (one process, whose relay hands messages over itself), for every process
-/// sharing the database. Turning them on first positions, in commit order, every message
+/// sharing the database: the trigger of migrations/postgres/0022_outbox_positions.sql gives a
+/// committing transaction's messages the next positions, in the order it wrote them, and marks
+/// them relayed. Turning them on first positions, in commit order, every message
 /// written without one and not yet relayed (by a single process before): in the same
 /// transaction, under the writer lock, so that no message written meanwhile is positioned
 /// ahead of an earlier one of its key. Nothing on SQLite (one process).
 ///
 /// # Errors
 /// When the database cannot be written.
-pub async fn position_at_write(db: &Database, on: bool) -> Result<(), crate::Error> {
+pub async fn position_at_commit(db: &Database, on: bool) -> Result<(), crate::Error> {
     if db.backend() == Backend::Sqlite {
         return Ok(());
     }
