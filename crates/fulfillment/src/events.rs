@@ -151,6 +151,12 @@ impl Subscriber for FulfillmentSubscriber {
         true
     }
 
+    /// Tickets are what one process defers in a rush (`order-completed` is deferrable); an
+    /// event moved meanwhile (`event-rescheduled`) waits with them, as rare as it is.
+    fn waits_in_rush(&self) -> bool {
+        true
+    }
+
     async fn handle(&self, d: &Delivery) -> anyhow::Result<()> {
         self.handle_batch(&[d]).await
     }

@@ -35,6 +35,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 
 use crate::relay::{Outcome, deliver_to, retry_delay};
+use crate::rush::{RushGate, RushPolicy};
 use crate::{Delivery, KafkaPublisher, Subscriber};
 use storage::{Database, Leadership, Listener, LockKey, Statement};
 
@@ -111,8 +112,11 @@ pub struct ConsumerStatus {
     pub lag: i64,
     /// Of those, the ones waiting for a retry.
     pub retrying: i64,
-    /// Seconds since it last finished a round (it finishes one at least every second).
+    /// Seconds since it last finished a round (it finishes one at least every second, unless
+    /// it is holding back).
     pub last_progress_seconds_ago: Option<f64>,
+    /// Whether it is pausing while buyers rush (tickets: [`CursorConsumer::defer_in_rush`]).
+    pub holding_back: bool,
     /// Times this process restarted it after a stall.
     pub restarts: u64,
 }
@@ -120,6 +124,7 @@ pub struct ConsumerStatus {
 #[derive(Debug, Default)]
 struct Slot {
     active: bool,
+    holding_back: bool,
     lag: i64,
     retrying: i64,
     round_started: Option<Instant>,
@@ -148,6 +153,7 @@ impl ConsumerBoard {
                 lag: slot.lag,
                 retrying: slot.retrying,
                 last_progress_seconds_ago: slot.round_ended.map(|t| t.elapsed().as_secs_f64()),
+                holding_back: slot.holding_back,
                 restarts: slot.restarts,
             })
             .collect()
@@ -183,6 +189,8 @@ pub struct CursorConsumer {
     unhandled_sql: String,
     /// The cursor as this process knows it (and wrote it); `None` until read.
     position: Mutex<Option<i64>>,
+    /// Pauses the consumer while buyers rush ([`CursorConsumer::defer_in_rush`]).
+    rush: Option<RushGate>,
 }
 
 storage::row! {
@@ -289,6 +297,14 @@ impl CursorConsumer {
         consumer
     }
 
+    /// Pauses this consumer while `policy` says the deployment is in a rush, at most
+    /// [`RushPolicy::max_wait`] at a time: for a consumer whose work nobody waits for during a
+    /// sale (tickets), as one process holds deferrable events back. Every message of its
+    /// topics waits, deferrable or not; a consumer of urgent work must not be given one.
+    pub fn defer_in_rush(&mut self, policy: RushPolicy) {
+        self.rush = Some(RushGate::new(policy));
+    }
+
     /// The consumer `kafka`: every event to the brokers of `publisher`, in order.
     pub fn to_kafka(
         db: Database,
@@ -316,6 +332,7 @@ impl CursorConsumer {
             fresh_sql,
             unhandled_sql: String::new(),
             position: Mutex::new(None),
+            rush: None,
         };
         consumer.board.with(consumer.name(), |_| ());
         consumer
@@ -413,7 +430,11 @@ impl CursorConsumer {
                 }
                 self.board.with(name, |slot| slot.active = lead.is_some());
             }
-            let busy = if lead.is_some() {
+            let holding_back =
+                lead.is_some() && self.rush.as_ref().is_some_and(RushGate::holds_back);
+            self.board
+                .with(name, |slot| slot.holding_back = holding_back);
+            let busy = if lead.is_some() && !holding_back {
                 self.board
                     .with(name, |slot| slot.round_started = Some(Instant::now()));
                 if reconciled.is_none_or(|at| at.elapsed() >= RECONCILE_EVERY) {
@@ -427,10 +448,18 @@ impl CursorConsumer {
                     slot.round_started = None;
                     slot.round_ended = Some(Instant::now());
                 });
-                round.unwrap_or_else(|error| {
-                    tracing::error!(consumer = name, error = %format!("{error:#}"), "consumer round failed; retrying");
-                    false
-                })
+                match round {
+                    Ok(busy) => {
+                        if !busy && let Some(gate) = &self.rush {
+                            gate.caught_up();
+                        }
+                        busy
+                    }
+                    Err(error) => {
+                        tracing::error!(consumer = name, error = %format!("{error:#}"), "consumer round failed; retrying");
+                        false
+                    }
+                }
             } else {
                 false
             };

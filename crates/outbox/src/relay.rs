@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 
 use crate::KafkaPublisher;
+use crate::rush::{RushGate, RushPolicy};
 use storage::{Backend, Database, Statement};
 
 /// Most messages one subscriber handles in one call of [`Subscriber::handle_batch`]: large
@@ -159,6 +160,14 @@ pub trait Subscriber: Send + Sync + 'static {
         false
     }
 
+    /// Whether all its work may wait while buyers rush an on-sale, in a split deployment
+    /// ([`crate::CursorConsumer::defer_in_rush`]: the consumer pauses): `true` only when nobody
+    /// waits for any of it during a sale (tickets). In one process the relay holds deferrable
+    /// events back instead, whoever consumes them.
+    fn waits_in_rush(&self) -> bool {
+        false
+    }
+
     /// Handles several events, in order. Override it to handle them in one transaction: the
     /// relay's consumers then cost one `BEGIN`/`COMMIT` (and one turn on the single writer) per
     /// batch instead of per event. All or nothing: on an error the relay hands the events over
@@ -219,7 +228,7 @@ pub struct Relay {
     subscribers: Vec<Arc<dyn Subscriber>>,
     handle: RelayHandle,
     kafka: Option<Arc<KafkaPublisher>>,
-    rush: Option<(RushPolicy, Mutex<Rush>)>,
+    rush: Option<RushGate>,
     /// Keys whose earliest undelivered message waits for a retry ([`HeldBack`]); `None` until
     /// read from the outbox (at the first round, and again whenever this process becomes the
     /// relaying one: another may have postponed messages meanwhile).
@@ -247,38 +256,6 @@ const HELD_BACK: &str = "select message_key, min(seq) as seq, max(next_attempt_a
 /// Pushes a key's later messages back to the retry of its failed one.
 const BEHIND: &str = "update outbox_messages set next_attempt_at = $1
      where message_key = $2 and published_at is null and seq > $3 and next_attempt_at < $1";
-
-/// Deferrable events ([`Event::DEFERRABLE`](storage::Event::DEFERRABLE): tickets and their e-mail)
-/// wait while the server is in a rush, so that the buyers of an on-sale get the writer and the
-/// cores; they go out once the rush is over, or after [`RushPolicy::max_wait`] whatever happens.
-///
-/// Measured in a 20,000-seat sale: 6 % more purchases per second, and the work held back
-/// costs 6 % less CPU in all, done later in larger batches (docs/performance.md). Only work
-/// nobody waits for at that moment may wait: a payment's confirmation of its seats never does,
-/// or a hold could lapse under a paid seat.
-#[derive(Clone)]
-pub struct RushPolicy {
-    /// Whether the server is busy at this instant (e.g. many requests in flight).
-    pub busy: Arc<dyn Fn() -> bool + Send + Sync>,
-    /// The longest a deferrable event waits in a rush; then the relay catches up on all of
-    /// them, rush or not, before holding them back again.
-    pub max_wait: Duration,
-}
-
-/// A rush lasts until the server has not been seen busy for this long: the busy signal flickers
-/// between requests, and each flicker would otherwise release the whole backlog at once.
-const CALM_AFTER: Duration = Duration::from_secs(1);
-
-/// Where the relay is in a rush.
-#[derive(Debug, Default)]
-struct Rush {
-    /// When the server was last seen busy.
-    last_busy: Option<Instant>,
-    /// Since when deferrable events have been held back.
-    deferring_since: Option<Instant>,
-    /// Delivering the held-back events after [`RushPolicy::max_wait`], until none is left.
-    catching_up: bool,
-}
 
 /// The messages a round of the relay reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,45 +312,22 @@ impl Relay {
 
     /// Holds deferrable events back while the server is in a rush ([`RushPolicy`]).
     pub fn defer_in_rush(&mut self, policy: RushPolicy) {
-        self.rush = Some((policy, Mutex::new(Rush::default())));
+        self.rush = Some(RushGate::new(policy));
     }
 
     /// The lane of the next round, by the rush policy.
     fn lane(&self) -> Lane {
-        let Some((policy, rush)) = &self.rush else {
-            return Lane::All;
-        };
-        let now = Instant::now();
-        let mut rush = rush.lock().unwrap_or_else(PoisonError::into_inner);
-        if (policy.busy)() {
-            rush.last_busy = Some(now);
+        match &self.rush {
+            Some(gate) if gate.holds_back() => Lane::Urgent,
+            _ => Lane::All,
         }
-        let rushing = rush
-            .last_busy
-            .is_some_and(|t| now.duration_since(t) < CALM_AFTER);
-        if !rushing {
-            rush.deferring_since = None;
-            rush.catching_up = false;
-            return Lane::All;
-        }
-        if rush.catching_up {
-            return Lane::All;
-        }
-        let since = *rush.deferring_since.get_or_insert(now);
-        if now.duration_since(since) >= policy.max_wait {
-            rush.catching_up = true;
-            return Lane::All;
-        }
-        Lane::Urgent
     }
 
     /// After a round of every message that found fewer than a full batch: nothing is held back
     /// any more, so the next rush round starts a new wait.
     fn caught_up(&self) {
-        if let Some((_, rush)) = &self.rush {
-            let mut rush = rush.lock().unwrap_or_else(PoisonError::into_inner);
-            rush.catching_up = false;
-            rush.deferring_since = None;
+        if let Some(gate) = &self.rush {
+            gate.caught_up();
         }
     }
 

@@ -14,7 +14,7 @@ use identity::IdentityService;
 use inventory::InventoryService;
 use kernel::{Clock, SystemClock};
 use notification::NotificationService;
-use outbox::{CursorConsumer, KafkaPublisher, Relay, RelayHandle, RushPolicy};
+use outbox::{CursorConsumer, DeploymentRush, KafkaPublisher, Relay, RelayHandle, RushPolicy};
 use storage::Database;
 
 use crate::background::{keep_metrics, send_mail, settle_payments, sweep_holds, wait_for_signal};
@@ -40,6 +40,8 @@ pub struct Application {
     relay: Option<Relay>,
     /// Consumers reading the outbox from their cursors (split mode).
     consumers: Vec<Arc<CursorConsumer>>,
+    /// A split deployment's rush, told and read through the database.
+    rush: Option<DeploymentRush>,
     /// The expiry sweeper, when this process runs inventory.
     inventory: Option<Arc<InventoryService>>,
     /// The e-mail sender, when this process runs notification.
@@ -154,26 +156,41 @@ impl Application {
         storage::position_at_commit(&db, args.is_split()).await?;
         let state = services(&db, &clock, &relay_handle, args)?;
         let mut relay = Relay::new(db.clone(), clock.clone(), relay_handle.clone());
+        let locally_busy: Arc<dyn Fn() -> bool + Send + Sync> =
+            Arc::new(|| api::requests_in_flight() >= RUSH_IN_FLIGHT);
+        // Split: the processes serving buyers tell the one issuing tickets of a rush.
+        let rush = (args.is_split() && args.rush_ticket_delay_secs > 0)
+            .then(|| DeploymentRush::new(db.clone(), locally_busy.clone()));
+        let rush_policy = (args.rush_ticket_delay_secs > 0).then(|| RushPolicy {
+            busy: rush.as_ref().map_or(locally_busy, DeploymentRush::signal),
+            max_wait: Duration::from_secs(u64::from(args.rush_ticket_delay_secs)),
+        });
         let mut consumers = Vec::new();
         for (service, subscriber) in subscribers(&state) {
             match (args.is_split(), args.runs(service)) {
                 // One process: events go straight from the outbox to every consumer.
                 (false, _) => relay.subscribe(subscriber),
                 // Split: this process's services read the outbox from their cursors.
-                (true, true) => consumers.push(Arc::new(CursorConsumer::new(
-                    db.clone(),
-                    clock.clone(),
-                    subscriber,
-                    relay_handle.consumers().clone(),
-                ))),
+                (true, true) => {
+                    let waits = subscriber.waits_in_rush();
+                    let mut consumer = CursorConsumer::new(
+                        db.clone(),
+                        clock.clone(),
+                        subscriber,
+                        relay_handle.consumers().clone(),
+                    );
+                    if let Some(policy) = rush_policy.clone().filter(|_| waits) {
+                        consumer.defer_in_rush(policy);
+                    }
+                    consumers.push(Arc::new(consumer));
+                }
                 (true, false) => {}
             }
         }
-        if !args.is_split() && args.rush_ticket_delay_secs > 0 {
-            relay.defer_in_rush(RushPolicy {
-                busy: Arc::new(|| api::requests_in_flight() >= RUSH_IN_FLIGHT),
-                max_wait: Duration::from_secs(u64::from(args.rush_ticket_delay_secs)),
-            });
+        if !args.is_split()
+            && let Some(policy) = rush_policy
+        {
+            relay.defer_in_rush(policy);
         }
         if args.is_split() {
             relay.sequence_for_consumers();
@@ -262,6 +279,7 @@ impl Application {
             ports,
             relay: Some(relay),
             consumers,
+            rush,
             inventory: args.runs("inventory").then(|| state.inventory.clone()),
             notification: args
                 .runs("notification")
@@ -342,6 +360,13 @@ impl Application {
         }
         if let Some(notification) = self.notification {
             tasks.spawn(send_mail(notification, self.shutdown.subscribe()));
+        }
+        if let Some(rush) = self.rush {
+            let stop = self.shutdown.subscribe();
+            tasks.spawn(async move {
+                rush.run(stop).await;
+                Ok(())
+            });
         }
         if !self.consumers.is_empty() {
             tasks.spawn(outbox::run_all(

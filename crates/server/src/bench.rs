@@ -67,6 +67,11 @@ pub struct BenchArgs {
     /// Buyers active at once.
     #[arg(long, default_value_t = 64)]
     pub concurrency: u32,
+    /// Buyers who start per second at most (default: each of the `--concurrency` starts the
+    /// next buyer as soon as the last is done). Below the server's rate it is a steady load,
+    /// not a rush: how the deployment behaves at, say, 80 % of what it can sell.
+    #[arg(long)]
+    pub rate: Option<u32>,
     /// How buyers choose seats.
     #[arg(long, value_enum, default_value_t = Mode::Spread)]
     pub mode: Mode,
@@ -139,6 +144,10 @@ impl BenchArgs {
             "--concurrency must be between 1 and 4096"
         );
         anyhow::ensure!(self.attempts >= 1, "--attempts must be at least 1");
+        anyhow::ensure!(
+            self.rate.is_none_or(|rate| (1..=1_000_000).contains(&rate)),
+            "--rate must be between 1 and 1000000"
+        );
         anyhow::ensure!(self.streams <= 50_000, "--streams must be at most 50000");
         anyhow::ensure!(
             (1..=100).contains(&self.group),

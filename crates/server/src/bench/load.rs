@@ -143,6 +143,8 @@ struct Shared {
     attempts: u32,
     buyers: u64,
     deadline: Instant,
+    /// `--rate`: buyers started per second at most.
+    rate: Option<u32>,
 }
 
 impl Shared {
@@ -223,6 +225,7 @@ pub(crate) async fn sale(
         attempts: args.attempts,
         buyers: u64::from(args.buyers()),
         deadline: started + Duration::from_secs(args.max_secs),
+        rate: args.rate,
     });
     let reporter = tokio::spawn(report_progress(shared.clone(), started));
     let mut tasks = tokio::task::JoinSet::new();
@@ -234,6 +237,11 @@ pub(crate) async fn sale(
                 let n = shared.next_buyer.fetch_add(1, Ordering::Relaxed);
                 if n >= shared.buyers || Instant::now() > shared.deadline {
                     break;
+                }
+                if let Some(rate) = shared.rate {
+                    // Buyer n starts n / rate seconds into the sale, not before.
+                    let due = started + Duration::from_secs_f64(n as f64 / f64::from(rate));
+                    tokio::time::sleep_until(due.into()).await;
                 }
                 if shared.mode == Mode::Best {
                     buy_best(&mut conn, &shared, n, &mut local).await;

@@ -140,6 +140,8 @@ struct Settings {
     seats: usize,
     buyers: u32,
     concurrency: u32,
+    /// `--rate`: buyers started per second at most (none: as fast as they finish).
+    rate: Option<u32>,
     mode: &'static str,
     /// Seats each buyer asks for in best mode (one otherwise): a purchase is that many seats.
     seats_per_purchase: u32,
@@ -301,6 +303,7 @@ impl Report {
                 seats,
                 buyers: args.buyers(),
                 concurrency: args.concurrency,
+                rate: args.rate,
                 mode: args.mode.as_str(),
                 seats_per_purchase: if args.mode == super::Mode::Best {
                     args.group
@@ -339,10 +342,13 @@ impl Report {
         let count =
             |v: Option<i64>| v.map_or("not checked (--target)".to_string(), |n| n.to_string());
         let mut text = format!(
-            "Flash sale: {} seats, {} buyers, {} at once, {} mode{}, {} ({} CPUs)\n\n",
+            "Flash sale: {} seats, {} buyers, {} at once{}, {} mode{}, {} ({} CPUs)\n\n",
             s.seats,
             s.buyers,
             s.concurrency,
+            s.rate.map_or(String::new(), |rate| format!(
+                ", {rate} starting per second at most"
+            )),
             s.mode,
             if s.seats_per_purchase > 1 {
                 format!(" ({} seats per buyer in one request)", s.seats_per_purchase)

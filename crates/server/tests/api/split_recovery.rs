@@ -651,3 +651,69 @@ async fn a_consumer_whose_call_hangs_is_restarted_by_its_process() -> anyhow::Re
     assert_eq!(status["active"], true, "{status}");
     Ok(())
 }
+
+/// Tickets wait while the deployment is in a rush, as in one process: a process serving buyers
+/// says so through the database (here the test plays that process, marking `outbox_rush` as it
+/// does while requests queue), the process issuing tickets pauses fulfillment and shows it in
+/// `/ready`, the order itself completes at once, and the tickets come once the rush is over.
+#[tokio::test]
+async fn tickets_wait_while_the_deployment_rushes_and_come_once_it_is_over() -> anyhow::Result<()> {
+    let Deployment {
+        broker: _broker,
+        front,
+        inventory,
+        sales,
+        after_sale,
+    } = Deployment::start().await?;
+    let (_, seats) = create_event(&front, 1, 1).await;
+    let db = database(&front).await?;
+    let marking = db.clone();
+    let rush = tokio::spawn(async move {
+        loop {
+            let mark = Statement::new(
+                "update outbox_rush set busy_at = (extract(epoch from clock_timestamp()) * 1e6)::bigint",
+            );
+            let _ = mark.execute_alone(&marking).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    eventually(
+        Duration::from_secs(10),
+        "fulfillment holding back",
+        || async {
+            let status = consumer_status(&after_sale, "fulfillment", "fulfillment").await?;
+            Ok(status["holdingBack"] == true)
+        },
+    )
+    .await?;
+
+    let buyer = "gus@example.com";
+    let order_id = buy(&[&inventory], &sales, &seats, buyer).await?;
+    eventually(Duration::from_secs(10), "the order completed", || async {
+        let (n,): (i64,) = Statement::new(
+            "select count(*) from ordering_orders where order_id::text = $1 and state = 'completed'",
+        )
+        .bind(order_id.as_str())
+        .fetch_one(db.read().await?.conn())
+        .await?;
+        Ok(n == 1)
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let path = format!("/orders/{order_id}/tickets?userId={buyer}");
+    let during = after_sale
+        .call_at("fulfillment", "GET", &path, None)
+        .await?;
+    assert_eq!(
+        during.json.as_array().map(Vec::len),
+        Some(0),
+        "no ticket during the rush: {}",
+        during.text
+    );
+
+    rush.abort();
+    tickets_issued(&after_sale, &order_id, buyer, 1).await?;
+    let status = consumer_status(&after_sale, "fulfillment", "fulfillment").await?;
+    assert_eq!(status["holdingBack"], false, "{status}");
+    Ok(())
+}
