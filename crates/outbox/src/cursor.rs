@@ -860,8 +860,8 @@ async fn export(
     Ok(())
 }
 
-/// Runs `consumers` until `shutdown`: each supervised ([`STALL`]), all woken by the relaying
-/// process's notifications (`SEQUENCED`) and by their own poll.
+/// Runs `consumers` until `shutdown`: each supervised ([`STALL`]), all woken by the writing
+/// processes' notifications (`SEQUENCED`) and by their own poll.
 pub async fn run_all(
     db: Database,
     consumers: Vec<Arc<CursorConsumer>>,

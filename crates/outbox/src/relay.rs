@@ -386,7 +386,7 @@ impl Relay {
     ///
     /// In a split deployment messages are positioned in the transactions that write them
     /// (`storage::position_at_commit`): a process that committed events wakes the consumers of
-    /// every process itself (`NOTIFY`, at most one per [`NOTIFY_GAP`]), and the relaying one
+    /// every process itself (`NOTIFY`, at most one per `NOTIFY_GAP`), and the relaying one
     /// only positions, at its poll, a message written without a position (one put back by an
     /// operator).
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {

@@ -570,8 +570,8 @@ async fn a_message_the_cursor_skipped_is_found_by_the_reconciler_and_delivered()
     })
     .await?;
     // The order's `order-completed` must have its delivery position before the cursor jumps
-    // past it: the relaying process gives it one a moment after ordering commits it (without
-    // this wait the jump could land before it, and the message would simply be read).
+    // past it (it gets one as ordering's transaction commits; were it positioned later, the
+    // jump could land before it, and the message would simply be read).
     eventually(
         Duration::from_secs(30),
         "the order-completed positioned",
