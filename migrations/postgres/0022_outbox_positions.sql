@@ -31,5 +31,6 @@ begin
 end
 $$;
 
-create constraint trigger outbox_messages_position after insert on outbox.outbox_messages
-    deferrable initially deferred for each row execute function outbox.position_message();
+-- The trigger itself (`outbox_messages_position`, a deferred constraint trigger running the
+-- function above) exists only while positions are on: `storage::position_at_commit` creates it
+-- and drops it, so that a single process pays nothing for positions it never reads.

@@ -74,9 +74,9 @@ pub async fn enqueue<E: Event>(
 
 /// Turns positions given at commit on (a split deployment, whose consumers read the outbox by
 /// position) or off (one process, whose relay hands messages over itself), for every process
-/// sharing the database: the trigger of migrations/postgres/0022_outbox_positions.sql gives a
-/// committing transaction's messages the next positions, in the order it wrote them, and marks
-/// them relayed. Turning them on first positions, in commit order, every message
+/// sharing the database: while on, a trigger (migrations/postgres/0022_outbox_positions.sql,
+/// created here and dropped when off) gives a committing transaction's messages the next
+/// positions, in the order it wrote them, and marks them relayed. Turning them on first positions, in commit order, every message
 /// written without one and not yet relayed (by a single process before): in the same
 /// transaction, under the writer lock, so that no message written meanwhile is positioned
 /// ahead of an earlier one of its key. Nothing on SQLite (one process).
@@ -111,6 +111,19 @@ pub async fn position_at_commit(db: &Database, on: bool) -> Result<(), crate::Er
         .bind(on)
         .execute(tx.conn())
         .await?;
+        // Off, the trigger is gone: a single process pays nothing per message (it cost one
+        // 2–3 % of its purchases/s as a no-op: docs/performance.md).
+        Statement::new("drop trigger if exists outbox_messages_position on outbox_messages")
+            .execute(tx.conn())
+            .await?;
+        if on {
+            Statement::new(
+                "create constraint trigger outbox_messages_position after insert on outbox_messages
+                    deferrable initially deferred for each row execute function outbox.position_message()",
+            )
+            .execute(tx.conn())
+            .await?;
+        }
     }
     tx.commit().await?;
     Ok(())
